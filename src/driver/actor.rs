@@ -1,0 +1,302 @@
+//! The actor: the body of one forked process. It waits for the driver's command, marks
+//! the start of the call in the event log, performs the action on the IUT, marks the
+//! end, and answers with the outcome.
+
+use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
+use std::os::unix::net::UnixStream;
+use std::path::Path;
+
+use nix::fcntl::{fcntl, FcntlArg, FdFlag as NixFdFlag, OFlag};
+
+use super::control::{Command, Outcome, Reply};
+use super::event_log::{CallKind, Event, EventKind, SharedLog};
+use super::payload::{payload_bytes, record};
+use super::clock::now_ns;
+use crate::mechanism::ByteStream;
+use crate::model::PlatformProfile;
+use crate::scenario::*;
+
+/// An open end in an actor, and which roles it serves (an O_RDWR FIFO serves both).
+struct Handle<E> {
+    reads: bool,
+    writes: bool,
+    end: E,
+}
+
+/// Everything an actor needs, borrowed from the driver's memory as it was at the fork.
+pub(crate) struct Actor<'a, I: ByteStream> {
+    pub iut: &'a I,
+    pub scenario: &'a Scenario,
+    pub profile: &'a PlatformProfile,
+    pub index: usize,
+    pub log: &'a SharedLog,
+    pub control: UnixStream,
+    pub fifo_path: &'a Path,
+    handles: Vec<Handle<I::End>>,
+}
+
+impl<'a, I: ByteStream> Actor<'a, I> {
+    #[expect(clippy::too_many_arguments, reason = "one constructor call, in the fork")]
+    pub(crate) fn new(
+        iut: &'a I,
+        scenario: &'a Scenario,
+        profile: &'a PlatformProfile,
+        index: usize,
+        log: &'a SharedLog,
+        control: UnixStream,
+        fifo_path: &'a Path,
+        ends: Vec<(End, I::End)>,
+    ) -> Self {
+        let handles = ends
+            .into_iter()
+            .map(|(role, end)| Handle { reads: role == End::Read, writes: role == End::Write, end })
+            .collect();
+        Actor { iut, scenario, profile, index, log, control, fifo_path, handles }
+    }
+
+    /// Serve commands until told to finish; returns the exit status for `_exit`.
+    pub(crate) fn serve(mut self) -> i32 {
+        loop {
+            let Ok(command) = Command::recv(&mut self.control) else {
+                return 3;
+            };
+            match command {
+                Command::Run(step) => {
+                    let action = self.action_of(step as usize);
+                    let outcome = self.perform(step, &action);
+                    self.mark(EventKind::End, step, CallKind::Other, -1, &describe(&outcome));
+                    if Reply::Outcome(outcome).send(&mut self.control).is_err() {
+                        return 3;
+                    }
+                    if action == Action::Exit {
+                        return 0;
+                    }
+                }
+                Command::Finish => {
+                    let leaks = self.leaked_fds();
+                    let _ = Reply::Finished(leaks).send(&mut self.control);
+                    return 0;
+                }
+            }
+        }
+    }
+
+    fn action_of(&self, step: usize) -> Action {
+        self.scenario.steps[step]
+            .actions
+            .iter()
+            .find(|(p, _)| p.0 == self.index)
+            .map(|(_, a)| a.clone())
+            .expect("the driver only runs steps this actor acts in")
+    }
+
+    fn mark(&self, kind: EventKind, step: u32, call: CallKind, fd: RawFd, text: &str) {
+        self.log.append(&Event {
+            seq: 0,
+            kind,
+            actor: self.index as u32,
+            step,
+            call,
+            fd,
+            time_ns: now_ns(),
+            text: text.to_owned(),
+        });
+    }
+
+    fn find(&self, role: End) -> Result<usize, Outcome> {
+        self.handles
+            .iter()
+            .position(|h| match role {
+                End::Read => h.reads,
+                End::Write => h.writes,
+            })
+            .ok_or(Outcome::Error(Errno(libc::EBADF)))
+    }
+
+    fn raw_fd(&self, handle: usize) -> RawFd {
+        self.iut.fd(&self.handles[handle].end).map_or(-1, |fd| fd.as_raw_fd())
+    }
+
+    fn size(&self, size: Size) -> usize {
+        self.profile.resolve(size).expect("sizes are resolved before the run") as usize
+    }
+
+    /// Start marker, then the call(s).
+    fn perform(&mut self, step: u32, action: &Action) -> Outcome {
+        let (call, role) = match action {
+            Action::Read(_) | Action::ReadExactly(_) | Action::ReadToEnd => (CallKind::Read, Some(End::Read)),
+            Action::Write(_) | Action::WriteRecords { .. } | Action::Fill => (CallKind::Write, Some(End::Write)),
+            Action::Open { .. } => (CallKind::Open, None),
+            _ => (CallKind::Other, None),
+        };
+        let fd = match role.map(|r| self.find(r)) {
+            Some(Ok(h)) => self.raw_fd(h),
+            _ => -1,
+        };
+        let text = match fd {
+            -1 => action.name().to_owned(),
+            fd => format!("{}(fd {fd})", action.name()),
+        };
+        self.mark(EventKind::Start, step, call, fd, &text);
+        match self.act(action) {
+            Ok(o) | Err(o) => o,
+        }
+    }
+
+    fn act(&mut self, action: &Action) -> Result<Outcome, Outcome> {
+        let iut = self.iut;
+        let err = |e: Errno| Outcome::Error(e);
+        Ok(match action {
+            Action::Read(n) => {
+                let h = self.find(End::Read)?;
+                let mut buf = vec![0u8; self.size(*n)];
+                let got = iut.read(&self.handles[h].end, &mut buf).map_err(err)?;
+                buf.truncate(got);
+                Outcome::Bytes(buf)
+            }
+            Action::ReadExactly(n) => self.read_until(Some(self.size(*n)))?,
+            Action::ReadToEnd => self.read_until(None)?,
+            Action::Write(p) => {
+                let h = self.find(End::Write)?;
+                let bytes = payload_bytes(p, self.profile);
+                Outcome::Count(iut.write(&self.handles[h].end, &bytes).map_err(err)? as u64)
+            }
+            Action::WriteRecords { len, count } => {
+                let h = self.find(End::Write)?;
+                let len = self.size(*len);
+                let mut total = 0u64;
+                for seq in 0..*count {
+                    let rec = record(self.index, seq, len);
+                    let mut done = 0;
+                    while done < rec.len() {
+                        done += iut.write(&self.handles[h].end, &rec[done..]).map_err(err)?;
+                    }
+                    total += rec.len() as u64;
+                }
+                Outcome::Count(total)
+            }
+            Action::Fill => {
+                let h = self.find(End::Write)?;
+                let mut total = 0u64;
+                loop {
+                    match iut.write(&self.handles[h].end, &[0x55]) {
+                        Ok(n) => total += n as u64,
+                        Err(Errno(libc::EAGAIN)) => break Outcome::Count(total),
+                        Err(e) => return Err(err(e)),
+                    }
+                }
+            }
+            Action::Close(role) => {
+                let h = self.find(*role)?;
+                iut.close(self.handles.remove(h).end).map_err(err)?;
+                Outcome::Done
+            }
+            Action::SetNonBlocking { end, on } => {
+                let h = self.find(*end)?;
+                iut.set_nonblocking(&self.handles[h].end, *on).map_err(err)?;
+                Outcome::Done
+            }
+            Action::GetFlag { end, flag } => {
+                let fd = self.probe_fd(*end)?;
+                let set = match flag {
+                    FdFlag::NonBlock => OFlag::from_bits_truncate(fcntl(fd, FcntlArg::F_GETFL).map_err(Errno::from).map_err(err)?)
+                        .contains(OFlag::O_NONBLOCK),
+                    FdFlag::CloExec => NixFdFlag::from_bits_truncate(fcntl(fd, FcntlArg::F_GETFD).map_err(Errno::from).map_err(err)?)
+                        .contains(NixFdFlag::FD_CLOEXEC),
+                };
+                Outcome::Count(set as u64)
+            }
+            Action::PipeBufOf(end) => {
+                let fd = self.probe_fd(*end)?;
+                let v = nix::unistd::fpathconf(fd, nix::unistd::PathconfVar::PIPE_BUF)
+                    .map_err(|e| err(e.into()))?
+                    .unwrap_or(-1);
+                Outcome::Count(v as u64)
+            }
+            Action::FionRead => Outcome::Count(super::probe::fionread(self.probe_fd(End::Read)?).map_err(err)?),
+            Action::GetPipeSize(end) => Outcome::Count(super::probe::get_pipe_size(self.probe_fd(*end)?).map_err(err)?),
+            Action::SetPipeSize { end, size } => {
+                let size = self.size(*size);
+                Outcome::Count(super::probe::set_pipe_size(self.probe_fd(*end)?, size).map_err(err)?)
+            }
+            Action::Lseek(end) => {
+                let fd = self.probe_fd(*end)?;
+                Outcome::Count(nix::unistd::lseek(fd, 0, nix::unistd::Whence::SeekCur).map_err(|e| err(e.into()))? as u64)
+            }
+            Action::Poll { end, event } => Outcome::Count(super::probe::poll_ready(self.probe_fd(*end)?, *event).map_err(err)? as u64),
+            Action::Ftruncate { end, len } => {
+                let fd = self.probe_fd(*end)?;
+                nix::unistd::ftruncate(fd, *len as libc::off_t).map_err(|e| err(e.into()))?;
+                Outcome::Done
+            }
+            Action::Mkfifo => {
+                iut.mkfifo(self.fifo_path).map_err(err)?;
+                Outcome::Done
+            }
+            Action::Open { mode, flags } => {
+                let end = iut.open(self.fifo_path, *mode, flags).map_err(err)?;
+                let (reads, writes) = match mode {
+                    AccessMode::ReadOnly => (true, false),
+                    AccessMode::WriteOnly => (false, true),
+                    AccessMode::ReadWrite => (true, true),
+                };
+                self.handles.push(Handle { reads, writes, end });
+                Outcome::Done
+            }
+            Action::Unlink => {
+                nix::unistd::unlink(self.fifo_path).map_err(|e| err(e.into()))?;
+                Outcome::Done
+            }
+            Action::Exit => Outcome::Done,
+            Action::Await => unreachable!("the driver awaits; it never sends `completes`"),
+        })
+    }
+
+    fn read_until(&self, want: Option<usize>) -> Result<Outcome, Outcome> {
+        let h = self.find(End::Read)?;
+        let mut data = Vec::new();
+        let mut buf = vec![0u8; 65536];
+        loop {
+            let room = want.map_or(buf.len(), |w| (w - data.len()).min(buf.len()));
+            if room == 0 {
+                return Ok(Outcome::Bytes(data));
+            }
+            match self.iut.read(&self.handles[h].end, &mut buf[..room]) {
+                Ok(0) => return Ok(Outcome::Bytes(data)),
+                Ok(n) => data.extend_from_slice(&buf[..n]),
+                Err(e) => return Err(Outcome::Error(e)),
+            }
+        }
+    }
+
+    fn probe_fd(&self, role: End) -> Result<BorrowedFd<'_>, Outcome> {
+        let h = self.find(role)?;
+        self.iut.fd(&self.handles[h].end).ok_or_else(|| {
+            Outcome::Unsupported(format!("implementation `{}` exposes no descriptor to probe", self.iut.name()))
+        })
+    }
+
+    /// Descriptors open in this process beyond stdio, the control socket and the ends it
+    /// holds: each is a leak, of the IUT or of ours.
+    fn leaked_fds(&self) -> Vec<String> {
+        let mut expected: Vec<RawFd> = vec![0, 1, 2, self.control.as_raw_fd()];
+        expected.extend(self.handles.iter().filter_map(|h| self.iut.fd(&h.end)).map(|fd| fd.as_raw_fd()));
+        super::fds::open_fds()
+            .into_iter()
+            .filter(|fd| !expected.contains(fd))
+            .map(|fd| format!("fd {fd} -> {}", super::fds::describe(fd)))
+            .collect()
+    }
+}
+
+/// A short text for the timeline.
+pub(crate) fn describe(o: &Outcome) -> String {
+    match o {
+        Outcome::Bytes(b) if b.is_empty() => "end of file".to_owned(),
+        Outcome::Bytes(b) => format!("{} bytes", b.len()),
+        Outcome::Count(n) => format!("returned {n}"),
+        Outcome::Done => "ok".to_owned(),
+        Outcome::Error(e) => format!("failed: {e}"),
+        Outcome::Unsupported(why) => format!("unsupported: {why}"),
+    }
+}

@@ -1,0 +1,103 @@
+//! Nothing is left behind: a private 0700 directory per scenario with an unpredictable
+//! name, removed on every path out (Drop), and a sweep of directories left by runs that
+//! were killed.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+
+const PREFIX: &str = "ipc-conformance.";
+
+/// A directory only this run can enter; FIFOs live in it.
+#[derive(Debug)]
+pub struct PrivateDir {
+    path: PathBuf,
+}
+
+impl PrivateDir {
+    /// Make one under the system's temporary directory (sweeping stale ones first, once
+    /// per process).
+    pub fn create() -> std::io::Result<Self> {
+        static SWEEP: Once = Once::new();
+        SWEEP.call_once(|| sweep_stale(&std::env::temp_dir()));
+        let mut random = [0u8; 8];
+        std::fs::File::open("/dev/urandom")?.read_exact(&mut random)?;
+        let path = std::env::temp_dir().join(format!(
+            "{PREFIX}{}.{}",
+            std::process::id(),
+            u64::from_le_bytes(random)
+        ));
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new().mode(0o700).create(&path)?;
+        Ok(PrivateDir { path })
+    }
+
+    /// Its path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for PrivateDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// Remove our directories whose creating process is gone (a run killed by SIGKILL).
+pub fn sweep_stale(tmp: &Path) {
+    let Ok(entries) = std::fs::read_dir(tmp) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(PREFIX)) else { continue };
+        let Some(pid) = rest.split('.').next().and_then(|p| p.parse::<i32>().ok()) else { continue };
+        let alive = kill(Pid::from_raw(pid), None).is_ok();
+        if !alive {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// Kill every process in the group; a group already empty is fine.
+pub fn kill_group(pgid: Pid) {
+    let _ = kill(Pid::from_raw(-pgid.as_raw()), Signal::SIGKILL);
+}
+
+/// Whether any process is left in the group.
+pub fn group_alive(pgid: Pid) -> bool {
+    kill(Pid::from_raw(-pgid.as_raw()), None).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_directory_is_private_and_goes_away() {
+        let dir = PrivateDir::create().unwrap();
+        let path = dir.path().to_path_buf();
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o700);
+        std::fs::write(path.join("x"), b"").unwrap();
+        drop(dir);
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn stale_directories_of_dead_runs_are_swept() {
+        let tmp = std::env::temp_dir().join(format!("sweep-test.{}", std::process::id()));
+        std::fs::create_dir_all(&tmp).unwrap();
+        // pid 0x7ffffff0 is above pid_max on every system we run on: never alive.
+        let stale = tmp.join(format!("{PREFIX}{}.1", 0x7fff_fff0));
+        let live = tmp.join(format!("{PREFIX}{}.2", std::process::id()));
+        std::fs::create_dir_all(&stale).unwrap();
+        std::fs::create_dir_all(&live).unwrap();
+        sweep_stale(&tmp);
+        assert!(!stale.exists());
+        assert!(live.exists());
+        std::fs::remove_dir_all(&tmp).unwrap();
+    }
+}

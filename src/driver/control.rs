@@ -1,0 +1,157 @@
+//! The control channel between the driver and one actor: a Unix stream socketpair made
+//! by the driver, never an object of the kind under test.
+//!
+//! Frames are a little-endian u32 length followed by the body; the body starts with a
+//! tag byte.
+
+use std::io::{self, Read, Write};
+use std::os::unix::net::UnixStream;
+
+use crate::scenario::Errno;
+
+/// What the driver tells an actor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// Perform your action of this step.
+    Run(u32),
+    /// Report leaked descriptors and exit.
+    Finish,
+}
+
+/// What an action did, as the actor saw it (death is seen by the driver instead).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Bytes read; empty means end of file.
+    Bytes(Vec<u8>),
+    /// A count: bytes written, a flag, a size.
+    Count(u64),
+    /// Success with nothing to return.
+    Done,
+    /// The call failed.
+    Error(Errno),
+    /// The implementation cannot do this (no descriptor to probe, no such mode).
+    Unsupported(String),
+}
+
+/// What an actor answers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reply {
+    /// The result of a `Run`.
+    Outcome(Outcome),
+    /// Answer to `Finish`: descriptors still open that the actor did not expect.
+    Finished(Vec<String>),
+}
+
+fn frame(body: Vec<u8>) -> Vec<u8> {
+    let mut out = (body.len() as u32).to_le_bytes().to_vec();
+    out.extend(body);
+    out
+}
+
+fn read_frame(stream: &mut UnixStream) -> io::Result<Vec<u8>> {
+    let mut len = [0u8; 4];
+    stream.read_exact(&mut len)?;
+    let mut body = vec![0u8; u32::from_le_bytes(len) as usize];
+    stream.read_exact(&mut body)?;
+    Ok(body)
+}
+
+fn bad(what: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, format!("malformed control frame: {what}"))
+}
+
+impl Command {
+    /// Send it.
+    pub fn send(self, stream: &mut UnixStream) -> io::Result<()> {
+        let body = match self {
+            Command::Run(step) => [&[1u8][..], &step.to_le_bytes()].concat(),
+            Command::Finish => vec![2],
+        };
+        stream.write_all(&frame(body))
+    }
+
+    /// Receive one.
+    pub fn recv(stream: &mut UnixStream) -> io::Result<Command> {
+        let body = read_frame(stream)?;
+        match body.as_slice() {
+            [1, rest @ ..] if rest.len() == 4 => Ok(Command::Run(u32::from_le_bytes(rest.try_into().unwrap()))),
+            [2] => Ok(Command::Finish),
+            _ => Err(bad("command")),
+        }
+    }
+}
+
+impl Reply {
+    /// Send it.
+    pub fn send(&self, stream: &mut UnixStream) -> io::Result<()> {
+        let mut body = Vec::new();
+        match self {
+            Reply::Outcome(Outcome::Bytes(b)) => {
+                body.push(1);
+                body.extend_from_slice(b);
+            }
+            Reply::Outcome(Outcome::Count(n)) => {
+                body.push(2);
+                body.extend_from_slice(&n.to_le_bytes());
+            }
+            Reply::Outcome(Outcome::Done) => body.push(3),
+            Reply::Outcome(Outcome::Error(e)) => {
+                body.push(4);
+                body.extend_from_slice(&e.0.to_le_bytes());
+            }
+            Reply::Outcome(Outcome::Unsupported(why)) => {
+                body.push(5);
+                body.extend_from_slice(why.as_bytes());
+            }
+            Reply::Finished(leaks) => {
+                body.push(6);
+                body.extend_from_slice(leaks.join("\n").as_bytes());
+            }
+        }
+        stream.write_all(&frame(body))
+    }
+
+    /// Receive one.
+    pub fn recv(stream: &mut UnixStream) -> io::Result<Reply> {
+        let body = read_frame(stream)?;
+        let (tag, rest) = body.split_first().ok_or_else(|| bad("empty"))?;
+        let text = || String::from_utf8_lossy(rest).into_owned();
+        Ok(match tag {
+            1 => Reply::Outcome(Outcome::Bytes(rest.to_vec())),
+            2 => Reply::Outcome(Outcome::Count(u64::from_le_bytes(rest.try_into().map_err(|_| bad("count"))?))),
+            3 => Reply::Outcome(Outcome::Done),
+            4 => Reply::Outcome(Outcome::Error(Errno(i32::from_le_bytes(rest.try_into().map_err(|_| bad("errno"))?)))),
+            5 => Reply::Outcome(Outcome::Unsupported(text())),
+            6 => Reply::Finished(if rest.is_empty() { Vec::new() } else { text().lines().map(str::to_owned).collect() }),
+            _ => return Err(bad("reply tag")),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_round_trip() {
+        let (mut a, mut b) = UnixStream::pair().unwrap();
+        Command::Run(7).send(&mut a).unwrap();
+        Command::Finish.send(&mut a).unwrap();
+        assert_eq!(Command::recv(&mut b).unwrap(), Command::Run(7));
+        assert_eq!(Command::recv(&mut b).unwrap(), Command::Finish);
+        let replies = [
+            Reply::Outcome(Outcome::Bytes(b"hello".to_vec())),
+            Reply::Outcome(Outcome::Bytes(Vec::new())),
+            Reply::Outcome(Outcome::Count(1 << 40)),
+            Reply::Outcome(Outcome::Done),
+            Reply::Outcome(Outcome::Error(Errno(libc::EPIPE))),
+            Reply::Outcome(Outcome::Unsupported("no fd".into())),
+            Reply::Finished(vec!["7 -> pipe:[1]".into(), "8 -> /tmp/x".into()]),
+            Reply::Finished(Vec::new()),
+        ];
+        for r in &replies {
+            r.send(&mut b).unwrap();
+            assert_eq!(&Reply::recv(&mut a).unwrap(), r);
+        }
+    }
+}

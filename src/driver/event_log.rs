@@ -1,0 +1,297 @@
+//! The event log: a nameless MAP_SHARED region that every actor and the driver append
+//! to, so that the trace is totally ordered across processes.
+//!
+//! A writer claims a slot with one `fetch_add` on the header's counter (that index is the
+//! global sequence number), fills the slot's fields, then publishes it by storing
+//! `ready = 1` with Release. The reader loads `ready` with Acquire before it reads the
+//! fields, and reads slots in index order, stopping at the first one not yet published.
+//! Every field is an atomic, so a slot is never read torn and no access is a data race.
+
+use std::num::NonZeroUsize;
+use std::ptr::NonNull;
+
+use super::sync::{AtomicU32, AtomicU64, Ordering};
+
+/// What happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum EventKind {
+    /// An actor is about to make the call of a step.
+    Start = 1,
+    /// The driver saw the actor asleep inside the call.
+    Blocked = 2,
+    /// The call returned.
+    End = 3,
+    /// The actor's process ended (exit, signal, watchdog).
+    Gone = 4,
+}
+
+impl EventKind {
+    fn from_raw(v: u32) -> Option<Self> {
+        [Self::Start, Self::Blocked, Self::End, Self::Gone]
+            .into_iter()
+            .find(|k| *k as u32 == v)
+    }
+}
+
+/// The call family an action sleeps in, so the driver can recognise it in the kernel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum CallKind {
+    /// Not a call the oracle knows.
+    Other = 0,
+    /// `read()` and relatives.
+    Read = 1,
+    /// `write()` and relatives.
+    Write = 2,
+    /// `open()` / `openat()`.
+    Open = 3,
+}
+
+impl CallKind {
+    fn from_raw(v: u32) -> Self {
+        [Self::Read, Self::Write, Self::Open]
+            .into_iter()
+            .find(|k| *k as u32 == v)
+            .unwrap_or(Self::Other)
+    }
+}
+
+const TEXT_WORDS: usize = 8;
+/// Bytes of text an event carries; longer text is cut.
+pub const TEXT_LEN: usize = TEXT_WORDS * 8;
+
+/// One event as read back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// The global sequence number.
+    pub seq: u32,
+    /// What happened.
+    pub kind: EventKind,
+    /// The actor's index in the scenario.
+    pub actor: u32,
+    /// The step index.
+    pub step: u32,
+    /// The call family (for Start).
+    pub call: CallKind,
+    /// The descriptor the call uses, or -1.
+    pub fd: i32,
+    /// CLOCK_MONOTONIC in nanoseconds.
+    pub time_ns: u64,
+    /// A short description.
+    pub text: String,
+}
+
+#[repr(C)]
+pub(crate) struct Header {
+    next: AtomicU32,
+    overflowed: AtomicU32,
+}
+
+#[repr(C)]
+pub(crate) struct Slot {
+    ready: AtomicU32,
+    kind: AtomicU32,
+    actor: AtomicU32,
+    step: AtomicU32,
+    call: AtomicU32,
+    fd: AtomicU32,
+    time_ns: AtomicU64,
+    text: [AtomicU64; TEXT_WORDS],
+}
+
+/// The protocol over a header and slots, wherever they live (shared memory, or the
+/// heap in loom tests).
+pub(crate) struct LogView<'a> {
+    header: &'a Header,
+    slots: &'a [Slot],
+}
+
+impl<'a> LogView<'a> {
+    pub(crate) fn new(header: &'a Header, slots: &'a [Slot]) -> Self {
+        LogView { header, slots }
+    }
+
+    /// Append an event; false when the log is full (then `overflowed` is set).
+    pub(crate) fn append(&self, e: &Event) -> bool {
+        let index = self.header.next.fetch_add(1, Ordering::Relaxed) as usize;
+        let Some(slot) = self.slots.get(index) else {
+            self.header.overflowed.store(1, Ordering::Relaxed);
+            return false;
+        };
+        slot.kind.store(e.kind as u32, Ordering::Relaxed);
+        slot.actor.store(e.actor, Ordering::Relaxed);
+        slot.step.store(e.step, Ordering::Relaxed);
+        slot.call.store(e.call as u32, Ordering::Relaxed);
+        slot.fd.store(e.fd as u32, Ordering::Relaxed);
+        slot.time_ns.store(e.time_ns, Ordering::Relaxed);
+        let mut bytes = [0u8; TEXT_LEN];
+        let text = e.text.as_bytes();
+        let n = text.len().min(TEXT_LEN);
+        bytes[..n].copy_from_slice(&text[..n]);
+        for (word, chunk) in slot.text.iter().zip(bytes.chunks_exact(8)) {
+            word.store(u64::from_le_bytes(chunk.try_into().expect("8-byte chunk")), Ordering::Relaxed);
+        }
+        slot.ready.store(1, Ordering::Release);
+        true
+    }
+
+    /// The published event at `index`, if it is published.
+    pub(crate) fn get(&self, index: usize) -> Option<Event> {
+        let slot = self.slots.get(index)?;
+        if slot.ready.load(Ordering::Acquire) != 1 {
+            return None;
+        }
+        let mut bytes = Vec::with_capacity(TEXT_LEN);
+        for word in &slot.text {
+            bytes.extend_from_slice(&word.load(Ordering::Relaxed).to_le_bytes());
+        }
+        let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+        bytes.truncate(end);
+        Some(Event {
+            seq: index as u32,
+            kind: EventKind::from_raw(slot.kind.load(Ordering::Relaxed))?,
+            actor: slot.actor.load(Ordering::Relaxed),
+            step: slot.step.load(Ordering::Relaxed),
+            call: CallKind::from_raw(slot.call.load(Ordering::Relaxed)),
+            fd: slot.fd.load(Ordering::Relaxed) as i32,
+            time_ns: slot.time_ns.load(Ordering::Relaxed),
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        })
+    }
+
+    pub(crate) fn overflowed(&self) -> bool {
+        self.header.overflowed.load(Ordering::Relaxed) != 0
+    }
+}
+
+/// The log in a MAP_SHARED | MAP_ANONYMOUS mapping made before the actors fork, so every
+/// actor and the driver see the same pages. It is never handed to the IUT.
+#[cfg(not(loom))]
+pub struct SharedLog {
+    base: NonNull<std::ffi::c_void>,
+    len: usize,
+    slots: usize,
+    /// Events the reader has taken so far.
+    cursor: usize,
+}
+
+#[cfg(not(loom))]
+#[expect(unsafe_code, reason = "mapping and viewing the shared region")]
+impl SharedLog {
+    /// A new, empty log with room for `slots` events.
+    pub fn new(slots: usize) -> nix::Result<Self> {
+        use nix::sys::mman::{mmap_anonymous, MapFlags, ProtFlags};
+        let len = std::mem::size_of::<Header>() + slots * std::mem::size_of::<Slot>();
+        let length = NonZeroUsize::new(len).expect("a log has a header");
+        // SAFETY: a fresh anonymous mapping aliases no Rust object; MAP_SHARED keeps it
+        // shared with the children forked later, which is the point.
+        let base = unsafe {
+            mmap_anonymous(None, length, ProtFlags::PROT_READ | ProtFlags::PROT_WRITE, MapFlags::MAP_SHARED)?
+        };
+        Ok(SharedLog { base, len, slots, cursor: 0 })
+    }
+
+    fn view(&self) -> LogView<'_> {
+        // SAFETY: the mapping is page-aligned, zero-filled and `len` bytes long: a Header
+        // followed by `slots` Slots, all made of atomics, for which all-zero is a valid
+        // value. It lives until `self` is dropped, which outlives the borrow.
+        unsafe {
+            let header = &*(self.base.as_ptr() as *const Header);
+            let first = (self.base.as_ptr() as *const u8).add(std::mem::size_of::<Header>()) as *const Slot;
+            LogView::new(header, std::slice::from_raw_parts(first, self.slots))
+        }
+    }
+
+    /// Append an event (from the driver or, after the fork, from an actor).
+    pub fn append(&self, e: &Event) -> bool {
+        self.view().append(e)
+    }
+
+    /// The events published since the last call, in sequence order.
+    pub fn take_new(&mut self) -> Vec<Event> {
+        let mut cursor = self.cursor;
+        let mut out = Vec::new();
+        {
+            let view = self.view();
+            while let Some(e) = view.get(cursor) {
+                out.push(e);
+                cursor += 1;
+            }
+        }
+        self.cursor = cursor;
+        out
+    }
+
+    /// Whether an append found the log full.
+    pub fn overflowed(&self) -> bool {
+        self.view().overflowed()
+    }
+}
+
+#[cfg(not(loom))]
+#[expect(unsafe_code, reason = "unmapping the shared region")]
+impl Drop for SharedLog {
+    fn drop(&mut self) {
+        // SAFETY: `base` and `len` are exactly what mmap returned, and no view outlives self.
+        let _ = unsafe { nix::sys::mman::munmap(self.base, self.len) };
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    fn event(seq_text: &str) -> Event {
+        Event {
+            seq: 0,
+            kind: EventKind::Start,
+            actor: 1,
+            step: 2,
+            call: CallKind::Read,
+            fd: 5,
+            time_ns: 42,
+            text: seq_text.to_owned(),
+        }
+    }
+
+    #[test]
+    fn events_come_back_in_order_and_whole() {
+        let mut log = SharedLog::new(4).unwrap();
+        assert!(log.append(&event("read(fd 5, 5)")));
+        assert!(log.append(&event(&"x".repeat(100))));
+        let got = log.take_new();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].text, "read(fd 5, 5)");
+        assert_eq!(got[0].fd, 5);
+        assert_eq!(got[1].seq, 1);
+        assert_eq!(got[1].text.len(), TEXT_LEN);
+        assert!(log.take_new().is_empty());
+    }
+
+    #[test]
+    fn a_full_log_says_so() {
+        let log = SharedLog::new(1).unwrap();
+        assert!(log.append(&event("a")));
+        assert!(!log.append(&event("b")));
+        assert!(log.overflowed());
+    }
+
+    #[test]
+    fn a_forked_child_appends_to_the_same_log() {
+        let mut log = SharedLog::new(4).unwrap();
+        let e = event("from child");
+        // SAFETY: the child neither allocates nor takes a lock: it stores into the shared
+        // mapping and calls _exit, so the test harness's other threads cannot hurt it.
+        match unsafe { nix::unistd::fork() }.unwrap() {
+            nix::unistd::ForkResult::Child => {
+                log.append(&e);
+                crate::driver::spawn::exit_now(0);
+            }
+            nix::unistd::ForkResult::Parent { child } => {
+                nix::sys::wait::waitpid(child, None).unwrap();
+            }
+        }
+        assert_eq!(log.take_new()[0].text, "from child");
+    }
+}

@@ -1,0 +1,26 @@
+//! The driver: runs one scenario as real forked processes against an implementation.
+//!
+//! Each actor is a forked child with its own control socketpair; every process appends
+//! to one shared-memory event log; steps run in lockstep, and "blocks" is read from the
+//! kernel's view of the actor's thread. Nothing below here knows about files or reports
+//! beyond the verdict it returns.
+
+mod actor;
+mod check;
+mod cleanup;
+mod clock;
+mod control;
+mod event_log;
+mod fds;
+mod observe;
+mod payload;
+mod probe;
+mod run;
+mod spawn;
+mod sync;
+mod wait;
+
+pub use cleanup::sweep_stale;
+pub use event_log::EventKind;
+pub use observe::Evidence;
+pub use run::{run_scenario, BlockingOracle, RunOptions};

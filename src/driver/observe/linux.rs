@@ -1,0 +1,67 @@
+//! Linux: `/proc/PID/task/TID/{stat,syscall,wchan}`. An actor is single-threaded, so
+//! its only thread id is its pid.
+
+use std::fs;
+
+use super::Sample;
+use crate::driver::event_log::CallKind;
+
+/// The syscall numbers each call family may sleep in.
+pub fn calls(kind: CallKind) -> &'static [i64] {
+    match kind {
+        CallKind::Read => &[libc::SYS_read, libc::SYS_readv, libc::SYS_recvfrom, libc::SYS_recvmsg, libc::SYS_pread64],
+        CallKind::Write => &[libc::SYS_write, libc::SYS_writev, libc::SYS_sendto, libc::SYS_sendmsg, libc::SYS_pwrite64],
+        #[cfg(target_arch = "x86_64")]
+        CallKind::Open => &[libc::SYS_openat, libc::SYS_open],
+        #[cfg(not(target_arch = "x86_64"))]
+        CallKind::Open => &[libc::SYS_openat],
+        CallKind::Other => &[],
+    }
+}
+
+pub fn sample(pid: i32) -> Option<Sample> {
+    let stat = fs::read(format!("/proc/{pid}/task/{pid}/stat")).ok()?;
+    // The state follows the last ')' (the command name may itself hold parentheses).
+    let close = stat.iter().rposition(|&b| b == b')')?;
+    let state = *stat.get(close + 2)?;
+    let asleep = matches!(state, b'S' | b'D');
+    let call = fs::read_to_string(format!("/proc/{pid}/task/{pid}/syscall"))
+        .ok()
+        .and_then(|text| parse_syscall(&text));
+    Some(Sample { asleep, call })
+}
+
+/// `/proc/.../syscall` reads `NR ARG0 … SP PC` while the thread is in a call, `-1 SP PC`
+/// when it is blocked outside one, and `running` while it runs.
+fn parse_syscall(text: &str) -> Option<(i64, u64)> {
+    let mut fields = text.split_whitespace();
+    let nr: i64 = fields.next()?.parse().ok()?;
+    let arg0 = u64::from_str_radix(fields.next()?.trim_start_matches("0x"), 16).ok()?;
+    (nr >= 0).then_some((nr, arg0))
+}
+
+pub fn wait_channel(pid: i32) -> Option<String> {
+    let w = fs::read_to_string(format!("/proc/{pid}/task/{pid}/wchan")).ok()?;
+    let w = w.trim();
+    (!w.is_empty() && w != "0").then(|| w.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syscall_lines_parse() {
+        assert_eq!(parse_syscall("0 0x5 0x7ff 0x5 0x0 0x0 0x0 0x7ffd 0x7f\n"), Some((0, 5)));
+        assert_eq!(parse_syscall("-1 0x7ffd 0x7f"), None);
+        assert_eq!(parse_syscall("running"), None);
+    }
+
+    #[test]
+    fn a_running_thread_is_not_asleep() {
+        let me = std::process::id() as i32;
+        let s = sample(me).expect("this machine has /proc");
+        // This very thread is running while it reads its own stat.
+        assert!(!s.asleep);
+    }
+}

@@ -1,0 +1,88 @@
+//! Reading a thread's scheduling state from the kernel: the oracle for "blocks".
+
+#[cfg(linux_like)]
+mod linux;
+#[cfg(linux_like)]
+use linux as platform;
+
+#[cfg(apple)]
+mod macos;
+#[cfg(apple)]
+use macos as platform;
+
+#[cfg(not(any(linux_like, apple)))]
+mod platform {
+    use super::Sample;
+    pub fn sample(_pid: i32) -> Option<Sample> {
+        None
+    }
+    pub fn wait_channel(_pid: i32) -> Option<String> {
+        None
+    }
+}
+
+use super::event_log::CallKind;
+
+/// How strongly a blocking verdict is supported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Evidence {
+    /// The thread was asleep inside the expected system call on the expected descriptor
+    /// (`/proc/PID/task/TID/stat` and `.../syscall`), on two consecutive looks.
+    KernelCall,
+    /// The thread was asleep after entering the call, on two consecutive looks, but the
+    /// kernel does not say in which call (macOS thread info; Linux without `syscall`).
+    KernelState,
+    /// The call had not returned when a fixed time ran out: the weakest evidence.
+    Timeout,
+}
+
+impl std::fmt::Display for Evidence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Evidence::KernelCall => "kernel: asleep in the call",
+            Evidence::KernelState => "kernel: asleep (call not visible)",
+            Evidence::Timeout => "timeout only",
+        })
+    }
+}
+
+/// One look at a thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sample {
+    /// Sleeping (Linux S or D; macOS TH_STATE_WAITING).
+    pub asleep: bool,
+    /// The system call it is in and its first argument, when the kernel says.
+    pub call: Option<(i64, u64)>,
+}
+
+impl Sample {
+    /// Whether this look shows the thread asleep in a call of `kind` on `fd`; `None`
+    /// when the platform cannot tell which call.
+    pub fn asleep_in(&self, kind: CallKind, fd: i32) -> Option<bool> {
+        let (nr, arg0) = self.call?;
+        let call_matches = platform_calls(kind).contains(&nr);
+        let fd_matches = fd < 0 || arg0 == fd as u64;
+        Some(self.asleep && call_matches && fd_matches)
+    }
+}
+
+#[cfg(linux_like)]
+fn platform_calls(kind: CallKind) -> &'static [i64] {
+    linux::calls(kind)
+}
+
+#[cfg(not(linux_like))]
+fn platform_calls(_kind: CallKind) -> &'static [i64] {
+    &[]
+}
+
+/// Look at the (only) thread of process `pid`; `None` when the platform gives no view.
+pub fn sample(pid: i32) -> Option<Sample> {
+    platform::sample(pid)
+}
+
+/// The kernel function the process sleeps in, for the timeline only: its names change
+/// between kernels, so it is never the oracle.
+pub fn wait_channel(pid: i32) -> Option<String> {
+    platform::wait_channel(pid)
+}

@@ -1,0 +1,113 @@
+//! Forking actors. The driver forks only while it is the process's only thread
+//! (DESIGN rule 7): a child of a multi-threaded parent may inherit a lock another thread
+//! held (malloc's, stdout's) and deadlock on its first allocation.
+
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::unix::net::UnixStream;
+
+use nix::sys::signal::{signal, SigHandler, Signal};
+use nix::unistd::{fork, setpgid, ForkResult, Pid};
+
+use crate::scenario::SigPipe;
+
+/// Why the harness could not fork here.
+pub fn check_single_threaded() -> Result<(), String> {
+    match thread_count() {
+        Some(1) | None => Ok(()),
+        Some(n) => Err(format!(
+            "the driver must fork from a single-threaded process, but this one has {n} threads \
+             (run trials on the main thread: the harness forces --test-threads=1)"
+        )),
+    }
+}
+
+#[cfg(linux_like)]
+fn thread_count() -> Option<usize> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status.lines().find_map(|l| l.strip_prefix("Threads:")?.trim().parse().ok())
+}
+
+/// Without /proc the count is not known; the harness keeps to one thread by design.
+#[cfg(not(linux_like))]
+fn thread_count() -> Option<usize> {
+    None
+}
+
+/// What a child sets up before it serves: stdio to /dev/null, its process group, its
+/// SIGPIPE disposition, death with the driver, and only the descriptors it may hold.
+pub struct ChildSetup<'a> {
+    /// The group to join, or `None` to lead a new one.
+    pub pgid: Option<Pid>,
+    /// The scenario's SIGPIPE disposition for this process.
+    pub sigpipe: SigPipe,
+    /// Descriptors that survive (control socket, kept ends).
+    pub keep: &'a [RawFd],
+    /// An open /dev/null for stdio.
+    pub devnull: &'a OwnedFd,
+}
+
+/// Fork; in the child, set up and run `body`, then `_exit` with its status. Returns the
+/// child's pid in the parent.
+#[expect(unsafe_code, reason = "fork and signal dispositions")]
+pub fn spawn(setup: ChildSetup<'_>, body: impl FnOnce() -> i32) -> nix::Result<Pid> {
+    // SAFETY: the caller checked that this process has one thread, so the child
+    // inherits no lock held by another thread; it leaves with _exit, never unwinding
+    // into the parent's stack.
+    match unsafe { fork() }? {
+        ForkResult::Parent { child } => {
+            // Also set in the child: whichever runs first, the group is right before
+            // the driver signals it (the usual race-free idiom).
+            let _ = setpgid(child, setup.pgid.unwrap_or(child));
+            Ok(child)
+        }
+        ForkResult::Child => {
+            let status = match prepare_child(&setup) {
+                Ok(()) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)).unwrap_or(101),
+                Err(_) => 102,
+            };
+            exit_now(status)
+        }
+    }
+}
+
+#[expect(unsafe_code, reason = "signal dispositions")]
+fn prepare_child(setup: &ChildSetup<'_>) -> nix::Result<()> {
+    #[cfg(linux_like)]
+    nix::sys::prctl::set_pdeathsig(Signal::SIGKILL)?;
+    setpgid(Pid::from_raw(0), setup.pgid.unwrap_or(Pid::from_raw(0)))?;
+    let handler = match setup.sigpipe {
+        SigPipe::Default => SigHandler::SigDfl,
+        SigPipe::Ignore => SigHandler::SigIgn,
+    };
+    // SAFETY: SIG_DFL and SIG_IGN install no handler code.
+    unsafe { signal(Signal::SIGPIPE, handler) }?;
+    for fd in 0..3 {
+        // SAFETY: dup2 onto 0..3 replaces stdio; nothing in this process holds those as
+        // OwnedFd, and the driver's copies are untouched.
+        if unsafe { libc::dup2(setup.devnull.as_raw_fd(), fd) } < 0 {
+            return Err(nix::errno::Errno::last());
+        }
+    }
+    let mut keep = vec![0, 1, 2];
+    keep.extend_from_slice(setup.keep);
+    super::fds::close_all_but(&keep);
+    Ok(())
+}
+
+/// A control socketpair with close-on-exec on both ends: (driver side, actor side).
+pub fn control_pair() -> std::io::Result<(UnixStream, UnixStream)> {
+    let (a, b) = UnixStream::pair()?;
+    for s in [&a, &b] {
+        nix::fcntl::fcntl(s, nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC))?;
+    }
+    a.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    Ok((a, b))
+}
+
+/// `_exit()`: leave the child at once, running no destructor and no atexit handler, so
+/// nothing it inherited from the driver is flushed or closed twice.
+#[expect(unsafe_code, reason = "libc::_exit is an FFI call")]
+pub fn exit_now(status: i32) -> ! {
+    // SAFETY: _exit takes a plain int and never returns.
+    unsafe { libc::_exit(status) }
+}

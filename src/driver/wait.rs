@@ -1,0 +1,208 @@
+//! Waiting on an actor, always against a deadline: for its answer, or for the kernel to
+//! show it asleep inside its call.
+//!
+//! No wait here sleeps for a fixed time. Waiting for an answer is a `poll()` on the
+//! control socket, which returns the moment the actor writes. Waiting for a block looks
+//! at the thread's state between `sched_yield()`s, and after the first few hundred looks
+//! in 1 ms `poll()`s on the control socket, so an answer still wakes the driver at once.
+
+use std::os::unix::net::UnixStream;
+use std::time::{Duration, Instant};
+
+use nix::poll::{PollFd, PollFlags, PollTimeout};
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::unistd::Pid;
+
+use super::check::Observed;
+use super::clock::now_ns;
+use super::control::Reply;
+use super::event_log::{CallKind, Event, EventKind, SharedLog};
+use super::observe::{self, Evidence};
+use super::run::BlockingOracle;
+use crate::report::BlockingVerdict;
+use crate::scenario::{ProcessName, SignalName, StepIndex};
+
+/// Looks spent spinning before the waiter starts to poll in 1 ms slices.
+const SPIN_LOOKS: u32 = 200;
+/// How long a call that should not block may be seen asleep before it is judged blocked.
+const ASLEEP_LIMIT: Duration = Duration::from_millis(200);
+/// How often a call that should not block is looked at while the driver waits.
+const ASLEEP_LOOK_EVERY: Duration = Duration::from_millis(5);
+
+/// The end of a wait for a block.
+pub(crate) enum BlockWait {
+    /// Asleep in the call; the verdict (its `process` is filled in by the caller).
+    Blocked(BlockingVerdict),
+    /// It returned instead.
+    Completed(Observed),
+    /// Neither before the deadline.
+    TimedOut,
+}
+
+/// The end of a wait for an answer.
+pub(crate) enum OutcomeWait {
+    /// The answer, or the process's death.
+    Observed(Observed),
+    /// Asleep in the call for longer than a call that should not block may be.
+    Asleep(Option<String>),
+    /// No answer before the deadline.
+    TimedOut,
+}
+
+pub(crate) struct Waiter<'a> {
+    pub actor: usize,
+    pub pid: Pid,
+    pub control: &'a mut UnixStream,
+    pub log: &'a mut SharedLog,
+    pub events: &'a mut Vec<Event>,
+    pub oracle: BlockingOracle,
+}
+
+impl Waiter<'_> {
+    /// Whether the actor has written something (or hung up) without waiting.
+    pub fn readable(control: &UnixStream) -> bool {
+        poll_in(control, PollTimeout::ZERO)
+    }
+
+    /// Wait for the actor's own exit and say how it went; a process that does not go
+    /// within a second is killed.
+    pub fn reap(pid: Pid) -> Observed {
+        let until = Instant::now() + Duration::from_secs(1);
+        loop {
+            match waitpid(pid, Some(WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::Exited(_, code)) => return Observed::Exited(code),
+                Ok(WaitStatus::Signaled(_, sig, _)) => return Observed::Killed(SignalName(sig)),
+                Ok(WaitStatus::StillAlive) if Instant::now() < until => std::thread::yield_now(),
+                Ok(WaitStatus::StillAlive) => {
+                    let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+                    let _ = waitpid(pid, None);
+                    return Observed::Killed(SignalName(nix::sys::signal::Signal::SIGKILL));
+                }
+                Ok(_) => {}
+                Err(_) => return Observed::Exited(-1),
+            }
+        }
+    }
+
+    fn answer(&mut self) -> Observed {
+        match Reply::recv(self.control) {
+            Ok(Reply::Outcome(o)) => Observed::Outcome(o),
+            // A hang-up (or garbage) means the process is dying or dead.
+            _ => Self::reap(self.pid),
+        }
+    }
+
+    fn start_marker(&mut self, step: usize) -> Option<Event> {
+        self.events.extend(self.log.take_new());
+        self.events
+            .iter()
+            .rev()
+            .find(|e| e.kind == EventKind::Start && e.actor as usize == self.actor && e.step as usize == step)
+            .cloned()
+    }
+
+    /// One look at the thread: is it asleep in the call the marker announced, and how
+    /// sure is that? `None` when it is not (or the platform cannot look).
+    fn asleep_in_call(&self, marker: &Event) -> Option<Evidence> {
+        let sample = observe::sample(self.pid.as_raw())?;
+        match sample.asleep_in(marker.call, marker.fd) {
+            Some(true) => Some(Evidence::KernelCall),
+            Some(false) => None,
+            // The kernel does not say which call: past the marker and not yet answered,
+            // a sleeping actor can only be asleep in its call.
+            None if sample.asleep && marker.call != CallKind::Other => Some(Evidence::KernelState),
+            None if sample.asleep => Some(Evidence::KernelState),
+            None => None,
+        }
+    }
+
+    /// Wait until the kernel shows the actor asleep in its call of `step` on two
+    /// consecutive looks, or until it answers, or the deadline.
+    pub fn blocked(&mut self, step: usize, deadline: Instant) -> BlockWait {
+        let mut looks = 0u32;
+        let mut consecutive = 0u32;
+        loop {
+            if Self::readable(self.control) {
+                return BlockWait::Completed(self.answer());
+            }
+            if let Some(marker) = self.start_marker(step) {
+                let verdict = match self.oracle {
+                    BlockingOracle::Kernel => match self.asleep_in_call(&marker) {
+                        Some(evidence) => {
+                            consecutive += 1;
+                            (consecutive >= 2).then_some(evidence)
+                        }
+                        None if observe::sample(self.pid.as_raw()).is_none() => {
+                            // No view of the kernel at all: the weakest evidence.
+                            (now_ns() - marker.time_ns >= 100_000_000).then_some(Evidence::Timeout)
+                        }
+                        None => {
+                            consecutive = 0;
+                            None
+                        }
+                    },
+                    BlockingOracle::Timeout(after) => {
+                        (now_ns() - marker.time_ns >= after.as_nanos() as u64).then_some(Evidence::Timeout)
+                    }
+                };
+                if let Some(evidence) = verdict {
+                    let latency = Duration::from_nanos(now_ns() - marker.time_ns);
+                    let wchan = observe::wait_channel(self.pid.as_raw());
+                    let text = match &wchan {
+                        Some(w) => format!("{} [{evidence}; wchan {w}]", marker.text),
+                        None => format!("{} [{evidence}]", marker.text),
+                    };
+                    self.log.append(&Event { kind: EventKind::Blocked, text, time_ns: now_ns(), ..marker });
+                    return BlockWait::Blocked(BlockingVerdict {
+                        step: StepIndex(step),
+                        process: ProcessName(String::new()),
+                        evidence,
+                        latency,
+                    });
+                }
+            }
+            if Instant::now() >= deadline {
+                return BlockWait::TimedOut;
+            }
+            looks += 1;
+            if looks < SPIN_LOOKS {
+                std::thread::yield_now();
+            } else {
+                poll_in(self.control, PollTimeout::from(1u8));
+            }
+        }
+    }
+
+    /// Wait for the answer to the call of `step`; with the kernel oracle, a call seen
+    /// asleep for longer than [`ASLEEP_LIMIT`] is judged blocked rather than waited on.
+    pub fn outcome(&mut self, step: usize, deadline: Instant) -> OutcomeWait {
+        let mut asleep_since: Option<Instant> = None;
+        loop {
+            let now = Instant::now();
+            if now >= deadline {
+                return OutcomeWait::TimedOut;
+            }
+            let slice = (deadline - now).min(ASLEEP_LOOK_EVERY);
+            if poll_in(self.control, PollTimeout::try_from(slice).unwrap_or(PollTimeout::MAX)) {
+                return OutcomeWait::Observed(self.answer());
+            }
+            if self.oracle != BlockingOracle::Kernel {
+                continue;
+            }
+            let asleep = self.start_marker(step).is_some_and(|m| self.asleep_in_call(&m) == Some(Evidence::KernelCall));
+            match (asleep, asleep_since) {
+                (false, _) => asleep_since = None,
+                (true, None) => asleep_since = Some(Instant::now()),
+                (true, Some(since)) if since.elapsed() >= ASLEEP_LIMIT => {
+                    return OutcomeWait::Asleep(observe::wait_channel(self.pid.as_raw()));
+                }
+                (true, Some(_)) => {}
+            }
+        }
+    }
+}
+
+fn poll_in(control: &UnixStream, timeout: PollTimeout) -> bool {
+    let mut fds = [PollFd::new(std::os::fd::AsFd::as_fd(control), PollFlags::POLLIN)];
+    matches!(nix::poll::poll(&mut fds, timeout), Ok(n) if n > 0)
+}

@@ -1,0 +1,162 @@
+//! The `ipc-conformance` command line: run the scenario catalogue (or given files)
+//! against the operating system and print a verdict per scenario and a summary.
+//!
+//! Exit codes: 0 every scenario passed or was skipped; 1 at least one failed (or the
+//! harness could not run one); 2 the input was malformed and nothing ran.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand};
+use ipc_conformance::driver::{run_scenario, BlockingOracle, RunOptions};
+use ipc_conformance::mechanism::os::OsByteStream;
+use ipc_conformance::mechanism::ByteStream;
+use ipc_conformance::model::PlatformProfile;
+use ipc_conformance::report::{render_timeline, Verdict};
+use ipc_conformance::scenario::{self, Scenario};
+
+#[derive(Parser)]
+#[command(version, about = "POSIX IPC conformance scenarios, run as real forked processes")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run scenarios against the operating system and report a verdict for each.
+    Run {
+        /// Scenario files or directories (default: the catalogue in scenarios/).
+        paths: Vec<PathBuf>,
+        /// How blocking is decided: `kernel` (thread state from the kernel) or
+        /// `timeout=DURATION` (e.g. `timeout=100ms`: blocked if not returned by then).
+        #[arg(long, default_value = "kernel", value_parser = parse_oracle)]
+        blocking_oracle: BlockingOracle,
+        /// Print the timeline of passing scenarios too.
+        #[arg(long)]
+        timeline: bool,
+        /// Only scenarios whose id contains this text.
+        #[arg(long)]
+        filter: Option<String>,
+    },
+    /// List the scenarios with their summaries.
+    List {
+        /// Scenario files or directories (default: the catalogue in scenarios/).
+        paths: Vec<PathBuf>,
+    },
+}
+
+fn parse_oracle(text: &str) -> Result<BlockingOracle, String> {
+    if text == "kernel" {
+        return Ok(BlockingOracle::Kernel);
+    }
+    let value = text
+        .strip_prefix("timeout=")
+        .ok_or_else(|| format!("`{text}`: expected `kernel` or `timeout=DURATION`"))?;
+    let (number, unit) = value.split_at(value.find(|c: char| !c.is_ascii_digit()).unwrap_or(value.len()));
+    let n: u64 = number.parse().map_err(|_| format!("`{value}`: expected a number then ms or s"))?;
+    match unit {
+        "ms" => Ok(BlockingOracle::Timeout(Duration::from_millis(n))),
+        "s" => Ok(BlockingOracle::Timeout(Duration::from_secs(n))),
+        _ => Err(format!("`{value}`: the unit must be ms or s")),
+    }
+}
+
+/// The catalogue: ./scenarios when run from a checkout, else the one this binary was
+/// built from.
+fn default_roots(paths: Vec<PathBuf>) -> Vec<PathBuf> {
+    if !paths.is_empty() {
+        return paths;
+    }
+    let local = Path::new("scenarios");
+    if local.is_dir() {
+        vec![local.to_path_buf()]
+    } else {
+        vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")]
+    }
+}
+
+fn load(paths: Vec<PathBuf>) -> Result<Vec<Scenario>, ExitCode> {
+    let mut all = Vec::new();
+    for root in default_roots(paths) {
+        match scenario::load_all(&root) {
+            Ok(found) => all.extend(found),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Err(ExitCode::from(2));
+            }
+        }
+    }
+    Ok(all)
+}
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::List { paths } => match load(paths) {
+            Ok(scenarios) => {
+                for s in scenarios {
+                    println!("{:<50} {}", s.id, s.summary);
+                }
+                ExitCode::SUCCESS
+            }
+            Err(code) => code,
+        },
+        Command::Run { paths, blocking_oracle, timeline, filter } => {
+            let scenarios = match load(paths) {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
+            let opts = RunOptions { profile: PlatformProfile::host(), oracle: blocking_oracle };
+            run(scenarios, &opts, timeline, filter.as_deref())
+        }
+    }
+}
+
+fn run(scenarios: Vec<Scenario>, opts: &RunOptions, timeline: bool, filter: Option<&str>) -> ExitCode {
+    let started = Instant::now();
+    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    for s in scenarios.iter().filter(|s| filter.is_none_or(|f| s.id.contains(f))) {
+        let report = run_scenario(s, &OsByteStream, opts);
+        let ms = report.duration.as_secs_f64() * 1e3;
+        match &report.verdict {
+            Verdict::Pass => {
+                passed += 1;
+                println!("PASS  {:<50} {ms:>8.2} ms", s.id);
+                if timeline {
+                    print!("{}", render_timeline(&report));
+                }
+            }
+            Verdict::Skip(reason) => {
+                skipped += 1;
+                println!("SKIP  {:<50} {reason}", s.id);
+            }
+            Verdict::Fail(_) => {
+                failed += 1;
+                println!("FAIL  {:<50} {ms:>8.2} ms", s.id);
+                println!("  {}", s.summary);
+                if let Some(p) = &s.source {
+                    println!("  scenario: {}", p.display());
+                }
+                print!("{}", render_timeline(&report));
+            }
+            Verdict::HarnessError(e) => {
+                failed += 1;
+                println!("ERROR {:<50} harness could not run: {e}", s.id);
+            }
+            _ => {}
+        }
+    }
+    println!(
+        "\nimplementation {} on {}, {:.1} ms",
+        OsByteStream.name(),
+        opts.profile.platform,
+        started.elapsed().as_secs_f64() * 1e3
+    );
+    println!("{passed} passed, {failed} failed, {skipped} skipped");
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}

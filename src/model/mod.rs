@@ -1,0 +1,5 @@
+//! Reference semantics and platform profiles.
+
+mod profile;
+
+pub use profile::{Platform, PlatformProfile};

@@ -1,0 +1,110 @@
+//! Platform profiles: the numbers and rules that differ by operating system, as data.
+
+use std::fmt;
+
+use crate::scenario::{Feature, Size, SizeSymbol};
+
+/// An operating system the suite knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Platform {
+    /// Linux.
+    Linux,
+    /// macOS.
+    Macos,
+}
+
+impl fmt::Display for Platform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Platform::Linux => "linux",
+            Platform::Macos => "macos",
+        })
+    }
+}
+
+/// What a platform provides and the values scenarios may name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlatformProfile {
+    /// Which platform.
+    pub platform: Platform,
+    /// `PIPE_BUF`: writes of at most this many bytes are not interleaved.
+    pub pipe_buf: u64,
+    /// The capacity of a new pipe, where it is fixed; `None` where it grows on demand.
+    pub pipe_capacity: Option<u64>,
+    /// Features present.
+    pub features: &'static [Feature],
+}
+
+impl PlatformProfile {
+    /// Linux: PIPE_BUF 4096 (include/uapi/linux/limits.h); a new pipe holds 16 pages
+    /// (PIPE_DEF_BUFFERS), 65536 bytes with 4 KiB pages; pipe2 and F_SETPIPE_SZ exist.
+    pub const LINUX: PlatformProfile = PlatformProfile {
+        platform: Platform::Linux,
+        pipe_buf: 4096,
+        pipe_capacity: Some(65536),
+        features: &[Feature::Pipe2, Feature::PipeSize],
+    };
+
+    /// macOS: PIPE_BUF 512 (sys/syslimits.h); the pipe buffer starts at 512 bytes and grows
+    /// on demand, so no fixed capacity; no pipe2 and no F_SETPIPE_SZ (read from XNU's
+    /// sources, to be confirmed by the macOS CI job).
+    pub const MACOS: PlatformProfile = PlatformProfile {
+        platform: Platform::Macos,
+        pipe_buf: 512,
+        pipe_capacity: None,
+        features: &[],
+    };
+
+    /// The profile of the platform this was compiled for.
+    pub fn host() -> &'static PlatformProfile {
+        if cfg!(target_os = "macos") {
+            &Self::MACOS
+        } else {
+            &Self::LINUX
+        }
+    }
+
+    /// The profile named `linux` or `macos`.
+    pub fn by_name(name: &str) -> Option<&'static PlatformProfile> {
+        match name {
+            "linux" => Some(&Self::LINUX),
+            "macos" => Some(&Self::MACOS),
+            _ => None,
+        }
+    }
+
+    /// Whether the platform has a feature.
+    pub fn has(&self, feature: Feature) -> bool {
+        self.features.contains(&feature)
+    }
+
+    /// The byte count a size stands for here, or why it has none.
+    pub fn resolve(&self, size: Size) -> Result<u64, String> {
+        let (base, offset) = match size {
+            Size::Bytes(n) => return Ok(n),
+            Size::Symbol(SizeSymbol::PipeBuf, d) => (self.pipe_buf, d),
+            Size::Symbol(SizeSymbol::PipeCapacity, d) => (
+                self.pipe_capacity
+                    .ok_or_else(|| format!("{} has no fixed pipe capacity", self.platform))?,
+                d,
+            ),
+        };
+        base.checked_add_signed(offset)
+            .ok_or_else(|| format!("{size} is negative on {}", self.platform))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn symbols_resolve_per_platform() {
+        let plus_one = Size::Symbol(SizeSymbol::PipeBuf, 1);
+        assert_eq!(PlatformProfile::LINUX.resolve(plus_one), Ok(4097));
+        assert_eq!(PlatformProfile::MACOS.resolve(plus_one), Ok(513));
+        assert!(PlatformProfile::MACOS
+            .resolve(Size::Symbol(SizeSymbol::PipeCapacity, 0))
+            .is_err());
+    }
+}

@@ -1,0 +1,8 @@
+//! Verdicts and how they are shown: a one-line result, and for a failure the step, what
+//! was expected, what was observed, and the timeline.
+
+mod timeline;
+mod verdict;
+
+pub use timeline::render_timeline;
+pub use verdict::{BlockingVerdict, Failure, ScenarioReport, TimelineEntry, Verdict};

@@ -1,0 +1,103 @@
+//! The result of running one scenario against one implementation.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::driver::{EventKind, Evidence};
+use crate::scenario::{ProcessName, StepIndex};
+
+/// What a step's check found wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    /// The step, when a step failed (leaks are found after the last).
+    pub step: Option<StepIndex>,
+    /// The process whose action failed.
+    pub process: Option<ProcessName>,
+    /// What the scenario expected, in words.
+    pub expected: String,
+    /// What happened, in words.
+    pub observed: String,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.step, &self.process) {
+            (Some(s), Some(p)) => write!(f, "step {s}, process {p}: ")?,
+            (Some(s), None) => write!(f, "step {s}: ")?,
+            _ => {}
+        }
+        write!(f, "expected {}; observed {}", self.expected, self.observed)
+    }
+}
+
+/// The three kinds of result never mix: the implementation passed or failed a check,
+/// the scenario does not apply here, or the harness itself could not run it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Verdict {
+    /// Every expectation was met and nothing was left behind.
+    Pass,
+    /// The implementation did not do what the scenario says.
+    Fail(Failure),
+    /// The scenario does not apply to this platform or implementation; the reason.
+    Skip(String),
+    /// The harness could not run the scenario (fork failed, no /proc, …); never counted
+    /// as non-conformance.
+    HarnessError(String),
+}
+
+/// A blocking claim the driver confirmed, with its evidence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockingVerdict {
+    /// The step.
+    pub step: StepIndex,
+    /// The process.
+    pub process: ProcessName,
+    /// How it was decided.
+    pub evidence: Evidence,
+    /// From the actor's start marker to the driver's verdict.
+    pub latency: Duration,
+}
+
+/// One line of the timeline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimelineEntry {
+    /// The global sequence number.
+    pub seq: u32,
+    /// Time since the scenario started.
+    pub at: Duration,
+    /// The process.
+    pub process: ProcessName,
+    /// The step.
+    pub step: StepIndex,
+    /// What happened.
+    pub kind: EventKind,
+    /// Details: the call, the result, the wait channel.
+    pub text: String,
+}
+
+/// Everything known about one run of one scenario.
+#[derive(Clone, Debug)]
+pub struct ScenarioReport {
+    /// `mechanism::file_stem`.
+    pub id: String,
+    /// The implementation's name.
+    pub implementation: String,
+    /// The result.
+    pub verdict: Verdict,
+    /// Problems found after the steps (leaked descriptors, processes left behind).
+    pub findings: Vec<String>,
+    /// Every process's actions in one order.
+    pub timeline: Vec<TimelineEntry>,
+    /// The blocking claims confirmed, with their evidence.
+    pub blocking: Vec<BlockingVerdict>,
+    /// Wall time of the whole scenario.
+    pub duration: Duration,
+}
+
+impl ScenarioReport {
+    /// Whether this counts as a failure of the implementation or of the harness.
+    pub fn is_failure(&self) -> bool {
+        matches!(self.verdict, Verdict::Fail(_) | Verdict::HarnessError(_))
+    }
+}

@@ -1,0 +1,127 @@
+//! Build a [`Scenario`] from Rust, with the same checks as the file format.
+
+use std::time::Duration;
+
+use super::error::Located;
+use super::model::*;
+use super::validate;
+
+/// Builds a scenario step by step.
+///
+/// ```
+/// use ipc_conformance::scenario::{Action, End, Expectation, Mechanism, Payload, ScenarioBuilder, Size};
+///
+/// let scenario = ScenarioBuilder::new("pipe::read_blocks", Mechanism::Pipe)
+///     .summary("a read on an empty pipe blocks until a writer writes")
+///     .reference("XSH read(): O_NONBLOCK clear, empty pipe with a writer: the call blocks")
+///     .related("reader", &[End::Read])
+///     .related("writer", &[End::Write])
+///     .step(&[("reader", Action::Read(Size::Bytes(5)))], Expectation::Blocks)
+///     .step(&[("writer", Action::Write(Payload::Text("hello".into())))], Expectation::Returns(Size::Bytes(5)))
+///     .step(&[("reader", Action::Await)], Expectation::Data(Payload::Text("hello".into())))
+///     .build()
+///     .unwrap();
+/// assert_eq!(scenario.steps.len(), 3);
+/// ```
+#[derive(Debug)]
+pub struct ScenarioBuilder {
+    scenario: Scenario,
+    error: Option<String>,
+}
+
+impl ScenarioBuilder {
+    /// A scenario with this id and mechanism, no processes and no steps.
+    pub fn new(id: &str, mechanism: Mechanism) -> Self {
+        ScenarioBuilder {
+            scenario: Scenario {
+                id: id.to_owned(),
+                source: None,
+                summary: String::new(),
+                reference: String::new(),
+                behaviours: Vec::new(),
+                mechanism,
+                requires: Vec::new(),
+                create_flags: Vec::new(),
+                processes: Vec::new(),
+                steps: Vec::new(),
+                step_timeout: Scenario::DEFAULT_STEP_TIMEOUT,
+            },
+            error: None,
+        }
+    }
+
+    /// The one-line summary.
+    pub fn summary(mut self, text: &str) -> Self {
+        self.scenario.summary = text.to_owned();
+        self
+    }
+
+    /// The POSIX reference.
+    pub fn reference(mut self, text: &str) -> Self {
+        self.scenario.reference = text.to_owned();
+        self
+    }
+
+    /// The watchdog's bound on each step.
+    pub fn step_timeout(mut self, timeout: Duration) -> Self {
+        self.scenario.step_timeout = timeout;
+        self
+    }
+
+    /// Flags for `pipe2()`.
+    pub fn create_flags(mut self, flags: &[OpenFlag]) -> Self {
+        self.scenario.create_flags = flags.to_vec();
+        self
+    }
+
+    /// A process that inherits the object and keeps these ends.
+    pub fn related(self, name: &str, keeps: &[End]) -> Self {
+        self.process(Process {
+            name: ProcessName(name.to_owned()),
+            relation: Relation::Related,
+            keeps: keeps.to_vec(),
+            sigpipe: SigPipe::Default,
+        })
+    }
+
+    /// A process that inherits nothing.
+    pub fn unrelated(self, name: &str) -> Self {
+        self.process(Process {
+            name: ProcessName(name.to_owned()),
+            relation: Relation::Unrelated,
+            keeps: Vec::new(),
+            sigpipe: SigPipe::Default,
+        })
+    }
+
+    /// Any process.
+    pub fn process(mut self, process: Process) -> Self {
+        self.scenario.processes.push(process);
+        self
+    }
+
+    /// A step: these processes act, and every action must meet `expect`.
+    pub fn step(mut self, actions: &[(&str, Action)], expect: Expectation) -> Self {
+        let mut indexed = Vec::new();
+        for (name, action) in actions {
+            match self.scenario.processes.iter().position(|p| p.name.0 == *name) {
+                Some(i) => indexed.push((ProcessIndex(i), action.clone())),
+                None => {
+                    self.error.get_or_insert(format!("unknown process `{name}`"));
+                }
+            }
+        }
+        self.scenario.steps.push(Step { actions: indexed, expect, note: None });
+        self
+    }
+
+    /// The scenario, checked as a file would be.
+    pub fn build(self) -> Result<Scenario, String> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        validate::check(&self.scenario, &validate::Spans::default())
+            .map_err(|Located { message, .. }| message)?;
+        Ok(self.scenario)
+    }
+}

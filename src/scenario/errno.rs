@@ -1,0 +1,111 @@
+//! Errno values and signal names, printed and parsed by their symbolic names.
+
+use std::fmt;
+
+/// An errno value. Printed by its symbolic name; hosts know errnos we have no name for,
+/// and those print as `errno N`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Errno(pub i32);
+
+macro_rules! errno_names {
+    ($($name:ident),* $(,)?) => {
+        const ERRNO_NAMES: &[(&str, i32)] = &[$((stringify!($name), libc::$name)),*];
+    };
+}
+
+// The errnos IPC calls document; EAGAIN comes before EWOULDBLOCK so it wins printing.
+errno_names!(
+    EAGAIN, EWOULDBLOCK, EPIPE, ENXIO, EEXIST, ENOENT, EBADF, ESPIPE, EINVAL, EINTR, EBUSY,
+    EPERM, EACCES, EISDIR, ENOTDIR, ENAMETOOLONG, EMFILE, ENFILE, ENOSPC, EFAULT, EIO,
+    ENOTTY, ECONNREFUSED, ECONNRESET, ENOTCONN, EISCONN, EMSGSIZE, ENOBUFS, EADDRINUSE,
+    EADDRNOTAVAIL, EAFNOSUPPORT, EPROTONOSUPPORT, EOPNOTSUPP, EINPROGRESS, EALREADY,
+    ETIMEDOUT, ENOMEM, ENOSYS, EDEADLK, EROFS, ELOOP, ENODEV, ETXTBSY, EFBIG, EDESTADDRREQ,
+);
+
+impl Errno {
+    /// The errno named `name` (`"EAGAIN"`), if this platform has it.
+    pub fn from_name(name: &str) -> Option<Errno> {
+        ERRNO_NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|&(_, v)| Errno(v))
+    }
+
+    /// Its symbolic name, when we know it.
+    pub fn name(self) -> Option<&'static str> {
+        ERRNO_NAMES
+            .iter()
+            .find(|(_, v)| *v == self.0)
+            .map(|&(n, _)| n)
+    }
+
+    /// Every name the parser accepts, for error messages.
+    pub fn known_names() -> impl Iterator<Item = &'static str> {
+        ERRNO_NAMES.iter().map(|(n, _)| *n)
+    }
+}
+
+impl From<nix::errno::Errno> for Errno {
+    fn from(e: nix::errno::Errno) -> Self {
+        Errno(e as i32)
+    }
+}
+
+impl fmt::Display for Errno {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(n) => f.write_str(n),
+            None => write!(f, "errno {}", self.0),
+        }
+    }
+}
+
+/// A signal, named as in `<signal.h>` (`SIGPIPE`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SignalName(pub nix::sys::signal::Signal);
+
+impl SignalName {
+    /// The signal named `name`, if this platform has it.
+    pub fn from_name(name: &str) -> Option<SignalName> {
+        name.parse().ok().map(SignalName)
+    }
+
+    /// The signal of a raw number, if it is one.
+    pub fn from_raw(signo: i32) -> Option<SignalName> {
+        nix::sys::signal::Signal::try_from(signo).ok().map(SignalName)
+    }
+}
+
+impl fmt::Display for SignalName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case("EAGAIN", libc::EAGAIN)]
+    #[case("EPIPE", libc::EPIPE)]
+    #[case("ENXIO", libc::ENXIO)]
+    fn names_round_trip(#[case] name: &str, #[case] value: i32) {
+        let e = Errno::from_name(name).unwrap();
+        assert_eq!(e, Errno(value));
+        assert_eq!(e.to_string(), name);
+    }
+
+    #[test]
+    fn unknown_errno_prints_its_number() {
+        assert_eq!(Errno(9999).to_string(), "errno 9999");
+        assert_eq!(Errno::from_name("EPIPEX"), None);
+    }
+
+    #[test]
+    fn signals_parse_by_name() {
+        assert_eq!(SignalName::from_name("SIGPIPE").unwrap().to_string(), "SIGPIPE");
+        assert!(SignalName::from_name("PIPE").is_none());
+    }
+}

@@ -1,0 +1,85 @@
+//! Errors of loading a scenario: every one names the file, line and column.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+/// A scenario could not be loaded. Nothing runs when this happens.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// The file could not be read.
+    #[error("{}: cannot read: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not a valid scenario.
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// One-based line of the offending text.
+        line: usize,
+        /// One-based column (in characters) of the offending text.
+        column: usize,
+        /// What is wrong and what was expected there, on one line.
+        message: String,
+    },
+}
+
+impl LoadError {
+    pub(crate) fn malformed(path: &Path, text: &str, span: Range<usize>, message: String) -> Self {
+        let (line, column) = line_column(text, span.start);
+        LoadError::Malformed {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message: one_line(&message),
+        }
+    }
+}
+
+/// A problem found in the model, with the byte span of the text it concerns.
+#[derive(Debug)]
+pub(crate) struct Located {
+    pub span: Range<usize>,
+    pub message: String,
+}
+
+impl Located {
+    pub fn new(span: Range<usize>, message: String) -> Self {
+        Located { span, message }
+    }
+}
+
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_map_to_one_based_lines_and_columns() {
+        let text = "ab\ncdé\nf";
+        assert_eq!(line_column(text, 0), (1, 1));
+        assert_eq!(line_column(text, 3), (2, 1));
+        assert_eq!(line_column(text, 7), (2, 4));
+        assert_eq!(line_column(text, 100), (3, 2));
+    }
+}

@@ -1,0 +1,64 @@
+//! Scenarios: the model, the TOML file format, validation, and a Rust builder.
+//!
+//! A scenario names a mechanism, the processes that take part and how they relate to the
+//! object made before the fork, and ordered steps. Each step starts one action in each of
+//! one or more processes and says what every one of them must do.
+
+mod builder;
+mod errno;
+mod error;
+mod file;
+mod model;
+mod validate;
+
+use std::path::{Path, PathBuf};
+
+pub use builder::ScenarioBuilder;
+pub use errno::{Errno, SignalName};
+pub use error::LoadError;
+pub use file::FORMAT_VERSION;
+pub use model::*;
+pub use validate::skip_reason;
+
+/// Parse one scenario from text; `path` names it in errors and gives its id.
+pub fn parse(path: &Path, text: &str) -> Result<Scenario, LoadError> {
+    file::parse(path, text)
+}
+
+/// Load one scenario file.
+pub fn load_file(path: &Path) -> Result<Scenario, LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse(path, &text)
+}
+
+/// Every `*.toml` below `root`, sorted, so runs list scenarios in a stable order.
+pub fn find_files(root: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "toml") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Load every scenario below `root` (or the one file `root` names). All files are read
+/// before any runs, so one malformed file stops the whole run.
+pub fn load_all(root: &Path) -> Result<Vec<Scenario>, LoadError> {
+    let files = if root.is_file() {
+        vec![root.to_path_buf()]
+    } else {
+        find_files(root).map_err(|source| LoadError::Io { path: root.to_path_buf(), source })?
+    };
+    files.iter().map(|p| load_file(p)).collect()
+}

@@ -1,0 +1,504 @@
+//! The in-memory model of a scenario: what the file format and the builder both produce.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::errno::{Errno, SignalName};
+
+/// The IPC kind a scenario exercises.
+///
+/// Only the byte-stream mechanisms have a reference implementation so far; the file
+/// format rejects the others by name so that a typo is never mistaken for a skip.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Mechanism {
+    /// An anonymous pipe made by `pipe()` (or `pipe2()`) before the actors fork.
+    Pipe,
+    /// A named pipe made by `mkfifo()` in the run's private directory.
+    Fifo,
+}
+
+impl Mechanism {
+    /// Every mechanism, in catalogue order.
+    pub const ALL: [Mechanism; 2] = [Mechanism::Pipe, Mechanism::Fifo];
+
+    /// The name used in scenario files and test names.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mechanism::Pipe => "pipe",
+            Mechanism::Fifo => "fifo",
+        }
+    }
+}
+
+impl fmt::Display for Mechanism {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The name of a process (actor) as the scenario spells it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ProcessName(pub String);
+
+impl fmt::Display for ProcessName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The position of a process in [`Scenario::processes`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ProcessIndex(pub usize);
+
+/// The position of a step in [`Scenario::steps`], counted from zero.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StepIndex(pub usize);
+
+impl fmt::Display for StepIndex {
+    /// Steps are shown counted from one, as a reader of the file counts them.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0 + 1)
+    }
+}
+
+/// How a process relates to the IPC object made before the fork.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Relation {
+    /// Inherits the object's descriptors across `fork()` and keeps those it names.
+    #[default]
+    Related,
+    /// Inherits nothing of the object; reaches it only by name (a FIFO's path).
+    Unrelated,
+}
+
+/// One end of a byte stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum End {
+    /// The end that `read()` is called on.
+    Read,
+    /// The end that `write()` is called on.
+    Write,
+}
+
+impl fmt::Display for End {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            End::Read => "read end",
+            End::Write => "write end",
+        })
+    }
+}
+
+/// What a process does with SIGPIPE.
+///
+/// Rust's runtime ignores SIGPIPE before `main`, and a forked child inherits that, so
+/// the driver always sets the disposition explicitly from the scenario.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SigPipe {
+    /// The C default: a write with no reader kills the process.
+    #[default]
+    Default,
+    /// `SIG_IGN`: the write fails with EPIPE instead.
+    Ignore,
+}
+
+/// One actor of a scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Process {
+    /// Its name, unique in the scenario.
+    pub name: ProcessName,
+    /// Whether it inherits the object made before the fork.
+    pub relation: Relation,
+    /// The ends of the pipe it keeps after the fork; every other end is closed.
+    pub keeps: Vec<End>,
+    /// Its SIGPIPE disposition.
+    pub sigpipe: SigPipe,
+}
+
+/// A byte count, literal or taken from the platform profile.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Size {
+    /// A literal count.
+    Bytes(u64),
+    /// A profile constant plus an offset, written `PIPE_BUF+1` in a file.
+    Symbol(SizeSymbol, i64),
+}
+
+/// The platform constants a [`Size`] may name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SizeSymbol {
+    /// `PIPE_BUF`: the largest write that is never interleaved.
+    PipeBuf,
+    /// The default capacity of a new pipe.
+    PipeCapacity,
+}
+
+impl SizeSymbol {
+    /// The spelling used in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            SizeSymbol::PipeBuf => "PIPE_BUF",
+            SizeSymbol::PipeCapacity => "PIPE_CAPACITY",
+        }
+    }
+}
+
+impl fmt::Display for Size {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Size::Bytes(n) => write!(f, "{n}"),
+            Size::Symbol(s, 0) => f.write_str(s.name()),
+            Size::Symbol(s, d) => write!(f, "{}{d:+}", s.name()),
+        }
+    }
+}
+
+/// A generated byte pattern, so that large transfers stay checkable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Pattern {
+    /// Byte `i` is `i mod 251` (a prime, so page-sized slices differ from each other).
+    Seq,
+    /// Every byte is zero.
+    Zero,
+}
+
+/// Bytes written or expected.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Payload {
+    /// UTF-8 text, taken byte for byte.
+    Text(String),
+    /// Raw bytes, written in the file as hex.
+    Bytes(Vec<u8>),
+    /// A generated pattern of a given length.
+    Pattern {
+        /// Which pattern.
+        pattern: Pattern,
+        /// How many bytes.
+        len: Size,
+    },
+}
+
+/// Flags given to `pipe2()` or to `open()`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Deserialize)]
+pub enum OpenFlag {
+    /// `O_NONBLOCK`.
+    #[serde(rename = "O_NONBLOCK")]
+    NonBlock,
+    /// `O_CLOEXEC`.
+    #[serde(rename = "O_CLOEXEC")]
+    CloExec,
+}
+
+/// The access mode of an `open()` of a FIFO.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+pub enum AccessMode {
+    /// `O_RDONLY`: the new descriptor becomes the process's read end.
+    #[serde(rename = "O_RDONLY")]
+    ReadOnly,
+    /// `O_WRONLY`: the new descriptor becomes the process's write end.
+    #[serde(rename = "O_WRONLY")]
+    WriteOnly,
+    /// `O_RDWR`: the new descriptor serves as both ends.
+    #[serde(rename = "O_RDWR")]
+    ReadWrite,
+}
+
+/// A descriptor flag or status flag that [`Action::GetFlag`] reads back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+pub enum FdFlag {
+    /// The `O_NONBLOCK` status flag (`F_GETFL`).
+    #[serde(rename = "O_NONBLOCK")]
+    NonBlock,
+    /// The `FD_CLOEXEC` descriptor flag (`F_GETFD`).
+    #[serde(rename = "FD_CLOEXEC")]
+    CloExec,
+}
+
+/// A `poll()` event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+pub enum PollEvent {
+    /// `POLLIN`.
+    #[serde(rename = "POLLIN")]
+    In,
+    /// `POLLOUT`.
+    #[serde(rename = "POLLOUT")]
+    Out,
+}
+
+/// One operation a process performs on the implementation under test.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Action {
+    /// One `read()` of at most this many bytes.
+    Read(Size),
+    /// `read()` until this many bytes have arrived or end of file.
+    ReadExactly(Size),
+    /// `read()` until end of file.
+    ReadToEnd,
+    /// One `write()` of the payload.
+    Write(Payload),
+    /// `count` writes of `len`-byte records tagged with the process, for atomicity checks.
+    WriteRecords {
+        /// Bytes in each record (at least 4).
+        len: Size,
+        /// How many records.
+        count: u32,
+    },
+    /// Non-blocking 1-byte writes until EAGAIN; returns how many went in (the capacity).
+    Fill,
+    /// `close()` of one end.
+    Close(End),
+    /// Set or clear `O_NONBLOCK` on one end with `fcntl(F_SETFL)`.
+    SetNonBlocking {
+        /// Which end.
+        end: End,
+        /// Set (true) or clear (false).
+        on: bool,
+    },
+    /// Read back a flag of one end: returns 1 when set, 0 when clear.
+    GetFlag {
+        /// Which end.
+        end: End,
+        /// Which flag.
+        flag: FdFlag,
+    },
+    /// `fpathconf(_PC_PIPE_BUF)` on one end.
+    PipeBufOf(End),
+    /// `ioctl(FIONREAD)` on the read end: the bytes queued.
+    FionRead,
+    /// `fcntl(F_GETPIPE_SZ)` on one end (Linux).
+    GetPipeSize(End),
+    /// `fcntl(F_SETPIPE_SZ)` on one end (Linux); returns the size granted.
+    SetPipeSize {
+        /// Which end.
+        end: End,
+        /// The size asked for.
+        size: Size,
+    },
+    /// `lseek(fd, 0, SEEK_CUR)` on one end.
+    Lseek(End),
+    /// `poll()` of one end for one event with a zero timeout: returns 1 when ready.
+    Poll {
+        /// Which end.
+        end: End,
+        /// Which event.
+        event: PollEvent,
+    },
+    /// `mkfifo()` at the scenario's FIFO path.
+    Mkfifo,
+    /// `open()` of the scenario's FIFO path.
+    Open {
+        /// The access mode.
+        mode: AccessMode,
+        /// Extra flags (`O_NONBLOCK`).
+        flags: Vec<OpenFlag>,
+    },
+    /// `unlink()` of the scenario's FIFO path.
+    Unlink,
+    /// `ftruncate()` of one end to a length.
+    Ftruncate {
+        /// Which end.
+        end: End,
+        /// The new length.
+        len: u64,
+    },
+    /// `_exit(0)`: every descriptor the process holds is closed by the kernel.
+    Exit,
+    /// Wait for the action this process started in an earlier step that blocked, and
+    /// check its result.
+    Await,
+}
+
+impl Action {
+    /// The name of the action as a scenario file spells it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Read(_) => "read",
+            Action::ReadExactly(_) => "read_exactly",
+            Action::ReadToEnd => "read_to_end",
+            Action::Write(_) => "write",
+            Action::WriteRecords { .. } => "write_records",
+            Action::Fill => "fill",
+            Action::Close(_) => "close",
+            Action::SetNonBlocking { .. } => "set_nonblocking",
+            Action::GetFlag { .. } => "get_flag",
+            Action::PipeBufOf(_) => "fpathconf_pipe_buf",
+            Action::FionRead => "fionread",
+            Action::GetPipeSize(_) => "get_pipe_size",
+            Action::SetPipeSize { .. } => "set_pipe_size",
+            Action::Lseek(_) => "lseek",
+            Action::Poll { .. } => "poll",
+            Action::Mkfifo => "mkfifo",
+            Action::Open { .. } => "open",
+            Action::Unlink => "unlink",
+            Action::Ftruncate { .. } => "ftruncate",
+            Action::Exit => "exit",
+            Action::Await => "completes",
+        }
+    }
+
+    /// What kind of result the action produces, which decides the expectations that apply.
+    pub fn result_kind(&self) -> ResultKind {
+        match self {
+            Action::Read(_) | Action::ReadExactly(_) | Action::ReadToEnd => ResultKind::Bytes,
+            Action::Write(_)
+            | Action::WriteRecords { .. }
+            | Action::Fill
+            | Action::GetFlag { .. }
+            | Action::PipeBufOf(_)
+            | Action::FionRead
+            | Action::GetPipeSize(_)
+            | Action::SetPipeSize { .. }
+            | Action::Lseek(_)
+            | Action::Poll { .. } => ResultKind::Count,
+            Action::Close(_)
+            | Action::SetNonBlocking { .. }
+            | Action::Mkfifo
+            | Action::Open { .. }
+            | Action::Unlink
+            | Action::Ftruncate { .. }
+            | Action::Exit => ResultKind::Unit,
+            Action::Await => ResultKind::Awaited,
+        }
+    }
+}
+
+/// The shape of an action's successful result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResultKind {
+    /// Bytes read (possibly none: end of file).
+    Bytes,
+    /// A number: bytes written, a flag, a size.
+    Count,
+    /// Nothing but success.
+    Unit,
+    /// The result of an earlier action, which decides.
+    Awaited,
+}
+
+/// A per-platform choice of expectation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlatformExpectation {
+    /// On Linux.
+    pub linux: Option<Box<Expectation>>,
+    /// On macOS.
+    pub macos: Option<Box<Expectation>>,
+}
+
+/// How records written by several [`Action::WriteRecords`] must come out of the reader.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecordCheck {
+    /// The record length every writer used.
+    pub len: Size,
+    /// How many writers wrote.
+    pub writers: u32,
+    /// How many records each wrote.
+    pub count: u32,
+    /// Whether every record must arrive unbroken (`len` ≤ PIPE_BUF) or may interleave.
+    pub atomic: bool,
+}
+
+/// What an action must do.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Expectation {
+    /// The call sleeps in the kernel until a later step releases it.
+    Blocks,
+    /// The call succeeds, whatever it returns.
+    Succeeds,
+    /// The call returns exactly this count (bytes read or written, or a value).
+    Returns(Size),
+    /// The call returns a count in this inclusive range.
+    ReturnsBetween(Size, Size),
+    /// The call returns these bytes.
+    Data(Payload),
+    /// The read returns 0: end of file.
+    Eof,
+    /// The call fails with this errno.
+    Error(Errno),
+    /// The process is killed by this signal.
+    Signal(SignalName),
+    /// Records from several writers arrive as the check says.
+    Records(RecordCheck),
+    /// Any one of these outcomes is allowed.
+    AnyOf(Vec<Expectation>),
+    /// Each platform has its own expectation.
+    Platform(PlatformExpectation),
+}
+
+/// One step: the actions that start together and what each must do.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    /// The processes that act, in file order, with their actions.
+    pub actions: Vec<(ProcessIndex, Action)>,
+    /// What every action of the step must do.
+    pub expect: Expectation,
+    /// A free-text remark shown in the timeline.
+    pub note: Option<String>,
+}
+
+/// A platform feature a scenario needs; missing ones make it a skip.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Deserialize)]
+#[non_exhaustive]
+pub enum Feature {
+    /// `pipe2()` with flags.
+    #[serde(rename = "pipe2")]
+    Pipe2,
+    /// `F_GETPIPE_SZ` / `F_SETPIPE_SZ`.
+    #[serde(rename = "F_SETPIPE_SZ")]
+    PipeSize,
+}
+
+impl Feature {
+    /// The spelling used in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Feature::Pipe2 => "pipe2",
+            Feature::PipeSize => "F_SETPIPE_SZ",
+        }
+    }
+}
+
+/// A whole scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    /// The test name, `mechanism::file_stem`.
+    pub id: String,
+    /// The file it came from, when it came from one.
+    pub source: Option<PathBuf>,
+    /// One line saying what the scenario shows.
+    pub summary: String,
+    /// The POSIX page and rule it checks, in our words.
+    pub reference: String,
+    /// Slugs of the behaviours it covers (see the behaviour catalogue).
+    pub behaviours: Vec<String>,
+    /// The mechanism under test.
+    pub mechanism: Mechanism,
+    /// Platform features it needs.
+    pub requires: Vec<Feature>,
+    /// Flags for the object made before the fork (`pipe2()` flags).
+    pub create_flags: Vec<OpenFlag>,
+    /// The actors.
+    pub processes: Vec<Process>,
+    /// The steps, run in order.
+    pub steps: Vec<Step>,
+    /// The watchdog's bound on each step.
+    pub step_timeout: Duration,
+}
+
+impl Scenario {
+    /// The default bound on one step.
+    pub const DEFAULT_STEP_TIMEOUT: Duration = Duration::from_secs(5);
+
+    /// The process at an index.
+    pub fn process(&self, index: ProcessIndex) -> &Process {
+        &self.processes[index.0]
+    }
+}

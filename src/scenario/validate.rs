@@ -1,0 +1,204 @@
+//! Checks a scenario must pass before anything runs, and the platform checks that turn
+//! it into a skip.
+
+use std::ops::Range;
+
+use super::error::Located;
+use super::model::*;
+use crate::model::PlatformProfile;
+
+/// Where the parts of a scenario stand in its file, for error messages. A scenario made
+/// by the builder has no file, and its errors carry empty spans.
+#[derive(Default)]
+pub(crate) struct Spans {
+    /// Per process: the name's span and the definition's span.
+    pub processes: Vec<(Range<usize>, Range<usize>)>,
+    /// Per step.
+    pub steps: Vec<StepSpans>,
+}
+
+pub(crate) struct StepSpans {
+    pub actions: Vec<Range<usize>>,
+    pub expect: Range<usize>,
+}
+
+impl Spans {
+    fn process(&self, i: usize) -> Range<usize> {
+        self.processes.get(i).map_or(0..0, |p| p.1.clone())
+    }
+    fn action(&self, step: usize, i: usize) -> Range<usize> {
+        self.steps.get(step).and_then(|s| s.actions.get(i).cloned()).unwrap_or(0..0)
+    }
+    fn expect(&self, step: usize) -> Range<usize> {
+        self.steps.get(step).map_or(0..0, |s| s.expect.clone())
+    }
+}
+
+/// Checks that hold on every platform: names, ends, the order of blocking and awaiting,
+/// and that each expectation can apply to its actions.
+pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
+    if s.processes.is_empty() {
+        return Err(Located::new(0..0, "a scenario needs at least one process".to_owned()));
+    }
+    for (i, p) in s.processes.iter().enumerate() {
+        let at = || spans.process(i);
+        if let Some(name_span) = spans.processes.get(i).map(|p| p.0.clone()) {
+            if !p.name.0.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                || p.name.0.is_empty()
+            {
+                return Err(Located::new(
+                    name_span,
+                    format!("process name `{}` must be letters, digits, `_` or `-`", p.name),
+                ));
+            }
+        }
+        if !p.keeps.is_empty() && s.mechanism != Mechanism::Pipe {
+            return Err(Located::new(
+                at(),
+                format!("`keeps` applies to pipes only; a {} is opened by name with `open`", s.mechanism),
+            ));
+        }
+        if !p.keeps.is_empty() && p.relation == Relation::Unrelated {
+            return Err(Located::new(
+                at(),
+                format!("process `{}` is unrelated, so it inherits no ends and cannot keep any", p.name),
+            ));
+        }
+    }
+    if !s.create_flags.is_empty() && s.mechanism != Mechanism::Pipe {
+        return Err(Located::new(0..0, "`create.flags` applies to pipes only".to_owned()));
+    }
+    // What each process has started and not yet awaited: (step, action).
+    let mut pending: Vec<Option<(usize, &Action)>> = vec![None; s.processes.len()];
+    let mut exited = vec![false; s.processes.len()];
+    for (si, step) in s.steps.iter().enumerate() {
+        let mut seen = Vec::new();
+        for (ai, (p, action)) in step.actions.iter().enumerate() {
+            let at = spans.action(si, ai);
+            let name = &s.process(*p).name;
+            if seen.contains(p) {
+                return Err(Located::new(at, format!("process `{name}` acts twice in one step")));
+            }
+            seen.push(*p);
+            if exited[p.0] {
+                return Err(Located::new(at, format!("process `{name}` has already exited")));
+            }
+            check_action_fits_mechanism(s.mechanism, action).map_err(|m| Located::new(at.clone(), m))?;
+            let effective = match (action, pending[p.0]) {
+                (Action::Await, Some((_, started))) => {
+                    pending[p.0] = None;
+                    started
+                }
+                (Action::Await, None) => {
+                    return Err(Located::new(
+                        at,
+                        format!("`completes` awaits an action, but process `{name}` has none that blocked"),
+                    ))
+                }
+                (_, Some((from, started))) => {
+                    return Err(Located::new(
+                        at,
+                        format!(
+                            "process `{name}` is still in `{}` from step {}; add `{name} = \"completes\"` first",
+                            started.name(),
+                            StepIndex(from)
+                        ),
+                    ))
+                }
+                (a, None) => a,
+            };
+            check_expectation_fits(&step.expect, effective, matches!(action, Action::Await))
+                .map_err(|m| Located::new(spans.expect(si), m))?;
+            if step.expect == Expectation::Blocks {
+                pending[p.0] = Some((si, action));
+            }
+            if matches!(action, Action::Exit) {
+                exited[p.0] = true;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_action_fits_mechanism(mechanism: Mechanism, action: &Action) -> Result<(), String> {
+    let fifo_only = matches!(action, Action::Mkfifo | Action::Open { .. } | Action::Unlink);
+    if fifo_only && mechanism != Mechanism::Fifo {
+        return Err(format!("`{}` needs a named object; mechanism {mechanism} has none", action.name()));
+    }
+    Ok(())
+}
+
+fn check_expectation_fits(expect: &Expectation, action: &Action, awaited: bool) -> Result<(), String> {
+    let kind = action.result_kind();
+    let bad = |what: &str| Err(format!("`{what}` cannot apply to `{}`", action.name()));
+    match expect {
+        Expectation::Blocks if awaited => bad("blocks"),
+        Expectation::Blocks if matches!(action, Action::Exit) => bad("blocks"),
+        Expectation::Eof | Expectation::Data(_) if kind != ResultKind::Bytes => {
+            bad(if matches!(expect, Expectation::Eof) { "eof" } else { "data" })
+        }
+        Expectation::Returns(_) | Expectation::ReturnsBetween(..) if kind == ResultKind::Unit => {
+            bad("returns")
+        }
+        Expectation::Records(_) if !matches!(action, Action::ReadToEnd) => bad("records"),
+        Expectation::AnyOf(options) => {
+            if options.is_empty() {
+                return Err("`any_of` needs at least one outcome".to_owned());
+            }
+            options.iter().try_for_each(|e| check_expectation_fits(e, action, awaited))
+        }
+        Expectation::Platform(p) => [&p.linux, &p.macos]
+            .into_iter()
+            .flatten()
+            .try_for_each(|e| check_expectation_fits(e, action, awaited)),
+        _ => Ok(()),
+    }
+}
+
+/// Why a valid scenario cannot run on this platform, if it cannot: a skip, not a failure.
+pub fn skip_reason(s: &Scenario, profile: &PlatformProfile) -> Option<String> {
+    let mut needs: Vec<Feature> = s.requires.clone();
+    if !s.create_flags.is_empty() {
+        needs.push(Feature::Pipe2);
+    }
+    for step in &s.steps {
+        for (_, action) in &step.actions {
+            if matches!(action, Action::GetPipeSize(_) | Action::SetPipeSize { .. }) {
+                needs.push(Feature::PipeSize);
+            }
+        }
+    }
+    if let Some(f) = needs.iter().find(|f| !profile.has(**f)) {
+        return Some(format!("{} has no {}", profile.platform, f.name()));
+    }
+    sizes(s).find_map(|size| profile.resolve(size).err())
+}
+
+/// Every size a scenario names, in actions and expectations.
+fn sizes(s: &Scenario) -> impl Iterator<Item = Size> + '_ {
+    s.steps.iter().flat_map(|step| {
+        let mut out = Vec::new();
+        for (_, a) in &step.actions {
+            match a {
+                Action::Read(n) | Action::ReadExactly(n) => out.push(*n),
+                Action::WriteRecords { len, .. } => out.push(*len),
+                Action::SetPipeSize { size, .. } => out.push(*size),
+                Action::Write(Payload::Pattern { len, .. }) => out.push(*len),
+                _ => {}
+            }
+        }
+        expectation_sizes(&step.expect, &mut out);
+        out
+    })
+}
+
+fn expectation_sizes(e: &Expectation, out: &mut Vec<Size>) {
+    match e {
+        Expectation::Returns(n) => out.push(*n),
+        Expectation::ReturnsBetween(a, b) => out.extend([*a, *b]),
+        Expectation::Data(Payload::Pattern { len, .. }) => out.push(*len),
+        Expectation::Records(r) => out.push(r.len),
+        Expectation::AnyOf(v) => v.iter().for_each(|e| expectation_sizes(e, out)),
+        _ => {}
+    }
+}
