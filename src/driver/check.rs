@@ -2,7 +2,7 @@
 
 use super::control::Outcome;
 use super::payload::{check_records, payload_bytes};
-use crate::model::{Platform, PlatformProfile};
+use crate::model::PlatformProfile;
 use crate::scenario::{Expectation, Payload, SignalName};
 
 /// What the driver saw an action do, all kinds together.
@@ -47,16 +47,10 @@ pub fn meets(expect: &Expectation, observed: &Observed, profile: &PlatformProfil
             None => Err(String::new()),
         },
         Expectation::AnyOf(options) => ok(options.iter().any(|e| meets(e, observed, profile).is_ok())),
-        Expectation::Platform(p) => {
-            let chosen = match profile.platform {
-                Platform::Linux => &p.linux,
-                Platform::Macos => &p.macos,
-            };
-            match chosen {
-                Some(e) => meets(e, observed, profile),
-                None => Err(format!("the scenario has no expectation for {}", profile.platform)),
-            }
-        }
+        Expectation::Platform(p) => match p.for_platform(profile.platform) {
+            Some(e) => meets(e, observed, profile),
+            None => Err(format!("the scenario has no expectation for {}", profile.platform)),
+        },
     }
 }
 
@@ -86,16 +80,10 @@ pub fn describe_expectation(expect: &Expectation, profile: &PlatformProfile) -> 
             "any of: {}",
             v.iter().map(|e| describe_expectation(e, profile)).collect::<Vec<_>>().join(" | ")
         ),
-        Expectation::Platform(p) => {
-            let chosen = match profile.platform {
-                Platform::Linux => &p.linux,
-                Platform::Macos => &p.macos,
-            };
-            chosen.as_ref().map_or_else(
-                || format!("nothing stated for {}", profile.platform),
-                |e| format!("on {}: {}", profile.platform, describe_expectation(e, profile)),
-            )
-        }
+        Expectation::Platform(p) => p.for_platform(profile.platform).map_or_else(
+            || format!("nothing stated for {}", profile.platform),
+            |e| format!("on {}: {}", profile.platform, describe_expectation(e, profile)),
+        ),
     }
 }
 

@@ -392,6 +392,16 @@ pub struct PlatformExpectation {
     pub macos: Option<Box<Expectation>>,
 }
 
+impl PlatformExpectation {
+    /// The expectation for one platform, if the scenario states one.
+    pub fn for_platform(&self, platform: crate::model::Platform) -> Option<&Expectation> {
+        match platform {
+            crate::model::Platform::Linux => self.linux.as_deref(),
+            crate::model::Platform::Macos => self.macos.as_deref(),
+        }
+    }
+}
+
 /// How records written by several [`Action::WriteRecords`] must come out of the reader.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RecordCheck {

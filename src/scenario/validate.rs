@@ -171,34 +171,38 @@ pub fn skip_reason(s: &Scenario, profile: &PlatformProfile) -> Option<String> {
     if let Some(f) = needs.iter().find(|f| !profile.has(**f)) {
         return Some(format!("{} has no {}", profile.platform, f.name()));
     }
-    sizes(s).find_map(|size| profile.resolve(size).err())
-}
-
-/// Every size a scenario names, in actions and expectations.
-fn sizes(s: &Scenario) -> impl Iterator<Item = Size> + '_ {
-    s.steps.iter().flat_map(|step| {
-        let mut out = Vec::new();
+    let mut sizes = Vec::new();
+    for step in &s.steps {
         for (_, a) in &step.actions {
             match a {
-                Action::Read(n) | Action::ReadExactly(n) => out.push(*n),
-                Action::WriteRecords { len, .. } => out.push(*len),
-                Action::SetPipeSize { size, .. } => out.push(*size),
-                Action::Write(Payload::Pattern { len, .. }) => out.push(*len),
+                Action::Read(n) | Action::ReadExactly(n) => sizes.push(*n),
+                Action::WriteRecords { len, .. } => sizes.push(*len),
+                Action::SetPipeSize { size, .. } => sizes.push(*size),
+                Action::Write(Payload::Pattern { len, .. }) => sizes.push(*len),
                 _ => {}
             }
         }
-        expectation_sizes(&step.expect, &mut out);
-        out
-    })
+        if let Err(reason) = expectation_sizes(&step.expect, profile, &mut sizes) {
+            return Some(reason);
+        }
+    }
+    sizes.into_iter().find_map(|size| profile.resolve(size).err())
 }
 
-fn expectation_sizes(e: &Expectation, out: &mut Vec<Size>) {
+/// Collect the sizes an expectation names on this platform; `Err` when it states no
+/// expectation for this platform at all.
+fn expectation_sizes(e: &Expectation, profile: &PlatformProfile, out: &mut Vec<Size>) -> Result<(), String> {
     match e {
         Expectation::Returns(n) => out.push(*n),
         Expectation::ReturnsBetween(a, b) => out.extend([*a, *b]),
         Expectation::Data(Payload::Pattern { len, .. }) => out.push(*len),
         Expectation::Records(r) => out.push(r.len),
-        Expectation::AnyOf(v) => v.iter().for_each(|e| expectation_sizes(e, out)),
+        Expectation::AnyOf(v) => v.iter().try_for_each(|e| expectation_sizes(e, profile, out))?,
+        Expectation::Platform(p) => match p.for_platform(profile.platform) {
+            Some(e) => expectation_sizes(e, profile, out)?,
+            None => return Err(format!("the scenario states no expectation for {}", profile.platform)),
+        },
         _ => {}
     }
+    Ok(())
 }
