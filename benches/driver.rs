@@ -1,1 +1,121 @@
-fn main(){}
+//! Driver benchmarks; medians and ratios against baselines measured in the same run.
+//!
+//! `cargo bench --bench driver` (add `-- --quick` for fewer rounds). Prints:
+//! - a bare fork+exit+waitpid of two children (the floor any forked driver pays);
+//! - the 2-process "read blocks until write" scenario, and its ratio to that floor;
+//! - the blocking-verdict latency (actor's start marker to the driver's verdict);
+//! - the whole pipe+FIFO catalogue with the kernel oracle and with a 100 ms timeout
+//!   oracle (what sleep-based suites do), and their ratio.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use ipc_conformance::driver::{run_scenario, BlockingOracle, RunOptions};
+use ipc_conformance::mechanism::os::OsByteStream;
+use ipc_conformance::report::Verdict;
+use ipc_conformance::scenario::{self, Scenario};
+
+#[expect(unsafe_code, reason = "the baseline forks")]
+fn fork_exit_wait_two() {
+    for _ in 0..2 {
+        // SAFETY: this benchmark is single-threaded; the child calls _exit at once.
+        match unsafe { nix::unistd::fork() }.expect("fork") {
+            nix::unistd::ForkResult::Child => unsafe { libc::_exit(0) },
+            nix::unistd::ForkResult::Parent { child } => {
+                nix::sys::wait::waitpid(child, None).expect("waitpid");
+            }
+        }
+    }
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort_unstable();
+    v[v.len() / 2]
+}
+
+fn time(rounds: usize, mut f: impl FnMut()) -> Duration {
+    median(
+        (0..rounds)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed()
+            })
+            .collect(),
+    )
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1e3)
+}
+
+fn run_all(scenarios: &[Scenario], opts: &RunOptions) -> Duration {
+    let t = Instant::now();
+    for s in scenarios {
+        let report = run_scenario(s, &OsByteStream, opts);
+        assert!(
+            matches!(report.verdict, Verdict::Pass | Verdict::Skip(_)),
+            "{} did not pass: {:?}",
+            s.id,
+            report.verdict
+        );
+    }
+    t.elapsed()
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let rounds = if quick { 50 } else { 500 };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let read_blocks =
+        scenario::load_file(&root.join("pipe/read_empty_blocks.toml")).expect("catalogue file");
+    let kernel = RunOptions::default();
+
+    let floor = time(rounds, fork_exit_wait_two);
+    let mut latencies = Vec::new();
+    let scenario_time = time(rounds, || {
+        let report = run_scenario(&read_blocks, &OsByteStream, &kernel);
+        assert_eq!(report.verdict, Verdict::Pass);
+        latencies.extend(report.blocking.iter().map(|b| b.latency));
+    });
+    let latency = median(latencies);
+
+    let mut catalogue = scenario::load_all(&root.join("pipe")).expect("pipe catalogue");
+    catalogue.extend(scenario::load_all(&root.join("fifo")).expect("fifo catalogue"));
+    let catalogue_rounds = if quick { 3 } else { 15 };
+    let kernel_catalogue = time(catalogue_rounds, || {
+        run_all(&catalogue, &kernel);
+    });
+    let timeout = RunOptions {
+        oracle: BlockingOracle::Timeout(Duration::from_millis(100)),
+        ..RunOptions::default()
+    };
+    let timeout_catalogue = time(if quick { 1 } else { 3 }, || {
+        run_all(&catalogue, &timeout);
+    });
+
+    println!(
+        "fork+exit+waitpid x2 (floor)            median {}",
+        ms(floor)
+    );
+    println!(
+        "pipe::read_empty_blocks (2 processes)   median {}   ratio to floor {:.2}x",
+        ms(scenario_time),
+        scenario_time.as_secs_f64() / floor.as_secs_f64()
+    );
+    println!(
+        "blocking verdict latency                median {}",
+        ms(latency)
+    );
+    println!(
+        "catalogue, {} files, kernel oracle     median {}",
+        catalogue.len(),
+        ms(kernel_catalogue)
+    );
+    println!(
+        "catalogue, {} files, timeout=100ms      median {}   ratio to kernel {:.1}x",
+        catalogue.len(),
+        ms(timeout_catalogue),
+        timeout_catalogue.as_secs_f64() / kernel_catalogue.as_secs_f64()
+    );
+}

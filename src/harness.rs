@@ -4,10 +4,9 @@
 //! In a test target with `harness = false`:
 //!
 //! ```no_run
-//! fn main() {
-//!     let scenarios = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios"));
-//!     ipc_conformance::harness::main(ipc_conformance::mechanism::os::OsByteStream, &[scenarios]);
-//! }
+//! // tests/conformance.rs, with `harness = false` for it in Cargo.toml:
+//! let scenarios = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios"));
+//! ipc_conformance::harness::main(ipc_conformance::mechanism::os::OsByteStream, &[scenarios]);
 //! ```
 //!
 //! Filters work as with libtest (`cargo test -- pipe::eof`), and so does nextest, which
@@ -43,7 +42,11 @@ pub fn main<I: ByteStream + Clone + Send + 'static>(iut: I, roots: &[&Path]) -> 
 }
 
 /// One trial per scenario.
-pub fn trials<I: ByteStream + Clone + Send + 'static>(iut: I, scenarios: Vec<Scenario>, opts: RunOptions) -> Vec<Trial> {
+pub fn trials<I: ByteStream + Clone + Send + 'static>(
+    iut: I,
+    scenarios: Vec<Scenario>,
+    opts: RunOptions,
+) -> Vec<Trial> {
     scenarios
         .into_iter()
         .map(|s| {
@@ -58,9 +61,14 @@ pub fn trials<I: ByteStream + Clone + Send + 'static>(iut: I, scenarios: Vec<Sce
                         "{}\n{}{}",
                         s.summary,
                         render_timeline(&report),
-                        s.source.as_ref().map(|p| format!("  scenario: {}\n", p.display())).unwrap_or_default()
+                        s.source
+                            .as_ref()
+                            .map(|p| format!("  scenario: {}\n", p.display()))
+                            .unwrap_or_default()
                     ))),
-                    Verdict::HarnessError(e) => Err(Failed::from(format!("harness could not run: {e}"))),
+                    Verdict::HarnessError(e) => {
+                        Err(Failed::from(format!("harness could not run: {e}")))
+                    }
                 }
             })
         })

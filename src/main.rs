@@ -17,7 +17,10 @@ use ipc_conformance::report::{render_timeline, Verdict};
 use ipc_conformance::scenario::{self, Scenario};
 
 #[derive(Parser)]
-#[command(version, about = "POSIX IPC conformance scenarios, run as real forked processes")]
+#[command(
+    version,
+    about = "POSIX IPC conformance scenarios, run as real forked processes"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -54,8 +57,14 @@ fn parse_oracle(text: &str) -> Result<BlockingOracle, String> {
     let value = text
         .strip_prefix("timeout=")
         .ok_or_else(|| format!("`{text}`: expected `kernel` or `timeout=DURATION`"))?;
-    let (number, unit) = value.split_at(value.find(|c: char| !c.is_ascii_digit()).unwrap_or(value.len()));
-    let n: u64 = number.parse().map_err(|_| format!("`{value}`: expected a number then ms or s"))?;
+    let (number, unit) = value.split_at(
+        value
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(value.len()),
+    );
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{value}`: expected a number then ms or s"))?;
     match unit {
         "ms" => Ok(BlockingOracle::Timeout(Duration::from_millis(n))),
         "s" => Ok(BlockingOracle::Timeout(Duration::from_secs(n))),
@@ -102,21 +111,37 @@ fn main() -> ExitCode {
             }
             Err(code) => code,
         },
-        Command::Run { paths, blocking_oracle, timeline, filter } => {
+        Command::Run {
+            paths,
+            blocking_oracle,
+            timeline,
+            filter,
+        } => {
             let scenarios = match load(paths) {
                 Ok(s) => s,
                 Err(code) => return code,
             };
-            let opts = RunOptions { profile: PlatformProfile::host(), oracle: blocking_oracle };
+            let opts = RunOptions {
+                profile: PlatformProfile::host(),
+                oracle: blocking_oracle,
+            };
             run(scenarios, &opts, timeline, filter.as_deref())
         }
     }
 }
 
-fn run(scenarios: Vec<Scenario>, opts: &RunOptions, timeline: bool, filter: Option<&str>) -> ExitCode {
+fn run(
+    scenarios: Vec<Scenario>,
+    opts: &RunOptions,
+    timeline: bool,
+    filter: Option<&str>,
+) -> ExitCode {
     let started = Instant::now();
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);
-    for s in scenarios.iter().filter(|s| filter.is_none_or(|f| s.id.contains(f))) {
+    for s in scenarios
+        .iter()
+        .filter(|s| filter.is_none_or(|f| s.id.contains(f)))
+    {
         let report = run_scenario(s, &OsByteStream, opts);
         let ms = report.duration.as_secs_f64() * 1e3;
         match &report.verdict {

@@ -8,10 +8,10 @@ use std::path::Path;
 
 use nix::fcntl::{fcntl, FcntlArg, FdFlag as NixFdFlag, OFlag};
 
+use super::clock::now_ns;
 use super::control::{Command, Outcome, Reply};
 use super::event_log::{CallKind, Event, EventKind, SharedLog};
 use super::payload::{payload_bytes, record};
-use super::clock::now_ns;
 use crate::mechanism::ByteStream;
 use crate::model::PlatformProfile;
 use crate::scenario::*;
@@ -36,7 +36,10 @@ pub(crate) struct Actor<'a, I: ByteStream> {
 }
 
 impl<'a, I: ByteStream> Actor<'a, I> {
-    #[expect(clippy::too_many_arguments, reason = "one constructor call, in the fork")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one constructor call, in the fork"
+    )]
     pub(crate) fn new(
         iut: &'a I,
         scenario: &'a Scenario,
@@ -49,13 +52,29 @@ impl<'a, I: ByteStream> Actor<'a, I> {
     ) -> Self {
         let handles = ends
             .into_iter()
-            .map(|(role, end)| Handle { reads: role == End::Read, writes: role == End::Write, end })
+            .map(|(role, end)| Handle {
+                reads: role == End::Read,
+                writes: role == End::Write,
+                end,
+            })
             .collect();
-        Actor { iut, scenario, profile, index, log, control, fifo_path, handles }
+        Actor {
+            iut,
+            scenario,
+            profile,
+            index,
+            log,
+            control,
+            fifo_path,
+            handles,
+        }
     }
 
     /// Serve commands until told to finish; returns the exit status for `_exit`.
     pub(crate) fn serve(mut self) -> i32 {
+        if Reply::Ready.send(&mut self.control).is_err() {
+            return 3;
+        }
         loop {
             let Ok(command) = Command::recv(&mut self.control) else {
                 return 3;
@@ -64,7 +83,13 @@ impl<'a, I: ByteStream> Actor<'a, I> {
                 Command::Run(step) => {
                     let action = self.action_of(step as usize);
                     let outcome = self.perform(step, &action);
-                    self.mark(EventKind::End, step, CallKind::Other, -1, &describe(&outcome));
+                    self.mark(
+                        EventKind::End,
+                        step,
+                        CallKind::Other,
+                        -1,
+                        &describe(&outcome),
+                    );
                     if Reply::Outcome(outcome).send(&mut self.control).is_err() {
                         return 3;
                     }
@@ -114,18 +139,26 @@ impl<'a, I: ByteStream> Actor<'a, I> {
     }
 
     fn raw_fd(&self, handle: usize) -> RawFd {
-        self.iut.fd(&self.handles[handle].end).map_or(-1, |fd| fd.as_raw_fd())
+        self.iut
+            .fd(&self.handles[handle].end)
+            .map_or(-1, |fd| fd.as_raw_fd())
     }
 
     fn size(&self, size: Size) -> usize {
-        self.profile.resolve(size).expect("sizes are resolved before the run") as usize
+        self.profile
+            .resolve(size)
+            .expect("sizes are resolved before the run") as usize
     }
 
     /// Start marker, then the call(s).
     fn perform(&mut self, step: u32, action: &Action) -> Outcome {
         let (call, role) = match action {
-            Action::Read(_) | Action::ReadExactly(_) | Action::ReadToEnd => (CallKind::Read, Some(End::Read)),
-            Action::Write(_) | Action::WriteRecords { .. } | Action::Fill => (CallKind::Write, Some(End::Write)),
+            Action::Read(_) | Action::ReadExactly(_) | Action::ReadToEnd => {
+                (CallKind::Read, Some(End::Read))
+            }
+            Action::Write(_) | Action::WriteRecords { .. } | Action::Fill => {
+                (CallKind::Write, Some(End::Write))
+            }
             Action::Open { .. } => (CallKind::Open, None),
             _ => (CallKind::Other, None),
         };
@@ -193,16 +226,25 @@ impl<'a, I: ByteStream> Actor<'a, I> {
             }
             Action::SetNonBlocking { end, on } => {
                 let h = self.find(*end)?;
-                iut.set_nonblocking(&self.handles[h].end, *on).map_err(err)?;
+                iut.set_nonblocking(&self.handles[h].end, *on)
+                    .map_err(err)?;
                 Outcome::Done
             }
             Action::GetFlag { end, flag } => {
                 let fd = self.probe_fd(*end)?;
                 let set = match flag {
-                    FdFlag::NonBlock => OFlag::from_bits_truncate(fcntl(fd, FcntlArg::F_GETFL).map_err(Errno::from).map_err(err)?)
-                        .contains(OFlag::O_NONBLOCK),
-                    FdFlag::CloExec => NixFdFlag::from_bits_truncate(fcntl(fd, FcntlArg::F_GETFD).map_err(Errno::from).map_err(err)?)
-                        .contains(NixFdFlag::FD_CLOEXEC),
+                    FdFlag::NonBlock => OFlag::from_bits_truncate(
+                        fcntl(fd, FcntlArg::F_GETFL)
+                            .map_err(Errno::from)
+                            .map_err(err)?,
+                    )
+                    .contains(OFlag::O_NONBLOCK),
+                    FdFlag::CloExec => NixFdFlag::from_bits_truncate(
+                        fcntl(fd, FcntlArg::F_GETFD)
+                            .map_err(Errno::from)
+                            .map_err(err)?,
+                    )
+                    .contains(NixFdFlag::FD_CLOEXEC),
                 };
                 Outcome::Count(set as u64)
             }
@@ -213,17 +255,28 @@ impl<'a, I: ByteStream> Actor<'a, I> {
                     .unwrap_or(-1);
                 Outcome::Count(v as u64)
             }
-            Action::FionRead => Outcome::Count(super::probe::fionread(self.probe_fd(End::Read)?).map_err(err)?),
-            Action::GetPipeSize(end) => Outcome::Count(super::probe::get_pipe_size(self.probe_fd(*end)?).map_err(err)?),
+            Action::FionRead => {
+                Outcome::Count(super::probe::fionread(self.probe_fd(End::Read)?).map_err(err)?)
+            }
+            Action::GetPipeSize(end) => {
+                Outcome::Count(super::probe::get_pipe_size(self.probe_fd(*end)?).map_err(err)?)
+            }
             Action::SetPipeSize { end, size } => {
                 let size = self.size(*size);
-                Outcome::Count(super::probe::set_pipe_size(self.probe_fd(*end)?, size).map_err(err)?)
+                Outcome::Count(
+                    super::probe::set_pipe_size(self.probe_fd(*end)?, size).map_err(err)?,
+                )
             }
             Action::Lseek(end) => {
                 let fd = self.probe_fd(*end)?;
-                Outcome::Count(nix::unistd::lseek(fd, 0, nix::unistd::Whence::SeekCur).map_err(|e| err(e.into()))? as u64)
+                Outcome::Count(
+                    nix::unistd::lseek(fd, 0, nix::unistd::Whence::SeekCur)
+                        .map_err(|e| err(e.into()))? as u64,
+                )
             }
-            Action::Poll { end, event } => Outcome::Count(super::probe::poll_ready(self.probe_fd(*end)?, *event).map_err(err)? as u64),
+            Action::Poll { end, event } => Outcome::Count(
+                super::probe::poll_ready(self.probe_fd(*end)?, *event).map_err(err)? as u64,
+            ),
             Action::Ftruncate { end, len } => {
                 let fd = self.probe_fd(*end)?;
                 nix::unistd::ftruncate(fd, *len as libc::off_t).map_err(|e| err(e.into()))?;
@@ -272,7 +325,10 @@ impl<'a, I: ByteStream> Actor<'a, I> {
     fn probe_fd(&self, role: End) -> Result<BorrowedFd<'_>, Outcome> {
         let h = self.find(role)?;
         self.iut.fd(&self.handles[h].end).ok_or_else(|| {
-            Outcome::Unsupported(format!("implementation `{}` exposes no descriptor to probe", self.iut.name()))
+            Outcome::Unsupported(format!(
+                "implementation `{}` exposes no descriptor to probe",
+                self.iut.name()
+            ))
         })
     }
 
@@ -280,7 +336,12 @@ impl<'a, I: ByteStream> Actor<'a, I> {
     /// holds: each is a leak, of the IUT or of ours.
     fn leaked_fds(&self) -> Vec<String> {
         let mut expected: Vec<RawFd> = vec![0, 1, 2, self.control.as_raw_fd()];
-        expected.extend(self.handles.iter().filter_map(|h| self.iut.fd(&h.end)).map(|fd| fd.as_raw_fd()));
+        expected.extend(
+            self.handles
+                .iter()
+                .filter_map(|h| self.iut.fd(&h.end))
+                .map(|fd| fd.as_raw_fd()),
+        );
         super::fds::open_fds()
             .into_iter()
             .filter(|fd| !expected.contains(fd))

@@ -17,8 +17,16 @@ pub enum Observed {
 }
 
 /// Check `observed` against `expect`; `Err` says why not, on one line.
-pub fn meets(expect: &Expectation, observed: &Observed, profile: &PlatformProfile) -> Result<(), String> {
-    let size = |s| profile.resolve(s).expect("sizes are resolved before the run");
+pub fn meets(
+    expect: &Expectation,
+    observed: &Observed,
+    profile: &PlatformProfile,
+) -> Result<(), String> {
+    let size = |s| {
+        profile
+            .resolve(s)
+            .expect("sizes are resolved before the run")
+    };
     let ok = |cond: bool| if cond { Ok(()) } else { Err(String::new()) };
     let outcome = match observed {
         Observed::Outcome(o) => Some(o),
@@ -34,10 +42,17 @@ pub fn meets(expect: &Expectation, observed: &Observed, profile: &PlatformProfil
         _ => None,
     };
     match expect {
-        Expectation::Blocks => Err("blocking is judged by the driver, not from an outcome".to_owned()),
-        Expectation::Succeeds => ok(matches!(outcome, Some(Outcome::Bytes(_) | Outcome::Count(_) | Outcome::Done))),
+        Expectation::Blocks => {
+            Err("blocking is judged by the driver, not from an outcome".to_owned())
+        }
+        Expectation::Succeeds => ok(matches!(
+            outcome,
+            Some(Outcome::Bytes(_) | Outcome::Count(_) | Outcome::Done)
+        )),
         Expectation::Returns(n) => ok(count == Some(size(*n))),
-        Expectation::ReturnsBetween(lo, hi) => ok(count.is_some_and(|c| (size(*lo)..=size(*hi)).contains(&c))),
+        Expectation::ReturnsBetween(lo, hi) => {
+            ok(count.is_some_and(|c| (size(*lo)..=size(*hi)).contains(&c)))
+        }
         Expectation::Data(p) => ok(bytes == Some(payload_bytes(p, profile).as_slice())),
         Expectation::Eof => ok(bytes.is_some_and(<[u8]>::is_empty)),
         Expectation::Error(e) => ok(outcome == Some(&Outcome::Error(*e))),
@@ -46,10 +61,15 @@ pub fn meets(expect: &Expectation, observed: &Observed, profile: &PlatformProfil
             Some(data) => check_records(data, size(r.len) as usize, r.writers, r.count, r.atomic),
             None => Err(String::new()),
         },
-        Expectation::AnyOf(options) => ok(options.iter().any(|e| meets(e, observed, profile).is_ok())),
+        Expectation::AnyOf(options) => {
+            ok(options.iter().any(|e| meets(e, observed, profile).is_ok()))
+        }
         Expectation::Platform(p) => match p.for_platform(profile.platform) {
             Some(e) => meets(e, observed, profile),
-            None => Err(format!("the scenario has no expectation for {}", profile.platform)),
+            None => Err(format!(
+                "the scenario has no expectation for {}",
+                profile.platform
+            )),
         },
     }
 }
@@ -64,7 +84,9 @@ pub fn describe_expectation(expect: &Expectation, profile: &PlatformProfile) -> 
         Expectation::Blocks => "blocks in the call".to_owned(),
         Expectation::Succeeds => "succeeds".to_owned(),
         Expectation::Returns(n) => format!("returns {}", size(*n)),
-        Expectation::ReturnsBetween(a, b) => format!("returns between {} and {}", size(*a), size(*b)),
+        Expectation::ReturnsBetween(a, b) => {
+            format!("returns between {} and {}", size(*a), size(*b))
+        }
         Expectation::Data(p) => format!("reads {}", show_payload(p, profile)),
         Expectation::Eof => "end of file (read returns 0)".to_owned(),
         Expectation::Error(e) => format!("fails with {e}"),
@@ -74,15 +96,28 @@ pub fn describe_expectation(expect: &Expectation, profile: &PlatformProfile) -> 
             r.writers,
             r.count,
             size(r.len),
-            if r.atomic { "each unbroken and in order" } else { "none lost" }
+            if r.atomic {
+                "each unbroken and in order"
+            } else {
+                "none lost"
+            }
         ),
         Expectation::AnyOf(v) => format!(
             "any of: {}",
-            v.iter().map(|e| describe_expectation(e, profile)).collect::<Vec<_>>().join(" | ")
+            v.iter()
+                .map(|e| describe_expectation(e, profile))
+                .collect::<Vec<_>>()
+                .join(" | ")
         ),
         Expectation::Platform(p) => p.for_platform(profile.platform).map_or_else(
             || format!("nothing stated for {}", profile.platform),
-            |e| format!("on {}: {}", profile.platform, describe_expectation(e, profile)),
+            |e| {
+                format!(
+                    "on {}: {}",
+                    profile.platform,
+                    describe_expectation(e, profile)
+                )
+            },
         ),
     }
 }
@@ -90,8 +125,12 @@ pub fn describe_expectation(expect: &Expectation, profile: &PlatformProfile) -> 
 /// An observation in words.
 pub fn describe_observed(observed: &Observed) -> String {
     match observed {
-        Observed::Outcome(Outcome::Bytes(b)) if b.is_empty() => "end of file (read returned 0)".to_owned(),
-        Observed::Outcome(Outcome::Bytes(b)) => format!("read {} bytes: {}", b.len(), show_bytes(b)),
+        Observed::Outcome(Outcome::Bytes(b)) if b.is_empty() => {
+            "end of file (read returned 0)".to_owned()
+        }
+        Observed::Outcome(Outcome::Bytes(b)) => {
+            format!("read {} bytes: {}", b.len(), show_bytes(b))
+        }
         Observed::Outcome(Outcome::Count(n)) => format!("returned {n}"),
         Observed::Outcome(Outcome::Done) => "succeeded".to_owned(),
         Observed::Outcome(Outcome::Error(e)) => format!("failed with {e}"),
@@ -103,7 +142,10 @@ pub fn describe_observed(observed: &Observed) -> String {
 
 fn show_payload(p: &Payload, profile: &PlatformProfile) -> String {
     match p {
-        Payload::Pattern { pattern, len } => format!("{} bytes of pattern {pattern:?}", profile.resolve(*len).unwrap_or(0)),
+        Payload::Pattern { pattern, len } => format!(
+            "{} bytes of pattern {pattern:?}",
+            profile.resolve(*len).unwrap_or(0)
+        ),
         _ => show_bytes(&payload_bytes(p, profile)),
     }
 }
@@ -135,19 +177,35 @@ mod tests {
 
     #[rstest]
     #[case(Expectation::Returns(Size::Bytes(5)), count(5), true)]
-    #[case(Expectation::Returns(Size::Symbol(SizeSymbol::PipeBuf, 0)), count(4096), true)]
+    #[case(
+        Expectation::Returns(Size::Symbol(SizeSymbol::PipeBuf, 0)),
+        count(4096),
+        true
+    )]
     #[case(Expectation::Returns(Size::Bytes(5)), count(4), false)]
     #[case(Expectation::Eof, Observed::Outcome(Outcome::Bytes(vec![])), true)]
     #[case(Expectation::Eof, Observed::Outcome(Outcome::Bytes(vec![1])), false)]
-    #[case(Expectation::Error(Errno(libc::EAGAIN)), Observed::Outcome(Outcome::Error(Errno(libc::EAGAIN))), true)]
+    #[case(
+        Expectation::Error(Errno(libc::EAGAIN)),
+        Observed::Outcome(Outcome::Error(Errno(libc::EAGAIN))),
+        true
+    )]
     #[case(Expectation::Error(Errno(libc::EAGAIN)), count(0), false)]
     #[case(
         Expectation::AnyOf(vec![Expectation::Error(Errno(libc::EAGAIN)), Expectation::ReturnsBetween(Size::Bytes(1), Size::Bytes(10))]),
         count(3),
         true
     )]
-    #[case(Expectation::Succeeds, Observed::Killed(SignalName(nix::sys::signal::Signal::SIGPIPE)), false)]
-    #[case(Expectation::Signal(SignalName(nix::sys::signal::Signal::SIGPIPE)), Observed::Killed(SignalName(nix::sys::signal::Signal::SIGPIPE)), true)]
+    #[case(
+        Expectation::Succeeds,
+        Observed::Killed(SignalName(nix::sys::signal::Signal::SIGPIPE)),
+        false
+    )]
+    #[case(
+        Expectation::Signal(SignalName(nix::sys::signal::Signal::SIGPIPE)),
+        Observed::Killed(SignalName(nix::sys::signal::Signal::SIGPIPE)),
+        true
+    )]
     fn outcomes_meet_expectations(#[case] e: Expectation, #[case] o: Observed, #[case] pass: bool) {
         assert_eq!(meets(&e, &o, &PlatformProfile::LINUX).is_ok(), pass);
     }

@@ -49,11 +49,17 @@ impl Drop for PrivateDir {
 
 /// Remove our directories whose creating process is gone (a run killed by SIGKILL).
 pub fn sweep_stale(tmp: &Path) {
-    let Ok(entries) = std::fs::read_dir(tmp) else { return };
+    let Ok(entries) = std::fs::read_dir(tmp) else {
+        return;
+    };
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(PREFIX)) else { continue };
-        let Some(pid) = rest.split('.').next().and_then(|p| p.parse::<i32>().ok()) else { continue };
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(PREFIX)) else {
+            continue;
+        };
+        let Some(pid) = rest.split('.').next().and_then(|p| p.parse::<i32>().ok()) else {
+            continue;
+        };
         let alive = kill(Pid::from_raw(pid), None).is_ok();
         if !alive {
             let _ = std::fs::remove_dir_all(entry.path());
@@ -80,7 +86,10 @@ mod tests {
         let dir = PrivateDir::create().unwrap();
         let path = dir.path().to_path_buf();
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o700);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
         std::fs::write(path.join("x"), b"").unwrap();
         drop(dir);
         assert!(!path.exists());

@@ -40,6 +40,8 @@ pub enum Reply {
     Outcome(Outcome),
     /// Answer to `Finish`: descriptors still open that the actor did not expect.
     Finished(Vec<String>),
+    /// Sent once after the fork, when the actor is set up and waits for commands.
+    Ready,
 }
 
 fn frame(body: Vec<u8>) -> Vec<u8> {
@@ -57,7 +59,10 @@ fn read_frame(stream: &mut UnixStream) -> io::Result<Vec<u8>> {
 }
 
 fn bad(what: &str) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, format!("malformed control frame: {what}"))
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("malformed control frame: {what}"),
+    )
 }
 
 impl Command {
@@ -74,7 +79,9 @@ impl Command {
     pub fn recv(stream: &mut UnixStream) -> io::Result<Command> {
         let body = read_frame(stream)?;
         match body.as_slice() {
-            [1, rest @ ..] if rest.len() == 4 => Ok(Command::Run(u32::from_le_bytes(rest.try_into().unwrap()))),
+            [1, rest @ ..] if rest.len() == 4 => {
+                Ok(Command::Run(u32::from_le_bytes(rest.try_into().unwrap())))
+            }
             [2] => Ok(Command::Finish),
             _ => Err(bad("command")),
         }
@@ -107,6 +114,7 @@ impl Reply {
                 body.push(6);
                 body.extend_from_slice(leaks.join("\n").as_bytes());
             }
+            Reply::Ready => body.push(7),
         }
         stream.write_all(&frame(body))
     }
@@ -118,11 +126,20 @@ impl Reply {
         let text = || String::from_utf8_lossy(rest).into_owned();
         Ok(match tag {
             1 => Reply::Outcome(Outcome::Bytes(rest.to_vec())),
-            2 => Reply::Outcome(Outcome::Count(u64::from_le_bytes(rest.try_into().map_err(|_| bad("count"))?))),
+            2 => Reply::Outcome(Outcome::Count(u64::from_le_bytes(
+                rest.try_into().map_err(|_| bad("count"))?,
+            ))),
             3 => Reply::Outcome(Outcome::Done),
-            4 => Reply::Outcome(Outcome::Error(Errno(i32::from_le_bytes(rest.try_into().map_err(|_| bad("errno"))?)))),
+            4 => Reply::Outcome(Outcome::Error(Errno(i32::from_le_bytes(
+                rest.try_into().map_err(|_| bad("errno"))?,
+            )))),
             5 => Reply::Outcome(Outcome::Unsupported(text())),
-            6 => Reply::Finished(if rest.is_empty() { Vec::new() } else { text().lines().map(str::to_owned).collect() }),
+            6 => Reply::Finished(if rest.is_empty() {
+                Vec::new()
+            } else {
+                text().lines().map(str::to_owned).collect()
+            }),
+            7 => Reply::Ready,
             _ => return Err(bad("reply tag")),
         })
     }
@@ -148,6 +165,7 @@ mod tests {
             Reply::Outcome(Outcome::Unsupported("no fd".into())),
             Reply::Finished(vec!["7 -> pipe:[1]".into(), "8 -> /tmp/x".into()]),
             Reply::Finished(Vec::new()),
+            Reply::Ready,
         ];
         for r in &replies {
             r.send(&mut b).unwrap();

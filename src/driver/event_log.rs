@@ -130,7 +130,10 @@ impl<'a> LogView<'a> {
         let n = text.len().min(TEXT_LEN);
         bytes[..n].copy_from_slice(&text[..n]);
         for (word, chunk) in slot.text.iter().zip(bytes.chunks_exact(8)) {
-            word.store(u64::from_le_bytes(chunk.try_into().expect("8-byte chunk")), Ordering::Relaxed);
+            word.store(
+                u64::from_le_bytes(chunk.try_into().expect("8-byte chunk")),
+                Ordering::Relaxed,
+            );
         }
         slot.ready.store(1, Ordering::Release);
         true
@@ -187,9 +190,19 @@ impl SharedLog {
         // SAFETY: a fresh anonymous mapping aliases no Rust object; MAP_SHARED keeps it
         // shared with the children forked later, which is the point.
         let base = unsafe {
-            mmap_anonymous(None, length, ProtFlags::PROT_READ | ProtFlags::PROT_WRITE, MapFlags::MAP_SHARED)?
+            mmap_anonymous(
+                None,
+                length,
+                ProtFlags::PROT_READ | ProtFlags::PROT_WRITE,
+                MapFlags::MAP_SHARED,
+            )?
         };
-        Ok(SharedLog { base, len, slots, cursor: 0 })
+        Ok(SharedLog {
+            base,
+            len,
+            slots,
+            cursor: 0,
+        })
     }
 
     fn view(&self) -> LogView<'_> {
@@ -198,7 +211,8 @@ impl SharedLog {
         // value. It lives until `self` is dropped, which outlives the borrow.
         unsafe {
             let header = &*(self.base.as_ptr() as *const Header);
-            let first = (self.base.as_ptr() as *const u8).add(std::mem::size_of::<Header>()) as *const Slot;
+            let first =
+                (self.base.as_ptr() as *const u8).add(std::mem::size_of::<Header>()) as *const Slot;
             LogView::new(header, std::slice::from_raw_parts(first, self.slots))
         }
     }
@@ -278,6 +292,7 @@ mod tests {
     }
 
     #[test]
+    #[expect(unsafe_code, reason = "the test forks")]
     fn a_forked_child_appends_to_the_same_log() {
         let mut log = SharedLog::new(4).unwrap();
         let e = event("from child");

@@ -19,7 +19,10 @@ pub fn open_fds() -> Vec<RawFd> {
 }
 
 fn borrow_raw(fd: RawFd) -> std::os::fd::BorrowedFd<'static> {
-    #[expect(unsafe_code, reason = "probing a raw descriptor number that may be closed")]
+    #[expect(
+        unsafe_code,
+        reason = "probing a raw descriptor number that may be closed"
+    )]
     // SAFETY: F_GETFD on a closed number fails with EBADF and touches nothing; the
     // borrow does not outlive the fcntl call.
     unsafe {
@@ -34,13 +37,44 @@ pub fn describe(fd: RawFd) -> String {
         .unwrap_or_else(|_| "?".to_owned())
 }
 
-/// Close every descriptor but `keep`; returns how many were closed.
-pub fn close_all_but(keep: &[RawFd]) -> usize {
-    let mut closed = 0;
-    for fd in open_fds() {
-        if !keep.contains(&fd) && nix::unistd::close(fd).is_ok() {
-            closed += 1;
+/// Close every descriptor but `keep`.
+pub fn close_all_but(keep: &[RawFd]) {
+    if !close_gaps(keep) {
+        for fd in open_fds() {
+            if !keep.contains(&fd) {
+                let _ = nix::unistd::close(fd);
+            }
         }
     }
-    closed
+}
+
+/// `close_range()` over the gaps between the kept descriptors: one call per gap instead
+/// of a directory listing. False where the call is missing (old kernels), so the caller
+/// falls back to the listing.
+#[cfg(all(linux_like, target_env = "gnu"))]
+#[expect(unsafe_code, reason = "close_range has no safe wrapper")]
+fn close_gaps(keep: &[RawFd]) -> bool {
+    let mut kept: Vec<u32> = keep
+        .iter()
+        .filter_map(|&fd| u32::try_from(fd).ok())
+        .collect();
+    kept.sort_unstable();
+    kept.dedup();
+    let mut first = 0u32;
+    for fd in kept.into_iter().chain([u32::MAX]) {
+        if fd > first {
+            // SAFETY: closes descriptor numbers only; the child owns no Rust object that
+            // refers to a number in these gaps and survives past this point.
+            if unsafe { libc::close_range(first, fd - 1, 0) } != 0 {
+                return false;
+            }
+        }
+        first = fd.saturating_add(1);
+    }
+    true
+}
+
+#[cfg(not(all(linux_like, target_env = "gnu")))]
+fn close_gaps(_keep: &[RawFd]) -> bool {
+    false
 }

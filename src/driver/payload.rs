@@ -9,7 +9,9 @@ pub fn payload_bytes(p: &Payload, profile: &PlatformProfile) -> Vec<u8> {
         Payload::Text(t) => t.as_bytes().to_vec(),
         Payload::Bytes(b) => b.clone(),
         Payload::Pattern { pattern, len } => {
-            let len = profile.resolve(*len).expect("sizes are resolved before the run") as usize;
+            let len = profile
+                .resolve(*len)
+                .expect("sizes are resolved before the run") as usize;
             match pattern {
                 Pattern::Seq => (0..len).map(|i| (i % 251) as u8).collect(),
                 Pattern::Zero => vec![0; len],
@@ -36,7 +38,13 @@ fn tag_of(writer: usize) -> u8 {
 /// Check that `data` is `writers` × `count` whole records of `len` bytes, each writer's
 /// in order. With `atomic` false only the total is checked: records longer than
 /// PIPE_BUF may legally interleave.
-pub fn check_records(data: &[u8], len: usize, writers: u32, count: u32, atomic: bool) -> Result<(), String> {
+pub fn check_records(
+    data: &[u8],
+    len: usize,
+    writers: u32,
+    count: u32,
+    atomic: bool,
+) -> Result<(), String> {
     let want = len * writers as usize * count as usize;
     if data.len() != want {
         return Err(format!("{} bytes arrived, {want} were written", data.len()));
@@ -59,13 +67,26 @@ pub fn check_records(data: &[u8], len: usize, writers: u32, count: u32, atomic: 
         }
         match next_seq.iter_mut().find(|(t, _)| *t == tag) {
             Some((_, n)) if *n == seq => *n += 1,
-            Some((_, n)) => return Err(format!("writer '{}' record {seq} arrived where {} was due", tag as char, n)),
+            Some((_, n)) => {
+                return Err(format!(
+                    "writer '{}' record {seq} arrived where {} was due",
+                    tag as char, n
+                ))
+            }
             None if seq == 0 => next_seq.push((tag, 1)),
-            None => return Err(format!("writer '{}' first record is {seq}, not 0", tag as char)),
+            None => {
+                return Err(format!(
+                    "writer '{}' first record is {seq}, not 0",
+                    tag as char
+                ))
+            }
         }
     }
     if next_seq.len() != writers as usize {
-        return Err(format!("records from {} writers arrived, {writers} wrote", next_seq.len()));
+        return Err(format!(
+            "records from {} writers arrived, {writers} wrote",
+            next_seq.len()
+        ));
     }
     Ok(())
 }
@@ -84,7 +105,9 @@ mod tests {
         assert_eq!(check_records(&data, 16, 2, 3, true), Ok(()));
         // Swap one byte between two records: an interleaving.
         data.swap(10, 20);
-        assert!(check_records(&data, 16, 2, 3, true).unwrap_err().contains("broken"));
+        assert!(check_records(&data, 16, 2, 3, true)
+            .unwrap_err()
+            .contains("broken"));
         assert_eq!(check_records(&data, 16, 2, 3, false), Ok(()));
     }
 
@@ -97,7 +120,10 @@ mod tests {
 
     #[test]
     fn seq_pattern_repeats_every_251_bytes() {
-        let p = Payload::Pattern { pattern: Pattern::Seq, len: crate::scenario::Size::Bytes(300) };
+        let p = Payload::Pattern {
+            pattern: Pattern::Seq,
+            len: crate::scenario::Size::Bytes(300),
+        };
         let b = payload_bytes(&p, &PlatformProfile::LINUX);
         assert_eq!(b[250], 250);
         assert_eq!(b[251], 0);

@@ -42,14 +42,21 @@ pub struct RunOptions {
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { profile: PlatformProfile::host(), oracle: BlockingOracle::Kernel }
+        RunOptions {
+            profile: PlatformProfile::host(),
+            oracle: BlockingOracle::Kernel,
+        }
     }
 }
 
-const LOG_SLOTS: usize = 4096;
+const LOG_SLOTS: usize = 1024;
 
 /// Run one scenario against a byte-stream implementation.
-pub fn run_scenario<I: ByteStream>(scenario: &Scenario, iut: &I, opts: &RunOptions) -> ScenarioReport {
+pub fn run_scenario<I: ByteStream>(
+    scenario: &Scenario,
+    iut: &I,
+    opts: &RunOptions,
+) -> ScenarioReport {
     let started = Instant::now();
     let mut report = ScenarioReport {
         id: scenario.id.clone(),
@@ -85,9 +92,17 @@ pub fn run_scenario<I: ByteStream>(scenario: &Scenario, iut: &I, opts: &RunOptio
     report
 }
 
-fn applicability<I: ByteStream>(s: &Scenario, iut: &I, profile: &PlatformProfile) -> Option<String> {
+fn applicability<I: ByteStream>(
+    s: &Scenario,
+    iut: &I,
+    profile: &PlatformProfile,
+) -> Option<String> {
     if !iut.mechanisms().contains(&s.mechanism) {
-        return Some(format!("implementation `{}` does not provide {}", iut.name(), s.mechanism));
+        return Some(format!(
+            "implementation `{}` does not provide {}",
+            iut.name(),
+            s.mechanism
+        ));
     }
     skip_reason(s, profile)
 }
@@ -111,7 +126,7 @@ struct Run<'a, I: ByteStream> {
     pgid: Pid,
     start_ns: u64,
     blocking: Vec<BlockingVerdict>,
-    _dir: PrivateDir,
+    _dir: Option<PrivateDir>,
     _iut: std::marker::PhantomData<I>,
 }
 
@@ -119,16 +134,29 @@ impl<'a, I: ByteStream> Run<'a, I> {
     fn start(scenario: &'a Scenario, iut: &'a I, opts: &'a RunOptions) -> Result<Self, String> {
         check_single_threaded()?;
         let start_ns = now_ns();
-        let dir = PrivateDir::create().map_err(|e| format!("cannot make the private directory: {e}"))?;
-        let fifo_path = dir.path().join("fifo");
-        let log = SharedLog::new(LOG_SLOTS).map_err(|e| format!("cannot map the event log: {e}"))?;
-        let devnull = std::fs::File::open("/dev/null").map_err(|e| format!("cannot open /dev/null: {e}"))?;
+        // Only named objects need the private directory.
+        let dir = match scenario.mechanism {
+            Mechanism::Fifo => Some(
+                PrivateDir::create()
+                    .map_err(|e| format!("cannot make the private directory: {e}"))?,
+            ),
+            Mechanism::Pipe => None,
+        };
+        let fifo_path = dir
+            .as_ref()
+            .map(|d| d.path().join("fifo"))
+            .unwrap_or_default();
+        let log =
+            SharedLog::new(LOG_SLOTS).map_err(|e| format!("cannot map the event log: {e}"))?;
+        let devnull =
+            std::fs::File::open("/dev/null").map_err(|e| format!("cannot open /dev/null: {e}"))?;
         let devnull = std::os::fd::OwnedFd::from(devnull);
         // The driver's channels exist before the IUT's objects and are never given to it.
         let mut driver_ends = Vec::new();
         let mut child_ends = Vec::new();
         for _ in &scenario.processes {
-            let (ours, theirs) = control_pair().map_err(|e| format!("cannot make a control socketpair: {e}"))?;
+            let (ours, theirs) =
+                control_pair().map_err(|e| format!("cannot make a control socketpair: {e}"))?;
             driver_ends.push(ours);
             child_ends.push(Some(theirs));
         }
@@ -138,7 +166,8 @@ impl<'a, I: ByteStream> Run<'a, I> {
                     .map_err(|e| format!("{}: pipe() failed with {e}", iut.name()))?,
             ),
             Mechanism::Fifo => {
-                iut.mkfifo(&fifo_path).map_err(|e| format!("{}: mkfifo() failed with {e}", iut.name()))?;
+                iut.mkfifo(&fifo_path)
+                    .map_err(|e| format!("{}: mkfifo() failed with {e}", iut.name()))?;
                 None
             }
         };
@@ -155,7 +184,12 @@ impl<'a, I: ByteStream> Run<'a, I> {
                     }
                 }
             }
-            let setup = ChildSetup { pgid, sigpipe: process.sigpipe, keep: &keep, devnull: &devnull };
+            let setup = ChildSetup {
+                pgid,
+                sigpipe: process.sigpipe,
+                keep: &keep,
+                devnull: &devnull,
+            };
             let log_ref = &log;
             let fifo = fifo_path.as_path();
             let object_ref = &mut object;
@@ -163,7 +197,9 @@ impl<'a, I: ByteStream> Run<'a, I> {
                 // In the child: take this process's ends out of the inherited object.
                 let mut ends = Vec::new();
                 if let Some((r, w)) = object_ref.take() {
-                    let keeps = |e: End| process.relation == Relation::Related && process.keeps.contains(&e);
+                    let keeps = |e: End| {
+                        process.relation == Relation::Related && process.keeps.contains(&e)
+                    };
                     for (role, end) in [(End::Read, r), (End::Write, w)] {
                         if keeps(role) {
                             ends.push((role, end));
@@ -172,8 +208,20 @@ impl<'a, I: ByteStream> Run<'a, I> {
                         }
                     }
                 }
-                let control = child_control.take().expect("each actor's end is taken once");
-                Actor::new(iut, scenario, opts.profile, index, log_ref, control, fifo, ends).serve()
+                let control = child_control
+                    .take()
+                    .expect("each actor's end is taken once");
+                Actor::new(
+                    iut,
+                    scenario,
+                    opts.profile,
+                    index,
+                    log_ref,
+                    control,
+                    fifo,
+                    ends,
+                )
+                .serve()
             })
             .map_err(|e| {
                 if let Some(g) = pgid {
@@ -182,7 +230,12 @@ impl<'a, I: ByteStream> Run<'a, I> {
                 format!("fork failed: {e}")
             })?;
             pgid.get_or_insert(pid);
-            actors.push(ActorState { pid, control: driver_ends.remove(0), pending: None, gone: None });
+            actors.push(ActorState {
+                pid,
+                control: driver_ends.remove(0),
+                pending: None,
+                gone: None,
+            });
         }
         // The driver holds no end of the object: EOF and EPIPE depend on that.
         if let Some((r, w)) = object.take() {
@@ -190,6 +243,17 @@ impl<'a, I: ByteStream> Run<'a, I> {
             let _ = iut.close(w);
         }
         drop(child_ends);
+        // Wait (in poll, not spinning: the actors need the CPU) until each is set up, so
+        // a step's timing measures the call and not the actor's start-up.
+        for (actor, process) in actors.iter_mut().zip(&scenario.processes) {
+            match Reply::recv(&mut actor.control) {
+                Ok(Reply::Ready) => {}
+                other => {
+                    kill_group(pgid.expect("at least one actor was forked"));
+                    return Err(format!("process {} did not start: {other:?}", process.name));
+                }
+            }
+        }
         Ok(Run {
             scenario,
             opts,
@@ -204,7 +268,13 @@ impl<'a, I: ByteStream> Run<'a, I> {
         })
     }
 
-    fn fail(&self, step: usize, process: ProcessIndex, expected: String, observed: String) -> Verdict {
+    fn fail(
+        &self,
+        step: usize,
+        process: ProcessIndex,
+        expected: String,
+        observed: String,
+    ) -> Verdict {
         Verdict::Fail(Failure {
             step: Some(StepIndex(step)),
             process: Some(self.scenario.process(process).name.clone()),
@@ -224,7 +294,10 @@ impl<'a, I: ByteStream> Run<'a, I> {
                         return self.fail(
                             from,
                             ProcessIndex(ai),
-                            format!("to stay blocked until a later step released it (step {})", StepIndex(si)),
+                            format!(
+                                "to stay blocked until a later step released it (step {})",
+                                StepIndex(si)
+                            ),
                             "the call returned before that step began".to_owned(),
                         );
                     }
@@ -233,24 +306,39 @@ impl<'a, I: ByteStream> Run<'a, I> {
             let deadline = Instant::now() + self.scenario.step_timeout;
             for (p, action) in &step.actions {
                 if let Some(how) = &self.actors[p.0].gone {
-                    return self.fail(si, *p, "a live process".to_owned(), format!("it is gone: {}", describe_observed(how)));
+                    return self.fail(
+                        si,
+                        *p,
+                        "a live process".to_owned(),
+                        format!("it is gone: {}", describe_observed(how)),
+                    );
                 }
                 if *action != Action::Await {
                     if let Err(e) = Command::Run(si as u32).send(&mut self.actors[p.0].control) {
-                        return Verdict::HarnessError(format!("cannot reach process {}: {e}", self.scenario.process(*p).name));
+                        return Verdict::HarnessError(format!(
+                            "cannot reach process {}: {e}",
+                            self.scenario.process(*p).name
+                        ));
                     }
                     self.actors[p.0].pending = Some(si);
                 }
             }
             for (p, action) in &step.actions {
-                let from = self.actors[p.0].pending.expect("every acting process has a pending call");
+                let from = self.actors[p.0]
+                    .pending
+                    .expect("every acting process has a pending call");
                 let expected = describe_expectation(&step.expect, profile);
                 if step.expect == Expectation::Blocks {
                     match self.wait_blocked(*p, si, deadline) {
                         BlockWait::Blocked(v) => self.blocking.push(v),
                         BlockWait::Completed(obs) => {
                             self.settle(*p, &obs);
-                            return self.fail(si, *p, expected, format!("did not block: {}", describe_observed(&obs)));
+                            return self.fail(
+                                si,
+                                *p,
+                                expected,
+                                format!("did not block: {}", describe_observed(&obs)),
+                            );
                         }
                         BlockWait::TimedOut => return self.watchdog(si, *p, expected),
                     }
@@ -265,7 +353,11 @@ impl<'a, I: ByteStream> Run<'a, I> {
                                 return Verdict::Skip(reason.clone());
                             }
                             let observed = describe_observed(&obs);
-                            let observed = if why.is_empty() { observed } else { format!("{observed} ({why})") };
+                            let observed = if why.is_empty() {
+                                observed
+                            } else {
+                                format!("{observed} ({why})")
+                            };
                             return self.fail(si, *p, expected, observed);
                         }
                         if *action == Action::Exit {
@@ -277,7 +369,10 @@ impl<'a, I: ByteStream> Run<'a, I> {
                             si,
                             *p,
                             expected,
-                            format!("blocked in the call (kernel{})", wchan.map(|w| format!(", wchan {w}")).unwrap_or_default()),
+                            format!(
+                                "blocked in the call (kernel{})",
+                                wchan.map(|w| format!(", wchan {w}")).unwrap_or_default()
+                            ),
                         )
                     }
                     OutcomeWait::TimedOut => return self.watchdog(si, *p, expected),
@@ -291,8 +386,18 @@ impl<'a, I: ByteStream> Run<'a, I> {
     fn watchdog(&mut self, step: usize, p: ProcessIndex, expected: String) -> Verdict {
         kill_group(self.pgid);
         let bound = self.scenario.step_timeout;
-        self.note(p, step, EventKind::Gone, &format!("killed by the watchdog after {bound:?}"));
-        self.fail(step, p, expected, format!("no result within {bound:?}; the watchdog killed the processes"))
+        self.note(
+            p,
+            step,
+            EventKind::Gone,
+            &format!("killed by the watchdog after {bound:?}"),
+        );
+        self.fail(
+            step,
+            p,
+            expected,
+            format!("no result within {bound:?}; the watchdog killed the processes"),
+        )
     }
 
     /// Record a process that died during its call.
@@ -354,30 +459,51 @@ impl<'a, I: ByteStream> Run<'a, I> {
     /// Release what is left: kill calls still blocked, tell the others to finish and
     /// report leaks, reap everyone, and look for processes that outlived the actors.
     fn finish(&mut self, report: &mut ScenarioReport) {
-        let failed = self.actors.iter().any(|a| a.gone.is_none() && a.pending.is_some());
-        for i in 0..self.actors.len() {
-            if self.actors[i].gone.is_some() {
-                continue;
+        let failed = self
+            .actors
+            .iter()
+            .any(|a| a.gone.is_none() && a.pending.is_some());
+        let live: Vec<usize> = (0..self.actors.len())
+            .filter(|&i| self.actors[i].gone.is_none())
+            .collect();
+        // Tell every process first, then collect: they list their descriptors and exit
+        // side by side.
+        for &i in &live {
+            let actor = &mut self.actors[i];
+            if actor.pending.is_some() || Command::Finish.send(&mut actor.control).is_err() {
+                let _ = nix::sys::signal::kill(actor.pid, nix::sys::signal::Signal::SIGKILL);
             }
-            let name = self.scenario.processes[i].name.clone();
-            if self.actors[i].pending.is_some() {
-                let _ = nix::sys::signal::kill(self.actors[i].pid, nix::sys::signal::Signal::SIGKILL);
-            } else if Command::Finish.send(&mut self.actors[i].control).is_ok() {
+        }
+        for &i in &live {
+            if self.actors[i].pending.is_none() {
                 if let Ok(Reply::Finished(leaks)) = Reply::recv(&mut self.actors[i].control) {
-                    report.findings.extend(leaks.into_iter().map(|l| format!("process {name} still holds {l}")));
+                    let name = &self.scenario.processes[i].name;
+                    report.findings.extend(
+                        leaks
+                            .into_iter()
+                            .map(|l| format!("process {name} still holds {l}")),
+                    );
                 }
             }
             let obs = Waiter::reap(self.actors[i].pid);
+            let step = self.actors[i]
+                .pending
+                .unwrap_or(self.scenario.steps.len().saturating_sub(1));
+            self.note(ProcessIndex(i), step, EventKind::Gone, &describe_gone(&obs));
             self.actors[i].gone = Some(obs);
         }
         if group_alive(self.pgid) {
             if !failed {
-                report.findings.push("a process of the scenario outlived its actors".to_owned());
+                report
+                    .findings
+                    .push("a process of the scenario outlived its actors".to_owned());
             }
             kill_group(self.pgid);
         }
         if self.log.overflowed() {
-            report.findings.push(format!("the event log overflowed its {LOG_SLOTS} slots; the timeline is cut"));
+            report.findings.push(format!(
+                "the event log overflowed its {LOG_SLOTS} slots; the timeline is cut"
+            ));
         }
         self.events.extend(self.log.take_new());
     }
@@ -394,6 +520,16 @@ impl<'a, I: ByteStream> Run<'a, I> {
                 text: e.text.clone(),
             })
             .collect()
+    }
+}
+
+/// How a process left at the end of the scenario.
+fn describe_gone(obs: &Observed) -> String {
+    match obs {
+        Observed::Exited(0) => "exited".to_owned(),
+        Observed::Exited(code) => format!("exited with status {code}"),
+        Observed::Killed(sig) => format!("killed by {sig}"),
+        Observed::Outcome(_) => unreachable!("reaping yields an exit or a signal"),
     }
 }
 

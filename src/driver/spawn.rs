@@ -24,7 +24,9 @@ pub fn check_single_threaded() -> Result<(), String> {
 #[cfg(linux_like)]
 fn thread_count() -> Option<usize> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status.lines().find_map(|l| l.strip_prefix("Threads:")?.trim().parse().ok())
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:")?.trim().parse().ok())
 }
 
 /// Without /proc the count is not known; the harness keeps to one thread by design.
@@ -62,7 +64,9 @@ pub fn spawn(setup: ChildSetup<'_>, body: impl FnOnce() -> i32) -> nix::Result<P
         }
         ForkResult::Child => {
             let status = match prepare_child(&setup) {
-                Ok(()) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)).unwrap_or(101),
+                Ok(()) => {
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)).unwrap_or(101)
+                }
                 Err(_) => 102,
             };
             exit_now(status)
@@ -98,7 +102,10 @@ fn prepare_child(setup: &ChildSetup<'_>) -> nix::Result<()> {
 pub fn control_pair() -> std::io::Result<(UnixStream, UnixStream)> {
     let (a, b) = UnixStream::pair()?;
     for s in [&a, &b] {
-        nix::fcntl::fcntl(s, nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC))?;
+        nix::fcntl::fcntl(
+            s,
+            nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
+        )?;
     }
     a.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
     Ok((a, b))

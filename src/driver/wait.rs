@@ -97,7 +97,11 @@ impl Waiter<'_> {
         self.events
             .iter()
             .rev()
-            .find(|e| e.kind == EventKind::Start && e.actor as usize == self.actor && e.step as usize == step)
+            .find(|e| {
+                e.kind == EventKind::Start
+                    && e.actor as usize == self.actor
+                    && e.step as usize == step
+            })
             .cloned()
     }
 
@@ -141,9 +145,9 @@ impl Waiter<'_> {
                             None
                         }
                     },
-                    BlockingOracle::Timeout(after) => {
-                        (now_ns() - marker.time_ns >= after.as_nanos() as u64).then_some(Evidence::Timeout)
-                    }
+                    BlockingOracle::Timeout(after) => (now_ns() - marker.time_ns
+                        >= after.as_nanos() as u64)
+                        .then_some(Evidence::Timeout),
                 };
                 if let Some(evidence) = verdict {
                     let latency = Duration::from_nanos(now_ns() - marker.time_ns);
@@ -152,7 +156,12 @@ impl Waiter<'_> {
                         Some(w) => format!("{} [{evidence}; wchan {w}]", marker.text),
                         None => format!("{} [{evidence}]", marker.text),
                     };
-                    self.log.append(&Event { kind: EventKind::Blocked, text, time_ns: now_ns(), ..marker });
+                    self.log.append(&Event {
+                        kind: EventKind::Blocked,
+                        text,
+                        time_ns: now_ns(),
+                        ..marker
+                    });
                     return BlockWait::Blocked(BlockingVerdict {
                         step: StepIndex(step),
                         process: ProcessName(String::new()),
@@ -183,13 +192,18 @@ impl Waiter<'_> {
                 return OutcomeWait::TimedOut;
             }
             let slice = (deadline - now).min(ASLEEP_LOOK_EVERY);
-            if poll_in(self.control, PollTimeout::try_from(slice).unwrap_or(PollTimeout::MAX)) {
+            if poll_in(
+                self.control,
+                PollTimeout::try_from(slice).unwrap_or(PollTimeout::MAX),
+            ) {
                 return OutcomeWait::Observed(self.answer());
             }
             if self.oracle != BlockingOracle::Kernel {
                 continue;
             }
-            let asleep = self.start_marker(step).is_some_and(|m| self.asleep_in_call(&m) == Some(Evidence::KernelCall));
+            let asleep = self
+                .start_marker(step)
+                .is_some_and(|m| self.asleep_in_call(&m) == Some(Evidence::KernelCall));
             match (asleep, asleep_since) {
                 (false, _) => asleep_since = None,
                 (true, None) => asleep_since = Some(Instant::now()),
@@ -203,6 +217,9 @@ impl Waiter<'_> {
 }
 
 fn poll_in(control: &UnixStream, timeout: PollTimeout) -> bool {
-    let mut fds = [PollFd::new(std::os::fd::AsFd::as_fd(control), PollFlags::POLLIN)];
+    let mut fds = [PollFd::new(
+        std::os::fd::AsFd::as_fd(control),
+        PollFlags::POLLIN,
+    )];
     matches!(nix::poll::poll(&mut fds, timeout), Ok(n) if n > 0)
 }

@@ -10,7 +10,14 @@ pub fn render_timeline(report: &ScenarioReport) -> String {
     let mut out = String::new();
     if let Verdict::Fail(f) = &report.verdict {
         if let Some(step) = f.step {
-            let _ = writeln!(out, "  failed at step {step}{}", f.process.as_ref().map(|p| format!(", process {p}")).unwrap_or_default());
+            let _ = writeln!(
+                out,
+                "  failed at step {step}{}",
+                f.process
+                    .as_ref()
+                    .map(|p| format!(", process {p}"))
+                    .unwrap_or_default()
+            );
         }
         let _ = writeln!(out, "  expected: {}", f.expected);
         let _ = writeln!(out, "  observed: {}", f.observed);
@@ -18,7 +25,12 @@ pub fn render_timeline(report: &ScenarioReport) -> String {
     for finding in &report.findings {
         let _ = writeln!(out, "  finding: {finding}");
     }
-    let width = report.timeline.iter().map(|e| e.process.0.len()).max().unwrap_or(0);
+    let width = report
+        .timeline
+        .iter()
+        .map(|e| e.process.0.len())
+        .max()
+        .unwrap_or(0);
     let _ = writeln!(out, "  timeline:");
     for e in &report.timeline {
         let what = match e.kind {

@@ -9,8 +9,20 @@ use crate::driver::event_log::CallKind;
 /// The syscall numbers each call family may sleep in.
 pub fn calls(kind: CallKind) -> &'static [i64] {
     match kind {
-        CallKind::Read => &[libc::SYS_read, libc::SYS_readv, libc::SYS_recvfrom, libc::SYS_recvmsg, libc::SYS_pread64],
-        CallKind::Write => &[libc::SYS_write, libc::SYS_writev, libc::SYS_sendto, libc::SYS_sendmsg, libc::SYS_pwrite64],
+        CallKind::Read => &[
+            libc::SYS_read,
+            libc::SYS_readv,
+            libc::SYS_recvfrom,
+            libc::SYS_recvmsg,
+            libc::SYS_pread64,
+        ],
+        CallKind::Write => &[
+            libc::SYS_write,
+            libc::SYS_writev,
+            libc::SYS_sendto,
+            libc::SYS_sendmsg,
+            libc::SYS_pwrite64,
+        ],
         #[cfg(target_arch = "x86_64")]
         CallKind::Open => &[libc::SYS_openat, libc::SYS_open],
         #[cfg(not(target_arch = "x86_64"))]
@@ -52,7 +64,10 @@ mod tests {
 
     #[test]
     fn syscall_lines_parse() {
-        assert_eq!(parse_syscall("0 0x5 0x7ff 0x5 0x0 0x0 0x0 0x7ffd 0x7f\n"), Some((0, 5)));
+        assert_eq!(
+            parse_syscall("0 0x5 0x7ff 0x5 0x0 0x0 0x0 0x7ffd 0x7f\n"),
+            Some((0, 5))
+        );
         assert_eq!(parse_syscall("-1 0x7ffd 0x7f"), None);
         assert_eq!(parse_syscall("running"), None);
     }

@@ -9,12 +9,21 @@ use super::Sample;
 /// `PROC_PIDLISTTHREADS` from `sys/proc_info.h` (the libc crate does not export it).
 const PROC_PIDLISTTHREADS: libc::c_int = 6;
 
-#[expect(unsafe_code, reason = "proc_pidinfo is the only interface to thread run state")]
+#[expect(
+    unsafe_code,
+    reason = "proc_pidinfo is the only interface to thread run state"
+)]
 pub fn sample(pid: i32) -> Option<Sample> {
     let mut thread: u64 = 0;
     // SAFETY: the buffer is one u64 and its size is passed; the call writes at most that.
     let n = unsafe {
-        libc::proc_pidinfo(pid, PROC_PIDLISTTHREADS, 0, (&mut thread as *mut u64).cast(), 8)
+        libc::proc_pidinfo(
+            pid,
+            PROC_PIDLISTTHREADS,
+            0,
+            (&mut thread as *mut u64).cast(),
+            8,
+        )
     };
     if n < 8 {
         return None;
@@ -24,12 +33,21 @@ pub fn sample(pid: i32) -> Option<Sample> {
     let size = std::mem::size_of::<libc::proc_threadinfo>() as libc::c_int;
     // SAFETY: the buffer is a proc_threadinfo and its exact size is passed.
     let n = unsafe {
-        libc::proc_pidinfo(pid, libc::PROC_PIDTHREADINFO, thread, (&mut info as *mut libc::proc_threadinfo).cast(), size)
+        libc::proc_pidinfo(
+            pid,
+            libc::PROC_PIDTHREADINFO,
+            thread,
+            (&mut info as *mut libc::proc_threadinfo).cast(),
+            size,
+        )
     };
     if n != size {
         return None;
     }
-    Some(Sample { asleep: info.pth_run_state == libc::TH_STATE_WAITING, call: None })
+    Some(Sample {
+        asleep: info.pth_run_state == libc::TH_STATE_WAITING,
+        call: None,
+    })
 }
 
 pub fn wait_channel(_pid: i32) -> Option<String> {

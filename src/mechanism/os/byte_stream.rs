@@ -50,7 +50,11 @@ impl ByteStream for OsByteStream {
             AccessMode::WriteOnly => OFlag::O_WRONLY,
             AccessMode::ReadWrite => OFlag::O_RDWR,
         };
-        Ok(nix::fcntl::open(path, access | oflags(flags), Mode::empty())?)
+        Ok(nix::fcntl::open(
+            path,
+            access | oflags(flags),
+            Mode::empty(),
+        )?)
     }
 
     fn read(&self, end: &OwnedFd, buf: &mut [u8]) -> Result<usize, Errno> {
