@@ -1,1 +1,2 @@
 //! The crate's own integration tests.
+mod parse_errors;

@@ -104,14 +104,24 @@ impl ScenarioBuilder {
     pub fn step(mut self, actions: &[(&str, Action)], expect: Expectation) -> Self {
         let mut indexed = Vec::new();
         for (name, action) in actions {
-            match self.scenario.processes.iter().position(|p| p.name.0 == *name) {
+            match self
+                .scenario
+                .processes
+                .iter()
+                .position(|p| p.name.0 == *name)
+            {
                 Some(i) => indexed.push((ProcessIndex(i), action.clone())),
                 None => {
-                    self.error.get_or_insert(format!("unknown process `{name}`"));
+                    self.error
+                        .get_or_insert(format!("unknown process `{name}`"));
                 }
             }
         }
-        self.scenario.steps.push(Step { actions: indexed, expect, note: None });
+        self.scenario.steps.push(Step {
+            actions: indexed,
+            expect,
+            note: None,
+        });
         self
     }
 

@@ -15,11 +15,51 @@ macro_rules! errno_names {
 
 // The errnos IPC calls document; EAGAIN comes before EWOULDBLOCK so it wins printing.
 errno_names!(
-    EAGAIN, EWOULDBLOCK, EPIPE, ENXIO, EEXIST, ENOENT, EBADF, ESPIPE, EINVAL, EINTR, EBUSY,
-    EPERM, EACCES, EISDIR, ENOTDIR, ENAMETOOLONG, EMFILE, ENFILE, ENOSPC, EFAULT, EIO,
-    ENOTTY, ECONNREFUSED, ECONNRESET, ENOTCONN, EISCONN, EMSGSIZE, ENOBUFS, EADDRINUSE,
-    EADDRNOTAVAIL, EAFNOSUPPORT, EPROTONOSUPPORT, EOPNOTSUPP, EINPROGRESS, EALREADY,
-    ETIMEDOUT, ENOMEM, ENOSYS, EDEADLK, EROFS, ELOOP, ENODEV, ETXTBSY, EFBIG, EDESTADDRREQ,
+    EAGAIN,
+    EWOULDBLOCK,
+    EPIPE,
+    ENXIO,
+    EEXIST,
+    ENOENT,
+    EBADF,
+    ESPIPE,
+    EINVAL,
+    EINTR,
+    EBUSY,
+    EPERM,
+    EACCES,
+    EISDIR,
+    ENOTDIR,
+    ENAMETOOLONG,
+    EMFILE,
+    ENFILE,
+    ENOSPC,
+    EFAULT,
+    EIO,
+    ENOTTY,
+    ECONNREFUSED,
+    ECONNRESET,
+    ENOTCONN,
+    EISCONN,
+    EMSGSIZE,
+    ENOBUFS,
+    EADDRINUSE,
+    EADDRNOTAVAIL,
+    EAFNOSUPPORT,
+    EPROTONOSUPPORT,
+    EOPNOTSUPP,
+    EINPROGRESS,
+    EALREADY,
+    ETIMEDOUT,
+    ENOMEM,
+    ENOSYS,
+    EDEADLK,
+    EROFS,
+    ELOOP,
+    ENODEV,
+    ETXTBSY,
+    EFBIG,
+    EDESTADDRREQ,
 );
 
 impl Errno {
@@ -72,7 +112,9 @@ impl SignalName {
 
     /// The signal of a raw number, if it is one.
     pub fn from_raw(signo: i32) -> Option<SignalName> {
-        nix::sys::signal::Signal::try_from(signo).ok().map(SignalName)
+        nix::sys::signal::Signal::try_from(signo)
+            .ok()
+            .map(SignalName)
     }
 }
 
@@ -105,7 +147,10 @@ mod tests {
 
     #[test]
     fn signals_parse_by_name() {
-        assert_eq!(SignalName::from_name("SIGPIPE").unwrap().to_string(), "SIGPIPE");
+        assert_eq!(
+            SignalName::from_name("SIGPIPE").unwrap().to_string(),
+            "SIGPIPE"
+        );
         assert!(SignalName::from_name("PIPE").is_none());
     }
 }

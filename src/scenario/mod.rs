@@ -58,7 +58,10 @@ pub fn load_all(root: &Path) -> Result<Vec<Scenario>, LoadError> {
     let files = if root.is_file() {
         vec![root.to_path_buf()]
     } else {
-        find_files(root).map_err(|source| LoadError::Io { path: root.to_path_buf(), source })?
+        find_files(root).map_err(|source| LoadError::Io {
+            path: root.to_path_buf(),
+            source,
+        })?
     };
     files.iter().map(|p| load_file(p)).collect()
 }

@@ -11,10 +11,21 @@ use crate::model::PlatformProfile;
 /// by the builder has no file, and its errors carry empty spans.
 #[derive(Default)]
 pub(crate) struct Spans {
-    /// Per process: the name's span and the definition's span.
-    pub processes: Vec<(Range<usize>, Range<usize>)>,
+    /// The `[processes]` table.
+    pub processes_table: Range<usize>,
+    /// Per process.
+    pub processes: Vec<ProcessSpans>,
+    /// The `flags` of `[create]`, when given.
+    pub create_flags: Range<usize>,
     /// Per step.
     pub steps: Vec<StepSpans>,
+}
+
+pub(crate) struct ProcessSpans {
+    /// The process's name (its key in `[processes]`).
+    pub name: Range<usize>,
+    /// Its `keeps` list, or its whole definition when it has none.
+    pub keeps: Range<usize>,
 }
 
 pub(crate) struct StepSpans {
@@ -23,51 +34,85 @@ pub(crate) struct StepSpans {
 }
 
 impl Spans {
-    fn process(&self, i: usize) -> Range<usize> {
-        self.processes.get(i).map_or(0..0, |p| p.1.clone())
+    fn keeps(&self, i: usize) -> Range<usize> {
+        self.processes.get(i).map_or(0..0, |p| p.keeps.clone())
     }
     fn action(&self, step: usize, i: usize) -> Range<usize> {
-        self.steps.get(step).and_then(|s| s.actions.get(i).cloned()).unwrap_or(0..0)
+        self.steps
+            .get(step)
+            .and_then(|s| s.actions.get(i).cloned())
+            .unwrap_or(0..0)
     }
     fn expect(&self, step: usize) -> Range<usize> {
         self.steps.get(step).map_or(0..0, |s| s.expect.clone())
     }
 }
 
-/// Checks that hold on every platform: names, ends, the order of blocking and awaiting,
-/// and that each expectation can apply to its actions.
-pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
-    if s.processes.is_empty() {
-        return Err(Located::new(0..0, "a scenario needs at least one process".to_owned()));
+/// Checks of what is set up before the first step: the processes and `[create]`. The
+/// file format runs them before it reads the steps, so that a step is never blamed for a
+/// bad `[processes]` table.
+pub(crate) fn check_setup(
+    mechanism: Mechanism,
+    processes: &[Process],
+    create_flags: &[OpenFlag],
+    spans: &Spans,
+) -> Result<(), Located> {
+    if processes.is_empty() {
+        return Err(Located::new(
+            spans.processes_table.clone(),
+            "a scenario needs at least one process, expected a line such as reader = { keeps = [\"read\"] }"
+                .to_owned(),
+        ));
     }
-    for (i, p) in s.processes.iter().enumerate() {
-        let at = || spans.process(i);
-        if let Some(name_span) = spans.processes.get(i).map(|p| p.0.clone()) {
-            if !p.name.0.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    for (i, p) in processes.iter().enumerate() {
+        if let Some(name_span) = spans.processes.get(i).map(|p| p.name.clone()) {
+            if !p
+                .name
+                .0
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
                 || p.name.0.is_empty()
             {
                 return Err(Located::new(
                     name_span,
-                    format!("process name `{}` must be letters, digits, `_` or `-`", p.name),
+                    format!(
+                        "process name `{}` must be letters, digits, `_` or `-`",
+                        p.name
+                    ),
                 ));
             }
         }
-        if !p.keeps.is_empty() && s.mechanism != Mechanism::Pipe {
+        if !p.keeps.is_empty() && mechanism != Mechanism::Pipe {
             return Err(Located::new(
-                at(),
-                format!("`keeps` applies to pipes only; a {} is opened by name with `open`", s.mechanism),
+                spans.keeps(i),
+                format!(
+                    "`keeps` applies to pipes only; a {mechanism} is opened by name with `open`"
+                ),
             ));
         }
         if !p.keeps.is_empty() && p.relation == Relation::Unrelated {
             return Err(Located::new(
-                at(),
-                format!("process `{}` is unrelated, so it inherits no ends and cannot keep any", p.name),
+                spans.keeps(i),
+                format!(
+                    "process `{}` is unrelated, so it inherits no ends and cannot keep any",
+                    p.name
+                ),
             ));
         }
     }
-    if !s.create_flags.is_empty() && s.mechanism != Mechanism::Pipe {
-        return Err(Located::new(0..0, "`create.flags` applies to pipes only".to_owned()));
+    if !create_flags.is_empty() && mechanism != Mechanism::Pipe {
+        return Err(Located::new(
+            spans.create_flags.clone(),
+            format!("`create.flags` applies to pipes only (pipe2() flags); a {mechanism} is opened with `open`, whose `flags` take O_NONBLOCK"),
+        ));
     }
+    Ok(())
+}
+
+/// Checks that hold on every platform: names, ends, the order of blocking and awaiting,
+/// and that each expectation can apply to its actions.
+pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
+    check_setup(s.mechanism, &s.processes, &s.create_flags, spans)?;
     // What each process has started and not yet awaited: (step, action).
     let mut pending: Vec<Option<(usize, &Action)>> = vec![None; s.processes.len()];
     let mut exited = vec![false; s.processes.len()];
@@ -77,13 +122,20 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
             let at = spans.action(si, ai);
             let name = &s.process(*p).name;
             if seen.contains(p) {
-                return Err(Located::new(at, format!("process `{name}` acts twice in one step")));
+                return Err(Located::new(
+                    at,
+                    format!("process `{name}` acts twice in one step"),
+                ));
             }
             seen.push(*p);
             if exited[p.0] {
-                return Err(Located::new(at, format!("process `{name}` has already exited")));
+                return Err(Located::new(
+                    at,
+                    format!("process `{name}` has already exited; it cannot act after `exit`"),
+                ));
             }
-            check_action_fits_mechanism(s.mechanism, action).map_err(|m| Located::new(at.clone(), m))?;
+            check_action_fits_mechanism(s.mechanism, action)
+                .map_err(|m| Located::new(at.clone(), m))?;
             let effective = match (action, pending[p.0]) {
                 (Action::Await, Some((_, started))) => {
                     pending[p.0] = None;
@@ -92,7 +144,7 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
                 (Action::Await, None) => {
                     return Err(Located::new(
                         at,
-                        format!("`completes` awaits an action, but process `{name}` has none that blocked"),
+                        format!("`completes` awaits a call that blocked, but process `{name}` has none; expected an earlier step where it acts with expect = \"blocks\""),
                     ))
                 }
                 (_, Some((from, started))) => {
@@ -121,37 +173,82 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
 }
 
 fn check_action_fits_mechanism(mechanism: Mechanism, action: &Action) -> Result<(), String> {
-    let fifo_only = matches!(action, Action::Mkfifo | Action::Open { .. } | Action::Unlink);
+    let fifo_only = matches!(
+        action,
+        Action::Mkfifo | Action::Open { .. } | Action::Unlink
+    );
     if fifo_only && mechanism != Mechanism::Fifo {
-        return Err(format!("`{}` needs a named object; mechanism {mechanism} has none", action.name()));
+        return Err(format!(
+            "`{}` needs a named object, which only mechanism fifo has; this scenario's mechanism is {mechanism}",
+            action.name()
+        ));
     }
     Ok(())
 }
 
-fn check_expectation_fits(expect: &Expectation, action: &Action, awaited: bool) -> Result<(), String> {
+/// Whether `expect` can describe the result of `action`; `awaited` when the step's
+/// action is `completes` and `action` the call it awaits.
+fn check_expectation_fits(
+    expect: &Expectation,
+    action: &Action,
+    awaited: bool,
+) -> Result<(), String> {
     let kind = action.result_kind();
-    let bad = |what: &str| Err(format!("`{what}` cannot apply to `{}`", action.name()));
+    let name = action.name();
+    let bad = |what: &str, why: String| Err(format!("`{what}` cannot apply to {why}"));
     match expect {
-        Expectation::Blocks if awaited => bad("blocks"),
-        Expectation::Blocks if matches!(action, Action::Exit) => bad("blocks"),
-        Expectation::Eof | Expectation::Data(_) if kind != ResultKind::Bytes => {
-            bad(if matches!(expect, Expectation::Eof) { "eof" } else { "data" })
+        Expectation::Blocks if awaited => bad(
+            "blocks",
+            format!("`completes`: it awaits the `{name}` that already blocked; expected the outcome of that call"),
+        ),
+        Expectation::Blocks if matches!(action, Action::Exit) => {
+            bad("blocks", "`exit`, which never blocks; expected \"succeeds\"".to_owned())
         }
-        Expectation::Returns(_) | Expectation::ReturnsBetween(..) if kind == ResultKind::Unit => {
-            bad("returns")
-        }
-        Expectation::Records(_) if !matches!(action, Action::ReadToEnd) => bad("records"),
+        Expectation::Eof | Expectation::Data(_) if kind != ResultKind::Bytes => bad(
+            if matches!(expect, Expectation::Eof) {
+                "eof"
+            } else {
+                "data"
+            },
+            format!("`{name}`, which reads no bytes; expected {}", fitting(kind)),
+        ),
+        Expectation::Returns(_) | Expectation::ReturnsBetween(..) if kind == ResultKind::Unit => bad(
+            if matches!(expect, Expectation::Returns(_)) {
+                "returns"
+            } else {
+                "returns_between"
+            },
+            format!("`{name}`, which returns no count; expected {}", fitting(kind)),
+        ),
+        Expectation::Records(_) if !matches!(action, Action::ReadToEnd) => bad(
+            "records",
+            format!("`{name}`; it checks what \"read_to_end\" read"),
+        ),
         Expectation::AnyOf(options) => {
             if options.is_empty() {
-                return Err("`any_of` needs at least one outcome".to_owned());
+                return Err(
+                    "`any_of` needs at least one outcome, expected a list such as { any_of = [\"eof\", { error = \"EAGAIN\" }] }"
+                        .to_owned(),
+                );
             }
-            options.iter().try_for_each(|e| check_expectation_fits(e, action, awaited))
+            options
+                .iter()
+                .try_for_each(|e| check_expectation_fits(e, action, awaited))
         }
         Expectation::Platform(p) => [&p.linux, &p.macos]
             .into_iter()
             .flatten()
             .try_for_each(|e| check_expectation_fits(e, action, awaited)),
         _ => Ok(()),
+    }
+}
+
+/// The expectations that fit an action's kind of result, for error messages.
+fn fitting(kind: ResultKind) -> &'static str {
+    match kind {
+        ResultKind::Count => "\"succeeds\", { returns = N }, { returns_between = [A, B] }, { error = ... } or { signal = ... }",
+        ResultKind::Unit => "\"succeeds\", { error = ... } or { signal = ... }",
+        ResultKind::Bytes | ResultKind::Awaited => "an outcome of a read",
     }
 }
 
@@ -186,21 +283,34 @@ pub fn skip_reason(s: &Scenario, profile: &PlatformProfile) -> Option<String> {
             return Some(reason);
         }
     }
-    sizes.into_iter().find_map(|size| profile.resolve(size).err())
+    sizes
+        .into_iter()
+        .find_map(|size| profile.resolve(size).err())
 }
 
 /// Collect the sizes an expectation names on this platform; `Err` when it states no
 /// expectation for this platform at all.
-fn expectation_sizes(e: &Expectation, profile: &PlatformProfile, out: &mut Vec<Size>) -> Result<(), String> {
+fn expectation_sizes(
+    e: &Expectation,
+    profile: &PlatformProfile,
+    out: &mut Vec<Size>,
+) -> Result<(), String> {
     match e {
         Expectation::Returns(n) => out.push(*n),
         Expectation::ReturnsBetween(a, b) => out.extend([*a, *b]),
         Expectation::Data(Payload::Pattern { len, .. }) => out.push(*len),
         Expectation::Records(r) => out.push(r.len),
-        Expectation::AnyOf(v) => v.iter().try_for_each(|e| expectation_sizes(e, profile, out))?,
+        Expectation::AnyOf(v) => v
+            .iter()
+            .try_for_each(|e| expectation_sizes(e, profile, out))?,
         Expectation::Platform(p) => match p.for_platform(profile.platform) {
             Some(e) => expectation_sizes(e, profile, out)?,
-            None => return Err(format!("the scenario states no expectation for {}", profile.platform)),
+            None => {
+                return Err(format!(
+                    "the scenario states no expectation for {}",
+                    profile.platform
+                ))
+            }
         },
         _ => {}
     }
