@@ -125,6 +125,8 @@ struct Run<'a, I: ByteStream> {
     actors: Vec<ActorState>,
     pgid: Pid,
     start_ns: u64,
+    /// The step being played (the last one, once all have passed).
+    current_step: usize,
     blocking: Vec<BlockingVerdict>,
     _dir: Option<PrivateDir>,
     _iut: std::marker::PhantomData<I>,
@@ -262,6 +264,7 @@ impl<'a, I: ByteStream> Run<'a, I> {
             actors,
             pgid: pgid.expect("a scenario has at least one process"),
             start_ns,
+            current_step: 0,
             blocking: Vec::new(),
             _dir: dir,
             _iut: std::marker::PhantomData,
@@ -286,6 +289,7 @@ impl<'a, I: ByteStream> Run<'a, I> {
     fn play(&mut self) -> Verdict {
         let profile = self.opts.profile;
         for (si, step) in self.scenario.steps.iter().enumerate() {
+            self.current_step = si;
             // A call judged blocked in the previous step must still be blocked now:
             // nothing has happened since that could release it.
             for (ai, actor) in self.actors.iter().enumerate() {
@@ -403,10 +407,14 @@ impl<'a, I: ByteStream> Run<'a, I> {
     /// Record a process that died during its call.
     fn settle(&mut self, p: ProcessIndex, obs: &Observed) {
         if matches!(obs, Observed::Killed(_) | Observed::Exited(_)) {
-            let step = self.actors[p.0].pending.unwrap_or(0);
-            self.note(p, step, EventKind::Gone, &describe_observed(obs));
-            self.actors[p.0].gone = Some(obs.clone());
+            self.gone(p, obs.clone());
         }
+    }
+
+    /// Mark a process gone, in the timeline at the step being played.
+    fn gone(&mut self, p: ProcessIndex, how: Observed) {
+        self.note(p, self.current_step, EventKind::Gone, &describe_gone(&how));
+        self.actors[p.0].gone = Some(how);
     }
 
     fn note(&mut self, p: ProcessIndex, step: usize, kind: EventKind, text: &str) {
@@ -424,10 +432,8 @@ impl<'a, I: ByteStream> Run<'a, I> {
 
     /// The process answered an `exit`: collect it.
     fn reap(&mut self, p: ProcessIndex) {
-        let obs = Waiter::reap(self.actors[p.0].pid);
-        let step = self.actors[p.0].pending.unwrap_or(0);
-        self.note(p, step, EventKind::Gone, &describe_observed(&obs));
-        self.actors[p.0].gone = Some(obs);
+        let how = Waiter::reap(self.actors[p.0].pid);
+        self.gone(p, how);
     }
 
     fn waiter(&mut self, p: ProcessIndex) -> Waiter<'_> {
@@ -485,12 +491,7 @@ impl<'a, I: ByteStream> Run<'a, I> {
                     );
                 }
             }
-            let obs = Waiter::reap(self.actors[i].pid);
-            let step = self.actors[i]
-                .pending
-                .unwrap_or(self.scenario.steps.len().saturating_sub(1));
-            self.note(ProcessIndex(i), step, EventKind::Gone, &describe_gone(&obs));
-            self.actors[i].gone = Some(obs);
+            self.reap(ProcessIndex(i));
         }
         if group_alive(self.pgid) {
             if !failed {

@@ -32,12 +32,16 @@ pub fn calls(kind: CallKind) -> &'static [i64] {
 }
 
 pub fn sample(pid: i32) -> Option<Sample> {
-    let stat = fs::read(format!("/proc/{pid}/task/{pid}/stat")).ok()?;
+    sample_task(pid, pid)
+}
+
+fn sample_task(pid: i32, tid: i32) -> Option<Sample> {
+    let stat = fs::read(format!("/proc/{pid}/task/{tid}/stat")).ok()?;
     // The state follows the last ')' (the command name may itself hold parentheses).
     let close = stat.iter().rposition(|&b| b == b')')?;
     let state = *stat.get(close + 2)?;
     let asleep = matches!(state, b'S' | b'D');
-    let call = fs::read_to_string(format!("/proc/{pid}/task/{pid}/syscall"))
+    let call = fs::read_to_string(format!("/proc/{pid}/task/{tid}/syscall"))
         .ok()
         .and_then(|text| parse_syscall(&text));
     Some(Sample { asleep, call })
@@ -74,8 +78,10 @@ mod tests {
 
     #[test]
     fn a_running_thread_is_not_asleep() {
-        let me = std::process::id() as i32;
-        let s = sample(me).expect("this machine has /proc");
+        // The test runs on a thread of its own, not the process's main thread.
+        let pid = std::process::id() as i32;
+        let tid = nix::unistd::gettid().as_raw();
+        let s = sample_task(pid, tid).expect("this machine has /proc");
         // This very thread is running while it reads its own stat.
         assert!(!s.asleep);
     }
