@@ -135,7 +135,7 @@ impl<'a, I: ByteStream> Actor<'a, I> {
                 End::Read => h.reads,
                 End::Write => h.writes,
             })
-            .ok_or(Outcome::Error(Errno(libc::EBADF)))
+            .ok_or(Outcome::NoSuchEnd(role))
     }
 
     fn raw_fd(&self, handle: usize) -> RawFd {
@@ -152,16 +152,21 @@ impl<'a, I: ByteStream> Actor<'a, I> {
 
     /// Start marker, then the call(s).
     fn perform(&mut self, step: u32, action: &Action) -> Outcome {
-        let (call, role) = match action {
-            Action::Read(_) | Action::ReadExactly(_) | Action::ReadToEnd => {
-                (CallKind::Read, Some(End::Read))
-            }
-            Action::Write(_) | Action::WriteRecords { .. } | Action::Fill => {
-                (CallKind::Write, Some(End::Write))
-            }
-            Action::Open { .. } => (CallKind::Open, None),
-            _ => (CallKind::Other, None),
+        let call = match action {
+            Action::Read(_)
+            | Action::ReadExactly(_)
+            | Action::ReadToEnd
+            | Action::ReadOn { .. }
+            | Action::Pread(_) => CallKind::Read,
+            Action::Write(_)
+            | Action::WriteRecords { .. }
+            | Action::Fill
+            | Action::WriteOn { .. }
+            | Action::Pwrite(_) => CallKind::Write,
+            Action::Open { .. } => CallKind::Open,
+            _ => CallKind::Other,
         };
+        let role = action.needs_end();
         let fd = match role.map(|r| self.find(r)) {
             Some(Ok(h)) => self.raw_fd(h),
             _ => -1,
@@ -267,6 +272,28 @@ impl<'a, I: ByteStream> Actor<'a, I> {
                     super::probe::set_pipe_size(self.probe_fd(*end)?, size).map_err(err)?,
                 )
             }
+            Action::Pread(end) => {
+                let mut buf = [0u8; 1];
+                let n = nix::sys::uio::pread(self.probe_fd(*end)?, &mut buf, 0)
+                    .map_err(|e| err(e.into()))?;
+                Outcome::Bytes(buf[..n].to_vec())
+            }
+            Action::Pwrite(end) => Outcome::Count(
+                nix::sys::uio::pwrite(self.probe_fd(*end)?, &[0x55], 0)
+                    .map_err(|e| err(e.into()))? as u64,
+            ),
+            Action::ReadOn { end, len } => {
+                let h = self.find(*end)?;
+                let mut buf = vec![0u8; self.size(*len)];
+                let got = iut.read(&self.handles[h].end, &mut buf).map_err(err)?;
+                buf.truncate(got);
+                Outcome::Bytes(buf)
+            }
+            Action::WriteOn { end, data } => {
+                let h = self.find(*end)?;
+                let bytes = payload_bytes(data, self.profile);
+                Outcome::Count(iut.write(&self.handles[h].end, &bytes).map_err(err)? as u64)
+            }
             Action::Lseek(end) => {
                 let fd = self.probe_fd(*end)?;
                 Outcome::Count(
@@ -359,5 +386,6 @@ pub(crate) fn describe(o: &Outcome) -> String {
         Outcome::Done => "ok".to_owned(),
         Outcome::Error(e) => format!("failed: {e}"),
         Outcome::Unsupported(why) => format!("unsupported: {why}"),
+        Outcome::NoSuchEnd(end) => format!("no call: holds no {end}"),
     }
 }

@@ -53,6 +53,7 @@ pub fn meets(
         Expectation::ReturnsBetween(lo, hi) => {
             ok(count.is_some_and(|c| (size(*lo)..=size(*hi)).contains(&c)))
         }
+        Expectation::ReturnsAtLeast(n) => ok(count.is_some_and(|c| c >= size(*n))),
         Expectation::Data(p) => ok(bytes == Some(payload_bytes(p, profile).as_slice())),
         Expectation::Eof => ok(bytes.is_some_and(<[u8]>::is_empty)),
         Expectation::Error(e) => ok(outcome == Some(&Outcome::Error(*e))),
@@ -87,6 +88,7 @@ pub fn describe_expectation(expect: &Expectation, profile: &PlatformProfile) -> 
         Expectation::ReturnsBetween(a, b) => {
             format!("returns between {} and {}", size(*a), size(*b))
         }
+        Expectation::ReturnsAtLeast(n) => format!("returns at least {}", size(*n)),
         Expectation::Data(p) => format!("reads {}", show_payload(p, profile)),
         Expectation::Eof => "end of file (read returns 0)".to_owned(),
         Expectation::Error(e) => format!("fails with {e}"),
@@ -135,6 +137,9 @@ pub fn describe_observed(observed: &Observed) -> String {
         Observed::Outcome(Outcome::Done) => "succeeded".to_owned(),
         Observed::Outcome(Outcome::Error(e)) => format!("failed with {e}"),
         Observed::Outcome(Outcome::Unsupported(why)) => format!("could not run: {why}"),
+        Observed::Outcome(Outcome::NoSuchEnd(end)) => {
+            format!("made no call: the process holds no {end}")
+        }
         Observed::Killed(s) => format!("was killed by {s}"),
         Observed::Exited(code) => format!("exited with status {code} during the call"),
     }

@@ -7,7 +7,7 @@
 use std::io::{self, Read, Write};
 use std::os::unix::net::UnixStream;
 
-use crate::scenario::Errno;
+use crate::scenario::{End, Errno};
 
 /// What the driver tells an actor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,6 +31,9 @@ pub enum Outcome {
     Error(Errno),
     /// The implementation cannot do this (no descriptor to probe, no such mode).
     Unsupported(String),
+    /// The process holds no such end (an `open` the scenario allowed to fail failed),
+    /// so no call was made.
+    NoSuchEnd(End),
 }
 
 /// What an actor answers.
@@ -115,6 +118,7 @@ impl Reply {
                 body.extend_from_slice(leaks.join("\n").as_bytes());
             }
             Reply::Ready => body.push(7),
+            Reply::Outcome(Outcome::NoSuchEnd(end)) => body.extend([8, *end as u8]),
         }
         stream.write_all(&frame(body))
     }
@@ -140,6 +144,11 @@ impl Reply {
                 text().lines().map(str::to_owned).collect()
             }),
             7 => Reply::Ready,
+            8 => Reply::Outcome(Outcome::NoSuchEnd(match rest {
+                [0] => End::Read,
+                [1] => End::Write,
+                _ => return Err(bad("end")),
+            })),
             _ => return Err(bad("reply tag")),
         })
     }
@@ -166,6 +175,7 @@ mod tests {
             Reply::Finished(vec!["7 -> pipe:[1]".into(), "8 -> /tmp/x".into()]),
             Reply::Finished(Vec::new()),
             Reply::Ready,
+            Reply::Outcome(Outcome::NoSuchEnd(End::Write)),
         ];
         for r in &replies {
             r.send(&mut b).unwrap();

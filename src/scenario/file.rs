@@ -406,6 +406,20 @@ struct RawOpen {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawReadOn {
+    end: End,
+    len: Size,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWriteOn {
+    end: End,
+    data: Payload,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawFtruncate {
     end: End,
     len: u64,
@@ -562,6 +576,10 @@ tagged_enum! {
         GetPipeSize(End) = "get_pipe_size",
         SetPipeSize(RawSetPipeSize) = "set_pipe_size",
         Lseek(End) = "lseek",
+        Pread(End) = "pread",
+        Pwrite(End) = "pwrite",
+        ReadOn(RawReadOn) = "read_on",
+        WriteOn(RawWriteOn) = "write_on",
         Poll(RawPoll) = "poll",
         Mkfifo = "mkfifo",
         Open(RawOpen) = "open",
@@ -599,6 +617,16 @@ impl RawAction {
                 size: r.size,
             },
             RawAction::Lseek(e) => Action::Lseek(e),
+            RawAction::Pread(e) => Action::Pread(e),
+            RawAction::Pwrite(e) => Action::Pwrite(e),
+            RawAction::ReadOn(r) => Action::ReadOn {
+                end: r.end,
+                len: r.len,
+            },
+            RawAction::WriteOn(r) => Action::WriteOn {
+                end: r.end,
+                data: r.data,
+            },
             RawAction::Poll(r) => Action::Poll {
                 end: r.end,
                 event: r.event,
@@ -679,6 +707,7 @@ tagged_enum! {
         Succeeds = "succeeds",
         Returns(Size) = "returns",
         ReturnsBetween(Bounds) = "returns_between",
+        ReturnsAtLeast(Size) = "returns_at_least",
         Data(Payload) = "data",
         Eof = "eof",
         Error(Errno) = "error",
@@ -697,6 +726,7 @@ impl RawExpect {
             RawExpect::Eof => Expectation::Eof,
             RawExpect::Returns(n) => Expectation::Returns(n),
             RawExpect::ReturnsBetween(Bounds(lo, hi)) => Expectation::ReturnsBetween(lo, hi),
+            RawExpect::ReturnsAtLeast(n) => Expectation::ReturnsAtLeast(n),
             RawExpect::Data(p) => Expectation::Data(p),
             RawExpect::Error(e) => Expectation::Error(e),
             RawExpect::Signal(s) => Expectation::Signal(s),

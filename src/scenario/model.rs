@@ -270,6 +270,24 @@ pub enum Action {
     },
     /// `lseek(fd, 0, SEEK_CUR)` on one end.
     Lseek(End),
+    /// `pread()` of one byte at offset 0 on one end.
+    Pread(End),
+    /// `pwrite()` of one byte at offset 0 on one end.
+    Pwrite(End),
+    /// One `read()` on a chosen end, the write end included (to see EBADF).
+    ReadOn {
+        /// Which end's descriptor.
+        end: End,
+        /// At most this many bytes.
+        len: Size,
+    },
+    /// One `write()` on a chosen end, the read end included (to see EBADF).
+    WriteOn {
+        /// Which end's descriptor.
+        end: End,
+        /// The bytes.
+        data: Payload,
+    },
     /// `poll()` of one end for one event with a zero timeout: returns 1 when ready.
     Poll {
         /// Which end.
@@ -313,13 +331,18 @@ impl Action {
             Action::WriteRecords { .. } => "write_records",
             Action::Fill => "fill",
             Action::Close(_) => "close",
-            Action::SetNonBlocking { .. } => "set_nonblocking",
+            Action::SetNonBlocking { on: true, .. } => "set_nonblocking",
+            Action::SetNonBlocking { on: false, .. } => "clear_nonblocking",
             Action::GetFlag { .. } => "get_flag",
             Action::PipeBufOf(_) => "fpathconf_pipe_buf",
             Action::FionRead => "fionread",
             Action::GetPipeSize(_) => "get_pipe_size",
             Action::SetPipeSize { .. } => "set_pipe_size",
             Action::Lseek(_) => "lseek",
+            Action::Pread(_) => "pread",
+            Action::Pwrite(_) => "pwrite",
+            Action::ReadOn { .. } => "read_on",
+            Action::WriteOn { .. } => "write_on",
             Action::Poll { .. } => "poll",
             Action::Mkfifo => "mkfifo",
             Action::Open { .. } => "open",
@@ -330,10 +353,42 @@ impl Action {
         }
     }
 
+    /// The end the action needs the process to hold, if any.
+    pub fn needs_end(&self) -> Option<End> {
+        match self {
+            Action::Read(_) | Action::ReadExactly(_) | Action::ReadToEnd | Action::FionRead => {
+                Some(End::Read)
+            }
+            Action::Write(_) | Action::WriteRecords { .. } | Action::Fill => Some(End::Write),
+            Action::Close(end)
+            | Action::SetNonBlocking { end, .. }
+            | Action::GetFlag { end, .. }
+            | Action::PipeBufOf(end)
+            | Action::GetPipeSize(end)
+            | Action::SetPipeSize { end, .. }
+            | Action::Lseek(end)
+            | Action::Pread(end)
+            | Action::Pwrite(end)
+            | Action::ReadOn { end, .. }
+            | Action::WriteOn { end, .. }
+            | Action::Poll { end, .. }
+            | Action::Ftruncate { end, .. } => Some(*end),
+            Action::Mkfifo
+            | Action::Open { .. }
+            | Action::Unlink
+            | Action::Exit
+            | Action::Await => None,
+        }
+    }
+
     /// What kind of result the action produces, which decides the expectations that apply.
     pub fn result_kind(&self) -> ResultKind {
         match self {
-            Action::Read(_) | Action::ReadExactly(_) | Action::ReadToEnd => ResultKind::Bytes,
+            Action::Read(_)
+            | Action::ReadExactly(_)
+            | Action::ReadToEnd
+            | Action::ReadOn { .. }
+            | Action::Pread(_) => ResultKind::Bytes,
             Action::Write(_)
             | Action::WriteRecords { .. }
             | Action::Fill
@@ -343,6 +398,8 @@ impl Action {
             | Action::GetPipeSize(_)
             | Action::SetPipeSize { .. }
             | Action::Lseek(_)
+            | Action::Pwrite(_)
+            | Action::WriteOn { .. }
             | Action::Poll { .. } => ResultKind::Count,
             Action::Close(_)
             | Action::SetNonBlocking { .. }
@@ -413,6 +470,8 @@ pub enum Expectation {
     Returns(Size),
     /// The call returns a count in this inclusive range.
     ReturnsBetween(Size, Size),
+    /// The call returns a count of at least this much (where only a floor is promised).
+    ReturnsAtLeast(Size),
     /// The call returns these bytes.
     Data(Payload),
     /// The read returns 0: end of file.

@@ -116,6 +116,18 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
     // What each process has started and not yet awaited: (step, action).
     let mut pending: Vec<Option<(usize, &Action)>> = vec![None; s.processes.len()];
     let mut exited = vec![false; s.processes.len()];
+    // The ends each process holds, as the actor will: one entry per open descriptor,
+    // (serves reads, serves writes).
+    let mut held: Vec<Vec<(bool, bool)>> = s
+        .processes
+        .iter()
+        .map(|p| {
+            p.keeps
+                .iter()
+                .map(|e| (*e == End::Read, *e == End::Write))
+                .collect()
+        })
+        .collect();
     for (si, step) in s.steps.iter().enumerate() {
         let mut seen = Vec::new();
         for (ai, (p, action)) in step.actions.iter().enumerate() {
@@ -159,10 +171,19 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
                 }
                 (a, None) => a,
             };
+            if *action != Action::Await {
+                if let Some(end) = action.needs_end() {
+                    if serves(&held[p.0], end).is_none() {
+                        return Err(Located::new(at, no_such_end(name, end, &held[p.0])));
+                    }
+                }
+            }
             check_expectation_fits(&step.expect, effective, matches!(action, Action::Await))
                 .map_err(|m| Located::new(spans.expect(si), m))?;
             if step.expect == Expectation::Blocks {
                 pending[p.0] = Some((si, action));
+            } else {
+                track_ends(&mut held[p.0], effective, &step.expect);
             }
             if matches!(action, Action::Exit) {
                 exited[p.0] = true;
@@ -170,6 +191,65 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
         }
     }
     Ok(())
+}
+
+/// The first descriptor that serves `end`, as the actor picks it.
+fn serves(held: &[(bool, bool)], end: End) -> Option<usize> {
+    held.iter().position(|&(r, w)| match end {
+        End::Read => r,
+        End::Write => w,
+    })
+}
+
+fn no_such_end(name: &ProcessName, end: End, held: &[(bool, bool)]) -> String {
+    let holds: Vec<&str> = held
+        .iter()
+        .map(|h| match h {
+            (true, true) => "a read-write descriptor",
+            (true, false) => "a read end",
+            _ => "a write end",
+        })
+        .collect();
+    let holds = if holds.is_empty() {
+        "nothing".to_owned()
+    } else {
+        holds.join(", ")
+    };
+    format!(
+        "process `{name}` holds no {end} here (it holds {holds}); ends come from `keeps` or from an `open` that succeeds; to call on another end use `read_on` / `write_on`"
+    )
+}
+
+/// Follow what an action that completed does to the ends a process holds.
+fn track_ends(held: &mut Vec<(bool, bool)>, action: &Action, expect: &Expectation) {
+    match action {
+        // The actor lets go of the end whatever close() answers.
+        Action::Close(end) => {
+            if let Some(i) = serves(held, *end) {
+                held.remove(i);
+            }
+        }
+        Action::Open { mode, .. } if may_succeed(expect) => held.push(match mode {
+            AccessMode::ReadOnly => (true, false),
+            AccessMode::WriteOnly => (false, true),
+            AccessMode::ReadWrite => (true, true),
+        }),
+        Action::Exit => held.clear(),
+        _ => {}
+    }
+}
+
+/// Whether an expectation allows the call to succeed.
+fn may_succeed(expect: &Expectation) -> bool {
+    match expect {
+        Expectation::Blocks | Expectation::Error(_) | Expectation::Signal(_) => false,
+        Expectation::AnyOf(options) => options.iter().any(may_succeed),
+        Expectation::Platform(p) => [&p.linux, &p.macos]
+            .into_iter()
+            .flatten()
+            .any(|e| may_succeed(e)),
+        _ => true,
+    }
 }
 
 fn check_action_fits_mechanism(mechanism: Mechanism, action: &Action) -> Result<(), String> {
@@ -212,18 +292,24 @@ fn check_expectation_fits(
             },
             format!("`{name}`, which reads no bytes; expected {}", fitting(kind)),
         ),
-        Expectation::Returns(_) | Expectation::ReturnsBetween(..) if kind == ResultKind::Unit => bad(
-            if matches!(expect, Expectation::Returns(_)) {
-                "returns"
-            } else {
-                "returns_between"
-            },
-            format!("`{name}`, which returns no count; expected {}", fitting(kind)),
-        ),
+        Expectation::Returns(_) | Expectation::ReturnsBetween(..) | Expectation::ReturnsAtLeast(_)
+            if kind == ResultKind::Unit =>
+        {
+            let what = match expect {
+                Expectation::Returns(_) => "returns",
+                Expectation::ReturnsBetween(..) => "returns_between",
+                _ => "returns_at_least",
+            };
+            bad(what, format!("`{name}`, which returns no count; expected {}", fitting(kind)))
+        }
         Expectation::Records(_) if !matches!(action, Action::ReadToEnd) => bad(
             "records",
             format!("`{name}`; it checks what \"read_to_end\" read"),
         ),
+        Expectation::AnyOf(_) | Expectation::Platform(_) if nested_blocks(expect) =>
+        {
+            Err("`blocks` cannot be one outcome among others: whether a call blocks is checked on its own, so write expect = \"blocks\" alone (a platform that differs needs a scenario of its own)".to_owned())
+        }
         Expectation::AnyOf(options) => {
             if options.is_empty() {
                 return Err(
@@ -240,6 +326,18 @@ fn check_expectation_fits(
             .flatten()
             .try_for_each(|e| check_expectation_fits(e, action, awaited)),
         _ => Ok(()),
+    }
+}
+
+/// Whether `blocks` stands directly inside an `any_of` or `platform`.
+fn nested_blocks(expect: &Expectation) -> bool {
+    match expect {
+        Expectation::AnyOf(options) => options.contains(&Expectation::Blocks),
+        Expectation::Platform(p) => [&p.linux, &p.macos]
+            .into_iter()
+            .flatten()
+            .any(|e| **e == Expectation::Blocks),
+        _ => false,
     }
 }
 
@@ -296,7 +394,7 @@ fn expectation_sizes(
     out: &mut Vec<Size>,
 ) -> Result<(), String> {
     match e {
-        Expectation::Returns(n) => out.push(*n),
+        Expectation::Returns(n) | Expectation::ReturnsAtLeast(n) => out.push(*n),
         Expectation::ReturnsBetween(a, b) => out.extend([*a, *b]),
         Expectation::Data(Payload::Pattern { len, .. }) => out.push(*len),
         Expectation::Records(r) => out.push(r.len),
