@@ -52,33 +52,35 @@ fn run<I: ByteStream>(s: &Scenario, iut: &I) -> ScenarioReport {
 }
 
 /// Times, descriptor numbers and the kernel's evidence (wait channels are named
-/// differently by each kernel, and macOS has none) vary; the snapshot keeps the rest.
+/// differently by each kernel, and macOS has none) vary; so does the order of events of
+/// different processes that run at once (a woken reader and its writer). The snapshot
+/// keeps the failure as it is and the timeline's lines sorted.
 fn redacted(report: &ScenarioReport) -> String {
     let text = render_timeline(report);
-    let mut out = String::new();
-    for line in text.lines() {
-        let line = match (line.find(" ["), line.ends_with(']')) {
-            (Some(i), true) => format!("{} [evidence]", &line[..i]),
-            _ => line.to_owned(),
-        };
-        let line = match line.find(" ms  step") {
-            Some(i) if line.trim_start().starts_with(|c: char| c.is_ascii_digit()) => {
-                format!("    [time]{}", &line[i + 3..])
-            }
-            _ => line.to_owned(),
-        };
-        let mut cleaned = String::new();
-        let mut rest = line.as_str();
-        while let Some(i) = rest.find("fd ") {
-            cleaned.push_str(&rest[..i + 3]);
-            rest = rest[i + 3..].trim_start_matches(|c: char| c.is_ascii_digit());
-            cleaned.push('N');
-        }
-        cleaned.push_str(rest);
-        out.push_str(&cleaned);
-        out.push('\n');
+    let (head, timeline) = text.split_once("  timeline:\n").unwrap_or((&text, ""));
+    let mut lines: Vec<String> = timeline.lines().map(redact_line).collect();
+    lines.sort();
+    format!("{head}  timeline (sorted):\n{}\n", lines.join("\n"))
+}
+
+fn redact_line(line: &str) -> String {
+    let line = match (line.find(" ["), line.ends_with(']')) {
+        (Some(i), true) => format!("{} [evidence]", &line[..i]),
+        _ => line.to_owned(),
+    };
+    let line = match line.find(" ms  step") {
+        Some(i) => format!("    [time]{}", &line[i + 3..]),
+        None => line,
+    };
+    let mut cleaned = String::new();
+    let mut rest = line.as_str();
+    while let Some(i) = rest.find("fd ") {
+        cleaned.push_str(&rest[..i + 3]);
+        rest = rest[i + 3..].trim_start_matches(|c: char| c.is_ascii_digit());
+        cleaned.push('N');
     }
-    out
+    cleaned.push_str(rest);
+    cleaned
 }
 
 fn check(cond: bool, what: impl FnOnce() -> String) -> Result<(), Failed> {
