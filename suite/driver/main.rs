@@ -298,10 +298,13 @@ fn no_children_left() -> bool {
     )
 }
 
+/// A driver test: Ok, or a failure message.
+type TestFn = fn() -> Result<(), Failed>;
+
 fn main() {
     let mut args = Arguments::from_args();
     args.test_threads = Some(1);
-    let tests: Vec<(&str, fn() -> Result<(), Failed>)> = vec![
+    let tests: Vec<(&str, TestFn)> = vec![
         (
             "driver::passing_scenario_passes_with_kernel_evidence",
             passing_scenario_passes_with_kernel_evidence,
