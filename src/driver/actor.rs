@@ -335,7 +335,9 @@ impl<'a, I: ByteStream> Actor<'a, I> {
                 Outcome::Done
             }
             Action::Exit => Outcome::Done,
-            Action::Await => unreachable!("the driver awaits; it never sends `completes`"),
+            Action::Await | Action::Kill(_) => {
+                unreachable!("the driver awaits and signals itself; it never sends those")
+            }
         })
     }
 

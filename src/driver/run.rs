@@ -189,6 +189,7 @@ impl<'a, I: ByteStream> Run<'a, I> {
             let setup = ChildSetup {
                 pgid,
                 sigpipe: process.sigpipe,
+                handles: &process.handles,
                 keep: &keep,
                 devnull: &devnull,
             };
@@ -308,6 +309,7 @@ impl<'a, I: ByteStream> Run<'a, I> {
                 }
             }
             let deadline = Instant::now() + self.scenario.step_timeout;
+            let mut signalled = Vec::new();
             for (p, action) in &step.actions {
                 if let Some(how) = &self.actors[p.0].gone {
                     return self.fail(
@@ -317,7 +319,9 @@ impl<'a, I: ByteStream> Run<'a, I> {
                         format!("it is gone: {}", describe_observed(how)),
                     );
                 }
-                if *action != Action::Await {
+                if let Action::Kill(signal) = action {
+                    signalled.push((*p, self.kill(*p, si, *signal)));
+                } else if *action != Action::Await {
                     if let Err(e) = Command::Run(si as u32).send(&mut self.actors[p.0].control) {
                         return Verdict::HarnessError(format!(
                             "cannot reach process {}: {e}",
@@ -328,10 +332,21 @@ impl<'a, I: ByteStream> Run<'a, I> {
                 }
             }
             for (p, action) in &step.actions {
+                let expected = describe_expectation(&step.expect, profile);
+                if let Some((_, obs)) = signalled.iter().find(|(q, _)| q == p) {
+                    if let Err(why) = meets(&step.expect, obs, profile) {
+                        return self.fail(
+                            si,
+                            *p,
+                            expected,
+                            format!("{} {why}", describe_observed(obs)),
+                        );
+                    }
+                    continue;
+                }
                 let from = self.actors[p.0]
                     .pending
                     .expect("every acting process has a pending call");
-                let expected = describe_expectation(&step.expect, profile);
                 if step.expect == Expectation::Blocks {
                     match self.wait_blocked(*p, si, deadline) {
                         BlockWait::Blocked(v) => self.blocking.push(v),
@@ -384,6 +399,22 @@ impl<'a, I: ByteStream> Run<'a, I> {
             }
         }
         Verdict::Pass
+    }
+
+    /// `kill()` from the driver, recorded in the process's lane of the timeline.
+    fn kill(&mut self, p: ProcessIndex, step: usize, signal: SignalName) -> Observed {
+        self.note(
+            p,
+            step,
+            EventKind::Start,
+            &format!("kill({signal}) from the driver"),
+        );
+        let outcome = match nix::sys::signal::kill(self.actors[p.0].pid, signal.0) {
+            Ok(()) => Outcome::Done,
+            Err(e) => Outcome::Error(e.into()),
+        };
+        self.note(p, step, EventKind::End, &super::actor::describe(&outcome));
+        Observed::Outcome(outcome)
     }
 
     /// The watchdog fired: kill the whole group so nothing hangs, and say so.

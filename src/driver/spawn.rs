@@ -5,10 +5,12 @@
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
 
-use nix::sys::signal::{signal, SigHandler, Signal};
+use nix::sys::signal::{sigaction, signal, SaFlags, SigAction, SigHandler, SigSet, Signal};
 use nix::unistd::{fork, setpgid, ForkResult, Pid};
 
-use crate::scenario::SigPipe;
+use crate::scenario::{SigPipe, SignalName};
+
+extern "C" fn do_nothing(_: libc::c_int) {}
 
 /// Why the harness could not fork here.
 pub fn check_single_threaded() -> Result<(), String> {
@@ -42,6 +44,8 @@ pub struct ChildSetup<'a> {
     pub pgid: Option<Pid>,
     /// The scenario's SIGPIPE disposition for this process.
     pub sigpipe: SigPipe,
+    /// Signals to catch with a do-nothing handler, without SA_RESTART.
+    pub handles: &'a [SignalName],
     /// Descriptors that survive (control socket, kept ends).
     pub keep: &'a [RawFd],
     /// An open /dev/null for stdio.
@@ -85,6 +89,16 @@ fn prepare_child(setup: &ChildSetup<'_>) -> nix::Result<()> {
     };
     // SAFETY: SIG_DFL and SIG_IGN install no handler code.
     unsafe { signal(Signal::SIGPIPE, handler) }?;
+    // No SA_RESTART: a call the signal interrupts returns EINTR instead of restarting.
+    let catch = SigAction::new(
+        SigHandler::Handler(do_nothing),
+        SaFlags::empty(),
+        SigSet::empty(),
+    );
+    for s in setup.handles {
+        // SAFETY: the handler does nothing, so it is async-signal-safe.
+        unsafe { sigaction(s.0, &catch) }?;
+    }
     for fd in 0..3 {
         // SAFETY: dup2 onto 0..3 replaces stdio; nothing in this process holds those as
         // OwnedFd, and the driver's copies are untouched.

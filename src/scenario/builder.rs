@@ -81,6 +81,7 @@ impl ScenarioBuilder {
             relation: Relation::Related,
             keeps: keeps.to_vec(),
             sigpipe: SigPipe::Default,
+            handles: Vec::new(),
         })
     }
 
@@ -91,6 +92,7 @@ impl ScenarioBuilder {
             relation: Relation::Unrelated,
             keeps: Vec::new(),
             sigpipe: SigPipe::Default,
+            handles: Vec::new(),
         })
     }
 

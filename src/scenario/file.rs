@@ -180,6 +180,7 @@ fn lower(raw: RawScenario, stem: String, path: Option<&Path>) -> Result<Scenario
             relation: spec.relation,
             keeps,
             sigpipe: spec.sigpipe,
+            handles: spec.handles,
         });
         spans.processes.push(validate::ProcessSpans {
             name: name.span(),
@@ -283,6 +284,8 @@ struct RawProcess {
     keeps: Option<Spanned<Vec<End>>>,
     #[serde(default)]
     sigpipe: SigPipe,
+    #[serde(default)]
+    handles: Vec<SignalName>,
 }
 
 /// A table whose key order matters (processes are listed in the order written).
@@ -586,6 +589,7 @@ tagged_enum! {
         Unlink = "unlink",
         Ftruncate(RawFtruncate) = "ftruncate",
         Exit = "exit",
+        Kill(SignalName) = "kill",
         Completes = "completes",
     }
 }
@@ -642,6 +646,7 @@ impl RawAction {
                 len: r.len,
             },
             RawAction::Exit => Action::Exit,
+            RawAction::Kill(s) => Action::Kill(s),
             RawAction::Completes => Action::Await,
         }
     }

@@ -115,6 +115,9 @@ pub struct Process {
     pub keeps: Vec<End>,
     /// Its SIGPIPE disposition.
     pub sigpipe: SigPipe,
+    /// Signals it catches with a handler that does nothing, installed without
+    /// SA_RESTART: a blocked call such a signal interrupts fails with EINTR.
+    pub handles: Vec<SignalName>,
 }
 
 /// A byte count, literal or taken from the platform profile.
@@ -315,6 +318,9 @@ pub enum Action {
     },
     /// `_exit(0)`: every descriptor the process holds is closed by the kernel.
     Exit,
+    /// The driver sends the process this signal with `kill()`; allowed while the
+    /// process is blocked in a call, which is the point (EINTR, or death).
+    Kill(SignalName),
     /// Wait for the action this process started in an earlier step that blocked, and
     /// check its result.
     Await,
@@ -349,6 +355,7 @@ impl Action {
             Action::Unlink => "unlink",
             Action::Ftruncate { .. } => "ftruncate",
             Action::Exit => "exit",
+            Action::Kill(_) => "kill",
             Action::Await => "completes",
         }
     }
@@ -377,6 +384,7 @@ impl Action {
             | Action::Open { .. }
             | Action::Unlink
             | Action::Exit
+            | Action::Kill(_)
             | Action::Await => None,
         }
     }
@@ -407,7 +415,8 @@ impl Action {
             | Action::Open { .. }
             | Action::Unlink
             | Action::Ftruncate { .. }
-            | Action::Exit => ResultKind::Unit,
+            | Action::Exit
+            | Action::Kill(_) => ResultKind::Unit,
             Action::Await => ResultKind::Awaited,
         }
     }

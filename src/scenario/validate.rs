@@ -149,6 +149,8 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
             check_action_fits_mechanism(s.mechanism, action)
                 .map_err(|m| Located::new(at.clone(), m))?;
             let effective = match (action, pending[p.0]) {
+                // The driver signals the process; a call it is blocked in stays pending.
+                (Action::Kill(_), _) => action,
                 (Action::Await, Some((_, started))) => {
                     pending[p.0] = None;
                     started
@@ -280,6 +282,10 @@ fn check_expectation_fits(
         Expectation::Blocks if awaited => bad(
             "blocks",
             format!("`completes`: it awaits the `{name}` that already blocked; expected the outcome of that call"),
+        ),
+        Expectation::Blocks if matches!(action, Action::Kill(_)) => bad(
+            "blocks",
+            "`kill`, which the driver does at once; expected \"succeeds\"".to_owned(),
         ),
         Expectation::Blocks if matches!(action, Action::Exit) => {
             bad("blocks", "`exit`, which never blocks; expected \"succeeds\"".to_owned())
