@@ -15,117 +15,180 @@ use crate::scenario::*;
 
 impl<I: ByteStream> Run<'_, I> {
     pub(super) fn play(&mut self) -> Verdict {
-        let profile = self.opts.profile;
-        for (si, step) in self.scenario.steps.iter().enumerate() {
+        let scenario = self.scenario;
+        for (si, step) in scenario.steps.iter().enumerate() {
             self.current_step = si;
-            // A call judged blocked in the previous step must still be blocked now:
-            // nothing has happened since that could release it.
-            for (ai, actor) in self.actors.iter().enumerate() {
-                if let (Some(from), None) = (actor.pending, &actor.gone) {
-                    if from + 1 == si && Waiter::readable(&actor.control) {
-                        return self.fail(
-                            from,
-                            ProcessIndex(ai),
-                            format!(
-                                "to stay blocked until a later step released it (step {})",
-                                StepIndex(si)
-                            ),
-                            "the call returned before that step began".to_owned(),
-                        );
-                    }
-                }
-            }
-            let deadline = Instant::now() + self.scenario.step_timeout;
-            let mut signalled = Vec::new();
-            for (p, action) in &step.actions {
-                if let Some(how) = &self.actors[p.0].gone {
-                    return self.fail(
-                        si,
-                        *p,
-                        "a live process".to_owned(),
-                        format!("it is gone: {}", describe_observed(how)),
-                    );
-                }
-                if let Action::Kill(signal) = action {
-                    signalled.push((*p, self.kill(*p, si, *signal)));
-                } else if *action != Action::Await {
-                    if let Err(e) = Command::Run(si as u32).send(&mut self.actors[p.0].control) {
-                        return Verdict::HarnessError(format!(
-                            "cannot reach process {}: {e}",
-                            self.scenario.process(*p).name
-                        ));
-                    }
-                    self.actors[p.0].pending = Some(si);
-                }
-            }
-            for (p, action) in &step.actions {
-                let expected = describe_expectation(&step.expect, profile);
-                if let Some((_, obs)) = signalled.iter().find(|(q, _)| q == p) {
-                    if let Err(why) = meets(&step.expect, obs, profile) {
-                        return self.fail(
-                            si,
-                            *p,
-                            expected,
-                            format!("{} {why}", describe_observed(obs)),
-                        );
-                    }
-                    continue;
-                }
-                let from = self.actors[p.0]
-                    .pending
-                    .expect("every acting process has a pending call");
-                if step.expect == Expectation::Blocks {
-                    match self.wait_blocked(*p, si, deadline) {
-                        BlockWait::Blocked(v) => self.blocking.push(v),
-                        BlockWait::Completed(obs) => {
-                            self.settle(*p, &obs);
-                            return self.fail(
-                                si,
-                                *p,
-                                expected,
-                                format!("did not block: {}", describe_observed(&obs)),
-                            );
-                        }
-                        BlockWait::TimedOut => return self.watchdog(si, *p, expected),
-                    }
-                    continue;
-                }
-                match self.wait_outcome(*p, from, deadline) {
-                    OutcomeWait::Observed(obs) => {
-                        self.actors[p.0].pending = None;
-                        self.settle(*p, &obs);
-                        if let Err(why) = meets(&step.expect, &obs, profile) {
-                            if let Observed::Outcome(Outcome::Unsupported(reason)) = &obs {
-                                return Verdict::Skip(reason.clone());
-                            }
-                            let observed = describe_observed(&obs);
-                            let observed = if why.is_empty() {
-                                observed
-                            } else {
-                                format!("{observed} ({why})")
-                            };
-                            return self.fail(si, *p, expected, observed);
-                        }
-                        if *action == Action::Exit {
-                            self.reap(*p);
-                        }
-                    }
-                    OutcomeWait::Asleep(wchan) => {
-                        return self.fail(
-                            si,
-                            *p,
-                            expected,
-                            format!(
-                                "blocked in the call (kernel{})",
-                                wchan.map(|w| format!(", wchan {w}")).unwrap_or_default()
-                            ),
-                        )
-                    }
-                    OutcomeWait::TimedOut => return self.watchdog(si, *p, expected),
-                }
+            if let Err(verdict) = self.play_step(si, step) {
+                return verdict;
             }
         }
         Verdict::Pass
+    }
+
+    fn play_step(&mut self, si: usize, step: &Step) -> Result<(), Verdict> {
+        self.check_still_blocked(si)?;
+        let deadline = Instant::now() + self.scenario.step_timeout;
+        let signalled = self.start_actions(si, step)?;
+        for (p, action) in &step.actions {
+            let observed = match signalled.iter().find(|(q, _)| q == p) {
+                Some((_, observed)) => observed.clone(),
+                None if step.expect == Expectation::Blocks => {
+                    self.judge_block(si, *p, deadline, &step.expect)?;
+                    continue;
+                }
+                None => self.await_outcome(si, *p, deadline, &step.expect)?,
+            };
+            self.judge_outcome(si, *p, &step.expect, &observed)?;
+            if *action == Action::Exit {
+                self.reap(*p);
+            }
+        }
+        Ok(())
+    }
+
+    /// A call judged blocked in the previous step must still be blocked now: nothing has
+    /// happened since that could release it.
+    fn check_still_blocked(&self, si: usize) -> Result<(), Verdict> {
+        for (ai, actor) in self.actors.iter().enumerate() {
+            if let (Some(from), None) = (actor.pending, &actor.gone) {
+                if from + 1 == si && Waiter::readable(&actor.control) {
+                    return Err(self.fail(
+                        from,
+                        ProcessIndex(ai),
+                        format!(
+                            "to stay blocked until a later step released it (step {})",
+                            StepIndex(si)
+                        ),
+                        "the call returned before that step began".to_owned(),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Start every action of the step at once; signals from the driver are sent (and
+    /// observed) here and now.
+    fn start_actions(
+        &mut self,
+        si: usize,
+        step: &Step,
+    ) -> Result<Vec<(ProcessIndex, Observed)>, Verdict> {
+        let mut signalled = Vec::new();
+        for (p, action) in &step.actions {
+            if let Some(how) = &self.actors[p.0].gone {
+                return Err(self.fail(
+                    si,
+                    *p,
+                    "a live process".to_owned(),
+                    format!("it is gone: {}", describe_observed(how)),
+                ));
+            }
+            match action {
+                Action::Kill(signal) => signalled.push((*p, self.kill(*p, si, *signal))),
+                Action::Await => {}
+                _ => {
+                    Command::Run(si as u32)
+                        .send(&mut self.actors[p.0].control)
+                        .map_err(|e| {
+                            Verdict::HarnessError(format!(
+                                "cannot reach process {}: {e}",
+                                self.scenario.process(*p).name
+                            ))
+                        })?;
+                    self.actors[p.0].pending = Some(si);
+                }
+            }
+        }
+        Ok(signalled)
+    }
+
+    /// "blocks": the kernel must show the process asleep in its call.
+    fn judge_block(
+        &mut self,
+        si: usize,
+        p: ProcessIndex,
+        deadline: Instant,
+        expect: &Expectation,
+    ) -> Result<(), Verdict> {
+        let expected = describe_expectation(expect, self.opts.profile);
+        match self.wait_blocked(p, si, deadline) {
+            BlockWait::Blocked(v) => {
+                self.blocking.push(v);
+                Ok(())
+            }
+            BlockWait::Completed(obs) => {
+                self.settle(p, &obs);
+                Err(self.fail(
+                    si,
+                    p,
+                    expected,
+                    format!("did not block: {}", describe_observed(&obs)),
+                ))
+            }
+            BlockWait::TimedOut => Err(self.watchdog(si, p, expected)),
+        }
+    }
+
+    /// Everything but "blocks": wait for the outcome of the process's pending call.
+    fn await_outcome(
+        &mut self,
+        si: usize,
+        p: ProcessIndex,
+        deadline: Instant,
+        expect: &Expectation,
+    ) -> Result<Observed, Verdict> {
+        let from = self.actors[p.0]
+            .pending
+            .expect("every acting process has a pending call");
+        let expected = || describe_expectation(expect, self.opts.profile);
+        match self.wait_outcome(p, from, deadline) {
+            OutcomeWait::Observed(obs) => {
+                self.actors[p.0].pending = None;
+                self.settle(p, &obs);
+                Ok(obs)
+            }
+            OutcomeWait::Asleep(wchan) => Err(self.fail(
+                si,
+                p,
+                expected(),
+                format!(
+                    "blocked in the call (kernel{})",
+                    wchan.map(|w| format!(", wchan {w}")).unwrap_or_default()
+                ),
+            )),
+            OutcomeWait::TimedOut => {
+                let expected = expected();
+                Err(self.watchdog(si, p, expected))
+            }
+        }
+    }
+
+    fn judge_outcome(
+        &self,
+        si: usize,
+        p: ProcessIndex,
+        expect: &Expectation,
+        observed: &Observed,
+    ) -> Result<(), Verdict> {
+        let Err(why) = meets(expect, observed, self.opts.profile) else {
+            return Ok(());
+        };
+        if let Observed::Outcome(Outcome::Unsupported(reason)) = observed {
+            return Err(Verdict::Skip(reason.clone()));
+        }
+        let observed = describe_observed(observed);
+        let observed = if why.is_empty() {
+            observed
+        } else {
+            format!("{observed} ({why})")
+        };
+        Err(self.fail(
+            si,
+            p,
+            describe_expectation(expect, self.opts.profile),
+            observed,
+        ))
     }
 
     /// `kill()` from the driver, recorded in the process's lane of the timeline.
