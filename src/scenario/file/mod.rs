@@ -1,0 +1,141 @@
+//! The TOML file format: raw serde shapes that keep every span, lowered to the model.
+//!
+//! Enums are externally tagged (`{ read = 5 }`, `"completes"`), never untagged or
+//! flattened, so the toml deserializer can point at the exact key or value that is wrong.
+
+mod messages;
+mod raw;
+mod tagged;
+mod values;
+
+use std::ops::Range;
+use std::path::Path;
+
+use super::error::{LoadError, Located};
+use super::model::*;
+use super::validate;
+use messages::{polish, unknown_process, unknown_step_key};
+use raw::RawScenario;
+
+/// The only version of the format so far.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Parse and validate one scenario file's text. `path` names it in errors and gives the
+/// test id (`mechanism::file_stem`).
+pub fn parse(path: &Path, text: &str) -> Result<Scenario, LoadError> {
+    let locate =
+        |span: Range<usize>, message: String| LoadError::malformed(path, text, span, message);
+    let raw: RawScenario = toml::from_str(text).map_err(|e| {
+        let span = e.span();
+        if let Some(Located { span, message }) = span
+            .as_ref()
+            .and_then(|at| unknown_step_key(text, at.start))
+        {
+            return locate(span, message);
+        }
+        let message = polish(text, span.clone(), e.message());
+        locate(span.unwrap_or(0..0), message)
+    })?;
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    lower(raw, stem, Some(path)).map_err(|Located { span, message }| locate(span, message))
+}
+
+fn lower(raw: RawScenario, stem: String, path: Option<&Path>) -> Result<Scenario, Located> {
+    if *raw.format_version.get_ref() != FORMAT_VERSION {
+        return Err(Located::new(
+            raw.format_version.span(),
+            format!(
+                "unsupported format_version {}, expected {FORMAT_VERSION}",
+                raw.format_version.get_ref()
+            ),
+        ));
+    }
+    let mechanism = *raw.mechanism.get_ref();
+    let mut spans = validate::Spans {
+        processes_table: raw.processes.span(),
+        ..validate::Spans::default()
+    };
+    let mut processes = Vec::new();
+    for (name, spec) in raw.processes.into_inner().0 {
+        let spec_span = spec.span();
+        let spec = spec.into_inner();
+        let (keeps_span, keeps) = match spec.keeps {
+            Some(k) => (k.span(), k.into_inner()),
+            None => (spec_span, Vec::new()),
+        };
+        processes.push(Process {
+            name: ProcessName(name.get_ref().clone()),
+            relation: spec.relation,
+            keeps,
+            sigpipe: spec.sigpipe,
+            handles: spec.handles,
+        });
+        spans.processes.push(validate::ProcessSpans {
+            name: name.span(),
+            keeps: keeps_span,
+        });
+    }
+    let create_flags = match raw.create {
+        Some(c) => {
+            spans.create_flags = c.flags.span();
+            c.flags.into_inner()
+        }
+        None => Vec::new(),
+    };
+    // Before the steps, so that a step naming a process is never blamed for a bad
+    // `[processes]` table.
+    validate::check_setup(mechanism, &processes, &create_flags, &spans)?;
+    let mut steps = Vec::new();
+    for step in raw.step.0 {
+        let step_span = step.span();
+        let step = step.into_inner();
+        let mut actions = Vec::new();
+        let mut action_spans = Vec::new();
+        for (name, action) in step.actions {
+            let index = processes
+                .iter()
+                .position(|p| p.name.0 == *name.get_ref())
+                .ok_or_else(|| {
+                    unknown_process(&name, processes.iter().map(|p| p.name.0.as_str()))
+                })?;
+            action_spans.push(action.span());
+            actions.push((ProcessIndex(index), action.into_inner().lower()));
+        }
+        let expect = step.expect.ok_or_else(|| {
+            Located::new(
+                step_span.clone(),
+                "missing key `expect` in this step, expected what its actions must do, such as expect = \"succeeds\"".to_owned(),
+            )
+        })?;
+        spans.steps.push(validate::StepSpans {
+            actions: action_spans,
+            expect: expect.span(),
+        });
+        steps.push(Step {
+            actions,
+            expect: expect.into_inner().lower(),
+            note: step.note,
+        });
+    }
+    let scenario = Scenario {
+        id: format!("{}::{}", mechanism.name(), stem),
+        source: path.map(Path::to_path_buf),
+        summary: raw.summary,
+        reference: raw.reference,
+        behaviours: raw.behaviours,
+        mechanism,
+        requires: raw.requires,
+        create_flags,
+        processes,
+        steps,
+        step_timeout: raw
+            .step_timeout_ms
+            .map(std::time::Duration::from_millis)
+            .unwrap_or(Scenario::DEFAULT_STEP_TIMEOUT),
+    };
+    validate::check(&scenario, &spans)?;
+    Ok(scenario)
+}

@@ -1,0 +1,243 @@
+//! Named values (errnos, signals, the model's fixed spellings) and leaf values (sizes and
+//! payloads).
+
+use std::fmt;
+
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+
+use crate::scenario::errno::{Errno, SignalName};
+use crate::scenario::model::*;
+
+macro_rules! deserialize_by_name {
+    ($ty:ty, $what:literal, $from:expr, $expected:expr) => {
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let name = String::deserialize(d)?;
+                $from(&name).ok_or_else(|| {
+                    de::Error::custom(format!(
+                        "unknown {} `{name}`, expected {}",
+                        $what, $expected
+                    ))
+                })
+            }
+        }
+    };
+}
+
+deserialize_by_name!(
+    Errno,
+    "errno",
+    Errno::from_name,
+    format_args!(
+        "one of {}",
+        Errno::known_names().collect::<Vec<_>>().join(", ")
+    )
+);
+deserialize_by_name!(
+    SignalName,
+    "signal",
+    SignalName::from_name,
+    "a signal name such as SIGPIPE, SIGKILL or SIGUSR1"
+);
+
+/// The enums of the model that a file names by a fixed spelling, each with its own
+/// message for an unknown name and for a value that is not a string.
+macro_rules! deserialize_names {
+    ($ty:ident, $what:literal, $a_what:literal, [$($name:literal => $var:ident),+ $(,)?]) => {
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                const NAMES: &[&str] = &[$($name),+];
+                struct NameVisitor;
+                impl Visitor<'_> for NameVisitor {
+                    type Value = $ty;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        write!(f, "{} in quotes: {}", $a_what, either(NAMES))
+                    }
+                    fn visit_str<E: de::Error>(self, v: &str) -> Result<$ty, E> {
+                        match v {
+                            $($name => Ok($ty::$var),)+
+                            _ => Err(E::custom(format!("unknown {} `{v}`, expected {}", $what, either(NAMES)))),
+                        }
+                    }
+                }
+                d.deserialize_str(NameVisitor)
+            }
+        }
+    };
+}
+
+/// "`a` or `b`", "`a`, `b` or `c`".
+fn either(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    match quoted.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => quoted.concat(),
+    }
+}
+
+deserialize_names!(Mechanism, "mechanism", "a mechanism", ["pipe" => Pipe, "fifo" => Fifo]);
+deserialize_names!(Relation, "relation", "a relation", ["related" => Related, "unrelated" => Unrelated]);
+deserialize_names!(End, "end", "an end", ["read" => Read, "write" => Write]);
+deserialize_names!(SigPipe, "sigpipe disposition", "a sigpipe disposition", ["default" => Default, "ignore" => Ignore]);
+deserialize_names!(Pattern, "pattern", "a pattern", ["seq" => Seq, "zero" => Zero]);
+deserialize_names!(OpenFlag, "flag", "a flag", ["O_NONBLOCK" => NonBlock, "O_CLOEXEC" => CloExec]);
+deserialize_names!(AccessMode, "access mode", "an access mode", ["O_RDONLY" => ReadOnly, "O_WRONLY" => WriteOnly, "O_RDWR" => ReadWrite]);
+deserialize_names!(FdFlag, "flag", "a flag", ["O_NONBLOCK" => NonBlock, "FD_CLOEXEC" => CloExec]);
+deserialize_names!(PollEvent, "poll event", "a poll event", ["POLLIN" => In, "POLLOUT" => Out]);
+deserialize_names!(Feature, "feature", "a feature", ["pipe2" => Pipe2, "F_SETPIPE_SZ" => PipeSize]);
+
+impl<'de> Deserialize<'de> for Size {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct SizeVisitor;
+        impl Visitor<'_> for SizeVisitor {
+            type Value = Size;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a byte count: a non-negative integer, or PIPE_BUF / PIPE_CAPACITY with an optional +N or -N")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Size, E> {
+                u64::try_from(v)
+                    .map(Size::Bytes)
+                    .map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Size, E> {
+                Ok(Size::Bytes(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Size, E> {
+                parse_size_symbol(v).ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
+            }
+        }
+        d.deserialize_any(SizeVisitor)
+    }
+}
+
+fn parse_size_symbol(text: &str) -> Option<Size> {
+    let split = text.find(['+', '-']).unwrap_or(text.len());
+    let (name, offset) = text.split_at(split);
+    let symbol = [SizeSymbol::PipeBuf, SizeSymbol::PipeCapacity]
+        .into_iter()
+        .find(|s| s.name() == name.trim())?;
+    let offset = match offset.trim() {
+        "" => 0,
+        o => o.replace(' ', "").parse::<i64>().ok()?,
+    };
+    Some(Size::Symbol(symbol, offset))
+}
+
+/// The keys of a payload table.
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "snake_case")]
+enum PayloadKey {
+    Hex,
+    Pattern,
+    Len,
+}
+
+/// The bytes of `{ hex = "..." }`, decoded where the string stands so that a bad digit is
+/// reported there.
+struct Hex(Vec<u8>);
+
+impl<'de> Deserialize<'de> for Hex {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        decode_hex(&text).map(Hex).map_err(de::Error::custom)
+    }
+}
+
+impl<'de> Deserialize<'de> for Payload {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct PayloadVisitor;
+        impl<'de> Visitor<'de> for PayloadVisitor {
+            type Value = Payload;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(
+                    "a payload: \"text\", { hex = \"...\" }, or { pattern = \"seq\", len = SIZE }",
+                )
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Payload, E> {
+                Ok(Payload::Text(v.to_owned()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Payload, A::Error> {
+                let (mut hex, mut pattern, mut len) = (None::<Hex>, None::<Pattern>, None::<Size>);
+                while let Some(key) = map.next_key::<PayloadKey>()? {
+                    match key {
+                        PayloadKey::Hex => hex = Some(map.next_value()?),
+                        PayloadKey::Pattern => pattern = Some(map.next_value()?),
+                        PayloadKey::Len => len = Some(map.next_value()?),
+                    }
+                }
+                match (hex, pattern, len) {
+                    (Some(Hex(bytes)), None, None) => Ok(Payload::Bytes(bytes)),
+                    (None, Some(pattern), Some(len)) => Ok(Payload::Pattern { pattern, len }),
+                    (None, Some(_), None) => Err(de::Error::custom(
+                        "missing key `len`: a pattern payload is { pattern = \"seq\", len = SIZE }",
+                    )),
+                    (None, None, Some(_)) => Err(de::Error::custom(
+                        "missing key `pattern`: a pattern payload is { pattern = \"seq\", len = SIZE }",
+                    )),
+                    (None, None, None) => Err(de::Error::custom(
+                        "empty payload table, expected { hex = \"...\" } or { pattern = \"seq\", len = SIZE }",
+                    )),
+                    (Some(_), ..) => Err(de::Error::custom(
+                        "`hex` cannot be combined with `pattern` or `len`: a payload is either { hex = \"...\" } or { pattern = \"seq\", len = SIZE }",
+                    )),
+                }
+            }
+        }
+        d.deserialize_any(PayloadVisitor)
+    }
+}
+
+fn decode_hex(text: &str) -> Result<Vec<u8>, String> {
+    let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    if !digits.len().is_multiple_of(2) {
+        return Err(format!(
+            "hex payload has an odd number of digits ({}), expected two per byte such as \"00 ff 7f\"",
+            digits.len()
+        ));
+    }
+    digits
+        .chunks(2)
+        .map(|pair| {
+            std::str::from_utf8(pair)
+                .ok()
+                .and_then(|s| u8::from_str_radix(s, 16).ok())
+                .ok_or_else(|| {
+                    format!(
+                        "`{}` is not a hex byte, expected pairs of digits 0-9, a-f such as \"00 ff 7f\"",
+                        String::from_utf8_lossy(pair)
+                    )
+                })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case("PIPE_BUF", Size::Symbol(SizeSymbol::PipeBuf, 0))]
+    #[case("PIPE_BUF+1", Size::Symbol(SizeSymbol::PipeBuf, 1))]
+    #[case("PIPE_BUF - 1", Size::Symbol(SizeSymbol::PipeBuf, -1))]
+    #[case("PIPE_CAPACITY+100", Size::Symbol(SizeSymbol::PipeCapacity, 100))]
+    fn size_symbols_parse(#[case] text: &str, #[case] size: Size) {
+        assert_eq!(parse_size_symbol(text), Some(size));
+    }
+
+    #[rstest]
+    #[case("PIPEBUF")]
+    #[case("PIPE_BUF+x")]
+    #[case("")]
+    fn bad_size_symbols_are_refused(#[case] text: &str) {
+        assert_eq!(parse_size_symbol(text), None);
+    }
+
+    #[test]
+    fn hex_decodes_with_spaces() {
+        assert_eq!(decode_hex("00 ff 7f").unwrap(), vec![0, 0xff, 0x7f]);
+        assert!(decode_hex("0").is_err());
+        assert!(decode_hex("zz").is_err());
+    }
+}
