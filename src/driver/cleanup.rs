@@ -18,11 +18,8 @@ pub struct PrivateDir {
 }
 
 impl PrivateDir {
-    /// Make one under the system's temporary directory (sweeping stale ones first, once
-    /// per process).
+    /// Make one under the system's temporary directory.
     pub fn create() -> std::io::Result<Self> {
-        static SWEEP: Once = Once::new();
-        SWEEP.call_once(|| sweep_stale(&std::env::temp_dir()));
         let mut random = [0u8; 8];
         std::fs::File::open("/dev/urandom")?.read_exact(&mut random)?;
         let path = std::env::temp_dir().join(format!(
@@ -45,6 +42,12 @@ impl Drop for PrivateDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.path);
     }
+}
+
+/// Sweep what killed runs left in the temporary directory, once per process.
+pub fn sweep_stale_once() {
+    static SWEEP: Once = Once::new();
+    SWEEP.call_once(|| sweep_stale(&std::env::temp_dir()));
 }
 
 /// Remove our directories whose creating process is gone (a run killed by SIGKILL).

@@ -22,7 +22,6 @@ mod spawn;
 mod sync;
 mod wait;
 
-pub use cleanup::sweep_stale;
 pub use event_log::EventKind;
 pub use observe::Evidence;
 pub use run::{run_scenario, BlockingOracle, RunOptions};

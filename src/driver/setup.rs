@@ -4,7 +4,7 @@
 use std::os::fd::AsRawFd;
 
 use super::actor::Actor;
-use super::cleanup::{kill_group, PrivateDir};
+use super::cleanup::{kill_group, sweep_stale_once, PrivateDir};
 use super::clock::now_ns;
 use super::control::Reply;
 use super::event_log::SharedLog;
@@ -20,6 +20,7 @@ impl<'a, I: ByteStream> Run<'a, I> {
         opts: &'a RunOptions,
     ) -> Result<Self, String> {
         check_single_threaded()?;
+        sweep_stale_once();
         let start_ns = now_ns();
         // Only named objects need the private directory.
         let dir = match scenario.mechanism {

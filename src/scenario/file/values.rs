@@ -199,8 +199,10 @@ fn decode_hex(text: &str) -> Result<Vec<u8>, String> {
     digits
         .chunks(2)
         .map(|pair| {
+            // from_str_radix alone would take "+f" as 0x0f.
             std::str::from_utf8(pair)
                 .ok()
+                .filter(|s| s.bytes().all(|b| b.is_ascii_hexdigit()))
                 .and_then(|s| u8::from_str_radix(s, 16).ok())
                 .ok_or_else(|| {
                     format!(
@@ -239,5 +241,6 @@ mod tests {
         assert_eq!(decode_hex("00 ff 7f").unwrap(), vec![0, 0xff, 0x7f]);
         assert!(decode_hex("0").is_err());
         assert!(decode_hex("zz").is_err());
+        assert!(decode_hex("+f").is_err());
     }
 }
