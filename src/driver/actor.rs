@@ -2,6 +2,7 @@
 //! the start of the call in the event log, performs the action on the IUT, marks the
 //! end, and answers with the outcome.
 
+use std::ffi::CString;
 use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
@@ -235,6 +236,30 @@ impl<'a, I: ByteStream> Actor<'a, I> {
                 let h = self.find(*role)?;
                 iut.close(self.handles.remove(h).end).map_err(err)?;
                 Outcome::Done
+            }
+            Action::Dup(end) => {
+                let h = self.find(*end)?;
+                let copy = iut.dup(&self.handles[h].end).map_err(err)?;
+                let (reads, writes) = (self.handles[h].reads, self.handles[h].writes);
+                self.handles.push(Handle {
+                    reads,
+                    writes,
+                    end: copy,
+                });
+                Outcome::Done
+            }
+            Action::SetCloExec(end) => {
+                let fd = self.probe_fd(*end)?;
+                fcntl(fd, FcntlArg::F_SETFD(NixFdFlag::FD_CLOEXEC)).map_err(|e| err(e.into()))?;
+                Outcome::Done
+            }
+            Action::Exec => {
+                // The control socket is close-on-exec: the driver sees it close when
+                // execv succeeds, and gets this error when it does not.
+                let [path, args @ ..] =
+                    Action::EXEC_PROGRAM.map(|a| CString::new(a).expect("no NUL"));
+                let failed = nix::unistd::execv(&path, &args).unwrap_err();
+                return Err(err(failed.into()));
             }
             Action::SetNonBlocking { end, on } => {
                 let h = self.find(*end)?;

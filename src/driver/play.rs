@@ -39,8 +39,21 @@ impl<I: ByteStream> Run<'_, I> {
                 None => self.await_outcome(si, *p, deadline, &step.expect)?,
             };
             self.judge_outcome(si, *p, &step.expect, &observed)?;
-            if *action == Action::Exit {
-                self.reap(*p);
+            match action {
+                Action::Exit => self.reap(*p),
+                Action::Exec if observed == Observed::Outcome(Outcome::Done) => {
+                    self.actors[p.0].execed = true;
+                    self.note(
+                        *p,
+                        si,
+                        EventKind::End,
+                        &format!("now runs {}", Action::EXEC_PROGRAM[0]),
+                    );
+                }
+                // A program that replaced the actor does nothing the driver waits on
+                // but its death, which the next step may depend on.
+                Action::Kill(_) if self.actors[p.0].execed => self.reap(*p),
+                _ => {}
             }
         }
         Ok(())

@@ -113,6 +113,15 @@ pub(super) struct ActorState {
     pub(super) pending: Option<usize>,
     /// Set once the process is gone, with how it went.
     pub(super) gone: Option<Observed>,
+    /// Set once it has run `exec`: it is alive but no actor any more.
+    pub(super) execed: bool,
+}
+
+impl ActorState {
+    /// Whether it still answers commands: not stuck in a call, not replaced by exec.
+    fn answers(&self) -> bool {
+        self.pending.is_none() && !self.execed
+    }
 }
 
 pub(super) struct Run<'a, I: ByteStream> {
@@ -179,6 +188,11 @@ impl<'a, I: ByteStream> Run<'a, I> {
     }
 
     pub(super) fn waiter(&mut self, p: ProcessIndex) -> Waiter<'_> {
+        let exec_expected = self.actors[p.0].pending.is_some_and(|step| {
+            self.scenario.steps[step]
+                .actions
+                .contains(&(p, Action::Exec))
+        });
         Waiter {
             actor: p.0,
             pid: self.actors[p.0].pid,
@@ -186,6 +200,7 @@ impl<'a, I: ByteStream> Run<'a, I> {
             log: &mut self.log,
             events: &mut self.events,
             oracle: self.opts.oracle,
+            exec_expected,
         }
     }
 
@@ -203,12 +218,12 @@ impl<'a, I: ByteStream> Run<'a, I> {
         // side by side.
         for &i in &live {
             let actor = &mut self.actors[i];
-            if actor.pending.is_some() || Command::Finish.send(&mut actor.control).is_err() {
+            if !actor.answers() || Command::Finish.send(&mut actor.control).is_err() {
                 let _ = nix::sys::signal::kill(actor.pid, nix::sys::signal::Signal::SIGKILL);
             }
         }
         for &i in &live {
-            if self.actors[i].pending.is_none() {
+            if self.actors[i].answers() {
                 if let Ok(Reply::Finished(leaks)) = Reply::recv(&mut self.actors[i].control) {
                     let name = &self.scenario.processes[i].name;
                     report.findings.extend(

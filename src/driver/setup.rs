@@ -120,6 +120,7 @@ impl<'a, I: ByteStream> Run<'a, I> {
             })?;
             pgid.get_or_insert(pid);
             actors.push(ActorState {
+                execed: false,
                 pid,
                 control: driver_ends.remove(0),
                 pending: None,

@@ -15,7 +15,7 @@ use nix::unistd::Pid;
 
 use super::check::Observed;
 use super::clock::now_ns;
-use super::control::Reply;
+use super::control::{Outcome, Reply};
 use super::event_log::{CallKind, Event, EventKind, SharedLog};
 use super::observe::{self, Evidence};
 use super::run::BlockingOracle;
@@ -56,6 +56,9 @@ pub(crate) struct Waiter<'a> {
     pub log: &'a mut SharedLog,
     pub events: &'a mut Vec<Event>,
     pub oracle: BlockingOracle,
+    /// The awaited call is `exec`: its success closes the control socket (close-on-exec)
+    /// and leaves the process alive.
+    pub exec_expected: bool,
 }
 
 impl Waiter<'_> {
@@ -87,6 +90,7 @@ impl Waiter<'_> {
     fn answer(&mut self) -> Observed {
         match Reply::recv(self.control) {
             Ok(Reply::Outcome(o)) => Observed::Outcome(o),
+            Err(_) if self.exec_expected && alive(self.pid) => Observed::Outcome(Outcome::Done),
             // A hang-up (or garbage) means the process is dying or dead.
             _ => Self::reap(self.pid),
         }
@@ -214,6 +218,13 @@ impl Waiter<'_> {
             }
         }
     }
+}
+
+fn alive(pid: Pid) -> bool {
+    matches!(
+        waitpid(pid, Some(WaitPidFlag::WNOHANG)),
+        Ok(WaitStatus::StillAlive)
+    )
 }
 
 fn poll_in(control: &UnixStream, timeout: PollTimeout) -> bool {

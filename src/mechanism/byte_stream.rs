@@ -46,6 +46,10 @@ pub trait ByteStream {
     /// Close an end.
     fn close(&self, end: Self::End) -> Result<(), Errno>;
 
+    /// A second handle on the same open end (`dup()`): both refer to one open file
+    /// description, and the new one does not have FD_CLOEXEC set.
+    fn dup(&self, end: &Self::End) -> Result<Self::End, Errno>;
+
     /// The descriptor behind an end, when there is one. The driver uses it to recognise
     /// the call a blocked actor sleeps in, to find leaked descriptors, and for probes
     /// that ask the kernel about the object itself (`fpathconf`, `FIONREAD`, `poll`).

@@ -318,6 +318,15 @@ pub enum Action {
     },
     /// `_exit(0)`: every descriptor the process holds is closed by the kernel.
     Exit,
+    /// `dup()` of one end: the new descriptor serves the same role, after the ends the
+    /// process already holds.
+    Dup(End),
+    /// Set `FD_CLOEXEC` on one end with `fcntl(F_SETFD)`.
+    SetCloExec(End),
+    /// `execv()` of a program that only sleeps ([`Action::EXEC_PROGRAM`]): descriptors
+    /// without FD_CLOEXEC live on in it, the others close. Afterwards the process is no
+    /// actor any more; it can only be sent signals.
+    Exec,
     /// The driver sends the process this signal with `kill()`; allowed while the
     /// process is blocked in a call, which is the point (EINTR, or death).
     Kill(SignalName),
@@ -327,6 +336,10 @@ pub enum Action {
 }
 
 impl Action {
+    /// The program [`Action::Exec`] runs, with its arguments: it sleeps until the driver
+    /// kills it at the end of the scenario (or a `kill` step does).
+    pub const EXEC_PROGRAM: [&'static str; 3] = ["/bin/sleep", "sleep", "3600"];
+
     /// The name of the action as a scenario file spells it.
     pub fn name(&self) -> &'static str {
         match self {
@@ -355,6 +368,9 @@ impl Action {
             Action::Unlink => "unlink",
             Action::Ftruncate { .. } => "ftruncate",
             Action::Exit => "exit",
+            Action::Dup(_) => "dup",
+            Action::SetCloExec(_) => "set_cloexec",
+            Action::Exec => "exec",
             Action::Kill(_) => "kill",
             Action::Await => "completes",
         }
@@ -379,11 +395,14 @@ impl Action {
             | Action::ReadOn { end, .. }
             | Action::WriteOn { end, .. }
             | Action::Poll { end, .. }
-            | Action::Ftruncate { end, .. } => Some(*end),
+            | Action::Ftruncate { end, .. }
+            | Action::Dup(end)
+            | Action::SetCloExec(end) => Some(*end),
             Action::Mkfifo
             | Action::Open { .. }
             | Action::Unlink
             | Action::Exit
+            | Action::Exec
             | Action::Kill(_)
             | Action::Await => None,
         }
@@ -416,6 +435,9 @@ impl Action {
             | Action::Unlink
             | Action::Ftruncate { .. }
             | Action::Exit
+            | Action::Dup(_)
+            | Action::SetCloExec(_)
+            | Action::Exec
             | Action::Kill(_) => ResultKind::Unit,
             Action::Await => ResultKind::Awaited,
         }

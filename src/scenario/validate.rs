@@ -115,7 +115,7 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
     check_setup(s.mechanism, &s.processes, &s.create_flags, spans)?;
     // What each process has started and not yet awaited: (step, action).
     let mut pending: Vec<Option<(usize, &Action)>> = vec![None; s.processes.len()];
-    let mut exited = vec![false; s.processes.len()];
+    let mut life = vec![Life::Acting; s.processes.len()];
     // The ends each process holds, as the actor will: one entry per open descriptor,
     // (serves reads, serves writes).
     let mut held: Vec<Vec<(bool, bool)>> = s
@@ -140,11 +140,21 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
                 ));
             }
             seen.push(*p);
-            if exited[p.0] {
-                return Err(Located::new(
-                    at,
-                    format!("process `{name}` has already exited; it cannot act after `exit`"),
-                ));
+            match (life[p.0], action) {
+                (Life::Exited, _) => {
+                    return Err(Located::new(
+                        at,
+                        format!("process `{name}` has already exited; it cannot act after `exit`"),
+                    ))
+                }
+                (Life::Execed, Action::Kill(_)) => {}
+                (Life::Execed, _) => {
+                    return Err(Located::new(
+                        at,
+                        format!("process `{name}` has run `exec` and is an actor no more; it can only be sent a signal with `kill`"),
+                    ))
+                }
+                (Life::Acting, _) => {}
             }
             check_action_fits_mechanism(s.mechanism, action)
                 .map_err(|m| Located::new(at.clone(), m))?;
@@ -187,12 +197,27 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
             } else {
                 track_ends(&mut held[p.0], effective, &step.expect);
             }
-            if matches!(action, Action::Exit) {
-                exited[p.0] = true;
-            }
+            life[p.0] = match (life[p.0], action) {
+                (_, Action::Exit) => Life::Exited,
+                // The driver waits for an exec'd program it signals to be gone.
+                (Life::Execed, Action::Kill(_)) => Life::Exited,
+                (_, Action::Exec) if may_succeed(&step.expect) => Life::Execed,
+                (now, _) => now,
+            };
         }
     }
     Ok(())
+}
+
+/// Where a process is in its life, for what it may still do.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Life {
+    /// An actor: it performs actions.
+    Acting,
+    /// It ran `exec`: only `kill` reaches it.
+    Execed,
+    /// It is gone.
+    Exited,
 }
 
 /// The first descriptor that serves `end`, as the actor picks it.
@@ -236,6 +261,11 @@ fn track_ends(held: &mut Vec<(bool, bool)>, action: &Action, expect: &Expectatio
             AccessMode::WriteOnly => (false, true),
             AccessMode::ReadWrite => (true, true),
         }),
+        Action::Dup(end) => {
+            if let Some(i) = serves(held, *end) {
+                held.push(held[i]);
+            }
+        }
         Action::Exit => held.clear(),
         _ => {}
     }
@@ -287,8 +317,8 @@ fn check_expectation_fits(
             "blocks",
             "`kill`, which the driver does at once; expected \"succeeds\"".to_owned(),
         ),
-        Expectation::Blocks if matches!(action, Action::Exit) => {
-            bad("blocks", "`exit`, which never blocks; expected \"succeeds\"".to_owned())
+        Expectation::Blocks if matches!(action, Action::Exit | Action::Exec) => {
+            bad("blocks", format!("`{name}`, which never blocks; expected \"succeeds\""))
         }
         Expectation::Eof | Expectation::Data(_) if kind != ResultKind::Bytes => bad(
             if matches!(expect, Expectation::Eof) {

@@ -76,6 +76,10 @@ impl ByteStream for OsByteStream {
         Ok(nix::unistd::close(end)?)
     }
 
+    fn dup(&self, end: &OwnedFd) -> Result<OwnedFd, Errno> {
+        Ok(nix::unistd::dup(end)?)
+    }
+
     fn fd<'a>(&self, end: &'a OwnedFd) -> Option<BorrowedFd<'a>> {
         Some(end.as_fd())
     }

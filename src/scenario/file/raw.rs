@@ -227,6 +227,9 @@ tagged_enum! {
         Unlink = "unlink",
         Ftruncate(RawFtruncate) = "ftruncate",
         Exit = "exit",
+        Dup(End) = "dup",
+        SetCloexec(End) = "set_cloexec",
+        Exec = "exec",
         Kill(SignalName) = "kill",
         Completes = "completes",
     }
@@ -284,6 +287,9 @@ impl RawAction {
                 len: r.len,
             },
             RawAction::Exit => Action::Exit,
+            RawAction::Dup(e) => Action::Dup(e),
+            RawAction::SetCloexec(e) => Action::SetCloExec(e),
+            RawAction::Exec => Action::Exec,
             RawAction::Kill(s) => Action::Kill(s),
             RawAction::Completes => Action::Await,
         }
