@@ -1,3 +1,6 @@
-//! The crate's own integration tests that do not fork (parser, formats), one module per
-//! area. Tests that fork live in the `driver` binary, which runs them on its main thread.
+//! The crate's own integration tests that do not fork (parser, catalogue rules), one
+//! module per area. Tests that fork live in the `driver` binary, which runs them on its
+//! main thread.
+
+mod catalogue_rules;
 mod parse_errors;

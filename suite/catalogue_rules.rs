@@ -1,0 +1,78 @@
+//! The catalogue's own rules: every scenario cites its POSIX page, names the behaviours
+//! it covers, and is named as its test id says.
+
+use std::path::Path;
+
+use ipc_conformance::scenario::{self, Scenario};
+
+fn catalogue() -> Vec<Scenario> {
+    scenario::load_all(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"))
+        .expect("the catalogue loads (see every_catalogue_scenario_parses)")
+}
+
+#[test]
+fn every_scenario_cites_posix_and_names_its_behaviours() {
+    let bad: Vec<String> = catalogue()
+        .iter()
+        .filter(|s| {
+            !s.reference.contains("POSIX") || s.behaviours.is_empty() || s.summary.is_empty()
+        })
+        .map(|s| s.id.clone())
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "scenarios without a POSIX reference, a summary or a behaviour slug: {bad:?}"
+    );
+}
+
+#[test]
+fn behaviour_slugs_are_mechanism_dot_kebab() {
+    let well_formed = |slug: &str| {
+        slug.split_once('.').is_some_and(|(area, rest)| {
+            !area.is_empty()
+                && !rest.is_empty()
+                && slug
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+        })
+    };
+    let bad: Vec<(String, String)> = catalogue()
+        .iter()
+        .flat_map(|s| {
+            s.behaviours
+                .iter()
+                .filter(|b| !well_formed(b))
+                .map(|b| (s.id.clone(), b.clone()))
+        })
+        .collect();
+    assert!(bad.is_empty(), "malformed behaviour slugs: {bad:?}");
+}
+
+#[test]
+fn file_names_are_snake_case_and_ids_follow_them() {
+    for s in catalogue() {
+        let stem =
+            s.id.split_once("::")
+                .map(|(_, stem)| stem)
+                .unwrap_or_default();
+        assert!(
+            !stem.is_empty()
+                && stem
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+            "{} is not mechanism::snake_case",
+            s.id
+        );
+        let dir = s
+            .source
+            .as_ref()
+            .and_then(|p| p.parent()?.file_name()?.to_str().map(str::to_owned));
+        assert_eq!(
+            dir.as_deref(),
+            Some(s.mechanism.name()),
+            "{} lives outside scenarios/{}",
+            s.id,
+            s.mechanism
+        );
+    }
+}
