@@ -7,9 +7,6 @@
 //! fields, and reads slots in index order, stopping at the first one not yet published.
 //! Every field is an atomic, so a slot is never read torn and no access is a data race.
 
-use std::num::NonZeroUsize;
-use std::ptr::NonNull;
-
 use super::sync::{AtomicU32, AtomicU64, Ordering};
 
 /// What happened.
@@ -172,7 +169,7 @@ impl<'a> LogView<'a> {
 /// actor and the driver see the same pages. It is never handed to the IUT.
 #[cfg(not(loom))]
 pub struct SharedLog {
-    base: NonNull<std::ffi::c_void>,
+    base: std::ptr::NonNull<std::ffi::c_void>,
     len: usize,
     slots: usize,
     /// Events the reader has taken so far.
@@ -186,7 +183,7 @@ impl SharedLog {
     pub fn new(slots: usize) -> nix::Result<Self> {
         use nix::sys::mman::{mmap_anonymous, MapFlags, ProtFlags};
         let len = std::mem::size_of::<Header>() + slots * std::mem::size_of::<Slot>();
-        let length = NonZeroUsize::new(len).expect("a log has a header");
+        let length = std::num::NonZeroUsize::new(len).expect("a log has a header");
         // SAFETY: a fresh anonymous mapping aliases no Rust object; MAP_SHARED keeps it
         // shared with the children forked later, which is the point.
         let base = unsafe {
@@ -308,5 +305,88 @@ mod tests {
             }
         }
         assert_eq!(log.take_new()[0].text, "from child");
+    }
+}
+
+/// The protocol under loom (`RUSTFLAGS="--cfg loom" cargo test --lib loom`):
+/// appends from concurrent writers while a reader reads. Every event the reader sees is
+/// whole, and each writer's events keep its program order in the sequence.
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use loom::sync::Arc;
+
+    fn slot() -> Slot {
+        Slot {
+            ready: AtomicU32::new(0),
+            kind: AtomicU32::new(0),
+            actor: AtomicU32::new(0),
+            step: AtomicU32::new(0),
+            call: AtomicU32::new(0),
+            fd: AtomicU32::new(0),
+            time_ns: AtomicU64::new(0),
+            text: std::array::from_fn(|_| AtomicU64::new(0)),
+        }
+    }
+
+    fn event(actor: u32, step: u32) -> Event {
+        Event {
+            seq: 0,
+            kind: EventKind::Start,
+            actor,
+            step,
+            call: CallKind::Read,
+            fd: actor as i32,
+            time_ns: u64::from(actor * 100 + step),
+            text: format!("actor {actor} step {step}"),
+        }
+    }
+
+    /// Every field agrees with the actor and step it was written for.
+    fn whole(e: &Event) -> bool {
+        e.fd == e.actor as i32
+            && e.time_ns == u64::from(e.actor * 100 + e.step)
+            && e.text == format!("actor {} step {}", e.actor, e.step)
+    }
+
+    #[test]
+    fn concurrent_appends_are_whole_and_keep_program_order() {
+        let mut model = loom::model::Builder::new();
+        model.preemption_bound = Some(2);
+        model.check(|| {
+            let log = Arc::new((
+                Header {
+                    next: AtomicU32::new(0),
+                    overflowed: AtomicU32::new(0),
+                },
+                (0..3).map(|_| slot()).collect::<Vec<_>>(),
+            ));
+            let writer = {
+                let log = log.clone();
+                loom::thread::spawn(move || {
+                    let view = LogView::new(&log.0, &log.1);
+                    assert!(view.append(&event(1, 0)));
+                    assert!(view.append(&event(1, 1)));
+                })
+            };
+            let view = LogView::new(&log.0, &log.1);
+            assert!(view.append(&event(2, 0)));
+            // Read while the other writer may be half-way through a slot.
+            for i in 0..3 {
+                if let Some(e) = view.get(i) {
+                    assert!(whole(&e), "torn event {e:?}");
+                }
+            }
+            writer.join().unwrap();
+            let all: Vec<Event> = (0..3).map(|i| view.get(i).expect("published")).collect();
+            assert!(all.iter().all(whole));
+            let steps_of_1: Vec<u32> = all
+                .iter()
+                .filter(|e| e.actor == 1)
+                .map(|e| e.step)
+                .collect();
+            assert_eq!(steps_of_1, [0, 1], "writer 1's events out of program order");
+            assert!(!view.overflowed());
+        });
     }
 }
