@@ -10,7 +10,7 @@ use super::event_log::EventKind;
 use super::run::Run;
 use super::wait::{BlockWait, OutcomeWait, Waiter};
 use crate::mechanism::ByteStream;
-use crate::report::Verdict;
+use crate::report::{BlockingVerdict, Verdict};
 use crate::scenario::*;
 
 impl<I: ByteStream> Run<'_, I> {
@@ -125,9 +125,14 @@ impl<I: ByteStream> Run<'_, I> {
         expect: &Expectation,
     ) -> Result<(), Verdict> {
         let expected = describe_expectation(expect, self.opts.profile);
-        match self.wait_blocked(p, si, deadline) {
-            BlockWait::Blocked(v) => {
-                self.blocking.push(v);
+        match self.waiter(p).blocked(si, deadline) {
+            BlockWait::Blocked { evidence, latency } => {
+                self.blocking.push(BlockingVerdict {
+                    step: StepIndex(si),
+                    process: self.scenario.process(p).name.clone(),
+                    evidence,
+                    latency,
+                });
                 Ok(())
             }
             BlockWait::Completed(obs) => {
@@ -155,7 +160,7 @@ impl<I: ByteStream> Run<'_, I> {
             .pending
             .expect("every acting process has a pending call");
         let expected = || describe_expectation(expect, self.opts.profile);
-        match self.wait_outcome(p, from, deadline) {
+        match self.waiter(p).outcome(from, deadline) {
             OutcomeWait::Observed(obs) => {
                 self.actors[p.0].pending = None;
                 self.settle(p, &obs);
@@ -236,20 +241,5 @@ impl<I: ByteStream> Run<'_, I> {
             expected,
             format!("no result within {bound:?}; the watchdog killed the processes"),
         )
-    }
-
-    fn wait_blocked(&mut self, p: ProcessIndex, step: usize, deadline: Instant) -> BlockWait {
-        let name = self.scenario.process(p).name.clone();
-        match self.waiter(p).blocked(step, deadline) {
-            BlockWait::Blocked(mut v) => {
-                v.process = name;
-                BlockWait::Blocked(v)
-            }
-            other => other,
-        }
-    }
-
-    fn wait_outcome(&mut self, p: ProcessIndex, step: usize, deadline: Instant) -> OutcomeWait {
-        self.waiter(p).outcome(step, deadline)
     }
 }

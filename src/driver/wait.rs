@@ -16,11 +16,10 @@ use nix::unistd::Pid;
 use super::check::Observed;
 use super::clock::now_ns;
 use super::control::{Outcome, Reply};
-use super::event_log::{CallKind, Event, EventKind, SharedLog};
+use super::event_log::{Event, EventKind, SharedLog};
 use super::observe::{self, Evidence};
 use super::run::BlockingOracle;
-use crate::report::BlockingVerdict;
-use crate::scenario::{ProcessName, SignalName, StepIndex};
+use crate::scenario::SignalName;
 
 /// Looks spent spinning before the waiter starts to poll in 1 ms slices.
 const SPIN_LOOKS: u32 = 200;
@@ -29,10 +28,29 @@ const ASLEEP_LIMIT: Duration = Duration::from_millis(200);
 /// How often a call that should not block is looked at while the driver waits.
 const ASLEEP_LOOK_EVERY: Duration = Duration::from_millis(5);
 
+/// What one look at an actor's thread shows.
+enum Look {
+    /// Asleep in its call, with this evidence.
+    Asleep(Evidence),
+    /// Running, or asleep somewhere else.
+    Awake,
+    /// The platform gives no view of thread state.
+    NoView,
+}
+
+/// Without any view of thread state, a call that has not returned after this long is
+/// taken as blocked (and the verdict says so).
+const NO_VIEW_TIMEOUT: Duration = Duration::from_millis(100);
+
 /// The end of a wait for a block.
 pub(crate) enum BlockWait {
-    /// Asleep in the call; the verdict (its `process` is filled in by the caller).
-    Blocked(BlockingVerdict),
+    /// Asleep in the call.
+    Blocked {
+        /// How that was decided.
+        evidence: Evidence,
+        /// From the start marker to the decision.
+        latency: Duration,
+    },
     /// It returned instead.
     Completed(Observed),
     /// Neither before the deadline.
@@ -110,17 +128,18 @@ impl Waiter<'_> {
     }
 
     /// One look at the thread: is it asleep in the call the marker announced, and how
-    /// sure is that? `None` when it is not (or the platform cannot look).
-    fn asleep_in_call(&self, marker: &Event) -> Option<Evidence> {
-        let sample = observe::sample(self.pid.as_raw())?;
+    /// sure is that?
+    fn look(&self, marker: &Event) -> Look {
+        let Some(sample) = observe::sample(self.pid.as_raw()) else {
+            return Look::NoView;
+        };
         match sample.asleep_in(marker.call, marker.fd) {
-            Some(true) => Some(Evidence::KernelCall),
-            Some(false) => None,
+            Some(true) => Look::Asleep(Evidence::KernelCall),
+            Some(false) => Look::Awake,
             // The kernel does not say which call: past the marker and not yet answered,
             // a sleeping actor can only be asleep in its call.
-            None if sample.asleep && marker.call != CallKind::Other => Some(Evidence::KernelState),
-            None if sample.asleep => Some(Evidence::KernelState),
-            None => None,
+            None if sample.asleep => Look::Asleep(Evidence::KernelState),
+            None => Look::Awake,
         }
     }
 
@@ -134,27 +153,25 @@ impl Waiter<'_> {
                 return BlockWait::Completed(self.answer());
             }
             if let Some(marker) = self.start_marker(step) {
-                let verdict = match self.oracle {
-                    BlockingOracle::Kernel => match self.asleep_in_call(&marker) {
-                        Some(evidence) => {
-                            consecutive += 1;
-                            (consecutive >= 2).then_some(evidence)
-                        }
-                        None if observe::sample(self.pid.as_raw()).is_none() => {
-                            // No view of the kernel at all: the weakest evidence.
-                            (now_ns() - marker.time_ns >= 100_000_000).then_some(Evidence::Timeout)
-                        }
-                        None => {
-                            consecutive = 0;
-                            None
-                        }
-                    },
-                    BlockingOracle::Timeout(after) => (now_ns() - marker.time_ns
-                        >= after.as_nanos() as u64)
-                        .then_some(Evidence::Timeout),
+                let waited = Duration::from_nanos(now_ns() - marker.time_ns);
+                let verdict = match (self.oracle, self.look(&marker)) {
+                    (BlockingOracle::Timeout(after), _) => {
+                        (waited >= after).then_some(Evidence::Timeout)
+                    }
+                    (BlockingOracle::Kernel, Look::Asleep(evidence)) => {
+                        consecutive += 1;
+                        (consecutive >= 2).then_some(evidence)
+                    }
+                    (BlockingOracle::Kernel, Look::Awake) => {
+                        consecutive = 0;
+                        None
+                    }
+                    // No view of the kernel at all: the weakest evidence.
+                    (BlockingOracle::Kernel, Look::NoView) => {
+                        (waited >= NO_VIEW_TIMEOUT).then_some(Evidence::Timeout)
+                    }
                 };
                 if let Some(evidence) = verdict {
-                    let latency = Duration::from_nanos(now_ns() - marker.time_ns);
                     let wchan = observe::wait_channel(self.pid.as_raw());
                     let text = match &wchan {
                         Some(w) => format!("{} [{evidence}; wchan {w}]", marker.text),
@@ -166,12 +183,10 @@ impl Waiter<'_> {
                         time_ns: now_ns(),
                         ..marker
                     });
-                    return BlockWait::Blocked(BlockingVerdict {
-                        step: StepIndex(step),
-                        process: ProcessName(String::new()),
+                    return BlockWait::Blocked {
                         evidence,
-                        latency,
-                    });
+                        latency: Duration::from_nanos(now_ns() - marker.time_ns),
+                    };
                 }
             }
             if Instant::now() >= deadline {
@@ -207,7 +222,7 @@ impl Waiter<'_> {
             }
             let asleep = self
                 .start_marker(step)
-                .is_some_and(|m| self.asleep_in_call(&m) == Some(Evidence::KernelCall));
+                .is_some_and(|m| matches!(self.look(&m), Look::Asleep(_)));
             match (asleep, asleep_since) {
                 (false, _) => asleep_since = None,
                 (true, None) => asleep_since = Some(Instant::now()),

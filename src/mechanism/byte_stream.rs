@@ -53,5 +53,8 @@ pub trait ByteStream {
     /// The descriptor behind an end, when there is one. The driver uses it to recognise
     /// the call a blocked actor sleeps in, to find leaked descriptors, and for probes
     /// that ask the kernel about the object itself (`fpathconf`, `FIONREAD`, `poll`).
+    ///
+    /// An actor starts by closing every descriptor it was not told to keep, so an end
+    /// that holds a descriptor must return it here or lose it in the fork.
     fn fd<'a>(&self, end: &'a Self::End) -> Option<BorrowedFd<'a>>;
 }
