@@ -17,6 +17,10 @@ use crate::mechanism::ByteStream;
 use crate::model::PlatformProfile;
 use crate::scenario::*;
 
+/// The exit status of an actor that lost its control channel (the driver is gone or
+/// the implementation closed the socket): the driver then sees the hang-up.
+const CONTROL_LOST: i32 = 3;
+
 /// An open end in an actor, and which roles it serves (an O_RDWR FIFO serves both).
 struct Handle<E> {
     reads: bool,
@@ -26,13 +30,13 @@ struct Handle<E> {
 
 /// Everything an actor needs, borrowed from the driver's memory as it was at the fork.
 pub(crate) struct Actor<'a, I: ByteStream> {
-    pub iut: &'a I,
-    pub scenario: &'a Scenario,
-    pub profile: &'a PlatformProfile,
-    pub index: usize,
-    pub log: &'a SharedLog,
-    pub control: UnixStream,
-    pub fifo_path: &'a Path,
+    iut: &'a I,
+    scenario: &'a Scenario,
+    profile: &'a PlatformProfile,
+    index: usize,
+    log: &'a SharedLog,
+    control: UnixStream,
+    fifo_path: &'a Path,
     handles: Vec<Handle<I::End>>,
 }
 
@@ -74,11 +78,11 @@ impl<'a, I: ByteStream> Actor<'a, I> {
     /// Serve commands until told to finish; returns the exit status for `_exit`.
     pub(crate) fn serve(mut self) -> i32 {
         if Reply::Ready.send(&mut self.control).is_err() {
-            return 3;
+            return CONTROL_LOST;
         }
         loop {
             let Ok(command) = Command::recv(&mut self.control) else {
-                return 3;
+                return CONTROL_LOST;
             };
             match command {
                 Command::Run(step) => {
@@ -92,7 +96,7 @@ impl<'a, I: ByteStream> Actor<'a, I> {
                         &describe(&outcome),
                     );
                     if Reply::Outcome(outcome).send(&mut self.control).is_err() {
-                        return 3;
+                        return CONTROL_LOST;
                     }
                     if action == Action::Exit {
                         return 0;
