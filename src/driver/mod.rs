@@ -4,6 +4,10 @@
 //! to one shared-memory event log; steps run in lockstep, and "blocks" is read from the
 //! kernel's view of the actor's thread. Nothing below here knows about files or reports
 //! beyond the verdict it returns.
+//!
+//! What differs between mechanism families (the object made before the fork, what each
+//! actor keeps of it, the actions) is behind the traits in `family.rs`; `families/`
+//! holds one implementation of them per family.
 
 mod actor;
 mod check;
@@ -11,6 +15,8 @@ mod cleanup;
 mod clock;
 mod control;
 mod event_log;
+mod families;
+mod family;
 mod fds;
 mod observe;
 mod payload;

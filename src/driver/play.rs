@@ -9,11 +9,10 @@ use super::control::{Command, Outcome};
 use super::event_log::EventKind;
 use super::run::Run;
 use super::wait::{BlockWait, OutcomeWait, Waiter};
-use crate::mechanism::ByteStream;
 use crate::report::{BlockingVerdict, Verdict};
 use crate::scenario::*;
 
-impl<I: ByteStream> Run<'_, I> {
+impl Run<'_> {
     pub(super) fn play(&mut self) -> Verdict {
         let scenario = self.scenario;
         for (si, step) in scenario.steps.iter().enumerate() {

@@ -13,6 +13,8 @@ use super::cleanup::{group_alive, kill_group, PrivateDir};
 use super::clock::now_ns;
 use super::control::{Command, Reply};
 use super::event_log::{CallKind, Event, EventKind, SharedLog};
+use super::families::ByteStreamFamily;
+use super::family::Family;
 use super::wait::Waiter;
 use crate::mechanism::ByteStream;
 use crate::model::PlatformProfile;
@@ -55,19 +57,24 @@ pub fn run_scenario<I: ByteStream>(
     iut: &I,
     opts: &RunOptions,
 ) -> ScenarioReport {
+    run_family(scenario, &ByteStreamFamily::new(iut), opts)
+}
+
+/// Run one scenario against an implementation of any family.
+fn run_family<F: Family>(scenario: &Scenario, family: &F, opts: &RunOptions) -> ScenarioReport {
     let started = Instant::now();
     let mut report = ScenarioReport {
         id: scenario.id.clone(),
-        implementation: iut.name().to_owned(),
+        implementation: family.name().to_owned(),
         verdict: Verdict::Pass,
         findings: Vec::new(),
         timeline: Vec::new(),
         blocking: Vec::new(),
         duration: Duration::ZERO,
     };
-    report.verdict = match applicability(scenario, iut, opts.profile) {
+    report.verdict = match applicability(scenario, family, opts.profile) {
         Some(reason) => Verdict::Skip(reason),
-        None => match Run::start(scenario, iut, opts) {
+        None => match Run::start(scenario, family, opts) {
             Ok(mut run) => {
                 let verdict = run.play();
                 run.finish(&mut report);
@@ -90,17 +97,9 @@ pub fn run_scenario<I: ByteStream>(
     report
 }
 
-fn applicability<I: ByteStream>(
-    s: &Scenario,
-    iut: &I,
-    profile: &PlatformProfile,
-) -> Option<String> {
-    if !iut.mechanisms().contains(&s.mechanism) {
-        return Some(format!(
-            "implementation `{}` does not provide {}",
-            iut.name(),
-            s.mechanism
-        ));
+fn applicability<F: Family>(s: &Scenario, family: &F, profile: &PlatformProfile) -> Option<String> {
+    if let Err(reason) = family.provides(s.mechanism) {
+        return Some(reason);
     }
     skip_reason(s, profile)
 }
@@ -124,7 +123,7 @@ impl ActorState {
     }
 }
 
-pub(super) struct Run<'a, I: ByteStream> {
+pub(super) struct Run<'a> {
     pub(super) scenario: &'a Scenario,
     pub(super) opts: &'a RunOptions,
     pub(super) log: SharedLog,
@@ -136,10 +135,9 @@ pub(super) struct Run<'a, I: ByteStream> {
     pub(super) current_step: usize,
     pub(super) blocking: Vec<BlockingVerdict>,
     pub(super) _dir: Option<PrivateDir>,
-    pub(super) _iut: std::marker::PhantomData<I>,
 }
 
-impl<'a, I: ByteStream> Run<'a, I> {
+impl Run<'_> {
     pub(super) fn fail(
         &self,
         step: usize,

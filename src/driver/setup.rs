@@ -8,32 +8,29 @@ use super::cleanup::{kill_group, sweep_stale_once, PrivateDir};
 use super::clock::now_ns;
 use super::control::Reply;
 use super::event_log::SharedLog;
+use super::family::{ActorContext, Family};
 use super::run::{ActorState, Run, RunOptions, LOG_SLOTS};
 use super::spawn::{check_single_threaded, control_pair, spawn, ChildSetup};
-use crate::mechanism::ByteStream;
 use crate::scenario::*;
 
-impl<'a, I: ByteStream> Run<'a, I> {
-    pub(super) fn start(
+impl<'a> Run<'a> {
+    pub(super) fn start<F: Family>(
         scenario: &'a Scenario,
-        iut: &'a I,
+        family: &F,
         opts: &'a RunOptions,
     ) -> Result<Self, String> {
         check_single_threaded()?;
         sweep_stale_once();
         let start_ns = now_ns();
         // Only named objects need the private directory.
-        let dir = match scenario.mechanism {
-            Mechanism::Fifo => Some(
+        let dir = if scenario.mechanism.needs_private_dir() {
+            Some(
                 PrivateDir::create()
                     .map_err(|e| format!("cannot make the private directory: {e}"))?,
-            ),
-            Mechanism::Pipe => None,
+            )
+        } else {
+            None
         };
-        let fifo_path = dir
-            .as_ref()
-            .map(|d| d.path().join("fifo"))
-            .unwrap_or_default();
         let log =
             SharedLog::new(LOG_SLOTS).map_err(|e| format!("cannot map the event log: {e}"))?;
         let devnull =
@@ -48,30 +45,16 @@ impl<'a, I: ByteStream> Run<'a, I> {
             driver_ends.push(ours);
             child_ends.push(Some(theirs));
         }
-        let mut object = match scenario.mechanism {
-            Mechanism::Pipe => Some(
-                iut.pipe(&scenario.create_flags)
-                    .map_err(|e| format!("{}: pipe() failed with {e}", iut.name()))?,
-            ),
-            Mechanism::Fifo => {
-                iut.mkfifo(&fifo_path)
-                    .map_err(|e| format!("{}: mkfifo() failed with {e}", iut.name()))?;
-                None
-            }
-        };
+        let mut object = Some(family.create(scenario, dir.as_ref().map(PrivateDir::path))?);
         let mut actors: Vec<ActorState> = Vec::new();
         let mut pgid = None;
         for (index, process) in scenario.processes.iter().enumerate() {
             let child_control = &mut child_ends[index];
             let mut keep: Vec<_> = child_control.iter().map(AsRawFd::as_raw_fd).collect();
-            if process.relation == Relation::Related {
-                if let Some((r, w)) = &object {
-                    for end in &process.keeps {
-                        let held = if *end == End::Read { r } else { w };
-                        keep.extend(iut.fd(held).map(|fd| fd.as_raw_fd()));
-                    }
-                }
-            }
+            let held = object
+                .as_ref()
+                .expect("the driver holds the object until every actor is forked");
+            keep.extend(family.kept_fds(held, process));
             let setup = ChildSetup {
                 pgid,
                 sigpipe: process.sigpipe,
@@ -80,37 +63,21 @@ impl<'a, I: ByteStream> Run<'a, I> {
                 devnull: &devnull,
             };
             let log_ref = &log;
-            let fifo = fifo_path.as_path();
             let object_ref = &mut object;
             let pid = spawn(setup, move || {
-                // In the child: take this process's ends out of the inherited object.
-                let mut ends = Vec::new();
-                if let Some((r, w)) = object_ref.take() {
-                    let keeps = |e: End| {
-                        process.relation == Relation::Related && process.keeps.contains(&e)
-                    };
-                    for (role, end) in [(End::Read, r), (End::Write, w)] {
-                        if keeps(role) {
-                            ends.push((role, end));
-                        } else {
-                            let _ = iut.close(end);
-                        }
-                    }
-                }
+                // In the child: take this process's share of its copy of the object.
+                let object = object_ref
+                    .take()
+                    .expect("the child's copy of the object is taken once");
+                let actor = ActorContext {
+                    index,
+                    profile: opts.profile,
+                };
+                let executor = family.adopt(object, process, actor);
                 let control = child_control
                     .take()
                     .expect("each actor's end is taken once");
-                Actor::new(
-                    iut,
-                    scenario,
-                    opts.profile,
-                    index,
-                    log_ref,
-                    control,
-                    fifo,
-                    ends,
-                )
-                .serve()
+                Actor::new(scenario, index, log_ref, control, executor).serve()
             })
             .map_err(|e| {
                 if let Some(g) = pgid {
@@ -128,9 +95,8 @@ impl<'a, I: ByteStream> Run<'a, I> {
             });
         }
         // The driver holds no end of the object: EOF and EPIPE depend on that.
-        if let Some((r, w)) = object.take() {
-            let _ = iut.close(r);
-            let _ = iut.close(w);
+        if let Some(object) = object {
+            family.release(object);
         }
         drop(child_ends);
         // Wait (in poll, not spinning: the actors need the CPU) until each is set up, so
@@ -155,7 +121,6 @@ impl<'a, I: ByteStream> Run<'a, I> {
             current_step: 0,
             blocking: Vec::new(),
             _dir: dir,
-            _iut: std::marker::PhantomData,
         })
     }
 }

@@ -30,6 +30,15 @@ impl Mechanism {
             Mechanism::Fifo => "fifo",
         }
     }
+
+    /// Whether the mechanism's objects have names in the file system, which then live in
+    /// the run's private directory.
+    pub fn needs_private_dir(self) -> bool {
+        match self {
+            Mechanism::Pipe => false,
+            Mechanism::Fifo => true,
+        }
+    }
 }
 
 impl fmt::Display for Mechanism {

@@ -1,0 +1,121 @@
+//! The byte-stream family in the driver: pipes and FIFOs. Before the fork the driver
+//! makes the pipe or the FIFO; each related process keeps the ends it names and closes
+//! the others; the driver closes its own copies.
+
+mod executor;
+
+use std::os::fd::{AsRawFd, RawFd};
+use std::path::{Path, PathBuf};
+
+use self::executor::StreamExecutor;
+use crate::driver::family::{ActorContext, Family};
+use crate::mechanism::ByteStream;
+use crate::scenario::*;
+
+/// A byte-stream implementation under test, as the driver runs it.
+pub(crate) struct ByteStreamFamily<'a, I: ByteStream> {
+    iut: &'a I,
+}
+
+impl<'a, I: ByteStream> ByteStreamFamily<'a, I> {
+    pub(crate) fn new(iut: &'a I) -> Self {
+        ByteStreamFamily { iut }
+    }
+}
+
+/// What the driver makes before the fork.
+pub(crate) enum StreamObject<E> {
+    /// An anonymous pipe: both ends, inherited by every process.
+    Pipe {
+        /// The read end.
+        read: E,
+        /// The write end.
+        write: E,
+    },
+    /// A FIFO: nothing is inherited but its path.
+    Fifo(PathBuf),
+}
+
+impl<'a, I: ByteStream> Family for ByteStreamFamily<'a, I> {
+    type Object = StreamObject<I::End>;
+    type Executor = StreamExecutor<'a, I>;
+
+    fn name(&self) -> &str {
+        self.iut.name()
+    }
+
+    fn provides(&self, mechanism: Mechanism) -> Result<(), String> {
+        if self.iut.mechanisms().contains(&mechanism) {
+            return Ok(());
+        }
+        Err(format!(
+            "implementation `{}` does not provide {mechanism}",
+            self.iut.name()
+        ))
+    }
+
+    fn create(&self, scenario: &Scenario, dir: Option<&Path>) -> Result<Self::Object, String> {
+        let iut = self.iut;
+        match scenario.mechanism {
+            Mechanism::Pipe => {
+                let (read, write) = iut
+                    .pipe(&scenario.create_flags)
+                    .map_err(|e| format!("{}: pipe() failed with {e}", iut.name()))?;
+                Ok(StreamObject::Pipe { read, write })
+            }
+            Mechanism::Fifo => {
+                let path = dir
+                    .expect("a FIFO has a name, so the run has a private directory")
+                    .join("fifo");
+                iut.mkfifo(&path)
+                    .map_err(|e| format!("{}: mkfifo() failed with {e}", iut.name()))?;
+                Ok(StreamObject::Fifo(path))
+            }
+        }
+    }
+
+    fn kept_fds(&self, object: &Self::Object, process: &Process) -> Vec<RawFd> {
+        match object {
+            StreamObject::Pipe { read, write } if process.relation == Relation::Related => process
+                .keeps
+                .iter()
+                .filter_map(|end| self.iut.fd(if *end == End::Read { read } else { write }))
+                .map(|fd| fd.as_raw_fd())
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn adopt(
+        &self,
+        object: Self::Object,
+        process: &Process,
+        actor: ActorContext,
+    ) -> Self::Executor {
+        // Take this process's ends out of the inherited object.
+        let mut ends = Vec::new();
+        let mut fifo_path = PathBuf::new();
+        match object {
+            StreamObject::Pipe { read, write } => {
+                let keeps =
+                    |e: End| process.relation == Relation::Related && process.keeps.contains(&e);
+                for (role, end) in [(End::Read, read), (End::Write, write)] {
+                    if keeps(role) {
+                        ends.push((role, end));
+                    } else {
+                        let _ = self.iut.close(end);
+                    }
+                }
+            }
+            StreamObject::Fifo(path) => fifo_path = path,
+        }
+        StreamExecutor::new(self.iut, actor, fifo_path, ends)
+    }
+
+    fn release(&self, object: Self::Object) {
+        if let StreamObject::Pipe { read, write } = object {
+            let _ = self.iut.close(read);
+            let _ = self.iut.close(write);
+        }
+    }
+}

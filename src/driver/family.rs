@@ -1,0 +1,78 @@
+//! What the driver needs of a mechanism family, split where the fork splits it: the
+//! [`Family`] works in the driver around the fork, the [`Executor`] in one actor after it.
+//! Everything else (control channels, event log, lockstep, blocking oracle, watchdog,
+//! leak check) is the same for every family.
+
+use std::os::fd::RawFd;
+use std::path::Path;
+
+use super::control::Outcome;
+use super::event_log::CallKind;
+use crate::model::PlatformProfile;
+use crate::scenario::{Action, Mechanism, Process, Scenario};
+
+/// One mechanism family (byte streams, shared regions, …) with its implementation under
+/// test, as the driver runs it.
+pub(crate) trait Family {
+    /// What the driver makes before the fork and the actors inherit (a pipe's two ends;
+    /// for a FIFO, nothing but its path).
+    type Object;
+    /// One actor's state: what it holds and how it acts.
+    type Executor: Executor;
+
+    /// A short name of the implementation for reports.
+    fn name(&self) -> &str;
+
+    /// Whether this implementation provides the scenario's mechanism; else why not,
+    /// which makes the scenario a skip.
+    fn provides(&self, mechanism: Mechanism) -> Result<(), String>;
+
+    /// Make the object, in the driver, before any fork. `dir` is the run's private
+    /// directory, present when the mechanism's objects have names.
+    fn create(&self, scenario: &Scenario, dir: Option<&Path>) -> Result<Self::Object, String>;
+
+    /// The descriptors of the object that `process` keeps through its set-up; every
+    /// other descriptor is closed in the child.
+    fn kept_fds(&self, object: &Self::Object, process: &Process) -> Vec<RawFd>;
+
+    /// In the child, after its set-up: the actor's state, taking its share of its copy
+    /// of the object and letting go of the rest.
+    fn adopt(&self, object: Self::Object, process: &Process, actor: ActorContext)
+        -> Self::Executor;
+
+    /// In the driver, once every actor is forked: let go of the driver's own copy
+    /// (end of file and EPIPE depend on that).
+    fn release(&self, object: Self::Object);
+}
+
+/// What an executor may need to know about its actor beyond its share of the object.
+pub(crate) struct ActorContext {
+    /// The actor's index in the scenario (its records carry it).
+    pub(crate) index: usize,
+    /// The platform profile sizes come from.
+    pub(crate) profile: &'static PlatformProfile,
+}
+
+/// The call an action is about to make, for the start marker in the event log.
+pub(crate) struct Announcement {
+    /// The call family, so the blocking oracle can recognise it in the kernel.
+    pub(crate) call: CallKind,
+    /// The descriptor the call uses, or -1 when there is none.
+    pub(crate) fd: RawFd,
+    /// The text for the timeline.
+    pub(crate) text: String,
+}
+
+/// What one actor does with its share of the object.
+pub(crate) trait Executor {
+    /// The call `action` is about to make.
+    fn announce(&self, action: &Action) -> Announcement;
+
+    /// Perform `action`. Never [`Action::Exec`] or [`Action::Exit`] (the actor does
+    /// those, whatever the family), nor [`Action::Await`] or [`Action::Kill`] (the driver
+    /// does those).
+    fn perform(&mut self, action: &Action) -> Outcome;
+
+    /// The descriptors it holds on purpose, which the leak check at the end expects.
+    fn held_fds(&self) -> Vec<RawFd>;
+}
