@@ -11,7 +11,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use ipc_conformance::driver::{run_scenario, BlockingOracle, RunOptions};
-use ipc_conformance::mechanism::os::OsByteStream;
+use ipc_conformance::mechanism::os::Os;
 use ipc_conformance::report::Verdict;
 use ipc_conformance::scenario::{self, Scenario};
 
@@ -52,7 +52,7 @@ fn ms(d: Duration) -> String {
 fn run_all(scenarios: &[Scenario], opts: &RunOptions) -> Duration {
     let t = Instant::now();
     for s in scenarios {
-        let report = run_scenario(s, &OsByteStream, opts);
+        let report = run_scenario(s, &Os, opts);
         assert!(
             matches!(report.verdict, Verdict::Pass | Verdict::Skip(_)),
             "{} did not pass: {:?}",
@@ -74,7 +74,7 @@ fn main() {
     let floor = time(rounds, fork_exit_wait_two);
     let mut latencies = Vec::new();
     let scenario_time = time(rounds, || {
-        let report = run_scenario(&read_blocks, &OsByteStream, &kernel);
+        let report = run_scenario(&read_blocks, &Os, &kernel);
         assert_eq!(report.verdict, Verdict::Pass);
         latencies.extend(report.blocking.iter().map(|b| b.latency));
     });

@@ -6,7 +6,7 @@
 //! ```no_run
 //! // tests/conformance.rs, with `harness = false` for it in Cargo.toml:
 //! let scenarios = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios"));
-//! ipc_conformance::harness::main(ipc_conformance::mechanism::os::OsByteStream, &[scenarios]);
+//! ipc_conformance::harness::main(ipc_conformance::mechanism::os::Os, &[scenarios]);
 //! ```
 //!
 //! Filters work as with libtest (`cargo test -- pipe::eof`), and so does nextest, which
@@ -17,14 +17,14 @@ use std::path::Path;
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 
 use crate::driver::{run_scenario, RunOptions};
-use crate::mechanism::ByteStream;
+use crate::mechanism::Implementation;
 use crate::report::{render_timeline, Verdict};
 use crate::scenario::{self, Scenario};
 
 /// Load every scenario below `roots`, run the ones the command line selects against
 /// `iut`, print libtest's report and exit. A malformed file stops everything before
 /// any trial runs, with its file:line:col error.
-pub fn main<I: ByteStream + Clone + Send + 'static>(iut: I, roots: &[&Path]) -> ! {
+pub fn main<I: Implementation + Clone + Send + 'static>(iut: I, roots: &[&Path]) -> ! {
     let mut args = Arguments::from_args();
     // Trials fork; forking is only safe from a process's only thread (DESIGN rule 7).
     args.test_threads = Some(1);
@@ -42,7 +42,7 @@ pub fn main<I: ByteStream + Clone + Send + 'static>(iut: I, roots: &[&Path]) -> 
 }
 
 /// One trial per scenario.
-pub fn trials<I: ByteStream + Clone + Send + 'static>(
+pub fn trials<I: Implementation + Clone + Send + 'static>(
     iut: I,
     scenarios: Vec<Scenario>,
     opts: RunOptions,

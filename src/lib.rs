@@ -5,19 +5,19 @@
 //! and what each call must do: return a count or bytes, fail with an errno, reach end
 //! of file, be killed by a signal, or **block** until a later step releases it. The
 //! [`driver`] runs a scenario as real forked processes against an **implementation under
-//! test**: the operating system ([`mechanism::os`]) or any type that implements
-//! [`mechanism::ByteStream`].
+//! test**: the operating system ([`mechanism::os::Os`]) or any type that implements
+//! [`mechanism::ByteStream`] or [`mechanism::SharedRegion`] (see [`mechanism::Implementation`]).
 //!
 //! # Running scenarios
 //!
 //! ```no_run
 //! use ipc_conformance::driver::{run_scenario, RunOptions};
-//! use ipc_conformance::mechanism::os::OsByteStream;
+//! use ipc_conformance::mechanism::os::Os;
 //! use ipc_conformance::report::{render_timeline, Verdict};
 //! use ipc_conformance::scenario;
 //!
 //! let s = scenario::load_file("scenarios/pipe/read_empty_blocks.toml".as_ref())?;
-//! let report = run_scenario(&s, &OsByteStream, &RunOptions::default());
+//! let report = run_scenario(&s, &Os, &RunOptions::default());
 //! if let Verdict::Fail(_) = report.verdict {
 //!     eprintln!("{}", render_timeline(&report));
 //! }
@@ -50,7 +50,8 @@
 //!   reader) are allowed.
 //! - A blocked call is checked to be still blocked when the next step begins, not at
 //!   every later step.
-//! - Only pipes and FIFOs have a reference implementation and scenarios so far.
+//! - Pipes, FIFOs and anonymous shared memory have a reference implementation and
+//!   scenarios so far.
 
 #[cfg(not(loom))]
 pub mod driver;

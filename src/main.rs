@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 use ipc_conformance::driver::{run_scenario, BlockingOracle, RunOptions};
-use ipc_conformance::mechanism::os::OsByteStream;
-use ipc_conformance::mechanism::ByteStream;
+use ipc_conformance::mechanism::os::Os;
+use ipc_conformance::mechanism::Implementation;
 use ipc_conformance::model::PlatformProfile;
 use ipc_conformance::report::{render_timeline, Verdict};
 use ipc_conformance::scenario::{self, Scenario};
@@ -142,7 +142,7 @@ fn run(
         .iter()
         .filter(|s| filter.is_none_or(|f| s.id.contains(f)))
     {
-        let report = run_scenario(s, &OsByteStream, opts);
+        let report = run_scenario(s, &Os, opts);
         let ms = report.duration.as_secs_f64() * 1e3;
         match &report.verdict {
             Verdict::Pass => {
@@ -174,7 +174,7 @@ fn run(
     }
     println!(
         "\nimplementation {} on {}, {:.1} ms",
-        OsByteStream.name(),
+        Os.name(),
         opts.profile.platform,
         started.elapsed().as_secs_f64() * 1e3
     );

@@ -2,5 +2,5 @@
 
 fn main() {
     let scenarios = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios"));
-    ipc_conformance::harness::main(ipc_conformance::mechanism::os::OsByteStream, &[scenarios]);
+    ipc_conformance::harness::main(ipc_conformance::mechanism::os::Os, &[scenarios]);
 }

@@ -13,10 +13,10 @@ use super::cleanup::{group_alive, kill_group, PrivateDir};
 use super::clock::now_ns;
 use super::control::{Command, Reply};
 use super::event_log::{CallKind, Event, EventKind, SharedLog};
-use super::families::ByteStreamFamily;
+use super::families::{ByteStreamFamily, RegionFamily};
 use super::family::Family;
 use super::wait::Waiter;
-use crate::mechanism::ByteStream;
+use crate::mechanism::Implementation;
 use crate::model::PlatformProfile;
 use crate::report::{BlockingVerdict, Failure, ScenarioReport, TimelineEntry, Verdict};
 use crate::scenario::*;
@@ -51,27 +51,50 @@ impl Default for RunOptions {
 
 pub(super) const LOG_SLOTS: usize = 1024;
 
-/// Run one scenario against a byte-stream implementation.
-pub fn run_scenario<I: ByteStream>(
+/// Run one scenario against an implementation, through the family its mechanism
+/// belongs to; a family the implementation does not provide makes it a skip.
+pub fn run_scenario<I: Implementation>(
     scenario: &Scenario,
     iut: &I,
     opts: &RunOptions,
 ) -> ScenarioReport {
-    run_family(scenario, &ByteStreamFamily::new(iut), opts)
+    let family = scenario.mechanism.family();
+    let missing = || format!("implementation `{}` provides no {family}", iut.name());
+    match family {
+        MechanismFamily::ByteStream => match iut.byte_streams() {
+            Some(streams) => run_family(scenario, &ByteStreamFamily::new(streams), opts),
+            None => skipped(scenario, iut.name(), missing()),
+        },
+        MechanismFamily::SharedRegion => match iut.shared_regions() {
+            Some(regions) => run_family(scenario, &RegionFamily::new(regions), opts),
+            None => skipped(scenario, iut.name(), missing()),
+        },
+    }
 }
 
-/// Run one scenario against an implementation of any family.
-fn run_family<F: Family>(scenario: &Scenario, family: &F, opts: &RunOptions) -> ScenarioReport {
-    let started = Instant::now();
-    let mut report = ScenarioReport {
+fn new_report(scenario: &Scenario, implementation: &str) -> ScenarioReport {
+    ScenarioReport {
         id: scenario.id.clone(),
-        implementation: family.name().to_owned(),
+        implementation: implementation.to_owned(),
         verdict: Verdict::Pass,
         findings: Vec::new(),
         timeline: Vec::new(),
         blocking: Vec::new(),
         duration: Duration::ZERO,
-    };
+    }
+}
+
+fn skipped(scenario: &Scenario, implementation: &str, reason: String) -> ScenarioReport {
+    ScenarioReport {
+        verdict: Verdict::Skip(reason),
+        ..new_report(scenario, implementation)
+    }
+}
+
+/// Run one scenario against one family of an implementation.
+fn run_family<F: Family>(scenario: &Scenario, family: &F, opts: &RunOptions) -> ScenarioReport {
+    let started = Instant::now();
+    let mut report = new_report(scenario, family.name());
     report.verdict = match applicability(scenario, family, opts.profile) {
         Some(reason) => Verdict::Skip(reason),
         None => match Run::start(scenario, family, opts) {

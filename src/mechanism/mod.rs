@@ -2,6 +2,10 @@
 //! operating system's own implementation of them.
 
 mod byte_stream;
+mod implementation;
 pub mod os;
+mod shared_region;
 
 pub use byte_stream::ByteStream;
+pub use implementation::{Implementation, Regions, Streams, Unimplemented};
+pub use shared_region::{Protection, SharedRegion};

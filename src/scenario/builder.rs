@@ -42,6 +42,7 @@ impl ScenarioBuilder {
                 mechanism,
                 requires: Vec::new(),
                 create_flags: Vec::new(),
+                region: RegionSpec::default(),
                 processes: Vec::new(),
                 steps: Vec::new(),
                 step_timeout: Scenario::DEFAULT_STEP_TIMEOUT,

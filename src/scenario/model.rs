@@ -17,17 +17,47 @@ pub enum Mechanism {
     Pipe,
     /// A named pipe made by `mkfifo()` in the run's private directory.
     Fifo,
+    /// Memory mapped MAP_SHARED | MAP_ANONYMOUS before the fork and inherited.
+    AnonShared,
+}
+
+/// The mechanism families: mechanisms of one family share the actions that apply to
+/// them and the implementation-under-test trait that provides them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MechanismFamily {
+    /// Pipes and FIFOs: read and write ends.
+    ByteStream,
+    /// Memory that several processes map: loads and stores.
+    SharedRegion,
+}
+
+impl fmt::Display for MechanismFamily {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            MechanismFamily::ByteStream => "byte streams",
+            MechanismFamily::SharedRegion => "shared regions",
+        })
+    }
 }
 
 impl Mechanism {
     /// Every mechanism, in catalogue order.
-    pub const ALL: [Mechanism; 2] = [Mechanism::Pipe, Mechanism::Fifo];
+    pub const ALL: [Mechanism; 3] = [Mechanism::Pipe, Mechanism::Fifo, Mechanism::AnonShared];
 
     /// The name used in scenario files and test names.
     pub fn name(self) -> &'static str {
         match self {
             Mechanism::Pipe => "pipe",
             Mechanism::Fifo => "fifo",
+            Mechanism::AnonShared => "anon-shared",
+        }
+    }
+
+    /// The family it belongs to.
+    pub fn family(self) -> MechanismFamily {
+        match self {
+            Mechanism::Pipe | Mechanism::Fifo => MechanismFamily::ByteStream,
+            Mechanism::AnonShared => MechanismFamily::SharedRegion,
         }
     }
 
@@ -35,7 +65,7 @@ impl Mechanism {
     /// the run's private directory.
     pub fn needs_private_dir(self) -> bool {
         match self {
-            Mechanism::Pipe => false,
+            Mechanism::Pipe | Mechanism::AnonShared => false,
             Mechanism::Fifo => true,
         }
     }
@@ -192,6 +222,17 @@ pub enum Payload {
     },
 }
 
+impl Payload {
+    /// Its length, which for a pattern may name a profile constant.
+    pub fn len(&self) -> Size {
+        match self {
+            Payload::Text(t) => Size::Bytes(t.len() as u64),
+            Payload::Bytes(b) => Size::Bytes(b.len() as u64),
+            Payload::Pattern { len, .. } => *len,
+        }
+    }
+}
+
 /// Flags given to `pipe2()` or to `open()`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum OpenFlag {
@@ -219,6 +260,42 @@ pub enum FdFlag {
     NonBlock,
     /// The `FD_CLOEXEC` descriptor flag (`F_GETFD`).
     CloExec,
+}
+
+/// How a mapping is shared, as `mmap()` takes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sharing {
+    /// `MAP_SHARED`: stores reach the object, which every process mapping it sees.
+    Shared,
+    /// `MAP_PRIVATE`: stores stay in the process's own copy.
+    Private,
+}
+
+/// A protection flag, as `mmap()` and `mprotect()` take it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Prot {
+    /// `PROT_READ`.
+    Read,
+    /// `PROT_WRITE`.
+    Write,
+}
+
+/// The memory region a shared-region scenario maps before the fork.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RegionSpec {
+    /// Its length in bytes.
+    pub len: u64,
+    /// MAP_SHARED or MAP_PRIVATE.
+    pub sharing: Sharing,
+}
+
+impl Default for RegionSpec {
+    fn default() -> Self {
+        RegionSpec {
+            len: 4096,
+            sharing: Sharing::Shared,
+        }
+    }
 }
 
 /// A `poll()` event.
@@ -327,6 +404,49 @@ pub enum Action {
     },
     /// `_exit(0)`: every descriptor the process holds is closed by the kernel.
     Exit,
+    /// Copy bytes into the region at an offset (a plain store).
+    Store {
+        /// Byte offset in the region.
+        at: u64,
+        /// The bytes.
+        data: Payload,
+    },
+    /// Copy bytes out of the region at an offset (a plain load).
+    Load {
+        /// Byte offset in the region.
+        at: u64,
+        /// How many bytes.
+        len: Size,
+    },
+    /// An atomic store of an aligned 64-bit word.
+    StoreU64 {
+        /// Byte offset, a multiple of 8.
+        at: u64,
+        /// The value.
+        value: u64,
+    },
+    /// An atomic load of an aligned 64-bit word: returns it.
+    LoadU64 {
+        /// Byte offset, a multiple of 8.
+        at: u64,
+    },
+    /// Atomic fetch-and-add on an aligned 64-bit word, `times` times: returns the value
+    /// seen by the last one.
+    FetchAddU64 {
+        /// Byte offset, a multiple of 8.
+        at: u64,
+        /// The addend.
+        value: u64,
+        /// How many times.
+        times: u32,
+    },
+    /// `mprotect()` of the whole region to these rights (none: PROT_NONE).
+    Mprotect(Vec<Prot>),
+    /// `munmap()` of the region.
+    Munmap,
+    /// `mmap()` of a new anonymous region like the scenario's (for a process that has
+    /// none: an unrelated one, or after `munmap`).
+    Mmap,
     /// `dup()` of one end: the new descriptor serves the same role, after the ends the
     /// process already holds.
     Dup(End),
@@ -377,6 +497,14 @@ impl Action {
             Action::Unlink => "unlink",
             Action::Ftruncate { .. } => "ftruncate",
             Action::Exit => "exit",
+            Action::Store { .. } => "store",
+            Action::Load { .. } => "load",
+            Action::StoreU64 { .. } => "store_u64",
+            Action::LoadU64 { .. } => "load_u64",
+            Action::FetchAddU64 { .. } => "fetch_add_u64",
+            Action::Mprotect(_) => "mprotect",
+            Action::Munmap => "munmap",
+            Action::Mmap => "mmap",
             Action::Dup(_) => "dup",
             Action::SetCloExec(_) => "set_cloexec",
             Action::Exec => "exec",
@@ -413,7 +541,44 @@ impl Action {
             | Action::Exit
             | Action::Exec
             | Action::Kill(_)
-            | Action::Await => None,
+            | Action::Await
+            | Action::Store { .. }
+            | Action::Load { .. }
+            | Action::StoreU64 { .. }
+            | Action::LoadU64 { .. }
+            | Action::FetchAddU64 { .. }
+            | Action::Mprotect(_)
+            | Action::Munmap
+            | Action::Mmap => None,
+        }
+    }
+
+    /// The family whose mechanisms the action applies to; `None` for what applies to
+    /// every process (`exit`, `exec`, `kill`, `completes`).
+    pub fn family(&self) -> Option<MechanismFamily> {
+        match self {
+            Action::Exit | Action::Exec | Action::Kill(_) | Action::Await => None,
+            Action::Store { .. }
+            | Action::Load { .. }
+            | Action::StoreU64 { .. }
+            | Action::LoadU64 { .. }
+            | Action::FetchAddU64 { .. }
+            | Action::Mprotect(_)
+            | Action::Munmap
+            | Action::Mmap => Some(MechanismFamily::SharedRegion),
+            _ => Some(MechanismFamily::ByteStream),
+        }
+    }
+
+    /// The bytes of the region an access touches, `(offset, length)`, for bounds checks.
+    pub fn region_access(&self) -> Option<(u64, Size)> {
+        match self {
+            Action::Store { at, data } => Some((*at, data.len())),
+            Action::Load { at, len } => Some((*at, *len)),
+            Action::StoreU64 { at, .. }
+            | Action::LoadU64 { at }
+            | Action::FetchAddU64 { at, .. } => Some((*at, Size::Bytes(8))),
+            _ => None,
         }
     }
 
@@ -424,7 +589,8 @@ impl Action {
             | Action::ReadExactly(_)
             | Action::ReadToEnd
             | Action::ReadOn { .. }
-            | Action::Pread(_) => ResultKind::Bytes,
+            | Action::Pread(_)
+            | Action::Load { .. } => ResultKind::Bytes,
             Action::Write(_)
             | Action::WriteRecords { .. }
             | Action::Fill
@@ -436,7 +602,9 @@ impl Action {
             | Action::Lseek(_)
             | Action::Pwrite(_)
             | Action::WriteOn { .. }
-            | Action::Poll { .. } => ResultKind::Count,
+            | Action::Poll { .. }
+            | Action::LoadU64 { .. }
+            | Action::FetchAddU64 { .. } => ResultKind::Count,
             Action::Close(_)
             | Action::SetNonBlocking { .. }
             | Action::Mkfifo
@@ -447,7 +615,12 @@ impl Action {
             | Action::Dup(_)
             | Action::SetCloExec(_)
             | Action::Exec
-            | Action::Kill(_) => ResultKind::Unit,
+            | Action::Kill(_)
+            | Action::Store { .. }
+            | Action::StoreU64 { .. }
+            | Action::Mprotect(_)
+            | Action::Munmap
+            | Action::Mmap => ResultKind::Unit,
             Action::Await => ResultKind::Awaited,
         }
     }
@@ -578,6 +751,8 @@ pub struct Scenario {
     pub requires: Vec<Feature>,
     /// Flags for the object made before the fork (`pipe2()` flags).
     pub create_flags: Vec<OpenFlag>,
+    /// The region a shared-region scenario maps before the fork.
+    pub region: RegionSpec,
     /// The actors.
     pub processes: Vec<Process>,
     /// The steps, run in order.

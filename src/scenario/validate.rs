@@ -17,6 +17,8 @@ pub(crate) struct Spans {
     pub processes: Vec<ProcessSpans>,
     /// The `flags` of `[create]`, when given.
     pub create_flags: Range<usize>,
+    /// The `[region]` table, when given.
+    pub region: Range<usize>,
     /// Per step.
     pub steps: Vec<StepSpans>,
 }
@@ -100,6 +102,12 @@ pub(crate) fn check_setup(
             ));
         }
     }
+    if !spans.region.is_empty() && mechanism.family() != MechanismFamily::SharedRegion {
+        return Err(Located::new(
+            spans.region.clone(),
+            format!("`[region]` applies to shared-region mechanisms (anon-shared); this scenario's mechanism is {mechanism}"),
+        ));
+    }
     if !create_flags.is_empty() && mechanism != Mechanism::Pipe {
         return Err(Located::new(
             spans.create_flags.clone(),
@@ -113,6 +121,20 @@ pub(crate) fn check_setup(
 /// and that each expectation can apply to its actions.
 pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
     check_setup(s.mechanism, &s.processes, &s.create_flags, spans)?;
+    if s.region.len == 0 {
+        return Err(Located::new(
+            spans.region.clone(),
+            "`size` of `[region]` must be at least 1 byte".to_owned(),
+        ));
+    }
+    // Whether each process has the region mapped: related ones inherit it.
+    let mut mapped: Vec<bool> = s
+        .processes
+        .iter()
+        .map(|p| {
+            s.mechanism.family() == MechanismFamily::SharedRegion && p.relation == Relation::Related
+        })
+        .collect();
     // What each process has started and not yet awaited: (step, action).
     let mut pending: Vec<Option<(usize, &Action)>> = vec![None; s.processes.len()];
     let mut life = vec![Life::Acting; s.processes.len()];
@@ -158,6 +180,8 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
             }
             check_action_fits_mechanism(s.mechanism, action)
                 .map_err(|m| Located::new(at.clone(), m))?;
+            check_region_access(s, action, mapped[p.0], name)
+                .map_err(|m| Located::new(at.clone(), m))?;
             let effective = match (action, pending[p.0]) {
                 // The driver signals the process; a call it is blocked in stays pending.
                 (Action::Kill(_), _) => action,
@@ -192,6 +216,11 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
             }
             check_expectation_fits(&step.expect, effective, matches!(action, Action::Await))
                 .map_err(|m| Located::new(spans.expect(si), m))?;
+            match action {
+                Action::Munmap => mapped[p.0] = false,
+                Action::Mmap if may_succeed(&step.expect) => mapped[p.0] = true,
+                _ => {}
+            }
             if step.expect == Expectation::Blocks {
                 pending[p.0] = Some((si, action));
             } else {
@@ -284,7 +313,61 @@ fn may_succeed(expect: &Expectation) -> bool {
     }
 }
 
+/// A memory access needs the region mapped, within its bounds, and an atomic one
+/// aligned to 8 bytes.
+fn check_region_access(
+    s: &Scenario,
+    action: &Action,
+    mapped: bool,
+    name: &ProcessName,
+) -> Result<(), String> {
+    match action {
+        Action::Mmap if mapped => {
+            return Err(format!("process `{name}` has the region mapped already; `munmap` it first"))
+        }
+        Action::Mmap => return Ok(()),
+        a if a.family() == Some(MechanismFamily::SharedRegion) && !mapped => {
+            return Err(format!(
+                "process `{name}` has no region mapped here (an unrelated process inherits none, and `munmap` removes it); `mmap` maps a new one"
+            ))
+        }
+        _ => {}
+    }
+    let Some((at, len)) = action.region_access() else {
+        return Ok(());
+    };
+    if matches!(
+        action,
+        Action::StoreU64 { .. } | Action::LoadU64 { .. } | Action::FetchAddU64 { .. }
+    ) && at % 8 != 0
+    {
+        return Err(format!(
+            "`{}` at {at} is not 8-byte aligned; expected an offset that is a multiple of 8",
+            action.name()
+        ));
+    }
+    if let Size::Bytes(len) = len {
+        if at.checked_add(len).is_none_or(|end| end > s.region.len) {
+            return Err(format!(
+                "`{}` of {len} bytes at {at} runs past the end of the {}-byte region",
+                action.name(),
+                s.region.len
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn check_action_fits_mechanism(mechanism: Mechanism, action: &Action) -> Result<(), String> {
+    if let Some(family) = action.family() {
+        if family != mechanism.family() {
+            return Err(format!(
+                "`{}` applies to {family}; this scenario's mechanism {mechanism} is one of the {}",
+                action.name(),
+                mechanism.family()
+            ));
+        }
+    }
     let fifo_only = matches!(
         action,
         Action::Mkfifo | Action::Open { .. } | Action::Unlink
@@ -316,6 +399,10 @@ fn check_expectation_fits(
         Expectation::Blocks if matches!(action, Action::Kill(_)) => bad(
             "blocks",
             "`kill`, which the driver does at once; expected \"succeeds\"".to_owned(),
+        ),
+        Expectation::Blocks if action.family() == Some(MechanismFamily::SharedRegion) => bad(
+            "blocks",
+            format!("`{name}`: memory accesses and mappings do not block; expected \"succeeds\" or an outcome"),
         ),
         Expectation::Blocks if matches!(action, Action::Exit | Action::Exec) => {
             bad("blocks", format!("`{name}`, which never blocks; expected \"succeeds\""))

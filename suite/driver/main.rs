@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use faulty::{Fault, Faulty};
 use ipc_conformance::driver::{run_scenario, Evidence, RunOptions};
-use ipc_conformance::mechanism::os::OsByteStream;
-use ipc_conformance::mechanism::ByteStream;
+use ipc_conformance::mechanism::os::Os;
+use ipc_conformance::mechanism::{Implementation, Streams};
 use ipc_conformance::report::{render_timeline, ScenarioReport, Verdict};
 use ipc_conformance::scenario::{
     self, Action, End, Expectation, Mechanism, Payload, Scenario, ScenarioBuilder, Size,
@@ -47,7 +47,7 @@ fn scenario_with(data: &str) -> Scenario {
     .unwrap()
 }
 
-fn run<I: ByteStream>(s: &Scenario, iut: &I) -> ScenarioReport {
+fn run<I: Implementation>(s: &Scenario, iut: &I) -> ScenarioReport {
     run_scenario(s, iut, &RunOptions::default())
 }
 
@@ -92,7 +92,7 @@ fn check(cond: bool, what: impl FnOnce() -> String) -> Result<(), Failed> {
 }
 
 fn passing_scenario_passes_with_kernel_evidence() -> Result<(), Failed> {
-    let report = run(&scenario_with("hello"), &OsByteStream);
+    let report = run(&scenario_with("hello"), &Os);
     check(report.verdict == Verdict::Pass, || {
         format!("{:?}\n{}", report.verdict, render_timeline(&report))
     })?;
@@ -111,7 +111,7 @@ fn passing_scenario_passes_with_kernel_evidence() -> Result<(), Failed> {
 }
 
 fn wrong_expectation_fails_with_step_and_timeline() -> Result<(), Failed> {
-    let report = run(&scenario_with("hellx"), &OsByteStream);
+    let report = run(&scenario_with("hellx"), &Os);
     check(matches!(report.verdict, Verdict::Fail(_)), || {
         format!("{:?}", report.verdict)
     })?;
@@ -120,13 +120,19 @@ fn wrong_expectation_fails_with_step_and_timeline() -> Result<(), Failed> {
 }
 
 fn a_read_that_does_not_block_fails_the_blocks_claim() -> Result<(), Failed> {
-    let report = run(&scenario_with("hello"), &Faulty(Fault::ReadNeverBlocks));
+    let report = run(
+        &scenario_with("hello"),
+        &Streams(Faulty(Fault::ReadNeverBlocks)),
+    );
     insta::assert_snapshot!("read_never_blocks_timeline", redacted(&report));
     Ok(())
 }
 
 fn dropped_byte_is_caught() -> Result<(), Failed> {
-    let report = run(&scenario_with("hello"), &Faulty(Fault::DropsFirstByte));
+    let report = run(
+        &scenario_with("hello"),
+        &Streams(Faulty(Fault::DropsFirstByte)),
+    );
     let Verdict::Fail(f) = &report.verdict else {
         return Err(format!("expected a failure, got {:?}", report.verdict).into());
     };
@@ -137,7 +143,7 @@ fn hung_writer_is_killed_by_the_watchdog() -> Result<(), Failed> {
     let mut s = scenario_with("hello");
     s.step_timeout = Duration::from_millis(300);
     let started = Instant::now();
-    let report = run(&s, &Faulty(Fault::WriteHangs));
+    let report = run(&s, &Streams(Faulty(Fault::WriteHangs)));
     let took = started.elapsed();
     let Verdict::Fail(f) = &report.verdict else {
         return Err(format!("expected a failure, got {:?}", report.verdict).into());
@@ -165,7 +171,7 @@ fn a_call_that_should_not_block_is_judged_blocked() -> Result<(), Failed> {
         )
         .build()?;
     let started = Instant::now();
-    let report = run(&s, &OsByteStream);
+    let report = run(&s, &Os);
     let Verdict::Fail(f) = &report.verdict else {
         return Err(format!("expected a failure, got {:?}", report.verdict).into());
     };
@@ -190,7 +196,7 @@ fn sigpipe_death_is_an_outcome() -> Result<(), Failed> {
             Expectation::Signal(sigpipe()),
         )
         .build()?;
-    let report = run(&s, &OsByteStream);
+    let report = run(&s, &Os);
     check(report.verdict == Verdict::Pass, || {
         format!("{:?}\n{}", report.verdict, render_timeline(&report))
     })
@@ -208,7 +214,7 @@ fn leaked_descriptor_is_a_finding() -> Result<(), Failed> {
             Expectation::Succeeds,
         )
         .build()?;
-    let report = run(&s, &Faulty(Fault::CloseLeaks));
+    let report = run(&s, &Streams(Faulty(Fault::CloseLeaks)));
     check(
         report.findings.iter().any(|f| f.contains("still holds fd")),
         || format!("{:?}", report.findings),
@@ -249,7 +255,7 @@ expect = "succeeds"
 "#,
     )?;
     for (s, expect_pass) in [(&fifo, true), (&scenario_with("wrong"), false)] {
-        let report = run(s, &OsByteStream);
+        let report = run(s, &Os);
         check((report.verdict == Verdict::Pass) == expect_pass, || {
             format!("{:?}", report.verdict)
         })?;

@@ -1,5 +1,7 @@
 //! The mechanism families the driver runs, one module each.
 
 mod byte_stream;
+mod region;
 
 pub(crate) use byte_stream::ByteStreamFamily;
+pub(crate) use region::RegionFamily;

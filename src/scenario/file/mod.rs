@@ -85,6 +85,13 @@ fn lower(raw: RawScenario, stem: String, path: Option<&Path>) -> Result<Scenario
         }
         None => Vec::new(),
     };
+    let region = match raw.region {
+        Some(r) => {
+            spans.region = r.span();
+            r.into_inner().lower()
+        }
+        None => RegionSpec::default(),
+    };
     // Before the steps, so that a step naming a process is never blamed for a bad
     // `[processes]` table.
     validate::check_setup(mechanism, &processes, &create_flags, &spans)?;
@@ -129,6 +136,7 @@ fn lower(raw: RawScenario, stem: String, path: Option<&Path>) -> Result<Scenario
         mechanism,
         requires: raw.requires,
         create_flags,
+        region,
         processes,
         steps,
         step_timeout: raw

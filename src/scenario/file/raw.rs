@@ -25,6 +25,8 @@ pub(super) struct RawScenario {
     #[serde(default)]
     pub(super) create: Option<RawCreate>,
     #[serde(default)]
+    pub(super) region: Option<Spanned<RawRegion>>,
+    #[serde(default)]
     pub(super) step_timeout_ms: Option<u64>,
     pub(super) processes: Spanned<OrderedMap<Spanned<RawProcess>>>,
     #[serde(default)]
@@ -35,6 +37,25 @@ pub(super) struct RawScenario {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawCreate {
     pub(super) flags: Spanned<Vec<OpenFlag>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRegion {
+    #[serde(default)]
+    pub(super) size: Option<u64>,
+    #[serde(default)]
+    pub(super) map: Option<Sharing>,
+}
+
+impl RawRegion {
+    pub(super) fn lower(self) -> RegionSpec {
+        let default = RegionSpec::default();
+        RegionSpec {
+            len: self.size.unwrap_or(default.len),
+            sharing: self.map.unwrap_or(default.sharing),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -171,6 +192,46 @@ pub(super) struct RawOpen {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+pub(super) struct RawStore {
+    at: u64,
+    data: Payload,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawLoad {
+    at: u64,
+    len: Size,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawStoreU64 {
+    at: u64,
+    value: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAt {
+    at: u64,
+}
+
+fn once() -> u32 {
+    1
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawFetchAdd {
+    at: u64,
+    value: u64,
+    #[serde(default = "once")]
+    times: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct RawReadOn {
     end: End,
     len: Size,
@@ -227,6 +288,14 @@ tagged_enum! {
         Unlink = "unlink",
         Ftruncate(RawFtruncate) = "ftruncate",
         Exit = "exit",
+        Store(RawStore) = "store",
+        Load(RawLoad) = "load",
+        StoreU64(RawStoreU64) = "store_u64",
+        LoadU64(RawAt) = "load_u64",
+        FetchAddU64(RawFetchAdd) = "fetch_add_u64",
+        Mprotect(Vec<Prot>) = "mprotect",
+        Munmap = "munmap",
+        Mmap = "mmap",
         Dup(End) = "dup",
         SetCloexec(End) = "set_cloexec",
         Exec = "exec",
@@ -287,6 +356,27 @@ impl RawAction {
                 len: r.len,
             },
             RawAction::Exit => Action::Exit,
+            RawAction::Store(r) => Action::Store {
+                at: r.at,
+                data: r.data,
+            },
+            RawAction::Load(r) => Action::Load {
+                at: r.at,
+                len: r.len,
+            },
+            RawAction::StoreU64(r) => Action::StoreU64 {
+                at: r.at,
+                value: r.value,
+            },
+            RawAction::LoadU64(r) => Action::LoadU64 { at: r.at },
+            RawAction::FetchAddU64(r) => Action::FetchAddU64 {
+                at: r.at,
+                value: r.value,
+                times: r.times,
+            },
+            RawAction::Mprotect(p) => Action::Mprotect(p),
+            RawAction::Munmap => Action::Munmap,
+            RawAction::Mmap => Action::Mmap,
             RawAction::Dup(e) => Action::Dup(e),
             RawAction::SetCloexec(e) => Action::SetCloExec(e),
             RawAction::Exec => Action::Exec,

@@ -249,6 +249,14 @@ impl<'a, I: ByteStream> StreamExecutor<'a, I> {
             Action::Exec | Action::Exit | Action::Await | Action::Kill(_) => {
                 unreachable!("the actor execs and exits, the driver awaits and signals")
             }
+            Action::Store { .. }
+            | Action::Load { .. }
+            | Action::StoreU64 { .. }
+            | Action::LoadU64 { .. }
+            | Action::FetchAddU64 { .. }
+            | Action::Mprotect(_)
+            | Action::Munmap
+            | Action::Mmap => unreachable!("validation keeps memory actions out of byte streams"),
         })
     }
 

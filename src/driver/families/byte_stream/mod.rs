@@ -71,6 +71,7 @@ impl<'a, I: ByteStream> Family for ByteStreamFamily<'a, I> {
                     .map_err(|e| format!("{}: mkfifo() failed with {e}", iut.name()))?;
                 Ok(StreamObject::Fifo(path))
             }
+            other => Err(format!("{other} is no byte stream")),
         }
     }
 

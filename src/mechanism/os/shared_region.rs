@@ -1,0 +1,80 @@
+//! Anonymous shared memory through `mmap()`, `mprotect()` and `munmap()` (nix).
+//!
+//! memmap2's `MmapMut::map_anon` maps MAP_PRIVATE, which a child does not share with its
+//! parent, so the reference maps with nix directly.
+
+use std::num::NonZeroUsize;
+use std::ptr::NonNull;
+
+use nix::sys::mman::{mmap_anonymous, mprotect, munmap, MapFlags, ProtFlags};
+
+use crate::mechanism::{Protection, SharedRegion};
+use crate::scenario::{Errno, Mechanism};
+
+/// The operating system's anonymous mappings.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OsSharedRegion;
+
+/// One mapping made by [`OsSharedRegion`].
+#[derive(Debug)]
+pub struct OsRegion {
+    base: NonNull<u8>,
+    len: usize,
+}
+
+fn prot_flags(p: Protection) -> ProtFlags {
+    let mut flags = ProtFlags::PROT_NONE;
+    flags.set(ProtFlags::PROT_READ, p.read);
+    flags.set(ProtFlags::PROT_WRITE, p.write);
+    flags
+}
+
+#[expect(unsafe_code, reason = "mapping memory")]
+impl SharedRegion for OsSharedRegion {
+    type Region = OsRegion;
+
+    fn name(&self) -> &str {
+        "os"
+    }
+
+    fn mechanisms(&self) -> &[Mechanism] {
+        &[Mechanism::AnonShared]
+    }
+
+    fn map_anonymous(&self, len: usize, shared: bool) -> Result<OsRegion, Errno> {
+        let length = NonZeroUsize::new(len).ok_or(Errno(libc::EINVAL))?;
+        let sharing = if shared {
+            MapFlags::MAP_SHARED
+        } else {
+            MapFlags::MAP_PRIVATE
+        };
+        let protection = prot_flags(Protection {
+            read: true,
+            write: true,
+        });
+        // SAFETY: a fresh anonymous mapping aliases no Rust object.
+        let base = unsafe { mmap_anonymous(None, length, protection, sharing) }?;
+        Ok(OsRegion {
+            base: base.cast(),
+            len,
+        })
+    }
+
+    fn bytes(&self, region: &OsRegion) -> (NonNull<u8>, usize) {
+        (region.base, region.len)
+    }
+
+    fn protect(&self, region: &OsRegion, protection: Protection) -> Result<(), Errno> {
+        // SAFETY: the range is exactly a mapping this implementation made; changing its
+        // protection invalidates no Rust reference (accesses go through raw pointers).
+        unsafe { mprotect(region.base.cast(), region.len, prot_flags(protection)) }?;
+        Ok(())
+    }
+
+    fn unmap(&self, region: OsRegion) -> Result<(), Errno> {
+        // SAFETY: base and len are what mmap returned, and the region is consumed, so no
+        // access through it follows.
+        unsafe { munmap(region.base.cast(), region.len) }?;
+        Ok(())
+    }
+}
