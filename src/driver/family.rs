@@ -43,6 +43,10 @@ pub(crate) trait Family {
     /// In the driver, once every actor is forked: let go of the driver's own copy
     /// (end of file and EPIPE depend on that).
     fn release(&self, object: Self::Object);
+
+    /// In the driver, after the run however it ended (even if set-up failed): remove
+    /// what outlives the processes (a System V segment). Nothing, for most families.
+    fn clean_up(&self) {}
 }
 
 /// What an executor may need to know about its actor beyond its share of the object.

@@ -95,12 +95,25 @@ fn skipped(scenario: &Scenario, implementation: &str, reason: String) -> Scenari
 fn run_family<F: Family>(scenario: &Scenario, family: &F, opts: &RunOptions) -> ScenarioReport {
     let started = Instant::now();
     let mut report = new_report(scenario, family.name());
-    report.verdict = match applicability(scenario, family, opts.profile) {
+    let verdict = run_verdict(scenario, family, opts, &mut report);
+    report.verdict = verdict;
+    family.clean_up();
+    report.duration = started.elapsed();
+    report
+}
+
+fn run_verdict<F: Family>(
+    scenario: &Scenario,
+    family: &F,
+    opts: &RunOptions,
+    report: &mut ScenarioReport,
+) -> Verdict {
+    match applicability(scenario, family, opts.profile) {
         Some(reason) => Verdict::Skip(reason),
         None => match Run::start(scenario, family, opts) {
             Ok(mut run) => {
                 let verdict = run.play();
-                run.finish(&mut report);
+                run.finish(report);
                 report.timeline = run.timeline();
                 report.blocking = std::mem::take(&mut run.blocking);
                 match verdict {
@@ -115,9 +128,7 @@ fn run_family<F: Family>(scenario: &Scenario, family: &F, opts: &RunOptions) -> 
             }
             Err(e) => Verdict::HarnessError(e),
         },
-    };
-    report.duration = started.elapsed();
-    report
+    }
 }
 
 fn applicability<F: Family>(s: &Scenario, family: &F, profile: &PlatformProfile) -> Option<String> {

@@ -115,6 +115,7 @@ impl ByteStream for Unimplemented {
 
 impl SharedRegion for Unimplemented {
     type Region = Unimplemented;
+    type Segment = Unimplemented;
 
     fn name(&self) -> &str {
         match *self {}
@@ -132,6 +133,18 @@ impl SharedRegion for Unimplemented {
         match *self {}
     }
     fn unmap(&self, _: Self) -> Result<(), Errno> {
+        match *self {}
+    }
+    fn shmget(&self, _: usize) -> Result<Self, Errno> {
+        match *self {}
+    }
+    fn shmat(&self, _: &Self) -> Result<Self, Errno> {
+        match *self {}
+    }
+    fn shmdt(&self, _: Self) -> Result<(), Errno> {
+        match *self {}
+    }
+    fn shmctl_rmid(&self, _: &Self) -> Result<(), Errno> {
         match *self {}
     }
 }

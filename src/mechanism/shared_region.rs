@@ -26,8 +26,10 @@ pub struct Protection {
 ///   object; MAP_PRIVATE: stores stay in the process that made them), `mprotect()`,
 ///   `munmap()`, `fork()` (mappings are inherited).
 pub trait SharedRegion {
-    /// One mapping, as the implementation represents it.
+    /// One mapping (or System V attachment), as the implementation represents it.
     type Region;
+    /// A System V shared memory segment (its id: copies refer to the one segment).
+    type Segment: Clone;
 
     /// A short name for reports.
     fn name(&self) -> &str;
@@ -47,4 +49,16 @@ pub trait SharedRegion {
 
     /// Unmap it.
     fn unmap(&self, region: Self::Region) -> Result<(), Errno>;
+
+    /// `shmget(IPC_PRIVATE, len, IPC_CREAT | 0600)`: a new System V segment.
+    fn shmget(&self, len: usize) -> Result<Self::Segment, Errno>;
+
+    /// `shmat()` of a segment, read and write.
+    fn shmat(&self, segment: &Self::Segment) -> Result<Self::Region, Errno>;
+
+    /// `shmdt()` of an attachment.
+    fn shmdt(&self, region: Self::Region) -> Result<(), Errno>;
+
+    /// `shmctl(IPC_RMID)`: remove the segment's id now, its memory after the last detach.
+    fn shmctl_rmid(&self, segment: &Self::Segment) -> Result<(), Errno>;
 }

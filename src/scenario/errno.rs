@@ -60,6 +60,7 @@ errno_names!(
     ETXTBSY,
     EFBIG,
     EDESTADDRREQ,
+    EIDRM,
 );
 
 impl Errno {

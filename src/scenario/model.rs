@@ -19,6 +19,8 @@ pub enum Mechanism {
     Fifo,
     /// Memory mapped MAP_SHARED | MAP_ANONYMOUS before the fork and inherited.
     AnonShared,
+    /// A System V shared memory segment (`shmget`), attached before the fork.
+    SysvShm,
 }
 
 /// The mechanism families: mechanisms of one family share the actions that apply to
@@ -42,7 +44,12 @@ impl fmt::Display for MechanismFamily {
 
 impl Mechanism {
     /// Every mechanism, in catalogue order.
-    pub const ALL: [Mechanism; 3] = [Mechanism::Pipe, Mechanism::Fifo, Mechanism::AnonShared];
+    pub const ALL: [Mechanism; 4] = [
+        Mechanism::Pipe,
+        Mechanism::Fifo,
+        Mechanism::AnonShared,
+        Mechanism::SysvShm,
+    ];
 
     /// The name used in scenario files and test names.
     pub fn name(self) -> &'static str {
@@ -50,6 +57,7 @@ impl Mechanism {
             Mechanism::Pipe => "pipe",
             Mechanism::Fifo => "fifo",
             Mechanism::AnonShared => "anon-shared",
+            Mechanism::SysvShm => "sysv-shm",
         }
     }
 
@@ -57,7 +65,7 @@ impl Mechanism {
     pub fn family(self) -> MechanismFamily {
         match self {
             Mechanism::Pipe | Mechanism::Fifo => MechanismFamily::ByteStream,
-            Mechanism::AnonShared => MechanismFamily::SharedRegion,
+            Mechanism::AnonShared | Mechanism::SysvShm => MechanismFamily::SharedRegion,
         }
     }
 
@@ -65,7 +73,7 @@ impl Mechanism {
     /// the run's private directory.
     pub fn needs_private_dir(self) -> bool {
         match self {
-            Mechanism::Pipe | Mechanism::AnonShared => false,
+            Mechanism::Pipe | Mechanism::AnonShared | Mechanism::SysvShm => false,
             Mechanism::Fifo => true,
         }
     }
@@ -447,6 +455,13 @@ pub enum Action {
     /// `mmap()` of a new anonymous region like the scenario's (for a process that has
     /// none: an unrelated one, or after `munmap`).
     Mmap,
+    /// `shmat()` of the scenario's System V segment, by its id.
+    Shmat,
+    /// `shmdt()` of the process's attachment.
+    Shmdt,
+    /// `shmctl(IPC_RMID)` of the scenario's segment: the id goes at once, the memory
+    /// when the last attachment does.
+    ShmctlRmid,
     /// `dup()` of one end: the new descriptor serves the same role, after the ends the
     /// process already holds.
     Dup(End),
@@ -505,6 +520,9 @@ impl Action {
             Action::Mprotect(_) => "mprotect",
             Action::Munmap => "munmap",
             Action::Mmap => "mmap",
+            Action::Shmat => "shmat",
+            Action::Shmdt => "shmdt",
+            Action::ShmctlRmid => "shmctl_rmid",
             Action::Dup(_) => "dup",
             Action::SetCloExec(_) => "set_cloexec",
             Action::Exec => "exec",
@@ -549,7 +567,10 @@ impl Action {
             | Action::FetchAddU64 { .. }
             | Action::Mprotect(_)
             | Action::Munmap
-            | Action::Mmap => None,
+            | Action::Mmap
+            | Action::Shmat
+            | Action::Shmdt
+            | Action::ShmctlRmid => None,
         }
     }
 
@@ -565,7 +586,10 @@ impl Action {
             | Action::FetchAddU64 { .. }
             | Action::Mprotect(_)
             | Action::Munmap
-            | Action::Mmap => Some(MechanismFamily::SharedRegion),
+            | Action::Mmap
+            | Action::Shmat
+            | Action::Shmdt
+            | Action::ShmctlRmid => Some(MechanismFamily::SharedRegion),
             _ => Some(MechanismFamily::ByteStream),
         }
     }
@@ -620,7 +644,10 @@ impl Action {
             | Action::StoreU64 { .. }
             | Action::Mprotect(_)
             | Action::Munmap
-            | Action::Mmap => ResultKind::Unit,
+            | Action::Mmap
+            | Action::Shmat
+            | Action::Shmdt
+            | Action::ShmctlRmid => ResultKind::Unit,
             Action::Await => ResultKind::Awaited,
         }
     }

@@ -121,6 +121,15 @@ pub(crate) fn check_setup(
 /// and that each expectation can apply to its actions.
 pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
     check_setup(s.mechanism, &s.processes, &s.create_flags, spans)?;
+    if s.region.sharing == Sharing::Private && s.mechanism != Mechanism::AnonShared {
+        return Err(Located::new(
+            spans.region.clone(),
+            format!(
+                "`map = \"MAP_PRIVATE\"` applies to anon-shared; a {} segment is always shared",
+                s.mechanism
+            ),
+        ));
+    }
     if s.region.len == 0 {
         return Err(Located::new(
             spans.region.clone(),
@@ -217,8 +226,8 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
             check_expectation_fits(&step.expect, effective, matches!(action, Action::Await))
                 .map_err(|m| Located::new(spans.expect(si), m))?;
             match action {
-                Action::Munmap => mapped[p.0] = false,
-                Action::Mmap if may_succeed(&step.expect) => mapped[p.0] = true,
+                Action::Munmap | Action::Shmdt => mapped[p.0] = false,
+                Action::Mmap | Action::Shmat if may_succeed(&step.expect) => mapped[p.0] = true,
                 _ => {}
             }
             if step.expect == Expectation::Blocks {
@@ -322,10 +331,10 @@ fn check_region_access(
     name: &ProcessName,
 ) -> Result<(), String> {
     match action {
-        Action::Mmap if mapped => {
-            return Err(format!("process `{name}` has the region mapped already; `munmap` it first"))
+        Action::Mmap | Action::Shmat if mapped => {
+            return Err(format!("process `{name}` has the region mapped already; `munmap` or `shmdt` it first"))
         }
-        Action::Mmap => return Ok(()),
+        Action::Mmap | Action::Shmat | Action::ShmctlRmid => return Ok(()),
         a if a.family() == Some(MechanismFamily::SharedRegion) && !mapped => {
             return Err(format!(
                 "process `{name}` has no region mapped here (an unrelated process inherits none, and `munmap` removes it); `mmap` maps a new one"
@@ -359,6 +368,17 @@ fn check_region_access(
 }
 
 fn check_action_fits_mechanism(mechanism: Mechanism, action: &Action) -> Result<(), String> {
+    let only = match action {
+        Action::Mmap | Action::Munmap => Some(Mechanism::AnonShared),
+        Action::Shmat | Action::Shmdt | Action::ShmctlRmid => Some(Mechanism::SysvShm),
+        _ => None,
+    };
+    if let Some(only) = only.filter(|m| *m != mechanism) {
+        return Err(format!(
+            "`{}` belongs to mechanism {only}; this scenario's mechanism is {mechanism}",
+            action.name()
+        ));
+    }
     if let Some(family) = action.family() {
         if family != mechanism.family() {
             return Err(format!(

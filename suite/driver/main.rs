@@ -268,6 +268,48 @@ expect = "succeeds"
     })
 }
 
+/// System V segments in the system, from /proc (Linux only).
+fn sysv_segments() -> Option<usize> {
+    let table = std::fs::read_to_string("/proc/sysvipc/shm").ok()?;
+    Some(table.lines().skip(1).count())
+}
+
+fn no_sysv_segment_is_left_behind() -> Result<(), Failed> {
+    let Some(before) = sysv_segments() else {
+        return Ok(());
+    };
+    // Neither scenario removes the segment itself: the driver must.
+    let kept = scenario::parse(
+        Path::new("inline/sysv.toml"),
+        r#"
+format_version = 1
+summary = "s"
+reference = "r"
+mechanism = "sysv-shm"
+[processes]
+a = {}
+b = { relation = "unrelated" }
+[[step]]
+a = { store = { at = 0, data = "x" } }
+expect = "succeeds"
+[[step]]
+b = "shmat"
+expect = "succeeds"
+[[step]]
+b = { load = { at = 0, len = 1 } }
+expect = { data = "y" }
+"#,
+    )?;
+    let report = run(&kept, &Os);
+    check(matches!(report.verdict, Verdict::Fail(_)), || {
+        format!("{:?}", report.verdict)
+    })?;
+    let after = sysv_segments().unwrap_or(before);
+    check(after == before, || {
+        format!("{before} System V segments before the run, {after} after")
+    })
+}
+
 fn builder_and_file_make_the_same_model() -> Result<(), Failed> {
     let from_file = scenario_with("hello");
     let built = ScenarioBuilder::new("pipe::read_blocks", Mechanism::Pipe)
@@ -343,6 +385,10 @@ fn main() {
         (
             "driver::nothing_is_left_in_the_private_directory",
             nothing_is_left_in_the_private_directory,
+        ),
+        (
+            "driver::no_sysv_segment_is_left_behind",
+            no_sysv_segment_is_left_behind,
         ),
         (
             "driver::builder_and_file_make_the_same_model",

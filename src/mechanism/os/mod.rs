@@ -4,7 +4,7 @@ mod byte_stream;
 mod shared_region;
 
 pub use byte_stream::OsByteStream;
-pub use shared_region::{OsRegion, OsSharedRegion};
+pub use shared_region::{OsRegion, OsSharedRegion, SysvSegment};
 
 use super::Implementation;
 

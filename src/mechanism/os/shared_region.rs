@@ -1,4 +1,6 @@
-//! Anonymous shared memory through `mmap()`, `mprotect()` and `munmap()` (nix).
+//! Anonymous shared memory through `mmap()`, `mprotect()` and `munmap()` (nix), and
+//! System V segments through `shmget()`, `shmat()`, `shmdt()` and `shmctl()` (libc: nix
+//! has no wrapper for them).
 //!
 //! memmap2's `MmapMut::map_anon` maps MAP_PRIVATE, which a child does not share with its
 //! parent, so the reference maps with nix directly.
@@ -32,13 +34,14 @@ fn prot_flags(p: Protection) -> ProtFlags {
 #[expect(unsafe_code, reason = "mapping memory")]
 impl SharedRegion for OsSharedRegion {
     type Region = OsRegion;
+    type Segment = SysvSegment;
 
     fn name(&self) -> &str {
         "os"
     }
 
     fn mechanisms(&self) -> &[Mechanism] {
-        &[Mechanism::AnonShared]
+        &[Mechanism::AnonShared, Mechanism::SysvShm]
     }
 
     fn map_anonymous(&self, len: usize, shared: bool) -> Result<OsRegion, Errno> {
@@ -77,4 +80,55 @@ impl SharedRegion for OsSharedRegion {
         unsafe { munmap(region.base.cast(), region.len) }?;
         Ok(())
     }
+
+    fn shmget(&self, len: usize) -> Result<SysvSegment, Errno> {
+        // SAFETY: shmget takes plain values and touches no memory of ours.
+        let id = unsafe { libc::shmget(libc::IPC_PRIVATE, len, libc::IPC_CREAT | 0o600) };
+        if id < 0 {
+            return Err(last_errno());
+        }
+        Ok(SysvSegment { id, len })
+    }
+
+    fn shmat(&self, segment: &SysvSegment) -> Result<OsRegion, Errno> {
+        // SAFETY: a null address lets the kernel choose where to attach, so the
+        // attachment aliases no Rust object.
+        let base = unsafe { libc::shmat(segment.id, std::ptr::null(), 0) };
+        if base as isize == -1 {
+            return Err(last_errno());
+        }
+        let base = NonNull::new(base.cast()).ok_or(Errno(libc::EINVAL))?;
+        Ok(OsRegion {
+            base,
+            len: segment.len,
+        })
+    }
+
+    fn shmdt(&self, region: OsRegion) -> Result<(), Errno> {
+        // SAFETY: `base` is an address shmat returned, and the region is consumed, so no
+        // access through it follows.
+        if unsafe { libc::shmdt(region.base.as_ptr().cast()) } < 0 {
+            return Err(last_errno());
+        }
+        Ok(())
+    }
+
+    fn shmctl_rmid(&self, segment: &SysvSegment) -> Result<(), Errno> {
+        // SAFETY: IPC_RMID reads no buffer, so a null one is allowed.
+        if unsafe { libc::shmctl(segment.id, libc::IPC_RMID, std::ptr::null_mut()) } < 0 {
+            return Err(last_errno());
+        }
+        Ok(())
+    }
+}
+
+/// A System V segment made by [`OsSharedRegion`]: its id and size.
+#[derive(Clone, Copy, Debug)]
+pub struct SysvSegment {
+    id: libc::c_int,
+    len: usize,
+}
+
+fn last_errno() -> Errno {
+    Errno(nix::errno::Errno::last_raw())
 }

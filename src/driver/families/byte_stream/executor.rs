@@ -256,7 +256,12 @@ impl<'a, I: ByteStream> StreamExecutor<'a, I> {
             | Action::FetchAddU64 { .. }
             | Action::Mprotect(_)
             | Action::Munmap
-            | Action::Mmap => unreachable!("validation keeps memory actions out of byte streams"),
+            | Action::Mmap
+            | Action::Shmat
+            | Action::Shmdt
+            | Action::ShmctlRmid => {
+                unreachable!("validation keeps memory actions out of byte streams")
+            }
         })
     }
 

@@ -1,103 +1,50 @@
-//! The shared-region family in the driver: the region is mapped before the fork; each
-//! related process keeps its inherited mapping, an unrelated one unmaps it; the driver
-//! unmaps its own. Actors load and store through the mapping's address, as a program's
-//! own code would, so a store to a read-only page is a real SIGSEGV of the actor.
+//! A shared-region actor: its mapping (or attachment), and the loads, stores and
+//! atomics it makes through the mapping's address, as a program's own code would, so a
+//! store to a read-only page is a real SIGSEGV of the actor.
 
 use std::os::fd::RawFd;
-use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::driver::control::Outcome;
 use crate::driver::event_log::CallKind;
-use crate::driver::family::{ActorContext, Announcement, Executor, Family};
+use crate::driver::family::{ActorContext, Announcement, Executor};
 use crate::driver::payload::payload_bytes;
 use crate::mechanism::{Protection, SharedRegion};
 use crate::model::PlatformProfile;
 use crate::scenario::*;
-
-/// A shared-region implementation under test, as the driver runs it.
-pub(crate) struct RegionFamily<'a, I: SharedRegion> {
-    iut: &'a I,
-}
-
-impl<'a, I: SharedRegion> RegionFamily<'a, I> {
-    pub(crate) fn new(iut: &'a I) -> Self {
-        RegionFamily { iut }
-    }
-}
-
-/// What the driver makes before the fork: the mapping, and how to map another like it.
-pub(crate) struct RegionObject<R> {
-    region: R,
-    spec: RegionSpec,
-}
-
-impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
-    type Object = RegionObject<I::Region>;
-    type Executor = RegionExecutor<'a, I>;
-
-    fn name(&self) -> &str {
-        self.iut.name()
-    }
-
-    fn provides(&self, mechanism: Mechanism) -> Result<(), String> {
-        if self.iut.mechanisms().contains(&mechanism) {
-            return Ok(());
-        }
-        Err(format!(
-            "implementation `{}` does not provide {mechanism}",
-            self.iut.name()
-        ))
-    }
-
-    fn create(&self, scenario: &Scenario, _dir: Option<&Path>) -> Result<Self::Object, String> {
-        let spec = scenario.region;
-        let region = self
-            .iut
-            .map_anonymous(spec.len as usize, spec.sharing == Sharing::Shared)
-            .map_err(|e| format!("{}: mmap() failed with {e}", self.iut.name()))?;
-        Ok(RegionObject { region, spec })
-    }
-
-    fn kept_fds(&self, _object: &Self::Object, _process: &Process) -> Vec<RawFd> {
-        Vec::new()
-    }
-
-    fn adopt(
-        &self,
-        object: Self::Object,
-        process: &Process,
-        actor: ActorContext,
-    ) -> Self::Executor {
-        let region = match process.relation {
-            Relation::Related => Some(object.region),
-            Relation::Unrelated => {
-                let _ = self.iut.unmap(object.region);
-                None
-            }
-        };
-        RegionExecutor {
-            iut: self.iut,
-            profile: actor.profile,
-            spec: object.spec,
-            region,
-        }
-    }
-
-    fn release(&self, object: Self::Object) {
-        let _ = self.iut.unmap(object.region);
-    }
-}
 
 /// One actor's mapping, if it has one.
 pub(crate) struct RegionExecutor<'a, I: SharedRegion> {
     iut: &'a I,
     profile: &'static PlatformProfile,
     spec: RegionSpec,
+    segment: Option<I::Segment>,
     region: Option<I::Region>,
 }
 
-impl<I: SharedRegion> RegionExecutor<'_, I> {
+impl<'a, I: SharedRegion> RegionExecutor<'a, I> {
+    pub(super) fn new(
+        iut: &'a I,
+        actor: ActorContext,
+        spec: RegionSpec,
+        segment: Option<I::Segment>,
+        region: Option<I::Region>,
+    ) -> Self {
+        RegionExecutor {
+            iut,
+            profile: actor.profile,
+            spec,
+            segment,
+            region,
+        }
+    }
+
+    fn segment(&self) -> Result<&I::Segment, Outcome> {
+        self.segment
+            .as_ref()
+            .ok_or_else(|| Outcome::Unsupported("the scenario has no System V segment".to_owned()))
+    }
+
     /// The bytes `[at, at + len)` of the mapping, or why not.
     fn span(&self, at: u64, len: usize) -> Result<*mut u8, Outcome> {
         let region = self
@@ -187,6 +134,20 @@ impl<I: SharedRegion> RegionExecutor<'_, I> {
                         .map_anonymous(self.spec.len as usize, shared)
                         .map_err(err)?,
                 );
+                Outcome::Done
+            }
+            Action::Shmat => {
+                self.region = Some(self.iut.shmat(self.segment()?).map_err(err)?);
+                Outcome::Done
+            }
+            Action::Shmdt => {
+                if let Some(region) = self.region.take() {
+                    self.iut.shmdt(region).map_err(err)?;
+                }
+                Outcome::Done
+            }
+            Action::ShmctlRmid => {
+                self.iut.shmctl_rmid(self.segment()?).map_err(err)?;
                 Outcome::Done
             }
             _ => unreachable!("validation keeps other actions out of shared regions"),
