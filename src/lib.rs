@@ -50,8 +50,8 @@
 //!   reader) are allowed.
 //! - A blocked call is checked to be still blocked when the next step begins, not at
 //!   every later step.
-//! - Pipes, FIFOs, anonymous and System V shared memory have a reference implementation
-//!   and scenarios so far.
+//! - Pipes, FIFOs, anonymous, System V and POSIX shared memory have a reference
+//!   implementation and scenarios so far; sockets and mapped files do not yet.
 //! - A System V segment is removed after each scenario, but one whose run was killed
 //!   mid-scenario outlives it: IPC_PRIVATE segments carry no name to sweep them by.
 

@@ -9,6 +9,8 @@ use std::sync::Once;
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 
+use super::families::SHM_PREFIX;
+
 const PREFIX: &str = "ipc-conformance.";
 
 /// A directory only this run can enter; FIFOs live in it.
@@ -20,12 +22,10 @@ pub struct PrivateDir {
 impl PrivateDir {
     /// Make one under the system's temporary directory.
     pub fn create() -> std::io::Result<Self> {
-        let mut random = [0u8; 8];
-        std::fs::File::open("/dev/urandom")?.read_exact(&mut random)?;
         let path = std::env::temp_dir().join(format!(
             "{PREFIX}{}.{}",
             std::process::id(),
-            u64::from_le_bytes(random)
+            random_suffix()?
         ));
         use std::os::unix::fs::DirBuilderExt;
         std::fs::DirBuilder::new().mode(0o700).create(&path)?;
@@ -44,20 +44,33 @@ impl Drop for PrivateDir {
     }
 }
 
-/// Sweep what killed runs left in the temporary directory, once per process.
-pub fn sweep_stale_once() {
-    static SWEEP: Once = Once::new();
-    SWEEP.call_once(|| sweep_stale(&std::env::temp_dir()));
+/// An unpredictable number for names of ours.
+pub fn random_suffix() -> std::io::Result<u64> {
+    let mut random = [0u8; 8];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut random)?;
+    Ok(u64::from_le_bytes(random))
 }
 
-/// Remove our directories whose creating process is gone (a run killed by SIGKILL).
-pub fn sweep_stale(tmp: &Path) {
-    let Ok(entries) = std::fs::read_dir(tmp) else {
+/// Sweep what killed runs left behind, once per process: private directories in the
+/// temporary directory, and, where the system shows them as files (Linux, in /dev/shm),
+/// POSIX shared memory objects.
+pub fn sweep_stale_once() {
+    static SWEEP: Once = Once::new();
+    SWEEP.call_once(|| {
+        sweep_stale(&std::env::temp_dir(), PREFIX);
+        sweep_stale(Path::new("/dev/shm"), SHM_PREFIX);
+    });
+}
+
+/// Remove the entries `PREFIX PID.…` of `dir` whose creating process is gone (a run
+/// killed by SIGKILL).
+pub fn sweep_stale(dir: &Path, prefix: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(PREFIX)) else {
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(prefix)) else {
             continue;
         };
         let Some(pid) = rest.split('.').next().and_then(|p| p.parse::<i32>().ok()) else {
@@ -65,7 +78,12 @@ pub fn sweep_stale(tmp: &Path) {
         };
         let alive = kill(Pid::from_raw(pid), None).is_ok();
         if !alive {
-            let _ = std::fs::remove_dir_all(entry.path());
+            let path = entry.path();
+            let _ = if path.is_dir() {
+                std::fs::remove_dir_all(path)
+            } else {
+                std::fs::remove_file(path)
+            };
         }
     }
 }
@@ -107,7 +125,7 @@ mod tests {
         let live = tmp.join(format!("{PREFIX}{}.2", std::process::id()));
         std::fs::create_dir_all(&stale).unwrap();
         std::fs::create_dir_all(&live).unwrap();
-        sweep_stale(&tmp);
+        sweep_stale(&tmp, PREFIX);
         assert!(!stale.exists());
         assert!(live.exists());
         std::fs::remove_dir_all(&tmp).unwrap();

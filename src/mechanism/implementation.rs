@@ -116,6 +116,7 @@ impl ByteStream for Unimplemented {
 impl SharedRegion for Unimplemented {
     type Region = Unimplemented;
     type Segment = Unimplemented;
+    type Object = Unimplemented;
 
     fn name(&self) -> &str {
         match *self {}
@@ -145,6 +146,27 @@ impl SharedRegion for Unimplemented {
         match *self {}
     }
     fn shmctl_rmid(&self, _: &Self) -> Result<(), Errno> {
+        match *self {}
+    }
+    fn shm_open(&self, _: &str, _: AccessMode, _: &[OpenFlag]) -> Result<Self, Errno> {
+        match *self {}
+    }
+    fn shm_unlink(&self, _: &str) -> Result<(), Errno> {
+        match *self {}
+    }
+    fn ftruncate(&self, _: &Self, _: u64) -> Result<(), Errno> {
+        match *self {}
+    }
+    fn fstat_size(&self, _: &Self) -> Result<u64, Errno> {
+        match *self {}
+    }
+    fn mmap(&self, _: &Self, _: usize, _: bool, _: bool) -> Result<Self, Errno> {
+        match *self {}
+    }
+    fn close(&self, _: Self) -> Result<(), Errno> {
+        match *self {}
+    }
+    fn object_fd<'a>(&self, _: &'a Self) -> Option<BorrowedFd<'a>> {
         match *self {}
     }
 }

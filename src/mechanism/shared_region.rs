@@ -1,9 +1,10 @@
 //! The shared-region family: memory that several processes map (anonymous shared
 //! memory today; POSIX and System V shared memory and mapped files join it).
 
+use std::os::fd::BorrowedFd;
 use std::ptr::NonNull;
 
-use crate::scenario::{Errno, Mechanism};
+use crate::scenario::{AccessMode, Errno, Mechanism, OpenFlag};
 
 /// Memory protection of a mapping, as `mmap()` and `mprotect()` take it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -30,6 +31,8 @@ pub trait SharedRegion {
     type Region;
     /// A System V shared memory segment (its id: copies refer to the one segment).
     type Segment: Clone;
+    /// An open POSIX shared memory object (its descriptor).
+    type Object;
 
     /// A short name for reports.
     fn name(&self) -> &str;
@@ -61,4 +64,37 @@ pub trait SharedRegion {
 
     /// `shmctl(IPC_RMID)`: remove the segment's id now, its memory after the last detach.
     fn shmctl_rmid(&self, segment: &Self::Segment) -> Result<(), Errno>;
+
+    /// `shm_open()` of `name` (`/` followed by at most 30 characters of our choosing).
+    fn shm_open(
+        &self,
+        name: &str,
+        mode: AccessMode,
+        flags: &[OpenFlag],
+    ) -> Result<Self::Object, Errno>;
+
+    /// `shm_unlink()` of `name`.
+    fn shm_unlink(&self, name: &str) -> Result<(), Errno>;
+
+    /// `ftruncate()` of an object: its size.
+    fn ftruncate(&self, object: &Self::Object, len: u64) -> Result<(), Errno>;
+
+    /// `fstat()` of an object: its size.
+    fn fstat_size(&self, object: &Self::Object) -> Result<u64, Errno>;
+
+    /// `mmap()` of `len` bytes of an object from offset 0, PROT_READ and, when
+    /// `writable`, PROT_WRITE.
+    fn mmap(
+        &self,
+        object: &Self::Object,
+        len: usize,
+        shared: bool,
+        writable: bool,
+    ) -> Result<Self::Region, Errno>;
+
+    /// `close()` of an object's descriptor (its mappings stay).
+    fn close(&self, object: Self::Object) -> Result<(), Errno>;
+
+    /// The descriptor behind an object, for the leak check.
+    fn object_fd<'a>(&self, object: &'a Self::Object) -> Option<BorrowedFd<'a>>;
 }

@@ -21,6 +21,8 @@ pub enum Mechanism {
     AnonShared,
     /// A System V shared memory segment (`shmget`), attached before the fork.
     SysvShm,
+    /// A POSIX shared memory object (`shm_open`) with a name private to the run.
+    PosixShm,
 }
 
 /// The mechanism families: mechanisms of one family share the actions that apply to
@@ -44,11 +46,12 @@ impl fmt::Display for MechanismFamily {
 
 impl Mechanism {
     /// Every mechanism, in catalogue order.
-    pub const ALL: [Mechanism; 4] = [
+    pub const ALL: [Mechanism; 5] = [
         Mechanism::Pipe,
         Mechanism::Fifo,
         Mechanism::AnonShared,
         Mechanism::SysvShm,
+        Mechanism::PosixShm,
     ];
 
     /// The name used in scenario files and test names.
@@ -58,14 +61,23 @@ impl Mechanism {
             Mechanism::Fifo => "fifo",
             Mechanism::AnonShared => "anon-shared",
             Mechanism::SysvShm => "sysv-shm",
+            Mechanism::PosixShm => "posix-shm",
         }
+    }
+
+    /// Whether related processes inherit a region mapped before the fork (a POSIX shared
+    /// memory object is only opened and mapped by the processes themselves).
+    pub fn inherits_region(self) -> bool {
+        matches!(self, Mechanism::AnonShared | Mechanism::SysvShm)
     }
 
     /// The family it belongs to.
     pub fn family(self) -> MechanismFamily {
         match self {
             Mechanism::Pipe | Mechanism::Fifo => MechanismFamily::ByteStream,
-            Mechanism::AnonShared | Mechanism::SysvShm => MechanismFamily::SharedRegion,
+            Mechanism::AnonShared | Mechanism::SysvShm | Mechanism::PosixShm => {
+                MechanismFamily::SharedRegion
+            }
         }
     }
 
@@ -73,7 +85,9 @@ impl Mechanism {
     /// the run's private directory.
     pub fn needs_private_dir(self) -> bool {
         match self {
-            Mechanism::Pipe | Mechanism::AnonShared | Mechanism::SysvShm => false,
+            Mechanism::Pipe | Mechanism::AnonShared | Mechanism::SysvShm | Mechanism::PosixShm => {
+                false
+            }
             Mechanism::Fifo => true,
         }
     }
@@ -127,6 +141,8 @@ pub enum End {
     Read,
     /// The end that `write()` is called on.
     Write,
+    /// The descriptor of the scenario's named object (a POSIX shared memory object).
+    Object,
 }
 
 impl fmt::Display for End {
@@ -134,6 +150,7 @@ impl fmt::Display for End {
         f.write_str(match self {
             End::Read => "read end",
             End::Write => "write end",
+            End::Object => "object descriptor",
         })
     }
 }
@@ -248,6 +265,10 @@ pub enum OpenFlag {
     NonBlock,
     /// `O_CLOEXEC`.
     CloExec,
+    /// `O_CREAT`.
+    Creat,
+    /// `O_EXCL`.
+    Excl,
 }
 
 /// The access mode of an `open()` of a FIFO.
@@ -455,6 +476,18 @@ pub enum Action {
     /// `mmap()` of a new anonymous region like the scenario's (for a process that has
     /// none: an unrelated one, or after `munmap`).
     Mmap,
+    /// `shm_open()` of the scenario's POSIX shared memory object; the descriptor becomes
+    /// the process's object descriptor.
+    ShmOpen {
+        /// `O_RDONLY` or `O_RDWR`.
+        mode: AccessMode,
+        /// `O_CREAT`, `O_EXCL`.
+        flags: Vec<OpenFlag>,
+    },
+    /// `shm_unlink()` of the scenario's POSIX shared memory object.
+    ShmUnlink,
+    /// `fstat()` of one descriptor: returns `st_size`.
+    FstatSize(End),
     /// `shmat()` of the scenario's System V segment, by its id.
     Shmat,
     /// `shmdt()` of the process's attachment.
@@ -520,6 +553,9 @@ impl Action {
             Action::Mprotect(_) => "mprotect",
             Action::Munmap => "munmap",
             Action::Mmap => "mmap",
+            Action::ShmOpen { .. } => "shm_open",
+            Action::ShmUnlink => "shm_unlink",
+            Action::FstatSize(_) => "fstat_size",
             Action::Shmat => "shmat",
             Action::Shmdt => "shmdt",
             Action::ShmctlRmid => "shmctl_rmid",
@@ -552,7 +588,8 @@ impl Action {
             | Action::Poll { end, .. }
             | Action::Ftruncate { end, .. }
             | Action::Dup(end)
-            | Action::SetCloExec(end) => Some(*end),
+            | Action::SetCloExec(end)
+            | Action::FstatSize(end) => Some(*end),
             Action::Mkfifo
             | Action::Open { .. }
             | Action::Unlink
@@ -570,7 +607,9 @@ impl Action {
             | Action::Mmap
             | Action::Shmat
             | Action::Shmdt
-            | Action::ShmctlRmid => None,
+            | Action::ShmctlRmid
+            | Action::ShmOpen { .. }
+            | Action::ShmUnlink => None,
         }
     }
 
@@ -579,6 +618,8 @@ impl Action {
     pub fn family(&self) -> Option<MechanismFamily> {
         match self {
             Action::Exit | Action::Exec | Action::Kill(_) | Action::Await => None,
+            // The object descriptor belongs to the named object of a shared region.
+            a if a.needs_end() == Some(End::Object) => Some(MechanismFamily::SharedRegion),
             Action::Store { .. }
             | Action::Load { .. }
             | Action::StoreU64 { .. }
@@ -589,7 +630,10 @@ impl Action {
             | Action::Mmap
             | Action::Shmat
             | Action::Shmdt
-            | Action::ShmctlRmid => Some(MechanismFamily::SharedRegion),
+            | Action::ShmctlRmid
+            | Action::ShmOpen { .. }
+            | Action::ShmUnlink
+            | Action::FstatSize(_) => Some(MechanismFamily::SharedRegion),
             _ => Some(MechanismFamily::ByteStream),
         }
     }
@@ -628,7 +672,8 @@ impl Action {
             | Action::WriteOn { .. }
             | Action::Poll { .. }
             | Action::LoadU64 { .. }
-            | Action::FetchAddU64 { .. } => ResultKind::Count,
+            | Action::FetchAddU64 { .. }
+            | Action::FstatSize(_) => ResultKind::Count,
             Action::Close(_)
             | Action::SetNonBlocking { .. }
             | Action::Mkfifo
@@ -647,7 +692,9 @@ impl Action {
             | Action::Mmap
             | Action::Shmat
             | Action::Shmdt
-            | Action::ShmctlRmid => ResultKind::Unit,
+            | Action::ShmctlRmid
+            | Action::ShmOpen { .. }
+            | Action::ShmUnlink => ResultKind::Unit,
             Action::Await => ResultKind::Awaited,
         }
     }

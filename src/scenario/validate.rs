@@ -108,6 +108,15 @@ pub(crate) fn check_setup(
             format!("`[region]` applies to shared-region mechanisms (anon-shared); this scenario's mechanism is {mechanism}"),
         ));
     }
+    if create_flags
+        .iter()
+        .any(|f| matches!(f, OpenFlag::Creat | OpenFlag::Excl))
+    {
+        return Err(Located::new(
+            spans.create_flags.clone(),
+            "pipe2() takes O_NONBLOCK and O_CLOEXEC, not O_CREAT or O_EXCL".to_owned(),
+        ));
+    }
     if !create_flags.is_empty() && mechanism != Mechanism::Pipe {
         return Err(Located::new(
             spans.create_flags.clone(),
@@ -121,13 +130,10 @@ pub(crate) fn check_setup(
 /// and that each expectation can apply to its actions.
 pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
     check_setup(s.mechanism, &s.processes, &s.create_flags, spans)?;
-    if s.region.sharing == Sharing::Private && s.mechanism != Mechanism::AnonShared {
+    if s.region.sharing == Sharing::Private && s.mechanism == Mechanism::SysvShm {
         return Err(Located::new(
             spans.region.clone(),
-            format!(
-                "`map = \"MAP_PRIVATE\"` applies to anon-shared; a {} segment is always shared",
-                s.mechanism
-            ),
+            "`map = \"MAP_PRIVATE\"` cannot apply to sysv-shm: a System V attachment is always shared".to_owned(),
         ));
     }
     if s.region.len == 0 {
@@ -140,24 +146,16 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
     let mut mapped: Vec<bool> = s
         .processes
         .iter()
-        .map(|p| {
-            s.mechanism.family() == MechanismFamily::SharedRegion && p.relation == Relation::Related
-        })
+        .map(|p| s.mechanism.inherits_region() && p.relation == Relation::Related)
         .collect();
     // What each process has started and not yet awaited: (step, action).
     let mut pending: Vec<Option<(usize, &Action)>> = vec![None; s.processes.len()];
     let mut life = vec![Life::Acting; s.processes.len()];
-    // The ends each process holds, as the actor will: one entry per open descriptor,
-    // (serves reads, serves writes).
-    let mut held: Vec<Vec<(bool, bool)>> = s
+    // The descriptors each process holds, as the actor will, with the roles each serves.
+    let mut held: Vec<Vec<Roles>> = s
         .processes
         .iter()
-        .map(|p| {
-            p.keeps
-                .iter()
-                .map(|e| (*e == End::Read, *e == End::Write))
-                .collect()
-        })
+        .map(|p| p.keeps.iter().map(|e| Roles::of(*e)).collect())
         .collect();
     for (si, step) in s.steps.iter().enumerate() {
         let mut seen = Vec::new();
@@ -189,7 +187,8 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
             }
             check_action_fits_mechanism(s.mechanism, action)
                 .map_err(|m| Located::new(at.clone(), m))?;
-            check_region_access(s, action, mapped[p.0], name)
+            let holds_object = serves(&held[p.0], End::Object).is_some();
+            check_region_access(s, action, mapped[p.0], holds_object, name)
                 .map_err(|m| Located::new(at.clone(), m))?;
             let effective = match (action, pending[p.0]) {
                 // The driver signals the process; a call it is blocked in stays pending.
@@ -258,18 +257,43 @@ enum Life {
     Exited,
 }
 
-/// The first descriptor that serves `end`, as the actor picks it.
-fn serves(held: &[(bool, bool)], end: End) -> Option<usize> {
-    held.iter().position(|&(r, w)| match end {
-        End::Read => r,
-        End::Write => w,
-    })
+/// What one descriptor a process holds serves: reads, writes (an O_RDWR FIFO both), or
+/// the scenario's named object.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Roles {
+    read: bool,
+    write: bool,
+    object: bool,
 }
 
-fn no_such_end(name: &ProcessName, end: End, held: &[(bool, bool)]) -> String {
+impl Roles {
+    fn of(end: End) -> Roles {
+        Roles {
+            read: end == End::Read,
+            write: end == End::Write,
+            object: end == End::Object,
+        }
+    }
+
+    fn serves(self, end: End) -> bool {
+        match end {
+            End::Read => self.read,
+            End::Write => self.write,
+            End::Object => self.object,
+        }
+    }
+}
+
+/// The first descriptor that serves `end`, as the actor picks it.
+fn serves(held: &[Roles], end: End) -> Option<usize> {
+    held.iter().position(|h| h.serves(end))
+}
+
+fn no_such_end(name: &ProcessName, end: End, held: &[Roles]) -> String {
     let holds: Vec<&str> = held
         .iter()
-        .map(|h| match h {
+        .map(|h| match (h.read, h.write) {
+            _ if h.object => "the object descriptor",
             (true, true) => "a read-write descriptor",
             (true, false) => "a read end",
             _ => "a write end",
@@ -281,12 +305,12 @@ fn no_such_end(name: &ProcessName, end: End, held: &[(bool, bool)]) -> String {
         holds.join(", ")
     };
     format!(
-        "process `{name}` holds no {end} here (it holds {holds}); ends come from `keeps` or from an `open` that succeeds; to call on another end use `read_on` / `write_on`"
+        "process `{name}` holds no {end} here (it holds {holds}); ends come from `keeps` or from an `open` (or `shm_open`) that succeeds; to call on another end use `read_on` / `write_on`"
     )
 }
 
 /// Follow what an action that completed does to the ends a process holds.
-fn track_ends(held: &mut Vec<(bool, bool)>, action: &Action, expect: &Expectation) {
+fn track_ends(held: &mut Vec<Roles>, action: &Action, expect: &Expectation) {
     match action {
         // The actor lets go of the end whatever close() answers.
         Action::Close(end) => {
@@ -294,11 +318,12 @@ fn track_ends(held: &mut Vec<(bool, bool)>, action: &Action, expect: &Expectatio
                 held.remove(i);
             }
         }
-        Action::Open { mode, .. } if may_succeed(expect) => held.push(match mode {
-            AccessMode::ReadOnly => (true, false),
-            AccessMode::WriteOnly => (false, true),
-            AccessMode::ReadWrite => (true, true),
+        Action::Open { mode, .. } if may_succeed(expect) => held.push(Roles {
+            read: *mode != AccessMode::WriteOnly,
+            write: *mode != AccessMode::ReadOnly,
+            object: false,
         }),
+        Action::ShmOpen { .. } if may_succeed(expect) => held.push(Roles::of(End::Object)),
         Action::Dup(end) => {
             if let Some(i) = serves(held, *end) {
                 held.push(held[i]);
@@ -328,13 +353,26 @@ fn check_region_access(
     s: &Scenario,
     action: &Action,
     mapped: bool,
+    holds_object: bool,
     name: &ProcessName,
 ) -> Result<(), String> {
     match action {
+        Action::Mmap if s.mechanism == Mechanism::PosixShm && !holds_object => {
+            return Err(format!(
+                "process `{name}` holds no object descriptor to map; `shm_open` opens one"
+            ))
+        }
         Action::Mmap | Action::Shmat if mapped => {
             return Err(format!("process `{name}` has the region mapped already; `munmap` or `shmdt` it first"))
         }
-        Action::Mmap | Action::Shmat | Action::ShmctlRmid => return Ok(()),
+        Action::Mmap
+        | Action::Shmat
+        | Action::ShmctlRmid
+        | Action::ShmOpen { .. }
+        | Action::ShmUnlink
+        | Action::Close(_)
+        | Action::Ftruncate { .. }
+        | Action::FstatSize(_) => return Ok(()),
         a if a.family() == Some(MechanismFamily::SharedRegion) && !mapped => {
             return Err(format!(
                 "process `{name}` has no region mapped here (an unrelated process inherits none, and `munmap` removes it); `mmap` maps a new one"
@@ -368,14 +406,23 @@ fn check_region_access(
 }
 
 fn check_action_fits_mechanism(mechanism: Mechanism, action: &Action) -> Result<(), String> {
-    let only = match action {
-        Action::Mmap | Action::Munmap => Some(Mechanism::AnonShared),
-        Action::Shmat | Action::Shmdt | Action::ShmctlRmid => Some(Mechanism::SysvShm),
-        _ => None,
+    let only: &[Mechanism] = match action {
+        Action::Mmap | Action::Munmap => &[Mechanism::AnonShared, Mechanism::PosixShm],
+        Action::Shmat | Action::Shmdt | Action::ShmctlRmid => &[Mechanism::SysvShm],
+        Action::ShmOpen { .. } | Action::ShmUnlink => &[Mechanism::PosixShm],
+        _ => &[],
     };
-    if let Some(only) = only.filter(|m| *m != mechanism) {
+    if !only.is_empty() && !only.contains(&mechanism) {
+        let names: Vec<&str> = only.iter().map(|m| m.name()).collect();
         return Err(format!(
-            "`{}` belongs to mechanism {only}; this scenario's mechanism is {mechanism}",
+            "`{}` belongs to {}; this scenario's mechanism is {mechanism}",
+            action.name(),
+            names.join(" and ")
+        ));
+    }
+    if action.needs_end() == Some(End::Object) && mechanism != Mechanism::PosixShm {
+        return Err(format!(
+            "`{}` on the object descriptor: only posix-shm has one; this scenario's mechanism is {mechanism}",
             action.name()
         ));
     }

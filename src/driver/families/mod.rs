@@ -4,4 +4,4 @@ mod byte_stream;
 mod region;
 
 pub(crate) use byte_stream::ByteStreamFamily;
-pub(crate) use region::RegionFamily;
+pub(crate) use region::{RegionFamily, SHM_PREFIX};

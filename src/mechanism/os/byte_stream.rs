@@ -6,21 +6,13 @@ use std::path::Path;
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
 use nix::sys::stat::Mode;
 
+use super::{access_mode, oflags};
 use crate::mechanism::ByteStream;
 use crate::scenario::{AccessMode, Errno, Mechanism, OpenFlag};
 
 /// The operating system's pipes and FIFOs.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct OsByteStream;
-
-fn oflags(flags: &[OpenFlag]) -> OFlag {
-    flags.iter().fold(OFlag::empty(), |acc, f| {
-        acc | match f {
-            OpenFlag::NonBlock => OFlag::O_NONBLOCK,
-            OpenFlag::CloExec => OFlag::O_CLOEXEC,
-        }
-    })
-}
 
 impl ByteStream for OsByteStream {
     type End = OwnedFd;
@@ -45,11 +37,7 @@ impl ByteStream for OsByteStream {
     }
 
     fn open(&self, path: &Path, mode: AccessMode, flags: &[OpenFlag]) -> Result<OwnedFd, Errno> {
-        let access = match mode {
-            AccessMode::ReadOnly => OFlag::O_RDONLY,
-            AccessMode::WriteOnly => OFlag::O_WRONLY,
-            AccessMode::ReadWrite => OFlag::O_RDWR,
-        };
+        let access = access_mode(mode);
         Ok(nix::fcntl::open(
             path,
             access | oflags(flags),

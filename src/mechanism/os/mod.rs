@@ -6,7 +6,31 @@ mod shared_region;
 pub use byte_stream::OsByteStream;
 pub use shared_region::{OsRegion, OsSharedRegion, SysvSegment};
 
+use nix::fcntl::OFlag;
+
 use super::Implementation;
+use crate::scenario::{AccessMode, OpenFlag};
+
+/// The `open()` flags of the scenario's flags.
+fn oflags(flags: &[OpenFlag]) -> OFlag {
+    flags.iter().fold(OFlag::empty(), |acc, f| {
+        acc | match f {
+            OpenFlag::NonBlock => OFlag::O_NONBLOCK,
+            OpenFlag::CloExec => OFlag::O_CLOEXEC,
+            OpenFlag::Creat => OFlag::O_CREAT,
+            OpenFlag::Excl => OFlag::O_EXCL,
+        }
+    })
+}
+
+/// The `open()` access mode.
+fn access_mode(mode: AccessMode) -> OFlag {
+    match mode {
+        AccessMode::ReadOnly => OFlag::O_RDONLY,
+        AccessMode::WriteOnly => OFlag::O_WRONLY,
+        AccessMode::ReadWrite => OFlag::O_RDWR,
+    }
+}
 
 /// The operating system, every family: the default implementation under test.
 #[derive(Clone, Copy, Debug, Default)]

@@ -6,12 +6,15 @@
 //! parent, so the reference maps with nix directly.
 
 use std::num::NonZeroUsize;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::ptr::NonNull;
 
-use nix::sys::mman::{mmap_anonymous, mprotect, munmap, MapFlags, ProtFlags};
+use nix::sys::mman::{mmap, mmap_anonymous, mprotect, munmap, MapFlags, ProtFlags};
+use nix::sys::stat::Mode;
 
+use super::{access_mode, oflags};
 use crate::mechanism::{Protection, SharedRegion};
-use crate::scenario::{Errno, Mechanism};
+use crate::scenario::{AccessMode, Errno, Mechanism, OpenFlag};
 
 /// The operating system's anonymous mappings.
 #[derive(Clone, Copy, Debug, Default)]
@@ -35,13 +38,18 @@ fn prot_flags(p: Protection) -> ProtFlags {
 impl SharedRegion for OsSharedRegion {
     type Region = OsRegion;
     type Segment = SysvSegment;
+    type Object = OwnedFd;
 
     fn name(&self) -> &str {
         "os"
     }
 
     fn mechanisms(&self) -> &[Mechanism] {
-        &[Mechanism::AnonShared, Mechanism::SysvShm]
+        &[
+            Mechanism::AnonShared,
+            Mechanism::SysvShm,
+            Mechanism::PosixShm,
+        ]
     }
 
     fn map_anonymous(&self, len: usize, shared: bool) -> Result<OsRegion, Errno> {
@@ -111,6 +119,61 @@ impl SharedRegion for OsSharedRegion {
             return Err(last_errno());
         }
         Ok(())
+    }
+
+    fn shm_open(&self, name: &str, mode: AccessMode, flags: &[OpenFlag]) -> Result<OwnedFd, Errno> {
+        let how = access_mode(mode) | oflags(flags);
+        Ok(nix::sys::mman::shm_open(
+            name,
+            how,
+            Mode::S_IRUSR | Mode::S_IWUSR,
+        )?)
+    }
+
+    fn shm_unlink(&self, name: &str) -> Result<(), Errno> {
+        Ok(nix::sys::mman::shm_unlink(name)?)
+    }
+
+    fn ftruncate(&self, object: &OwnedFd, len: u64) -> Result<(), Errno> {
+        Ok(nix::unistd::ftruncate(object, len as libc::off_t)?)
+    }
+
+    fn fstat_size(&self, object: &OwnedFd) -> Result<u64, Errno> {
+        Ok(nix::sys::stat::fstat(object)?.st_size as u64)
+    }
+
+    fn mmap(
+        &self,
+        object: &OwnedFd,
+        len: usize,
+        shared: bool,
+        writable: bool,
+    ) -> Result<OsRegion, Errno> {
+        let length = NonZeroUsize::new(len).ok_or(Errno(libc::EINVAL))?;
+        let sharing = if shared {
+            MapFlags::MAP_SHARED
+        } else {
+            MapFlags::MAP_PRIVATE
+        };
+        let protection = prot_flags(Protection {
+            read: true,
+            write: writable,
+        });
+        // SAFETY: a new mapping of the object at an address the kernel picks aliases no
+        // Rust object.
+        let base = unsafe { mmap(None, length, protection, sharing, object, 0) }?;
+        Ok(OsRegion {
+            base: base.cast(),
+            len,
+        })
+    }
+
+    fn close(&self, object: OwnedFd) -> Result<(), Errno> {
+        Ok(nix::unistd::close(object)?)
+    }
+
+    fn object_fd<'a>(&self, object: &'a OwnedFd) -> Option<BorrowedFd<'a>> {
+        Some(object.as_fd())
     }
 
     fn shmctl_rmid(&self, segment: &SysvSegment) -> Result<(), Errno> {

@@ -76,14 +76,14 @@ fn either(names: &[&str]) -> String {
     }
 }
 
-deserialize_names!(Mechanism, "mechanism", "a mechanism", ["pipe" => Pipe, "fifo" => Fifo, "anon-shared" => AnonShared, "sysv-shm" => SysvShm]);
+deserialize_names!(Mechanism, "mechanism", "a mechanism", ["pipe" => Pipe, "fifo" => Fifo, "anon-shared" => AnonShared, "sysv-shm" => SysvShm, "posix-shm" => PosixShm]);
 deserialize_names!(Sharing, "mapping kind", "a mapping kind", ["MAP_SHARED" => Shared, "MAP_PRIVATE" => Private]);
 deserialize_names!(Prot, "protection", "a protection flag", ["PROT_READ" => Read, "PROT_WRITE" => Write]);
 deserialize_names!(Relation, "relation", "a relation", ["related" => Related, "unrelated" => Unrelated]);
-deserialize_names!(End, "end", "an end", ["read" => Read, "write" => Write]);
+deserialize_names!(End, "end", "an end", ["read" => Read, "write" => Write, "object" => Object]);
 deserialize_names!(SigPipe, "sigpipe disposition", "a sigpipe disposition", ["default" => Default, "ignore" => Ignore]);
 deserialize_names!(Pattern, "pattern", "a pattern", ["seq" => Seq, "zero" => Zero]);
-deserialize_names!(OpenFlag, "flag", "a flag", ["O_NONBLOCK" => NonBlock, "O_CLOEXEC" => CloExec]);
+deserialize_names!(OpenFlag, "flag", "a flag", ["O_NONBLOCK" => NonBlock, "O_CLOEXEC" => CloExec, "O_CREAT" => Creat, "O_EXCL" => Excl]);
 deserialize_names!(AccessMode, "access mode", "an access mode", ["O_RDONLY" => ReadOnly, "O_WRONLY" => WriteOnly, "O_RDWR" => ReadWrite]);
 deserialize_names!(FdFlag, "flag", "a flag", ["O_NONBLOCK" => NonBlock, "FD_CLOEXEC" => CloExec]);
 deserialize_names!(PollEvent, "poll event", "a poll event", ["POLLIN" => In, "POLLOUT" => Out]);

@@ -63,6 +63,7 @@ impl<'a, I: ByteStream> StreamExecutor<'a, I> {
             .position(|h| match role {
                 End::Read => h.reads,
                 End::Write => h.writes,
+                End::Object => false,
             })
             .ok_or(Outcome::NoSuchEnd(role))
     }
@@ -259,7 +260,10 @@ impl<'a, I: ByteStream> StreamExecutor<'a, I> {
             | Action::Mmap
             | Action::Shmat
             | Action::Shmdt
-            | Action::ShmctlRmid => {
+            | Action::ShmctlRmid
+            | Action::ShmOpen { .. }
+            | Action::ShmUnlink
+            | Action::FstatSize(_) => {
                 unreachable!("validation keeps memory actions out of byte streams")
             }
         })

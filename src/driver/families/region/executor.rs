@@ -1,8 +1,9 @@
-//! A shared-region actor: its mapping (or attachment), and the loads, stores and
-//! atomics it makes through the mapping's address, as a program's own code would, so a
-//! store to a read-only page is a real SIGSEGV of the actor.
+//! A shared-region actor: its mapping (or attachment) and, for POSIX shared memory, its
+//! object descriptor; the loads, stores and atomics it makes through the mapping's
+//! address, as a program's own code would, so a store to a read-only page is a real
+//! SIGSEGV of the actor.
 
-use std::os::fd::RawFd;
+use std::os::fd::{AsRawFd, RawFd};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::driver::control::Outcome;
@@ -19,6 +20,10 @@ pub(crate) struct RegionExecutor<'a, I: SharedRegion> {
     profile: &'static PlatformProfile,
     spec: RegionSpec,
     segment: Option<I::Segment>,
+    /// The POSIX shared memory object's name.
+    shm_name: Option<String>,
+    /// The open object and the mode it was opened with.
+    object: Option<(I::Object, AccessMode)>,
     region: Option<I::Region>,
 }
 
@@ -28,6 +33,7 @@ impl<'a, I: SharedRegion> RegionExecutor<'a, I> {
         actor: ActorContext,
         spec: RegionSpec,
         segment: Option<I::Segment>,
+        shm_name: Option<String>,
         region: Option<I::Region>,
     ) -> Self {
         RegionExecutor {
@@ -35,8 +41,20 @@ impl<'a, I: SharedRegion> RegionExecutor<'a, I> {
             profile: actor.profile,
             spec,
             segment,
+            shm_name,
+            object: None,
             region,
         }
+    }
+
+    fn shm_name(&self) -> Result<&str, Outcome> {
+        self.shm_name.as_deref().ok_or_else(|| {
+            Outcome::Unsupported("the scenario has no POSIX shared memory object".to_owned())
+        })
+    }
+
+    fn object(&self) -> Result<&(I::Object, AccessMode), Outcome> {
+        self.object.as_ref().ok_or(Outcome::NoSuchEnd(End::Object))
     }
 
     fn segment(&self) -> Result<&I::Segment, Outcome> {
@@ -127,6 +145,43 @@ impl<'a, I: SharedRegion> RegionExecutor<'a, I> {
                 }
                 Outcome::Done
             }
+            Action::Mmap if self.shm_name.is_some() => {
+                let (object, mode) = self.object()?;
+                let shared = self.spec.sharing == Sharing::Shared;
+                let writable = *mode == AccessMode::ReadWrite;
+                let len = self.spec.len as usize;
+                self.region = Some(self.iut.mmap(object, len, shared, writable).map_err(err)?);
+                Outcome::Done
+            }
+            Action::ShmOpen { mode, flags } => {
+                let opened = self
+                    .iut
+                    .shm_open(self.shm_name()?, *mode, flags)
+                    .map_err(err)?;
+                if let Some((previous, _)) = self.object.replace((opened, *mode)) {
+                    let _ = self.iut.close(previous);
+                }
+                Outcome::Done
+            }
+            Action::ShmUnlink => {
+                self.iut.shm_unlink(self.shm_name()?).map_err(err)?;
+                Outcome::Done
+            }
+            Action::Ftruncate {
+                end: End::Object,
+                len,
+            } => {
+                self.iut.ftruncate(&self.object()?.0, *len).map_err(err)?;
+                Outcome::Done
+            }
+            Action::FstatSize(End::Object) => {
+                Outcome::Count(self.iut.fstat_size(&self.object()?.0).map_err(err)?)
+            }
+            Action::Close(End::Object) => {
+                let (object, _) = self.object.take().ok_or(Outcome::NoSuchEnd(End::Object))?;
+                self.iut.close(object).map_err(err)?;
+                Outcome::Done
+            }
             Action::Mmap => {
                 let shared = self.spec.sharing == Sharing::Shared;
                 self.region = Some(
@@ -175,6 +230,10 @@ impl<I: SharedRegion> Executor for RegionExecutor<'_, I> {
     }
 
     fn held_fds(&self) -> Vec<RawFd> {
-        Vec::new()
+        self.object
+            .iter()
+            .filter_map(|(object, _)| self.iut.object_fd(object))
+            .map(|fd| fd.as_raw_fd())
+            .collect()
     }
 }

@@ -1,7 +1,9 @@
-//! The shared-region family in the driver: the region is mapped (anonymous memory) or
-//! made and attached (a System V segment) before the fork; each related process keeps
-//! its inherited mapping, an unrelated one lets go of it; the driver lets go of its own,
-//! and removes the segment once the run is over, whatever the scenario did with it.
+//! The shared-region family in the driver. Before the fork the region is mapped
+//! (anonymous memory) or made and attached (a System V segment), and each related process
+//! keeps its inherited mapping while an unrelated one lets go of it; a POSIX shared
+//! memory object gets only its name, private to the run, and the processes open and map
+//! it themselves. The driver lets go of its own mapping after the forks, and removes the
+//! segment or the name once the run is over, whatever the scenario did with them.
 
 mod executor;
 
@@ -10,15 +12,23 @@ use std::os::fd::RawFd;
 use std::path::Path;
 
 use self::executor::RegionExecutor;
+use crate::driver::cleanup::random_suffix;
 use crate::driver::family::{ActorContext, Family};
 use crate::mechanism::SharedRegion;
 use crate::scenario::*;
+
+/// How POSIX shared memory names of ours start (`/ipcc.PID.RANDOM`): short, because
+/// macOS allows 31 characters, and recognisable, so a sweep can remove those of a run
+/// that was killed.
+pub(crate) const SHM_PREFIX: &str = "ipcc.";
 
 /// A shared-region implementation under test, as the driver runs it.
 pub(crate) struct RegionFamily<'a, I: SharedRegion> {
     iut: &'a I,
     /// Segments made for this run, removed by `clean_up` (in the driver only).
     segments: RefCell<Vec<I::Segment>>,
+    /// POSIX shared memory names given out for this run, unlinked by `clean_up`.
+    names: RefCell<Vec<String>>,
 }
 
 impl<'a, I: SharedRegion> RegionFamily<'a, I> {
@@ -26,15 +36,17 @@ impl<'a, I: SharedRegion> RegionFamily<'a, I> {
         RegionFamily {
             iut,
             segments: RefCell::new(Vec::new()),
+            names: RefCell::new(Vec::new()),
         }
     }
 }
 
-/// What the driver makes before the fork: the mapping (with its segment, for System V),
-/// and how to map another like it.
+/// What the driver makes before the fork: the mapping (with its segment, for System V)
+/// or the name (POSIX), and the spec for mapping more.
 pub(crate) struct RegionObject<R, S> {
-    region: R,
+    region: Option<R>,
     segment: Option<S>,
+    shm_name: Option<String>,
     spec: RegionSpec,
 }
 
@@ -72,27 +84,37 @@ impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
         let spec = scenario.region;
         let iut = self.iut;
         let failed = |call: &str, e: Errno| format!("{}: {call}() failed with {e}", iut.name());
-        if scenario.mechanism == Mechanism::SysvShm {
-            let segment = iut
-                .shmget(spec.len as usize)
-                .map_err(|e| failed("shmget", e))?;
-            self.segments.borrow_mut().push(segment.clone());
-            let region = iut.shmat(&segment).map_err(|e| failed("shmat", e))?;
-            return Ok(RegionObject {
-                region,
-                segment: Some(segment),
-                spec,
-            });
-        }
-        let shared = spec.sharing == Sharing::Shared;
-        let region = iut
-            .map_anonymous(spec.len as usize, shared)
-            .map_err(|e| failed("mmap", e))?;
-        Ok(RegionObject {
-            region,
+        let mut object = RegionObject {
+            region: None,
             segment: None,
+            shm_name: None,
             spec,
-        })
+        };
+        match scenario.mechanism {
+            Mechanism::SysvShm => {
+                let segment = iut
+                    .shmget(spec.len as usize)
+                    .map_err(|e| failed("shmget", e))?;
+                self.segments.borrow_mut().push(segment.clone());
+                object.region = Some(iut.shmat(&segment).map_err(|e| failed("shmat", e))?);
+                object.segment = Some(segment);
+            }
+            Mechanism::PosixShm => {
+                let suffix =
+                    random_suffix().map_err(|e| format!("cannot read /dev/urandom: {e}"))?;
+                let name = format!("/{SHM_PREFIX}{}.{:08x}", std::process::id(), suffix as u32);
+                self.names.borrow_mut().push(name.clone());
+                object.shm_name = Some(name);
+            }
+            _ => {
+                let shared = spec.sharing == Sharing::Shared;
+                object.region = Some(
+                    iut.map_anonymous(spec.len as usize, shared)
+                        .map_err(|e| failed("mmap", e))?,
+                );
+            }
+        }
+        Ok(object)
     }
 
     fn kept_fds(&self, _object: &Self::Object, _process: &Process) -> Vec<RawFd> {
@@ -105,24 +127,37 @@ impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
         process: &Process,
         actor: ActorContext,
     ) -> Self::Executor {
-        let region = match process.relation {
-            Relation::Related => Some(object.region),
-            Relation::Unrelated => {
-                let _ = let_go(self.iut, object.region, object.segment.as_ref());
+        let region = match (object.region, process.relation) {
+            (Some(region), Relation::Related) => Some(region),
+            (Some(region), Relation::Unrelated) => {
+                let _ = let_go(self.iut, region, object.segment.as_ref());
                 None
             }
+            (None, _) => None,
         };
-        RegionExecutor::new(self.iut, actor, object.spec, object.segment, region)
+        RegionExecutor::new(
+            self.iut,
+            actor,
+            object.spec,
+            object.segment,
+            object.shm_name,
+            region,
+        )
     }
 
     fn release(&self, object: Self::Object) {
-        let _ = let_go(self.iut, object.region, object.segment.as_ref());
+        if let Some(region) = object.region {
+            let _ = let_go(self.iut, region, object.segment.as_ref());
+        }
     }
 
     fn clean_up(&self) {
+        // The scenario may have removed them already (EINVAL, ENOENT): gone either way.
         for segment in self.segments.borrow_mut().drain(..) {
-            // The scenario may have removed it already (EINVAL then): gone either way.
             let _ = self.iut.shmctl_rmid(&segment);
+        }
+        for name in self.names.borrow_mut().drain(..) {
+            let _ = self.iut.shm_unlink(&name);
         }
     }
 }
