@@ -13,7 +13,7 @@ use ipc_conformance::driver::{run_scenario, BlockingOracle, RunOptions};
 use ipc_conformance::mechanism::os::Os;
 use ipc_conformance::mechanism::Implementation;
 use ipc_conformance::model::PlatformProfile;
-use ipc_conformance::report::{render_timeline, Verdict};
+use ipc_conformance::report::{matrix, render_matrix, render_timeline, Verdict};
 use ipc_conformance::scenario::{self, Scenario};
 
 #[derive(Parser)]
@@ -42,6 +42,13 @@ enum Command {
         /// Only scenarios whose id contains this text.
         #[arg(long)]
         filter: Option<String>,
+    },
+    /// Run the catalogue and answer, per mechanism, which processes may use it, whether
+    /// data flows both ways, how many processes take part, and whether it synchronizes
+    /// them, each with the passing scenarios that prove it (a Markdown table).
+    Matrix {
+        /// Scenario files or directories (default: the catalogue in scenarios/).
+        paths: Vec<PathBuf>,
     },
     /// List the scenarios with their summaries.
     List {
@@ -126,6 +133,29 @@ fn main() -> ExitCode {
                 oracle: blocking_oracle,
             };
             run(scenarios, &opts, timeline, filter.as_deref())
+        }
+        Command::Matrix { paths } => {
+            let scenarios = match load(paths) {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
+            let opts = RunOptions::default();
+            let verdicts: Vec<Verdict> = scenarios
+                .iter()
+                .map(|s| run_scenario(s, &Os, &opts).verdict)
+                .collect();
+            print!(
+                "{}",
+                render_matrix(&matrix(scenarios.iter().zip(&verdicts)))
+            );
+            let failed = verdicts
+                .iter()
+                .filter(|v| matches!(v, Verdict::Fail(_) | Verdict::HarnessError(_)))
+                .count();
+            if failed > 0 {
+                eprintln!("{failed} scenarios failed; the matrix leaves them out");
+            }
+            ExitCode::SUCCESS
         }
     }
 }

@@ -1,8 +1,10 @@
 //! Verdicts and how they are shown: a one-line result, and for a failure the step, what
 //! was expected, what was observed, and the timeline.
 
+mod matrix;
 mod timeline;
 mod verdict;
 
+pub use matrix::{matrix, render_matrix, MatrixRow};
 pub use timeline::render_timeline;
 pub use verdict::{BlockingVerdict, Failure, ScenarioReport, TimelineEntry, Verdict};
