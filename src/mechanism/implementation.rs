@@ -2,6 +2,7 @@
 
 use std::os::fd::BorrowedFd;
 use std::path::Path;
+
 use std::ptr::NonNull;
 
 use super::{ByteStream, Protection, SharedRegion};
@@ -152,6 +153,18 @@ impl SharedRegion for Unimplemented {
         match *self {}
     }
     fn shm_unlink(&self, _: &str) -> Result<(), Errno> {
+        match *self {}
+    }
+    fn open_file(&self, _: &Path, _: AccessMode, _: &[OpenFlag]) -> Result<Self, Errno> {
+        match *self {}
+    }
+    fn pread(&self, _: &Self, _: u64, _: &mut [u8]) -> Result<usize, Errno> {
+        match *self {}
+    }
+    fn pwrite(&self, _: &Self, _: u64, _: &[u8]) -> Result<usize, Errno> {
+        match *self {}
+    }
+    fn msync(&self, _: &Self) -> Result<(), Errno> {
         match *self {}
     }
     fn ftruncate(&self, _: &Self, _: u64) -> Result<(), Errno> {

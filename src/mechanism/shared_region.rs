@@ -2,6 +2,7 @@
 //! memory today; POSIX and System V shared memory and mapped files join it).
 
 use std::os::fd::BorrowedFd;
+use std::path::Path;
 use std::ptr::NonNull;
 
 use crate::scenario::{AccessMode, Errno, Mechanism, OpenFlag};
@@ -75,6 +76,23 @@ pub trait SharedRegion {
 
     /// `shm_unlink()` of `name`.
     fn shm_unlink(&self, name: &str) -> Result<(), Errno>;
+
+    /// `open()` of a regular file to map (mode 0600 when created).
+    fn open_file(
+        &self,
+        path: &Path,
+        mode: AccessMode,
+        flags: &[OpenFlag],
+    ) -> Result<Self::Object, Errno>;
+
+    /// `pread()` into `buf` at offset `at` of an object; returns the bytes read.
+    fn pread(&self, object: &Self::Object, at: u64, buf: &mut [u8]) -> Result<usize, Errno>;
+
+    /// `pwrite()` of `data` at offset `at` of an object; returns the bytes written.
+    fn pwrite(&self, object: &Self::Object, at: u64, data: &[u8]) -> Result<usize, Errno>;
+
+    /// `msync(MS_SYNC)` of a mapping: its stores reach the object before it returns.
+    fn msync(&self, region: &Self::Region) -> Result<(), Errno>;
 
     /// `ftruncate()` of an object: its size.
     fn ftruncate(&self, object: &Self::Object, len: u64) -> Result<(), Errno>;

@@ -23,6 +23,8 @@ pub enum Mechanism {
     SysvShm,
     /// A POSIX shared memory object (`shm_open`) with a name private to the run.
     PosixShm,
+    /// A regular file in the run's private directory, mapped with `mmap`.
+    FileMmap,
 }
 
 /// The mechanism families: mechanisms of one family share the actions that apply to
@@ -46,12 +48,13 @@ impl fmt::Display for MechanismFamily {
 
 impl Mechanism {
     /// Every mechanism, in catalogue order.
-    pub const ALL: [Mechanism; 5] = [
+    pub const ALL: [Mechanism; 6] = [
         Mechanism::Pipe,
         Mechanism::Fifo,
         Mechanism::AnonShared,
         Mechanism::SysvShm,
         Mechanism::PosixShm,
+        Mechanism::FileMmap,
     ];
 
     /// The name used in scenario files and test names.
@@ -62,7 +65,14 @@ impl Mechanism {
             Mechanism::AnonShared => "anon-shared",
             Mechanism::SysvShm => "sysv-shm",
             Mechanism::PosixShm => "posix-shm",
+            Mechanism::FileMmap => "file-mmap",
         }
+    }
+
+    /// Whether processes reach the region through an object descriptor they open (a POSIX
+    /// shared memory object, a file).
+    pub fn has_object(self) -> bool {
+        matches!(self, Mechanism::PosixShm | Mechanism::FileMmap)
     }
 
     /// Whether related processes inherit a region mapped before the fork (a POSIX shared
@@ -75,9 +85,10 @@ impl Mechanism {
     pub fn family(self) -> MechanismFamily {
         match self {
             Mechanism::Pipe | Mechanism::Fifo => MechanismFamily::ByteStream,
-            Mechanism::AnonShared | Mechanism::SysvShm | Mechanism::PosixShm => {
-                MechanismFamily::SharedRegion
-            }
+            Mechanism::AnonShared
+            | Mechanism::SysvShm
+            | Mechanism::PosixShm
+            | Mechanism::FileMmap => MechanismFamily::SharedRegion,
         }
     }
 
@@ -88,7 +99,7 @@ impl Mechanism {
             Mechanism::Pipe | Mechanism::AnonShared | Mechanism::SysvShm | Mechanism::PosixShm => {
                 false
             }
-            Mechanism::Fifo => true,
+            Mechanism::Fifo | Mechanism::FileMmap => true,
         }
     }
 }
@@ -388,10 +399,24 @@ pub enum Action {
     },
     /// `lseek(fd, 0, SEEK_CUR)` on one end.
     Lseek(End),
-    /// `pread()` of one byte at offset 0 on one end.
-    Pread(End),
-    /// `pwrite()` of one byte at offset 0 on one end.
-    Pwrite(End),
+    /// `pread()` of `len` bytes at offset `at` on one descriptor.
+    Pread {
+        /// Which descriptor.
+        end: End,
+        /// The file offset.
+        at: u64,
+        /// How many bytes at most.
+        len: Size,
+    },
+    /// `pwrite()` of the payload at offset `at` on one descriptor.
+    Pwrite {
+        /// Which descriptor.
+        end: End,
+        /// The file offset.
+        at: u64,
+        /// The bytes.
+        data: Payload,
+    },
     /// One `read()` on a chosen end, the write end included (to see EBADF).
     ReadOn {
         /// Which end's descriptor.
@@ -473,9 +498,12 @@ pub enum Action {
     Mprotect(Vec<Prot>),
     /// `munmap()` of the region.
     Munmap,
-    /// `mmap()` of a new anonymous region like the scenario's (for a process that has
-    /// none: an unrelated one, or after `munmap`).
+    /// `mmap()` of a region like the scenario's: anonymous memory (for a process that
+    /// has none: an unrelated one, or after `munmap`), or the object the process holds
+    /// open (a POSIX shared memory object, a file).
     Mmap,
+    /// `msync(MS_SYNC)` of the process's mapping: its stores reach the file.
+    Msync,
     /// `shm_open()` of the scenario's POSIX shared memory object; the descriptor becomes
     /// the process's object descriptor.
     ShmOpen {
@@ -535,8 +563,8 @@ impl Action {
             Action::GetPipeSize(_) => "get_pipe_size",
             Action::SetPipeSize { .. } => "set_pipe_size",
             Action::Lseek(_) => "lseek",
-            Action::Pread(_) => "pread",
-            Action::Pwrite(_) => "pwrite",
+            Action::Pread { .. } => "pread",
+            Action::Pwrite { .. } => "pwrite",
             Action::ReadOn { .. } => "read_on",
             Action::WriteOn { .. } => "write_on",
             Action::Poll { .. } => "poll",
@@ -553,6 +581,7 @@ impl Action {
             Action::Mprotect(_) => "mprotect",
             Action::Munmap => "munmap",
             Action::Mmap => "mmap",
+            Action::Msync => "msync",
             Action::ShmOpen { .. } => "shm_open",
             Action::ShmUnlink => "shm_unlink",
             Action::FstatSize(_) => "fstat_size",
@@ -581,8 +610,8 @@ impl Action {
             | Action::GetPipeSize(end)
             | Action::SetPipeSize { end, .. }
             | Action::Lseek(end)
-            | Action::Pread(end)
-            | Action::Pwrite(end)
+            | Action::Pread { end, .. }
+            | Action::Pwrite { end, .. }
             | Action::ReadOn { end, .. }
             | Action::WriteOn { end, .. }
             | Action::Poll { end, .. }
@@ -605,6 +634,7 @@ impl Action {
             | Action::Mprotect(_)
             | Action::Munmap
             | Action::Mmap
+            | Action::Msync
             | Action::Shmat
             | Action::Shmdt
             | Action::ShmctlRmid
@@ -614,7 +644,8 @@ impl Action {
     }
 
     /// The family whose mechanisms the action applies to; `None` for what applies to
-    /// every process (`exit`, `exec`, `kill`, `completes`).
+    /// every process (`exit`, `exec`, `kill`, `completes`) and for the calls on a named
+    /// object of either family (`open`, `unlink`), which the mechanism decides.
     pub fn family(&self) -> Option<MechanismFamily> {
         match self {
             Action::Exit | Action::Exec | Action::Kill(_) | Action::Await => None,
@@ -628,12 +659,15 @@ impl Action {
             | Action::Mprotect(_)
             | Action::Munmap
             | Action::Mmap
+            | Action::Msync
             | Action::Shmat
             | Action::Shmdt
             | Action::ShmctlRmid
             | Action::ShmOpen { .. }
             | Action::ShmUnlink
             | Action::FstatSize(_) => Some(MechanismFamily::SharedRegion),
+            // A named object of either family: a FIFO, or a file to map.
+            Action::Open { .. } | Action::Unlink => None,
             _ => Some(MechanismFamily::ByteStream),
         }
     }
@@ -657,7 +691,7 @@ impl Action {
             | Action::ReadExactly(_)
             | Action::ReadToEnd
             | Action::ReadOn { .. }
-            | Action::Pread(_)
+            | Action::Pread { .. }
             | Action::Load { .. } => ResultKind::Bytes,
             Action::Write(_)
             | Action::WriteRecords { .. }
@@ -668,7 +702,7 @@ impl Action {
             | Action::GetPipeSize(_)
             | Action::SetPipeSize { .. }
             | Action::Lseek(_)
-            | Action::Pwrite(_)
+            | Action::Pwrite { .. }
             | Action::WriteOn { .. }
             | Action::Poll { .. }
             | Action::LoadU64 { .. }
@@ -690,6 +724,7 @@ impl Action {
             | Action::Mprotect(_)
             | Action::Munmap
             | Action::Mmap
+            | Action::Msync
             | Action::Shmat
             | Action::Shmdt
             | Action::ShmctlRmid

@@ -232,7 +232,12 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
             if step.expect == Expectation::Blocks {
                 pending[p.0] = Some((si, action));
             } else {
-                track_ends(&mut held[p.0], effective, &step.expect);
+                track_ends(
+                    &mut held[p.0],
+                    effective,
+                    &step.expect,
+                    s.mechanism.has_object(),
+                );
             }
             life[p.0] = match (life[p.0], action) {
                 (_, Action::Exit) => Life::Exited,
@@ -310,13 +315,17 @@ fn no_such_end(name: &ProcessName, end: End, held: &[Roles]) -> String {
 }
 
 /// Follow what an action that completed does to the ends a process holds.
-fn track_ends(held: &mut Vec<Roles>, action: &Action, expect: &Expectation) {
+/// `object_files`: `open` opens the scenario's object (a file to map), not a FIFO end.
+fn track_ends(held: &mut Vec<Roles>, action: &Action, expect: &Expectation, object_files: bool) {
     match action {
         // The actor lets go of the end whatever close() answers.
         Action::Close(end) => {
             if let Some(i) = serves(held, *end) {
                 held.remove(i);
             }
+        }
+        Action::Open { .. } if may_succeed(expect) && object_files => {
+            held.push(Roles::of(End::Object))
         }
         Action::Open { mode, .. } if may_succeed(expect) => held.push(Roles {
             read: *mode != AccessMode::WriteOnly,
@@ -357,9 +366,9 @@ fn check_region_access(
     name: &ProcessName,
 ) -> Result<(), String> {
     match action {
-        Action::Mmap if s.mechanism == Mechanism::PosixShm && !holds_object => {
+        Action::Mmap if s.mechanism.has_object() && !holds_object => {
             return Err(format!(
-                "process `{name}` holds no object descriptor to map; `shm_open` opens one"
+                "process `{name}` holds no object descriptor to map; `shm_open` or `open` opens one"
             ))
         }
         Action::Mmap | Action::Shmat if mapped => {
@@ -372,7 +381,9 @@ fn check_region_access(
         | Action::ShmUnlink
         | Action::Close(_)
         | Action::Ftruncate { .. }
-        | Action::FstatSize(_) => return Ok(()),
+        | Action::FstatSize(_)
+        | Action::Pread { .. }
+        | Action::Pwrite { .. } => return Ok(()),
         a if a.family() == Some(MechanismFamily::SharedRegion) && !mapped => {
             return Err(format!(
                 "process `{name}` has no region mapped here (an unrelated process inherits none, and `munmap` removes it); `mmap` maps a new one"
@@ -406,24 +417,26 @@ fn check_region_access(
 }
 
 fn check_action_fits_mechanism(mechanism: Mechanism, action: &Action) -> Result<(), String> {
+    use Mechanism::*;
     let only: &[Mechanism] = match action {
-        Action::Mmap | Action::Munmap => &[Mechanism::AnonShared, Mechanism::PosixShm],
-        Action::Shmat | Action::Shmdt | Action::ShmctlRmid => &[Mechanism::SysvShm],
-        Action::ShmOpen { .. } | Action::ShmUnlink => &[Mechanism::PosixShm],
+        Action::Mmap | Action::Munmap => &[AnonShared, PosixShm, FileMmap],
+        Action::Msync => &[FileMmap],
+        Action::Shmat | Action::Shmdt | Action::ShmctlRmid => &[SysvShm],
+        Action::ShmOpen { .. } | Action::ShmUnlink => &[PosixShm],
+        Action::Mkfifo => &[Fifo],
+        Action::Open { .. } | Action::Unlink => &[Fifo, FileMmap],
+        _ if action.needs_end() == Some(End::Object) => &[PosixShm, FileMmap],
         _ => &[],
     };
     if !only.is_empty() && !only.contains(&mechanism) {
         let names: Vec<&str> = only.iter().map(|m| m.name()).collect();
+        let what = match action.needs_end() {
+            Some(End::Object) => format!("`{}` on the object descriptor", action.name()),
+            _ => format!("`{}`", action.name()),
+        };
         return Err(format!(
-            "`{}` belongs to {}; this scenario's mechanism is {mechanism}",
-            action.name(),
+            "{what} belongs to {}; this scenario's mechanism is {mechanism}",
             names.join(" and ")
-        ));
-    }
-    if action.needs_end() == Some(End::Object) && mechanism != Mechanism::PosixShm {
-        return Err(format!(
-            "`{}` on the object descriptor: only posix-shm has one; this scenario's mechanism is {mechanism}",
-            action.name()
         ));
     }
     if let Some(family) = action.family() {
@@ -434,16 +447,6 @@ fn check_action_fits_mechanism(mechanism: Mechanism, action: &Action) -> Result<
                 mechanism.family()
             ));
         }
-    }
-    let fifo_only = matches!(
-        action,
-        Action::Mkfifo | Action::Open { .. } | Action::Unlink
-    );
-    if fifo_only && mechanism != Mechanism::Fifo {
-        return Err(format!(
-            "`{}` needs a named object, which only mechanism fifo has; this scenario's mechanism is {mechanism}",
-            action.name()
-        ));
     }
     Ok(())
 }

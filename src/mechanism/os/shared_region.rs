@@ -7,9 +7,10 @@
 
 use std::num::NonZeroUsize;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::path::Path;
 use std::ptr::NonNull;
 
-use nix::sys::mman::{mmap, mmap_anonymous, mprotect, munmap, MapFlags, ProtFlags};
+use nix::sys::mman::{mmap, mmap_anonymous, mprotect, msync, munmap, MapFlags, MsFlags, ProtFlags};
 use nix::sys::stat::Mode;
 
 use super::{access_mode, oflags};
@@ -49,6 +50,7 @@ impl SharedRegion for OsSharedRegion {
             Mechanism::AnonShared,
             Mechanism::SysvShm,
             Mechanism::PosixShm,
+            Mechanism::FileMmap,
         ]
     }
 
@@ -132,6 +134,30 @@ impl SharedRegion for OsSharedRegion {
 
     fn shm_unlink(&self, name: &str) -> Result<(), Errno> {
         Ok(nix::sys::mman::shm_unlink(name)?)
+    }
+
+    fn open_file(
+        &self,
+        path: &Path,
+        mode: AccessMode,
+        flags: &[OpenFlag],
+    ) -> Result<OwnedFd, Errno> {
+        let how = access_mode(mode) | oflags(flags);
+        Ok(nix::fcntl::open(path, how, Mode::S_IRUSR | Mode::S_IWUSR)?)
+    }
+
+    fn pread(&self, object: &OwnedFd, at: u64, buf: &mut [u8]) -> Result<usize, Errno> {
+        Ok(nix::sys::uio::pread(object, buf, at as libc::off_t)?)
+    }
+
+    fn pwrite(&self, object: &OwnedFd, at: u64, data: &[u8]) -> Result<usize, Errno> {
+        Ok(nix::sys::uio::pwrite(object, data, at as libc::off_t)?)
+    }
+
+    fn msync(&self, region: &OsRegion) -> Result<(), Errno> {
+        // SAFETY: the range is exactly a live mapping this implementation made.
+        unsafe { msync(region.base.cast(), region.len, MsFlags::MS_SYNC) }?;
+        Ok(())
     }
 
     fn ftruncate(&self, object: &OwnedFd, len: u64) -> Result<(), Errno> {

@@ -230,6 +230,28 @@ pub(super) struct RawFetchAdd {
     times: u32,
 }
 
+fn offset_zero() -> u64 {
+    0
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPread {
+    end: End,
+    #[serde(default = "offset_zero")]
+    at: u64,
+    len: Size,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPwrite {
+    end: End,
+    #[serde(default = "offset_zero")]
+    at: u64,
+    data: Payload,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawReadOn {
@@ -278,8 +300,8 @@ tagged_enum! {
         GetPipeSize(End) = "get_pipe_size",
         SetPipeSize(RawSetPipeSize) = "set_pipe_size",
         Lseek(End) = "lseek",
-        Pread(End) = "pread",
-        Pwrite(End) = "pwrite",
+        Pread(RawPread) = "pread",
+        Pwrite(RawPwrite) = "pwrite",
         ReadOn(RawReadOn) = "read_on",
         WriteOn(RawWriteOn) = "write_on",
         Poll(RawPoll) = "poll",
@@ -296,6 +318,7 @@ tagged_enum! {
         Mprotect(Vec<Prot>) = "mprotect",
         Munmap = "munmap",
         Mmap = "mmap",
+        Msync = "msync",
         ShmOpen(RawOpen) = "shm_open",
         ShmUnlink = "shm_unlink",
         FstatSize(End) = "fstat_size",
@@ -337,8 +360,16 @@ impl RawAction {
                 size: r.size,
             },
             RawAction::Lseek(e) => Action::Lseek(e),
-            RawAction::Pread(e) => Action::Pread(e),
-            RawAction::Pwrite(e) => Action::Pwrite(e),
+            RawAction::Pread(r) => Action::Pread {
+                end: r.end,
+                at: r.at,
+                len: r.len,
+            },
+            RawAction::Pwrite(r) => Action::Pwrite {
+                end: r.end,
+                at: r.at,
+                data: r.data,
+            },
             RawAction::ReadOn(r) => Action::ReadOn {
                 end: r.end,
                 len: r.len,
@@ -383,6 +414,7 @@ impl RawAction {
             RawAction::Mprotect(p) => Action::Mprotect(p),
             RawAction::Munmap => Action::Munmap,
             RawAction::Mmap => Action::Mmap,
+            RawAction::Msync => Action::Msync,
             RawAction::ShmOpen(r) => Action::ShmOpen {
                 mode: r.mode,
                 flags: r.flags,

@@ -76,7 +76,7 @@ fn either(names: &[&str]) -> String {
     }
 }
 
-deserialize_names!(Mechanism, "mechanism", "a mechanism", ["pipe" => Pipe, "fifo" => Fifo, "anon-shared" => AnonShared, "sysv-shm" => SysvShm, "posix-shm" => PosixShm]);
+deserialize_names!(Mechanism, "mechanism", "a mechanism", ["pipe" => Pipe, "fifo" => Fifo, "anon-shared" => AnonShared, "sysv-shm" => SysvShm, "posix-shm" => PosixShm, "file-mmap" => FileMmap]);
 deserialize_names!(Sharing, "mapping kind", "a mapping kind", ["MAP_SHARED" => Shared, "MAP_PRIVATE" => Private]);
 deserialize_names!(Prot, "protection", "a protection flag", ["PROT_READ" => Read, "PROT_WRITE" => Write]);
 deserialize_names!(Relation, "relation", "a relation", ["related" => Related, "unrelated" => Unrelated]);

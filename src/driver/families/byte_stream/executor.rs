@@ -192,16 +192,21 @@ impl<'a, I: ByteStream> StreamExecutor<'a, I> {
                 let size = self.size(*size);
                 Outcome::Count(probe::set_pipe_size(self.probe_fd(*end)?, size).map_err(err)?)
             }
-            Action::Pread(end) => {
-                let mut buf = [0u8; 1];
-                let n = nix::sys::uio::pread(self.probe_fd(*end)?, &mut buf, 0)
+            Action::Pread { end, at, len } => {
+                let mut buf = vec![0u8; self.size(*len)];
+                let n = nix::sys::uio::pread(self.probe_fd(*end)?, &mut buf, *at as libc::off_t)
                     .map_err(|e| err(e.into()))?;
-                Outcome::Bytes(buf[..n].to_vec())
+                buf.truncate(n);
+                Outcome::Bytes(buf)
             }
-            Action::Pwrite(end) => Outcome::Count(
-                nix::sys::uio::pwrite(self.probe_fd(*end)?, &[0x55], 0)
-                    .map_err(|e| err(e.into()))? as u64,
-            ),
+            Action::Pwrite { end, at, data } => {
+                let bytes = payload_bytes(data, self.profile);
+                let fd = self.probe_fd(*end)?;
+                Outcome::Count(
+                    nix::sys::uio::pwrite(fd, &bytes, *at as libc::off_t)
+                        .map_err(|e| err(e.into()))? as u64,
+                )
+            }
             Action::ReadOn { end, len } => {
                 let h = self.find(*end)?;
                 let mut buf = vec![0u8; self.size(*len)];
@@ -263,7 +268,8 @@ impl<'a, I: ByteStream> StreamExecutor<'a, I> {
             | Action::ShmctlRmid
             | Action::ShmOpen { .. }
             | Action::ShmUnlink
-            | Action::FstatSize(_) => {
+            | Action::FstatSize(_)
+            | Action::Msync => {
                 unreachable!("validation keeps memory actions out of byte streams")
             }
         })
@@ -304,12 +310,12 @@ impl<I: ByteStream> Executor for StreamExecutor<'_, I> {
             | Action::ReadExactly(_)
             | Action::ReadToEnd
             | Action::ReadOn { .. }
-            | Action::Pread(_) => CallKind::Read,
+            | Action::Pread { .. } => CallKind::Read,
             Action::Write(_)
             | Action::WriteRecords { .. }
             | Action::Fill
             | Action::WriteOn { .. }
-            | Action::Pwrite(_) => CallKind::Write,
+            | Action::Pwrite { .. } => CallKind::Write,
             Action::Open { .. } => CallKind::Open,
             _ => CallKind::Other,
         };

@@ -4,8 +4,10 @@
 //! SIGSEGV of the actor.
 
 use std::os::fd::{AsRawFd, RawFd};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::Named;
 use crate::driver::control::Outcome;
 use crate::driver::event_log::CallKind;
 use crate::driver::family::{ActorContext, Announcement, Executor};
@@ -20,8 +22,8 @@ pub(crate) struct RegionExecutor<'a, I: SharedRegion> {
     profile: &'static PlatformProfile,
     spec: RegionSpec,
     segment: Option<I::Segment>,
-    /// The POSIX shared memory object's name.
-    shm_name: Option<String>,
+    /// The name of the object the process opens itself (POSIX shared memory, a file).
+    named: Option<Named>,
     /// The open object and the mode it was opened with.
     object: Option<(I::Object, AccessMode)>,
     region: Option<I::Region>,
@@ -33,7 +35,7 @@ impl<'a, I: SharedRegion> RegionExecutor<'a, I> {
         actor: ActorContext,
         spec: RegionSpec,
         segment: Option<I::Segment>,
-        shm_name: Option<String>,
+        named: Option<Named>,
         region: Option<I::Region>,
     ) -> Self {
         RegionExecutor {
@@ -41,16 +43,33 @@ impl<'a, I: SharedRegion> RegionExecutor<'a, I> {
             profile: actor.profile,
             spec,
             segment,
-            shm_name,
+            named,
             object: None,
             region,
         }
     }
 
     fn shm_name(&self) -> Result<&str, Outcome> {
-        self.shm_name.as_deref().ok_or_else(|| {
-            Outcome::Unsupported("the scenario has no POSIX shared memory object".to_owned())
-        })
+        match &self.named {
+            Some(Named::Shm(name)) => Ok(name),
+            _ => Err(Outcome::Unsupported(
+                "the scenario has no POSIX shared memory object".to_owned(),
+            )),
+        }
+    }
+
+    fn file_path(&self) -> Result<&Path, Outcome> {
+        match &self.named {
+            Some(Named::File(path)) => Ok(path),
+            _ => Err(Outcome::Unsupported("the scenario has no file".to_owned())),
+        }
+    }
+
+    /// Keep a newly opened object, closing the one it replaces.
+    fn hold(&mut self, opened: I::Object, mode: AccessMode) {
+        if let Some((previous, _)) = self.object.replace((opened, mode)) {
+            let _ = self.iut.close(previous);
+        }
     }
 
     fn object(&self) -> Result<&(I::Object, AccessMode), Outcome> {
@@ -145,7 +164,7 @@ impl<'a, I: SharedRegion> RegionExecutor<'a, I> {
                 }
                 Outcome::Done
             }
-            Action::Mmap if self.shm_name.is_some() => {
+            Action::Mmap if self.named.is_some() => {
                 let (object, mode) = self.object()?;
                 let shared = self.spec.sharing == Sharing::Shared;
                 let writable = *mode == AccessMode::ReadWrite;
@@ -158,9 +177,55 @@ impl<'a, I: SharedRegion> RegionExecutor<'a, I> {
                     .iut
                     .shm_open(self.shm_name()?, *mode, flags)
                     .map_err(err)?;
-                if let Some((previous, _)) = self.object.replace((opened, *mode)) {
-                    let _ = self.iut.close(previous);
-                }
+                self.hold(opened, *mode);
+                Outcome::Done
+            }
+            Action::Open { mode, flags } => {
+                let opened = self
+                    .iut
+                    .open_file(self.file_path()?, *mode, flags)
+                    .map_err(err)?;
+                self.hold(opened, *mode);
+                Outcome::Done
+            }
+            Action::Unlink => {
+                nix::unistd::unlink(self.file_path()?).map_err(|e| err(e.into()))?;
+                Outcome::Done
+            }
+            Action::Pread {
+                end: End::Object,
+                at,
+                len,
+            } => {
+                let len = self
+                    .profile
+                    .resolve(*len)
+                    .expect("sizes are resolved before the run") as usize;
+                let mut buf = vec![0u8; len];
+                let n = self
+                    .iut
+                    .pread(&self.object()?.0, *at, &mut buf)
+                    .map_err(err)?;
+                buf.truncate(n);
+                Outcome::Bytes(buf)
+            }
+            Action::Pwrite {
+                end: End::Object,
+                at,
+                data,
+            } => {
+                let bytes = payload_bytes(data, self.profile);
+                Outcome::Count(
+                    self.iut
+                        .pwrite(&self.object()?.0, *at, &bytes)
+                        .map_err(err)? as u64,
+                )
+            }
+            Action::Msync => {
+                let region = self.region.as_ref().ok_or_else(|| {
+                    Outcome::Unsupported("the process has no region mapped".to_owned())
+                })?;
+                self.iut.msync(region).map_err(err)?;
                 Outcome::Done
             }
             Action::ShmUnlink => {

@@ -1,15 +1,15 @@
 //! The shared-region family in the driver. Before the fork the region is mapped
 //! (anonymous memory) or made and attached (a System V segment), and each related process
 //! keeps its inherited mapping while an unrelated one lets go of it; a POSIX shared
-//! memory object gets only its name, private to the run, and the processes open and map
-//! it themselves. The driver lets go of its own mapping after the forks, and removes the
+//! memory object or a file gets only its name, private to the run, and the processes
+//! open and map it themselves. The driver lets go of its own mapping after the forks, and removes the
 //! segment or the name once the run is over, whatever the scenario did with them.
 
 mod executor;
 
 use std::cell::RefCell;
 use std::os::fd::RawFd;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use self::executor::RegionExecutor;
 use crate::driver::cleanup::random_suffix;
@@ -46,8 +46,17 @@ impl<'a, I: SharedRegion> RegionFamily<'a, I> {
 pub(crate) struct RegionObject<R, S> {
     region: Option<R>,
     segment: Option<S>,
-    shm_name: Option<String>,
+    named: Option<Named>,
     spec: RegionSpec,
+}
+
+/// The name of an object the processes open themselves.
+#[derive(Clone, Debug)]
+pub(crate) enum Named {
+    /// A POSIX shared memory name.
+    Shm(String),
+    /// A regular file's path, in the run's private directory.
+    File(PathBuf),
 }
 
 /// Let go of a mapping the way it was made.
@@ -80,14 +89,14 @@ impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
         ))
     }
 
-    fn create(&self, scenario: &Scenario, _dir: Option<&Path>) -> Result<Self::Object, String> {
+    fn create(&self, scenario: &Scenario, dir: Option<&Path>) -> Result<Self::Object, String> {
         let spec = scenario.region;
         let iut = self.iut;
         let failed = |call: &str, e: Errno| format!("{}: {call}() failed with {e}", iut.name());
         let mut object = RegionObject {
             region: None,
             segment: None,
-            shm_name: None,
+            named: None,
             spec,
         };
         match scenario.mechanism {
@@ -104,7 +113,11 @@ impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
                     random_suffix().map_err(|e| format!("cannot read /dev/urandom: {e}"))?;
                 let name = format!("/{SHM_PREFIX}{}.{:08x}", std::process::id(), suffix as u32);
                 self.names.borrow_mut().push(name.clone());
-                object.shm_name = Some(name);
+                object.named = Some(Named::Shm(name));
+            }
+            Mechanism::FileMmap => {
+                let dir = dir.expect("a file has a name, so the run has a private directory");
+                object.named = Some(Named::File(dir.join("file")));
             }
             _ => {
                 let shared = spec.sharing == Sharing::Shared;
@@ -140,7 +153,7 @@ impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
             actor,
             object.spec,
             object.segment,
-            object.shm_name,
+            object.named,
             region,
         )
     }
