@@ -5,6 +5,8 @@
 
 mod messages;
 mod raw;
+mod raw_action;
+mod raw_expect;
 mod tagged;
 mod values;
 

@@ -1,0 +1,280 @@
+//! The raw serde shapes of an action: the tagged enum of every action a step may name,
+//! the tables some of them take, and their lowering to the model.
+
+use serde::Deserialize;
+
+use super::tagged::tagged_enum;
+use crate::scenario::errno::SignalName;
+use crate::scenario::model::*;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawEndFlag {
+    end: End,
+    flag: FdFlag,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSetPipeSize {
+    end: End,
+    size: Size,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPoll {
+    end: End,
+    event: PollEvent,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawOpen {
+    mode: AccessMode,
+    #[serde(default)]
+    flags: Vec<OpenFlag>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawStore {
+    at: u64,
+    data: Payload,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawLoad {
+    at: u64,
+    len: Size,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawStoreU64 {
+    at: u64,
+    value: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAt {
+    at: u64,
+}
+
+fn once() -> u32 {
+    1
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawFetchAdd {
+    at: u64,
+    value: u64,
+    #[serde(default = "once")]
+    times: u32,
+}
+
+fn offset_zero() -> u64 {
+    0
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPread {
+    end: End,
+    #[serde(default = "offset_zero")]
+    at: u64,
+    len: Size,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPwrite {
+    end: End,
+    #[serde(default = "offset_zero")]
+    at: u64,
+    data: Payload,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawReadOn {
+    end: End,
+    len: Size,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawWriteOn {
+    end: End,
+    data: Payload,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawFtruncate {
+    end: End,
+    len: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRecords {
+    len: Size,
+    count: u32,
+}
+
+tagged_enum! {
+    pub(super) enum RawAction {
+        what: "action",
+        expecting: "an action: a name such as \"completes\", or a table such as { read = 5 }",
+        one_only: "a process does one action per step",
+        Read(Size) = "read",
+        ReadExactly(Size) = "read_exactly",
+        ReadToEnd = "read_to_end",
+        Write(Payload) = "write",
+        WriteRecords(RawRecords) = "write_records",
+        Fill = "fill",
+        Close(End) = "close",
+        SetNonblocking(End) = "set_nonblocking",
+        ClearNonblocking(End) = "clear_nonblocking",
+        GetFlag(RawEndFlag) = "get_flag",
+        FpathconfPipeBuf(End) = "fpathconf_pipe_buf",
+        Fionread = "fionread",
+        GetPipeSize(End) = "get_pipe_size",
+        SetPipeSize(RawSetPipeSize) = "set_pipe_size",
+        Lseek(End) = "lseek",
+        Pread(RawPread) = "pread",
+        Pwrite(RawPwrite) = "pwrite",
+        ReadOn(RawReadOn) = "read_on",
+        WriteOn(RawWriteOn) = "write_on",
+        Poll(RawPoll) = "poll",
+        Mkfifo = "mkfifo",
+        Open(RawOpen) = "open",
+        Unlink = "unlink",
+        Ftruncate(RawFtruncate) = "ftruncate",
+        Exit = "exit",
+        Store(RawStore) = "store",
+        Load(RawLoad) = "load",
+        StoreU64(RawStoreU64) = "store_u64",
+        LoadU64(RawAt) = "load_u64",
+        FetchAddU64(RawFetchAdd) = "fetch_add_u64",
+        Mprotect(Vec<Prot>) = "mprotect",
+        Munmap = "munmap",
+        Mmap = "mmap",
+        Msync = "msync",
+        ShmOpen(RawOpen) = "shm_open",
+        ShmUnlink = "shm_unlink",
+        FstatSize(End) = "fstat_size",
+        Shmat = "shmat",
+        Shmdt = "shmdt",
+        ShmctlRmid = "shmctl_rmid",
+        Dup(End) = "dup",
+        SetCloexec(End) = "set_cloexec",
+        Exec = "exec",
+        Kill(SignalName) = "kill",
+        Completes = "completes",
+    }
+}
+
+impl RawAction {
+    pub(super) fn lower(self) -> Action {
+        match self {
+            RawAction::Read(n) => Action::Read(n),
+            RawAction::ReadExactly(n) => Action::ReadExactly(n),
+            RawAction::ReadToEnd => Action::ReadToEnd,
+            RawAction::Write(p) => Action::Write(p),
+            RawAction::WriteRecords(r) => Action::WriteRecords {
+                len: r.len,
+                count: r.count,
+            },
+            RawAction::Fill => Action::Fill,
+            RawAction::Close(e) => Action::Close(e),
+            RawAction::SetNonblocking(end) => Action::SetNonBlocking { end, on: true },
+            RawAction::ClearNonblocking(end) => Action::SetNonBlocking { end, on: false },
+            RawAction::GetFlag(r) => Action::GetFlag {
+                end: r.end,
+                flag: r.flag,
+            },
+            RawAction::FpathconfPipeBuf(e) => Action::PipeBufOf(e),
+            RawAction::Fionread => Action::FionRead,
+            RawAction::GetPipeSize(e) => Action::GetPipeSize(e),
+            RawAction::SetPipeSize(r) => Action::SetPipeSize {
+                end: r.end,
+                size: r.size,
+            },
+            RawAction::Lseek(e) => Action::Lseek(e),
+            RawAction::Pread(r) => Action::Pread {
+                end: r.end,
+                at: r.at,
+                len: r.len,
+            },
+            RawAction::Pwrite(r) => Action::Pwrite {
+                end: r.end,
+                at: r.at,
+                data: r.data,
+            },
+            RawAction::ReadOn(r) => Action::ReadOn {
+                end: r.end,
+                len: r.len,
+            },
+            RawAction::WriteOn(r) => Action::WriteOn {
+                end: r.end,
+                data: r.data,
+            },
+            RawAction::Poll(r) => Action::Poll {
+                end: r.end,
+                event: r.event,
+            },
+            RawAction::Mkfifo => Action::Mkfifo,
+            RawAction::Open(r) => Action::Open {
+                mode: r.mode,
+                flags: r.flags,
+            },
+            RawAction::Unlink => Action::Unlink,
+            RawAction::Ftruncate(r) => Action::Ftruncate {
+                end: r.end,
+                len: r.len,
+            },
+            RawAction::Exit => Action::Exit,
+            RawAction::Store(r) => Action::Store {
+                at: r.at,
+                data: r.data,
+            },
+            RawAction::Load(r) => Action::Load {
+                at: r.at,
+                len: r.len,
+            },
+            RawAction::StoreU64(r) => Action::StoreU64 {
+                at: r.at,
+                value: r.value,
+            },
+            RawAction::LoadU64(r) => Action::LoadU64 { at: r.at },
+            RawAction::FetchAddU64(r) => Action::FetchAddU64 {
+                at: r.at,
+                value: r.value,
+                times: r.times,
+            },
+            RawAction::Mprotect(p) => Action::Mprotect(p),
+            RawAction::Munmap => Action::Munmap,
+            RawAction::Mmap => Action::Mmap,
+            RawAction::Msync => Action::Msync,
+            RawAction::ShmOpen(r) => Action::ShmOpen {
+                mode: r.mode,
+                flags: r.flags,
+            },
+            RawAction::ShmUnlink => Action::ShmUnlink,
+            RawAction::FstatSize(e) => Action::FstatSize(e),
+            RawAction::Shmat => Action::Shmat,
+            RawAction::Shmdt => Action::Shmdt,
+            RawAction::ShmctlRmid => Action::ShmctlRmid,
+            RawAction::Dup(e) => Action::Dup(e),
+            RawAction::SetCloexec(e) => Action::SetCloExec(e),
+            RawAction::Exec => Action::Exec,
+            RawAction::Kill(s) => Action::Kill(s),
+            RawAction::Completes => Action::Await,
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! The in-memory model of a scenario: what the file format and the builder both produce.
+
+mod action;
+mod classify;
+mod expectation;
+mod mechanism;
+mod process;
+mod scenario;
+mod values;
+
+pub use action::*;
+pub use classify::*;
+pub use expectation::*;
+pub use mechanism::*;
+pub use process::*;
+pub use scenario::*;
+pub use values::*;

@@ -1,0 +1,56 @@
+//! Steps and the whole scenario.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::{Action, Expectation, Feature, Mechanism, OpenFlag, Process, ProcessIndex, RegionSpec};
+
+/// One step: the actions that start together and what each must do.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    /// The processes that act, in file order, with their actions.
+    pub actions: Vec<(ProcessIndex, Action)>,
+    /// What every action of the step must do.
+    pub expect: Expectation,
+    /// A free-text remark shown in the timeline.
+    pub note: Option<String>,
+}
+
+/// A whole scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    /// The test name, `mechanism::file_stem`.
+    pub id: String,
+    /// The file it came from, when it came from one.
+    pub source: Option<PathBuf>,
+    /// One line saying what the scenario shows.
+    pub summary: String,
+    /// The POSIX page and rule it checks, in our words.
+    pub reference: String,
+    /// Slugs of the behaviours it covers (see the behaviour catalogue).
+    pub behaviours: Vec<String>,
+    /// The mechanism under test.
+    pub mechanism: Mechanism,
+    /// Platform features it needs.
+    pub requires: Vec<Feature>,
+    /// Flags for the object made before the fork (`pipe2()` flags).
+    pub create_flags: Vec<OpenFlag>,
+    /// The region a shared-region scenario maps before the fork.
+    pub region: RegionSpec,
+    /// The actors.
+    pub processes: Vec<Process>,
+    /// The steps, run in order.
+    pub steps: Vec<Step>,
+    /// The watchdog's bound on each step.
+    pub step_timeout: Duration,
+}
+
+impl Scenario {
+    /// The default bound on one step.
+    pub const DEFAULT_STEP_TIMEOUT: Duration = Duration::from_secs(5);
+
+    /// The process at an index.
+    pub fn process(&self, index: ProcessIndex) -> &Process {
+        &self.processes[index.0]
+    }
+}

@@ -1,0 +1,102 @@
+//! Whether an action can apply: to the scenario's mechanism and its family, and (a
+//! memory access) to the region the process has mapped.
+
+use crate::scenario::model::*;
+
+/// A memory access needs the region mapped, within its bounds, and an atomic one
+/// aligned to 8 bytes.
+pub(super) fn check_region_access(
+    s: &Scenario,
+    action: &Action,
+    mapped: bool,
+    holds_object: bool,
+    name: &ProcessName,
+) -> Result<(), String> {
+    match action {
+        Action::Mmap if s.mechanism.has_object() && !holds_object => {
+            return Err(format!(
+                "process `{name}` holds no object descriptor to map; `shm_open` or `open` opens one"
+            ))
+        }
+        Action::Mmap | Action::Shmat if mapped => {
+            return Err(format!("process `{name}` has the region mapped already; `munmap` or `shmdt` it first"))
+        }
+        Action::Mmap
+        | Action::Shmat
+        | Action::ShmctlRmid
+        | Action::ShmOpen { .. }
+        | Action::ShmUnlink
+        | Action::Close(_)
+        | Action::Ftruncate { .. }
+        | Action::FstatSize(_)
+        | Action::Pread { .. }
+        | Action::Pwrite { .. } => return Ok(()),
+        a if a.family() == Some(MechanismFamily::SharedRegion) && !mapped => {
+            return Err(format!(
+                "process `{name}` has no region mapped here (an unrelated process inherits none, and `munmap` removes it); `mmap` maps a new one"
+            ))
+        }
+        _ => {}
+    }
+    let Some((at, len)) = action.region_access() else {
+        return Ok(());
+    };
+    if matches!(
+        action,
+        Action::StoreU64 { .. } | Action::LoadU64 { .. } | Action::FetchAddU64 { .. }
+    ) && at % 8 != 0
+    {
+        return Err(format!(
+            "`{}` at {at} is not 8-byte aligned; expected an offset that is a multiple of 8",
+            action.name()
+        ));
+    }
+    if let Size::Bytes(len) = len {
+        if at.checked_add(len).is_none_or(|end| end > s.region.len) {
+            return Err(format!(
+                "`{}` of {len} bytes at {at} runs past the end of the {}-byte region",
+                action.name(),
+                s.region.len
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn check_action_fits_mechanism(
+    mechanism: Mechanism,
+    action: &Action,
+) -> Result<(), String> {
+    use Mechanism::*;
+    let only: &[Mechanism] = match action {
+        Action::Mmap | Action::Munmap => &[AnonShared, PosixShm, FileMmap],
+        Action::Msync => &[FileMmap],
+        Action::Shmat | Action::Shmdt | Action::ShmctlRmid => &[SysvShm],
+        Action::ShmOpen { .. } | Action::ShmUnlink => &[PosixShm],
+        Action::Mkfifo => &[Fifo],
+        Action::Open { .. } | Action::Unlink => &[Fifo, FileMmap],
+        _ if action.needs_end() == Some(End::Object) => &[PosixShm, FileMmap],
+        _ => &[],
+    };
+    if !only.is_empty() && !only.contains(&mechanism) {
+        let names: Vec<&str> = only.iter().map(|m| m.name()).collect();
+        let what = match action.needs_end() {
+            Some(End::Object) => format!("`{}` on the object descriptor", action.name()),
+            _ => format!("`{}`", action.name()),
+        };
+        return Err(format!(
+            "{what} belongs to {}; this scenario's mechanism is {mechanism}",
+            names.join(" and ")
+        ));
+    }
+    if let Some(family) = action.family() {
+        if family != mechanism.family() {
+            return Err(format!(
+                "`{}` applies to {family}; this scenario's mechanism {mechanism} is one of the {}",
+                action.name(),
+                mechanism.family()
+            ));
+        }
+    }
+    Ok(())
+}

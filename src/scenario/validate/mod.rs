@@ -1,0 +1,260 @@
+//! Checks a scenario must pass before anything runs, and the platform checks that turn
+//! it into a skip.
+
+mod actions;
+mod expectations;
+mod platform;
+mod state;
+
+use std::ops::Range;
+
+use super::error::Located;
+use super::model::*;
+use actions::{check_action_fits_mechanism, check_region_access};
+use expectations::check_expectation_fits;
+pub use platform::skip_reason;
+use state::{may_succeed, no_such_end, serves, track_ends, Life, Roles};
+
+/// Where the parts of a scenario stand in its file, for error messages. A scenario made
+/// by the builder has no file, and its errors carry empty spans.
+#[derive(Default)]
+pub(crate) struct Spans {
+    /// The `[processes]` table.
+    pub processes_table: Range<usize>,
+    /// Per process.
+    pub processes: Vec<ProcessSpans>,
+    /// The `flags` of `[create]`, when given.
+    pub create_flags: Range<usize>,
+    /// The `[region]` table, when given.
+    pub region: Range<usize>,
+    /// Per step.
+    pub steps: Vec<StepSpans>,
+}
+
+pub(crate) struct ProcessSpans {
+    /// The process's name (its key in `[processes]`).
+    pub name: Range<usize>,
+    /// Its `keeps` list, or its whole definition when it has none.
+    pub keeps: Range<usize>,
+}
+
+pub(crate) struct StepSpans {
+    pub actions: Vec<Range<usize>>,
+    pub expect: Range<usize>,
+}
+
+impl Spans {
+    fn keeps(&self, i: usize) -> Range<usize> {
+        self.processes.get(i).map_or(0..0, |p| p.keeps.clone())
+    }
+    fn action(&self, step: usize, i: usize) -> Range<usize> {
+        self.steps
+            .get(step)
+            .and_then(|s| s.actions.get(i).cloned())
+            .unwrap_or(0..0)
+    }
+    fn expect(&self, step: usize) -> Range<usize> {
+        self.steps.get(step).map_or(0..0, |s| s.expect.clone())
+    }
+}
+
+/// Checks of what is set up before the first step: the processes and `[create]`. The
+/// file format runs them before it reads the steps, so that a step is never blamed for a
+/// bad `[processes]` table.
+pub(crate) fn check_setup(
+    mechanism: Mechanism,
+    processes: &[Process],
+    create_flags: &[OpenFlag],
+    spans: &Spans,
+) -> Result<(), Located> {
+    if processes.is_empty() {
+        return Err(Located::new(
+            spans.processes_table.clone(),
+            "a scenario needs at least one process, expected a line such as reader = { keeps = [\"read\"] }"
+                .to_owned(),
+        ));
+    }
+    for (i, p) in processes.iter().enumerate() {
+        if let Some(name_span) = spans.processes.get(i).map(|p| p.name.clone()) {
+            if !p
+                .name
+                .0
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                || p.name.0.is_empty()
+            {
+                return Err(Located::new(
+                    name_span,
+                    format!(
+                        "process name `{}` must be letters, digits, `_` or `-`",
+                        p.name
+                    ),
+                ));
+            }
+        }
+        if !p.keeps.is_empty() && mechanism != Mechanism::Pipe {
+            return Err(Located::new(
+                spans.keeps(i),
+                format!(
+                    "`keeps` applies to pipes only; a {mechanism} is opened by name with `open`"
+                ),
+            ));
+        }
+        if !p.keeps.is_empty() && p.relation == Relation::Unrelated {
+            return Err(Located::new(
+                spans.keeps(i),
+                format!(
+                    "process `{}` is unrelated, so it inherits no ends and cannot keep any",
+                    p.name
+                ),
+            ));
+        }
+    }
+    if !spans.region.is_empty() && mechanism.family() != MechanismFamily::SharedRegion {
+        return Err(Located::new(
+            spans.region.clone(),
+            format!("`[region]` applies to shared-region mechanisms (anon-shared); this scenario's mechanism is {mechanism}"),
+        ));
+    }
+    if create_flags
+        .iter()
+        .any(|f| matches!(f, OpenFlag::Creat | OpenFlag::Excl))
+    {
+        return Err(Located::new(
+            spans.create_flags.clone(),
+            "pipe2() takes O_NONBLOCK and O_CLOEXEC, not O_CREAT or O_EXCL".to_owned(),
+        ));
+    }
+    if !create_flags.is_empty() && mechanism != Mechanism::Pipe {
+        return Err(Located::new(
+            spans.create_flags.clone(),
+            format!("`create.flags` applies to pipes only (pipe2() flags); a {mechanism} is opened with `open`, whose `flags` take O_NONBLOCK"),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks that hold on every platform: names, ends, the order of blocking and awaiting,
+/// and that each expectation can apply to its actions.
+pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
+    check_setup(s.mechanism, &s.processes, &s.create_flags, spans)?;
+    if s.region.sharing == Sharing::Private && s.mechanism == Mechanism::SysvShm {
+        return Err(Located::new(
+            spans.region.clone(),
+            "`map = \"MAP_PRIVATE\"` cannot apply to sysv-shm: a System V attachment is always shared".to_owned(),
+        ));
+    }
+    if s.region.len == 0 {
+        return Err(Located::new(
+            spans.region.clone(),
+            "`size` of `[region]` must be at least 1 byte".to_owned(),
+        ));
+    }
+    // Whether each process has the region mapped: related ones inherit it.
+    let mut mapped: Vec<bool> = s
+        .processes
+        .iter()
+        .map(|p| s.mechanism.inherits_region() && p.relation == Relation::Related)
+        .collect();
+    // What each process has started and not yet awaited: (step, action).
+    let mut pending: Vec<Option<(usize, &Action)>> = vec![None; s.processes.len()];
+    let mut life = vec![Life::Acting; s.processes.len()];
+    // The descriptors each process holds, as the actor will, with the roles each serves.
+    let mut held: Vec<Vec<Roles>> = s
+        .processes
+        .iter()
+        .map(|p| p.keeps.iter().map(|e| Roles::of(*e)).collect())
+        .collect();
+    for (si, step) in s.steps.iter().enumerate() {
+        let mut seen = Vec::new();
+        for (ai, (p, action)) in step.actions.iter().enumerate() {
+            let at = spans.action(si, ai);
+            let name = &s.process(*p).name;
+            if seen.contains(p) {
+                return Err(Located::new(
+                    at,
+                    format!("process `{name}` acts twice in one step"),
+                ));
+            }
+            seen.push(*p);
+            match (life[p.0], action) {
+                (Life::Exited, _) => {
+                    return Err(Located::new(
+                        at,
+                        format!("process `{name}` has already exited; it cannot act after `exit`"),
+                    ))
+                }
+                (Life::Execed, Action::Kill(_)) => {}
+                (Life::Execed, _) => {
+                    return Err(Located::new(
+                        at,
+                        format!("process `{name}` has run `exec` and is an actor no more; it can only be sent a signal with `kill`"),
+                    ))
+                }
+                (Life::Acting, _) => {}
+            }
+            check_action_fits_mechanism(s.mechanism, action)
+                .map_err(|m| Located::new(at.clone(), m))?;
+            let holds_object = serves(&held[p.0], End::Object).is_some();
+            check_region_access(s, action, mapped[p.0], holds_object, name)
+                .map_err(|m| Located::new(at.clone(), m))?;
+            let effective = match (action, pending[p.0]) {
+                // The driver signals the process; a call it is blocked in stays pending.
+                (Action::Kill(_), _) => action,
+                (Action::Await, Some((_, started))) => {
+                    pending[p.0] = None;
+                    started
+                }
+                (Action::Await, None) => {
+                    return Err(Located::new(
+                        at,
+                        format!("`completes` awaits a call that blocked, but process `{name}` has none; expected an earlier step where it acts with expect = \"blocks\""),
+                    ))
+                }
+                (_, Some((from, started))) => {
+                    return Err(Located::new(
+                        at,
+                        format!(
+                            "process `{name}` is still in `{}` from step {}; add `{name} = \"completes\"` first",
+                            started.name(),
+                            StepIndex(from)
+                        ),
+                    ))
+                }
+                (a, None) => a,
+            };
+            if *action != Action::Await {
+                if let Some(end) = action.needs_end() {
+                    if serves(&held[p.0], end).is_none() {
+                        return Err(Located::new(at, no_such_end(name, end, &held[p.0])));
+                    }
+                }
+            }
+            check_expectation_fits(&step.expect, effective, matches!(action, Action::Await))
+                .map_err(|m| Located::new(spans.expect(si), m))?;
+            match action {
+                Action::Munmap | Action::Shmdt => mapped[p.0] = false,
+                Action::Mmap | Action::Shmat if may_succeed(&step.expect) => mapped[p.0] = true,
+                _ => {}
+            }
+            if step.expect == Expectation::Blocks {
+                pending[p.0] = Some((si, action));
+            } else {
+                track_ends(
+                    &mut held[p.0],
+                    effective,
+                    &step.expect,
+                    s.mechanism.has_object(),
+                );
+            }
+            life[p.0] = match (life[p.0], action) {
+                (_, Action::Exit) => Life::Exited,
+                // The driver waits for an exec'd program it signals to be gone.
+                (Life::Execed, Action::Kill(_)) => Life::Exited,
+                (_, Action::Exec) if may_succeed(&step.expect) => Life::Execed,
+                (now, _) => now,
+            };
+        }
+    }
+    Ok(())
+}

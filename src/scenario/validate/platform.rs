@@ -1,0 +1,69 @@
+//! The platform checks that turn a valid scenario into a skip.
+
+use crate::model::PlatformProfile;
+use crate::scenario::model::*;
+
+/// Why a valid scenario cannot run on this platform, if it cannot: a skip, not a failure.
+pub fn skip_reason(s: &Scenario, profile: &PlatformProfile) -> Option<String> {
+    let mut needs: Vec<Feature> = s.requires.clone();
+    if !s.create_flags.is_empty() {
+        needs.push(Feature::Pipe2);
+    }
+    for step in &s.steps {
+        for (_, action) in &step.actions {
+            if matches!(action, Action::GetPipeSize(_) | Action::SetPipeSize { .. }) {
+                needs.push(Feature::PipeSize);
+            }
+        }
+    }
+    if let Some(f) = needs.iter().find(|f| !profile.has(**f)) {
+        return Some(format!("{} has no {}", profile.platform, f.name()));
+    }
+    let mut sizes = Vec::new();
+    for step in &s.steps {
+        for (_, a) in &step.actions {
+            match a {
+                Action::Read(n) | Action::ReadExactly(n) => sizes.push(*n),
+                Action::WriteRecords { len, .. } => sizes.push(*len),
+                Action::SetPipeSize { size, .. } => sizes.push(*size),
+                Action::Write(Payload::Pattern { len, .. }) => sizes.push(*len),
+                _ => {}
+            }
+        }
+        if let Err(reason) = expectation_sizes(&step.expect, profile, &mut sizes) {
+            return Some(reason);
+        }
+    }
+    sizes
+        .into_iter()
+        .find_map(|size| profile.resolve(size).err())
+}
+
+/// Collect the sizes an expectation names on this platform; `Err` when it states no
+/// expectation for this platform at all.
+fn expectation_sizes(
+    e: &Expectation,
+    profile: &PlatformProfile,
+    out: &mut Vec<Size>,
+) -> Result<(), String> {
+    match e {
+        Expectation::Returns(n) | Expectation::ReturnsAtLeast(n) => out.push(*n),
+        Expectation::ReturnsBetween(a, b) => out.extend([*a, *b]),
+        Expectation::Data(Payload::Pattern { len, .. }) => out.push(*len),
+        Expectation::Records(r) => out.push(r.len),
+        Expectation::AnyOf(v) => v
+            .iter()
+            .try_for_each(|e| expectation_sizes(e, profile, out))?,
+        Expectation::Platform(p) => match p.for_platform(profile.platform) {
+            Some(e) => expectation_sizes(e, profile, out)?,
+            None => {
+                return Err(format!(
+                    "the scenario states no expectation for {}",
+                    profile.platform
+                ))
+            }
+        },
+        _ => {}
+    }
+    Ok(())
+}
