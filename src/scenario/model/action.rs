@@ -96,14 +96,15 @@ pub enum Action {
     },
     /// `mkfifo()` at the scenario's FIFO path.
     Mkfifo,
-    /// `open()` of the scenario's FIFO path.
+    /// `open()` of the scenario's named object: its FIFO (the descriptor becomes a read
+    /// end, a write end, or both) or its file to map (the object descriptor).
     Open {
         /// The access mode.
         mode: AccessMode,
         /// Extra flags (`O_NONBLOCK`).
         flags: Vec<OpenFlag>,
     },
-    /// `unlink()` of the scenario's FIFO path.
+    /// `unlink()` of the scenario's FIFO or file.
     Unlink,
     /// `ftruncate()` of one end to a length.
     Ftruncate {

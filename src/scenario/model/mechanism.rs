@@ -4,8 +4,8 @@ use std::fmt;
 
 /// The IPC kind a scenario exercises.
 ///
-/// Only the byte-stream mechanisms have a reference implementation so far; the file
-/// format rejects the others by name so that a typo is never mistaken for a skip.
+/// Only the mechanisms with a reference implementation are listed (sockets are not yet);
+/// the file format rejects any other name, so that a typo is never mistaken for a skip.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Mechanism {

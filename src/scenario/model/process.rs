@@ -42,14 +42,16 @@ pub enum Relation {
     Unrelated,
 }
 
-/// One end of a byte stream.
+/// A descriptor a process holds, named by its role: an end of a byte stream, or the
+/// object descriptor of a shared region's named object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum End {
     /// The end that `read()` is called on.
     Read,
     /// The end that `write()` is called on.
     Write,
-    /// The descriptor of the scenario's named object (a POSIX shared memory object).
+    /// The descriptor of the scenario's named object (a POSIX shared memory object or a
+    /// file to map).
     Object,
 }
 
@@ -83,7 +85,8 @@ pub struct Process {
     pub name: ProcessName,
     /// Whether it inherits the object made before the fork.
     pub relation: Relation,
-    /// The ends of the pipe it keeps after the fork; every other end is closed.
+    /// The ends of the pipe it keeps after the fork (pipes only); every other end is
+    /// closed.
     pub keeps: Vec<End>,
     /// Its SIGPIPE disposition.
     pub sigpipe: SigPipe,

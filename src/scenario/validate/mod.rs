@@ -113,7 +113,7 @@ pub(crate) fn check_setup(
     if !spans.region.is_empty() && mechanism.family() != MechanismFamily::SharedRegion {
         return Err(Located::new(
             spans.region.clone(),
-            format!("`[region]` applies to shared-region mechanisms (anon-shared); this scenario's mechanism is {mechanism}"),
+            format!("`[region]` applies to the shared-region mechanisms (anon-shared, sysv-shm, posix-shm, file-mmap); this scenario's mechanism is {mechanism}"),
         ));
     }
     if create_flags

@@ -21,15 +21,7 @@ pub fn skip_reason(s: &Scenario, profile: &PlatformProfile) -> Option<String> {
     }
     let mut sizes = Vec::new();
     for step in &s.steps {
-        for (_, a) in &step.actions {
-            match a {
-                Action::Read(n) | Action::ReadExactly(n) => sizes.push(*n),
-                Action::WriteRecords { len, .. } => sizes.push(*len),
-                Action::SetPipeSize { size, .. } => sizes.push(*size),
-                Action::Write(Payload::Pattern { len, .. }) => sizes.push(*len),
-                _ => {}
-            }
-        }
+        sizes.extend(step.actions.iter().filter_map(|(_, a)| action_size(a)));
         if let Err(reason) = expectation_sizes(&step.expect, profile, &mut sizes) {
             return Some(reason);
         }
@@ -37,6 +29,24 @@ pub fn skip_reason(s: &Scenario, profile: &PlatformProfile) -> Option<String> {
     sizes
         .into_iter()
         .find_map(|size| profile.resolve(size).err())
+}
+
+/// The size an action names, if it names one (which may be a profile constant).
+fn action_size(a: &Action) -> Option<Size> {
+    match a {
+        Action::Read(n)
+        | Action::ReadExactly(n)
+        | Action::ReadOn { len: n, .. }
+        | Action::Pread { len: n, .. }
+        | Action::Load { len: n, .. }
+        | Action::WriteRecords { len: n, .. }
+        | Action::SetPipeSize { size: n, .. } => Some(*n),
+        Action::Write(data)
+        | Action::WriteOn { data, .. }
+        | Action::Pwrite { data, .. }
+        | Action::Store { data, .. } => Some(data.len()),
+        _ => None,
+    }
 }
 
 /// Collect the sizes an expectation names on this platform; `Err` when it states no

@@ -90,7 +90,7 @@ pub(super) fn track_ends(
             object: false,
         }),
         Action::ShmOpen { .. } if may_succeed(expect) => held.push(Roles::of(End::Object)),
-        Action::Dup(end) => {
+        Action::Dup(end) if may_succeed(expect) => {
             if let Some(i) = serves(held, *end) {
                 held.push(held[i]);
             }

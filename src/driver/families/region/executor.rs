@@ -91,7 +91,11 @@ impl<'a, I: SharedRegion> RegionExecutor<'a, I> {
         let (base, size) = self.iut.bytes(region);
         let end = (at as usize).checked_add(len);
         if end.is_none_or(|end| end > size) {
-            return Err(Outcome::Error(Errno(libc::EFAULT)));
+            // Validation refuses literal sizes past the end; a profile constant can still
+            // reach past it. No call fails here, so no errno is invented.
+            return Err(Outcome::Unsupported(format!(
+                "the access at {at} of {len} bytes reaches past the {size}-byte region"
+            )));
         }
         // In bounds, checked above: the pointer stays inside the mapping.
         Ok(base.as_ptr().wrapping_add(at as usize))
@@ -102,7 +106,9 @@ impl<'a, I: SharedRegion> RegionExecutor<'a, I> {
     fn word(&self, at: u64) -> Result<&AtomicU64, Outcome> {
         let ptr = self.span(at, 8)?;
         if !(ptr as usize).is_multiple_of(8) {
-            return Err(Outcome::Error(Errno(libc::EINVAL)));
+            return Err(Outcome::Unsupported(format!(
+                "offset {at} of the mapping is not 8-byte aligned"
+            )));
         }
         // SAFETY: the 8 bytes are inside a live mapping (checked by `span`) and aligned;
         // other processes touch them only through atomics too, and no Rust reference to
