@@ -49,6 +49,21 @@ pub(crate) trait Family {
     fn clean_up(&self) {}
 }
 
+/// `Ok` when `mechanisms` (what an implementation declares) holds `mechanism`, else
+/// the reason for the skip.
+pub(crate) fn provided(
+    implementation: &str,
+    mechanisms: &[Mechanism],
+    mechanism: Mechanism,
+) -> Result<(), String> {
+    if mechanisms.contains(&mechanism) {
+        return Ok(());
+    }
+    Err(format!(
+        "implementation `{implementation}` does not provide {mechanism}"
+    ))
+}
+
 /// What an executor may need to know about its actor beyond its share of the object.
 pub(crate) struct ActorContext {
     /// The actor's index in the scenario (its records carry it).

@@ -28,6 +28,14 @@ pub struct OsRegion {
     len: usize,
 }
 
+fn map_flags(shared: bool) -> MapFlags {
+    if shared {
+        MapFlags::MAP_SHARED
+    } else {
+        MapFlags::MAP_PRIVATE
+    }
+}
+
 fn prot_flags(p: Protection) -> ProtFlags {
     let mut flags = ProtFlags::PROT_NONE;
     flags.set(ProtFlags::PROT_READ, p.read);
@@ -56,11 +64,7 @@ impl SharedRegion for OsSharedRegion {
 
     fn map_anonymous(&self, len: usize, shared: bool) -> Result<OsRegion, Errno> {
         let length = NonZeroUsize::new(len).ok_or(Errno(libc::EINVAL))?;
-        let sharing = if shared {
-            MapFlags::MAP_SHARED
-        } else {
-            MapFlags::MAP_PRIVATE
-        };
+        let sharing = map_flags(shared);
         let protection = prot_flags(Protection {
             read: true,
             write: true,
@@ -176,11 +180,7 @@ impl SharedRegion for OsSharedRegion {
         writable: bool,
     ) -> Result<OsRegion, Errno> {
         let length = NonZeroUsize::new(len).ok_or(Errno(libc::EINVAL))?;
-        let sharing = if shared {
-            MapFlags::MAP_SHARED
-        } else {
-            MapFlags::MAP_PRIVATE
-        };
+        let sharing = map_flags(shared);
         let protection = prot_flags(Protection {
             read: true,
             write: writable,

@@ -27,27 +27,8 @@ impl Action {
             | Action::Dup(end)
             | Action::SetCloExec(end)
             | Action::FstatSize(end) => Some(*end),
-            Action::Mkfifo
-            | Action::Open { .. }
-            | Action::Unlink
-            | Action::Exit
-            | Action::Exec
-            | Action::Kill(_)
-            | Action::Await
-            | Action::Store { .. }
-            | Action::Load { .. }
-            | Action::StoreU64 { .. }
-            | Action::LoadU64 { .. }
-            | Action::FetchAddU64 { .. }
-            | Action::Mprotect(_)
-            | Action::Munmap
-            | Action::Mmap
-            | Action::Msync
-            | Action::Shmat
-            | Action::Shmdt
-            | Action::ShmctlRmid
-            | Action::ShmOpen { .. }
-            | Action::ShmUnlink => None,
+            // Actions on the object as a whole, on memory, or on the process.
+            _ => None,
         }
     }
 

@@ -8,7 +8,7 @@ use std::os::fd::{AsRawFd, RawFd};
 use std::path::{Path, PathBuf};
 
 use self::executor::StreamExecutor;
-use crate::driver::family::{ActorContext, Family};
+use crate::driver::family::{provided, ActorContext, Family};
 use crate::mechanism::ByteStream;
 use crate::scenario::*;
 
@@ -45,13 +45,7 @@ impl<'a, I: ByteStream> Family for ByteStreamFamily<'a, I> {
     }
 
     fn provides(&self, mechanism: Mechanism) -> Result<(), String> {
-        if self.iut.mechanisms().contains(&mechanism) {
-            return Ok(());
-        }
-        Err(format!(
-            "implementation `{}` does not provide {mechanism}",
-            self.iut.name()
-        ))
+        provided(self.iut.name(), self.iut.mechanisms(), mechanism)
     }
 
     fn create(&self, scenario: &Scenario, dir: Option<&Path>) -> Result<Self::Object, String> {

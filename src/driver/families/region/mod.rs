@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use self::executor::RegionExecutor;
 use crate::driver::cleanup::random_suffix;
-use crate::driver::family::{ActorContext, Family};
+use crate::driver::family::{provided, ActorContext, Family};
 use crate::mechanism::SharedRegion;
 use crate::scenario::*;
 
@@ -80,13 +80,7 @@ impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
     }
 
     fn provides(&self, mechanism: Mechanism) -> Result<(), String> {
-        if self.iut.mechanisms().contains(&mechanism) {
-            return Ok(());
-        }
-        Err(format!(
-            "implementation `{}` does not provide {mechanism}",
-            self.iut.name()
-        ))
+        provided(self.iut.name(), self.iut.mechanisms(), mechanism)
     }
 
     fn create(&self, scenario: &Scenario, dir: Option<&Path>) -> Result<Self::Object, String> {
