@@ -82,12 +82,21 @@ impl<'a, I: SharedRegion> RegionExecutor<'a, I> {
             .ok_or_else(|| Outcome::Unsupported("the scenario has no System V segment".to_owned()))
     }
 
+    fn mapping(&self) -> Result<&I::Region, Outcome> {
+        self.region
+            .as_ref()
+            .ok_or_else(|| Outcome::Unsupported("the process has no region mapped".to_owned()))
+    }
+
+    fn size(&self, size: Size) -> usize {
+        self.profile
+            .resolve(size)
+            .expect("sizes are resolved before the run") as usize
+    }
+
     /// The bytes `[at, at + len)` of the mapping, or why not.
     fn span(&self, at: u64, len: usize) -> Result<*mut u8, Outcome> {
-        let region = self
-            .region
-            .as_ref()
-            .ok_or_else(|| Outcome::Unsupported("the process has no region mapped".to_owned()))?;
+        let region = self.mapping()?;
         let (base, size) = self.iut.bytes(region);
         let end = (at as usize).checked_add(len);
         if end.is_none_or(|end| end > size) {
@@ -130,10 +139,7 @@ impl<'a, I: SharedRegion> RegionExecutor<'a, I> {
                 Outcome::Done
             }
             Action::Load { at, len } => {
-                let len = self
-                    .profile
-                    .resolve(*len)
-                    .expect("sizes are resolved before the run") as usize;
+                let len = self.size(*len);
                 let src = self.span(*at, len)?;
                 let mut out = vec![0u8; len];
                 // SAFETY: as for Store, the other way round.
@@ -154,9 +160,7 @@ impl<'a, I: SharedRegion> RegionExecutor<'a, I> {
                 Outcome::Count(seen)
             }
             Action::Mprotect(flags) => {
-                let region = self.region.as_ref().ok_or_else(|| {
-                    Outcome::Unsupported("the process has no region mapped".to_owned())
-                })?;
+                let region = self.mapping()?;
                 let protection = Protection {
                     read: flags.contains(&Prot::Read),
                     write: flags.contains(&Prot::Write),
@@ -203,10 +207,7 @@ impl<'a, I: SharedRegion> RegionExecutor<'a, I> {
                 at,
                 len,
             } => {
-                let len = self
-                    .profile
-                    .resolve(*len)
-                    .expect("sizes are resolved before the run") as usize;
+                let len = self.size(*len);
                 let mut buf = vec![0u8; len];
                 let n = self
                     .iut
@@ -228,9 +229,7 @@ impl<'a, I: SharedRegion> RegionExecutor<'a, I> {
                 )
             }
             Action::Msync => {
-                let region = self.region.as_ref().ok_or_else(|| {
-                    Outcome::Unsupported("the process has no region mapped".to_owned())
-                })?;
+                let region = self.mapping()?;
                 self.iut.msync(region).map_err(err)?;
                 Outcome::Done
             }
