@@ -19,7 +19,8 @@ use ipc_conformance::scenario::{self, Scenario};
 #[derive(Parser)]
 #[command(
     version,
-    about = "POSIX IPC conformance scenarios, run as real forked processes"
+    about = "POSIX IPC conformance scenarios, run as real forked processes",
+    after_help = "Exit status: 0 when nothing failed, 1 when a scenario failed or could not run, 2 when a scenario file is malformed (then nothing runs)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -43,9 +44,11 @@ enum Command {
         #[arg(long)]
         filter: Option<String>,
     },
-    /// Run the catalogue and answer, per mechanism, which processes may use it, whether
-    /// data flows both ways, how many processes take part, and whether it synchronizes
-    /// them, each with the passing scenarios that prove it (a Markdown table).
+    /// Run the catalogue and print, per mechanism, what its passing scenarios prove.
+    ///
+    /// The table answers which processes may use the mechanism (related, unrelated),
+    /// whether data flows both ways, how many processes take part, and whether a reader
+    /// waits until data is there, each with the scenarios that prove it (Markdown).
     Matrix {
         /// Scenario files or directories (default: the catalogue in scenarios/).
         paths: Vec<PathBuf>,
