@@ -66,7 +66,7 @@ pub fn run_scenario<I: Implementation>(
             None => skipped(scenario, iut.name(), missing()),
         },
         MechanismFamily::SharedRegion => match iut.shared_regions() {
-            Some(regions) => run_family(scenario, &RegionFamily::new(regions), opts),
+            Some(regions) => run_family(scenario, &RegionFamily::new(regions, opts.profile), opts),
             None => skipped(scenario, iut.name(), missing()),
         },
     }

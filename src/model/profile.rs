@@ -31,27 +31,34 @@ pub struct PlatformProfile {
     pub pipe_buf: u64,
     /// The capacity of a new pipe, where it is fixed; `None` where it grows on demand.
     pub pipe_capacity: Option<u64>,
+    /// The longest POSIX shared memory name `shm_open` accepts, the leading `/` counted.
+    pub shm_name_max: u64,
     /// Features present.
     pub features: &'static [Feature],
 }
 
 impl PlatformProfile {
     /// Linux: PIPE_BUF 4096 (include/uapi/linux/limits.h); a new pipe holds 16 pages
-    /// (PIPE_DEF_BUFFERS), 65536 bytes with 4 KiB pages; pipe2 and F_SETPIPE_SZ exist.
+    /// (PIPE_DEF_BUFFERS), 65536 bytes with 4 KiB pages; a shm name is a file name in
+    /// /dev/shm, so NAME_MAX 255 characters after the `/` (measured: 256 in all works,
+    /// 257 gives ENAMETOOLONG); pipe2 and F_SETPIPE_SZ exist.
     pub const LINUX: PlatformProfile = PlatformProfile {
         platform: Platform::Linux,
         pipe_buf: 4096,
         pipe_capacity: Some(65536),
+        shm_name_max: 256,
         features: &[Feature::Pipe2, Feature::PipeSize],
     };
 
     /// macOS: PIPE_BUF 512 (sys/syslimits.h); the pipe buffer starts at 512 bytes and grows
-    /// on demand, so no fixed capacity; no pipe2 and no F_SETPIPE_SZ (read from XNU's
-    /// sources, to be confirmed by the macOS CI job).
+    /// on demand, so no fixed capacity; shm names of at most PSHMNAMLEN 31 characters;
+    /// no pipe2 and no F_SETPIPE_SZ (read from XNU's sources, to be confirmed by the macOS
+    /// CI job).
     pub const MACOS: PlatformProfile = PlatformProfile {
         platform: Platform::Macos,
         pipe_buf: 512,
         pipe_capacity: None,
+        shm_name_max: 31,
         features: &[],
     };
 
@@ -88,6 +95,7 @@ impl PlatformProfile {
                     .ok_or_else(|| format!("{} has no fixed pipe capacity", self.platform))?,
                 d,
             ),
+            Size::Symbol(SizeSymbol::ShmNameMax, d) => (self.shm_name_max, d),
         };
         base.checked_add_signed(offset)
             .ok_or_else(|| format!("{size} is negative on {}", self.platform))

@@ -38,6 +38,16 @@ pub(super) struct RawOpen {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+pub(super) struct RawShmOpen {
+    mode: AccessMode,
+    #[serde(default)]
+    flags: Vec<OpenFlag>,
+    #[serde(default)]
+    name_len: Option<Size>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct RawStore {
     at: u64,
     data: Payload,
@@ -165,7 +175,7 @@ tagged_enum! {
         Munmap = "munmap",
         Mmap = "mmap",
         Msync = "msync",
-        ShmOpen(RawOpen) = "shm_open",
+        ShmOpen(RawShmOpen) = "shm_open",
         ShmUnlink = "shm_unlink",
         FstatSize(End) = "fstat_size",
         Shmat = "shmat",
@@ -264,6 +274,7 @@ impl RawAction {
             RawAction::ShmOpen(r) => Action::ShmOpen {
                 mode: r.mode,
                 flags: r.flags,
+                name_len: r.name_len,
             },
             RawAction::ShmUnlink => Action::ShmUnlink,
             RawAction::FstatSize(e) => Action::FstatSize(e),

@@ -95,7 +95,7 @@ impl<'de> Deserialize<'de> for Size {
         impl Visitor<'_> for SizeVisitor {
             type Value = Size;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a byte count: a non-negative integer, or PIPE_BUF / PIPE_CAPACITY with an optional +N or -N")
+                f.write_str("a byte count: a non-negative integer, or PIPE_BUF / PIPE_CAPACITY / SHM_NAME_MAX with an optional +N or -N")
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Size, E> {
                 u64::try_from(v)
@@ -116,9 +116,13 @@ impl<'de> Deserialize<'de> for Size {
 fn parse_size_symbol(text: &str) -> Option<Size> {
     let split = text.find(['+', '-']).unwrap_or(text.len());
     let (name, offset) = text.split_at(split);
-    let symbol = [SizeSymbol::PipeBuf, SizeSymbol::PipeCapacity]
-        .into_iter()
-        .find(|s| s.name() == name.trim())?;
+    let symbol = [
+        SizeSymbol::PipeBuf,
+        SizeSymbol::PipeCapacity,
+        SizeSymbol::ShmNameMax,
+    ]
+    .into_iter()
+    .find(|s| s.name() == name.trim())?;
     let offset = match offset.trim() {
         "" => 0,
         o => o.replace(' ', "").parse::<i64>().ok()?,

@@ -168,6 +168,9 @@ pub enum Action {
         mode: AccessMode,
         /// `O_CREAT`, `O_EXCL`.
         flags: Vec<OpenFlag>,
+        /// Open a name of this length instead (the scenario's name padded), to probe
+        /// the platform's limit.
+        name_len: Option<Size>,
     },
     /// `shm_unlink()` of the scenario's POSIX shared memory object.
     ShmUnlink,

@@ -22,6 +22,8 @@ pub enum SizeSymbol {
     PipeBuf,
     /// The default capacity of a new pipe.
     PipeCapacity,
+    /// The longest POSIX shared memory name `shm_open` accepts, the leading `/` counted.
+    ShmNameMax,
 }
 
 impl SizeSymbol {
@@ -30,6 +32,7 @@ impl SizeSymbol {
         match self {
             SizeSymbol::PipeBuf => "PIPE_BUF",
             SizeSymbol::PipeCapacity => "PIPE_CAPACITY",
+            SizeSymbol::ShmNameMax => "SHM_NAME_MAX",
         }
     }
 }

@@ -40,7 +40,10 @@ fn action_size(a: &Action) -> Option<Size> {
         | Action::Pread { len: n, .. }
         | Action::Load { len: n, .. }
         | Action::WriteRecords { len: n, .. }
-        | Action::SetPipeSize { size: n, .. } => Some(*n),
+        | Action::SetPipeSize { size: n, .. }
+        | Action::ShmOpen {
+            name_len: Some(n), ..
+        } => Some(*n),
         Action::Write(data)
         | Action::WriteOn { data, .. }
         | Action::Pwrite { data, .. }

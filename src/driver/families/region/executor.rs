@@ -7,7 +7,7 @@ use std::os::fd::{AsRawFd, RawFd};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::Named;
+use super::{padded, Named};
 use crate::driver::control::Outcome;
 use crate::driver::event_log::CallKind;
 use crate::driver::family::{ActorContext, Announcement, Executor};
@@ -182,11 +182,16 @@ impl<'a, I: SharedRegion> RegionExecutor<'a, I> {
                 self.region = Some(self.iut.mmap(object, len, shared, writable).map_err(err)?);
                 Outcome::Done
             }
-            Action::ShmOpen { mode, flags } => {
-                let opened = self
-                    .iut
-                    .shm_open(self.shm_name()?, *mode, flags)
-                    .map_err(err)?;
+            Action::ShmOpen {
+                mode,
+                flags,
+                name_len,
+            } => {
+                let name = match name_len {
+                    Some(len) => padded(self.shm_name()?, self.size(*len)),
+                    None => self.shm_name()?.to_owned(),
+                };
+                let opened = self.iut.shm_open(&name, *mode, flags).map_err(err)?;
                 self.hold(opened, *mode);
                 Outcome::Done
             }

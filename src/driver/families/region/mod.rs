@@ -15,6 +15,7 @@ use self::executor::RegionExecutor;
 use crate::driver::cleanup::random_suffix;
 use crate::driver::family::{provided, ActorContext, Family};
 use crate::mechanism::SharedRegion;
+use crate::model::PlatformProfile;
 use crate::scenario::*;
 
 /// How POSIX shared memory names of ours start (`/ipcc.PID.RANDOM`): short, because
@@ -25,6 +26,7 @@ pub(crate) const SHM_PREFIX: &str = "ipcc.";
 /// A shared-region implementation under test, as the driver runs it.
 pub(crate) struct RegionFamily<'a, I: SharedRegion> {
     iut: &'a I,
+    profile: &'static PlatformProfile,
     /// Segments made for this run, removed by `clean_up` (in the driver only).
     segments: RefCell<Vec<I::Segment>>,
     /// POSIX shared memory names given out for this run, unlinked by `clean_up`.
@@ -32,9 +34,10 @@ pub(crate) struct RegionFamily<'a, I: SharedRegion> {
 }
 
 impl<'a, I: SharedRegion> RegionFamily<'a, I> {
-    pub(crate) fn new(iut: &'a I) -> Self {
+    pub(crate) fn new(iut: &'a I, profile: &'static PlatformProfile) -> Self {
         RegionFamily {
             iut,
+            profile,
             segments: RefCell::new(Vec::new()),
             names: RefCell::new(Vec::new()),
         }
@@ -57,6 +60,15 @@ pub(crate) enum Named {
     Shm(String),
     /// A regular file's path, in the run's private directory.
     File(PathBuf),
+}
+
+/// `name` lengthened with `x` (or cut) to `len` characters, for probing name limits.
+pub(crate) fn padded(name: &str, len: usize) -> String {
+    let mut out: String = name.chars().take(len).collect();
+    while out.len() < len {
+        out.push('x');
+    }
+    out
 }
 
 /// Let go of a mapping the way it was made.
@@ -106,7 +118,25 @@ impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
                 let suffix =
                     random_suffix().map_err(|e| format!("cannot read /dev/urandom: {e}"))?;
                 let name = format!("/{SHM_PREFIX}{}.{:08x}", std::process::id(), suffix as u32);
-                self.names.borrow_mut().push(name.clone());
+                // The names the processes will open, lengthened ones included, so that
+                // `clean_up` removes every one of them.
+                let mut names = self.names.borrow_mut();
+                names.push(name.clone());
+                for step in &scenario.steps {
+                    for (_, action) in &step.actions {
+                        if let Action::ShmOpen {
+                            name_len: Some(len),
+                            ..
+                        } = action
+                        {
+                            let len = self
+                                .profile
+                                .resolve(*len)
+                                .expect("sizes are resolved before the run");
+                            names.push(padded(&name, len as usize));
+                        }
+                    }
+                }
                 object.named = Some(Named::Shm(name));
             }
             Mechanism::FileMmap => {
