@@ -255,23 +255,8 @@ impl<'a, I: ByteStream> StreamExecutor<'a, I> {
             Action::Exec | Action::Exit | Action::Await | Action::Kill(_) => {
                 unreachable!("the actor execs and exits, the driver awaits and signals")
             }
-            Action::Store { .. }
-            | Action::Load { .. }
-            | Action::StoreU64 { .. }
-            | Action::LoadU64 { .. }
-            | Action::FetchAddU64 { .. }
-            | Action::Mprotect(_)
-            | Action::Munmap
-            | Action::Mmap
-            | Action::Shmat
-            | Action::Shmdt
-            | Action::ShmctlRmid
-            | Action::ShmOpen { .. }
-            | Action::ShmUnlink
-            | Action::FstatSize(_)
-            | Action::Msync => {
-                unreachable!("validation keeps memory actions out of byte streams")
-            }
+            // Memory actions: validation keeps them out of byte-stream scenarios.
+            _ => unreachable!("`{}` is not a byte-stream action", action.name()),
         })
     }
 
