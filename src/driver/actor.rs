@@ -71,6 +71,7 @@ impl<'a, E: Executor> Actor<'a, E> {
                         return 0;
                     }
                 }
+                Command::Learn { name, port } => self.executor.learn(&name, port),
                 Command::Finish => {
                     let leaks = self.leaked_fds();
                     let _ = Reply::Finished(leaks).send(&mut self.control);
@@ -153,5 +154,12 @@ pub(crate) fn describe(o: &Outcome) -> String {
         Outcome::Error(e) => format!("failed: {e}"),
         Outcome::Unsupported(why) => format!("unsupported: {why}"),
         Outcome::NoSuchEnd(end) => format!("no call: holds no {end}"),
+        Outcome::NoSuchHandle(handle) => format!("no call: holds no `{handle}`"),
+        Outcome::Message {
+            data, truncated, ..
+        } if *truncated => format!("{} bytes, MSG_TRUNC", data.len()),
+        Outcome::Message { data, .. } if data.is_empty() => "end of file".to_owned(),
+        Outcome::Message { data, .. } => format!("{} bytes", data.len()),
+        Outcome::Bound(port) => format!("bound to port {port}"),
     }
 }

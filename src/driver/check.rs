@@ -3,7 +3,7 @@
 use super::control::Outcome;
 use super::payload::{check_records, payload_bytes};
 use crate::model::PlatformProfile;
-use crate::scenario::{Expectation, Payload, SignalName};
+use crate::scenario::{Address, Expectation, MessageCheck, Payload, SignalName};
 
 /// What the driver saw an action do, all kinds together.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,14 +32,13 @@ pub fn meets(
         Observed::Outcome(o) => Some(o),
         _ => None,
     };
-    let count = match outcome {
-        Some(Outcome::Count(n)) => Some(*n),
-        Some(Outcome::Bytes(b)) => Some(b.len() as u64),
+    let bytes = match outcome {
+        Some(Outcome::Bytes(b) | Outcome::Message { data: b, .. }) => Some(b.as_slice()),
         _ => None,
     };
-    let bytes = match outcome {
-        Some(Outcome::Bytes(b)) => Some(b.as_slice()),
-        _ => None,
+    let count = match outcome {
+        Some(Outcome::Count(n)) => Some(*n),
+        _ => bytes.map(|b| b.len() as u64),
     };
     match expect {
         Expectation::Blocks => {
@@ -47,7 +46,13 @@ pub fn meets(
         }
         Expectation::Succeeds => ok(matches!(
             outcome,
-            Some(Outcome::Bytes(_) | Outcome::Count(_) | Outcome::Done)
+            Some(
+                Outcome::Bytes(_)
+                    | Outcome::Count(_)
+                    | Outcome::Done
+                    | Outcome::Message { .. }
+                    | Outcome::Bound(_)
+            )
         )),
         Expectation::Returns(n) => ok(count == Some(size(*n))),
         Expectation::ReturnsBetween(lo, hi) => {
@@ -62,6 +67,14 @@ pub fn meets(
             Some(data) => check_records(data, size(r.len) as usize, r.writers, r.count, r.atomic),
             None => Err(String::new()),
         },
+        Expectation::Message(m) => match outcome {
+            Some(Outcome::Message {
+                data,
+                truncated,
+                from,
+            }) => meets_message(m, data, *truncated, from, profile),
+            _ => Err(String::new()),
+        },
         Expectation::AnyOf(options) => {
             ok(options.iter().any(|e| meets(e, observed, profile).is_ok()))
         }
@@ -73,6 +86,33 @@ pub fn meets(
             )),
         },
     }
+}
+
+/// Each part of a message check that is stated must hold.
+fn meets_message(
+    m: &MessageCheck,
+    data: &[u8],
+    truncated: bool,
+    from: &str,
+    profile: &PlatformProfile,
+) -> Result<(), String> {
+    if m.data
+        .as_ref()
+        .is_some_and(|p| payload_bytes(p, profile) != data)
+    {
+        return Err("other bytes".to_owned());
+    }
+    if m.truncated.is_some_and(|t| t != truncated) {
+        return Err(if truncated {
+            "MSG_TRUNC was set".to_owned()
+        } else {
+            "MSG_TRUNC was not set".to_owned()
+        });
+    }
+    if m.from.as_ref().is_some_and(|a| sender_name(a) != from) {
+        return Err("from another sender".to_owned());
+    }
+    Ok(())
 }
 
 /// An expectation in words.
@@ -104,6 +144,7 @@ pub fn describe_expectation(expect: &Expectation, profile: &PlatformProfile) -> 
                 "none lost"
             }
         ),
+        Expectation::Message(m) => describe_message(m, profile),
         Expectation::AnyOf(v) => format!(
             "any of: {}",
             v.iter()
@@ -140,8 +181,57 @@ pub fn describe_observed(observed: &Observed) -> String {
         Observed::Outcome(Outcome::NoSuchEnd(end)) => {
             format!("made no call: the process holds no {end}")
         }
+        Observed::Outcome(Outcome::NoSuchHandle(handle)) => {
+            format!("made no call: the process holds no handle `{handle}`")
+        }
+        Observed::Outcome(Outcome::Message {
+            data,
+            truncated,
+            from,
+        }) => {
+            let mut text = format!("received {} bytes: {}", data.len(), show_bytes(data));
+            if *truncated {
+                text.push_str(", MSG_TRUNC");
+            }
+            text.push_str(&sender_words(from));
+            text
+        }
+        Observed::Outcome(Outcome::Bound(port)) => format!("bound to port {port}"),
         Observed::Killed(s) => format!("was killed by {s}"),
         Observed::Exited(code) => format!("exited with status {code} during the call"),
+    }
+}
+
+fn describe_message(m: &MessageCheck, profile: &PlatformProfile) -> String {
+    let mut parts = vec![match &m.data {
+        Some(p) => format!("receives {}", show_payload(p, profile)),
+        None => "receives a message".to_owned(),
+    }];
+    match m.truncated {
+        Some(true) => parts.push("with MSG_TRUNC".to_owned()),
+        Some(false) => parts.push("without MSG_TRUNC".to_owned()),
+        None => {}
+    }
+    if let Some(from) = &m.from {
+        parts.push(
+            sender_words(&sender_name(from))
+                .trim_start_matches(", ")
+                .to_owned(),
+        );
+    }
+    parts.join(", ")
+}
+
+/// How an actor reports a sender: the address as the scenario writes it, or empty.
+fn sender_name(a: &Option<Address>) -> String {
+    a.as_ref().map(Address::to_string).unwrap_or_default()
+}
+
+fn sender_words(from: &str) -> String {
+    if from.is_empty() {
+        ", from an unnamed socket".to_owned()
+    } else {
+        format!(", from `{from}`")
     }
 }
 

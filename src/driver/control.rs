@@ -10,12 +10,19 @@ use std::os::unix::net::UnixStream;
 use crate::scenario::{End, Errno};
 
 /// What the driver tells an actor.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
     /// Perform your action of this step.
     Run(u32),
     /// Report leaked descriptors and exit.
     Finish,
+    /// Another actor bound the scenario's address `name` to this loopback port.
+    Learn {
+        /// The address name the scenario gave.
+        name: String,
+        /// The port the kernel picked.
+        port: u16,
+    },
 }
 
 /// What an action did, as the actor saw it (death is seen by the driver instead).
@@ -34,6 +41,22 @@ pub enum Outcome {
     /// The process holds no such end (an `open` the scenario allowed to fail failed),
     /// so no call was made.
     NoSuchEnd(End),
+    /// The process holds no such handle (an `accept` the scenario allowed to fail
+    /// failed), so no call was made.
+    NoSuchHandle(String),
+    /// A message received: its bytes, whether it was cut short (`MSG_TRUNC`), and the
+    /// sender's address name (empty: unnamed).
+    Message {
+        /// The bytes.
+        data: Vec<u8>,
+        /// Whether `MSG_TRUNC` came back.
+        truncated: bool,
+        /// The sender, by the scenario's name for its address; empty when unnamed.
+        from: String,
+    },
+    /// A `bind` to a loopback address succeeded on this port, which the driver passes
+    /// on to the other actors.
+    Bound(u16),
 }
 
 /// What an actor answers.
@@ -70,10 +93,13 @@ fn bad(what: &str) -> io::Error {
 
 impl Command {
     /// Send it.
-    pub fn send(self, stream: &mut UnixStream) -> io::Result<()> {
+    pub fn send(&self, stream: &mut UnixStream) -> io::Result<()> {
         let body = match self {
             Command::Run(step) => [&[1u8][..], &step.to_le_bytes()].concat(),
             Command::Finish => vec![2],
+            Command::Learn { name, port } => {
+                [&[3u8][..], &port.to_le_bytes(), name.as_bytes()].concat()
+            }
         };
         stream.write_all(&frame(body))
     }
@@ -86,6 +112,10 @@ impl Command {
                 Ok(Command::Run(u32::from_le_bytes(rest.try_into().unwrap())))
             }
             [2] => Ok(Command::Finish),
+            [3, a, b, name @ ..] => Ok(Command::Learn {
+                name: String::from_utf8(name.to_vec()).map_err(|_| bad("address name"))?,
+                port: u16::from_le_bytes([*a, *b]),
+            }),
             _ => Err(bad("command")),
         }
     }
@@ -119,6 +149,24 @@ impl Reply {
             }
             Reply::Ready => body.push(7),
             Reply::Outcome(Outcome::NoSuchEnd(end)) => body.extend([8, *end as u8]),
+            Reply::Outcome(Outcome::NoSuchHandle(name)) => {
+                body.push(9);
+                body.extend_from_slice(name.as_bytes());
+            }
+            Reply::Outcome(Outcome::Message {
+                data,
+                truncated,
+                from,
+            }) => {
+                body.extend([10, u8::from(*truncated)]);
+                body.extend_from_slice(&(from.len() as u32).to_le_bytes());
+                body.extend_from_slice(from.as_bytes());
+                body.extend_from_slice(data);
+            }
+            Reply::Outcome(Outcome::Bound(port)) => {
+                body.push(11);
+                body.extend_from_slice(&port.to_le_bytes());
+            }
         }
         stream.write_all(&frame(body))
     }
@@ -147,11 +195,34 @@ impl Reply {
             8 => Reply::Outcome(Outcome::NoSuchEnd(match rest {
                 [0] => End::Read,
                 [1] => End::Write,
+                [2] => End::Object,
                 _ => return Err(bad("end")),
             })),
+            9 => Reply::Outcome(Outcome::NoSuchHandle(text())),
+            10 => Reply::Outcome(message(rest)?),
+            11 => Reply::Outcome(Outcome::Bound(u16::from_le_bytes(
+                rest.try_into().map_err(|_| bad("port"))?,
+            ))),
             _ => return Err(bad("reply tag")),
         })
     }
+}
+
+/// The body of a `Message` reply after its tag: truncated, sender length, sender, data.
+fn message(rest: &[u8]) -> io::Result<Outcome> {
+    let [truncated, a, b, c, d, rest @ ..] = rest else {
+        return Err(bad("message"));
+    };
+    let from_len = u32::from_le_bytes([*a, *b, *c, *d]) as usize;
+    if rest.len() < from_len {
+        return Err(bad("message sender"));
+    }
+    let (from, data) = rest.split_at(from_len);
+    Ok(Outcome::Message {
+        data: data.to_vec(),
+        truncated: *truncated != 0,
+        from: String::from_utf8(from.to_vec()).map_err(|_| bad("message sender"))?,
+    })
 }
 
 #[cfg(test)]
@@ -161,10 +232,18 @@ mod tests {
     #[test]
     fn frames_round_trip() {
         let (mut a, mut b) = UnixStream::pair().unwrap();
-        Command::Run(7).send(&mut a).unwrap();
-        Command::Finish.send(&mut a).unwrap();
-        assert_eq!(Command::recv(&mut b).unwrap(), Command::Run(7));
-        assert_eq!(Command::recv(&mut b).unwrap(), Command::Finish);
+        let commands = [
+            Command::Run(7),
+            Command::Finish,
+            Command::Learn {
+                name: "srv".into(),
+                port: 40123,
+            },
+        ];
+        for c in &commands {
+            c.send(&mut a).unwrap();
+            assert_eq!(&Command::recv(&mut b).unwrap(), c);
+        }
         let replies = [
             Reply::Outcome(Outcome::Bytes(b"hello".to_vec())),
             Reply::Outcome(Outcome::Bytes(Vec::new())),
@@ -176,6 +255,18 @@ mod tests {
             Reply::Finished(Vec::new()),
             Reply::Ready,
             Reply::Outcome(Outcome::NoSuchEnd(End::Write)),
+            Reply::Outcome(Outcome::NoSuchHandle("conn".into())),
+            Reply::Outcome(Outcome::Message {
+                data: b"ping".to_vec(),
+                truncated: true,
+                from: "cli".into(),
+            }),
+            Reply::Outcome(Outcome::Message {
+                data: Vec::new(),
+                truncated: false,
+                from: String::new(),
+            }),
+            Reply::Outcome(Outcome::Bound(5555)),
         ];
         for r in &replies {
             r.send(&mut b).unwrap();

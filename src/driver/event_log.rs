@@ -43,14 +43,24 @@ pub enum CallKind {
     Write = 2,
     /// `open()` / `openat()`.
     Open = 3,
+    /// `accept()` / `accept4()`.
+    Accept = 4,
+    /// `connect()`.
+    Connect = 5,
 }
 
 impl CallKind {
     fn from_raw(v: u32) -> Self {
-        [Self::Read, Self::Write, Self::Open]
-            .into_iter()
-            .find(|k| *k as u32 == v)
-            .unwrap_or(Self::Other)
+        [
+            Self::Read,
+            Self::Write,
+            Self::Open,
+            Self::Accept,
+            Self::Connect,
+        ]
+        .into_iter()
+        .find(|k| *k as u32 == v)
+        .unwrap_or(Self::Other)
     }
 }
 

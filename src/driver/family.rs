@@ -94,4 +94,8 @@ pub(crate) trait Executor {
 
     /// The descriptors it holds on purpose, which the leak check at the end expects.
     fn held_fds(&self) -> Vec<RawFd>;
+
+    /// Another actor bound the scenario's address `name` to this loopback port.
+    /// Nothing, for families without loopback addresses.
+    fn learn(&mut self, _name: &str, _port: u16) {}
 }

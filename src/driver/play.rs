@@ -52,8 +52,34 @@ impl Run<'_> {
                 // A program that replaced the actor does nothing the driver waits on
                 // but its death, which the next step may depend on.
                 Action::Kill(_) if self.actors[p.0].execed => self.reap(*p),
+                Action::Socket(SocketCall::Bind { to, .. }) => {
+                    if let Observed::Outcome(Outcome::Bound(port)) = observed {
+                        self.publish(*p, &to.name, port)?;
+                    }
+                }
                 _ => {}
             }
+        }
+        Ok(())
+    }
+
+    /// Tell every other actor the port the kernel gave a loopback address, through the
+    /// control channels (never through the IUT). An actor in a call reads it after.
+    fn publish(&mut self, from: ProcessIndex, name: &str, port: u16) -> Result<(), Verdict> {
+        let learn = Command::Learn {
+            name: name.to_owned(),
+            port,
+        };
+        for (ai, actor) in self.actors.iter_mut().enumerate() {
+            if ai == from.0 || actor.gone.is_some() || actor.execed {
+                continue;
+            }
+            learn.send(&mut actor.control).map_err(|e| {
+                Verdict::HarnessError(format!(
+                    "cannot reach process {}: {e}",
+                    self.scenario.processes[ai].name
+                ))
+            })?;
         }
         Ok(())
     }

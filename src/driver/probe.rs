@@ -2,9 +2,22 @@
 
 use std::os::fd::{AsRawFd, BorrowedFd};
 
+use nix::fcntl::{fcntl, FcntlArg, FdFlag as NixFdFlag, OFlag};
 use nix::poll::{PollFd, PollFlags, PollTimeout};
 
-use crate::scenario::{Errno, PollEvent};
+use crate::scenario::{Errno, FdFlag, PollEvent};
+
+/// Whether a descriptor flag is set: O_NONBLOCK (a status flag of the open file
+/// description, shared by every descriptor of it) or FD_CLOEXEC (the descriptor's own).
+pub fn get_flag(fd: BorrowedFd<'_>, flag: FdFlag) -> Result<bool, Errno> {
+    Ok(match flag {
+        FdFlag::NonBlock => {
+            OFlag::from_bits_truncate(fcntl(fd, FcntlArg::F_GETFL)?).contains(OFlag::O_NONBLOCK)
+        }
+        FdFlag::CloExec => NixFdFlag::from_bits_truncate(fcntl(fd, FcntlArg::F_GETFD)?)
+            .contains(NixFdFlag::FD_CLOEXEC),
+    })
+}
 
 /// `ioctl(FIONREAD)`: bytes queued for reading.
 #[expect(unsafe_code, reason = "FIONREAD has no safe wrapper in nix")]

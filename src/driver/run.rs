@@ -13,7 +13,7 @@ use super::cleanup::{group_alive, kill_group, PrivateDir};
 use super::clock::now_ns;
 use super::control::{Command, Reply};
 use super::event_log::{CallKind, Event, EventKind, SharedLog};
-use super::families::{ByteStreamFamily, RegionFamily};
+use super::families::{ByteStreamFamily, RegionFamily, SocketFamily};
 use super::family::Family;
 use super::wait::Waiter;
 use crate::mechanism::Implementation;
@@ -67,6 +67,10 @@ pub fn run_scenario<I: Implementation>(
         },
         MechanismFamily::SharedRegion => match iut.shared_regions() {
             Some(regions) => run_family(scenario, &RegionFamily::new(regions, opts.profile), opts),
+            None => skipped(scenario, iut.name(), missing()),
+        },
+        MechanismFamily::Socket => match iut.sockets() {
+            Some(sockets) => run_family(scenario, &SocketFamily::new(sockets), opts),
             None => skipped(scenario, iut.name(), missing()),
         },
     }

@@ -81,6 +81,7 @@ impl ScenarioBuilder {
             name: ProcessName(name.to_owned()),
             relation: Relation::Related,
             keeps: keeps.to_vec(),
+            keeps_pair: Vec::new(),
             sigpipe: SigPipe::Default,
             handles: Vec::new(),
         })
@@ -92,6 +93,7 @@ impl ScenarioBuilder {
             name: ProcessName(name.to_owned()),
             relation: Relation::Unrelated,
             keeps: Vec::new(),
+            keeps_pair: Vec::new(),
             sigpipe: SigPipe::Default,
             handles: Vec::new(),
         })

@@ -2,6 +2,8 @@
 
 mod byte_stream;
 mod region;
+mod socket;
 
 pub(crate) use byte_stream::ByteStreamFamily;
 pub(crate) use region::{RegionFamily, SHM_PREFIX};
+pub(crate) use socket::SocketFamily;

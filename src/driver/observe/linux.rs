@@ -27,6 +27,8 @@ pub fn calls(kind: CallKind) -> &'static [i64] {
         CallKind::Open => &[libc::SYS_openat, libc::SYS_open],
         #[cfg(not(target_arch = "x86_64"))]
         CallKind::Open => &[libc::SYS_openat],
+        CallKind::Accept => &[libc::SYS_accept, libc::SYS_accept4],
+        CallKind::Connect => &[libc::SYS_connect],
         CallKind::Other => &[],
     }
 }

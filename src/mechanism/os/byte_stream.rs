@@ -3,10 +3,10 @@
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 
-use nix::fcntl::{fcntl, FcntlArg, OFlag};
+use nix::fcntl::OFlag;
 use nix::sys::stat::Mode;
 
-use super::{access_mode, oflags};
+use super::{access_mode, oflags, set_nonblocking};
 use crate::mechanism::ByteStream;
 use crate::scenario::{AccessMode, Errno, Mechanism, OpenFlag};
 
@@ -54,10 +54,7 @@ impl ByteStream for OsByteStream {
     }
 
     fn set_nonblocking(&self, end: &OwnedFd, on: bool) -> Result<(), Errno> {
-        let mut flags = OFlag::from_bits_truncate(fcntl(end, FcntlArg::F_GETFL)?);
-        flags.set(OFlag::O_NONBLOCK, on);
-        fcntl(end, FcntlArg::F_SETFL(flags))?;
-        Ok(())
+        set_nonblocking(end.as_fd(), on)
     }
 
     fn close(&self, end: OwnedFd) -> Result<(), Errno> {

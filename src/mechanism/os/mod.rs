@@ -2,14 +2,26 @@
 
 mod byte_stream;
 mod shared_region;
+mod socket;
 
 pub use byte_stream::OsByteStream;
 pub use shared_region::{OsRegion, OsSharedRegion, SysvSegment};
+pub use socket::OsSocket;
 
-use nix::fcntl::OFlag;
+use std::os::fd::BorrowedFd;
+
+use nix::fcntl::{fcntl, FcntlArg, OFlag};
 
 use super::Implementation;
-use crate::scenario::{AccessMode, OpenFlag};
+use crate::scenario::{AccessMode, Errno, OpenFlag};
+
+/// Turn `O_NONBLOCK` on or off with `fcntl(F_SETFL)`, keeping the other status flags.
+pub(crate) fn set_nonblocking(fd: BorrowedFd<'_>, on: bool) -> Result<(), Errno> {
+    let mut flags = OFlag::from_bits_truncate(fcntl(fd, FcntlArg::F_GETFL)?);
+    flags.set(OFlag::O_NONBLOCK, on);
+    fcntl(fd, FcntlArg::F_SETFL(flags))?;
+    Ok(())
+}
 
 /// The `open()` flags of the scenario's flags.
 fn oflags(flags: &[OpenFlag]) -> OFlag {
@@ -39,6 +51,7 @@ pub struct Os;
 impl Implementation for Os {
     type Streams = OsByteStream;
     type Regions = OsSharedRegion;
+    type Sockets = OsSocket;
 
     fn name(&self) -> &str {
         "os"
@@ -50,5 +63,9 @@ impl Implementation for Os {
 
     fn shared_regions(&self) -> Option<&OsSharedRegion> {
         Some(&OsSharedRegion)
+    }
+
+    fn sockets(&self) -> Option<&OsSocket> {
+        Some(&OsSocket)
     }
 }

@@ -78,6 +78,13 @@ pub(super) fn polish(text: &str, span: Option<Range<usize>>, message: &str) -> S
             format!("missing key {rest} in this table")
         };
     }
+    // serde names the raw struct a table lowers from, which means nothing to a reader.
+    if let Some(at) = message.find("expected struct Raw") {
+        return format!(
+            "{}expected a table of this action's keys, such as {{ on = \"conn\", len = 16 }} (docs/scenario-format.md lists them)",
+            &message[..at].replace("invalid type: map", "invalid type: table")
+        );
+    }
     message
         .replace("unknown field ", "unknown key ")
         .replace("expected u64", "expected a non-negative integer")

@@ -7,6 +7,7 @@ mod messages;
 mod raw;
 mod raw_action;
 mod raw_expect;
+mod raw_socket;
 mod tagged;
 mod values;
 
@@ -18,6 +19,7 @@ use super::model::*;
 use super::validate;
 use messages::{polish, unknown_process, unknown_step_key};
 use raw::RawScenario;
+use values::Target;
 
 /// The only version of the format so far.
 pub const FORMAT_VERSION: u32 = 1;
@@ -64,14 +66,23 @@ fn lower(raw: RawScenario, stem: String, path: Option<&Path>) -> Result<Scenario
     for (name, spec) in raw.processes.into_inner().0 {
         let spec_span = spec.span();
         let spec = spec.into_inner();
-        let (keeps_span, keeps) = match spec.keeps {
+        let (keeps_span, kept) = match spec.keeps {
             Some(k) => (k.span(), k.into_inner()),
             None => (spec_span, Vec::new()),
         };
+        let mut keeps = Vec::new();
+        let mut keeps_pair = Vec::new();
+        for target in kept {
+            match target {
+                Target::End(end) => keeps.push(end),
+                Target::Handle(handle) => keeps_pair.push(handle),
+            }
+        }
         processes.push(Process {
             name: ProcessName(name.get_ref().clone()),
             relation: spec.relation,
             keeps,
+            keeps_pair,
             sigpipe: spec.sigpipe,
             handles: spec.handles,
         });

@@ -9,6 +9,7 @@ use toml::Spanned;
 
 use super::raw_action::RawAction;
 use super::raw_expect::RawExpect;
+use super::values::Target;
 use crate::scenario::errno::SignalName;
 use crate::scenario::model::*;
 
@@ -65,7 +66,7 @@ pub(super) struct RawProcess {
     #[serde(default)]
     pub(super) relation: Relation,
     #[serde(default)]
-    pub(super) keeps: Option<Spanned<Vec<End>>>,
+    pub(super) keeps: Option<Spanned<Vec<Target>>>,
     #[serde(default)]
     pub(super) sigpipe: SigPipe,
     #[serde(default)]

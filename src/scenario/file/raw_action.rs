@@ -3,14 +3,16 @@
 
 use serde::Deserialize;
 
+use super::raw_socket::*;
 use super::tagged::tagged_enum;
+use super::values::Target;
 use crate::scenario::errno::SignalName;
 use crate::scenario::model::*;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawEndFlag {
-    end: End,
+    end: Target,
     flag: FdFlag,
 }
 
@@ -24,7 +26,7 @@ pub(super) struct RawSetPipeSize {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawPoll {
-    end: End,
+    end: Target,
     event: PollEvent,
 }
 
@@ -147,9 +149,9 @@ tagged_enum! {
         Write(Payload) = "write",
         WriteRecords(RawRecords) = "write_records",
         Fill = "fill",
-        Close(End) = "close",
-        SetNonblocking(End) = "set_nonblocking",
-        ClearNonblocking(End) = "clear_nonblocking",
+        Close(Target) = "close",
+        SetNonblocking(Target) = "set_nonblocking",
+        ClearNonblocking(Target) = "clear_nonblocking",
         GetFlag(RawEndFlag) = "get_flag",
         FpathconfPipeBuf(End) = "fpathconf_pipe_buf",
         Fionread = "fionread",
@@ -185,6 +187,20 @@ tagged_enum! {
         SetCloexec(End) = "set_cloexec",
         Exec = "exec",
         Kill(SignalName) = "kill",
+        Socket(RawSocket) = "socket",
+        Pipe(RawPipe) = "pipe",
+        Bind(RawOnAddress) = "bind",
+        Listen(RawListen) = "listen",
+        Accept(RawOnAs) = "accept",
+        Connect(RawOnAddress) = "connect",
+        Send(RawSend) = "send",
+        Recv(RawRecv) = "recv",
+        Shutdown(RawShutdown) = "shutdown",
+        SendFd(RawSendFd) = "send_fd",
+        RecvFd(RawOnAs) = "recv_fd",
+        Setsockopt(RawSetOption) = "setsockopt",
+        Getsockopt(RawGetOption) = "getsockopt",
+        SendUntilFull(Handle) = "send_until_full",
         Completes = "completes",
     }
 }
@@ -201,12 +217,13 @@ impl RawAction {
                 count: r.count,
             },
             RawAction::Fill => Action::Fill,
-            RawAction::Close(e) => Action::Close(e),
-            RawAction::SetNonblocking(end) => Action::SetNonBlocking { end, on: true },
-            RawAction::ClearNonblocking(end) => Action::SetNonBlocking { end, on: false },
-            RawAction::GetFlag(r) => Action::GetFlag {
-                end: r.end,
-                flag: r.flag,
+            RawAction::Close(Target::End(e)) => Action::Close(e),
+            RawAction::Close(Target::Handle(h)) => Action::Socket(SocketCall::Close(h)),
+            RawAction::SetNonblocking(target) => set_nonblocking(target, true),
+            RawAction::ClearNonblocking(target) => set_nonblocking(target, false),
+            RawAction::GetFlag(RawEndFlag { end, flag }) => match end {
+                Target::End(end) => Action::GetFlag { end, flag },
+                Target::Handle(on) => Action::Socket(SocketCall::GetFlag { on, flag }),
             },
             RawAction::FpathconfPipeBuf(e) => Action::PipeBufOf(e),
             RawAction::Fionread => Action::FionRead,
@@ -234,9 +251,9 @@ impl RawAction {
                 end: r.end,
                 data: r.data,
             },
-            RawAction::Poll(r) => Action::Poll {
-                end: r.end,
-                event: r.event,
+            RawAction::Poll(RawPoll { end, event }) => match end {
+                Target::End(end) => Action::Poll { end, event },
+                Target::Handle(on) => Action::Socket(SocketCall::Poll { on, event }),
             },
             RawAction::Mkfifo => Action::Mkfifo,
             RawAction::Open(r) => Action::Open {
@@ -285,7 +302,31 @@ impl RawAction {
             RawAction::SetCloexec(e) => Action::SetCloExec(e),
             RawAction::Exec => Action::Exec,
             RawAction::Kill(s) => Action::Kill(s),
+            RawAction::Socket(r) => Action::Socket(r.lower()),
+            RawAction::Pipe(r) => Action::Socket(r.lower()),
+            RawAction::Bind(r) => Action::Socket(r.bind()),
+            RawAction::Listen(r) => Action::Socket(r.lower()),
+            RawAction::Accept(r) => Action::Socket(r.accept()),
+            RawAction::Connect(r) => Action::Socket(r.connect()),
+            RawAction::Send(r) => Action::Socket(r.lower()),
+            RawAction::Recv(r) => Action::Socket(r.lower()),
+            RawAction::Shutdown(r) => Action::Socket(r.lower()),
+            RawAction::SendFd(r) => Action::Socket(r.lower()),
+            RawAction::RecvFd(r) => Action::Socket(r.recv_fd()),
+            RawAction::Setsockopt(r) => Action::Socket(r.lower()),
+            RawAction::Getsockopt(r) => Action::Socket(r.lower()),
+            RawAction::SendUntilFull(h) => Action::Socket(SocketCall::SendUntilFull(h)),
             RawAction::Completes => Action::Await,
         }
+    }
+}
+
+fn set_nonblocking(target: Target, on: bool) -> Action {
+    match target {
+        Target::End(end) => Action::SetNonBlocking { end, on },
+        Target::Handle(handle) => Action::Socket(SocketCall::SetNonBlocking {
+            on: handle,
+            enable: on,
+        }),
     }
 }

@@ -25,6 +25,32 @@ pub(super) struct RawPlatform {
     macos: Option<Box<RawExpect>>,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawMessage {
+    #[serde(default)]
+    data: Option<Payload>,
+    #[serde(default)]
+    truncated: Option<bool>,
+    /// An address name, or `""` for an unnamed sender.
+    #[serde(default)]
+    from: Option<Sender>,
+}
+
+/// The sender a message names: an address, or `""` for an unnamed socket.
+pub(super) struct Sender(Option<Address>);
+
+impl<'de> Deserialize<'de> for Sender {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        if text.is_empty() {
+            return Ok(Sender(None));
+        }
+        Address::deserialize(de::value::StrDeserializer::<D::Error>::new(&text))
+            .map(|a| Sender(Some(a)))
+    }
+}
+
 /// The two inclusive bounds of `returns_between`.
 pub(super) struct Bounds(Size, Size);
 
@@ -75,6 +101,7 @@ tagged_enum! {
         Error(Errno) = "error",
         Signal(SignalName) = "signal",
         Records(RawRecordCheck) = "records",
+        Message(RawMessage) = "message",
         AnyOf(Vec<RawExpect>) = "any_of",
         Platform(RawPlatform) = "platform",
     }
@@ -97,6 +124,11 @@ impl RawExpect {
                 writers: r.writers,
                 count: r.count,
                 atomic: r.atomic,
+            }),
+            RawExpect::Message(m) => Expectation::Message(MessageCheck {
+                data: m.data,
+                truncated: m.truncated,
+                from: m.from.map(|Sender(a)| a),
             }),
             RawExpect::AnyOf(v) => {
                 Expectation::AnyOf(v.into_iter().map(RawExpect::lower).collect())

@@ -76,7 +76,7 @@ fn either(names: &[&str]) -> String {
     }
 }
 
-deserialize_names!(Mechanism, "mechanism", "a mechanism", ["pipe" => Pipe, "fifo" => Fifo, "anon-shared" => AnonShared, "sysv-shm" => SysvShm, "posix-shm" => PosixShm, "file-mmap" => FileMmap]);
+deserialize_names!(Mechanism, "mechanism", "a mechanism", ["pipe" => Pipe, "fifo" => Fifo, "anon-shared" => AnonShared, "sysv-shm" => SysvShm, "posix-shm" => PosixShm, "file-mmap" => FileMmap, "unix-stream" => UnixStream, "unix-dgram" => UnixDgram, "unix-seqpacket" => UnixSeqpacket, "socketpair" => Socketpair, "tcp" => Tcp, "udp" => Udp]);
 deserialize_names!(Sharing, "mapping kind", "a mapping kind", ["MAP_SHARED" => Shared, "MAP_PRIVATE" => Private]);
 deserialize_names!(Prot, "protection", "a protection flag", ["PROT_READ" => Read, "PROT_WRITE" => Write]);
 deserialize_names!(Relation, "relation", "a relation", ["related" => Related, "unrelated" => Unrelated]);
@@ -87,7 +87,78 @@ deserialize_names!(OpenFlag, "flag", "a flag", ["O_NONBLOCK" => NonBlock, "O_CLO
 deserialize_names!(AccessMode, "access mode", "an access mode", ["O_RDONLY" => ReadOnly, "O_WRONLY" => WriteOnly, "O_RDWR" => ReadWrite]);
 deserialize_names!(FdFlag, "flag", "a flag", ["O_NONBLOCK" => NonBlock, "FD_CLOEXEC" => CloExec]);
 deserialize_names!(PollEvent, "poll event", "a poll event", ["POLLIN" => In, "POLLOUT" => Out]);
-deserialize_names!(Feature, "feature", "a feature", ["pipe2" => Pipe2, "F_SETPIPE_SZ" => PipeSize]);
+deserialize_names!(Feature, "feature", "a feature", ["pipe2" => Pipe2, "F_SETPIPE_SZ" => PipeSize, "SOCK_SEQPACKET" => SeqPacket, "abstract-sockets" => AbstractSockets, "MSG_NOSIGNAL" => MsgNoSignal, "SO_NOSIGPIPE" => SoNoSigPipe, "SOCK_NONBLOCK" => SocketTypeFlags]);
+deserialize_names!(MsgFlag, "message flag", "a message flag", ["MSG_DONTWAIT" => DontWait, "MSG_PEEK" => Peek, "MSG_WAITALL" => WaitAll, "MSG_NOSIGNAL" => NoSignal]);
+deserialize_names!(SockOpt, "socket option", "a socket option", ["SO_RCVBUF" => RcvBuf, "SO_SNDBUF" => SndBuf, "SO_NOSIGPIPE" => NoSigPipe, "SO_ERROR" => Error, "SO_TYPE" => Type]);
+deserialize_names!(ShutdownHow, "shutdown direction", "a shutdown direction", ["SHUT_RD" => Read, "SHUT_WR" => Write, "SHUT_RDWR" => Both]);
+
+/// Whether `name` may name a handle or an address: letters, digits, `_`, `-` and `.`,
+/// so that it can never climb out of the run's private directory.
+fn plain_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 32
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+const PLAIN_NAME: &str = "1 to 32 letters, digits, `_`, `-` or `.`, not starting with `.`";
+
+impl<'de> Deserialize<'de> for Handle {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        if !plain_name(&name) {
+            return Err(de::Error::custom(format!(
+                "handle name `{name}` must be {PLAIN_NAME}"
+            )));
+        }
+        Ok(Handle(name))
+    }
+}
+
+impl<'de> Deserialize<'de> for Address {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        let (abstract_name, name) = match text.strip_prefix('@') {
+            Some(rest) => (true, rest),
+            None => (false, text.as_str()),
+        };
+        if !plain_name(name) {
+            return Err(de::Error::custom(format!(
+                "address `{text}` must be {PLAIN_NAME}, with a leading `@` for a Linux abstract name"
+            )));
+        }
+        Ok(Address {
+            name: name.to_owned(),
+            abstract_name,
+        })
+    }
+}
+
+/// What a call on a descriptor names: a pipe's or a region's end by its role, or a
+/// socket process's descriptor by its handle.
+pub(super) enum Target {
+    End(End),
+    Handle(Handle),
+}
+
+impl<'de> Deserialize<'de> for Target {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        Ok(match name.as_str() {
+            "read" => Target::End(End::Read),
+            "write" => Target::End(End::Write),
+            "object" => Target::End(End::Object),
+            _ if plain_name(&name) => Target::Handle(Handle(name)),
+            _ => {
+                return Err(de::Error::custom(format!(
+                    "unknown end `{name}`, expected `read`, `write`, `object`, or a socket handle name ({PLAIN_NAME})"
+                )))
+            }
+        })
+    }
+}
 
 impl<'de> Deserialize<'de> for Size {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

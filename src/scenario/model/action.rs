@@ -1,6 +1,6 @@
 //! The actions a process performs, and their names as a scenario file spells them.
 
-use super::{AccessMode, End, FdFlag, OpenFlag, Payload, PollEvent, Prot, Size};
+use super::{AccessMode, End, FdFlag, OpenFlag, Payload, PollEvent, Prot, Size, SocketCall};
 use crate::scenario::errno::SignalName;
 
 /// One operation a process performs on the implementation under test.
@@ -195,6 +195,8 @@ pub enum Action {
     /// The driver sends the process this signal with `kill()`; allowed while the
     /// process is blocked in a call, which is the point (EINTR, or death).
     Kill(SignalName),
+    /// A call on sockets, or on the descriptors a socket process holds by name.
+    Socket(SocketCall),
     /// Wait for the action this process started in an earlier step that blocked, and
     /// check its result.
     Await,
@@ -252,6 +254,7 @@ impl Action {
             Action::SetCloExec(_) => "set_cloexec",
             Action::Exec => "exec",
             Action::Kill(_) => "kill",
+            Action::Socket(call) => call.name(),
             Action::Await => "completes",
         }
     }

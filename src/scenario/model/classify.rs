@@ -1,7 +1,7 @@
 //! What an action needs and gives back: the end it is called on, the family it belongs
 //! to, the bytes of the region it touches and the kind of result it produces.
 
-use super::{Action, End, MechanismFamily, Size};
+use super::{Action, End, MechanismFamily, Size, SocketCall};
 
 impl Action {
     /// The end the action needs the process to hold, if any.
@@ -38,6 +38,7 @@ impl Action {
     pub fn family(&self) -> Option<MechanismFamily> {
         match self {
             Action::Exit | Action::Exec | Action::Kill(_) | Action::Await => None,
+            Action::Socket(_) => Some(MechanismFamily::Socket),
             // The object descriptor belongs to the named object of a shared region.
             a if a.needs_end() == Some(End::Object) => Some(MechanismFamily::SharedRegion),
             Action::Store { .. }
@@ -119,7 +120,34 @@ impl Action {
             | Action::ShmctlRmid
             | Action::ShmOpen { .. }
             | Action::ShmUnlink => ResultKind::Unit,
+            Action::Socket(call) => call.result_kind(),
             Action::Await => ResultKind::Awaited,
+        }
+    }
+}
+
+impl SocketCall {
+    /// What kind of result the call produces.
+    pub fn result_kind(&self) -> ResultKind {
+        match self {
+            SocketCall::Recv { .. } => ResultKind::Bytes,
+            SocketCall::Send { .. }
+            | SocketCall::GetOption { .. }
+            | SocketCall::GetFlag { .. }
+            | SocketCall::Poll { .. }
+            | SocketCall::SendUntilFull(_) => ResultKind::Count,
+            SocketCall::Socket { .. }
+            | SocketCall::Pipe { .. }
+            | SocketCall::Bind { .. }
+            | SocketCall::Listen { .. }
+            | SocketCall::Accept { .. }
+            | SocketCall::Connect { .. }
+            | SocketCall::Shutdown { .. }
+            | SocketCall::SendFd { .. }
+            | SocketCall::RecvFd { .. }
+            | SocketCall::SetOption { .. }
+            | SocketCall::SetNonBlocking { .. }
+            | SocketCall::Close(_) => ResultKind::Unit,
         }
     }
 }

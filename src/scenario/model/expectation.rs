@@ -2,7 +2,7 @@
 
 #[cfg(doc)]
 use super::Action;
-use super::{Payload, Size};
+use super::{MessageCheck, Payload, Size};
 use crate::scenario::errno::{Errno, SignalName};
 
 /// A per-platform choice of expectation.
@@ -59,6 +59,8 @@ pub enum Expectation {
     Error(Errno),
     /// The process is killed by this signal.
     Signal(SignalName),
+    /// A `recv` returns this message (its bytes, truncation, sender).
+    Message(MessageCheck),
     /// Records from several writers arrive as the check says.
     Records(RecordCheck),
     /// Any one of these outcomes is allowed.

@@ -2,10 +2,11 @@
 
 use std::fmt;
 
+use super::{SocketDomain, SocketKind, SocketStyle};
+
 /// The IPC kind a scenario exercises.
 ///
-/// Only the mechanisms with a reference implementation are listed (sockets are not yet);
-/// the file format rejects any other name, so that a typo is never mistaken for a skip.
+/// The file format rejects any other name, so that a typo is never mistaken for a skip.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Mechanism {
@@ -21,6 +22,20 @@ pub enum Mechanism {
     PosixShm,
     /// A regular file in the run's private directory, mapped with `mmap`.
     FileMmap,
+    /// `AF_UNIX` `SOCK_STREAM` sockets bound to paths in the run's private directory (or
+    /// to Linux abstract names).
+    UnixStream,
+    /// `AF_UNIX` `SOCK_DGRAM` sockets.
+    UnixDgram,
+    /// `AF_UNIX` `SOCK_SEQPACKET` sockets (Linux; macOS has none).
+    UnixSeqpacket,
+    /// A `socketpair(AF_UNIX, SOCK_STREAM)` made before the fork, its ends named `left`
+    /// and `right`.
+    Socketpair,
+    /// TCP on the loopback interface, ports picked by the kernel.
+    Tcp,
+    /// UDP on the loopback interface, ports picked by the kernel.
+    Udp,
 }
 
 /// The mechanism families: mechanisms of one family share the actions that apply to
@@ -31,6 +46,8 @@ pub enum MechanismFamily {
     ByteStream,
     /// Memory that several processes map: loads and stores.
     SharedRegion,
+    /// Sockets: descriptors and addresses named by the scenario.
+    Socket,
 }
 
 impl fmt::Display for MechanismFamily {
@@ -38,19 +55,26 @@ impl fmt::Display for MechanismFamily {
         f.write_str(match self {
             MechanismFamily::ByteStream => "byte streams",
             MechanismFamily::SharedRegion => "shared regions",
+            MechanismFamily::Socket => "sockets",
         })
     }
 }
 
 impl Mechanism {
     /// Every mechanism, in catalogue order.
-    pub const ALL: [Mechanism; 6] = [
+    pub const ALL: [Mechanism; 12] = [
         Mechanism::Pipe,
         Mechanism::Fifo,
         Mechanism::AnonShared,
         Mechanism::SysvShm,
         Mechanism::PosixShm,
         Mechanism::FileMmap,
+        Mechanism::UnixStream,
+        Mechanism::UnixDgram,
+        Mechanism::UnixSeqpacket,
+        Mechanism::Socketpair,
+        Mechanism::Tcp,
+        Mechanism::Udp,
     ];
 
     /// The name used in scenario files and test names.
@@ -62,6 +86,12 @@ impl Mechanism {
             Mechanism::SysvShm => "sysv-shm",
             Mechanism::PosixShm => "posix-shm",
             Mechanism::FileMmap => "file-mmap",
+            Mechanism::UnixStream => "unix-stream",
+            Mechanism::UnixDgram => "unix-dgram",
+            Mechanism::UnixSeqpacket => "unix-seqpacket",
+            Mechanism::Socketpair => "socketpair",
+            Mechanism::Tcp => "tcp",
+            Mechanism::Udp => "udp",
         }
     }
 
@@ -85,17 +115,47 @@ impl Mechanism {
             | Mechanism::SysvShm
             | Mechanism::PosixShm
             | Mechanism::FileMmap => MechanismFamily::SharedRegion,
+            Mechanism::UnixStream
+            | Mechanism::UnixDgram
+            | Mechanism::UnixSeqpacket
+            | Mechanism::Socketpair
+            | Mechanism::Tcp
+            | Mechanism::Udp => MechanismFamily::Socket,
         }
+    }
+
+    /// The domain and type of the sockets a socket mechanism's `socket` makes.
+    pub fn socket_kind(self) -> Option<SocketKind> {
+        let (domain, style) = match self {
+            Mechanism::UnixStream | Mechanism::Socketpair => {
+                (SocketDomain::Unix, SocketStyle::Stream)
+            }
+            Mechanism::UnixDgram => (SocketDomain::Unix, SocketStyle::Datagram),
+            Mechanism::UnixSeqpacket => (SocketDomain::Unix, SocketStyle::SeqPacket),
+            Mechanism::Tcp => (SocketDomain::Inet, SocketStyle::Stream),
+            Mechanism::Udp => (SocketDomain::Inet, SocketStyle::Datagram),
+            _ => return None,
+        };
+        Some(SocketKind { domain, style })
     }
 
     /// Whether the mechanism's objects have names in the file system, which then live in
     /// the run's private directory.
     pub fn needs_private_dir(self) -> bool {
         match self {
-            Mechanism::Pipe | Mechanism::AnonShared | Mechanism::SysvShm | Mechanism::PosixShm => {
-                false
-            }
-            Mechanism::Fifo | Mechanism::FileMmap => true,
+            Mechanism::Pipe
+            | Mechanism::AnonShared
+            | Mechanism::SysvShm
+            | Mechanism::PosixShm
+            | Mechanism::Tcp
+            | Mechanism::Udp => false,
+            // Unix sockets bind to paths; abstract names are made from the directory's.
+            Mechanism::Fifo
+            | Mechanism::FileMmap
+            | Mechanism::UnixStream
+            | Mechanism::UnixDgram
+            | Mechanism::UnixSeqpacket
+            | Mechanism::Socketpair => true,
         }
     }
 }

@@ -6,6 +6,7 @@ mod expectation;
 mod mechanism;
 mod process;
 mod scenario;
+mod socket;
 mod values;
 
 pub use action::*;
@@ -14,4 +15,5 @@ pub use expectation::*;
 pub use mechanism::*;
 pub use process::*;
 pub use scenario::*;
+pub use socket::*;
 pub use values::*;

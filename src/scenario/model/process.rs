@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use super::Handle;
 #[cfg(doc)]
 use super::Scenario;
 use crate::scenario::errno::SignalName;
@@ -88,6 +89,9 @@ pub struct Process {
     /// The ends of the pipe it keeps after the fork (pipes only); every other end is
     /// closed.
     pub keeps: Vec<End>,
+    /// The ends of the socketpair it keeps after the fork (socketpair only, named as in
+    /// [`Handle::PAIR`]); the other is closed.
+    pub keeps_pair: Vec<Handle>,
     /// Its SIGPIPE disposition.
     pub sigpipe: SigPipe,
     /// Signals it catches with a handler that does nothing, installed without

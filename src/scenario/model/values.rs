@@ -169,6 +169,16 @@ pub enum Feature {
     Pipe2,
     /// `F_GETPIPE_SZ` / `F_SETPIPE_SZ`.
     PipeSize,
+    /// `SOCK_SEQPACKET` in the `AF_UNIX` domain.
+    SeqPacket,
+    /// Abstract `AF_UNIX` names (a leading NUL byte), outside the file system.
+    AbstractSockets,
+    /// The `MSG_NOSIGNAL` flag of `send()`.
+    MsgNoSignal,
+    /// The `SO_NOSIGPIPE` socket option.
+    SoNoSigPipe,
+    /// `SOCK_NONBLOCK` and `SOCK_CLOEXEC` in the type of `socket()`.
+    SocketTypeFlags,
 }
 
 impl Feature {
@@ -177,6 +187,11 @@ impl Feature {
         match self {
             Feature::Pipe2 => "pipe2",
             Feature::PipeSize => "F_SETPIPE_SZ",
+            Feature::SeqPacket => "SOCK_SEQPACKET",
+            Feature::AbstractSockets => "abstract-sockets",
+            Feature::MsgNoSignal => "MSG_NOSIGNAL",
+            Feature::SoNoSigPipe => "SO_NOSIGPIPE",
+            Feature::SocketTypeFlags => "SOCK_NONBLOCK",
         }
     }
 }

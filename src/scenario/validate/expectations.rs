@@ -46,6 +46,9 @@ pub(super) fn check_expectation_fits(
             };
             bad(what, format!("`{name}`, which returns no count; expected {}", fitting(kind)))
         }
+        Expectation::Message(_) if !matches!(action, Action::Socket(SocketCall::Recv { .. })) => {
+            bad("message", format!("`{name}`; it checks what a `recv` received"))
+        }
         Expectation::Records(_) if !matches!(action, Action::ReadToEnd) => bad(
             "records",
             format!("`{name}`; it checks what \"read_to_end\" read"),

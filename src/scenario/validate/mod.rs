@@ -4,6 +4,7 @@
 mod actions;
 mod expectations;
 mod platform;
+mod sockets;
 mod state;
 
 use std::ops::Range;
@@ -13,6 +14,7 @@ use super::model::*;
 use actions::{check_action_fits_mechanism, check_region_access};
 use expectations::check_expectation_fits;
 pub use platform::skip_reason;
+use sockets::{check_pair_ends, Handles};
 use state::{may_succeed, no_such_end, serves, track_ends, Life, Roles};
 
 /// Where the parts of a scenario stand in its file, for error messages. A scenario made
@@ -92,6 +94,7 @@ pub(crate) fn check_setup(
                 ));
             }
         }
+        check_pair_ends(mechanism, p).map_err(|m| Located::new(spans.keeps(i), m))?;
         if !p.keeps.is_empty() && mechanism != Mechanism::Pipe {
             return Err(Located::new(
                 spans.keeps(i),
@@ -156,6 +159,8 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
         .iter()
         .map(|p| s.mechanism.inherits_region() && p.relation == Relation::Related)
         .collect();
+    // The socket handles each process holds.
+    let mut sockets: Vec<Handles> = s.processes.iter().map(Handles::of).collect();
     // What each process has started and not yet awaited: (step, action).
     let mut pending: Vec<Option<(usize, &Action)>> = vec![None; s.processes.len()];
     let mut life = vec![Life::Acting; s.processes.len()];
@@ -223,6 +228,11 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
                 }
                 (a, None) => a,
             };
+            if let Action::Socket(call) = action {
+                sockets[p.0]
+                    .check_call(s.mechanism, call, name)
+                    .map_err(|m| Located::new(at.clone(), m))?;
+            }
             if *action != Action::Await {
                 if let Some(end) = action.needs_end() {
                     if serves(&held[p.0], end).is_none() {
@@ -246,6 +256,7 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
                     &step.expect,
                     s.mechanism.has_object(),
                 );
+                sockets[p.0].track(effective, &step.expect);
             }
             life[p.0] = match (life[p.0], action) {
                 (_, Action::Exit) => Life::Exited,

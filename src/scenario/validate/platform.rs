@@ -9,11 +9,12 @@ pub fn skip_reason(s: &Scenario, profile: &PlatformProfile) -> Option<String> {
     if !s.create_flags.is_empty() {
         needs.push(Feature::Pipe2);
     }
+    if s.mechanism == Mechanism::UnixSeqpacket {
+        needs.push(Feature::SeqPacket);
+    }
     for step in &s.steps {
         for (_, action) in &step.actions {
-            if matches!(action, Action::GetPipeSize(_) | Action::SetPipeSize { .. }) {
-                needs.push(Feature::PipeSize);
-            }
+            needs.extend(action_needs(action));
         }
     }
     if let Some(f) = needs.iter().find(|f| !profile.has(**f)) {
@@ -31,6 +32,36 @@ pub fn skip_reason(s: &Scenario, profile: &PlatformProfile) -> Option<String> {
         .find_map(|size| profile.resolve(size).err())
 }
 
+/// The features an action needs.
+fn action_needs(a: &Action) -> Vec<Feature> {
+    let mut needs = Vec::new();
+    match a {
+        Action::GetPipeSize(_) | Action::SetPipeSize { .. } => needs.push(Feature::PipeSize),
+        Action::Socket(call) => {
+            if call.address().is_some_and(|a| a.abstract_name) {
+                needs.push(Feature::AbstractSockets);
+            }
+            match call {
+                SocketCall::Socket { nonblock: true, .. } => needs.push(Feature::SocketTypeFlags),
+                SocketCall::Send { flags, .. } if flags.contains(&MsgFlag::NoSignal) => {
+                    needs.push(Feature::MsgNoSignal)
+                }
+                SocketCall::SetOption {
+                    option: SockOpt::NoSigPipe,
+                    ..
+                }
+                | SocketCall::GetOption {
+                    option: SockOpt::NoSigPipe,
+                    ..
+                } => needs.push(Feature::SoNoSigPipe),
+                _ => {}
+            }
+        }
+        _ => {}
+    }
+    needs
+}
+
 /// The size an action names, if it names one (which may be a profile constant).
 fn action_size(a: &Action) -> Option<Size> {
     match a {
@@ -43,7 +74,9 @@ fn action_size(a: &Action) -> Option<Size> {
         | Action::SetPipeSize { size: n, .. }
         | Action::ShmOpen {
             name_len: Some(n), ..
-        } => Some(*n),
+        }
+        | Action::Socket(SocketCall::Recv { len: n, .. }) => Some(*n),
+        Action::Socket(SocketCall::Send { data, .. }) => Some(data.len()),
         Action::Write(data)
         | Action::WriteOn { data, .. }
         | Action::Pwrite { data, .. }

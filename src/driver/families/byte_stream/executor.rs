@@ -4,7 +4,7 @@
 use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 use std::path::PathBuf;
 
-use nix::fcntl::{fcntl, FcntlArg, FdFlag as NixFdFlag, OFlag};
+use nix::fcntl::{fcntl, FcntlArg, FdFlag as NixFdFlag};
 
 use crate::driver::control::Outcome;
 use crate::driver::event_log::CallKind;
@@ -159,21 +159,7 @@ impl<'a, I: ByteStream> StreamExecutor<'a, I> {
             }
             Action::GetFlag { end, flag } => {
                 let fd = self.probe_fd(*end)?;
-                let set = match flag {
-                    FdFlag::NonBlock => OFlag::from_bits_truncate(
-                        fcntl(fd, FcntlArg::F_GETFL)
-                            .map_err(Errno::from)
-                            .map_err(err)?,
-                    )
-                    .contains(OFlag::O_NONBLOCK),
-                    FdFlag::CloExec => NixFdFlag::from_bits_truncate(
-                        fcntl(fd, FcntlArg::F_GETFD)
-                            .map_err(Errno::from)
-                            .map_err(err)?,
-                    )
-                    .contains(NixFdFlag::FD_CLOEXEC),
-                };
-                Outcome::Count(set as u64)
+                Outcome::Count(u64::from(probe::get_flag(fd, *flag).map_err(err)?))
             }
             Action::PipeBufOf(end) => {
                 let fd = self.probe_fd(*end)?;

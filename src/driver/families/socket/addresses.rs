@@ -1,0 +1,147 @@
+//! The concrete addresses behind a scenario's address names, in one actor.
+//!
+//! A path name lives in the run's private directory; an abstract name (Linux) is the
+//! directory's own name and the address name, so it is unique to the run as the
+//! directory is; a loopback address is the port the kernel picked when some actor bound
+//! it, which that actor learns from its `bind` and the others from the driver.
+
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::path::PathBuf;
+
+use crate::mechanism::SocketAddress;
+use crate::scenario::{Address, SocketDomain};
+
+/// One actor's view of the scenario's addresses.
+pub(super) struct AddressBook {
+    /// The run's private directory (the `AF_UNIX` mechanisms).
+    dir: Option<PathBuf>,
+    /// The ports of loopback addresses bound so far, by name.
+    ports: BTreeMap<String, u16>,
+}
+
+impl AddressBook {
+    pub(super) fn new(dir: Option<PathBuf>) -> Self {
+        AddressBook {
+            dir,
+            ports: BTreeMap::new(),
+        }
+    }
+
+    /// The prefix of this run's abstract names.
+    fn abstract_prefix(&self) -> Vec<u8> {
+        let dir = self.dir.as_deref().and_then(|d| d.file_name());
+        let mut prefix = dir.map_or_else(Vec::new, |d| d.as_encoded_bytes().to_vec());
+        prefix.push(b'.');
+        prefix
+    }
+
+    /// The concrete address of `address` in `domain`. A loopback address nobody has
+    /// bound yet is port 0 for a `bind` (the kernel picks one); for anything else it is
+    /// an error, as the scenario names a port that does not exist.
+    pub(super) fn resolve(
+        &self,
+        address: &Address,
+        domain: SocketDomain,
+        binding: bool,
+    ) -> Result<SocketAddress, String> {
+        Ok(match domain {
+            SocketDomain::Unix if address.abstract_name => {
+                let mut name = self.abstract_prefix();
+                name.extend_from_slice(address.name.as_bytes());
+                SocketAddress::Abstract(name)
+            }
+            SocketDomain::Unix => SocketAddress::Path(
+                self.dir
+                    .as_ref()
+                    .ok_or("an AF_UNIX scenario has a private directory")?
+                    .join(&address.name),
+            ),
+            SocketDomain::Inet => match self.ports.get(&address.name) {
+                Some(port) => SocketAddress::Loopback(*port),
+                None if binding => SocketAddress::Loopback(0),
+                None => {
+                    return Err(format!(
+                        "no process has bound `{}` yet, so it has no port; bind it first (and close it, for a port nobody listens on)",
+                        address.name
+                    ))
+                }
+            },
+        })
+    }
+
+    /// A loopback address got its port.
+    pub(super) fn learn(&mut self, name: &str, port: u16) {
+        self.ports.insert(name.to_owned(), port);
+    }
+
+    /// The scenario's name for a concrete address; empty for none (an unnamed socket),
+    /// and the address itself for one the scenario never named.
+    pub(super) fn name_of(&self, address: Option<&SocketAddress>) -> String {
+        match address {
+            None => String::new(),
+            Some(SocketAddress::Path(path)) => match (path.parent(), &self.dir) {
+                (Some(parent), Some(dir)) if parent == dir => path
+                    .file_name()
+                    .map(OsStr::to_string_lossy)
+                    .unwrap_or_default()
+                    .into_owned(),
+                _ => path.display().to_string(),
+            },
+            Some(SocketAddress::Abstract(name)) => {
+                let prefix = self.abstract_prefix();
+                match name.strip_prefix(prefix.as_slice()) {
+                    Some(own) => format!("@{}", String::from_utf8_lossy(own)),
+                    None => format!("@{}", String::from_utf8_lossy(name)),
+                }
+            }
+            Some(SocketAddress::Loopback(port)) => self
+                .ports
+                .iter()
+                .find(|(_, p)| *p == port)
+                .map_or_else(|| format!("port {port}"), |(name, _)| name.clone()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn address(name: &str, abstract_name: bool) -> Address {
+        Address {
+            name: name.to_owned(),
+            abstract_name,
+        }
+    }
+
+    #[test]
+    fn names_resolve_inside_the_run_and_back() {
+        let mut book = AddressBook::new(Some(PathBuf::from("/tmp/ipcc.1.2")));
+        let path = book
+            .resolve(&address("srv", false), SocketDomain::Unix, true)
+            .unwrap();
+        assert_eq!(path, SocketAddress::Path("/tmp/ipcc.1.2/srv".into()));
+        assert_eq!(book.name_of(Some(&path)), "srv");
+        let hidden = book
+            .resolve(&address("srv", true), SocketDomain::Unix, true)
+            .unwrap();
+        assert_eq!(hidden, SocketAddress::Abstract(b"ipcc.1.2.srv".to_vec()));
+        assert_eq!(book.name_of(Some(&hidden)), "@srv");
+        assert_eq!(book.name_of(None), "");
+
+        let web = address("web", false);
+        assert_eq!(
+            book.resolve(&web, SocketDomain::Inet, true),
+            Ok(SocketAddress::Loopback(0))
+        );
+        assert!(book.resolve(&web, SocketDomain::Inet, false).is_err());
+        book.learn("web", 40000);
+        assert_eq!(
+            book.resolve(&web, SocketDomain::Inet, false),
+            Ok(SocketAddress::Loopback(40000))
+        );
+        assert_eq!(book.name_of(Some(&SocketAddress::Loopback(40000))), "web");
+        assert_eq!(book.name_of(Some(&SocketAddress::Loopback(1))), "port 1");
+    }
+}

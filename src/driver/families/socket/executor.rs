@@ -1,0 +1,308 @@
+//! A socket actor's state and actions: the descriptors it holds by the scenario's names,
+//! and the calls it makes on them through the IUT.
+//!
+//! Besides the IUT's sockets an actor may hold plain descriptors: the ends of a `pipe`
+//! made to be passed, and whatever arrives by SCM_RIGHTS. Those are not the IUT's, so
+//! `send` and `recv` on them are `write()` and `read()` through the descriptor.
+
+use std::collections::BTreeMap;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+
+use super::addresses::AddressBook;
+use crate::driver::control::Outcome;
+use crate::driver::event_log::CallKind;
+use crate::driver::family::{ActorContext, Announcement, Executor};
+use crate::driver::payload::payload_bytes;
+use crate::driver::probe;
+use crate::mechanism::os::set_nonblocking;
+use crate::mechanism::{Socket, SocketAddress};
+use crate::model::PlatformProfile;
+use crate::scenario::*;
+
+/// A descriptor an actor holds.
+enum Held<S> {
+    /// A socket of the implementation under test.
+    Socket(S),
+    /// A descriptor that is not the IUT's: a pipe end, or one received by SCM_RIGHTS.
+    Plain(OwnedFd),
+}
+
+/// One socket actor's state.
+pub(crate) struct SocketExecutor<'a, I: Socket> {
+    iut: &'a I,
+    profile: &'static PlatformProfile,
+    kind: SocketKind,
+    book: AddressBook,
+    held: BTreeMap<Handle, Held<I::Handle>>,
+}
+
+impl<'a, I: Socket> SocketExecutor<'a, I> {
+    pub(super) fn new(
+        iut: &'a I,
+        actor: ActorContext,
+        kind: SocketKind,
+        book: AddressBook,
+        pair: Vec<(Handle, I::Handle)>,
+    ) -> Self {
+        SocketExecutor {
+            iut,
+            profile: actor.profile,
+            kind,
+            book,
+            held: pair
+                .into_iter()
+                .map(|(name, end)| (name, Held::Socket(end)))
+                .collect(),
+        }
+    }
+
+    fn get(&self, handle: &Handle) -> Result<&Held<I::Handle>, Outcome> {
+        self.held
+            .get(handle)
+            .ok_or_else(|| Outcome::NoSuchHandle(handle.0.clone()))
+    }
+
+    /// The IUT's socket behind a handle; a plain descriptor cannot do socket calls.
+    fn socket(&self, handle: &Handle, call: &str) -> Result<&I::Handle, Outcome> {
+        match self.get(handle)? {
+            Held::Socket(s) => Ok(s),
+            Held::Plain(_) => Err(Outcome::Unsupported(format!(
+                "`{handle}` is a pipe end or a received descriptor, not a socket of the implementation; `{call}` applies to sockets (`send` and `recv` are write() and read() on it)"
+            ))),
+        }
+    }
+
+    fn fd_of(&self, held: &'_ Held<I::Handle>) -> Option<RawFd> {
+        match held {
+            Held::Socket(s) => self.iut.fd(s).map(|fd| fd.as_raw_fd()),
+            Held::Plain(fd) => Some(fd.as_raw_fd()),
+        }
+    }
+
+    fn borrowed<'h>(&self, held: &'h Held<I::Handle>) -> Option<BorrowedFd<'h>> {
+        match held {
+            Held::Socket(s) => self.iut.fd(s),
+            Held::Plain(fd) => Some(fd.as_fd()),
+        }
+    }
+
+    /// The descriptor behind a handle, for probes that ask the kernel directly.
+    fn probe_fd(&self, handle: &Handle) -> Result<BorrowedFd<'_>, Outcome> {
+        let held = self.get(handle)?;
+        self.borrowed(held).ok_or_else(|| {
+            Outcome::Unsupported(format!(
+                "the implementation shows no descriptor for `{handle}`"
+            ))
+        })
+    }
+
+    fn address(&self, address: &Address, binding: bool) -> Result<SocketAddress, Outcome> {
+        self.book
+            .resolve(address, self.kind.domain, binding)
+            .map_err(Outcome::Unsupported)
+    }
+
+    /// Add a handle the call made; validation keeps names unique, so nothing is lost.
+    fn keep(&mut self, name: &Handle, held: Held<I::Handle>) {
+        self.held.insert(name.clone(), held);
+    }
+
+    fn act(&mut self, call: &SocketCall) -> Result<Outcome, Outcome> {
+        let iut = self.iut;
+        let err = Outcome::Error;
+        Ok(match call {
+            SocketCall::Socket { name, nonblock } => {
+                let s = iut.socket(self.kind, *nonblock).map_err(err)?;
+                self.keep(name, Held::Socket(s));
+                Outcome::Done
+            }
+            SocketCall::Pipe { read, write } => {
+                let (r, w) = nix::unistd::pipe().map_err(|e| err(e.into()))?;
+                self.keep(read, Held::Plain(r));
+                self.keep(write, Held::Plain(w));
+                Outcome::Done
+            }
+            SocketCall::Bind { on, to } => {
+                let address = self.address(to, true)?;
+                let s = self.socket(on, "bind")?;
+                iut.bind(s, &address).map_err(err)?;
+                if self.kind.domain != SocketDomain::Inet {
+                    return Ok(Outcome::Done);
+                }
+                match iut.local_address(s).map_err(err)? {
+                    SocketAddress::Loopback(port) => {
+                        self.book.learn(&to.name, port);
+                        Outcome::Bound(port)
+                    }
+                    other => Outcome::Unsupported(format!(
+                        "a loopback bind reported {other:?} as its address"
+                    )),
+                }
+            }
+            SocketCall::Listen { on, backlog } => {
+                iut.listen(self.socket(on, "listen")?, *backlog)
+                    .map_err(err)?;
+                Outcome::Done
+            }
+            SocketCall::Accept { on, name } => {
+                let conn = iut.accept(self.socket(on, "accept")?).map_err(err)?;
+                self.keep(name, Held::Socket(conn));
+                Outcome::Done
+            }
+            SocketCall::Connect { on, to } => {
+                let address = self.address(to, false)?;
+                iut.connect(self.socket(on, "connect")?, &address)
+                    .map_err(err)?;
+                Outcome::Done
+            }
+            SocketCall::Send {
+                on,
+                data,
+                to,
+                flags,
+            } => {
+                let bytes = payload_bytes(data, self.profile);
+                let to = to.as_ref().map(|a| self.address(a, false)).transpose()?;
+                let n = match self.get(on)? {
+                    Held::Socket(s) => iut.send(s, &bytes, to.as_ref(), flags).map_err(err)?,
+                    Held::Plain(fd) => nix::unistd::write(fd, &bytes).map_err(|e| err(e.into()))?,
+                };
+                Outcome::Count(n as u64)
+            }
+            SocketCall::Recv { on, len, flags } => {
+                let len = self
+                    .profile
+                    .resolve(*len)
+                    .expect("sizes are resolved before the run") as usize;
+                let mut buf = vec![0u8; len];
+                let (got, truncated, from) = match self.get(on)? {
+                    Held::Socket(s) => {
+                        let r = iut.recv(s, &mut buf, flags).map_err(err)?;
+                        (r.len, r.truncated, self.book.name_of(r.from.as_ref()))
+                    }
+                    Held::Plain(fd) => {
+                        let n = nix::unistd::read(fd, &mut buf).map_err(|e| err(e.into()))?;
+                        (n, false, String::new())
+                    }
+                };
+                buf.truncate(got);
+                Outcome::Message {
+                    data: buf,
+                    truncated,
+                    from,
+                }
+            }
+            SocketCall::Shutdown { on, how } => {
+                iut.shutdown(self.socket(on, "shutdown")?, *how)
+                    .map_err(err)?;
+                Outcome::Done
+            }
+            SocketCall::SendFd { on, fd } => {
+                let passed = self.probe_fd(fd)?;
+                iut.send_fd(self.socket(on, "send_fd")?, passed)
+                    .map_err(err)?;
+                Outcome::Done
+            }
+            SocketCall::RecvFd { on, name } => {
+                let fd = iut.recv_fd(self.socket(on, "recv_fd")?).map_err(err)?;
+                self.keep(name, Held::Plain(fd));
+                Outcome::Done
+            }
+            SocketCall::SetOption { on, option, value } => {
+                iut.set_option(self.socket(on, "setsockopt")?, *option, *value)
+                    .map_err(err)?;
+                Outcome::Done
+            }
+            SocketCall::GetOption { on, option } => Outcome::Count(
+                iut.get_option(self.socket(on, "getsockopt")?, *option)
+                    .map_err(err)?,
+            ),
+            SocketCall::SetNonBlocking { on, enable } => {
+                match self.get(on)? {
+                    Held::Socket(s) => iut.set_nonblocking(s, *enable).map_err(err)?,
+                    Held::Plain(fd) => set_nonblocking(fd.as_fd(), *enable).map_err(err)?,
+                }
+                Outcome::Done
+            }
+            SocketCall::GetFlag { on, flag } => Outcome::Count(u64::from(
+                probe::get_flag(self.probe_fd(on)?, *flag).map_err(err)?,
+            )),
+            SocketCall::Poll { on, event } => Outcome::Count(u64::from(
+                probe::poll_ready(self.probe_fd(on)?, *event).map_err(err)?,
+            )),
+            SocketCall::SendUntilFull(on) => self.send_until_full(on)?,
+            SocketCall::Close(on) => {
+                match self.held.remove(on) {
+                    Some(Held::Socket(s)) => iut.close(s).map_err(err)?,
+                    Some(Held::Plain(fd)) => nix::unistd::close(fd).map_err(|e| err(e.into()))?,
+                    None => return Err(Outcome::NoSuchHandle(on.0.clone())),
+                }
+                Outcome::Done
+            }
+        })
+    }
+
+    /// Sends of 1 KiB with MSG_DONTWAIT while they go in, then halves down to single
+    /// bytes: the socket is full when even one byte gets EAGAIN. Returns the bytes taken.
+    fn send_until_full(&self, on: &Handle) -> Result<Outcome, Outcome> {
+        let s = self.socket(on, "send_until_full")?;
+        let chunk = [0x55u8; 1024];
+        let mut size = chunk.len();
+        let mut total = 0u64;
+        loop {
+            match self.iut.send(s, &chunk[..size], None, &[MsgFlag::DontWait]) {
+                Ok(n) => total += n as u64,
+                Err(Errno(libc::EAGAIN)) if size > 1 => size /= 2,
+                Err(Errno(libc::EAGAIN)) => return Ok(Outcome::Count(total)),
+                Err(e) => return Err(Outcome::Error(e)),
+            }
+        }
+    }
+}
+
+impl<I: Socket> Executor for SocketExecutor<'_, I> {
+    fn announce(&self, action: &Action) -> Announcement {
+        let Action::Socket(call) = action else {
+            unreachable!("validation keeps other actions out of socket scenarios")
+        };
+        let kind = match call {
+            SocketCall::Accept { .. } => CallKind::Accept,
+            SocketCall::Connect { .. } => CallKind::Connect,
+            SocketCall::Send { .. } | SocketCall::SendFd { .. } | SocketCall::SendUntilFull(_) => {
+                CallKind::Write
+            }
+            SocketCall::Recv { .. } | SocketCall::RecvFd { .. } => CallKind::Read,
+            _ => CallKind::Other,
+        };
+        let on = call.uses().first().map(|h| (*h).clone());
+        let fd = on
+            .as_ref()
+            .and_then(|h| self.held.get(h))
+            .and_then(|held| self.fd_of(held))
+            .unwrap_or(-1);
+        let text = match &on {
+            Some(h) => format!("{}({h})", call.name()),
+            None => call.name().to_owned(),
+        };
+        Announcement {
+            call: kind,
+            fd,
+            text,
+        }
+    }
+
+    fn perform(&mut self, action: &Action) -> Outcome {
+        let Action::Socket(call) = action else {
+            unreachable!("validation keeps other actions out of socket scenarios")
+        };
+        self.act(call).unwrap_or_else(|o| o)
+    }
+
+    fn held_fds(&self) -> Vec<RawFd> {
+        self.held.values().filter_map(|h| self.fd_of(h)).collect()
+    }
+
+    fn learn(&mut self, name: &str, port: u16) {
+        self.book.learn(name, port);
+    }
+}

@@ -1,0 +1,116 @@
+//! The socket family in the driver. Before the fork the driver makes the socketpair of a
+//! `socketpair` scenario (each related process keeps the ends it names); every other
+//! socket is made by the processes themselves. Addresses are names the executor turns
+//! into paths in the run's private directory, abstract names carrying the directory's
+//! name, or loopback ports the kernel picks and the driver passes on.
+
+mod addresses;
+mod executor;
+
+use std::os::fd::{AsRawFd, RawFd};
+use std::path::{Path, PathBuf};
+
+use self::addresses::AddressBook;
+use self::executor::SocketExecutor;
+use crate::driver::family::{provided, ActorContext, Family};
+use crate::mechanism::Socket;
+use crate::scenario::*;
+
+/// A socket implementation under test, as the driver runs it.
+pub(crate) struct SocketFamily<'a, I: Socket> {
+    iut: &'a I,
+}
+
+impl<'a, I: Socket> SocketFamily<'a, I> {
+    pub(crate) fn new(iut: &'a I) -> Self {
+        SocketFamily { iut }
+    }
+}
+
+/// What the driver makes before the fork.
+pub(crate) struct SocketObject<H> {
+    /// The domain and type of the scenario's sockets.
+    kind: SocketKind,
+    /// The socketpair's ends, in the order of [`Handle::PAIR`] (socketpair only).
+    pair: Vec<H>,
+    /// The run's private directory, where paths live (the `AF_UNIX` mechanisms).
+    dir: Option<PathBuf>,
+}
+
+impl<'a, I: Socket> Family for SocketFamily<'a, I> {
+    type Object = SocketObject<I::Handle>;
+    type Executor = SocketExecutor<'a, I>;
+
+    fn name(&self) -> &str {
+        self.iut.name()
+    }
+
+    fn provides(&self, mechanism: Mechanism) -> Result<(), String> {
+        provided(self.iut.name(), self.iut.mechanisms(), mechanism)
+    }
+
+    fn create(&self, scenario: &Scenario, dir: Option<&Path>) -> Result<Self::Object, String> {
+        let kind = scenario
+            .mechanism
+            .socket_kind()
+            .ok_or_else(|| format!("{} is no socket", scenario.mechanism))?;
+        let pair = if scenario.mechanism == Mechanism::Socketpair {
+            let (left, right) = self
+                .iut
+                .socketpair(kind)
+                .map_err(|e| format!("{}: socketpair() failed with {e}", self.iut.name()))?;
+            vec![left, right]
+        } else {
+            Vec::new()
+        };
+        Ok(SocketObject {
+            kind,
+            pair,
+            dir: dir.map(Path::to_path_buf),
+        })
+    }
+
+    fn kept_fds(&self, object: &Self::Object, process: &Process) -> Vec<RawFd> {
+        Handle::PAIR
+            .iter()
+            .zip(&object.pair)
+            .filter(|(name, _)| keeps(process, name))
+            .filter_map(|(_, end)| self.iut.fd(end))
+            .map(|fd| fd.as_raw_fd())
+            .collect()
+    }
+
+    fn adopt(
+        &self,
+        object: Self::Object,
+        process: &Process,
+        actor: ActorContext,
+    ) -> Self::Executor {
+        let mut ends = Vec::new();
+        for (name, end) in Handle::PAIR.iter().zip(object.pair) {
+            if keeps(process, name) {
+                ends.push((Handle((*name).to_owned()), end));
+            } else {
+                let _ = self.iut.close(end);
+            }
+        }
+        SocketExecutor::new(
+            self.iut,
+            actor,
+            object.kind,
+            AddressBook::new(object.dir),
+            ends,
+        )
+    }
+
+    fn release(&self, object: Self::Object) {
+        for end in object.pair {
+            let _ = self.iut.close(end);
+        }
+    }
+}
+
+/// Whether `process` keeps the socketpair end `name`.
+fn keeps(process: &Process, name: &str) -> bool {
+    process.relation == Relation::Related && process.keeps_pair.iter().any(|h| h.0 == name)
+}

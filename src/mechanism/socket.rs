@@ -1,0 +1,119 @@
+//! The socket family: `AF_UNIX` stream, datagram and seqpacket sockets, socketpairs, and
+//! TCP and UDP on the loopback interface.
+
+use std::fmt;
+use std::os::fd::{BorrowedFd, OwnedFd};
+use std::path::PathBuf;
+
+use crate::scenario::{Errno, Mechanism, MsgFlag, ShutdownHow, SockOpt, SocketKind};
+
+/// An address as the driver resolved it for this run: always private to the run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SocketAddress {
+    /// A path in the run's private directory.
+    Path(PathBuf),
+    /// A Linux abstract name (the bytes after the leading NUL), carrying the run's
+    /// identity.
+    Abstract(Vec<u8>),
+    /// `127.0.0.1` and a port; port 0 asks the kernel to pick one.
+    Loopback(u16),
+}
+
+/// What one `recv` got besides the bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Received {
+    /// How many bytes were stored in the buffer.
+    pub len: usize,
+    /// Whether the message was longer than the buffer (`MSG_TRUNC` in `msg_flags`).
+    pub truncated: bool,
+    /// The sender's address, when the socket type reports one and the sender has a name.
+    pub from: Option<SocketAddress>,
+}
+
+/// A socket implementation under test.
+///
+/// The driver makes a socketpair before it forks, for processes that inherit it, and
+/// calls every other method inside the actor processes after the fork. Methods are named
+/// after the C calls they stand for; each returns the errno the call failed with.
+///
+/// # References
+/// - POSIX XSH `socket()`, `socketpair()`, `bind()`, `listen()`, `accept()`,
+///   `connect()`, `send()`, `sendto()`, `recvmsg()`, `shutdown()`, `setsockopt()`,
+///   `getsockopt()`; XBD `<sys/socket.h>` for SCM_RIGHTS.
+pub trait Socket {
+    /// One socket, as the implementation represents it.
+    type Handle: fmt::Debug;
+
+    /// A short name for reports.
+    fn name(&self) -> &str;
+
+    /// The mechanisms this implementation provides; scenarios of others are skipped.
+    fn mechanisms(&self) -> &[Mechanism];
+
+    /// `socket()` of this domain and type, non-blocking from the start if asked
+    /// (`SOCK_NONBLOCK`).
+    fn socket(&self, kind: SocketKind, nonblock: bool) -> Result<Self::Handle, Errno>;
+
+    /// `socketpair()`: two connected sockets of this kind.
+    fn socketpair(&self, kind: SocketKind) -> Result<(Self::Handle, Self::Handle), Errno>;
+
+    /// `bind()` to an address.
+    fn bind(&self, socket: &Self::Handle, to: &SocketAddress) -> Result<(), Errno>;
+
+    /// `getsockname()`: the address the socket is bound to (the port the kernel picked).
+    fn local_address(&self, socket: &Self::Handle) -> Result<SocketAddress, Errno>;
+
+    /// `listen()` with a backlog.
+    fn listen(&self, socket: &Self::Handle, backlog: u32) -> Result<(), Errno>;
+
+    /// `accept()`: the next connection.
+    fn accept(&self, socket: &Self::Handle) -> Result<Self::Handle, Errno>;
+
+    /// `connect()` to an address.
+    fn connect(&self, socket: &Self::Handle, to: &SocketAddress) -> Result<(), Errno>;
+
+    /// `send()`, or `sendto()` when `to` is given: returns the bytes taken.
+    fn send(
+        &self,
+        socket: &Self::Handle,
+        data: &[u8],
+        to: Option<&SocketAddress>,
+        flags: &[MsgFlag],
+    ) -> Result<usize, Errno>;
+
+    /// One `recvmsg()` into `buf`.
+    fn recv(
+        &self,
+        socket: &Self::Handle,
+        buf: &mut [u8],
+        flags: &[MsgFlag],
+    ) -> Result<Received, Errno>;
+
+    /// `shutdown()` of one direction or both.
+    fn shutdown(&self, socket: &Self::Handle, how: ShutdownHow) -> Result<(), Errno>;
+
+    /// `sendmsg()` of one byte carrying `fd` in an SCM_RIGHTS message.
+    fn send_fd(&self, socket: &Self::Handle, fd: BorrowedFd<'_>) -> Result<(), Errno>;
+
+    /// `recvmsg()` of one byte and the descriptor an SCM_RIGHTS message carries; a
+    /// message without one fails with EBADMSG.
+    fn recv_fd(&self, socket: &Self::Handle) -> Result<OwnedFd, Errno>;
+
+    /// `setsockopt()` of an integer option.
+    fn set_option(&self, socket: &Self::Handle, option: SockOpt, value: u64) -> Result<(), Errno>;
+
+    /// `getsockopt()` of an integer option.
+    fn get_option(&self, socket: &Self::Handle, option: SockOpt) -> Result<u64, Errno>;
+
+    /// Turn non-blocking mode on or off.
+    fn set_nonblocking(&self, socket: &Self::Handle, on: bool) -> Result<(), Errno>;
+
+    /// `close()`.
+    fn close(&self, socket: Self::Handle) -> Result<(), Errno>;
+
+    /// The descriptor behind a socket, when there is one: the driver uses it to
+    /// recognise the call a blocked actor sleeps in, to find leaked descriptors, and for
+    /// probes (`poll`, descriptor flags). An actor starts by closing every descriptor it
+    /// was not told to keep, so a socketpair end must return its descriptor here.
+    fn fd<'a>(&self, socket: &'a Self::Handle) -> Option<BorrowedFd<'a>>;
+}
