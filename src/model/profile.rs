@@ -41,25 +41,36 @@ impl PlatformProfile {
     /// Linux: PIPE_BUF 4096 (include/uapi/linux/limits.h); a new pipe holds 16 pages
     /// (PIPE_DEF_BUFFERS), 65536 bytes with 4 KiB pages; a shm name is a file name in
     /// /dev/shm, so NAME_MAX 255 characters after the `/` (measured: 256 in all works,
-    /// 257 gives ENAMETOOLONG); pipe2 and F_SETPIPE_SZ exist.
+    /// 257 gives ENAMETOOLONG); pipe2 and F_SETPIPE_SZ exist; AF_UNIX has SOCK_SEQPACKET
+    /// and abstract names; send() takes MSG_NOSIGNAL and socket() takes SOCK_NONBLOCK;
+    /// there is no SO_NOSIGPIPE.
     pub const LINUX: PlatformProfile = PlatformProfile {
         platform: Platform::Linux,
         pipe_buf: 4096,
         pipe_capacity: Some(65536),
         shm_name_max: 256,
-        features: &[Feature::Pipe2, Feature::PipeSize],
+        features: &[
+            Feature::Pipe2,
+            Feature::PipeSize,
+            Feature::SeqPacket,
+            Feature::AbstractSockets,
+            Feature::MsgNoSignal,
+            Feature::SocketTypeFlags,
+        ],
     };
 
     /// macOS: PIPE_BUF 512 (sys/syslimits.h); the pipe buffer starts at 512 bytes and grows
     /// on demand, so no fixed capacity; shm names of at most PSHMNAMLEN 31 characters;
-    /// no pipe2 and no F_SETPIPE_SZ (read from XNU's sources, to be confirmed by the macOS
-    /// CI job).
+    /// no pipe2 and no F_SETPIPE_SZ; AF_UNIX has stream and datagram sockets only (no
+    /// SOCK_SEQPACKET in `localsw`) and no abstract names; SO_NOSIGPIPE exists, and so
+    /// does MSG_NOSIGNAL in current XNU; socket() takes no SOCK_NONBLOCK (read from XNU's
+    /// sources, to be confirmed by the macOS CI job).
     pub const MACOS: PlatformProfile = PlatformProfile {
         platform: Platform::Macos,
         pipe_buf: 512,
         pipe_capacity: None,
         shm_name_max: 31,
-        features: &[],
+        features: &[Feature::MsgNoSignal, Feature::SoNoSigPipe],
     };
 
     /// The profile of the platform this was compiled for.

@@ -10,7 +10,9 @@
 use std::fmt::Write;
 
 use super::verdict::Verdict;
-use crate::scenario::{Action, Expectation, Mechanism, Pattern, Payload, Relation, Scenario, Size};
+use crate::scenario::{
+    Action, Expectation, Mechanism, Pattern, Payload, Relation, Scenario, Size, SocketCall,
+};
 
 /// One mechanism's answers, each with the scenarios that prove it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -83,6 +85,7 @@ fn sends(a: &Action) -> bool {
             | Action::Store { .. }
             | Action::StoreU64 { .. }
             | Action::FetchAddU64 { .. }
+            | Action::Socket(SocketCall::Send { .. })
     )
 }
 
@@ -95,6 +98,7 @@ fn receives(a: &Action) -> bool {
             | Action::Load { .. }
             | Action::LoadU64 { .. }
             | Action::FetchAddU64 { .. }
+            | Action::Socket(SocketCall::Recv { .. })
     )
 }
 
@@ -106,6 +110,10 @@ fn shows_data(e: &Expectation) -> bool {
         Expectation::Data(Payload::Text(t)) => !t.is_empty(),
         Expectation::Data(Payload::Bytes(b)) => b.iter().any(|&x| x != 0),
         Expectation::Records(_) => true,
+        Expectation::Message(m) => m
+            .data
+            .as_ref()
+            .is_some_and(|d| shows_data(&Expectation::Data(d.clone()))),
         Expectation::Returns(Size::Bytes(n)) => *n > 0,
         Expectation::AnyOf(v) => v.iter().all(shows_data),
         Expectation::Platform(p) => [&p.linux, &p.macos]
