@@ -71,7 +71,7 @@ impl<'a, E: Executor> Actor<'a, E> {
                         return 0;
                     }
                 }
-                Command::Learn { name, port } => self.executor.learn(&name, port),
+                Command::Learn { name, address } => self.executor.learn(&name, address),
                 Command::Finish => {
                     let leaks = self.leaked_fds();
                     let _ = Reply::Finished(leaks).send(&mut self.control);
@@ -160,6 +160,6 @@ pub(crate) fn describe(o: &Outcome) -> String {
         } if *truncated => format!("{} bytes, MSG_TRUNC", data.len()),
         Outcome::Message { data, .. } if data.is_empty() => "end of file".to_owned(),
         Outcome::Message { data, .. } => format!("{} bytes", data.len()),
-        Outcome::Bound(port) => format!("bound to port {port}"),
+        Outcome::Bound(address) => format!("bound to {address}"),
     }
 }

@@ -196,7 +196,7 @@ pub fn describe_observed(observed: &Observed) -> String {
             text.push_str(&sender_words(from));
             text
         }
-        Observed::Outcome(Outcome::Bound(port)) => format!("bound to port {port}"),
+        Observed::Outcome(Outcome::Bound(address)) => format!("bound to {address}"),
         Observed::Killed(s) => format!("was killed by {s}"),
         Observed::Exited(code) => format!("exited with status {code} during the call"),
     }

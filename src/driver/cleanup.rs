@@ -22,10 +22,12 @@ pub struct PrivateDir {
 impl PrivateDir {
     /// Make one under the system's temporary directory.
     pub fn create() -> std::io::Result<Self> {
+        // Short, so that a socket path in it fits sun_path (104 bytes on macOS, whose
+        // temporary directory alone takes about 50).
         let path = std::env::temp_dir().join(format!(
-            "{PREFIX}{}.{}",
+            "{PREFIX}{}.{:08x}",
             std::process::id(),
-            random_suffix()?
+            random_suffix()? as u32
         ));
         use std::os::unix::fs::DirBuilderExt;
         std::fs::DirBuilder::new().mode(0o700).create(&path)?;
@@ -59,6 +61,9 @@ pub fn sweep_stale_once() {
     SWEEP.call_once(|| {
         sweep_stale(&std::env::temp_dir(), PREFIX);
         sweep_stale(Path::new("/dev/shm"), SHM_PREFIX);
+        if super::hosts::unavailable().is_none() {
+            super::hosts::sweep_stale();
+        }
     });
 }
 

@@ -5,6 +5,7 @@
 //! tag byte.
 
 use std::io::{self, Read, Write};
+use std::net::{Ipv4Addr, SocketAddrV4};
 use std::os::unix::net::UnixStream;
 
 use crate::scenario::{End, Errno};
@@ -16,12 +17,12 @@ pub enum Command {
     Run(u32),
     /// Report leaked descriptors and exit.
     Finish,
-    /// Another actor bound the scenario's address `name` to this loopback port.
+    /// Another actor bound the scenario's address `name` to this IPv4 address.
     Learn {
         /// The address name the scenario gave.
         name: String,
-        /// The port the kernel picked.
-        port: u16,
+        /// The address and the port the kernel picked.
+        address: SocketAddrV4,
     },
 }
 
@@ -54,9 +55,9 @@ pub enum Outcome {
         /// The sender, by the scenario's name for its address; empty when unnamed.
         from: String,
     },
-    /// A `bind` to a loopback address succeeded on this port, which the driver passes
-    /// on to the other actors.
-    Bound(u16),
+    /// A `bind` to an IPv4 address succeeded with this address and port, which the
+    /// driver passes on to the other actors.
+    Bound(SocketAddrV4),
 }
 
 /// What an actor answers.
@@ -97,8 +98,8 @@ impl Command {
         let body = match self {
             Command::Run(step) => [&[1u8][..], &step.to_le_bytes()].concat(),
             Command::Finish => vec![2],
-            Command::Learn { name, port } => {
-                [&[3u8][..], &port.to_le_bytes(), name.as_bytes()].concat()
+            Command::Learn { name, address } => {
+                [&[3u8][..], &inet_bytes(address), name.as_bytes()].concat()
             }
         };
         stream.write_all(&frame(body))
@@ -112,10 +113,13 @@ impl Command {
                 Ok(Command::Run(u32::from_le_bytes(rest.try_into().unwrap())))
             }
             [2] => Ok(Command::Finish),
-            [3, a, b, name @ ..] => Ok(Command::Learn {
-                name: String::from_utf8(name.to_vec()).map_err(|_| bad("address name"))?,
-                port: u16::from_le_bytes([*a, *b]),
-            }),
+            [3, rest @ ..] if rest.len() >= 6 => {
+                let (address, name) = rest.split_at(6);
+                Ok(Command::Learn {
+                    name: String::from_utf8(name.to_vec()).map_err(|_| bad("address name"))?,
+                    address: inet_from(address)?,
+                })
+            }
             _ => Err(bad("command")),
         }
     }
@@ -163,9 +167,9 @@ impl Reply {
                 body.extend_from_slice(from.as_bytes());
                 body.extend_from_slice(data);
             }
-            Reply::Outcome(Outcome::Bound(port)) => {
+            Reply::Outcome(Outcome::Bound(address)) => {
                 body.push(11);
-                body.extend_from_slice(&port.to_le_bytes());
+                body.extend_from_slice(&inet_bytes(address));
             }
         }
         stream.write_all(&frame(body))
@@ -200,12 +204,28 @@ impl Reply {
             })),
             9 => Reply::Outcome(Outcome::NoSuchHandle(text())),
             10 => Reply::Outcome(message(rest)?),
-            11 => Reply::Outcome(Outcome::Bound(u16::from_le_bytes(
-                rest.try_into().map_err(|_| bad("port"))?,
-            ))),
+            11 => Reply::Outcome(Outcome::Bound(inet_from(rest)?)),
             _ => return Err(bad("reply tag")),
         })
     }
+}
+
+/// An IPv4 address and port in 6 bytes: the address in network order, the port
+/// little-endian.
+fn inet_bytes(address: &SocketAddrV4) -> [u8; 6] {
+    let [a, b, c, d] = address.ip().octets();
+    let [p, q] = address.port().to_le_bytes();
+    [a, b, c, d, p, q]
+}
+
+fn inet_from(bytes: &[u8]) -> io::Result<SocketAddrV4> {
+    let [a, b, c, d, p, q] = bytes else {
+        return Err(bad("address"));
+    };
+    Ok(SocketAddrV4::new(
+        Ipv4Addr::new(*a, *b, *c, *d),
+        u16::from_le_bytes([*p, *q]),
+    ))
 }
 
 /// The body of a `Message` reply after its tag: truncated, sender length, sender, data.
@@ -237,7 +257,7 @@ mod tests {
             Command::Finish,
             Command::Learn {
                 name: "srv".into(),
-                port: 40123,
+                address: SocketAddrV4::new(Ipv4Addr::new(169, 254, 201, 2), 40123),
             },
         ];
         for c in &commands {
@@ -266,7 +286,7 @@ mod tests {
                 truncated: false,
                 from: String::new(),
             }),
-            Reply::Outcome(Outcome::Bound(5555)),
+            Reply::Outcome(Outcome::Bound(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 5555))),
         ];
         for r in &replies {
             r.send(&mut b).unwrap();

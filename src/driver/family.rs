@@ -3,6 +3,7 @@
 //! Everything else (control channels, event log, lockstep, blocking oracle, watchdog,
 //! leak check) is the same for every family.
 
+use std::net::{Ipv4Addr, SocketAddrV4};
 use std::os::fd::RawFd;
 use std::path::Path;
 
@@ -70,6 +71,9 @@ pub(crate) struct ActorContext {
     pub(crate) index: usize,
     /// The platform profile sizes come from.
     pub(crate) profile: &'static PlatformProfile,
+    /// The actor's IPv4 address: loopback, or its host's on the link between network
+    /// namespaces.
+    pub(crate) ip: Ipv4Addr,
 }
 
 /// The call an action is about to make, for the start marker in the event log.
@@ -95,7 +99,7 @@ pub(crate) trait Executor {
     /// The descriptors it holds on purpose, which the leak check at the end expects.
     fn held_fds(&self) -> Vec<RawFd>;
 
-    /// Another actor bound the scenario's address `name` to this loopback port.
-    /// Nothing, for families without loopback addresses.
-    fn learn(&mut self, _name: &str, _port: u16) {}
+    /// Another actor bound the scenario's address `name` to this IPv4 address.
+    /// Nothing, for families without IPv4 addresses.
+    fn learn(&mut self, _name: &str, _address: SocketAddrV4) {}
 }

@@ -18,6 +18,7 @@ mod event_log;
 mod families;
 mod family;
 mod fds;
+mod hosts;
 mod observe;
 mod payload;
 mod play;

@@ -53,8 +53,8 @@ impl Run<'_> {
                 // but its death, which the next step may depend on.
                 Action::Kill(_) if self.actors[p.0].execed => self.reap(*p),
                 Action::Socket(SocketCall::Bind { to, .. }) => {
-                    if let Observed::Outcome(Outcome::Bound(port)) = observed {
-                        self.publish(*p, &to.name, port)?;
+                    if let Observed::Outcome(Outcome::Bound(address)) = observed {
+                        self.publish(*p, &to.name, address)?;
                     }
                 }
                 _ => {}
@@ -63,12 +63,17 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// Tell every other actor the port the kernel gave a loopback address, through the
+    /// Tell every other actor the port the kernel gave an IPv4 address, through the
     /// control channels (never through the IUT). An actor in a call reads it after.
-    fn publish(&mut self, from: ProcessIndex, name: &str, port: u16) -> Result<(), Verdict> {
+    fn publish(
+        &mut self,
+        from: ProcessIndex,
+        name: &str,
+        address: std::net::SocketAddrV4,
+    ) -> Result<(), Verdict> {
         let learn = Command::Learn {
             name: name.to_owned(),
-            port,
+            address,
         };
         for (ai, actor) in self.actors.iter_mut().enumerate() {
             if ai == from.0 || actor.gone.is_some() || actor.execed {

@@ -15,6 +15,7 @@ use super::control::{Command, Reply};
 use super::event_log::{CallKind, Event, EventKind, SharedLog};
 use super::families::{ByteStreamFamily, RegionFamily, SocketFamily};
 use super::family::Family;
+use super::hosts::{self, Hosts};
 use super::wait::Waiter;
 use crate::mechanism::Implementation;
 use crate::model::PlatformProfile;
@@ -139,7 +140,13 @@ fn applicability<F: Family>(s: &Scenario, family: &F, profile: &PlatformProfile)
     if let Err(reason) = family.provides(s.mechanism) {
         return Some(reason);
     }
-    skip_reason(s, profile)
+    skip_reason(s, profile).or_else(|| {
+        s.processes
+            .iter()
+            .any(|p| p.host.is_some())
+            .then(hosts::unavailable)
+            .flatten()
+    })
 }
 
 /// Per actor, as the driver tracks it.
@@ -173,6 +180,8 @@ pub(super) struct Run<'a> {
     pub(super) current_step: usize,
     pub(super) blocking: Vec<BlockingVerdict>,
     pub(super) _dir: Option<PrivateDir>,
+    /// The network namespaces of a scenario across hosts, removed when the run ends.
+    pub(super) _hosts: Option<Hosts>,
 }
 
 impl Run<'_> {

@@ -1,6 +1,7 @@
 //! Setting a scenario up: the driver's own channels and event log, the object under
 //! test, and one forked actor per process, each holding only what it may.
 
+use std::net::Ipv4Addr;
 use std::os::fd::AsRawFd;
 
 use super::actor::Actor;
@@ -9,6 +10,7 @@ use super::clock::now_ns;
 use super::control::Reply;
 use super::event_log::SharedLog;
 use super::family::{ActorContext, Family};
+use super::hosts::{Host, Hosts};
 use super::run::{ActorState, Run, RunOptions, LOG_SLOTS};
 use super::spawn::{check_single_threaded, control_pair, spawn, ChildSetup};
 use crate::scenario::*;
@@ -31,6 +33,7 @@ impl<'a> Run<'a> {
         } else {
             None
         };
+        let hosts = Hosts::create(scenario)?;
         let log =
             SharedLog::new(LOG_SLOTS).map_err(|e| format!("cannot map the event log: {e}"))?;
         let devnull =
@@ -55,7 +58,12 @@ impl<'a> Run<'a> {
                 .as_ref()
                 .expect("the driver holds the object until every actor is forked");
             keep.extend(family.kept_fds(held, process));
+            let host = hosts
+                .as_ref()
+                .zip(process.host.as_deref())
+                .and_then(|(hosts, name)| hosts.of(name));
             let setup = ChildSetup {
+                netns: host.map(Host::netns),
                 pgid,
                 sigpipe: process.sigpipe,
                 handles: &process.handles,
@@ -72,6 +80,7 @@ impl<'a> Run<'a> {
                 let actor = ActorContext {
                     index,
                     profile: opts.profile,
+                    ip: host.map_or(Ipv4Addr::LOCALHOST, |h| h.ip),
                 };
                 let executor = family.adopt(object, process, actor);
                 let control = child_control
@@ -121,6 +130,7 @@ impl<'a> Run<'a> {
             current_step: 0,
             blocking: Vec::new(),
             _dir: dir,
+            _hosts: hosts,
         })
     }
 }

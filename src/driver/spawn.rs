@@ -2,7 +2,7 @@
 //! (DESIGN rule 7): a child of a multi-threaded parent may inherit a lock another thread
 //! held (malloc's, stdout's) and deadlock on its first allocation.
 
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
 
 use nix::sys::signal::{sigaction, signal, SaFlags, SigAction, SigHandler, SigSet, Signal};
@@ -50,6 +50,8 @@ pub struct ChildSetup<'a> {
     pub keep: &'a [RawFd],
     /// An open /dev/null for stdio.
     pub devnull: &'a OwnedFd,
+    /// The network namespace of the process's host, to enter before anything else.
+    pub netns: Option<BorrowedFd<'a>>,
 }
 
 /// Fork; in the child, set up and run `body`, then `_exit` with its status. Returns the
@@ -83,6 +85,9 @@ fn prepare_child(setup: &ChildSetup<'_>) -> nix::Result<()> {
     #[cfg(linux_like)]
     nix::sys::prctl::set_pdeathsig(Signal::SIGKILL)?;
     setpgid(Pid::from_raw(0), setup.pgid.unwrap_or(Pid::from_raw(0)))?;
+    if let Some(netns) = setup.netns {
+        enter_netns(netns)?;
+    }
     let handler = match setup.sigpipe {
         SigPipe::Default => SigHandler::SigDfl,
         SigPipe::Ignore => SigHandler::SigIgn,
@@ -110,6 +115,18 @@ fn prepare_child(setup: &ChildSetup<'_>) -> nix::Result<()> {
     keep.extend_from_slice(setup.keep);
     super::fds::close_all_but(&keep);
     Ok(())
+}
+
+/// Move this process into a network namespace (its host's).
+#[cfg(linux_like)]
+fn enter_netns(netns: BorrowedFd<'_>) -> nix::Result<()> {
+    nix::sched::setns(netns, nix::sched::CloneFlags::CLONE_NEWNET)
+}
+
+/// Platforms without network namespaces skip scenarios across hosts (platform profile).
+#[cfg(not(linux_like))]
+fn enter_netns(_netns: BorrowedFd<'_>) -> nix::Result<()> {
+    Err(nix::errno::Errno::ENOSYS)
 }
 
 /// A control socketpair with close-on-exec on both ends: (driver side, actor side).

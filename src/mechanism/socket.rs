@@ -2,6 +2,7 @@
 //! TCP and UDP on the loopback interface.
 
 use std::fmt;
+use std::net::SocketAddrV4;
 use std::os::fd::{BorrowedFd, OwnedFd};
 use std::path::PathBuf;
 
@@ -15,8 +16,9 @@ pub enum SocketAddress {
     /// A Linux abstract name (the bytes after the leading NUL), carrying the run's
     /// identity.
     Abstract(Vec<u8>),
-    /// `127.0.0.1` and a port; port 0 asks the kernel to pick one.
-    Loopback(u16),
+    /// An IPv4 address and port: `127.0.0.1`, or a host's address on the link the driver
+    /// made between network namespaces; port 0 asks the kernel to pick one.
+    Inet(SocketAddrV4),
 }
 
 /// What one `recv` got besides the bytes.

@@ -43,7 +43,7 @@ impl PlatformProfile {
     /// /dev/shm, so NAME_MAX 255 characters after the `/` (measured: 256 in all works,
     /// 257 gives ENAMETOOLONG); pipe2 and F_SETPIPE_SZ exist; AF_UNIX has SOCK_SEQPACKET
     /// and abstract names; send() takes MSG_NOSIGNAL and socket() takes SOCK_NONBLOCK;
-    /// there is no SO_NOSIGPIPE.
+    /// there is no SO_NOSIGPIPE; network namespaces put processes on hosts of their own.
     pub const LINUX: PlatformProfile = PlatformProfile {
         platform: Platform::Linux,
         pipe_buf: 4096,
@@ -56,6 +56,7 @@ impl PlatformProfile {
             Feature::AbstractSockets,
             Feature::MsgNoSignal,
             Feature::SocketTypeFlags,
+            Feature::NetNamespaces,
         ],
     };
 

@@ -82,6 +82,7 @@ impl ScenarioBuilder {
             relation: Relation::Related,
             keeps: keeps.to_vec(),
             keeps_pair: Vec::new(),
+            host: None,
             sigpipe: SigPipe::Default,
             handles: Vec::new(),
         })
@@ -94,6 +95,7 @@ impl ScenarioBuilder {
             relation: Relation::Unrelated,
             keeps: Vec::new(),
             keeps_pair: Vec::new(),
+            host: None,
             sigpipe: SigPipe::Default,
             handles: Vec::new(),
         })

@@ -3,7 +3,7 @@
 //! by one).
 
 use std::io::{IoSlice, IoSliceMut};
-use std::net::{Ipv4Addr, SocketAddrV4};
+use std::net::SocketAddrV4;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
 use nix::sys::socket::{
@@ -58,10 +58,7 @@ fn sockaddr(address: &SocketAddress) -> Result<Box<dyn SockaddrLike>, Errno> {
     Ok(match address {
         SocketAddress::Path(path) => Box::new(UnixAddr::new(path.as_path())?),
         SocketAddress::Abstract(name) => Box::new(abstract_addr(name)?),
-        SocketAddress::Loopback(port) => Box::new(SockaddrIn::from(SocketAddrV4::new(
-            Ipv4Addr::LOCALHOST,
-            *port,
-        ))),
+        SocketAddress::Inet(address) => Box::new(SockaddrIn::from(*address)),
     })
 }
 
@@ -96,7 +93,7 @@ fn reported(storage: &SockaddrStorage) -> Option<SocketAddress> {
     }
     storage
         .as_sockaddr_in()
-        .map(|inet| SocketAddress::Loopback(inet.port()))
+        .map(|inet| SocketAddress::Inet(SocketAddrV4::new(inet.ip(), inet.port())))
 }
 
 /// `socket()` with `SOCK_NONBLOCK` where the type takes flags.

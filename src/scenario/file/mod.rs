@@ -68,7 +68,7 @@ fn lower(raw: RawScenario, stem: String, path: Option<&Path>) -> Result<Scenario
         let spec = spec.into_inner();
         let (keeps_span, kept) = match spec.keeps {
             Some(k) => (k.span(), k.into_inner()),
-            None => (spec_span, Vec::new()),
+            None => (spec_span.clone(), Vec::new()),
         };
         let mut keeps = Vec::new();
         let mut keeps_pair = Vec::new();
@@ -83,11 +83,13 @@ fn lower(raw: RawScenario, stem: String, path: Option<&Path>) -> Result<Scenario
             relation: spec.relation,
             keeps,
             keeps_pair,
+            host: spec.host.as_ref().map(|h| h.get_ref().0.clone()),
             sigpipe: spec.sigpipe,
             handles: spec.handles,
         });
         spans.processes.push(validate::ProcessSpans {
             name: name.span(),
+            host: spec.host.as_ref().map_or(spec_span, toml::Spanned::span),
             keeps: keeps_span,
         });
     }

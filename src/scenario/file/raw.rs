@@ -71,6 +71,8 @@ pub(super) struct RawProcess {
     pub(super) sigpipe: SigPipe,
     #[serde(default)]
     pub(super) handles: Vec<SignalName>,
+    #[serde(default)]
+    pub(super) host: Option<Spanned<Handle>>,
 }
 
 /// A table whose key order matters (processes are listed in the order written).

@@ -87,30 +87,39 @@ deserialize_names!(OpenFlag, "flag", "a flag", ["O_NONBLOCK" => NonBlock, "O_CLO
 deserialize_names!(AccessMode, "access mode", "an access mode", ["O_RDONLY" => ReadOnly, "O_WRONLY" => WriteOnly, "O_RDWR" => ReadWrite]);
 deserialize_names!(FdFlag, "flag", "a flag", ["O_NONBLOCK" => NonBlock, "FD_CLOEXEC" => CloExec]);
 deserialize_names!(PollEvent, "poll event", "a poll event", ["POLLIN" => In, "POLLOUT" => Out]);
-deserialize_names!(Feature, "feature", "a feature", ["pipe2" => Pipe2, "F_SETPIPE_SZ" => PipeSize, "SOCK_SEQPACKET" => SeqPacket, "abstract-sockets" => AbstractSockets, "MSG_NOSIGNAL" => MsgNoSignal, "SO_NOSIGPIPE" => SoNoSigPipe, "SOCK_NONBLOCK" => SocketTypeFlags]);
+deserialize_names!(Feature, "feature", "a feature", ["pipe2" => Pipe2, "F_SETPIPE_SZ" => PipeSize, "SOCK_SEQPACKET" => SeqPacket, "abstract-sockets" => AbstractSockets, "MSG_NOSIGNAL" => MsgNoSignal, "SO_NOSIGPIPE" => SoNoSigPipe, "SOCK_NONBLOCK" => SocketTypeFlags, "network-namespaces" => NetNamespaces]);
 deserialize_names!(MsgFlag, "message flag", "a message flag", ["MSG_DONTWAIT" => DontWait, "MSG_PEEK" => Peek, "MSG_WAITALL" => WaitAll, "MSG_NOSIGNAL" => NoSignal]);
 deserialize_names!(SockOpt, "socket option", "a socket option", ["SO_RCVBUF" => RcvBuf, "SO_SNDBUF" => SndBuf, "SO_NOSIGPIPE" => NoSigPipe, "SO_ERROR" => Error, "SO_TYPE" => Type]);
 deserialize_names!(ShutdownHow, "shutdown direction", "a shutdown direction", ["SHUT_RD" => Read, "SHUT_WR" => Write, "SHUT_RDWR" => Both]);
 
 /// Whether `name` may name a handle or an address: letters, digits, `_`, `-` and `.`,
-/// so that it can never climb out of the run's private directory.
-fn plain_name(name: &str) -> bool {
+/// so that it can never climb out of the run's private directory, and at most `max`
+/// bytes.
+fn plain_name(name: &str, max: usize) -> bool {
     !name.is_empty()
-        && name.len() <= 32
+        && name.len() <= max
         && !name.starts_with('.')
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
-const PLAIN_NAME: &str = "1 to 32 letters, digits, `_`, `-` or `.`, not starting with `.`";
+/// The longest handle name.
+const HANDLE_MAX: usize = 32;
+/// The longest address name: a path in the private directory must fit `sun_path`.
+const ADDRESS_MAX: usize = 16;
+
+fn plain_rule(max: usize) -> String {
+    format!("1 to {max} letters, digits, `_`, `-` or `.`, not starting with `.`")
+}
 
 impl<'de> Deserialize<'de> for Handle {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let name = String::deserialize(d)?;
-        if !plain_name(&name) {
+        if !plain_name(&name, HANDLE_MAX) {
             return Err(de::Error::custom(format!(
-                "handle name `{name}` must be {PLAIN_NAME}"
+                "handle name `{name}` must be {}",
+                plain_rule(HANDLE_MAX)
             )));
         }
         Ok(Handle(name))
@@ -124,9 +133,10 @@ impl<'de> Deserialize<'de> for Address {
             Some(rest) => (true, rest),
             None => (false, text.as_str()),
         };
-        if !plain_name(name) {
+        if !plain_name(name, ADDRESS_MAX) {
             return Err(de::Error::custom(format!(
-                "address `{text}` must be {PLAIN_NAME}, with a leading `@` for a Linux abstract name"
+                "address `{text}` must be {}, with a leading `@` for a Linux abstract name",
+                plain_rule(ADDRESS_MAX)
             )));
         }
         Ok(Address {
@@ -150,10 +160,11 @@ impl<'de> Deserialize<'de> for Target {
             "read" => Target::End(End::Read),
             "write" => Target::End(End::Write),
             "object" => Target::End(End::Object),
-            _ if plain_name(&name) => Target::Handle(Handle(name)),
+            _ if plain_name(&name, HANDLE_MAX) => Target::Handle(Handle(name)),
             _ => {
                 return Err(de::Error::custom(format!(
-                    "unknown end `{name}`, expected `read`, `write`, `object`, or a socket handle name ({PLAIN_NAME})"
+                    "unknown end `{name}`, expected `read`, `write`, `object`, or a socket handle name ({})",
+                    plain_rule(HANDLE_MAX)
                 )))
             }
         })

@@ -89,6 +89,10 @@ pub struct Process {
     /// The ends of the pipe it keeps after the fork (pipes only); every other end is
     /// closed.
     pub keeps: Vec<End>,
+    /// The host it runs on, for scenarios whose processes are on different computers
+    /// (tcp and udp): the driver gives each host a network namespace of its own, joined
+    /// to the other by a link. `None`: the machine the driver runs on.
+    pub host: Option<String>,
     /// The ends of the socketpair it keeps after the fork (socketpair only, named as in
     /// [`Handle::PAIR`]); the other is closed.
     pub keeps_pair: Vec<Handle>,

@@ -179,6 +179,8 @@ pub enum Feature {
     SoNoSigPipe,
     /// `SOCK_NONBLOCK` and `SOCK_CLOEXEC` in the type of `socket()`.
     SocketTypeFlags,
+    /// Network namespaces joined by a veth pair, for processes on different hosts.
+    NetNamespaces,
 }
 
 impl Feature {
@@ -192,6 +194,7 @@ impl Feature {
             Feature::MsgNoSignal => "MSG_NOSIGNAL",
             Feature::SoNoSigPipe => "SO_NOSIGPIPE",
             Feature::SocketTypeFlags => "SOCK_NONBLOCK",
+            Feature::NetNamespaces => "network-namespaces",
         }
     }
 }

@@ -14,7 +14,7 @@ use super::model::*;
 use actions::{check_action_fits_mechanism, check_region_access};
 use expectations::check_expectation_fits;
 pub use platform::skip_reason;
-use sockets::{check_pair_ends, Handles};
+use sockets::{check_hosts, check_pair_ends, Handles};
 use state::{may_succeed, no_such_end, serves, track_ends, Life, Roles};
 
 /// Where the parts of a scenario stand in its file, for error messages. A scenario made
@@ -38,6 +38,8 @@ pub(crate) struct ProcessSpans {
     pub name: Range<usize>,
     /// Its `keeps` list, or its whole definition when it has none.
     pub keeps: Range<usize>,
+    /// Its `host`, or its whole definition when it has none.
+    pub host: Range<usize>,
 }
 
 pub(crate) struct StepSpans {
@@ -48,6 +50,9 @@ pub(crate) struct StepSpans {
 impl Spans {
     fn keeps(&self, i: usize) -> Range<usize> {
         self.processes.get(i).map_or(0..0, |p| p.keeps.clone())
+    }
+    fn host(&self, i: usize) -> Range<usize> {
+        self.processes.get(i).map_or(0..0, |p| p.host.clone())
     }
     fn action(&self, step: usize, i: usize) -> Range<usize> {
         self.steps
@@ -113,6 +118,7 @@ pub(crate) fn check_setup(
             ));
         }
     }
+    check_hosts(mechanism, processes).map_err(|(i, m)| Located::new(spans.host(i), m))?;
     if !spans.region.is_empty() && mechanism.family() != MechanismFamily::SharedRegion {
         return Err(Located::new(
             spans.region.clone(),

@@ -12,6 +12,9 @@ pub fn skip_reason(s: &Scenario, profile: &PlatformProfile) -> Option<String> {
     if s.mechanism == Mechanism::UnixSeqpacket {
         needs.push(Feature::SeqPacket);
     }
+    if s.processes.iter().any(|p| p.host.is_some()) {
+        needs.push(Feature::NetNamespaces);
+    }
     for step in &s.steps {
         for (_, action) in &step.actions {
             needs.extend(action_needs(action));

@@ -48,6 +48,52 @@ fn pair_names() -> String {
     format!("`{a}` and `{b}`")
 }
 
+/// Hosts apply to IPv4 sockets; when one process names a host every process does, and
+/// there are two hosts at most (one link joins them). `Err` names the process at fault.
+pub(super) fn check_hosts(
+    mechanism: Mechanism,
+    processes: &[Process],
+) -> Result<(), (usize, String)> {
+    let Some(first) = processes.iter().position(|p| p.host.is_some()) else {
+        return Ok(());
+    };
+    let inet = mechanism
+        .socket_kind()
+        .is_some_and(|k| k.domain == SocketDomain::Inet);
+    if !inet {
+        return Err((
+            first,
+            format!("`host` applies to tcp and udp, which can reach another computer; a {mechanism} stays on one"),
+        ));
+    }
+    if let Some(i) = processes.iter().position(|p| p.host.is_none()) {
+        return Err((
+            i,
+            format!(
+                "process `{}` names no `host` while process `{}` does; in a scenario across hosts every process says where it runs",
+                processes[i].name, processes[first].name
+            ),
+        ));
+    }
+    let mut hosts: Vec<&str> = Vec::new();
+    for (i, p) in processes.iter().enumerate() {
+        let host = p.host.as_deref().unwrap_or_default();
+        if !hosts.contains(&host) {
+            if hosts.len() == 2 {
+                return Err((
+                    i,
+                    format!(
+                        "a third host `{host}`; a scenario has at most two hosts (`{}` and `{}`), joined by one link",
+                        hosts[0], hosts[1]
+                    ),
+                ));
+            }
+            hosts.push(host);
+        }
+    }
+    Ok(())
+}
+
 /// The handles one process holds.
 pub(super) struct Handles(BTreeSet<Handle>);
 

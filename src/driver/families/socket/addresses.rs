@@ -2,11 +2,13 @@
 //!
 //! A path name lives in the run's private directory; an abstract name (Linux) is the
 //! directory's own name and the address name, so it is unique to the run as the
-//! directory is; a loopback address is the port the kernel picked when some actor bound
-//! it, which that actor learns from its `bind` and the others from the driver.
+//! directory is; an IPv4 address is the actor's own address (loopback, or its host's on
+//! the link between network namespaces) with the port the kernel picked when some actor
+//! bound it, which that actor learns from its `bind` and the others from the driver.
 
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
+use std::net::{Ipv4Addr, SocketAddrV4};
 use std::path::PathBuf;
 
 use crate::mechanism::SocketAddress;
@@ -16,15 +18,18 @@ use crate::scenario::{Address, SocketDomain};
 pub(super) struct AddressBook {
     /// The run's private directory (the `AF_UNIX` mechanisms).
     dir: Option<PathBuf>,
-    /// The ports of loopback addresses bound so far, by name.
-    ports: BTreeMap<String, u16>,
+    /// This actor's own IPv4 address, which its `bind`s use.
+    own_ip: Ipv4Addr,
+    /// The IPv4 addresses bound so far, by name.
+    bound: BTreeMap<String, SocketAddrV4>,
 }
 
 impl AddressBook {
-    pub(super) fn new(dir: Option<PathBuf>) -> Self {
+    pub(super) fn new(dir: Option<PathBuf>, own_ip: Ipv4Addr) -> Self {
         AddressBook {
             dir,
-            ports: BTreeMap::new(),
+            own_ip,
+            bound: BTreeMap::new(),
         }
     }
 
@@ -36,9 +41,9 @@ impl AddressBook {
         prefix
     }
 
-    /// The concrete address of `address` in `domain`. A loopback address nobody has
-    /// bound yet is port 0 for a `bind` (the kernel picks one); for anything else it is
-    /// an error, as the scenario names a port that does not exist.
+    /// The concrete address of `address` in `domain`. An IPv4 address nobody has bound
+    /// yet is this actor's own with port 0 for a `bind` (the kernel picks the port); for
+    /// anything else it is an error, as the scenario names a port that does not exist.
     pub(super) fn resolve(
         &self,
         address: &Address,
@@ -57,9 +62,9 @@ impl AddressBook {
                     .ok_or("an AF_UNIX scenario has a private directory")?
                     .join(&address.name),
             ),
-            SocketDomain::Inet => match self.ports.get(&address.name) {
-                Some(port) => SocketAddress::Loopback(*port),
-                None if binding => SocketAddress::Loopback(0),
+            SocketDomain::Inet => match self.bound.get(&address.name) {
+                Some(bound) => SocketAddress::Inet(*bound),
+                None if binding => SocketAddress::Inet(SocketAddrV4::new(self.own_ip, 0)),
                 None => {
                     return Err(format!(
                         "no process has bound `{}` yet, so it has no port; bind it first (and close it, for a port nobody listens on)",
@@ -70,9 +75,9 @@ impl AddressBook {
         })
     }
 
-    /// A loopback address got its port.
-    pub(super) fn learn(&mut self, name: &str, port: u16) {
-        self.ports.insert(name.to_owned(), port);
+    /// An IPv4 address got its port.
+    pub(super) fn learn(&mut self, name: &str, address: SocketAddrV4) {
+        self.bound.insert(name.to_owned(), address);
     }
 
     /// The scenario's name for a concrete address; empty for none (an unnamed socket),
@@ -95,11 +100,11 @@ impl AddressBook {
                     None => format!("@{}", String::from_utf8_lossy(name)),
                 }
             }
-            Some(SocketAddress::Loopback(port)) => self
-                .ports
+            Some(SocketAddress::Inet(address)) => self
+                .bound
                 .iter()
-                .find(|(_, p)| *p == port)
-                .map_or_else(|| format!("port {port}"), |(name, _)| name.clone()),
+                .find(|(_, bound)| *bound == address)
+                .map_or_else(|| address.to_string(), |(name, _)| name.clone()),
         }
     }
 }
@@ -117,7 +122,7 @@ mod tests {
 
     #[test]
     fn names_resolve_inside_the_run_and_back() {
-        let mut book = AddressBook::new(Some(PathBuf::from("/tmp/ipcc.1.2")));
+        let mut book = AddressBook::new(Some(PathBuf::from("/tmp/ipcc.1.2")), Ipv4Addr::LOCALHOST);
         let path = book
             .resolve(&address("srv", false), SocketDomain::Unix, true)
             .unwrap();
@@ -131,17 +136,16 @@ mod tests {
         assert_eq!(book.name_of(None), "");
 
         let web = address("web", false);
-        assert_eq!(
-            book.resolve(&web, SocketDomain::Inet, true),
-            Ok(SocketAddress::Loopback(0))
-        );
+        let local = |port| SocketAddress::Inet(SocketAddrV4::new(Ipv4Addr::LOCALHOST, port));
+        assert_eq!(book.resolve(&web, SocketDomain::Inet, true), Ok(local(0)));
         assert!(book.resolve(&web, SocketDomain::Inet, false).is_err());
-        book.learn("web", 40000);
+        let far = SocketAddrV4::new(Ipv4Addr::new(169, 254, 201, 2), 40000);
+        book.learn("web", far);
         assert_eq!(
             book.resolve(&web, SocketDomain::Inet, false),
-            Ok(SocketAddress::Loopback(40000))
+            Ok(SocketAddress::Inet(far))
         );
-        assert_eq!(book.name_of(Some(&SocketAddress::Loopback(40000))), "web");
-        assert_eq!(book.name_of(Some(&SocketAddress::Loopback(1))), "port 1");
+        assert_eq!(book.name_of(Some(&SocketAddress::Inet(far))), "web");
+        assert_eq!(book.name_of(Some(&local(1))), "127.0.0.1:1");
     }
 }

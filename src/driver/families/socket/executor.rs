@@ -6,6 +6,7 @@
 //! `send` and `recv` on them are `write()` and `read()` through the descriptor.
 
 use std::collections::BTreeMap;
+use std::net::SocketAddrV4;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 
 use super::addresses::AddressBook;
@@ -130,12 +131,12 @@ impl<'a, I: Socket> SocketExecutor<'a, I> {
                     return Ok(Outcome::Done);
                 }
                 match iut.local_address(s).map_err(err)? {
-                    SocketAddress::Loopback(port) => {
-                        self.book.learn(&to.name, port);
-                        Outcome::Bound(port)
+                    SocketAddress::Inet(address) => {
+                        self.book.learn(&to.name, address);
+                        Outcome::Bound(address)
                     }
                     other => Outcome::Unsupported(format!(
-                        "a loopback bind reported {other:?} as its address"
+                        "an IPv4 bind reported {other:?} as its address"
                     )),
                 }
             }
@@ -302,7 +303,7 @@ impl<I: Socket> Executor for SocketExecutor<'_, I> {
         self.held.values().filter_map(|h| self.fd_of(h)).collect()
     }
 
-    fn learn(&mut self, name: &str, port: u16) {
-        self.book.learn(name, port);
+    fn learn(&mut self, name: &str, address: SocketAddrV4) {
+        self.book.learn(name, address);
     }
 }

@@ -94,11 +94,12 @@ impl<'a, I: Socket> Family for SocketFamily<'a, I> {
                 let _ = self.iut.close(end);
             }
         }
+        let actor_ip = actor.ip;
         SocketExecutor::new(
             self.iut,
             actor,
             object.kind,
-            AddressBook::new(object.dir),
+            AddressBook::new(object.dir, actor_ip),
             ends,
         )
     }
