@@ -1,5 +1,6 @@
 //! The four questions, per mechanism, answered from the catalogue's own scenarios and a
-//! run's verdicts: which processes may use it (related, unrelated), whether data flows
+//! run's verdicts: which processes may use it (related, unrelated, on other hosts),
+//! whether data flows
 //! both ways, how many processes take part, and whether it synchronizes them (a reader
 //! waits until data is there). A cell counts only scenarios that passed in this run.
 //!
@@ -21,6 +22,8 @@ pub struct MatrixRow {
     pub related: Vec<String>,
     /// Passing scenarios where data flows to or from an unrelated process.
     pub unrelated: Vec<String>,
+    /// Passing scenarios where data flows between processes on different hosts.
+    pub across_hosts: Vec<String>,
     /// Passing scenarios where data flows both ways between two processes.
     pub two_way: Vec<String>,
     /// The most processes in one passing scenario, and that scenario.
@@ -57,6 +60,12 @@ pub fn matrix<'a>(
             .any(|&(a, b)| relation(a) == Relation::Unrelated || relation(b) == Relation::Unrelated)
         {
             row.unrelated.push(s.id.clone());
+        }
+        if flows
+            .iter()
+            .any(|&(a, b)| s.processes[a].host != s.processes[b].host)
+        {
+            row.across_hosts.push(s.id.clone());
         }
         if flows.iter().any(|&(a, b)| flows.contains(&(b, a))) {
             row.two_way.push(s.id.clone());
@@ -196,9 +205,10 @@ pub fn render_matrix(rows: &[(Mechanism, MatrixRow)]) -> String {
             .map_or("no scenario".to_owned(), |(n, id)| format!("{n}: `{id}`"));
         let _ = writeln!(
             out,
-            "| {m} | {} | {} | no scenario | {} | {most} | {} |",
+            "| {m} | {} | {} | {} | {} | {most} | {} |",
             cell(&row.related),
             cell(&row.unrelated),
+            cell(&row.across_hosts),
             cell(&row.two_way),
             cell(&row.synchronizing),
         );

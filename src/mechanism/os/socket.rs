@@ -86,14 +86,19 @@ fn abstract_name(_addr: &UnixAddr) -> Option<Vec<u8>> {
 /// The address a kernel reported, `None` for an unnamed socket.
 fn reported(storage: &SockaddrStorage) -> Option<SocketAddress> {
     if let Some(unix) = storage.as_unix_addr() {
-        if let Some(path) = unix.path() {
-            return Some(SocketAddress::Path(path.to_path_buf()));
-        }
-        return abstract_name(unix).map(SocketAddress::Abstract);
+        return unix_reported(unix);
     }
     storage
         .as_sockaddr_in()
         .map(|inet| SocketAddress::Inet(SocketAddrV4::new(inet.ip(), inet.port())))
+}
+
+/// An `AF_UNIX` address: a path, an abstract name, or `None` when unnamed.
+fn unix_reported(unix: &UnixAddr) -> Option<SocketAddress> {
+    match unix.path() {
+        Some(path) => Some(SocketAddress::Path(path.to_path_buf())),
+        None => abstract_name(unix).map(SocketAddress::Abstract),
+    }
 }
 
 /// `socket()` with `SOCK_NONBLOCK` where the type takes flags.
@@ -258,13 +263,32 @@ impl Socket for OsSocket {
     }
 
     fn recv(&self, socket: &OwnedFd, buf: &mut [u8], flags: &[MsgFlag]) -> Result<Received, Errno> {
+        // nix 0.30 fills a SockaddrStorage from recvmsg without its length for AF_UNIX
+        // (it reads the never-set sun_len first), so every unix sender would look
+        // unnamed: an AF_UNIX socket receives into a UnixAddr, which keeps the length.
+        let fd = socket.as_raw_fd();
+        let local: SockaddrStorage = sock::getsockname(fd)?;
+        let flags = msg_flags(flags);
         let mut iov = [IoSliceMut::new(buf)];
-        let msg =
-            sock::recvmsg::<SockaddrStorage>(socket.as_raw_fd(), &mut iov, None, msg_flags(flags))?;
+        let (len, got, from) = if local.family() == Some(AddressFamily::Unix) {
+            let msg = sock::recvmsg::<UnixAddr>(fd, &mut iov, None, flags)?;
+            (
+                msg.bytes,
+                msg.flags,
+                msg.address.as_ref().and_then(unix_reported),
+            )
+        } else {
+            let msg = sock::recvmsg::<SockaddrStorage>(fd, &mut iov, None, flags)?;
+            (
+                msg.bytes,
+                msg.flags,
+                msg.address.as_ref().and_then(reported),
+            )
+        };
         Ok(Received {
-            len: msg.bytes,
-            truncated: msg.flags.contains(MsgFlags::MSG_TRUNC),
-            from: msg.address.as_ref().and_then(reported),
+            len,
+            truncated: got.contains(MsgFlags::MSG_TRUNC),
+            from,
         })
     }
 
