@@ -93,8 +93,12 @@ fn reported(storage: &SockaddrStorage) -> Option<SocketAddress> {
         .map(|inet| SocketAddress::Inet(SocketAddrV4::new(inet.ip(), inet.port())))
 }
 
-/// An `AF_UNIX` address: a path, an abstract name, or `None` when unnamed.
+/// An `AF_UNIX` address: a path, an abstract name, or `None` when unnamed. A connected
+/// stream reports no address at all (length 0), which nix cannot parse: unnamed too.
 fn unix_reported(unix: &UnixAddr) -> Option<SocketAddress> {
+    if (unix.len() as usize) <= std::mem::size_of::<libc::sa_family_t>() {
+        return None;
+    }
     match unix.path() {
         Some(path) => Some(SocketAddress::Path(path.to_path_buf())),
         None => abstract_name(unix).map(SocketAddress::Abstract),
