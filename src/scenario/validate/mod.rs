@@ -247,6 +247,9 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
                 }
             }
             check_expectation_fits(&step.expect, effective, matches!(action, Action::Await))
+                .and_then(|()| {
+                    sockets[p.0].check_datagram_eof(s.mechanism, effective, &step.expect)
+                })
                 .map_err(|m| Located::new(spans.expect(si), m))?;
             match action {
                 Action::Munmap | Action::Shmdt => mapped[p.0] = false,

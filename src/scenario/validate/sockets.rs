@@ -94,12 +94,53 @@ pub(super) fn check_hosts(
     Ok(())
 }
 
-/// The handles one process holds.
-pub(super) struct Handles(BTreeSet<Handle>);
+fn mentions_eof(expect: &Expectation) -> bool {
+    match expect {
+        Expectation::Eof => true,
+        Expectation::AnyOf(options) => options.iter().any(mentions_eof),
+        Expectation::Platform(p) => [&p.linux, &p.macos]
+            .into_iter()
+            .flatten()
+            .any(|e| mentions_eof(e)),
+        _ => false,
+    }
+}
+
+/// The handles one process holds, and which of them are plain descriptors (a `pipe`'s
+/// ends, what `recv_fd` received) rather than sockets of the scenario's kind.
+pub(super) struct Handles {
+    held: BTreeSet<Handle>,
+    plain: BTreeSet<Handle>,
+}
 
 impl Handles {
     pub(super) fn of(p: &Process) -> Handles {
-        Handles(p.keeps_pair.iter().cloned().collect())
+        Handles {
+            held: p.keeps_pair.iter().cloned().collect(),
+            plain: BTreeSet::new(),
+        }
+    }
+
+    /// A datagram socket has no end of file: a `recv` that returns 0 bytes got an empty
+    /// datagram, which `{ message = { data = "" } }` says without the ambiguity.
+    pub(super) fn check_datagram_eof(
+        &self,
+        mechanism: Mechanism,
+        action: &Action,
+        expect: &Expectation,
+    ) -> Result<(), String> {
+        let datagram = mechanism
+            .socket_kind()
+            .is_some_and(|k| k.style == SocketStyle::Datagram);
+        let Action::Socket(SocketCall::Recv { on, .. }) = action else {
+            return Ok(());
+        };
+        if datagram && !self.plain.contains(on) && mentions_eof(expect) {
+            return Err(format!(
+                "`eof` cannot apply to `recv` on a {mechanism} socket: datagrams have no end of file, and 0 bytes is an empty datagram; expected {{ message = {{ data = \"\" }} }}"
+            ));
+        }
+        Ok(())
     }
 
     /// A call may use only handles the process holds, make only names it does not hold
@@ -110,8 +151,8 @@ impl Handles {
         call: &SocketCall,
         name: &ProcessName,
     ) -> Result<(), String> {
-        if let Some(missing) = call.uses().into_iter().find(|h| !self.0.contains(*h)) {
-            let holds: Vec<String> = self.0.iter().map(|h| format!("`{h}`")).collect();
+        if let Some(missing) = call.uses().into_iter().find(|h| !self.held.contains(*h)) {
+            let holds: Vec<String> = self.held.iter().map(|h| format!("`{h}`")).collect();
             let holds = if holds.is_empty() {
                 "none".to_owned()
             } else {
@@ -121,7 +162,7 @@ impl Handles {
                 "process `{name}` holds no handle `{missing}` here (it holds {holds}); handles come from `socket`, `accept`, `recv_fd`, `pipe` or a socketpair's `keeps`"
             ));
         }
-        if let Some(taken) = call.makes().into_iter().find(|h| self.0.contains(*h)) {
+        if let Some(taken) = call.makes().into_iter().find(|h| self.held.contains(*h)) {
             return Err(format!(
                 "process `{name}` already holds a handle `{taken}`; give the new one another name, or `close` the old one first"
             ));
@@ -149,12 +190,20 @@ impl Handles {
         match action {
             // The actor lets go of the handle whatever close() answers.
             Action::Socket(SocketCall::Close(h)) => {
-                self.0.remove(h);
+                self.held.remove(h);
+                self.plain.remove(h);
             }
             Action::Socket(call) if may_succeed(expect) => {
-                self.0.extend(call.makes().into_iter().cloned());
+                let made = call.makes().into_iter().cloned();
+                if matches!(call, SocketCall::Pipe { .. } | SocketCall::RecvFd { .. }) {
+                    self.plain.extend(made.clone());
+                }
+                self.held.extend(made);
             }
-            Action::Exit => self.0.clear(),
+            Action::Exit => {
+                self.held.clear();
+                self.plain.clear();
+            }
             _ => {}
         }
     }
