@@ -310,6 +310,61 @@ expect = { data = "y" }
     })
 }
 
+/// Network namespaces this process made (Linux; `ip netns` keeps them in /run/netns).
+fn our_namespaces() -> Vec<String> {
+    let ours = format!("ipcc-{}-", std::process::id());
+    std::fs::read_dir("/run/netns")
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|name| name.starts_with(&ours))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn no_network_namespace_is_left_behind() -> Result<(), Failed> {
+    // The client expects the wrong bytes: the run fails mid-way, and must still remove
+    // both hosts' namespaces (and the link between them).
+    let across = scenario::parse(
+        Path::new("inline/across.toml"),
+        r#"
+format_version = 1
+summary = "s"
+reference = "r"
+mechanism = "udp"
+[processes]
+receiver = { relation = "unrelated", host = "alpha" }
+sender = { relation = "unrelated", host = "beta" }
+[[step]]
+receiver = { socket = { as = "r" } }
+sender = { socket = { as = "s" } }
+expect = "succeeds"
+[[step]]
+receiver = { bind = { on = "r", to = "inbox" } }
+expect = "succeeds"
+[[step]]
+sender = { send = { on = "s", to = "inbox", data = "over the link" } }
+expect = { returns = 13 }
+[[step]]
+receiver = { recv = { on = "r", len = 64 } }
+expect = { message = { data = "something else" } }
+"#,
+    )?;
+    let report = run(&across, &Os);
+    match &report.verdict {
+        // Without root or iproute2 the scenario is a skip, and there is nothing to check.
+        Verdict::Skip(reason) => check(reason.contains("across hosts"), || reason.clone()),
+        Verdict::Fail(f) => {
+            check(f.observed.contains("over the link"), || f.observed.clone())?;
+            let left = our_namespaces();
+            check(left.is_empty(), || format!("namespaces left: {left:?}"))
+        }
+        other => Err(format!("expected a failure at the last step, got {other:?}").into()),
+    }
+}
+
 fn builder_and_file_make_the_same_model() -> Result<(), Failed> {
     let from_file = scenario_with("hello");
     let built = ScenarioBuilder::new("pipe::read_blocks", Mechanism::Pipe)
@@ -389,6 +444,10 @@ fn main() {
         (
             "driver::no_sysv_segment_is_left_behind",
             no_sysv_segment_is_left_behind,
+        ),
+        (
+            "driver::no_network_namespace_is_left_behind",
+            no_network_namespace_is_left_behind,
         ),
         (
             "driver::builder_and_file_make_the_same_model",
