@@ -7,7 +7,7 @@ use std::ptr::NonNull;
 
 use super::{ByteStream, Protection, Received, SharedRegion, Socket, SocketAddress};
 use crate::scenario::{
-    AccessMode, Errno, Mechanism, MsgFlag, OpenFlag, ShutdownHow, SockOpt, SocketKind,
+    AccessMode, Errno, Mechanism, MsgFlag, OpenFlag, ShutdownHow, SockOpt, SocketFlag, SocketKind,
 };
 
 /// An implementation under test: what it provides of each mechanism family. A family it
@@ -237,7 +237,7 @@ impl Socket for Unimplemented {
     fn mechanisms(&self) -> &[Mechanism] {
         match *self {}
     }
-    fn socket(&self, _: SocketKind, _: bool) -> Result<Self, Errno> {
+    fn socket(&self, _: SocketKind, _: &[SocketFlag]) -> Result<Self, Errno> {
         match *self {}
     }
     fn socketpair(&self, _: SocketKind) -> Result<(Self, Self), Errno> {
@@ -252,7 +252,7 @@ impl Socket for Unimplemented {
     fn listen(&self, _: &Self, _: u32) -> Result<(), Errno> {
         match *self {}
     }
-    fn accept(&self, _: &Self) -> Result<Self, Errno> {
+    fn accept(&self, _: &Self, _: &[SocketFlag]) -> Result<Self, Errno> {
         match *self {}
     }
     fn connect(&self, _: &Self, _: &SocketAddress) -> Result<(), Errno> {

@@ -6,7 +6,7 @@ use std::net::SocketAddrV4;
 use std::os::fd::{BorrowedFd, OwnedFd};
 use std::path::PathBuf;
 
-use crate::scenario::{Errno, Mechanism, MsgFlag, ShutdownHow, SockOpt, SocketKind};
+use crate::scenario::{Errno, Mechanism, MsgFlag, ShutdownHow, SockOpt, SocketFlag, SocketKind};
 
 /// An address as the driver resolved it for this run: always private to the run.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,9 +52,9 @@ pub trait Socket {
     /// The mechanisms this implementation provides; scenarios of others are skipped.
     fn mechanisms(&self) -> &[Mechanism];
 
-    /// `socket()` of this domain and type, non-blocking from the start if asked
-    /// (`SOCK_NONBLOCK`).
-    fn socket(&self, kind: SocketKind, nonblock: bool) -> Result<Self::Handle, Errno>;
+    /// `socket()` of this domain and type, with `SOCK_NONBLOCK` / `SOCK_CLOEXEC` in the
+    /// type when `flags` name them.
+    fn socket(&self, kind: SocketKind, flags: &[SocketFlag]) -> Result<Self::Handle, Errno>;
 
     /// `socketpair()`: two connected sockets of this kind.
     fn socketpair(&self, kind: SocketKind) -> Result<(Self::Handle, Self::Handle), Errno>;
@@ -68,8 +68,8 @@ pub trait Socket {
     /// `listen()` with a backlog.
     fn listen(&self, socket: &Self::Handle, backlog: u32) -> Result<(), Errno>;
 
-    /// `accept()`: the next connection.
-    fn accept(&self, socket: &Self::Handle) -> Result<Self::Handle, Errno>;
+    /// `accept()`: the next connection; `accept4()` with these flags when there are any.
+    fn accept(&self, socket: &Self::Handle, flags: &[SocketFlag]) -> Result<Self::Handle, Errno>;
 
     /// `connect()` to an address.
     fn connect(&self, socket: &Self::Handle, to: &SocketAddress) -> Result<(), Errno>;

@@ -42,7 +42,8 @@ impl PlatformProfile {
     /// (PIPE_DEF_BUFFERS), 65536 bytes with 4 KiB pages; a shm name is a file name in
     /// /dev/shm, so NAME_MAX 255 characters after the `/` (measured: 256 in all works,
     /// 257 gives ENAMETOOLONG); pipe2 and F_SETPIPE_SZ exist; AF_UNIX has SOCK_SEQPACKET
-    /// and abstract names; send() takes MSG_NOSIGNAL and socket() takes SOCK_NONBLOCK;
+    /// and abstract names; send() takes MSG_NOSIGNAL, socket() takes SOCK_NONBLOCK and
+    /// accept4() exists;
     /// there is no SO_NOSIGPIPE; network namespaces put processes on hosts of their own.
     pub const LINUX: PlatformProfile = PlatformProfile {
         platform: Platform::Linux,
@@ -57,6 +58,7 @@ impl PlatformProfile {
             Feature::MsgNoSignal,
             Feature::SocketTypeFlags,
             Feature::NetNamespaces,
+            Feature::Accept4,
         ],
     };
 
@@ -64,7 +66,8 @@ impl PlatformProfile {
     /// on demand, so no fixed capacity; shm names of at most PSHMNAMLEN 31 characters;
     /// no pipe2 and no F_SETPIPE_SZ; AF_UNIX has stream and datagram sockets only (no
     /// SOCK_SEQPACKET in `localsw`) and no abstract names; SO_NOSIGPIPE exists, and so
-    /// does MSG_NOSIGNAL in current XNU; socket() takes no SOCK_NONBLOCK (read from XNU's
+    /// does MSG_NOSIGNAL in current XNU; socket() takes no SOCK_NONBLOCK and there is no
+    /// accept4() (read from XNU's
     /// sources, to be confirmed by the macOS CI job).
     pub const MACOS: PlatformProfile = PlatformProfile {
         platform: Platform::Macos,

@@ -14,7 +14,8 @@ use nix::sys::socket::{
 use super::set_nonblocking;
 use crate::mechanism::{Received, Socket, SocketAddress};
 use crate::scenario::{
-    Errno, Mechanism, MsgFlag, ShutdownHow, SockOpt, SocketDomain, SocketKind, SocketStyle,
+    Errno, Mechanism, MsgFlag, ShutdownHow, SockOpt, SocketDomain, SocketFlag, SocketKind,
+    SocketStyle,
 };
 
 /// The operating system's sockets.
@@ -105,22 +106,42 @@ fn unix_reported(unix: &UnixAddr) -> Option<SocketAddress> {
     }
 }
 
-/// `socket()` with `SOCK_NONBLOCK` where the type takes flags.
+/// The `SOCK_*` flags of `socket()` and `accept4()`.
 #[cfg(linux_like)]
-fn open_socket(kind: SocketKind, nonblock: bool) -> Result<OwnedFd, Errno> {
-    let flags = if nonblock {
-        SockFlag::SOCK_NONBLOCK
-    } else {
-        SockFlag::empty()
-    };
-    Ok(sock::socket(family(kind), sock_type(kind), flags, None)?)
+fn sock_flags(flags: &[SocketFlag]) -> SockFlag {
+    flags.iter().fold(SockFlag::empty(), |acc, f| {
+        acc | match f {
+            SocketFlag::NonBlock => SockFlag::SOCK_NONBLOCK,
+            SocketFlag::CloExec => SockFlag::SOCK_CLOEXEC,
+        }
+    })
+}
+
+/// `socket()` with the flags in its type.
+#[cfg(linux_like)]
+fn open_socket(kind: SocketKind, flags: &[SocketFlag]) -> Result<OwnedFd, Errno> {
+    Ok(sock::socket(
+        family(kind),
+        sock_type(kind),
+        sock_flags(flags),
+        None,
+    )?)
+}
+
+/// `accept()`, or `accept4()` when there are flags.
+#[cfg(linux_like)]
+fn accept_with(socket: RawFd, flags: &[SocketFlag]) -> Result<RawFd, Errno> {
+    if flags.is_empty() {
+        return Ok(sock::accept(socket)?);
+    }
+    Ok(sock::accept4(socket, sock_flags(flags))?)
 }
 
 /// Platforms whose `socket()` takes no type flags skip the scenarios that ask for them
-/// (platform profile).
+/// (platform profile); should one run anyway, the flags are refused.
 #[cfg(not(linux_like))]
-fn open_socket(kind: SocketKind, nonblock: bool) -> Result<OwnedFd, Errno> {
-    if nonblock {
+fn open_socket(kind: SocketKind, flags: &[SocketFlag]) -> Result<OwnedFd, Errno> {
+    if !flags.is_empty() {
         return Err(Errno(libc::EINVAL));
     }
     Ok(sock::socket(
@@ -129,6 +150,15 @@ fn open_socket(kind: SocketKind, nonblock: bool) -> Result<OwnedFd, Errno> {
         SockFlag::empty(),
         None,
     )?)
+}
+
+/// Platforms without `accept4()` skip the scenarios that use it (platform profile).
+#[cfg(not(linux_like))]
+fn accept_with(socket: RawFd, flags: &[SocketFlag]) -> Result<RawFd, Errno> {
+    if !flags.is_empty() {
+        return Err(Errno(libc::ENOSYS));
+    }
+    Ok(sock::accept(socket)?)
 }
 
 /// Take ownership of a descriptor the kernel just made.
@@ -217,8 +247,8 @@ impl Socket for OsSocket {
         ]
     }
 
-    fn socket(&self, kind: SocketKind, nonblock: bool) -> Result<OwnedFd, Errno> {
-        open_socket(kind, nonblock)
+    fn socket(&self, kind: SocketKind, flags: &[SocketFlag]) -> Result<OwnedFd, Errno> {
+        open_socket(kind, flags)
     }
 
     fn socketpair(&self, kind: SocketKind) -> Result<(OwnedFd, OwnedFd), Errno> {
@@ -244,8 +274,8 @@ impl Socket for OsSocket {
         Ok(sock::listen(socket, Backlog::new(backlog)?)?)
     }
 
-    fn accept(&self, socket: &OwnedFd) -> Result<OwnedFd, Errno> {
-        Ok(owned(sock::accept(socket.as_raw_fd())?))
+    fn accept(&self, socket: &OwnedFd, flags: &[SocketFlag]) -> Result<OwnedFd, Errno> {
+        Ok(owned(accept_with(socket.as_raw_fd(), flags)?))
     }
 
     fn connect(&self, socket: &OwnedFd, to: &SocketAddress) -> Result<(), Errno> {

@@ -10,7 +10,7 @@ pub(super) struct RawSocket {
     #[serde(rename = "as")]
     name: Handle,
     #[serde(default)]
-    nonblock: bool,
+    flags: Vec<SocketFlag>,
 }
 
 #[derive(Deserialize)]
@@ -40,6 +40,16 @@ pub(super) struct RawOnAs {
     on: Handle,
     #[serde(rename = "as")]
     name: Handle,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAccept {
+    on: Handle,
+    #[serde(rename = "as")]
+    name: Handle,
+    #[serde(default)]
+    flags: Vec<SocketFlag>,
 }
 
 #[derive(Deserialize)]
@@ -95,7 +105,7 @@ impl RawSocket {
     pub(super) fn lower(self) -> SocketCall {
         SocketCall::Socket {
             name: self.name,
-            nonblock: self.nonblock,
+            flags: self.flags,
         }
     }
 }
@@ -134,14 +144,17 @@ impl RawListen {
     }
 }
 
-impl RawOnAs {
-    pub(super) fn accept(self) -> SocketCall {
+impl RawAccept {
+    pub(super) fn lower(self) -> SocketCall {
         SocketCall::Accept {
             on: self.on,
             name: self.name,
+            flags: self.flags,
         }
     }
+}
 
+impl RawOnAs {
     pub(super) fn recv_fd(self) -> SocketCall {
         SocketCall::RecvFd {
             on: self.on,

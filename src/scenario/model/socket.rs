@@ -109,6 +109,15 @@ pub enum SockOpt {
     Type,
 }
 
+/// A flag `socket()` or `accept4()` takes in the type or flags argument.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SocketFlag {
+    /// `SOCK_NONBLOCK`: the new descriptor's file is non-blocking.
+    NonBlock,
+    /// `SOCK_CLOEXEC`: the new descriptor has FD_CLOEXEC.
+    CloExec,
+}
+
 /// Which direction `shutdown()` closes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ShutdownHow {
@@ -140,8 +149,8 @@ pub enum SocketCall {
     Socket {
         /// The new handle.
         name: Handle,
-        /// `SOCK_NONBLOCK` (Linux): made non-blocking.
-        nonblock: bool,
+        /// `SOCK_NONBLOCK`, `SOCK_CLOEXEC` in the type (Linux).
+        flags: Vec<SocketFlag>,
     },
     /// A `pipe()` whose ends become two handles: something to pass with SCM_RIGHTS.
     Pipe {
@@ -164,12 +173,14 @@ pub enum SocketCall {
         /// The backlog.
         backlog: u32,
     },
-    /// `accept()`; the connection becomes `name`.
+    /// `accept()`, or `accept4()` with flags; the connection becomes `name`.
     Accept {
         /// The listening socket.
         on: Handle,
         /// The new handle.
         name: Handle,
+        /// `SOCK_NONBLOCK`, `SOCK_CLOEXEC` for `accept4()` (Linux).
+        flags: Vec<SocketFlag>,
     },
     /// `connect()` to an address.
     Connect {

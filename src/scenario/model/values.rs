@@ -179,6 +179,8 @@ pub enum Feature {
     SoNoSigPipe,
     /// `SOCK_NONBLOCK` and `SOCK_CLOEXEC` in the type of `socket()`.
     SocketTypeFlags,
+    /// `accept4()`, which takes `SOCK_NONBLOCK` and `SOCK_CLOEXEC`.
+    Accept4,
     /// Network namespaces joined by a veth pair, for processes on different hosts.
     NetNamespaces,
 }
@@ -195,6 +197,7 @@ impl Feature {
             Feature::SoNoSigPipe => "SO_NOSIGPIPE",
             Feature::SocketTypeFlags => "SOCK_NONBLOCK",
             Feature::NetNamespaces => "network-namespaces",
+            Feature::Accept4 => "accept4",
         }
     }
 }

@@ -45,7 +45,12 @@ fn action_needs(a: &Action) -> Vec<Feature> {
                 needs.push(Feature::AbstractSockets);
             }
             match call {
-                SocketCall::Socket { nonblock: true, .. } => needs.push(Feature::SocketTypeFlags),
+                SocketCall::Socket { flags, .. } if !flags.is_empty() => {
+                    needs.push(Feature::SocketTypeFlags)
+                }
+                SocketCall::Accept { flags, .. } if !flags.is_empty() => {
+                    needs.push(Feature::Accept4)
+                }
                 SocketCall::Send { flags, .. } if flags.contains(&MsgFlag::NoSignal) => {
                     needs.push(Feature::MsgNoSignal)
                 }

@@ -112,8 +112,8 @@ impl<'a, I: Socket> SocketExecutor<'a, I> {
         let iut = self.iut;
         let err = Outcome::Error;
         Ok(match call {
-            SocketCall::Socket { name, nonblock } => {
-                let s = iut.socket(self.kind, *nonblock).map_err(err)?;
+            SocketCall::Socket { name, flags } => {
+                let s = iut.socket(self.kind, flags).map_err(err)?;
                 self.keep(name, Held::Socket(s));
                 Outcome::Done
             }
@@ -145,8 +145,8 @@ impl<'a, I: Socket> SocketExecutor<'a, I> {
                     .map_err(err)?;
                 Outcome::Done
             }
-            SocketCall::Accept { on, name } => {
-                let conn = iut.accept(self.socket(on, "accept")?).map_err(err)?;
+            SocketCall::Accept { on, name, flags } => {
+                let conn = iut.accept(self.socket(on, "accept")?, flags).map_err(err)?;
                 self.keep(name, Held::Socket(conn));
                 Outcome::Done
             }
