@@ -73,13 +73,7 @@ impl<'a, I: Socket> SocketExecutor<'a, I> {
         }
     }
 
-    fn fd_of(&self, held: &'_ Held<I::Handle>) -> Option<RawFd> {
-        match held {
-            Held::Socket(s) => self.iut.fd(s).map(|fd| fd.as_raw_fd()),
-            Held::Plain(fd) => Some(fd.as_raw_fd()),
-        }
-    }
-
+    /// The descriptor behind what an actor holds, when the IUT shows one.
     fn borrowed<'h>(&self, held: &'h Held<I::Handle>) -> Option<BorrowedFd<'h>> {
         match held {
             Held::Socket(s) => self.iut.fd(s),
@@ -279,7 +273,8 @@ impl<I: Socket> Executor for SocketExecutor<'_, I> {
         let fd = on
             .as_ref()
             .and_then(|h| self.held.get(h))
-            .and_then(|held| self.fd_of(held))
+            .and_then(|held| self.borrowed(held))
+            .map(|fd| fd.as_raw_fd())
             .unwrap_or(-1);
         let text = match &on {
             Some(h) => format!("{}({h})", call.name()),
@@ -300,7 +295,11 @@ impl<I: Socket> Executor for SocketExecutor<'_, I> {
     }
 
     fn held_fds(&self) -> Vec<RawFd> {
-        self.held.values().filter_map(|h| self.fd_of(h)).collect()
+        self.held
+            .values()
+            .filter_map(|h| self.borrowed(h))
+            .map(|fd| fd.as_raw_fd())
+            .collect()
     }
 
     fn learn(&mut self, name: &str, address: SocketAddrV4) {
