@@ -57,6 +57,9 @@ pub fn trials<I: Implementation + Clone + Send + 'static>(
                 match &report.verdict {
                     Verdict::Pass => Ok(Completion::Completed),
                     Verdict::Skip(reason) => Ok(Completion::ignored_with(reason)),
+                    Verdict::Deviation { reason, .. } => Ok(Completion::ignored_with(format!(
+                        "declared deviation: {reason}"
+                    ))),
                     Verdict::Fail(_) => Err(Failed::from(format!(
                         "{}\n{}{}",
                         s.summary,

@@ -170,7 +170,7 @@ fn run(
     filter: Option<&str>,
 ) -> ExitCode {
     let started = Instant::now();
-    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    let (mut passed, mut failed, mut skipped, mut deviations) = (0, 0, 0, 0);
     for s in scenarios
         .iter()
         .filter(|s| filter.is_none_or(|f| s.id.contains(f)))
@@ -202,6 +202,10 @@ fn run(
                 failed += 1;
                 println!("ERROR {:<50} harness could not run: {e}", s.id);
             }
+            Verdict::Deviation { reason, .. } => {
+                deviations += 1;
+                println!("DEVIATION {:<46} declared: {reason}", s.id);
+            }
             _ => {}
         }
     }
@@ -211,7 +215,7 @@ fn run(
         opts.profile.platform,
         started.elapsed().as_secs_f64() * 1e3
     );
-    println!("{passed} passed, {failed} failed, {skipped} skipped");
+    println!("{passed} passed, {failed} failed, {skipped} skipped, {deviations} declared deviations");
     if failed == 0 {
         ExitCode::SUCCESS
     } else {

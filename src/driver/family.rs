@@ -9,6 +9,7 @@ use std::path::Path;
 
 use super::control::Outcome;
 use super::event_log::CallKind;
+use crate::mechanism::{Capability, Deviation};
 use crate::model::PlatformProfile;
 use crate::scenario::{Action, Mechanism, Process, Scenario};
 
@@ -27,6 +28,12 @@ pub(crate) trait Family {
     /// Whether this implementation provides the scenario's mechanism; else why not,
     /// which makes the scenario a skip.
     fn provides(&self, mechanism: Mechanism) -> Result<(), String>;
+
+    /// What the implementation declares it can do beyond the essentials.
+    fn capabilities(&self) -> &[Capability];
+
+    /// The scenarios the implementation declares it fails on purpose.
+    fn deviations(&self) -> &[Deviation];
 
     /// Make the object, in the driver, before any fork. `dir` is the run's private
     /// directory, present when the mechanism's objects have names.

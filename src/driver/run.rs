@@ -17,7 +17,7 @@ use super::families::{ByteStreamFamily, RegionFamily, SocketFamily};
 use super::family::Family;
 use super::hosts::{self, Hosts};
 use super::wait::Waiter;
-use crate::mechanism::Implementation;
+use crate::mechanism::{missing_capability, required_capabilities, Deviation, Implementation};
 use crate::model::PlatformProfile;
 use crate::report::{BlockingVerdict, Failure, ScenarioReport, TimelineEntry, Verdict};
 use crate::scenario::*;
@@ -101,7 +101,7 @@ fn run_family<F: Family>(scenario: &Scenario, family: &F, opts: &RunOptions) -> 
     let started = Instant::now();
     let mut report = new_report(scenario, family.name());
     let verdict = run_verdict(scenario, family, opts, &mut report);
-    report.verdict = verdict;
+    report.verdict = declared(verdict, scenario, family.deviations());
     family.clean_up();
     report.duration = started.elapsed();
     report
@@ -136,8 +136,34 @@ fn run_verdict<F: Family>(
     }
 }
 
+/// A verdict in the light of the deviations the implementation declares: a declared
+/// failure is a [`Verdict::Deviation`], and a declared failure that did not happen is a
+/// failure of the declaration.
+fn declared(verdict: Verdict, scenario: &Scenario, deviations: &[Deviation]) -> Verdict {
+    let Some(deviation) = deviations.iter().find(|d| d.scenario == scenario.id) else {
+        return verdict;
+    };
+    match verdict {
+        Verdict::Fail(failure) => Verdict::Deviation {
+            reason: deviation.reason.to_owned(),
+            failure,
+        },
+        Verdict::Pass => Verdict::Fail(Failure {
+            step: None,
+            process: None,
+            expected: format!("the declared deviation: {}", deviation.reason),
+            observed: "the scenario passed".to_owned(),
+        }),
+        other => other,
+    }
+}
+
 fn applicability<F: Family>(s: &Scenario, family: &F, profile: &PlatformProfile) -> Option<String> {
     if let Err(reason) = family.provides(s.mechanism) {
+        return Some(reason);
+    }
+    let required = required_capabilities(s);
+    if let Some(reason) = missing_capability(family.name(), family.capabilities(), &required) {
         return Some(reason);
     }
     skip_reason(s, profile).or_else(|| {

@@ -1,9 +1,10 @@
-//! The byte-stream family: pipes and FIFOs (stream sockets join later).
+//! The byte-stream family: pipes and FIFOs.
 
 use std::fmt;
 use std::os::fd::BorrowedFd;
 use std::path::Path;
 
+use super::{Capability, Deviation};
 use crate::scenario::{AccessMode, Errno, Mechanism, OpenFlag};
 
 /// A byte-stream implementation under test: something with a read end and a write end,
@@ -12,6 +13,14 @@ use crate::scenario::{AccessMode, Errno, Mechanism, OpenFlag};
 /// The driver makes the object before it forks, for processes that inherit it, and calls
 /// every other method inside the actor processes after the fork. An implementation that
 /// cannot work in a forked child must say so through [`ByteStream::mechanisms`].
+///
+/// Only `name`, `mechanisms`, `read`, `write` and `close` must be written. The others
+/// have bodies that fail with EOPNOTSUPP and are called only when what gates them is
+/// declared: `pipe` for [`Mechanism::Pipe`], `mkfifo` and `open` for
+/// [`Mechanism::Fifo`], `set_nonblocking` for [`Capability::NonBlocking`], `dup` for
+/// [`Capability::Duplicate`]. `fd` should return the descriptor whenever there is one
+/// (it makes the blocking verdict exact), and must when [`Capability::Descriptor`] is
+/// declared.
 ///
 /// # References
 /// - POSIX XSH `pipe()`, `mkfifo()`, `open()`, `read()`, `write()`, `close()`, `fcntl()`.
@@ -25,14 +34,36 @@ pub trait ByteStream {
     /// The mechanisms this implementation provides; scenarios of others are skipped.
     fn mechanisms(&self) -> &[Mechanism];
 
-    /// Make an anonymous pipe: `(read end, write end)`, with `pipe2()` flags if any.
-    fn pipe(&self, flags: &[OpenFlag]) -> Result<(Self::End, Self::End), Errno>;
+    /// What it can do beyond the essentials; scenarios that need more are skipped.
+    fn capabilities(&self) -> &[Capability] {
+        &[]
+    }
+
+    /// Scenarios it fails on purpose, with the reason.
+    fn deviations(&self) -> &[Deviation] {
+        &[]
+    }
+
+    /// Make an anonymous pipe: `(read end, write end)`, with `pipe2()` flags if any
+    /// (only those its capabilities declare).
+    fn pipe(&self, _flags: &[OpenFlag]) -> Result<(Self::End, Self::End), Errno> {
+        Err(Errno(libc::EOPNOTSUPP))
+    }
 
     /// Make a FIFO at `path` with mode 0600.
-    fn mkfifo(&self, path: &Path) -> Result<(), Errno>;
+    fn mkfifo(&self, _path: &Path) -> Result<(), Errno> {
+        Err(Errno(libc::EOPNOTSUPP))
+    }
 
     /// Open the FIFO at `path`.
-    fn open(&self, path: &Path, mode: AccessMode, flags: &[OpenFlag]) -> Result<Self::End, Errno>;
+    fn open(
+        &self,
+        _path: &Path,
+        _mode: AccessMode,
+        _flags: &[OpenFlag],
+    ) -> Result<Self::End, Errno> {
+        Err(Errno(libc::EOPNOTSUPP))
+    }
 
     /// One read of at most `buf.len()` bytes.
     fn read(&self, end: &Self::End, buf: &mut [u8]) -> Result<usize, Errno>;
@@ -41,14 +72,21 @@ pub trait ByteStream {
     fn write(&self, end: &Self::End, buf: &[u8]) -> Result<usize, Errno>;
 
     /// Turn non-blocking mode on or off.
-    fn set_nonblocking(&self, end: &Self::End, on: bool) -> Result<(), Errno>;
+    fn set_nonblocking(&self, _end: &Self::End, _on: bool) -> Result<(), Errno> {
+        Err(Errno(libc::EOPNOTSUPP))
+    }
 
     /// Close an end.
-    fn close(&self, end: Self::End) -> Result<(), Errno>;
+    fn close(&self, end: Self::End) -> Result<(), Errno> {
+        drop(end);
+        Ok(())
+    }
 
     /// A second handle on the same open end (`dup()`): both refer to one open file
     /// description, and the new one does not have FD_CLOEXEC set.
-    fn dup(&self, end: &Self::End) -> Result<Self::End, Errno>;
+    fn dup(&self, _end: &Self::End) -> Result<Self::End, Errno> {
+        Err(Errno(libc::EOPNOTSUPP))
+    }
 
     /// The descriptor behind an end, when there is one. The driver uses it to recognise
     /// the call a blocked actor sleeps in, to find leaked descriptors, and for probes
@@ -56,5 +94,7 @@ pub trait ByteStream {
     ///
     /// An actor starts by closing every descriptor it was not told to keep, so an end
     /// that holds a descriptor must return it here or lose it in the fork.
-    fn fd<'a>(&self, end: &'a Self::End) -> Option<BorrowedFd<'a>>;
+    fn fd<'a>(&self, _end: &'a Self::End) -> Option<BorrowedFd<'a>> {
+        None
+    }
 }

@@ -5,6 +5,7 @@ use std::os::fd::BorrowedFd;
 use std::path::Path;
 use std::ptr::NonNull;
 
+use super::{Capability, Deviation};
 use crate::scenario::{AccessMode, Errno, Mechanism, OpenFlag};
 
 /// Memory protection of a mapping, as `mmap()` and `mprotect()` take it.
@@ -41,78 +42,125 @@ pub trait SharedRegion {
     /// The mechanisms this implementation provides; scenarios of others are skipped.
     fn mechanisms(&self) -> &[Mechanism];
 
+    /// What it can do beyond the essentials; scenarios that need more are skipped.
+    fn capabilities(&self) -> &[Capability] {
+        &[]
+    }
+
+    /// Scenarios it fails on purpose, with the reason.
+    fn deviations(&self) -> &[Deviation] {
+        &[]
+    }
+
     /// Map `len` bytes of zeroed anonymous memory, read and write, MAP_SHARED when
     /// `shared` and MAP_PRIVATE otherwise.
-    fn map_anonymous(&self, len: usize, shared: bool) -> Result<Self::Region, Errno>;
+    fn map_anonymous(&self, _len: usize, _shared: bool) -> Result<Self::Region, Errno> {
+        Err(Errno(libc::EOPNOTSUPP))
+    }
 
     /// The mapping's first byte and its length.
     fn bytes(&self, region: &Self::Region) -> (NonNull<u8>, usize);
 
     /// Change the mapping's protection.
-    fn protect(&self, region: &Self::Region, protection: Protection) -> Result<(), Errno>;
+    fn protect(&self, _region: &Self::Region, _protection: Protection) -> Result<(), Errno> {
+        Err(Errno(libc::EOPNOTSUPP))
+    }
 
     /// Unmap it.
-    fn unmap(&self, region: Self::Region) -> Result<(), Errno>;
+    fn unmap(&self, _region: Self::Region) -> Result<(), Errno> {
+        Err(Errno(libc::EOPNOTSUPP))
+    }
 
     /// `shmget(IPC_PRIVATE, len, IPC_CREAT | 0600)`: a new System V segment.
-    fn shmget(&self, len: usize) -> Result<Self::Segment, Errno>;
+    fn shmget(&self, _len: usize) -> Result<Self::Segment, Errno> {
+        Err(Errno(libc::EOPNOTSUPP))
+    }
 
     /// `shmat()` of a segment, read and write.
-    fn shmat(&self, segment: &Self::Segment) -> Result<Self::Region, Errno>;
+    fn shmat(&self, _segment: &Self::Segment) -> Result<Self::Region, Errno> {
+        Err(Errno(libc::EOPNOTSUPP))
+    }
 
     /// `shmdt()` of an attachment.
-    fn shmdt(&self, region: Self::Region) -> Result<(), Errno>;
+    fn shmdt(&self, _region: Self::Region) -> Result<(), Errno> {
+        Err(Errno(libc::EOPNOTSUPP))
+    }
 
     /// `shmctl(IPC_RMID)`: remove the segment's id now, its memory after the last detach.
-    fn shmctl_rmid(&self, segment: &Self::Segment) -> Result<(), Errno>;
+    fn shmctl_rmid(&self, _segment: &Self::Segment) -> Result<(), Errno> {
+        Err(Errno(libc::EOPNOTSUPP))
+    }
 
     /// `shm_open()` of `name` (`/` followed by at most 30 characters of our choosing).
     fn shm_open(
         &self,
-        name: &str,
-        mode: AccessMode,
-        flags: &[OpenFlag],
-    ) -> Result<Self::Object, Errno>;
+        _name: &str,
+        _mode: AccessMode,
+        _flags: &[OpenFlag],
+    ) -> Result<Self::Object, Errno> {
+        Err(Errno(libc::EOPNOTSUPP))
+    }
 
     /// `shm_unlink()` of `name`.
-    fn shm_unlink(&self, name: &str) -> Result<(), Errno>;
+    fn shm_unlink(&self, _name: &str) -> Result<(), Errno> {
+        Err(Errno(libc::EOPNOTSUPP))
+    }
 
     /// `open()` of a regular file to map (mode 0600 when created).
     fn open_file(
         &self,
-        path: &Path,
-        mode: AccessMode,
-        flags: &[OpenFlag],
-    ) -> Result<Self::Object, Errno>;
+        _path: &Path,
+        _mode: AccessMode,
+        _flags: &[OpenFlag],
+    ) -> Result<Self::Object, Errno> {
+        Err(Errno(libc::EOPNOTSUPP))
+    }
 
     /// `pread()` into `buf` at offset `at` of an object; returns the bytes read.
-    fn pread(&self, object: &Self::Object, at: u64, buf: &mut [u8]) -> Result<usize, Errno>;
+    fn pread(&self, _object: &Self::Object, _at: u64, _buf: &mut [u8]) -> Result<usize, Errno> {
+        Err(Errno(libc::EOPNOTSUPP))
+    }
 
     /// `pwrite()` of `data` at offset `at` of an object; returns the bytes written.
-    fn pwrite(&self, object: &Self::Object, at: u64, data: &[u8]) -> Result<usize, Errno>;
+    fn pwrite(&self, _object: &Self::Object, _at: u64, _data: &[u8]) -> Result<usize, Errno> {
+        Err(Errno(libc::EOPNOTSUPP))
+    }
 
     /// `msync(MS_SYNC)` of a mapping: its stores reach the object before it returns.
-    fn msync(&self, region: &Self::Region) -> Result<(), Errno>;
+    fn msync(&self, _region: &Self::Region) -> Result<(), Errno> {
+        Err(Errno(libc::EOPNOTSUPP))
+    }
 
     /// `ftruncate()` of an object: its size.
-    fn ftruncate(&self, object: &Self::Object, len: u64) -> Result<(), Errno>;
+    fn ftruncate(&self, _object: &Self::Object, _len: u64) -> Result<(), Errno> {
+        Err(Errno(libc::EOPNOTSUPP))
+    }
 
     /// `fstat()` of an object: its size.
-    fn fstat_size(&self, object: &Self::Object) -> Result<u64, Errno>;
+    fn fstat_size(&self, _object: &Self::Object) -> Result<u64, Errno> {
+        Err(Errno(libc::EOPNOTSUPP))
+    }
 
     /// `mmap()` of `len` bytes of an object from offset 0, PROT_READ and, when
     /// `writable`, PROT_WRITE.
     fn mmap(
         &self,
-        object: &Self::Object,
-        len: usize,
-        shared: bool,
-        writable: bool,
-    ) -> Result<Self::Region, Errno>;
+        _object: &Self::Object,
+        _len: usize,
+        _shared: bool,
+        _writable: bool,
+    ) -> Result<Self::Region, Errno> {
+        Err(Errno(libc::EOPNOTSUPP))
+    }
 
     /// `close()` of an object's descriptor (its mappings stay).
-    fn close(&self, object: Self::Object) -> Result<(), Errno>;
+    fn close(&self, object: Self::Object) -> Result<(), Errno> {
+        drop(object);
+        Ok(())
+    }
 
     /// The descriptor behind an object, for the leak check.
-    fn object_fd<'a>(&self, object: &'a Self::Object) -> Option<BorrowedFd<'a>>;
+    fn object_fd<'a>(&self, _object: &'a Self::Object) -> Option<BorrowedFd<'a>> {
+        None
+    }
 }

@@ -6,6 +6,7 @@ use std::net::SocketAddrV4;
 use std::os::fd::{BorrowedFd, OwnedFd};
 use std::path::PathBuf;
 
+use super::{Capability, Deviation};
 use crate::scenario::{Errno, Mechanism, MsgFlag, ShutdownHow, SockOpt, SocketFlag, SocketKind};
 
 /// An address as the driver resolved it for this run: always private to the run.
@@ -52,27 +53,51 @@ pub trait Socket {
     /// The mechanisms this implementation provides; scenarios of others are skipped.
     fn mechanisms(&self) -> &[Mechanism];
 
+    /// What it can do beyond the essentials; scenarios that need more are skipped.
+    fn capabilities(&self) -> &[Capability] {
+        &[]
+    }
+
+    /// Scenarios it fails on purpose, with the reason.
+    fn deviations(&self) -> &[Deviation] {
+        &[]
+    }
+
     /// `socket()` of this domain and type, with `SOCK_NONBLOCK` / `SOCK_CLOEXEC` in the
     /// type when `flags` name them.
-    fn socket(&self, kind: SocketKind, flags: &[SocketFlag]) -> Result<Self::Handle, Errno>;
+    fn socket(&self, _kind: SocketKind, _flags: &[SocketFlag]) -> Result<Self::Handle, Errno> {
+        Err(Errno(libc::EOPNOTSUPP))
+    }
 
     /// `socketpair()`: two connected sockets of this kind.
-    fn socketpair(&self, kind: SocketKind) -> Result<(Self::Handle, Self::Handle), Errno>;
+    fn socketpair(&self, _kind: SocketKind) -> Result<(Self::Handle, Self::Handle), Errno> {
+        Err(Errno(libc::EOPNOTSUPP))
+    }
 
     /// `bind()` to an address.
-    fn bind(&self, socket: &Self::Handle, to: &SocketAddress) -> Result<(), Errno>;
+    fn bind(&self, _socket: &Self::Handle, _to: &SocketAddress) -> Result<(), Errno> {
+        Err(Errno(libc::EOPNOTSUPP))
+    }
 
     /// `getsockname()`: the address the socket is bound to (the port the kernel picked).
-    fn local_address(&self, socket: &Self::Handle) -> Result<SocketAddress, Errno>;
+    fn local_address(&self, _socket: &Self::Handle) -> Result<SocketAddress, Errno> {
+        Err(Errno(libc::EOPNOTSUPP))
+    }
 
     /// `listen()` with a backlog.
-    fn listen(&self, socket: &Self::Handle, backlog: u32) -> Result<(), Errno>;
+    fn listen(&self, _socket: &Self::Handle, _backlog: u32) -> Result<(), Errno> {
+        Err(Errno(libc::EOPNOTSUPP))
+    }
 
     /// `accept()`: the next connection; `accept4()` with these flags when there are any.
-    fn accept(&self, socket: &Self::Handle, flags: &[SocketFlag]) -> Result<Self::Handle, Errno>;
+    fn accept(&self, _socket: &Self::Handle, _flags: &[SocketFlag]) -> Result<Self::Handle, Errno> {
+        Err(Errno(libc::EOPNOTSUPP))
+    }
 
     /// `connect()` to an address.
-    fn connect(&self, socket: &Self::Handle, to: &SocketAddress) -> Result<(), Errno>;
+    fn connect(&self, _socket: &Self::Handle, _to: &SocketAddress) -> Result<(), Errno> {
+        Err(Errno(libc::EOPNOTSUPP))
+    }
 
     /// `send()`, or `sendto()` when `to` is given: returns the bytes taken.
     fn send(
@@ -92,30 +117,52 @@ pub trait Socket {
     ) -> Result<Received, Errno>;
 
     /// `shutdown()` of one direction or both.
-    fn shutdown(&self, socket: &Self::Handle, how: ShutdownHow) -> Result<(), Errno>;
+    fn shutdown(&self, _socket: &Self::Handle, _how: ShutdownHow) -> Result<(), Errno> {
+        Err(Errno(libc::EOPNOTSUPP))
+    }
 
     /// `sendmsg()` of one byte carrying `fd` in an SCM_RIGHTS message.
-    fn send_fd(&self, socket: &Self::Handle, fd: BorrowedFd<'_>) -> Result<(), Errno>;
+    fn send_fd(&self, _socket: &Self::Handle, _fd: BorrowedFd<'_>) -> Result<(), Errno> {
+        Err(Errno(libc::EOPNOTSUPP))
+    }
 
     /// `recvmsg()` of one byte and the descriptor an SCM_RIGHTS message carries; a
     /// message without one fails with EBADMSG.
-    fn recv_fd(&self, socket: &Self::Handle) -> Result<OwnedFd, Errno>;
+    fn recv_fd(&self, _socket: &Self::Handle) -> Result<OwnedFd, Errno> {
+        Err(Errno(libc::EOPNOTSUPP))
+    }
 
     /// `setsockopt()` of an integer option.
-    fn set_option(&self, socket: &Self::Handle, option: SockOpt, value: u64) -> Result<(), Errno>;
+    fn set_option(
+        &self,
+        _socket: &Self::Handle,
+        _option: SockOpt,
+        _value: u64,
+    ) -> Result<(), Errno> {
+        Err(Errno(libc::EOPNOTSUPP))
+    }
 
     /// `getsockopt()` of an integer option.
-    fn get_option(&self, socket: &Self::Handle, option: SockOpt) -> Result<u64, Errno>;
+    fn get_option(&self, _socket: &Self::Handle, _option: SockOpt) -> Result<u64, Errno> {
+        Err(Errno(libc::EOPNOTSUPP))
+    }
 
     /// Turn non-blocking mode on or off.
-    fn set_nonblocking(&self, socket: &Self::Handle, on: bool) -> Result<(), Errno>;
+    fn set_nonblocking(&self, _socket: &Self::Handle, _on: bool) -> Result<(), Errno> {
+        Err(Errno(libc::EOPNOTSUPP))
+    }
 
     /// `close()`.
-    fn close(&self, socket: Self::Handle) -> Result<(), Errno>;
+    fn close(&self, socket: Self::Handle) -> Result<(), Errno> {
+        drop(socket);
+        Ok(())
+    }
 
     /// The descriptor behind a socket, when there is one: the driver uses it to
     /// recognise the call a blocked actor sleeps in, to find leaked descriptors, and for
     /// probes (`poll`, descriptor flags). An actor starts by closing every descriptor it
     /// was not told to keep, so a socketpair end must return its descriptor here.
-    fn fd<'a>(&self, socket: &'a Self::Handle) -> Option<BorrowedFd<'a>>;
+    fn fd<'a>(&self, _socket: &'a Self::Handle) -> Option<BorrowedFd<'a>> {
+        None
+    }
 }

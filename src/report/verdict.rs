@@ -39,6 +39,14 @@ pub enum Verdict {
     Pass,
     /// The implementation did not do what the scenario says.
     Fail(Failure),
+    /// The implementation failed as it declares it does on purpose: reported as such,
+    /// never counted as a pass.
+    Deviation {
+        /// What the implementation declares it does instead.
+        reason: String,
+        /// The check that failed.
+        failure: Failure,
+    },
     /// The scenario does not apply to this platform or implementation; the reason.
     Skip(String),
     /// The harness could not run the scenario (fork failed, no /proc, …); never counted

@@ -92,6 +92,14 @@ impl From<nix::errno::Errno> for Errno {
     }
 }
 
+/// An I/O error's errno; an error that carries none (a crate's own error turned into
+/// `io::Error`) becomes EIO, so it still fails the step rather than passing.
+impl From<std::io::Error> for Errno {
+    fn from(e: std::io::Error) -> Self {
+        Errno(e.raw_os_error().unwrap_or(libc::EIO))
+    }
+}
+
 impl fmt::Display for Errno {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.name() {

@@ -7,7 +7,7 @@ use nix::fcntl::OFlag;
 use nix::sys::stat::Mode;
 
 use super::{access_mode, oflags, set_nonblocking};
-use crate::mechanism::ByteStream;
+use crate::mechanism::{ByteStream, Capability};
 use crate::scenario::{AccessMode, Errno, Mechanism, OpenFlag};
 
 /// The operating system's pipes and FIFOs.
@@ -23,6 +23,10 @@ impl ByteStream for OsByteStream {
 
     fn mechanisms(&self) -> &[Mechanism] {
         &[Mechanism::Pipe, Mechanism::Fifo]
+    }
+
+    fn capabilities(&self) -> &[Capability] {
+        Capability::ALL
     }
 
     fn pipe(&self, flags: &[OpenFlag]) -> Result<(OwnedFd, OwnedFd), Errno> {

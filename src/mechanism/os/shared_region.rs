@@ -14,7 +14,7 @@ use nix::sys::mman::{mmap, mmap_anonymous, mprotect, msync, munmap, MapFlags, Ms
 use nix::sys::stat::Mode;
 
 use super::{access_mode, oflags};
-use crate::mechanism::{Protection, SharedRegion};
+use crate::mechanism::{Protection, SharedRegion, Capability};
 use crate::scenario::{AccessMode, Errno, Mechanism, OpenFlag};
 
 /// The operating system's anonymous mappings.
@@ -60,6 +60,10 @@ impl SharedRegion for OsSharedRegion {
             Mechanism::PosixShm,
             Mechanism::FileMmap,
         ]
+    }
+
+    fn capabilities(&self) -> &[Capability] {
+        Capability::ALL
     }
 
     fn map_anonymous(&self, len: usize, shared: bool) -> Result<OsRegion, Errno> {

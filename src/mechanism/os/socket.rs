@@ -12,7 +12,7 @@ use nix::sys::socket::{
 };
 
 use super::set_nonblocking;
-use crate::mechanism::{Received, Socket, SocketAddress};
+use crate::mechanism::{Received, Socket, SocketAddress, Capability};
 use crate::scenario::{
     Errno, Mechanism, MsgFlag, ShutdownHow, SockOpt, SocketDomain, SocketFlag, SocketKind,
     SocketStyle,
@@ -245,6 +245,10 @@ impl Socket for OsSocket {
             Mechanism::Tcp,
             Mechanism::Udp,
         ]
+    }
+
+    fn capabilities(&self) -> &[Capability] {
+        Capability::ALL
     }
 
     fn socket(&self, kind: SocketKind, flags: &[SocketFlag]) -> Result<OwnedFd, Errno> {

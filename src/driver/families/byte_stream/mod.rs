@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use self::executor::StreamExecutor;
 use crate::driver::family::{provided, ActorContext, Family};
-use crate::mechanism::ByteStream;
+use crate::mechanism::{ByteStream, Capability, Deviation};
 use crate::scenario::*;
 
 /// A byte-stream implementation under test, as the driver runs it.
@@ -46,6 +46,14 @@ impl<'a, I: ByteStream> Family for ByteStreamFamily<'a, I> {
 
     fn provides(&self, mechanism: Mechanism) -> Result<(), String> {
         provided(self.iut.name(), self.iut.mechanisms(), mechanism)
+    }
+
+    fn capabilities(&self) -> &[Capability] {
+        self.iut.capabilities()
+    }
+
+    fn deviations(&self) -> &[Deviation] {
+        self.iut.deviations()
     }
 
     fn create(&self, scenario: &Scenario, dir: Option<&Path>) -> Result<Self::Object, String> {

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use self::executor::RegionExecutor;
 use crate::driver::cleanup::random_suffix;
 use crate::driver::family::{provided, ActorContext, Family};
-use crate::mechanism::SharedRegion;
+use crate::mechanism::{SharedRegion, Capability, Deviation};
 use crate::model::PlatformProfile;
 use crate::scenario::*;
 
@@ -93,6 +93,14 @@ impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
 
     fn provides(&self, mechanism: Mechanism) -> Result<(), String> {
         provided(self.iut.name(), self.iut.mechanisms(), mechanism)
+    }
+
+    fn capabilities(&self) -> &[Capability] {
+        self.iut.capabilities()
+    }
+
+    fn deviations(&self) -> &[Deviation] {
+        self.iut.deviations()
     }
 
     fn create(&self, scenario: &Scenario, dir: Option<&Path>) -> Result<Self::Object, String> {

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use self::addresses::AddressBook;
 use self::executor::SocketExecutor;
 use crate::driver::family::{provided, ActorContext, Family};
-use crate::mechanism::Socket;
+use crate::mechanism::{Socket, Capability, Deviation};
 use crate::scenario::*;
 
 /// A socket implementation under test, as the driver runs it.
@@ -47,6 +47,14 @@ impl<'a, I: Socket> Family for SocketFamily<'a, I> {
 
     fn provides(&self, mechanism: Mechanism) -> Result<(), String> {
         provided(self.iut.name(), self.iut.mechanisms(), mechanism)
+    }
+
+    fn capabilities(&self) -> &[Capability] {
+        self.iut.capabilities()
+    }
+
+    fn deviations(&self) -> &[Deviation] {
+        self.iut.deviations()
     }
 
     fn create(&self, scenario: &Scenario, dir: Option<&Path>) -> Result<Self::Object, String> {

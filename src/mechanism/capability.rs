@@ -1,0 +1,201 @@
+//! What an implementation can do beyond making its objects and moving bytes, and what a
+//! scenario needs of it. A scenario that needs something the implementation does not
+//! declare is skipped, with the missing capability as the reason: never failed, and the
+//! optional method behind it is never called.
+
+use std::fmt;
+
+use crate::scenario::{Action, End, MsgFlag, OpenFlag, Scenario, SocketCall, SocketFlag};
+
+/// One optional ability of an implementation under test.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Capability {
+    /// Non-blocking mode: `set_nonblocking`, `O_NONBLOCK` / `SOCK_NONBLOCK` when an
+    /// object is made or opened, and `MSG_DONTWAIT`.
+    NonBlocking,
+    /// `O_CLOEXEC` / `SOCK_CLOEXEC` when an object is made, opened or accepted.
+    CloseOnExec,
+    /// A second handle on one open end (`dup`).
+    Duplicate,
+    /// A descriptor behind every handle ([`ByteStream::fd`](super::ByteStream::fd) and
+    /// its kin return `Some`): the driver asks the kernel about the object through it
+    /// (`poll`, `FIONREAD`, descriptor flags, `fpathconf`, pipe size, `lseek`, `pread`).
+    Descriptor,
+    /// Passing a descriptor to another process over a socket (SCM_RIGHTS).
+    DescriptorPassing,
+    /// `setsockopt` / `getsockopt` of integer options.
+    SocketOptions,
+    /// `shutdown` of one direction or both.
+    Shutdown,
+    /// `send` / `recv` flags other than `MSG_DONTWAIT`: `MSG_PEEK`, `MSG_WAITALL`,
+    /// `MSG_NOSIGNAL`.
+    MessageFlags,
+    /// Changing a mapping's protection (`mprotect`).
+    Protection,
+    /// Unmapping or detaching a region before the process exits.
+    Unmap,
+    /// `msync` of a mapping.
+    Sync,
+    /// Reading, writing and sizing a named object's bytes other than through a mapping:
+    /// `pread`, `pwrite`, `ftruncate` after the first, `fstat`.
+    ObjectIo,
+}
+
+impl Capability {
+    /// Every capability: what the operating system's own implementation declares.
+    pub const ALL: &'static [Capability] = &[
+        Capability::NonBlocking,
+        Capability::CloseOnExec,
+        Capability::Duplicate,
+        Capability::Descriptor,
+        Capability::DescriptorPassing,
+        Capability::SocketOptions,
+        Capability::Shutdown,
+        Capability::MessageFlags,
+        Capability::Protection,
+        Capability::Unmap,
+        Capability::Sync,
+        Capability::ObjectIo,
+    ];
+}
+
+impl fmt::Display for Capability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Capability::NonBlocking => "non-blocking mode",
+            Capability::CloseOnExec => "close-on-exec flags at creation",
+            Capability::Duplicate => "dup of an end",
+            Capability::Descriptor => "a descriptor behind each handle",
+            Capability::DescriptorPassing => "descriptor passing (SCM_RIGHTS)",
+            Capability::SocketOptions => "socket options",
+            Capability::Shutdown => "shutdown of one direction",
+            Capability::MessageFlags => "send and recv flags",
+            Capability::Protection => "mprotect",
+            Capability::Unmap => "unmapping before exit",
+            Capability::Sync => "msync",
+            Capability::ObjectIo => "object I/O besides the mapping",
+        })
+    }
+}
+
+/// A declared deviation: a scenario the implementation fails on purpose, and why. The
+/// report shows such a failure as a declared deviation, not as a pass; a declared
+/// deviation that does not happen is a failure, so declarations stay true.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Deviation {
+    /// The scenario's id, `mechanism::file_stem`.
+    pub scenario: &'static str,
+    /// What the implementation does instead, in one line.
+    pub reason: &'static str,
+}
+
+/// The capabilities `scenario` needs, each once, in the order of [`Capability::ALL`].
+pub fn required_capabilities(scenario: &Scenario) -> Vec<Capability> {
+    let mut needs = Vec::new();
+    needs.extend(scenario.create_flags.iter().filter_map(|f| open_flag(*f)));
+    for (_, action) in scenario.steps.iter().flat_map(|s| &s.actions) {
+        action_needs(action, &mut needs);
+    }
+    Capability::ALL
+        .iter()
+        .copied()
+        .filter(|c| needs.contains(c))
+        .collect()
+}
+
+/// The first of `required` that `declared` lacks, as the reason for a skip.
+pub fn missing_capability(
+    implementation: &str,
+    declared: &[Capability],
+    required: &[Capability],
+) -> Option<String> {
+    required
+        .iter()
+        .find(|c| !declared.contains(c))
+        .map(|c| format!("implementation `{implementation}` does not declare {c}"))
+}
+
+fn open_flag(flag: OpenFlag) -> Option<Capability> {
+    match flag {
+        OpenFlag::NonBlock => Some(Capability::NonBlocking),
+        OpenFlag::CloExec => Some(Capability::CloseOnExec),
+        OpenFlag::Creat | OpenFlag::Excl => None,
+    }
+}
+
+fn socket_flag(flag: SocketFlag) -> Capability {
+    match flag {
+        SocketFlag::NonBlock => Capability::NonBlocking,
+        SocketFlag::CloExec => Capability::CloseOnExec,
+    }
+}
+
+fn message_flag(flag: MsgFlag) -> Capability {
+    match flag {
+        MsgFlag::DontWait => Capability::NonBlocking,
+        MsgFlag::Peek | MsgFlag::WaitAll | MsgFlag::NoSignal => Capability::MessageFlags,
+    }
+}
+
+fn action_needs(action: &Action, needs: &mut Vec<Capability>) {
+    use Capability as C;
+    match action {
+        Action::SetNonBlocking { .. } | Action::Fill => needs.push(C::NonBlocking),
+        Action::Open { flags, .. } | Action::ShmOpen { flags, .. } => {
+            needs.extend(flags.iter().filter_map(|f| open_flag(*f)));
+        }
+        Action::Dup(_) => needs.push(C::Duplicate),
+        Action::GetFlag { .. }
+        | Action::SetCloExec(_)
+        | Action::PipeBufOf(_)
+        | Action::FionRead
+        | Action::GetPipeSize(_)
+        | Action::SetPipeSize { .. }
+        | Action::Lseek(_)
+        | Action::Poll { .. } => needs.push(C::Descriptor),
+        // On a byte stream these reach the kernel through the descriptor; on a named
+        // region they are the object's own I/O.
+        Action::Pread { .. } | Action::Pwrite { .. } | Action::Ftruncate { .. } => {
+            needs.push(if action.needs_end() == Some(End::Object) {
+                C::ObjectIo
+            } else {
+                C::Descriptor
+            });
+        }
+        Action::FstatSize(_) => needs.push(C::ObjectIo),
+        Action::Mprotect(_) => needs.push(C::Protection),
+        Action::Munmap | Action::Shmdt => needs.push(C::Unmap),
+        Action::Msync => needs.push(C::Sync),
+        Action::Socket(call) => socket_needs(call, needs),
+        _ => {}
+    }
+}
+
+fn socket_needs(call: &SocketCall, needs: &mut Vec<Capability>) {
+    use Capability as C;
+    match call {
+        SocketCall::Socket { flags, .. } | SocketCall::Accept { flags, .. } => {
+            needs.extend(flags.iter().map(|f| socket_flag(*f)));
+        }
+        SocketCall::Send { flags, .. } | SocketCall::Recv { flags, .. } => {
+            needs.extend(flags.iter().map(|f| message_flag(*f)));
+        }
+        SocketCall::Shutdown { .. } => needs.push(C::Shutdown),
+        SocketCall::SendFd { .. } | SocketCall::RecvFd { .. } => {
+            needs.push(C::DescriptorPassing);
+        }
+        SocketCall::SetOption { .. } | SocketCall::GetOption { .. } => {
+            needs.push(C::SocketOptions);
+        }
+        SocketCall::SetNonBlocking { .. } | SocketCall::SendUntilFull(_) => {
+            needs.push(C::NonBlocking);
+        }
+        SocketCall::GetFlag { .. } | SocketCall::Poll { .. } => needs.push(C::Descriptor),
+        SocketCall::Pipe { .. }
+        | SocketCall::Bind { .. }
+        | SocketCall::Listen { .. }
+        | SocketCall::Connect { .. }
+        | SocketCall::Close(_) => {}
+    }
+}
