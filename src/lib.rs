@@ -56,6 +56,8 @@
 //!   mid-scenario outlives it: IPC_PRIVATE segments carry no name to sweep them by.
 
 #[cfg(not(loom))]
+pub mod adapters;
+#[cfg(not(loom))]
 pub mod driver;
 #[cfg(not(loom))]
 pub mod harness;

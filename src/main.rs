@@ -9,9 +9,9 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
+use ipc_conformance::adapters::{self, Adapter};
 use ipc_conformance::driver::{run_scenario, BlockingOracle, RunOptions};
 use ipc_conformance::mechanism::os::Os;
-use ipc_conformance::mechanism::Implementation;
 use ipc_conformance::model::PlatformProfile;
 use ipc_conformance::report::{matrix, render_matrix, render_timeline, Verdict};
 use ipc_conformance::scenario::{self, Scenario};
@@ -43,6 +43,10 @@ enum Command {
         /// Only scenarios whose id contains this text.
         #[arg(long)]
         filter: Option<String>,
+        /// The implementation under test: `os` (the default) or a compiled-in adapter
+        /// (`std`, `os_pipe`, …; build with `--features adapters`).
+        #[arg(long, default_value = "os")]
+        implementation: String,
     },
     /// Run the catalogue and print, per mechanism, what its passing scenarios prove.
     ///
@@ -126,7 +130,15 @@ fn main() -> ExitCode {
             blocking_oracle,
             timeline,
             filter,
+            implementation,
         } => {
+            let adapter = match adapters::find(&implementation) {
+                Ok(a) => a,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            };
             let scenarios = match load(paths) {
                 Ok(s) => s,
                 Err(code) => return code,
@@ -135,7 +147,7 @@ fn main() -> ExitCode {
                 profile: PlatformProfile::host(),
                 oracle: blocking_oracle,
             };
-            run(scenarios, &opts, timeline, filter.as_deref())
+            run(&adapter, scenarios, &opts, timeline, filter.as_deref())
         }
         Command::Matrix { paths } => {
             let scenarios = match load(paths) {
@@ -164,6 +176,7 @@ fn main() -> ExitCode {
 }
 
 fn run(
+    adapter: &Adapter,
     scenarios: Vec<Scenario>,
     opts: &RunOptions,
     timeline: bool,
@@ -175,7 +188,7 @@ fn run(
         .iter()
         .filter(|s| filter.is_none_or(|f| s.id.contains(f)))
     {
-        let report = run_scenario(s, &Os, opts);
+        let report = (adapter.run)(s, opts);
         let ms = report.duration.as_secs_f64() * 1e3;
         match &report.verdict {
             Verdict::Pass => {
@@ -211,7 +224,7 @@ fn run(
     }
     println!(
         "\nimplementation {} on {}, {:.1} ms",
-        Os.name(),
+        adapter.name,
         opts.profile.platform,
         started.elapsed().as_secs_f64() * 1e3
     );

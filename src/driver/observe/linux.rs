@@ -33,6 +33,22 @@ pub fn calls(kind: CallKind) -> &'static [i64] {
     }
 }
 
+/// The calls that wait for readiness on many descriptors at once (an async runtime's
+/// reactor): the descriptor they name is the poller's, not the object's.
+pub fn readiness_waits() -> &'static [i64] {
+    &[
+        libc::SYS_epoll_pwait,
+        libc::SYS_ppoll,
+        libc::SYS_pselect6,
+        #[cfg(target_arch = "x86_64")]
+        libc::SYS_epoll_wait,
+        #[cfg(target_arch = "x86_64")]
+        libc::SYS_poll,
+        #[cfg(target_arch = "x86_64")]
+        libc::SYS_select,
+    ]
+}
+
 pub fn sample(pid: i32) -> Option<Sample> {
     sample_task(pid, pid)
 }

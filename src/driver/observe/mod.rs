@@ -40,7 +40,7 @@ impl std::fmt::Display for Evidence {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Evidence::KernelCall => "kernel: asleep in the call",
-            Evidence::KernelState => "kernel: asleep (call not visible)",
+            Evidence::KernelState => "kernel: asleep (the call not visible, or a readiness wait)",
             Evidence::Timeout => "timeout only",
         })
     }
@@ -57,9 +57,13 @@ pub struct Sample {
 
 impl Sample {
     /// Whether this look shows the thread asleep in a call of `kind` on `fd`; `None`
-    /// when the platform cannot tell which call.
+    /// when the platform cannot tell which call, or when the thread waits for readiness
+    /// (epoll, poll, select: an async runtime's reactor), which names no one descriptor.
     pub fn asleep_in(&self, kind: CallKind, fd: i32) -> Option<bool> {
         let (nr, arg0) = self.call?;
+        if platform_readiness_waits().contains(&nr) {
+            return None;
+        }
         let call_matches = platform_calls(kind).contains(&nr);
         let fd_matches = fd < 0 || arg0 == fd as u64;
         Some(self.asleep && call_matches && fd_matches)
@@ -73,6 +77,16 @@ fn platform_calls(kind: CallKind) -> &'static [i64] {
 
 #[cfg(not(linux_like))]
 fn platform_calls(_kind: CallKind) -> &'static [i64] {
+    &[]
+}
+
+#[cfg(linux_like)]
+fn platform_readiness_waits() -> &'static [i64] {
+    linux::readiness_waits()
+}
+
+#[cfg(not(linux_like))]
+fn platform_readiness_waits() -> &'static [i64] {
     &[]
 }
 

@@ -1,0 +1,45 @@
+//! Adapters for third-party IPC crates, one cargo feature each (`adapter-std`,
+//! `adapter-os-pipe`, …; `adapters` turns them all on). Each is an ordinary
+//! [`Implementation`](crate::mechanism::Implementation) written against the public
+//! traits, as a user would write one for their own crate; [`compiled_in`] lists them for
+//! the conformance matrix of real crates (`ipc-conformance conformance`).
+
+use crate::driver::{run_scenario, RunOptions};
+use crate::mechanism::os::Os;
+use crate::report::ScenarioReport;
+use crate::scenario::Scenario;
+
+/// One implementation the command line can run the catalogue against.
+#[derive(Clone, Copy)]
+pub struct Adapter {
+    /// Its name on the command line and in reports: the crate it adapts.
+    pub name: &'static str,
+    /// The APIs it drives, for the report.
+    pub adapts: &'static str,
+    /// Run one scenario against it.
+    pub run: fn(&Scenario, &RunOptions) -> ScenarioReport,
+}
+
+/// The operating system through nix: the reference every adapter is compared with.
+pub const OS: Adapter = Adapter {
+    name: "os",
+    adapts: "nix: unistd::pipe, mkfifo, sys::socket, sys::mman (the reference implementation)",
+    run: |s, o| run_scenario(s, &Os, o),
+};
+
+/// Every adapter compiled into this build, the reference first.
+pub fn compiled_in() -> Vec<Adapter> {
+    vec![OS]
+}
+
+/// The adapter called `name`, or the names there are.
+pub fn find(name: &str) -> Result<Adapter, String> {
+    let all = compiled_in();
+    all.iter().find(|a| a.name == name).copied().ok_or_else(|| {
+        let names: Vec<_> = all.iter().map(|a| a.name).collect();
+        format!(
+            "no adapter `{name}` in this build (there are: {}; build with --features adapters for all)",
+            names.join(", ")
+        )
+    })
+}
