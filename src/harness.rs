@@ -1,16 +1,22 @@
-//! `cargo test` integration: one trial per scenario file, named `mechanism::file_stem`,
-//! run on the main thread so the driver forks from a single-threaded process.
+//! `cargo test` integration: one trial per scenario, named `mechanism::file_stem`, run
+//! on the main thread so the driver forks from a single-threaded process.
 //!
-//! In a test target with `harness = false`:
+//! In a test target with `harness = false` (`[[test]] name = "conformance"`,
+//! `harness = false` in Cargo.toml), against the built-in catalogue:
 //!
 //! ```no_run
-//! // tests/conformance.rs, with `harness = false` for it in Cargo.toml:
-//! let scenarios = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios"));
-//! ipc_conformance::harness::main(ipc_conformance::mechanism::os::Os, &[scenarios]);
+//! // tests/conformance.rs
+//! use ipc_conformance::mechanism::os::Os;
+//!
+//! fn main() {
+//!     ipc_conformance::harness::main(Os);
+//! }
 //! ```
 //!
-//! Filters work as with libtest (`cargo test -- pipe::eof`), and so does nextest, which
-//! runs each trial in a process of its own.
+//! Filters work as with libtest (`cargo test -- pipe::eof`, `--exact`, `--skip`,
+//! `--list`), and so does `cargo nextest run`, which runs each trial in a process of its
+//! own. A scenario the implementation cannot express (a mechanism or capability it does
+//! not declare) is listed as ignored with the reason; a declared deviation likewise.
 
 use std::path::Path;
 
@@ -19,26 +25,44 @@ use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use crate::driver::{run_scenario, RunOptions};
 use crate::mechanism::Implementation;
 use crate::report::{render_timeline, Verdict};
-use crate::scenario::{self, Scenario};
+use crate::scenario::{self, LoadError, Scenario};
 
-/// Load every scenario below `roots`, run the ones the command line selects against
-/// `iut`, print libtest's report and exit. A malformed file stops everything before
-/// any trial runs, with its file:line:col error.
-pub fn main<I: Implementation + Clone + Send + 'static>(iut: I, roots: &[&Path]) -> ! {
+/// Run the built-in catalogue ([`scenario::CATALOGUE`]) against `iut` as libtest
+/// would: parse the command line, run the selected trials, print the report, exit.
+pub fn main<I: Implementation + Clone + Send + 'static>(iut: I) -> ! {
+    run_trials(iut, scenario::catalogue())
+}
+
+/// Like [`main`], with the scenario files below `roots` (files or directories) instead
+/// of the built-in catalogue: a crate's own scenarios, or a checkout's. A malformed file
+/// stops everything before any trial runs, with its file:line:col error.
+pub fn main_with_scenarios<I: Implementation + Clone + Send + 'static>(
+    iut: I,
+    roots: &[&Path],
+) -> ! {
+    let loaded = roots.iter().try_fold(Vec::new(), |mut all, root| {
+        all.extend(scenario::load_all(root)?);
+        Ok(all)
+    });
+    run_trials(iut, loaded)
+}
+
+fn run_trials<I: Implementation + Clone + Send + 'static>(
+    iut: I,
+    scenarios: Result<Vec<Scenario>, LoadError>,
+) -> ! {
     let mut args = Arguments::from_args();
     // Trials fork; forking is only safe from a process's only thread (DESIGN rule 7).
     args.test_threads = Some(1);
-    let mut scenarios = Vec::new();
-    for root in roots {
-        match scenario::load_all(root) {
-            Ok(found) => scenarios.extend(found),
-            Err(e) => {
-                eprintln!("error: {e}");
-                std::process::exit(101);
-            }
+    match scenarios {
+        Ok(scenarios) => {
+            libtest_mimic::run(&args, trials(iut, scenarios, RunOptions::default())).exit()
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(101);
         }
     }
-    libtest_mimic::run(&args, trials(iut, scenarios, RunOptions::default())).exit()
 }
 
 /// One trial per scenario.

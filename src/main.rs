@@ -228,7 +228,9 @@ fn run(
         opts.profile.platform,
         started.elapsed().as_secs_f64() * 1e3
     );
-    println!("{passed} passed, {failed} failed, {skipped} skipped, {deviations} declared deviations");
+    println!(
+        "{passed} passed, {failed} failed, {skipped} skipped, {deviations} declared deviations"
+    );
     if failed == 0 {
         ExitCode::SUCCESS
     } else {

@@ -76,3 +76,22 @@ fn file_names_are_snake_case_and_ids_follow_them() {
         );
     }
 }
+
+#[test]
+fn the_built_in_catalogue_is_the_scenarios_directory() {
+    let embedded: Vec<(String, Scenario)> = scenario::catalogue()
+        .expect("the built-in catalogue parses")
+        .into_iter()
+        .map(|s| (s.id.clone(), s))
+        .collect();
+    let on_disk: Vec<(String, Scenario)> =
+        catalogue().into_iter().map(|s| (s.id.clone(), s)).collect();
+    let ids = |v: &[(String, Scenario)]| v.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&embedded), ids(&on_disk));
+    for ((id, a), (_, b)) in embedded.iter().zip(&on_disk) {
+        assert_eq!(
+            a.steps, b.steps,
+            "{id}: the embedded copy differs from the file"
+        );
+    }
+}

@@ -34,6 +34,19 @@ pub fn load_file(path: &Path) -> Result<Scenario, LoadError> {
     parse(path, &text)
 }
 
+/// The catalogue this crate was built with: every file of its `scenarios/` directory,
+/// as `(path relative to the crate, text)`, sorted by path.
+pub const CATALOGUE: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/catalogue.rs"));
+
+/// Parse the built-in [`CATALOGUE`]. Its files are checked by this crate's own tests, so
+/// an error here means a crate built from a modified copy.
+pub fn catalogue() -> Result<Vec<Scenario>, LoadError> {
+    CATALOGUE
+        .iter()
+        .map(|(path, text)| parse(Path::new(path), text))
+        .collect()
+}
+
 /// Every `*.toml` below `root`, sorted, so runs list scenarios in a stable order.
 pub fn find_files(root: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();

@@ -14,7 +14,7 @@ use nix::sys::mman::{mmap, mmap_anonymous, mprotect, msync, munmap, MapFlags, Ms
 use nix::sys::stat::Mode;
 
 use super::{access_mode, oflags};
-use crate::mechanism::{Protection, SharedRegion, Capability};
+use crate::mechanism::{Capability, Protection, SharedRegion};
 use crate::scenario::{AccessMode, Errno, Mechanism, OpenFlag};
 
 /// The operating system's anonymous mappings.

@@ -12,7 +12,7 @@ use nix::sys::socket::{
 };
 
 use super::set_nonblocking;
-use crate::mechanism::{Received, Socket, SocketAddress, Capability};
+use crate::mechanism::{Capability, Received, Socket, SocketAddress};
 use crate::scenario::{
     Errno, Mechanism, MsgFlag, ShutdownHow, SockOpt, SocketDomain, SocketFlag, SocketKind,
     SocketStyle,

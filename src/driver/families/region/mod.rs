@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use self::executor::RegionExecutor;
 use crate::driver::cleanup::random_suffix;
 use crate::driver::family::{provided, ActorContext, Family};
-use crate::mechanism::{SharedRegion, Capability, Deviation};
+use crate::mechanism::{Capability, Deviation, SharedRegion};
 use crate::model::PlatformProfile;
 use crate::scenario::*;
 

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use self::addresses::AddressBook;
 use self::executor::SocketExecutor;
 use crate::driver::family::{provided, ActorContext, Family};
-use crate::mechanism::{Socket, Capability, Deviation};
+use crate::mechanism::{Capability, Deviation, Socket};
 use crate::scenario::*;
 
 /// A socket implementation under test, as the driver runs it.
