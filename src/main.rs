@@ -13,7 +13,9 @@ use ipc_conformance::adapters::{self, Adapter};
 use ipc_conformance::driver::{run_scenario, BlockingOracle, RunOptions};
 use ipc_conformance::mechanism::os::Os;
 use ipc_conformance::model::PlatformProfile;
-use ipc_conformance::report::{matrix, render_matrix, render_timeline, Verdict};
+use ipc_conformance::report::{
+    matrix, render_conformance, render_matrix, render_timeline, CrateRun, Verdict,
+};
 use ipc_conformance::scenario::{self, Scenario};
 
 #[derive(Parser)]
@@ -56,6 +58,19 @@ enum Command {
     Matrix {
         /// Scenario files or directories (default: the catalogue in scenarios/).
         paths: Vec<PathBuf>,
+    },
+    /// Run the catalogue against every compiled-in adapter and write the conformance
+    /// matrix of real crates (Markdown): per crate and mechanism, passed / failed /
+    /// declared deviations / skipped, and every failure with what the crate does.
+    ///
+    /// Exits 1 when a failure is not explained by the adapter's known failures, or a
+    /// known failure did not happen. Build with `--features adapters` for every crate.
+    Conformance {
+        /// Scenario files or directories (default: the catalogue in scenarios/).
+        paths: Vec<PathBuf>,
+        /// Write the document to this file instead of standard output.
+        #[arg(long)]
+        write: Option<PathBuf>,
     },
     /// List the scenarios with their summaries.
     List {
@@ -149,6 +164,10 @@ fn main() -> ExitCode {
             };
             run(&adapter, scenarios, &opts, timeline, filter.as_deref())
         }
+        Command::Conformance { paths, write } => match load(paths) {
+            Ok(scenarios) => conformance(&scenarios, write.as_deref()),
+            Err(code) => code,
+        },
         Command::Matrix { paths } => {
             let scenarios = match load(paths) {
                 Ok(s) => s,
@@ -236,4 +255,86 @@ fn run(
     } else {
         ExitCode::FAILURE
     }
+}
+
+fn conformance(scenarios: &[Scenario], write: Option<&Path>) -> ExitCode {
+    let opts = RunOptions::default();
+    let versions = locked_versions();
+    let adapters = adapters::compiled_in();
+    let runs: Vec<CrateRun<'_>> = adapters
+        .iter()
+        .map(|a| {
+            let started = Instant::now();
+            let reports: Vec<_> = scenarios
+                .iter()
+                .map(|s| (s.mechanism, (a.run)(s, &opts)))
+                .collect();
+            eprintln!(
+                "{}: {} scenarios in {:.1} s",
+                a.name,
+                reports.len(),
+                started.elapsed().as_secs_f64()
+            );
+            CrateRun {
+                name: a.name,
+                version: versions.get(a.name).map(String::as_str),
+                adapts: a.adapts,
+                known: a.known_failures,
+                reports,
+            }
+        })
+        .collect();
+    let text = render_conformance(
+        &runs,
+        &opts.profile.platform.to_string(),
+        "cargo run --release --features adapters -- conformance --write docs/conformance.md",
+    );
+    match write {
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, &text) {
+                eprintln!("error: {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        }
+        None => print!("{text}"),
+    }
+    let problems: Vec<String> = runs
+        .iter()
+        .flat_map(|r| {
+            r.unexplained()
+                .into_iter()
+                .map(move |p| format!("{}: {p}", r.name))
+        })
+        .collect();
+    for p in &problems {
+        eprintln!("unexplained: {p}");
+    }
+    if problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// Package versions from `Cargo.lock` in the current directory, when there is one.
+fn locked_versions() -> std::collections::BTreeMap<String, String> {
+    #[derive(serde::Deserialize)]
+    struct Lock {
+        package: Vec<Package>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Package {
+        name: String,
+        version: String,
+    }
+    std::fs::read_to_string("Cargo.lock")
+        .ok()
+        .and_then(|text| toml::from_str::<Lock>(&text).ok())
+        .map(|lock| {
+            lock.package
+                .into_iter()
+                .map(|p| (p.name, p.version))
+                .collect()
+        })
+        .unwrap_or_default()
 }

@@ -6,7 +6,7 @@
 
 use crate::driver::{run_scenario, RunOptions};
 use crate::mechanism::os::Os;
-use crate::report::ScenarioReport;
+use crate::report::{KnownFailure, ScenarioReport};
 use crate::scenario::Scenario;
 
 /// One implementation the command line can run the catalogue against.
@@ -18,6 +18,8 @@ pub struct Adapter {
     pub adapts: &'static str,
     /// Run one scenario against it.
     pub run: fn(&Scenario, &RunOptions) -> ScenarioReport,
+    /// The crate's failures that have been looked into, with what it does instead.
+    pub known_failures: &'static [KnownFailure],
 }
 
 /// The operating system through nix: the reference every adapter is compared with.
@@ -25,6 +27,7 @@ pub const OS: Adapter = Adapter {
     name: "os",
     adapts: "nix: unistd::pipe, mkfifo, sys::socket, sys::mman (the reference implementation)",
     run: |s, o| run_scenario(s, &Os, o),
+    known_failures: &[],
 };
 
 /// Every adapter compiled into this build, the reference first.

@@ -1,0 +1,188 @@
+//! The conformance matrix of real crates: for each adapter, per mechanism, how many
+//! scenarios passed, failed, deviated as declared or were skipped; every failure with the
+//! check that failed and what the crate does instead; the reasons for skips.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use super::{ScenarioReport, Verdict};
+use crate::scenario::Mechanism;
+
+/// A failure of a crate that has been looked into: the scenario, and what the crate does
+/// instead of what POSIX says, with where in the crate it does it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KnownFailure {
+    /// The scenario's id.
+    pub scenario: &'static str,
+    /// What the crate does, in one line.
+    pub explanation: &'static str,
+}
+
+/// One adapter's run of the catalogue.
+pub struct CrateRun<'a> {
+    /// The crate's name.
+    pub name: &'a str,
+    /// Its version, when known.
+    pub version: Option<&'a str>,
+    /// The APIs the adapter drives.
+    pub adapts: &'a str,
+    /// Its failures that have been looked into.
+    pub known: &'a [KnownFailure],
+    /// Every scenario's report, with its mechanism.
+    pub reports: Vec<(Mechanism, ScenarioReport)>,
+}
+
+impl CrateRun<'_> {
+    /// The failures no [`KnownFailure`] explains, and the known failures that did not
+    /// happen: both mean the table and the adapter's notes disagree.
+    pub fn unexplained(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        for (_, r) in &self.reports {
+            match &r.verdict {
+                Verdict::Fail(f) if self.explanation(&r.id).is_none() => {
+                    problems.push(format!("{}: fails without explanation: {f}", r.id));
+                }
+                Verdict::HarnessError(e) => {
+                    problems.push(format!("{}: the harness could not run it: {e}", r.id));
+                }
+                _ => {}
+            }
+        }
+        for k in self.known {
+            let failed = self
+                .reports
+                .iter()
+                .any(|(_, r)| r.id == k.scenario && matches!(r.verdict, Verdict::Fail(_)));
+            if !failed {
+                problems.push(format!(
+                    "{}: explained as failing, but did not fail",
+                    k.scenario
+                ));
+            }
+        }
+        problems
+    }
+
+    fn explanation(&self, id: &str) -> Option<&str> {
+        self.known
+            .iter()
+            .find(|k| k.scenario == id)
+            .map(|k| k.explanation)
+    }
+}
+
+#[derive(Default)]
+struct Counts {
+    passed: usize,
+    failed: usize,
+    deviations: usize,
+    skipped: usize,
+}
+
+/// The Markdown document: a summary table, then failures, declared deviations and skip
+/// reasons per crate. `command` is how to regenerate it.
+pub fn render_conformance(runs: &[CrateRun<'_>], platform: &str, command: &str) -> String {
+    let mut out = String::new();
+    let w = &mut out;
+    let _ = writeln!(w, "# Conformance of real crates\n");
+    let _ = writeln!(
+        w,
+        "The scenario catalogue run against each crate through its adapter \
+         (`src/adapters/`), on {platform}. Regenerate with `{command}`.\n"
+    );
+    let _ = writeln!(
+        w,
+        "A scenario is skipped when the crate does not offer the mechanism or a capability \
+         it needs (non-blocking mode, descriptor passing, …); a declared deviation is a \
+         failure the crate documents as intended. Every failure is explained below.\n"
+    );
+    let _ = writeln!(
+        w,
+        "| crate | mechanism | passed | failed | declared deviations | skipped |"
+    );
+    let _ = writeln!(w, "|---|---|---:|---:|---:|---:|");
+    for run in runs {
+        let mut by_mechanism: BTreeMap<String, Counts> = BTreeMap::new();
+        for (m, r) in &run.reports {
+            let c = by_mechanism.entry(m.to_string()).or_default();
+            match r.verdict {
+                Verdict::Pass => c.passed += 1,
+                Verdict::Deviation { .. } => c.deviations += 1,
+                Verdict::Skip(_) => c.skipped += 1,
+                _ => c.failed += 1,
+            }
+        }
+        let name = match run.version {
+            Some(v) => format!("{} {v}", run.name),
+            None => run.name.to_owned(),
+        };
+        for (m, c) in by_mechanism
+            .iter()
+            .filter(|(_, c)| c.passed + c.failed + c.deviations > 0)
+        {
+            let _ = writeln!(
+                w,
+                "| {name} | {m} | {} | {} | {} | {} |",
+                c.passed, c.failed, c.deviations, c.skipped
+            );
+        }
+    }
+    for run in runs {
+        render_crate(w, run);
+    }
+    out
+}
+
+fn render_crate(w: &mut String, run: &CrateRun<'_>) {
+    let _ = writeln!(w, "\n## {}\n\nAdapts {}.\n", run.name, run.adapts);
+    let failures: Vec<_> = run
+        .reports
+        .iter()
+        .filter_map(|(_, r)| match &r.verdict {
+            Verdict::Fail(f) => Some((r, f.to_string())),
+            Verdict::HarnessError(e) => Some((r, format!("the harness could not run it: {e}"))),
+            _ => None,
+        })
+        .collect();
+    if failures.is_empty() {
+        let _ = writeln!(w, "No failures.");
+    } else {
+        let _ = writeln!(w, "| failing scenario | what the check saw | why |");
+        let _ = writeln!(w, "|---|---|---|");
+        for (r, check) in failures {
+            let why = run.explanation(&r.id).unwrap_or("not yet explained");
+            let _ = writeln!(w, "| `{}` | {} | {} |", r.id, cell(&check), cell(why));
+        }
+    }
+    let deviations: Vec<_> = run
+        .reports
+        .iter()
+        .filter_map(|(_, r)| match &r.verdict {
+            Verdict::Deviation { reason, .. } => Some((r.id.as_str(), reason.as_str())),
+            _ => None,
+        })
+        .collect();
+    if !deviations.is_empty() {
+        let _ = writeln!(w, "\nDeclared deviations:\n");
+        for (id, reason) in deviations {
+            let _ = writeln!(w, "- `{id}`: {reason}");
+        }
+    }
+    let mut skips: BTreeMap<&str, usize> = BTreeMap::new();
+    for (_, r) in &run.reports {
+        if let Verdict::Skip(reason) = &r.verdict {
+            *skips.entry(reason.as_str()).or_default() += 1;
+        }
+    }
+    if !skips.is_empty() {
+        let _ = writeln!(w, "\nSkipped:\n");
+        for (reason, n) in skips {
+            let _ = writeln!(w, "- {n} × {reason}");
+        }
+    }
+}
+
+/// Text for one table cell: one line, no pipes.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
