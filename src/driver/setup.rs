@@ -57,7 +57,7 @@ impl<'a> Run<'a> {
             let held = object
                 .as_ref()
                 .expect("the driver holds the object until every actor is forked");
-            keep.extend(family.kept_fds(held, process));
+            keep.extend(family.object_fds(held));
             let host = hosts
                 .as_ref()
                 .zip(process.host.as_deref())

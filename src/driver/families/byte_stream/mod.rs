@@ -77,15 +77,14 @@ impl<'a, I: ByteStream> Family for ByteStreamFamily<'a, I> {
         }
     }
 
-    fn kept_fds(&self, object: &Self::Object, process: &Process) -> Vec<RawFd> {
+    fn object_fds(&self, object: &Self::Object) -> Vec<RawFd> {
         match object {
-            StreamObject::Pipe { read, write } if process.relation == Relation::Related => process
-                .keeps
-                .iter()
-                .filter_map(|end| self.iut.fd(if *end == End::Read { read } else { write }))
+            StreamObject::Pipe { read, write } => [read, write]
+                .into_iter()
+                .filter_map(|end| self.iut.fd(end))
                 .map(|fd| fd.as_raw_fd())
                 .collect(),
-            _ => Vec::new(),
+            StreamObject::Fifo(_) => Vec::new(),
         }
     }
 

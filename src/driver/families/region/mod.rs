@@ -162,7 +162,7 @@ impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
         Ok(object)
     }
 
-    fn kept_fds(&self, _object: &Self::Object, _process: &Process) -> Vec<RawFd> {
+    fn object_fds(&self, _object: &Self::Object) -> Vec<RawFd> {
         Vec::new()
     }
 

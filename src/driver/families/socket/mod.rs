@@ -78,12 +78,11 @@ impl<'a, I: Socket> Family for SocketFamily<'a, I> {
         })
     }
 
-    fn kept_fds(&self, object: &Self::Object, process: &Process) -> Vec<RawFd> {
-        Handle::PAIR
+    fn object_fds(&self, object: &Self::Object) -> Vec<RawFd> {
+        object
+            .pair
             .iter()
-            .zip(&object.pair)
-            .filter(|(name, _)| keeps(process, name))
-            .filter_map(|(_, end)| self.iut.fd(end))
+            .filter_map(|end| self.iut.fd(end))
             .map(|fd| fd.as_raw_fd())
             .collect()
     }
