@@ -22,7 +22,7 @@ use std::path::Path;
 
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 
-use crate::driver::{run_scenario, RunOptions};
+use crate::driver::{run_scenario, skip_reason_for, RunOptions};
 use crate::mechanism::Implementation;
 use crate::report::{render_timeline, Verdict};
 use crate::scenario::{self, LoadError, Scenario};
@@ -76,6 +76,9 @@ pub fn trials<I: Implementation + Clone + Send + 'static>(
         .map(|s| {
             let iut = iut.clone();
             let opts = opts.clone();
+            // Known before running: listed as ignored, so libtest and nextest both count
+            // it as skipped; `-- --include-ignored` runs it and shows the reason.
+            let skipped = skip_reason_for(&s, &iut, &opts).is_some();
             Trial::ignorable_test(s.id.clone(), move || {
                 let report = run_scenario(&s, &iut, &opts);
                 match &report.verdict {
@@ -98,6 +101,7 @@ pub fn trials<I: Implementation + Clone + Send + 'static>(
                     }
                 }
             })
+            .with_ignored_flag(skipped)
         })
         .collect()
 }

@@ -31,4 +31,4 @@ mod wait;
 
 pub use event_log::EventKind;
 pub use observe::Evidence;
-pub use run::{run_scenario, BlockingOracle, RunOptions};
+pub use run::{run_scenario, skip_reason_for, BlockingOracle, RunOptions};

@@ -59,22 +59,51 @@ pub fn run_scenario<I: Implementation>(
     iut: &I,
     opts: &RunOptions,
 ) -> ScenarioReport {
-    let family = scenario.mechanism.family();
-    let missing = || format!("implementation `{}` provides no {family}", iut.name());
-    match family {
+    match scenario.mechanism.family() {
         MechanismFamily::ByteStream => match iut.byte_streams() {
             Some(streams) => run_family(scenario, &ByteStreamFamily::new(streams), opts),
-            None => skipped(scenario, iut.name(), missing()),
+            None => skipped(scenario, iut.name(), family_missing(scenario, iut)),
         },
         MechanismFamily::SharedRegion => match iut.shared_regions() {
             Some(regions) => run_family(scenario, &RegionFamily::new(regions, opts.profile), opts),
-            None => skipped(scenario, iut.name(), missing()),
+            None => skipped(scenario, iut.name(), family_missing(scenario, iut)),
         },
         MechanismFamily::Socket => match iut.sockets() {
             Some(sockets) => run_family(scenario, &SocketFamily::new(sockets), opts),
-            None => skipped(scenario, iut.name(), missing()),
+            None => skipped(scenario, iut.name(), family_missing(scenario, iut)),
         },
     }
+}
+
+/// Why `scenario` would be skipped against `iut` here, known without running it: the
+/// mechanism or a capability the implementation does not declare, or a platform
+/// feature this platform lacks.
+pub fn skip_reason_for<I: Implementation>(
+    scenario: &Scenario,
+    iut: &I,
+    opts: &RunOptions,
+) -> Option<String> {
+    let profile = opts.profile;
+    let reason = match scenario.mechanism.family() {
+        MechanismFamily::ByteStream => iut
+            .byte_streams()
+            .map(|x| applicability(scenario, &ByteStreamFamily::new(x), profile)),
+        MechanismFamily::SharedRegion => iut
+            .shared_regions()
+            .map(|x| applicability(scenario, &RegionFamily::new(x, profile), profile)),
+        MechanismFamily::Socket => iut
+            .sockets()
+            .map(|x| applicability(scenario, &SocketFamily::new(x), profile)),
+    };
+    reason.unwrap_or_else(|| Some(family_missing(scenario, iut)))
+}
+
+fn family_missing<I: Implementation>(scenario: &Scenario, iut: &I) -> String {
+    format!(
+        "implementation `{}` provides no {}",
+        iut.name(),
+        scenario.mechanism.family()
+    )
 }
 
 fn new_report(scenario: &Scenario, implementation: &str) -> ScenarioReport {

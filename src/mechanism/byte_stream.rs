@@ -1,7 +1,7 @@
 //! The byte-stream family: pipes and FIFOs.
 
 use std::fmt;
-use std::os::fd::BorrowedFd;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::path::Path;
 
 use super::{Capability, Deviation};
@@ -96,5 +96,53 @@ pub trait ByteStream {
     /// that holds a descriptor must return it here or lose it in the fork.
     fn fd<'a>(&self, _end: &'a Self::End) -> Option<BorrowedFd<'a>> {
         None
+    }
+}
+
+/// One end of a pipe whose crate has a type per end (`PipeReader`, `PipeWriter`): what
+/// an adapter's [`ByteStream::End`] can be.
+///
+/// ```
+/// use ipc_conformance::mechanism::PipeEnd;
+///
+/// let (r, w) = std::io::pipe()?;
+/// let read_end: PipeEnd<_, std::io::PipeWriter> = PipeEnd::Read(r);
+/// assert!(read_end.reader().is_ok());
+/// assert!(read_end.writer().is_err()); // EBADF, as a write on a read end
+/// # drop(w);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug)]
+pub enum PipeEnd<R, W> {
+    /// The read end.
+    Read(R),
+    /// The write end.
+    Write(W),
+}
+
+impl<R, W> PipeEnd<R, W> {
+    /// The reader, or EBADF for a write end (what `read()` on it fails with).
+    pub fn reader(&self) -> Result<&R, Errno> {
+        match self {
+            PipeEnd::Read(r) => Ok(r),
+            PipeEnd::Write(_) => Err(Errno(libc::EBADF)),
+        }
+    }
+
+    /// The writer, or EBADF for a read end.
+    pub fn writer(&self) -> Result<&W, Errno> {
+        match self {
+            PipeEnd::Write(w) => Ok(w),
+            PipeEnd::Read(_) => Err(Errno(libc::EBADF)),
+        }
+    }
+}
+
+impl<R: AsFd, W: AsFd> AsFd for PipeEnd<R, W> {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        match self {
+            PipeEnd::Read(r) => r.as_fd(),
+            PipeEnd::Write(w) => w.as_fd(),
+        }
     }
 }

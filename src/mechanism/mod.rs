@@ -8,7 +8,7 @@ pub mod os;
 mod shared_region;
 mod socket;
 
-pub use byte_stream::ByteStream;
+pub use byte_stream::{ByteStream, PipeEnd};
 pub use capability::{missing_capability, required_capabilities, Capability, Deviation};
 pub use implementation::{Implementation, Regions, Sockets, Streams, Unimplemented};
 pub use shared_region::{Protection, SharedRegion};
