@@ -32,3 +32,4 @@ mod wait;
 pub use event_log::EventKind;
 pub use observe::Evidence;
 pub use run::{run_scenario, skip_reason_for, BlockingOracle, RunOptions};
+pub(crate) use spawn::fork_helper;

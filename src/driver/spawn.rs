@@ -18,7 +18,8 @@ pub fn check_single_threaded() -> Result<(), String> {
         Some(1) | None => Ok(()),
         Some(n) => Err(format!(
             "the driver must fork from a single-threaded process, but this one has {n} threads \
-             (run trials on the main thread: the harness forces --test-threads=1)"
+             (the harness runs scenarios in a fork server started before any thread; an \
+             implementation that starts threads in the driver breaks that)"
         )),
     }
 }
@@ -35,6 +36,23 @@ fn thread_count() -> Option<usize> {
 #[cfg(not(linux_like))]
 fn thread_count() -> Option<usize> {
     None
+}
+
+/// Fork a helper process that runs `body` and `_exit`s with its status, and dies with
+/// its parent. Refused unless this process has one thread.
+#[expect(unsafe_code, reason = "fork")]
+pub fn fork_helper(body: impl FnOnce() -> i32) -> Result<Pid, String> {
+    check_single_threaded()?;
+    // SAFETY: this process has one thread (checked above), so the child inherits no
+    // lock another thread held.
+    match unsafe { fork() }.map_err(|e| format!("fork failed: {e}"))? {
+        ForkResult::Parent { child } => Ok(child),
+        ForkResult::Child => {
+            #[cfg(linux_like)]
+            let _ = nix::sys::prctl::set_pdeathsig(Signal::SIGKILL);
+            exit_now(body())
+        }
+    }
 }
 
 /// What a child sets up before it serves: stdio to /dev/null, its process group, its

@@ -1,0 +1,177 @@
+//! The fork server: a process forked when the harness starts, while the test binary has
+//! one thread, that runs every scenario on request. The trials themselves may then run
+//! on as many threads as libtest likes, next to whatever threads the user's crate starts
+//! (an async runtime's): none of them is ever forked. Only the server forks, and it stays
+//! single-threaded.
+//!
+//! A request is a scenario's index (u32, little-endian); the answer is a tag byte (0
+//! passed, 1 ignored, 2 failed) and the text for libtest (u32 length, UTF-8). The server
+//! serves one request at a time and exits when its socket closes.
+
+use std::io::{self, Read, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::net::UnixStream;
+use std::sync::Mutex;
+
+use nix::sys::signal::{kill, Signal};
+use nix::sys::wait::waitpid;
+use nix::unistd::Pid;
+
+use crate::driver::{fork_helper, run_scenario, RunOptions};
+use crate::mechanism::Implementation;
+use crate::report::{render_timeline, ScenarioReport, Verdict};
+use crate::scenario::Scenario;
+
+/// What one scenario came to, as libtest shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TrialResult {
+    /// It passed.
+    Passed,
+    /// It was skipped, or failed as the implementation declares: the reason.
+    Ignored(String),
+    /// It failed, or could not run: the scenario, the step, expected and observed, and
+    /// the timeline.
+    Failed(String),
+}
+
+impl TrialResult {
+    /// The result of a report of `scenario`.
+    pub fn of(report: &ScenarioReport, scenario: &Scenario) -> TrialResult {
+        match &report.verdict {
+            Verdict::Pass => TrialResult::Passed,
+            Verdict::Skip(reason) => TrialResult::Ignored(reason.clone()),
+            Verdict::Deviation { reason, .. } => {
+                TrialResult::Ignored(format!("declared deviation: {reason}"))
+            }
+            Verdict::Fail(_) => TrialResult::Failed(format!(
+                "{}\n{}{}",
+                scenario.summary,
+                render_timeline(report),
+                scenario
+                    .source
+                    .as_ref()
+                    .map(|p| format!("  scenario: {}\n", p.display()))
+                    .unwrap_or_default()
+            )),
+            Verdict::HarnessError(e) => TrialResult::Failed(format!("harness could not run: {e}")),
+        }
+    }
+
+    fn encode(&self) -> Vec<u8> {
+        let (tag, text) = match self {
+            TrialResult::Passed => (0u8, ""),
+            TrialResult::Ignored(t) => (1, t.as_str()),
+            TrialResult::Failed(t) => (2, t.as_str()),
+        };
+        let mut out = vec![tag];
+        out.extend_from_slice(&(text.len() as u32).to_le_bytes());
+        out.extend_from_slice(text.as_bytes());
+        out
+    }
+
+    fn decode(from: &mut impl Read) -> io::Result<TrialResult> {
+        let mut head = [0u8; 5];
+        from.read_exact(&mut head)?;
+        let len = u32::from_le_bytes([head[1], head[2], head[3], head[4]]) as usize;
+        let mut text = vec![0u8; len];
+        from.read_exact(&mut text)?;
+        let text = String::from_utf8_lossy(&text).into_owned();
+        match head[0] {
+            0 => Ok(TrialResult::Passed),
+            1 => Ok(TrialResult::Ignored(text)),
+            _ => Ok(TrialResult::Failed(text)),
+        }
+    }
+}
+
+/// A running fork server and the connection to it.
+pub struct ForkServer {
+    pid: Pid,
+    connection: Mutex<UnixStream>,
+}
+
+impl ForkServer {
+    /// Fork the server, which keeps its own copy of `iut` and `scenarios`. Refused unless
+    /// this process has one thread: call it first thing in `main`.
+    pub fn start<I: Implementation>(
+        iut: &I,
+        scenarios: &[Scenario],
+        opts: &RunOptions,
+    ) -> Result<ForkServer, String> {
+        let (ours, theirs) =
+            UnixStream::pair().map_err(|e| format!("cannot make the server's socket: {e}"))?;
+        let ours_fd = ours.as_raw_fd();
+        let pid = fork_helper(|| {
+            // The server must not hold the harness's end, or it would never see it close.
+            // It leaves by _exit and drops nothing, so closing the number is safe.
+            let _ = nix::unistd::close(ours_fd);
+            serve(&theirs, iut, scenarios, opts)
+        })?;
+        drop(theirs);
+        Ok(ForkServer {
+            pid,
+            connection: Mutex::new(ours),
+        })
+    }
+
+    /// Run scenario `index` (of the list the server was started with) and wait for it.
+    pub fn run(&self, index: usize) -> TrialResult {
+        let mut connection = self
+            .connection
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let asked = connection.write_all(&(index as u32).to_le_bytes());
+        match asked.and_then(|()| TrialResult::decode(&mut *connection)) {
+            Ok(result) => result,
+            Err(e) => TrialResult::Failed(format!("the fork server is gone: {e}")),
+        }
+    }
+}
+
+impl Drop for ForkServer {
+    fn drop(&mut self) {
+        // Closing the socket ends the server; SIGKILL in case a run is still going.
+        let _ = self
+            .connection
+            .get_mut()
+            .map(|c| c.shutdown(std::net::Shutdown::Both));
+        let _ = kill(self.pid, Signal::SIGKILL);
+        let _ = waitpid(self.pid, None);
+    }
+}
+
+/// The server's loop: one scenario per request until the socket closes.
+fn serve<I: Implementation>(
+    mut connection: &UnixStream,
+    iut: &I,
+    scenarios: &[Scenario],
+    opts: &RunOptions,
+) -> i32 {
+    let mut request = [0u8; 4];
+    while connection.read_exact(&mut request).is_ok() {
+        let index = u32::from_le_bytes(request) as usize;
+        let result = match scenarios.get(index) {
+            Some(s) => TrialResult::of(&run_scenario(s, iut, opts), s),
+            None => TrialResult::Failed(format!("no scenario number {index}")),
+        };
+        if connection.write_all(&result.encode()).is_err() {
+            break;
+        }
+    }
+    0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case(TrialResult::Passed)]
+    #[case(TrialResult::Ignored("no sockets".to_owned()))]
+    #[case(TrialResult::Failed("step 2: expected 5 bytes\n  timeline: …".to_owned()))]
+    fn results_cross_the_socket_unchanged(#[case] result: TrialResult) {
+        let bytes = result.encode();
+        assert_eq!(TrialResult::decode(&mut bytes.as_slice()).unwrap(), result);
+    }
+}

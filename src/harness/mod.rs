@@ -1,0 +1,98 @@
+//! `cargo test` integration: one trial per scenario, named `mechanism::file_stem`.
+//!
+//! The scenarios run in a fork server ([`ForkServer`]) forked first thing, while the test
+//! binary has one thread; so trials may run on many threads (`--test-threads=8`), and
+//! the user's crate may start threads of its own, without any fork happening in a
+//! multi-threaded process.
+//!
+//! In a test target with `harness = false` (`[[test]] name = "conformance"`,
+//! `harness = false` in Cargo.toml), against the built-in catalogue:
+//!
+//! ```no_run
+//! // tests/conformance.rs
+//! use ipc_conformance::mechanism::os::Os;
+//!
+//! fn main() {
+//!     ipc_conformance::harness::main(Os);
+//! }
+//! ```
+//!
+//! Filters work as with libtest (`cargo test -- pipe::eof`, `--exact`, `--skip`,
+//! `--list`), and so does `cargo nextest run`, which runs each trial in a process of its
+//! own. A scenario the implementation cannot express (a mechanism or capability it does
+//! not declare) is listed as ignored (`-- --include-ignored` runs it and prints why); a
+//! declared deviation is reported as ignored with its reason.
+
+mod fork_server;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use libtest_mimic::{Arguments, Completion, Failed, Trial};
+
+pub use fork_server::{ForkServer, TrialResult};
+
+use crate::driver::{skip_reason_for, RunOptions};
+use crate::mechanism::Implementation;
+use crate::scenario::{self, LoadError, Scenario};
+
+/// Run the built-in catalogue ([`scenario::CATALOGUE`]) against `iut` as libtest
+/// would: parse the command line, run the selected trials, print the report, exit.
+pub fn main<I: Implementation>(iut: I) -> ! {
+    run_trials(&iut, scenario::catalogue())
+}
+
+/// Like [`main`], with the scenario files below `roots` (files or directories) instead
+/// of the built-in catalogue: a crate's own scenarios, or a checkout's. A malformed file
+/// stops everything before any trial runs, with its file:line:col error.
+pub fn main_with_scenarios<I: Implementation>(iut: I, roots: &[&Path]) -> ! {
+    let loaded = roots.iter().try_fold(Vec::new(), |mut all, root| {
+        all.extend(scenario::load_all(root)?);
+        Ok(all)
+    });
+    run_trials(&iut, loaded)
+}
+
+fn run_trials<I: Implementation>(iut: &I, scenarios: Result<Vec<Scenario>, LoadError>) -> ! {
+    let started = scenarios.map_err(|e| e.to_string()).and_then(|scenarios| {
+        let opts = RunOptions::default();
+        let server = ForkServer::start(iut, &scenarios, &opts)?;
+        Ok(trials(&Arc::new(server), iut, &scenarios, &opts))
+    });
+    match started {
+        Ok(trials) => {
+            let conclusion = libtest_mimic::run(&Arguments::from_args(), trials);
+            // The trials held the last handles on the server: it has been stopped.
+            conclusion.exit()
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(101);
+        }
+    }
+}
+
+/// One trial per scenario, run by `server` (started with the same `scenarios`). A
+/// scenario known to be skipped against `iut` is listed as ignored.
+pub fn trials<I: Implementation>(
+    server: &Arc<ForkServer>,
+    iut: &I,
+    scenarios: &[Scenario],
+    opts: &RunOptions,
+) -> Vec<Trial> {
+    scenarios
+        .iter()
+        .enumerate()
+        .map(|(index, s)| {
+            let server = Arc::clone(server);
+            Trial::ignorable_test(s.id.clone(), move || match server.run(index) {
+                TrialResult::Passed => Ok(Completion::Completed),
+                TrialResult::Ignored(reason) => Ok(Completion::ignored_with(reason)),
+                TrialResult::Failed(text) => Err(Failed::from(text)),
+            })
+            // Known before running: listed as ignored, so libtest and nextest both count
+            // it as skipped.
+            .with_ignored_flag(skip_reason_for(s, iut, opts).is_some())
+        })
+        .collect()
+}
