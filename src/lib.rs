@@ -1,12 +1,14 @@
 //! Does an interprocess-communication implementation behave as POSIX says?
 //!
-//! `ipc-conformance` states the rules of pipes and FIFOs (sockets and shared memory
-//! follow) as **scenarios**: which processes take part, what each one does step by step,
-//! and what each call must do: return a count or bytes, fail with an errno, reach end
-//! of file, be killed by a signal, or **block** until a later step releases it. The
+//! `ipc-conformance` states the rules of pipes, FIFOs, sockets, shared and mapped memory
+//! as **scenarios**: which processes take part, what each one does step by step, and
+//! what each call must do: return a count or bytes, fail with an errno, reach end of
+//! file, be killed by a signal, or **block** until a later step releases it. The
 //! [`driver`] runs a scenario as real forked processes against an **implementation under
 //! test**: the operating system ([`mechanism::os::Os`]) or any type that implements
-//! [`mechanism::ByteStream`] or [`mechanism::SharedRegion`] (see [`mechanism::Implementation`]).
+//! [`mechanism::ByteStream`], [`mechanism::Socket`] or [`mechanism::SharedRegion`]; the
+//! [`mechanism`] module shows how to write such an adapter for your crate, and
+//! [`adapters`] holds the ones for real crates.
 //!
 //! # Running scenarios
 //!
@@ -24,8 +26,8 @@
 //! # Ok::<(), ipc_conformance::scenario::LoadError>(())
 //! ```
 //!
-//! Under `cargo test`, [`harness::main`] turns every scenario file into a test named
-//! `mechanism::file_stem`. The file format is described in `docs/scenario-format.md`;
+//! Under `cargo test`, [`harness::main`] turns every scenario of the built-in catalogue
+//! into a test named `mechanism::file_stem`. The file format is described in `docs/scenario-format.md`;
 //! scenarios can also be built in Rust with [`scenario::ScenarioBuilder`].
 //!
 //! # How blocking is decided
@@ -38,9 +40,10 @@
 //!
 //! # Limitations
 //!
-//! - The oracle watches one thread per actor. An implementation that does its blocking
-//!   in a helper thread (an async runtime's) is seen asleep in whatever that calling
-//!   thread waits on, so the evidence is the weaker "asleep after the marker".
+//! - The oracle watches one thread per actor. An implementation that waits in a
+//!   readiness call (an async runtime's epoll) or in a helper thread is judged from the
+//!   calling thread's state only, and the evidence says so ("the call not visible, or a
+//!   readiness wait").
 //! - On macOS the kernel does not say which call a thread sleeps in: evidence there is
 //!   state only. The macOS code compiles on Linux but runs in the macOS CI job only.
 //! - Without any view of thread state (another platform), "blocks" falls back to "has
@@ -50,8 +53,6 @@
 //!   reader) are allowed.
 //! - A blocked call is checked to be still blocked when the next step begins, not at
 //!   every later step.
-//! - Pipes, FIFOs, anonymous, System V and POSIX shared memory have a reference
-//!   implementation and scenarios so far; sockets and mapped files do not yet.
 //! - A System V segment is removed after each scenario, but one whose run was killed
 //!   mid-scenario outlives it: IPC_PRIVATE segments carry no name to sweep them by.
 
