@@ -4,6 +4,17 @@
 //! traits, as a user would write one for their own crate; [`compiled_in`] lists them for
 //! the conformance matrix of real crates (`ipc-conformance conformance`).
 
+#[cfg(feature = "adapter-interprocess")]
+pub mod interprocess;
+#[cfg(feature = "adapter-memmap2")]
+pub mod memmap2;
+#[cfg(feature = "adapter-os-pipe")]
+pub mod os_pipe;
+#[cfg(feature = "adapter-shared-memory")]
+pub mod shared_memory;
+#[cfg(feature = "adapter-std")]
+pub mod std_lib;
+
 use crate::driver::{run_scenario, RunOptions};
 use crate::mechanism::os::Os;
 use crate::report::{KnownFailure, ScenarioReport};
@@ -32,7 +43,19 @@ pub const OS: Adapter = Adapter {
 
 /// Every adapter compiled into this build, the reference first.
 pub fn compiled_in() -> Vec<Adapter> {
-    vec![OS]
+    vec![
+        OS,
+        #[cfg(feature = "adapter-std")]
+        std_lib::ADAPTER,
+        #[cfg(feature = "adapter-os-pipe")]
+        os_pipe::ADAPTER,
+        #[cfg(feature = "adapter-interprocess")]
+        interprocess::ADAPTER,
+        #[cfg(feature = "adapter-memmap2")]
+        memmap2::ADAPTER,
+        #[cfg(feature = "adapter-shared-memory")]
+        shared_memory::ADAPTER,
+    ]
 }
 
 /// The adapter called `name`, or the names there are.

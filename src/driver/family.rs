@@ -4,14 +4,14 @@
 //! leak check) is the same for every family.
 
 use std::net::{Ipv4Addr, SocketAddrV4};
-use std::os::fd::RawFd;
+use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 use std::path::Path;
 
 use super::control::Outcome;
 use super::event_log::CallKind;
 use crate::mechanism::{Capability, Deviation};
 use crate::model::PlatformProfile;
-use crate::scenario::{Action, Mechanism, Process, Scenario};
+use crate::scenario::{Action, Errno, Mechanism, Process, Scenario};
 
 /// One mechanism family (byte streams, shared regions, …) with its implementation under
 /// test, as the driver runs it.
@@ -29,15 +29,16 @@ pub(crate) trait Family {
     /// which makes the scenario a skip.
     fn provides(&self, mechanism: Mechanism) -> Result<(), String>;
 
-    /// What the implementation declares it can do beyond the essentials.
-    fn capabilities(&self) -> &[Capability];
+    /// What the implementation declares it can do with `mechanism` beyond the
+    /// essentials.
+    fn capabilities(&self, mechanism: Mechanism) -> &[Capability];
 
     /// The scenarios the implementation declares it fails on purpose.
     fn deviations(&self) -> &[Deviation];
 
     /// Make the object, in the driver, before any fork. `dir` is the run's private
     /// directory, present when the mechanism's objects have names.
-    fn create(&self, scenario: &Scenario, dir: Option<&Path>) -> Result<Self::Object, String>;
+    fn create(&self, scenario: &Scenario, dir: Option<&Path>) -> Result<Self::Object, SetupError>;
 
     /// Every descriptor of the object. The child keeps them open through its set-up
     /// (every other descriptor is closed), so that `adopt` lets go of the ends the
@@ -47,8 +48,12 @@ pub(crate) trait Family {
 
     /// In the child, after its set-up: the actor's state, taking its share of its copy
     /// of the object and letting go of the rest.
-    fn adopt(&self, object: Self::Object, process: &Process, actor: ActorContext)
-        -> Self::Executor;
+    fn adopt(
+        &self,
+        object: Self::Object,
+        process: &Process,
+        actor: ActorContext<'_>,
+    ) -> Self::Executor;
 
     /// In the driver, once every actor is forked: let go of the driver's own copy
     /// (end of file and EPIPE depend on that).
@@ -57,6 +62,27 @@ pub(crate) trait Family {
     /// In the driver, after the run however it ended (even if set-up failed): remove
     /// what outlives the processes (a System V segment). Nothing, for most families.
     fn clean_up(&self) {}
+}
+
+/// Why a run could not start.
+#[derive(Debug)]
+pub(crate) enum SetupError {
+    /// The implementation failed a call the driver makes for it before the fork: a
+    /// verdict on the implementation.
+    Implementation(String),
+    /// The harness itself could not set up (fork, /proc, a socket of its own).
+    Harness(String),
+}
+
+impl From<String> for SetupError {
+    fn from(e: String) -> Self {
+        SetupError::Harness(e)
+    }
+}
+
+/// An implementation's failure in `call` before the fork.
+pub(crate) fn failed_before_fork(implementation: &str, call: &str, e: Errno) -> SetupError {
+    SetupError::Implementation(format!("{implementation}: {call}() failed with {e}"))
 }
 
 /// `Ok` when `mechanisms` (what an implementation declares) holds `mechanism`, else
@@ -75,7 +101,7 @@ pub(crate) fn provided(
 }
 
 /// What an executor may need to know about its actor beyond its share of the object.
-pub(crate) struct ActorContext {
+pub(crate) struct ActorContext<'a> {
     /// The actor's index in the scenario (its records carry it).
     pub(crate) index: usize,
     /// The platform profile sizes come from.
@@ -83,6 +109,16 @@ pub(crate) struct ActorContext {
     /// The actor's IPv4 address: loopback, or its host's on the link between network
     /// namespaces.
     pub(crate) ip: Ipv4Addr,
+    /// What the implementation declares it can do with the scenario's mechanism.
+    pub(crate) capabilities: &'a [Capability],
+}
+
+impl ActorContext<'_> {
+    /// Whether the implementation's handles expose their descriptors, which the leak
+    /// check needs.
+    pub(crate) fn exposes_fds(&self) -> bool {
+        self.capabilities.contains(&Capability::Descriptor)
+    }
 }
 
 /// The call an action is about to make, for the start marker in the event log.
@@ -105,10 +141,22 @@ pub(crate) trait Executor {
     /// does those).
     fn perform(&mut self, action: &Action) -> Outcome;
 
-    /// The descriptors it holds on purpose, which the leak check at the end expects.
-    fn held_fds(&self) -> Vec<RawFd>;
+    /// The descriptors it holds on purpose, which the leak check at the end expects;
+    /// `None` when the implementation does not expose its descriptors (it does not
+    /// declare [`Capability::Descriptor`]): the check could not tell a descriptor it
+    /// holds inside a handle or a mapping from a leaked one, and is not made.
+    fn held_fds(&self) -> Option<Vec<RawFd>>;
 
     /// Another actor bound the scenario's address `name` to this IPv4 address.
     /// Nothing, for families without IPv4 addresses.
     fn learn(&mut self, _name: &str, _address: SocketAddrV4) {}
+}
+
+/// The descriptors `fds` yields, when the implementation's handles expose theirs (see
+/// [`Executor::held_fds`]).
+pub(crate) fn exposed_fds<'a>(
+    exposed: bool,
+    fds: impl Iterator<Item = BorrowedFd<'a>>,
+) -> Option<Vec<RawFd>> {
+    exposed.then(|| fds.map(|fd| fd.as_raw_fd()).collect())
 }

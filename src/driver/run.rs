@@ -14,7 +14,7 @@ use super::clock::now_ns;
 use super::control::{Command, Reply};
 use super::event_log::{CallKind, Event, EventKind, SharedLog};
 use super::families::{ByteStreamFamily, RegionFamily, SocketFamily};
-use super::family::Family;
+use super::family::{Family, SetupError};
 use super::hosts::{self, Hosts};
 use super::wait::Waiter;
 use crate::mechanism::{missing_capability, required_capabilities, Deviation, Implementation};
@@ -160,7 +160,13 @@ fn run_verdict<F: Family>(
                     v => v,
                 }
             }
-            Err(e) => Verdict::HarnessError(e),
+            Err(SetupError::Implementation(e)) => Verdict::Fail(Failure {
+                step: None,
+                process: None,
+                expected: "the object is made before the fork".to_owned(),
+                observed: e,
+            }),
+            Err(SetupError::Harness(e)) => Verdict::HarnessError(e),
         },
     }
 }
@@ -192,7 +198,9 @@ fn applicability<F: Family>(s: &Scenario, family: &F, profile: &PlatformProfile)
         return Some(reason);
     }
     let required = required_capabilities(s);
-    if let Some(reason) = missing_capability(family.name(), family.capabilities(), &required) {
+    if let Some(reason) =
+        missing_capability(family.name(), family.capabilities(s.mechanism), &required)
+    {
         return Some(reason);
     }
     skip_reason(s, profile).or_else(|| {

@@ -9,7 +9,7 @@ use super::cleanup::{kill_group, sweep_stale_once, PrivateDir};
 use super::clock::now_ns;
 use super::control::Reply;
 use super::event_log::SharedLog;
-use super::family::{ActorContext, Family};
+use super::family::{ActorContext, Family, SetupError};
 use super::hosts::{Host, Hosts};
 use super::run::{ActorState, Run, RunOptions, LOG_SLOTS};
 use super::spawn::{check_single_threaded, control_pair, spawn, ChildSetup};
@@ -20,7 +20,7 @@ impl<'a> Run<'a> {
         scenario: &'a Scenario,
         family: &F,
         opts: &'a RunOptions,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, SetupError> {
         check_single_threaded()?;
         sweep_stale_once();
         let start_ns = now_ns();
@@ -81,6 +81,7 @@ impl<'a> Run<'a> {
                     index,
                     profile: opts.profile,
                     ip: host.map_or(Ipv4Addr::LOCALHOST, |h| h.ip),
+                    capabilities: family.capabilities(scenario.mechanism),
                 };
                 let executor = family.adopt(object, process, actor);
                 let control = child_control
@@ -115,7 +116,10 @@ impl<'a> Run<'a> {
                 Ok(Reply::Ready) => {}
                 other => {
                     kill_group(pgid.expect("at least one actor was forked"));
-                    return Err(format!("process {} did not start: {other:?}", process.name));
+                    return Err(SetupError::Harness(format!(
+                        "process {} did not start: {other:?}",
+                        process.name
+                    )));
                 }
             }
         }

@@ -5,15 +5,19 @@
 
 use std::fmt;
 
-use crate::scenario::{Action, End, MsgFlag, OpenFlag, Scenario, SocketCall, SocketFlag};
+use crate::scenario::{
+    Action, End, MechanismFamily, MsgFlag, OpenFlag, Scenario, Sharing, SocketCall, SocketFlag,
+};
 
 /// One optional ability of an implementation under test.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Capability {
-    /// Non-blocking mode: `set_nonblocking`, `O_NONBLOCK` / `SOCK_NONBLOCK` when an
-    /// object is made or opened, and `MSG_DONTWAIT`.
+    /// Non-blocking mode: `set_nonblocking`, and `O_NONBLOCK` / `SOCK_NONBLOCK` when an
+    /// object is made or opened.
     NonBlocking,
+    /// One call that does not block (`MSG_DONTWAIT`), whatever the socket's mode.
+    DontWait,
     /// `O_CLOEXEC` / `SOCK_CLOEXEC` when an object is made, opened or accepted.
     CloseOnExec,
     /// A second handle on one open end (`dup`).
@@ -31,6 +35,8 @@ pub enum Capability {
     /// `send` / `recv` flags other than `MSG_DONTWAIT`: `MSG_PEEK`, `MSG_WAITALL`,
     /// `MSG_NOSIGNAL`.
     MessageFlags,
+    /// Private, copy-on-write mappings (MAP_PRIVATE).
+    PrivateMapping,
     /// Changing a mapping's protection (`mprotect`).
     Protection,
     /// Unmapping or detaching a region before the process exits.
@@ -46,6 +52,7 @@ impl Capability {
     /// Every capability: what the operating system's own implementation declares.
     pub const ALL: &'static [Capability] = &[
         Capability::NonBlocking,
+        Capability::DontWait,
         Capability::CloseOnExec,
         Capability::Duplicate,
         Capability::Descriptor,
@@ -53,6 +60,7 @@ impl Capability {
         Capability::SocketOptions,
         Capability::Shutdown,
         Capability::MessageFlags,
+        Capability::PrivateMapping,
         Capability::Protection,
         Capability::Unmap,
         Capability::Sync,
@@ -64,6 +72,7 @@ impl fmt::Display for Capability {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Capability::NonBlocking => "non-blocking mode",
+            Capability::DontWait => "MSG_DONTWAIT",
             Capability::CloseOnExec => "close-on-exec flags at creation",
             Capability::Duplicate => "dup of an end",
             Capability::Descriptor => "a descriptor behind each handle",
@@ -71,6 +80,7 @@ impl fmt::Display for Capability {
             Capability::SocketOptions => "socket options",
             Capability::Shutdown => "shutdown of one direction",
             Capability::MessageFlags => "send and recv flags",
+            Capability::PrivateMapping => "private mappings",
             Capability::Protection => "mprotect",
             Capability::Unmap => "unmapping before exit",
             Capability::Sync => "msync",
@@ -94,7 +104,22 @@ pub struct Deviation {
 pub fn required_capabilities(scenario: &Scenario) -> Vec<Capability> {
     let mut needs = Vec::new();
     needs.extend(scenario.create_flags.iter().filter_map(|f| open_flag(*f)));
+    if scenario.mechanism.family() == MechanismFamily::SharedRegion
+        && scenario.region.sharing == Sharing::Private
+    {
+        needs.push(Capability::PrivateMapping);
+    }
+    let mut object_sized = false;
     for (_, action) in scenario.steps.iter().flat_map(|s| &s.actions) {
+        // Sizing a new named object is how it comes to exist; resizing it is object I/O.
+        if let Action::Ftruncate {
+            end: End::Object, ..
+        } = action
+        {
+            if !std::mem::replace(&mut object_sized, true) {
+                continue;
+            }
+        }
         action_needs(action, &mut needs);
     }
     Capability::ALL
@@ -133,7 +158,7 @@ fn socket_flag(flag: SocketFlag) -> Capability {
 
 fn message_flag(flag: MsgFlag) -> Capability {
     match flag {
-        MsgFlag::DontWait => Capability::NonBlocking,
+        MsgFlag::DontWait => Capability::DontWait,
         MsgFlag::Peek | MsgFlag::WaitAll | MsgFlag::NoSignal => Capability::MessageFlags,
     }
 }

@@ -39,7 +39,7 @@
 //!     fn mechanisms(&self) -> &[Mechanism] {
 //!         &[Mechanism::Pipe]
 //!     }
-//!     fn capabilities(&self) -> &[Capability] {
+//!     fn capabilities(&self, _: Mechanism) -> &[Capability] {
 //!         &[Capability::Descriptor, Capability::Duplicate]
 //!     }
 //!     fn deviations(&self) -> &[Deviation] {

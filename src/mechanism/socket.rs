@@ -53,8 +53,9 @@ pub trait Socket {
     /// The mechanisms this implementation provides; scenarios of others are skipped.
     fn mechanisms(&self) -> &[Mechanism];
 
-    /// What it can do beyond the essentials; scenarios that need more are skipped.
-    fn capabilities(&self) -> &[Capability] {
+    /// What it can do with `mechanism` beyond the essentials; scenarios that need more
+    /// are skipped.
+    fn capabilities(&self, _mechanism: Mechanism) -> &[Capability] {
         &[]
     }
 

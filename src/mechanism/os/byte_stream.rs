@@ -25,7 +25,7 @@ impl ByteStream for OsByteStream {
         &[Mechanism::Pipe, Mechanism::Fifo]
     }
 
-    fn capabilities(&self) -> &[Capability] {
+    fn capabilities(&self, _mechanism: Mechanism) -> &[Capability] {
         Capability::ALL
     }
 

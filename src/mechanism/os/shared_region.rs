@@ -62,7 +62,7 @@ impl SharedRegion for OsSharedRegion {
         ]
     }
 
-    fn capabilities(&self) -> &[Capability] {
+    fn capabilities(&self, _mechanism: Mechanism) -> &[Capability] {
         Capability::ALL
     }
 

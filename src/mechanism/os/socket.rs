@@ -247,7 +247,7 @@ impl Socket for OsSocket {
         ]
     }
 
-    fn capabilities(&self) -> &[Capability] {
+    fn capabilities(&self, _mechanism: Mechanism) -> &[Capability] {
         Capability::ALL
     }
 

@@ -8,7 +8,7 @@ use nix::fcntl::{fcntl, FcntlArg, FdFlag as NixFdFlag};
 
 use crate::driver::control::Outcome;
 use crate::driver::event_log::CallKind;
-use crate::driver::family::{ActorContext, Announcement, Executor};
+use crate::driver::family::{exposed_fds, ActorContext, Announcement, Executor};
 use crate::driver::payload::{payload_bytes, record};
 use crate::driver::probe;
 use crate::mechanism::ByteStream;
@@ -27,6 +27,8 @@ struct Handle<E> {
 pub(crate) struct StreamExecutor<'a, I: ByteStream> {
     iut: &'a I,
     profile: &'static PlatformProfile,
+    /// Whether the leak check can know the descriptors it holds.
+    exposes_fds: bool,
     index: usize,
     /// The scenario's FIFO path (empty for a pipe).
     fifo_path: PathBuf,
@@ -36,7 +38,7 @@ pub(crate) struct StreamExecutor<'a, I: ByteStream> {
 impl<'a, I: ByteStream> StreamExecutor<'a, I> {
     pub(super) fn new(
         iut: &'a I,
-        actor: ActorContext,
+        actor: ActorContext<'_>,
         fifo_path: PathBuf,
         ends: Vec<(End, I::End)>,
     ) -> Self {
@@ -51,6 +53,7 @@ impl<'a, I: ByteStream> StreamExecutor<'a, I> {
         StreamExecutor {
             iut,
             profile: actor.profile,
+            exposes_fds: actor.exposes_fds(),
             index: actor.index,
             fifo_path,
             handles,
@@ -308,11 +311,10 @@ impl<I: ByteStream> Executor for StreamExecutor<'_, I> {
         }
     }
 
-    fn held_fds(&self) -> Vec<RawFd> {
-        self.handles
-            .iter()
-            .filter_map(|h| self.iut.fd(&h.end))
-            .map(|fd| fd.as_raw_fd())
-            .collect()
+    fn held_fds(&self) -> Option<Vec<RawFd>> {
+        exposed_fds(
+            self.exposes_fds,
+            self.handles.iter().filter_map(|h| self.iut.fd(&h.end)),
+        )
     }
 }

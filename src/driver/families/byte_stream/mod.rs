@@ -8,7 +8,7 @@ use std::os::fd::{AsRawFd, RawFd};
 use std::path::{Path, PathBuf};
 
 use self::executor::StreamExecutor;
-use crate::driver::family::{provided, ActorContext, Family};
+use crate::driver::family::{failed_before_fork, provided, ActorContext, Family, SetupError};
 use crate::mechanism::{ByteStream, Capability, Deviation};
 use crate::scenario::*;
 
@@ -48,21 +48,21 @@ impl<'a, I: ByteStream> Family for ByteStreamFamily<'a, I> {
         provided(self.iut.name(), self.iut.mechanisms(), mechanism)
     }
 
-    fn capabilities(&self) -> &[Capability] {
-        self.iut.capabilities()
+    fn capabilities(&self, mechanism: Mechanism) -> &[Capability] {
+        self.iut.capabilities(mechanism)
     }
 
     fn deviations(&self) -> &[Deviation] {
         self.iut.deviations()
     }
 
-    fn create(&self, scenario: &Scenario, dir: Option<&Path>) -> Result<Self::Object, String> {
+    fn create(&self, scenario: &Scenario, dir: Option<&Path>) -> Result<Self::Object, SetupError> {
         let iut = self.iut;
         match scenario.mechanism {
             Mechanism::Pipe => {
                 let (read, write) = iut
                     .pipe(&scenario.create_flags)
-                    .map_err(|e| format!("{}: pipe() failed with {e}", iut.name()))?;
+                    .map_err(|e| failed_before_fork(iut.name(), "pipe", e))?;
                 Ok(StreamObject::Pipe { read, write })
             }
             Mechanism::Fifo => {
@@ -70,10 +70,10 @@ impl<'a, I: ByteStream> Family for ByteStreamFamily<'a, I> {
                     .expect("a FIFO has a name, so the run has a private directory")
                     .join("fifo");
                 iut.mkfifo(&path)
-                    .map_err(|e| format!("{}: mkfifo() failed with {e}", iut.name()))?;
+                    .map_err(|e| failed_before_fork(iut.name(), "mkfifo", e))?;
                 Ok(StreamObject::Fifo(path))
             }
-            other => Err(format!("{other} is no byte stream")),
+            other => Err(format!("{other} is no byte stream").into()),
         }
     }
 
@@ -92,7 +92,7 @@ impl<'a, I: ByteStream> Family for ByteStreamFamily<'a, I> {
         &self,
         object: Self::Object,
         process: &Process,
-        actor: ActorContext,
+        actor: ActorContext<'_>,
     ) -> Self::Executor {
         // Take this process's ends out of the inherited object.
         let mut ends = Vec::new();

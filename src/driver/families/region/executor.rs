@@ -3,14 +3,14 @@
 //! address, as a program's own code would, so a store to a read-only page is a real
 //! SIGSEGV of the actor.
 
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::RawFd;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{padded, Named};
 use crate::driver::control::Outcome;
 use crate::driver::event_log::CallKind;
-use crate::driver::family::{ActorContext, Announcement, Executor};
+use crate::driver::family::{exposed_fds, ActorContext, Announcement, Executor};
 use crate::driver::payload::payload_bytes;
 use crate::mechanism::{Protection, SharedRegion};
 use crate::model::PlatformProfile;
@@ -20,6 +20,8 @@ use crate::scenario::*;
 pub(crate) struct RegionExecutor<'a, I: SharedRegion> {
     iut: &'a I,
     profile: &'static PlatformProfile,
+    /// Whether the leak check can know the descriptors it holds.
+    exposes_fds: bool,
     spec: RegionSpec,
     segment: Option<I::Segment>,
     /// The name of the object the process opens itself (POSIX shared memory, a file).
@@ -32,7 +34,7 @@ pub(crate) struct RegionExecutor<'a, I: SharedRegion> {
 impl<'a, I: SharedRegion> RegionExecutor<'a, I> {
     pub(super) fn new(
         iut: &'a I,
-        actor: ActorContext,
+        actor: ActorContext<'_>,
         spec: RegionSpec,
         segment: Option<I::Segment>,
         named: Option<Named>,
@@ -41,6 +43,7 @@ impl<'a, I: SharedRegion> RegionExecutor<'a, I> {
         RegionExecutor {
             iut,
             profile: actor.profile,
+            exposes_fds: actor.exposes_fds(),
             spec,
             segment,
             named,
@@ -304,11 +307,12 @@ impl<I: SharedRegion> Executor for RegionExecutor<'_, I> {
         }
     }
 
-    fn held_fds(&self) -> Vec<RawFd> {
-        self.object
-            .iter()
-            .filter_map(|(object, _)| self.iut.object_fd(object))
-            .map(|fd| fd.as_raw_fd())
-            .collect()
+    fn held_fds(&self) -> Option<Vec<RawFd>> {
+        exposed_fds(
+            self.exposes_fds,
+            self.object
+                .iter()
+                .filter_map(|(object, _)| self.iut.object_fd(object)),
+        )
     }
 }

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use self::executor::RegionExecutor;
 use crate::driver::cleanup::random_suffix;
-use crate::driver::family::{provided, ActorContext, Family};
+use crate::driver::family::{failed_before_fork, provided, ActorContext, Family, SetupError};
 use crate::mechanism::{Capability, Deviation, SharedRegion};
 use crate::model::PlatformProfile;
 use crate::scenario::*;
@@ -95,18 +95,18 @@ impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
         provided(self.iut.name(), self.iut.mechanisms(), mechanism)
     }
 
-    fn capabilities(&self) -> &[Capability] {
-        self.iut.capabilities()
+    fn capabilities(&self, mechanism: Mechanism) -> &[Capability] {
+        self.iut.capabilities(mechanism)
     }
 
     fn deviations(&self) -> &[Deviation] {
         self.iut.deviations()
     }
 
-    fn create(&self, scenario: &Scenario, dir: Option<&Path>) -> Result<Self::Object, String> {
+    fn create(&self, scenario: &Scenario, dir: Option<&Path>) -> Result<Self::Object, SetupError> {
         let spec = scenario.region;
         let iut = self.iut;
-        let failed = |call: &str, e: Errno| format!("{}: {call}() failed with {e}", iut.name());
+        let failed = |call: &str, e: Errno| failed_before_fork(iut.name(), call, e);
         let mut object = RegionObject {
             region: None,
             segment: None,
@@ -170,7 +170,7 @@ impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
         &self,
         object: Self::Object,
         process: &Process,
-        actor: ActorContext,
+        actor: ActorContext<'_>,
     ) -> Self::Executor {
         let region = match (object.region, process.relation) {
             (Some(region), Relation::Related) => Some(region),

@@ -12,11 +12,11 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use super::addresses::AddressBook;
 use crate::driver::control::Outcome;
 use crate::driver::event_log::CallKind;
-use crate::driver::family::{ActorContext, Announcement, Executor};
+use crate::driver::family::{exposed_fds, ActorContext, Announcement, Executor};
 use crate::driver::payload::payload_bytes;
 use crate::driver::probe;
 use crate::mechanism::os::set_nonblocking;
-use crate::mechanism::{Socket, SocketAddress};
+use crate::mechanism::{Capability, Socket, SocketAddress};
 use crate::model::PlatformProfile;
 use crate::scenario::*;
 
@@ -32,6 +32,10 @@ enum Held<S> {
 pub(crate) struct SocketExecutor<'a, I: Socket> {
     iut: &'a I,
     profile: &'static PlatformProfile,
+    /// Whether the leak check can know the descriptors it holds.
+    exposes_fds: bool,
+    /// Whether the implementation takes MSG_DONTWAIT, or only non-blocking mode.
+    dont_wait: bool,
     kind: SocketKind,
     book: AddressBook,
     held: BTreeMap<Handle, Held<I::Handle>>,
@@ -40,7 +44,7 @@ pub(crate) struct SocketExecutor<'a, I: Socket> {
 impl<'a, I: Socket> SocketExecutor<'a, I> {
     pub(super) fn new(
         iut: &'a I,
-        actor: ActorContext,
+        actor: ActorContext<'_>,
         kind: SocketKind,
         book: AddressBook,
         pair: Vec<(Handle, I::Handle)>,
@@ -48,6 +52,8 @@ impl<'a, I: Socket> SocketExecutor<'a, I> {
         SocketExecutor {
             iut,
             profile: actor.profile,
+            exposes_fds: actor.exposes_fds(),
+            dont_wait: actor.capabilities.contains(&Capability::DontWait),
             kind,
             book,
             held: pair
@@ -237,21 +243,41 @@ impl<'a, I: Socket> SocketExecutor<'a, I> {
         })
     }
 
-    /// Sends of 1 KiB with MSG_DONTWAIT while they go in, then halves down to single
+    /// Sends of 1 KiB that must not block while they go in, then halves down to single
     /// bytes: the socket is full when even one byte gets EAGAIN. Returns the bytes taken.
+    /// The sends carry MSG_DONTWAIT, or, for an implementation without it, go out in
+    /// non-blocking mode, turned off again after when the socket was blocking (as its
+    /// descriptor says, or as assumed when it shows none).
     fn send_until_full(&self, on: &Handle) -> Result<Outcome, Outcome> {
         let s = self.socket(on, "send_until_full")?;
+        let was_nonblocking = match self.iut.fd(s) {
+            Some(fd) => probe::get_flag(fd, FdFlag::NonBlock).map_err(Outcome::Error)?,
+            None => false,
+        };
+        let toggle = !self.dont_wait && !was_nonblocking;
+        if toggle {
+            self.iut.set_nonblocking(s, true).map_err(Outcome::Error)?;
+        }
+        let flags: &[MsgFlag] = if self.dont_wait {
+            &[MsgFlag::DontWait]
+        } else {
+            &[]
+        };
         let chunk = [0x55u8; 1024];
         let mut size = chunk.len();
         let mut total = 0u64;
-        loop {
-            match self.iut.send(s, &chunk[..size], None, &[MsgFlag::DontWait]) {
+        let filled = loop {
+            match self.iut.send(s, &chunk[..size], None, flags) {
                 Ok(n) => total += n as u64,
                 Err(Errno(libc::EAGAIN)) if size > 1 => size /= 2,
-                Err(Errno(libc::EAGAIN)) => return Ok(Outcome::Count(total)),
-                Err(e) => return Err(Outcome::Error(e)),
+                Err(Errno(libc::EAGAIN)) => break Ok(Outcome::Count(total)),
+                Err(e) => break Err(Outcome::Error(e)),
             }
+        };
+        if toggle {
+            self.iut.set_nonblocking(s, false).map_err(Outcome::Error)?;
         }
+        filled
     }
 }
 
@@ -294,12 +320,11 @@ impl<I: Socket> Executor for SocketExecutor<'_, I> {
         self.act(call).unwrap_or_else(|o| o)
     }
 
-    fn held_fds(&self) -> Vec<RawFd> {
-        self.held
-            .values()
-            .filter_map(|h| self.borrowed(h))
-            .map(|fd| fd.as_raw_fd())
-            .collect()
+    fn held_fds(&self) -> Option<Vec<RawFd>> {
+        exposed_fds(
+            self.exposes_fds,
+            self.held.values().filter_map(|h| self.borrowed(h)),
+        )
     }
 
     fn learn(&mut self, name: &str, address: SocketAddrV4) {

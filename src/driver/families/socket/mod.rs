@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use self::addresses::AddressBook;
 use self::executor::SocketExecutor;
-use crate::driver::family::{provided, ActorContext, Family};
+use crate::driver::family::{failed_before_fork, provided, ActorContext, Family, SetupError};
 use crate::mechanism::{Capability, Deviation, Socket};
 use crate::scenario::*;
 
@@ -49,15 +49,15 @@ impl<'a, I: Socket> Family for SocketFamily<'a, I> {
         provided(self.iut.name(), self.iut.mechanisms(), mechanism)
     }
 
-    fn capabilities(&self) -> &[Capability] {
-        self.iut.capabilities()
+    fn capabilities(&self, mechanism: Mechanism) -> &[Capability] {
+        self.iut.capabilities(mechanism)
     }
 
     fn deviations(&self) -> &[Deviation] {
         self.iut.deviations()
     }
 
-    fn create(&self, scenario: &Scenario, dir: Option<&Path>) -> Result<Self::Object, String> {
+    fn create(&self, scenario: &Scenario, dir: Option<&Path>) -> Result<Self::Object, SetupError> {
         let kind = scenario
             .mechanism
             .socket_kind()
@@ -66,7 +66,7 @@ impl<'a, I: Socket> Family for SocketFamily<'a, I> {
             let (left, right) = self
                 .iut
                 .socketpair(kind)
-                .map_err(|e| format!("{}: socketpair() failed with {e}", self.iut.name()))?;
+                .map_err(|e| failed_before_fork(self.iut.name(), "socketpair", e))?;
             vec![left, right]
         } else {
             Vec::new()
@@ -91,7 +91,7 @@ impl<'a, I: Socket> Family for SocketFamily<'a, I> {
         &self,
         object: Self::Object,
         process: &Process,
-        actor: ActorContext,
+        actor: ActorContext<'_>,
     ) -> Self::Executor {
         let mut ends = Vec::new();
         for (name, end) in Handle::PAIR.iter().zip(object.pair) {

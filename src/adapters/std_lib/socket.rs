@@ -1,0 +1,392 @@
+//! std's sockets: each scenario socket is a handle that becomes a `UnixListener`,
+//! `UnixStream`, `UnixDatagram`, `TcpListener`, `TcpStream` or `UdpSocket` at the call
+//! that makes it in std (see the module above for the mapping).
+
+use std::cell::{Cell, OnceCell};
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, Shutdown, SocketAddrV4, TcpListener, TcpStream, UdpSocket};
+use std::os::fd::{AsFd, BorrowedFd};
+use std::os::unix::net::{SocketAddr as UnixAddr, UnixDatagram, UnixListener, UnixStream};
+
+use crate::mechanism::{Capability, Received, Socket, SocketAddress};
+use crate::scenario::{
+    Errno, Mechanism, MsgFlag, ShutdownHow, SockOpt, SocketDomain, SocketFlag, SocketKind,
+    SocketStyle,
+};
+
+/// What std has no call for: the step cannot be written with std.
+const UNSUPPORTED: Errno = Errno(libc::EOPNOTSUPP);
+
+/// std's sockets.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StdSocket;
+
+/// A socket std has made.
+#[derive(Debug)]
+enum Made {
+    UnixStream(UnixStream),
+    UnixListener(UnixListener),
+    UnixDatagram(UnixDatagram),
+    TcpStream(TcpStream),
+    TcpListener(TcpListener),
+    Udp(UdpSocket),
+}
+
+/// The same call on whichever std type a socket is.
+macro_rules! on_each {
+    ($made:expr, $s:ident => $call:expr) => {
+        match $made {
+            Made::UnixStream($s) => $call,
+            Made::UnixListener($s) => $call,
+            Made::UnixDatagram($s) => $call,
+            Made::TcpStream($s) => $call,
+            Made::TcpListener($s) => $call,
+            Made::Udp($s) => $call,
+        }
+    };
+}
+
+/// A socket of the scenario: its kind, and the std object once a call has made it.
+#[derive(Debug)]
+pub struct StdHandle {
+    kind: SocketKind,
+    /// `O_NONBLOCK` asked for before std made the socket.
+    nonblocking: Cell<bool>,
+    made: OnceCell<Made>,
+}
+
+impl StdHandle {
+    fn new(kind: SocketKind, nonblocking: bool) -> Self {
+        StdHandle {
+            kind,
+            nonblocking: Cell::new(nonblocking),
+            made: OnceCell::new(),
+        }
+    }
+
+    fn with(kind: SocketKind, made: Made, nonblocking: bool) -> Result<Self, Errno> {
+        let handle = StdHandle::new(kind, nonblocking);
+        handle.install(made)?;
+        Ok(handle)
+    }
+
+    /// Keep what std made, in the non-blocking mode asked for so far.
+    fn install(&self, made: Made) -> Result<&Made, Errno> {
+        if self.nonblocking.get() {
+            on_each!(&made, s => s.set_nonblocking(true))?;
+        }
+        Ok(self.made.get_or_init(|| made))
+    }
+
+    /// The datagram socket, made unbound if no call has made it yet.
+    fn datagram(&self) -> Result<&Made, Errno> {
+        if let Some(made) = self.made.get() {
+            return Ok(made);
+        }
+        let made = match (self.kind.domain, self.kind.style) {
+            (SocketDomain::Unix, SocketStyle::Datagram) => {
+                Made::UnixDatagram(UnixDatagram::unbound()?)
+            }
+            (SocketDomain::Inet, SocketStyle::Datagram) => {
+                Made::Udp(UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0))?)
+            }
+            _ => return Err(UNSUPPORTED),
+        };
+        self.install(made)
+    }
+}
+
+fn unix_address(address: &SocketAddress) -> Result<UnixAddr, Errno> {
+    match address {
+        SocketAddress::Path(path) => Ok(UnixAddr::from_pathname(path)?),
+        SocketAddress::Abstract(name) => abstract_address(name),
+        SocketAddress::Inet(_) => Err(Errno(libc::EAFNOSUPPORT)),
+    }
+}
+
+fn inet_address(address: &SocketAddress) -> Result<SocketAddrV4, Errno> {
+    match address {
+        SocketAddress::Inet(address) => Ok(*address),
+        _ => Err(Errno(libc::EAFNOSUPPORT)),
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn abstract_address(name: &[u8]) -> Result<UnixAddr, Errno> {
+    use std::os::linux::net::SocketAddrExt;
+    Ok(UnixAddr::from_abstract_name(name)?)
+}
+
+/// Abstract names are Linux's; the platform profile skips their scenarios elsewhere.
+#[cfg(not(target_os = "linux"))]
+fn abstract_address(_name: &[u8]) -> Result<UnixAddr, Errno> {
+    Err(Errno(libc::EAFNOSUPPORT))
+}
+
+#[cfg(target_os = "linux")]
+fn abstract_name(address: &UnixAddr) -> Option<SocketAddress> {
+    use std::os::linux::net::SocketAddrExt;
+    address
+        .as_abstract_name()
+        .map(|name| SocketAddress::Abstract(name.to_vec()))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn abstract_name(_address: &UnixAddr) -> Option<SocketAddress> {
+    None
+}
+
+/// A unix address as the driver names it: `None` for an unnamed socket.
+fn reported(address: &UnixAddr) -> Option<SocketAddress> {
+    match address.as_pathname() {
+        Some(path) => Some(SocketAddress::Path(path.to_path_buf())),
+        None => abstract_name(address),
+    }
+}
+
+/// Whether std's call for this send passes `MSG_NOSIGNAL` (it always does, or never).
+fn sends_nosignal(made: &Made, to: Option<&SocketAddress>) -> bool {
+    match made {
+        Made::UnixStream(_) | Made::TcpStream(_) | Made::Udp(_) => true,
+        Made::UnixDatagram(_) => to.is_some(),
+        _ => false,
+    }
+}
+
+/// A received message; std reports no `MSG_TRUNC`.
+fn received(len: usize, from: Option<SocketAddress>) -> Received {
+    Received {
+        len,
+        truncated: false,
+        from,
+    }
+}
+
+impl Socket for StdSocket {
+    type Handle = StdHandle;
+
+    fn name(&self) -> &str {
+        "std"
+    }
+
+    fn mechanisms(&self) -> &[Mechanism] {
+        &[
+            Mechanism::UnixStream,
+            Mechanism::UnixDgram,
+            Mechanism::Socketpair,
+            Mechanism::Tcp,
+            Mechanism::Udp,
+        ]
+    }
+
+    fn capabilities(&self, _mechanism: Mechanism) -> &[Capability] {
+        &[
+            Capability::NonBlocking,
+            Capability::CloseOnExec,
+            Capability::Descriptor,
+            Capability::SocketOptions,
+            Capability::Shutdown,
+            Capability::MessageFlags,
+        ]
+    }
+
+    fn socket(&self, kind: SocketKind, flags: &[SocketFlag]) -> Result<StdHandle, Errno> {
+        if kind.style == SocketStyle::SeqPacket {
+            return Err(UNSUPPORTED);
+        }
+        Ok(StdHandle::new(kind, flags.contains(&SocketFlag::NonBlock)))
+    }
+
+    fn socketpair(&self, kind: SocketKind) -> Result<(StdHandle, StdHandle), Errno> {
+        let (a, b) = match (kind.domain, kind.style) {
+            (SocketDomain::Unix, SocketStyle::Stream) => {
+                let (a, b) = UnixStream::pair()?;
+                (Made::UnixStream(a), Made::UnixStream(b))
+            }
+            (SocketDomain::Unix, SocketStyle::Datagram) => {
+                let (a, b) = UnixDatagram::pair()?;
+                (Made::UnixDatagram(a), Made::UnixDatagram(b))
+            }
+            _ => return Err(UNSUPPORTED),
+        };
+        Ok((
+            StdHandle::with(kind, a, false)?,
+            StdHandle::with(kind, b, false)?,
+        ))
+    }
+
+    fn bind(&self, socket: &StdHandle, to: &SocketAddress) -> Result<(), Errno> {
+        if socket.made.get().is_some() {
+            return Err(UNSUPPORTED);
+        }
+        let made = match (socket.kind.domain, socket.kind.style) {
+            (SocketDomain::Unix, SocketStyle::Stream) => {
+                Made::UnixListener(UnixListener::bind_addr(&unix_address(to)?)?)
+            }
+            (SocketDomain::Unix, SocketStyle::Datagram) => {
+                Made::UnixDatagram(UnixDatagram::bind_addr(&unix_address(to)?)?)
+            }
+            (SocketDomain::Inet, SocketStyle::Stream) => {
+                Made::TcpListener(TcpListener::bind(inet_address(to)?)?)
+            }
+            (SocketDomain::Inet, SocketStyle::Datagram) => {
+                Made::Udp(UdpSocket::bind(inet_address(to)?)?)
+            }
+            _ => return Err(UNSUPPORTED),
+        };
+        socket.install(made).map(drop)
+    }
+
+    fn local_address(&self, socket: &StdHandle) -> Result<SocketAddress, Errno> {
+        let inet = |a: std::net::SocketAddr| match a {
+            std::net::SocketAddr::V4(a) => Ok(SocketAddress::Inet(a)),
+            std::net::SocketAddr::V6(_) => Err(Errno(libc::EAFNOSUPPORT)),
+        };
+        let unix = |a: UnixAddr| reported(&a).ok_or(Errno(libc::ENOTCONN));
+        match socket.made.get().ok_or(UNSUPPORTED)? {
+            Made::UnixStream(s) => unix(s.local_addr()?),
+            Made::UnixListener(s) => unix(s.local_addr()?),
+            Made::UnixDatagram(s) => unix(s.local_addr()?),
+            Made::TcpStream(s) => inet(s.local_addr()?),
+            Made::TcpListener(s) => inet(s.local_addr()?),
+            Made::Udp(s) => inet(s.local_addr()?),
+        }
+    }
+
+    /// The listener already listens, with std's backlog: `backlog` cannot be passed on.
+    fn listen(&self, socket: &StdHandle, _backlog: u32) -> Result<(), Errno> {
+        match socket.made.get() {
+            Some(Made::UnixListener(_) | Made::TcpListener(_)) => Ok(()),
+            _ => Err(UNSUPPORTED),
+        }
+    }
+
+    fn accept(&self, socket: &StdHandle, flags: &[SocketFlag]) -> Result<StdHandle, Errno> {
+        let made = match socket.made.get() {
+            Some(Made::UnixListener(l)) => Made::UnixStream(l.accept()?.0),
+            Some(Made::TcpListener(l)) => Made::TcpStream(l.accept()?.0),
+            _ => return Err(UNSUPPORTED),
+        };
+        StdHandle::with(socket.kind, made, flags.contains(&SocketFlag::NonBlock))
+    }
+
+    fn connect(&self, socket: &StdHandle, to: &SocketAddress) -> Result<(), Errno> {
+        if socket.kind.style == SocketStyle::Datagram {
+            match socket.datagram()? {
+                Made::UnixDatagram(d) => d.connect_addr(&unix_address(to)?)?,
+                Made::Udp(u) => u.connect(inet_address(to)?)?,
+                _ => return Err(UNSUPPORTED),
+            }
+            return Ok(());
+        }
+        if socket.made.get().is_some() {
+            return Err(UNSUPPORTED);
+        }
+        let made = match socket.kind.domain {
+            SocketDomain::Unix => Made::UnixStream(UnixStream::connect_addr(&unix_address(to)?)?),
+            SocketDomain::Inet => Made::TcpStream(TcpStream::connect(inet_address(to)?)?),
+        };
+        socket.install(made).map(drop)
+    }
+
+    fn send(
+        &self,
+        socket: &StdHandle,
+        data: &[u8],
+        to: Option<&SocketAddress>,
+        flags: &[MsgFlag],
+    ) -> Result<usize, Errno> {
+        let made = match socket.kind.style {
+            SocketStyle::Datagram => socket.datagram()?,
+            _ => socket.made.get().ok_or(UNSUPPORTED)?,
+        };
+        for flag in flags {
+            if *flag != MsgFlag::NoSignal || !sends_nosignal(made, to) {
+                return Err(UNSUPPORTED);
+            }
+        }
+        Ok(match (made, to) {
+            (Made::UnixStream(s), None) => (&*s).write(data)?,
+            (Made::TcpStream(s), None) => (&*s).write(data)?,
+            (Made::UnixDatagram(d), None) => d.send(data)?,
+            (Made::UnixDatagram(d), Some(to)) => d.send_to_addr(data, &unix_address(to)?)?,
+            (Made::Udp(u), None) => u.send(data)?,
+            (Made::Udp(u), Some(to)) => u.send_to(data, inet_address(to)?)?,
+            _ => return Err(UNSUPPORTED),
+        })
+    }
+
+    fn recv(
+        &self,
+        socket: &StdHandle,
+        buf: &mut [u8],
+        flags: &[MsgFlag],
+    ) -> Result<Received, Errno> {
+        let made = match socket.kind.style {
+            SocketStyle::Datagram => socket.datagram()?,
+            _ => socket.made.get().ok_or(UNSUPPORTED)?,
+        };
+        let unix_from = |(n, from): (usize, UnixAddr)| received(n, reported(&from));
+        let inet_from = |(n, from): (usize, std::net::SocketAddr)| match from {
+            std::net::SocketAddr::V4(from) => received(n, Some(SocketAddress::Inet(from))),
+            std::net::SocketAddr::V6(_) => received(n, None),
+        };
+        Ok(match (made, flags) {
+            (Made::UnixStream(s), []) => received((&*s).read(buf)?, None),
+            (Made::TcpStream(s), []) => received((&*s).read(buf)?, None),
+            (Made::UnixStream(s), [MsgFlag::WaitAll]) => {
+                (&*s).read_exact(buf)?;
+                received(buf.len(), None)
+            }
+            (Made::TcpStream(s), [MsgFlag::WaitAll]) => {
+                (&*s).read_exact(buf)?;
+                received(buf.len(), None)
+            }
+            (Made::TcpStream(s), [MsgFlag::Peek]) => received(s.peek(buf)?, None),
+            (Made::UnixDatagram(d), []) => unix_from(d.recv_from(buf)?),
+            (Made::Udp(u), []) => inet_from(u.recv_from(buf)?),
+            (Made::Udp(u), [MsgFlag::Peek]) => inet_from(u.peek_from(buf)?),
+            _ => return Err(UNSUPPORTED),
+        })
+    }
+
+    fn shutdown(&self, socket: &StdHandle, how: ShutdownHow) -> Result<(), Errno> {
+        let how = match how {
+            ShutdownHow::Read => Shutdown::Read,
+            ShutdownHow::Write => Shutdown::Write,
+            ShutdownHow::Both => Shutdown::Both,
+        };
+        match socket.made.get() {
+            Some(Made::UnixStream(s)) => s.shutdown(how)?,
+            Some(Made::TcpStream(s)) => s.shutdown(how)?,
+            Some(Made::UnixDatagram(d)) => d.shutdown(how)?,
+            _ => return Err(UNSUPPORTED),
+        }
+        Ok(())
+    }
+
+    /// `SO_ERROR` is `take_error`; std reads no other option.
+    fn get_option(&self, socket: &StdHandle, option: SockOpt) -> Result<u64, Errno> {
+        let made = socket.made.get().ok_or(UNSUPPORTED)?;
+        if option != SockOpt::Error {
+            return Err(UNSUPPORTED);
+        }
+        let error = on_each!(made, s => s.take_error())?;
+        let errno = error.map_or(0, |e| Errno::from(e).0);
+        u64::try_from(errno).map_err(|_| Errno(libc::ERANGE))
+    }
+
+    fn set_nonblocking(&self, socket: &StdHandle, on: bool) -> Result<(), Errno> {
+        match socket.made.get() {
+            Some(made) => Ok(on_each!(made, s => s.set_nonblocking(on))?),
+            None => {
+                socket.nonblocking.set(on);
+                Ok(())
+            }
+        }
+    }
+
+    fn fd<'a>(&self, socket: &'a StdHandle) -> Option<BorrowedFd<'a>> {
+        socket.made.get().map(|made| on_each!(made, s => s.as_fd()))
+    }
+}
