@@ -122,9 +122,9 @@ impl<'a, E: Executor> Actor<'a, E> {
         }
     }
 
-    /// Descriptors open in this process beyond stdio, the control socket and what its
-    /// executor holds: each is a leak, of the IUT or of ours. Nothing is known to leak
-    /// when the implementation does not expose its descriptors.
+    /// Descriptors open in this process beyond stdio, the control socket, what its
+    /// executor holds and an event loop's own: each is a leak, of the IUT or of ours.
+    /// Nothing is known to leak when the implementation does not expose its descriptors.
     fn leaked_fds(&self) -> Vec<String> {
         let mut expected: Vec<RawFd> = vec![0, 1, 2, self.control.as_raw_fd()];
         let Some(held) = self.executor.held_fds() else {
@@ -133,7 +133,7 @@ impl<'a, E: Executor> Actor<'a, E> {
         expected.extend(held);
         super::fds::open_fds()
             .into_iter()
-            .filter(|fd| !expected.contains(fd))
+            .filter(|&fd| !expected.contains(&fd) && !super::fds::is_event_machinery(fd))
             .map(|fd| format!("fd {fd} -> {}", super::fds::describe(fd)))
             .collect()
     }

@@ -40,12 +40,6 @@ pub(crate) trait Family {
     /// directory, present when the mechanism's objects have names.
     fn create(&self, scenario: &Scenario, dir: Option<&Path>) -> Result<Self::Object, SetupError>;
 
-    /// Every descriptor of the object. The child keeps them open through its set-up
-    /// (every other descriptor is closed), so that `adopt` lets go of the ends the
-    /// process does not keep through the implementation: closing them behind its back
-    /// would leave it owning a closed, or reused, descriptor number.
-    fn object_fds(&self, object: &Self::Object) -> Vec<RawFd>;
-
     /// In the child, after its set-up: the actor's state, taking its share of its copy
     /// of the object and letting go of the rest.
     fn adopt(

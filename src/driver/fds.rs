@@ -37,6 +37,15 @@ pub fn describe(fd: RawFd) -> String {
         .unwrap_or_else(|_| "?".to_owned())
 }
 
+/// Whether a descriptor is an event loop's own (epoll, eventfd, timerfd, signalfd), as
+/// an async runtime holds for itself: no IPC object, so never counted as a leak.
+pub fn is_event_machinery(fd: RawFd) -> bool {
+    let target = describe(fd);
+    ["[eventpoll]", "[eventfd]", "[timerfd]", "[signalfd]"]
+        .iter()
+        .any(|kind| target.ends_with(kind))
+}
+
 /// Close every descriptor but `keep`.
 pub fn close_all_but(keep: &[RawFd]) {
     if !close_gaps(keep) {

@@ -9,6 +9,7 @@ use super::cleanup::{kill_group, sweep_stale_once, PrivateDir};
 use super::clock::now_ns;
 use super::control::Reply;
 use super::event_log::SharedLog;
+use super::fds::open_fds;
 use super::family::{ActorContext, Family, SetupError};
 use super::hosts::{Host, Hosts};
 use super::run::{ActorState, Run, RunOptions, LOG_SLOTS};
@@ -36,8 +37,11 @@ impl<'a> Run<'a> {
         let hosts = Hosts::create(scenario)?;
         let log =
             SharedLog::new(LOG_SLOTS).map_err(|e| format!("cannot map the event log: {e}"))?;
-        let devnull =
-            std::fs::File::open("/dev/null").map_err(|e| format!("cannot open /dev/null: {e}"))?;
+        let devnull = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/null")
+            .map_err(|e| format!("cannot open /dev/null: {e}"))?;
         let devnull = std::os::fd::OwnedFd::from(devnull);
         // The driver's channels exist before the IUT's objects and are never given to it.
         let mut driver_ends = Vec::new();
@@ -48,16 +52,22 @@ impl<'a> Run<'a> {
             driver_ends.push(ours);
             child_ends.push(Some(theirs));
         }
+        // Whatever descriptors making the object opens are the object's, exposed by the
+        // implementation or not: each child keeps them through its set-up, so that the
+        // family lets go of what the process does not keep through the implementation
+        // (closing them behind its back would leave it owning closed numbers).
+        let before = open_fds();
         let mut object = Some(family.create(scenario, dir.as_ref().map(PrivateDir::path))?);
+        let object_fds: Vec<_> = open_fds()
+            .into_iter()
+            .filter(|fd| !before.contains(fd))
+            .collect();
         let mut actors: Vec<ActorState> = Vec::new();
         let mut pgid = None;
         for (index, process) in scenario.processes.iter().enumerate() {
             let child_control = &mut child_ends[index];
             let mut keep: Vec<_> = child_control.iter().map(AsRawFd::as_raw_fd).collect();
-            let held = object
-                .as_ref()
-                .expect("the driver holds the object until every actor is forked");
-            keep.extend(family.object_fds(held));
+            keep.extend(&object_fds);
             let host = hosts
                 .as_ref()
                 .zip(process.host.as_deref())

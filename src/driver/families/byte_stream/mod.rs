@@ -4,7 +4,6 @@
 
 mod executor;
 
-use std::os::fd::{AsRawFd, RawFd};
 use std::path::{Path, PathBuf};
 
 use self::executor::StreamExecutor;
@@ -74,17 +73,6 @@ impl<'a, I: ByteStream> Family for ByteStreamFamily<'a, I> {
                 Ok(StreamObject::Fifo(path))
             }
             other => Err(format!("{other} is no byte stream").into()),
-        }
-    }
-
-    fn object_fds(&self, object: &Self::Object) -> Vec<RawFd> {
-        match object {
-            StreamObject::Pipe { read, write } => [read, write]
-                .into_iter()
-                .filter_map(|end| self.iut.fd(end))
-                .map(|fd| fd.as_raw_fd())
-                .collect(),
-            StreamObject::Fifo(_) => Vec::new(),
         }
     }
 

@@ -8,7 +8,6 @@
 mod executor;
 
 use std::cell::RefCell;
-use std::os::fd::RawFd;
 use std::path::{Path, PathBuf};
 
 use self::executor::RegionExecutor;
@@ -160,10 +159,6 @@ impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
             }
         }
         Ok(object)
-    }
-
-    fn object_fds(&self, _object: &Self::Object) -> Vec<RawFd> {
-        Vec::new()
     }
 
     fn adopt(

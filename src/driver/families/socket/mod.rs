@@ -7,7 +7,6 @@
 mod addresses;
 mod executor;
 
-use std::os::fd::{AsRawFd, RawFd};
 use std::path::{Path, PathBuf};
 
 use self::addresses::AddressBook;
@@ -76,15 +75,6 @@ impl<'a, I: Socket> Family for SocketFamily<'a, I> {
             pair,
             dir: dir.map(Path::to_path_buf),
         })
-    }
-
-    fn object_fds(&self, object: &Self::Object) -> Vec<RawFd> {
-        object
-            .pair
-            .iter()
-            .filter_map(|end| self.iut.fd(end))
-            .map(|fd| fd.as_raw_fd())
-            .collect()
     }
 
     fn adopt(
