@@ -6,6 +6,8 @@
 
 #[cfg(feature = "adapter-interprocess")]
 pub mod interprocess;
+#[cfg(feature = "adapter-ipc-channel")]
+pub mod ipc_channel;
 #[cfg(feature = "adapter-memmap2")]
 pub mod memmap2;
 #[cfg(feature = "adapter-os-pipe")]
@@ -14,6 +16,8 @@ pub mod os_pipe;
 pub mod shared_memory;
 #[cfg(feature = "adapter-std")]
 pub mod std_lib;
+#[cfg(feature = "adapter-tokio")]
+pub mod tokio;
 
 use crate::driver::{run_scenario, RunOptions};
 use crate::mechanism::os::Os;
@@ -55,6 +59,10 @@ pub fn compiled_in() -> Vec<Adapter> {
         memmap2::ADAPTER,
         #[cfg(feature = "adapter-shared-memory")]
         shared_memory::ADAPTER,
+        #[cfg(feature = "adapter-tokio")]
+        tokio::ADAPTER,
+        #[cfg(feature = "adapter-ipc-channel")]
+        ipc_channel::ADAPTER,
     ]
 }
 

@@ -29,8 +29,10 @@ pub enum Evidence {
     /// The thread was asleep inside the expected system call on the expected descriptor
     /// (`/proc/PID/task/TID/stat` and `.../syscall`), on two consecutive looks.
     KernelCall,
-    /// The thread was asleep after entering the call, on two consecutive looks, but the
-    /// kernel does not say in which call (macOS thread info; Linux without `syscall`).
+    /// The thread was asleep after entering the call, on two consecutive looks, but not
+    /// seen in the call itself: the kernel does not say which call (macOS thread info;
+    /// Linux without `syscall`), or the thread waits for readiness (epoll, poll: an async
+    /// runtime's reactor).
     KernelState,
     /// The call had not returned when a fixed time ran out: the weakest evidence.
     Timeout,
@@ -40,7 +42,7 @@ impl std::fmt::Display for Evidence {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Evidence::KernelCall => "kernel: asleep in the call",
-            Evidence::KernelState => "kernel: asleep (the call not visible, or a readiness wait)",
+            Evidence::KernelState => "kernel: asleep, not seen in the call",
             Evidence::Timeout => "timeout only",
         })
     }

@@ -1,0 +1,458 @@
+//! tokio 1.54 (`adapter-tokio`): anonymous pipes through `tokio::net::unix::pipe`, and
+//! unix stream sockets through `tokio::net::UnixSocket`, `UnixListener` and `UnixStream`.
+//!
+//! Every call runs on one current-thread runtime per actor, made on the actor's first
+//! call, after the fork (a runtime must not cross a fork), and a call is one `block_on`
+//! of one future: a `read()` is one `AsyncReadExt::read`, a `write()` or `send()` one
+//! `AsyncWriteExt::write`. tokio makes every descriptor non-blocking and close-on-exec;
+//! a call that would block sleeps in the runtime's `epoll_wait`, not in the call itself.
+//! The runtime holds three descriptors of its own in each actor that has made a call: an
+//! epoll instance, tokio's duplicate of it (`mio::Registry::try_clone`) and an eventfd.
+//!
+//! The pipe is made before the fork, so `pipe()` runs `pipe::pipe()` inside a runtime of
+//! its own, detaches both ends from it (`into_nonblocking_fd`, which keeps what tokio set
+//! on the descriptors) and drops it before returning: no runtime lives in the driver.
+//! Each end is registered again (`from_owned_fd`) with the actor's runtime on its first
+//! call there.
+//!
+//! What it cannot do:
+//! - FIFOs: tokio opens them (`pipe::OpenOptions::open_receiver` / `open_sender`, always
+//!   with `O_NONBLOCK`) but cannot make one, and the driver makes the FIFO through the
+//!   implementation, so the `fifo` mechanism is not claimed and `open` is never called.
+//! - Non-blocking mode, `dup`, creation flags, socket options, descriptor passing, send
+//!   and recv flags, `SHUT_RD`: tokio has none of them (its `try_read`/`try_write` are
+//!   separate calls, not a mode of the descriptor).
+//! - The direction of a pipe end or of a socket's stage is in its type: a write on a
+//!   `pipe::Receiver` fails here with EBADF, as POSIX answers a write on a read end; a
+//!   read on a listener with EOPNOTSUPP (no such call).
+//! - `UnixSocket::listen` and `connect` consume the socket: after a failed `connect`
+//!   tokio has closed it, and the handle answers EBADF.
+
+use std::cell::{OnceCell, RefCell, RefMut};
+use std::ffi::OsString;
+use std::future::Future;
+use std::io;
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStringExt;
+use std::path::{Path, PathBuf};
+
+use ::tokio::io::{AsyncReadExt, AsyncWriteExt};
+use ::tokio::net::unix::pipe;
+use ::tokio::net::{UnixListener, UnixSocket, UnixStream};
+use ::tokio::runtime::{Builder, Runtime};
+
+use super::Adapter;
+use crate::driver::run_scenario;
+use crate::mechanism::{
+    ByteStream, Capability, Implementation, Received, Socket, SocketAddress, Unimplemented,
+};
+use crate::report::KnownFailure;
+use crate::scenario::{AccessMode, Errno, Mechanism, MsgFlag, OpenFlag, ShutdownHow};
+use crate::scenario::{SocketFlag, SocketKind};
+
+/// The `tokio` adapter for the command line.
+pub const ADAPTER: Adapter = Adapter {
+    name: "tokio",
+    adapts: "tokio 1.54: net::unix::pipe::pipe, net::UnixSocket, UnixListener, UnixStream \
+             (a current-thread runtime per actor)",
+    run: |s, o| run_scenario(s, &Tokio, o),
+    known_failures: &[
+        KnownFailure {
+            scenario: "pipe::blocked_partial_writer_on_last_reader_close",
+            explanation: "pipe::pipe() makes O_NONBLOCK ends (mio: pipe2(O_CLOEXEC|O_NONBLOCK)); one AsyncWriteExt::write returns the short count instead of blocking",
+        },
+        KnownFailure {
+            scenario: "pipe::flags_clear",
+            explanation: "pipe::pipe() makes its ends with O_NONBLOCK and O_CLOEXEC set (mio's pipe2 flags)",
+        },
+        KnownFailure {
+            scenario: "pipe::read_eintr",
+            explanation: "the runtime's I/O driver retries epoll_wait on EINTR (runtime/io/driver.rs): a caught signal never interrupts the read",
+        },
+        KnownFailure {
+            scenario: "pipe::write_larger_than_capacity_blocks",
+            explanation: "O_NONBLOCK ends: one AsyncWriteExt::write returns what fits instead of blocking for the rest",
+        },
+        KnownFailure {
+            scenario: "unix-stream::connect_backlog_full_blocks_until_accept",
+            explanation: "UnixSocket::connect takes only EINPROGRESS as in progress; Linux answers a full backlog with EAGAIN, which comes back as the error",
+        },
+        KnownFailure {
+            scenario: "unix-stream::send_after_shutdown_wr_sigpipe",
+            explanation: "the write is std's UnixStream write, which sends with MSG_NOSIGNAL: EPIPE, and no SIGPIPE",
+        },
+        KnownFailure {
+            scenario: "unix-stream::send_to_closed_peer_sigpipe",
+            explanation: "the write is std's UnixStream write, which sends with MSG_NOSIGNAL: EPIPE, and no SIGPIPE",
+        },
+    ],
+};
+
+/// tokio's pipes and unix stream sockets.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Tokio;
+
+impl Implementation for Tokio {
+    type Streams = TokioPipe;
+    type Regions = Unimplemented;
+    type Sockets = TokioUnixStream;
+
+    fn name(&self) -> &str {
+        "tokio"
+    }
+
+    fn byte_streams(&self) -> Option<&TokioPipe> {
+        Some(&TokioPipe)
+    }
+
+    fn shared_regions(&self) -> Option<&Unimplemented> {
+        None
+    }
+
+    fn sockets(&self) -> Option<&TokioUnixStream> {
+        Some(&TokioUnixStream)
+    }
+}
+
+thread_local! {
+    /// The actor's runtime, made on its first call. Never made in the driver.
+    static RUNTIME: OnceCell<Runtime> = const { OnceCell::new() };
+}
+
+/// A current-thread runtime with the I/O driver only: it starts no thread.
+fn new_runtime() -> io::Result<Runtime> {
+    Builder::new_current_thread().enable_io().build()
+}
+
+/// Run `f` inside the actor's runtime (made now if this is the first call), for the
+/// constructors that register a descriptor with it.
+fn in_runtime<T>(f: impl FnOnce(&Runtime) -> io::Result<T>) -> Result<T, Errno> {
+    RUNTIME.with(|cell| {
+        if cell.get().is_none() {
+            let _ = cell.set(new_runtime()?);
+        }
+        let runtime = cell.get().expect("the runtime was just made");
+        let _entered = runtime.enter();
+        Ok(f(runtime)?)
+    })
+}
+
+/// One call: `block_on` of one future on the actor's runtime.
+fn block_on<T>(future: impl Future<Output = io::Result<T>>) -> Result<T, Errno> {
+    in_runtime(|runtime| runtime.block_on(future))
+}
+
+/// The descriptor a handle owns, lent for as long as the handle is borrowed.
+///
+/// A handle moves from one tokio type to the next (a detached pipe end to `Receiver`, a
+/// `UnixSocket` to `UnixListener`) inside a `RefCell`, so no reference into it can
+/// outlive the borrow of the cell; tokio keeps the descriptor's number through each move.
+#[expect(
+    unsafe_code,
+    reason = "a handle's descriptor outlives any one borrow of its RefCell"
+)]
+fn lend(fd: RawFd) -> BorrowedFd<'static> {
+    // SAFETY: callers pass the number their handle owns in its current stage, checked
+    // just before, and tie the result to the handle's lifetime. A stage change keeps the
+    // number open, except a failed `listen`, `connect` or registration, which happens
+    // inside a call on that same handle: the driver uses each lent descriptor at once and
+    // never keeps one across a call.
+    unsafe { BorrowedFd::borrow_raw(fd) }
+}
+
+/// tokio's anonymous pipes (`tokio::net::unix::pipe`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TokioPipe;
+
+/// Which end of a pipe a descriptor is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    Read,
+    Write,
+}
+
+/// One end of a pipe.
+#[derive(Debug)]
+pub struct PipeEnd {
+    fd: RawFd,
+    state: RefCell<PipeState>,
+}
+
+#[derive(Debug)]
+enum PipeState {
+    /// Made before the fork: tokio's descriptor, registered with no runtime yet.
+    Detached(Role, OwnedFd),
+    Receiver(pipe::Receiver),
+    Sender(pipe::Sender),
+    /// tokio refused to register it, and closed it.
+    Closed,
+}
+
+impl PipeEnd {
+    fn new(state: PipeState) -> PipeEnd {
+        let fd = match &state {
+            PipeState::Detached(_, fd) => fd.as_raw_fd(),
+            PipeState::Receiver(r) => r.as_raw_fd(),
+            PipeState::Sender(s) => s.as_raw_fd(),
+            PipeState::Closed => -1,
+        };
+        PipeEnd {
+            fd,
+            state: RefCell::new(state),
+        }
+    }
+
+    /// The end as tokio's `Receiver` or `Sender`, registered with this actor's runtime.
+    fn registered(&self) -> Result<RefMut<'_, PipeState>, Errno> {
+        let mut state = self.state.borrow_mut();
+        if let PipeState::Detached(..) = *state {
+            let PipeState::Detached(role, fd) = std::mem::replace(&mut *state, PipeState::Closed)
+            else {
+                unreachable!("matched just above")
+            };
+            *state = in_runtime(|_| match role {
+                Role::Read => pipe::Receiver::from_owned_fd(fd).map(PipeState::Receiver),
+                Role::Write => pipe::Sender::from_owned_fd(fd).map(PipeState::Sender),
+            })?;
+        }
+        Ok(state)
+    }
+}
+
+impl ByteStream for TokioPipe {
+    type End = PipeEnd;
+
+    fn name(&self) -> &str {
+        "tokio"
+    }
+
+    fn mechanisms(&self) -> &[Mechanism] {
+        &[Mechanism::Pipe]
+    }
+
+    fn capabilities(&self, _mechanism: Mechanism) -> &[Capability] {
+        &[Capability::Descriptor]
+    }
+
+    fn pipe(&self, _flags: &[OpenFlag]) -> Result<(PipeEnd, PipeEnd), Errno> {
+        // A runtime for this call alone, dropped (after the guard) before the fork.
+        let runtime = new_runtime()?;
+        let _entered = runtime.enter();
+        let (tx, rx) = pipe::pipe()?;
+        let read = PipeState::Detached(Role::Read, rx.into_nonblocking_fd()?);
+        let write = PipeState::Detached(Role::Write, tx.into_nonblocking_fd()?);
+        Ok((PipeEnd::new(read), PipeEnd::new(write)))
+    }
+
+    fn open(&self, path: &Path, mode: AccessMode, _flags: &[OpenFlag]) -> Result<PipeEnd, Errno> {
+        let options = pipe::OpenOptions::new();
+        let state = in_runtime(|_| match mode {
+            AccessMode::ReadOnly => options.open_receiver(path).map(PipeState::Receiver),
+            AccessMode::WriteOnly => options.open_sender(path).map(PipeState::Sender),
+            AccessMode::ReadWrite => Err(io::Error::from_raw_os_error(libc::EOPNOTSUPP)),
+        })?;
+        Ok(PipeEnd::new(state))
+    }
+
+    fn read(&self, end: &PipeEnd, buf: &mut [u8]) -> Result<usize, Errno> {
+        match &mut *end.registered()? {
+            PipeState::Receiver(rx) => block_on(rx.read(buf)),
+            PipeState::Sender(_) => Err(Errno(libc::EBADF)),
+            PipeState::Detached(..) | PipeState::Closed => Err(Errno(libc::EBADF)),
+        }
+    }
+
+    fn write(&self, end: &PipeEnd, buf: &[u8]) -> Result<usize, Errno> {
+        match &mut *end.registered()? {
+            PipeState::Sender(tx) => block_on(tx.write(buf)),
+            PipeState::Receiver(_) => Err(Errno(libc::EBADF)),
+            PipeState::Detached(..) | PipeState::Closed => Err(Errno(libc::EBADF)),
+        }
+    }
+
+    fn fd<'a>(&self, end: &'a PipeEnd) -> Option<BorrowedFd<'a>> {
+        match *end.state.borrow() {
+            PipeState::Closed => None,
+            _ => Some(lend(end.fd)),
+        }
+    }
+}
+
+/// tokio's unix stream sockets.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TokioUnixStream;
+
+/// One socket, in the tokio type of its stage.
+#[derive(Debug)]
+pub struct SocketHandle {
+    fd: RawFd,
+    stage: RefCell<Stage>,
+}
+
+#[derive(Debug)]
+enum Stage {
+    /// After `socket()`, and `bind()`.
+    Socket(UnixSocket),
+    Listener(UnixListener),
+    Stream(UnixStream),
+    /// A `listen` or `connect` failed, and tokio closed the socket it consumed.
+    Closed,
+}
+
+impl SocketHandle {
+    fn new(fd: RawFd, stage: Stage) -> SocketHandle {
+        SocketHandle {
+            fd,
+            stage: RefCell::new(stage),
+        }
+    }
+
+    /// Take the `UnixSocket` out for a call that consumes it; `Closed` stays behind
+    /// until the call puts its result back.
+    fn take_socket(&self) -> Result<(RefMut<'_, Stage>, UnixSocket), Errno> {
+        let mut stage = self.stage.borrow_mut();
+        match std::mem::replace(&mut *stage, Stage::Closed) {
+            Stage::Socket(socket) => Ok((stage, socket)),
+            Stage::Closed => Err(Errno(libc::EBADF)),
+            other => {
+                *stage = other;
+                Err(Errno(libc::EOPNOTSUPP))
+            }
+        }
+    }
+
+    fn stream(&self) -> Result<RefMut<'_, UnixStream>, Errno> {
+        RefMut::filter_map(self.stage.borrow_mut(), |stage| match stage {
+            Stage::Stream(stream) => Some(stream),
+            _ => None,
+        })
+        .map_err(|stage| match *stage {
+            Stage::Closed => Errno(libc::EBADF),
+            _ => Errno(libc::EOPNOTSUPP),
+        })
+    }
+}
+
+/// The path tokio takes for an address: socket2 reads a leading NUL as a Linux abstract
+/// name.
+fn unix_path(address: &SocketAddress) -> Result<PathBuf, Errno> {
+    match address {
+        SocketAddress::Path(path) => Ok(path.clone()),
+        SocketAddress::Abstract(name) => {
+            let mut bytes = vec![0u8];
+            bytes.extend_from_slice(name);
+            Ok(PathBuf::from(OsString::from_vec(bytes)))
+        }
+        SocketAddress::Inet(_) => Err(Errno(libc::EAFNOSUPPORT)),
+    }
+}
+
+impl Socket for TokioUnixStream {
+    type Handle = SocketHandle;
+
+    fn name(&self) -> &str {
+        "tokio"
+    }
+
+    fn mechanisms(&self) -> &[Mechanism] {
+        &[Mechanism::UnixStream]
+    }
+
+    fn capabilities(&self, _mechanism: Mechanism) -> &[Capability] {
+        &[Capability::Descriptor, Capability::Shutdown]
+    }
+
+    fn socket(&self, _kind: SocketKind, _flags: &[SocketFlag]) -> Result<SocketHandle, Errno> {
+        let socket = UnixSocket::new_stream()?;
+        Ok(SocketHandle::new(socket.as_raw_fd(), Stage::Socket(socket)))
+    }
+
+    fn bind(&self, socket: &SocketHandle, to: &SocketAddress) -> Result<(), Errno> {
+        match &*socket.stage.borrow() {
+            Stage::Socket(s) => Ok(s.bind(unix_path(to)?)?),
+            Stage::Closed => Err(Errno(libc::EBADF)),
+            _ => Err(Errno(libc::EOPNOTSUPP)),
+        }
+    }
+
+    fn listen(&self, socket: &SocketHandle, backlog: u32) -> Result<(), Errno> {
+        let (mut stage, s) = socket.take_socket()?;
+        *stage = Stage::Listener(in_runtime(|_| s.listen(backlog))?);
+        Ok(())
+    }
+
+    fn accept(&self, socket: &SocketHandle, _flags: &[SocketFlag]) -> Result<SocketHandle, Errno> {
+        match &*socket.stage.borrow() {
+            Stage::Listener(listener) => {
+                let (stream, _) = block_on(listener.accept())?;
+                Ok(SocketHandle::new(stream.as_raw_fd(), Stage::Stream(stream)))
+            }
+            Stage::Closed => Err(Errno(libc::EBADF)),
+            _ => Err(Errno(libc::EOPNOTSUPP)),
+        }
+    }
+
+    fn connect(&self, socket: &SocketHandle, to: &SocketAddress) -> Result<(), Errno> {
+        let path = unix_path(to)?;
+        let (mut stage, s) = socket.take_socket()?;
+        *stage = Stage::Stream(block_on(s.connect(path))?);
+        Ok(())
+    }
+
+    fn send(
+        &self,
+        socket: &SocketHandle,
+        data: &[u8],
+        to: Option<&SocketAddress>,
+        _flags: &[MsgFlag],
+    ) -> Result<usize, Errno> {
+        if to.is_some() {
+            return Err(Errno(libc::EOPNOTSUPP));
+        }
+        block_on(socket.stream()?.write(data))
+    }
+
+    fn recv(
+        &self,
+        socket: &SocketHandle,
+        buf: &mut [u8],
+        _flags: &[MsgFlag],
+    ) -> Result<Received, Errno> {
+        let len = block_on(socket.stream()?.read(buf))?;
+        Ok(Received {
+            len,
+            truncated: false,
+            from: None,
+        })
+    }
+
+    fn shutdown(&self, socket: &SocketHandle, how: ShutdownHow) -> Result<(), Errno> {
+        match how {
+            ShutdownHow::Write => block_on(socket.stream()?.shutdown()),
+            ShutdownHow::Read | ShutdownHow::Both => Err(Errno(libc::EOPNOTSUPP)),
+        }
+    }
+
+    fn fd<'a>(&self, socket: &'a SocketHandle) -> Option<BorrowedFd<'a>> {
+        match *socket.stage.borrow() {
+            Stage::Closed => None,
+            _ => Some(lend(socket.fd)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_end_keeps_its_number_when_registered_again() {
+        let (read, write) = TokioPipe.pipe(&[]).unwrap();
+        let before = TokioPipe.fd(&read).unwrap().as_raw_fd();
+        assert_eq!(TokioPipe.write(&write, b"hi").unwrap(), 2);
+        let mut buf = [0u8; 8];
+        assert_eq!(TokioPipe.read(&read, &mut buf).unwrap(), 2);
+        assert_eq!(TokioPipe.fd(&read).unwrap().as_raw_fd(), before);
+        assert!(matches!(*read.state.borrow(), PipeState::Receiver(_)));
+    }
+}
