@@ -130,6 +130,14 @@ fn load(paths: Vec<PathBuf>) -> Result<Vec<Scenario>, ExitCode> {
 }
 
 fn main() -> ExitCode {
+    // Started by exec as an actor of one of the adapters: serve as it (and exit).
+    if let Some(name) = ipc_conformance::driver::exec_actor_implementation() {
+        if let Ok(adapter) = adapters::find(&name) {
+            (adapter.serve_exec_actor)();
+        }
+        eprintln!("error: started as an actor of `{name}`, which this build does not have");
+        return ExitCode::from(2);
+    }
     match Cli::parse().command {
         Command::List { paths } => match load(paths) {
             Ok(scenarios) => {

@@ -42,7 +42,7 @@ use ::interprocess::unnamed_pipe::{Recver, Sender};
 use ::interprocess::ConnectWaitMode;
 
 use super::Adapter;
-use crate::driver::run_scenario;
+use crate::driver::{run_scenario, serve_exec_actor};
 use crate::mechanism::{
     ByteStream, Capability, Deviation, Implementation, Received, Socket, SocketAddress,
     Unimplemented,
@@ -56,6 +56,7 @@ pub const ADAPTER: Adapter = Adapter {
     adapts: "interprocess 2.4: unnamed_pipe, fifo_file::create_fifo, local_socket \
              (ListenerOptions, ConnectOptions)",
     run: |s, o| run_scenario(s, &Interprocess, o),
+    serve_exec_actor: || serve_exec_actor(&Interprocess),
     known_failures: &[
         KnownFailure {
             scenario: "unix-stream::bind_existing_path_eaddrinuse",

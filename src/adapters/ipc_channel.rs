@@ -10,11 +10,13 @@
 //! or keeps state across a fork: the send-buffer size is probed lazily with a channel
 //! made and dropped on first use.
 //!
+//! On macOS a channel is a pair of Mach ports, which a fork does not carry: there the
+//! adapter asks for actors started by exec, so its (inherited) socketpair scenarios are
+//! skipped with that reason.
+//!
 //! What it cannot do:
 //! - Show its descriptors: no ipc-channel type implements `AsFd` or `AsRawFd`, so `fd()`
-//!   is `None`. The driver closes in each actor every descriptor `fd()` did not name, so
-//!   under it an actor's ends refer to closed descriptors, and dropping one panics
-//!   (`OsIpcReceiver`'s `Drop` asserts that `close` succeeded).
+//!   is `None`, and the driver's leak check is not made.
 //! - Send on the receiver or receive on the sender: a channel goes one way, so those
 //!   calls fail with EOPNOTSUPP.
 //! - Streams: it keeps message boundaries (SOCK_SEQPACKET), where `socketpair`
@@ -28,8 +30,8 @@ use ipc_channel::ipc::{self, IpcError, IpcReceiver, IpcSender};
 use ipc_channel::ErrorKind;
 
 use super::Adapter;
-use crate::driver::run_scenario;
-use crate::mechanism::{Received, Socket, SocketAddress, Sockets};
+use crate::driver::{run_scenario, serve_exec_actor};
+use crate::mechanism::{ActorStart, Received, Socket, SocketAddress, Sockets};
 use crate::report::KnownFailure;
 use crate::scenario::{Errno, Mechanism, MsgFlag, SocketKind};
 
@@ -38,6 +40,7 @@ pub const ADAPTER: Adapter = Adapter {
     name: "ipc-channel",
     adapts: "ipc-channel 0.20: ipc::channel, IpcSender::send, IpcReceiver::recv",
     run: |s, o| run_scenario(s, &Sockets(IpcChannel), o),
+    serve_exec_actor: || serve_exec_actor(&Sockets(IpcChannel)),
     known_failures: &[
         KnownFailure {
             scenario: "socketpair::data_both_ways",
@@ -76,6 +79,15 @@ impl Socket for IpcChannel {
 
     fn name(&self) -> &str {
         "ipc-channel"
+    }
+
+    /// Mach ports (macOS) do not survive a fork; Unix sockets (elsewhere) do.
+    fn actor_start(&self) -> ActorStart {
+        if cfg!(target_os = "macos") {
+            ActorStart::Exec
+        } else {
+            ActorStart::Fork
+        }
     }
 
     fn mechanisms(&self) -> &[Mechanism] {

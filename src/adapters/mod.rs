@@ -19,7 +19,7 @@ pub mod std_lib;
 #[cfg(feature = "adapter-tokio")]
 pub mod tokio;
 
-use crate::driver::{run_scenario, RunOptions};
+use crate::driver::{run_scenario, serve_exec_actor, RunOptions};
 use crate::mechanism::os::Os;
 use crate::report::{KnownFailure, ScenarioReport};
 use crate::scenario::Scenario;
@@ -33,6 +33,9 @@ pub struct Adapter {
     pub adapts: &'static str,
     /// Run one scenario against it.
     pub run: fn(&Scenario, &RunOptions) -> ScenarioReport,
+    /// Serve as its actor, if this process was started as one by exec
+    /// ([`ActorStart::Exec`](crate::mechanism::ActorStart::Exec)); else return.
+    pub serve_exec_actor: fn(),
     /// The crate's failures that have been looked into, with what it does instead.
     pub known_failures: &'static [KnownFailure],
 }
@@ -42,6 +45,7 @@ pub const OS: Adapter = Adapter {
     name: "os",
     adapts: "nix: unistd::pipe, mkfifo, sys::socket, sys::mman (the reference implementation)",
     run: |s, o| run_scenario(s, &Os, o),
+    serve_exec_actor: || serve_exec_actor(&Os),
     known_failures: &[],
 };
 

@@ -50,7 +50,7 @@ use std::os::fd::{AsFd, BorrowedFd};
 
 pub use self::socket::{StdHandle, StdSocket};
 use super::Adapter;
-use crate::driver::run_scenario;
+use crate::driver::{run_scenario, serve_exec_actor};
 use crate::mechanism::{ByteStream, Capability, Implementation, PipeEnd, Unimplemented};
 use crate::report::KnownFailure;
 use crate::scenario::{Errno, Mechanism, OpenFlag};
@@ -60,6 +60,7 @@ pub const ADAPTER: Adapter = Adapter {
     name: "std",
     adapts: "std::io::pipe; std::os::unix::net::{UnixStream, UnixListener, UnixDatagram}; std::net::{TcpStream, TcpListener, UdpSocket}",
     run: |s, o| run_scenario(s, &Std, o),
+    serve_exec_actor: || serve_exec_actor(&Std),
     known_failures: &[
         KnownFailure {
             scenario: "pipe::dup_clears_cloexec",

@@ -42,7 +42,7 @@ use ::tokio::net::{UnixListener, UnixSocket, UnixStream};
 use ::tokio::runtime::{Builder, Runtime};
 
 use super::Adapter;
-use crate::driver::run_scenario;
+use crate::driver::{run_scenario, serve_exec_actor};
 use crate::mechanism::{
     ByteStream, Capability, Implementation, Received, Socket, SocketAddress, Unimplemented,
 };
@@ -56,6 +56,7 @@ pub const ADAPTER: Adapter = Adapter {
     adapts: "tokio 1.54: net::unix::pipe::pipe, net::UnixSocket, UnixListener, UnixStream \
              (a current-thread runtime per actor)",
     run: |s, o| run_scenario(s, &Tokio, o),
+    serve_exec_actor: || serve_exec_actor(&Tokio),
     known_failures: &[
         KnownFailure {
             scenario: "pipe::blocked_partial_writer_on_last_reader_close",

@@ -175,8 +175,9 @@ impl<'a> LogView<'a> {
     }
 }
 
-/// The log in a MAP_SHARED | MAP_ANONYMOUS mapping made before the actors fork, so every
-/// actor and the driver see the same pages. It is never handed to the IUT.
+/// The log in a MAP_SHARED mapping of nameless memory (a memfd on Linux) made before the
+/// actors fork, so every actor and the driver see the same pages; an actor started by
+/// exec maps it again from its descriptor. It is never handed to the IUT.
 #[cfg(not(loom))]
 pub struct SharedLog {
     base: std::ptr::NonNull<std::ffi::c_void>,
@@ -184,6 +185,9 @@ pub struct SharedLog {
     slots: usize,
     /// Events the reader has taken so far.
     cursor: usize,
+    /// The memory's descriptor, close-on-exec: kept by the driver, for actors started
+    /// by exec; an actor lets go of it once mapped (it would count as a leak).
+    memory: Option<std::os::fd::OwnedFd>,
 }
 
 #[cfg(not(loom))]
@@ -191,17 +195,46 @@ pub struct SharedLog {
 impl SharedLog {
     /// A new, empty log with room for `slots` events.
     pub fn new(slots: usize) -> nix::Result<Self> {
-        use nix::sys::mman::{mmap_anonymous, MapFlags, ProtFlags};
-        let len = std::mem::size_of::<Header>() + slots * std::mem::size_of::<Slot>();
+        let memory = log_memory()?;
+        nix::unistd::ftruncate(&memory, Self::len(slots) as libc::off_t)?;
+        let mut log = Self::map(&memory, slots)?;
+        log.memory = Some(memory);
+        Ok(log)
+    }
+
+    /// The log the driver made, from its memory's descriptor: what an actor started by
+    /// exec inherited.
+    pub fn attach(memory: std::os::fd::OwnedFd, slots: usize) -> nix::Result<Self> {
+        Self::map(&memory, slots)
+    }
+
+    /// The descriptor of the log's memory (the driver's log only).
+    pub fn memory(&self) -> std::os::fd::BorrowedFd<'_> {
+        use std::os::fd::AsFd;
+        self.memory
+            .as_ref()
+            .expect("the driver's log keeps its memory's descriptor")
+            .as_fd()
+    }
+
+    fn len(slots: usize) -> usize {
+        std::mem::size_of::<Header>() + slots * std::mem::size_of::<Slot>()
+    }
+
+    fn map(memory: &std::os::fd::OwnedFd, slots: usize) -> nix::Result<Self> {
+        use nix::sys::mman::{mmap, MapFlags, ProtFlags};
+        let len = Self::len(slots);
         let length = std::num::NonZeroUsize::new(len).expect("a log has a header");
-        // SAFETY: a fresh anonymous mapping aliases no Rust object; MAP_SHARED keeps it
-        // shared with the children forked later, which is the point.
+        // SAFETY: a fresh shared mapping of memory only logs are made of aliases no Rust
+        // object; MAP_SHARED keeps it shared with the actors, which is the point.
         let base = unsafe {
-            mmap_anonymous(
+            mmap(
                 None,
                 length,
                 ProtFlags::PROT_READ | ProtFlags::PROT_WRITE,
                 MapFlags::MAP_SHARED,
+                memory,
+                0,
             )?
         };
         Ok(SharedLog {
@@ -209,6 +242,7 @@ impl SharedLog {
             len,
             slots,
             cursor: 0,
+            memory: None,
         })
     }
 
@@ -248,6 +282,36 @@ impl SharedLog {
     pub fn overflowed(&self) -> bool {
         self.view().overflowed()
     }
+}
+
+/// Nameless memory for a log: a memfd.
+#[cfg(all(not(loom), linux_like))]
+fn log_memory() -> nix::Result<std::os::fd::OwnedFd> {
+    use nix::sys::memfd::{memfd_create, MFdFlags};
+    memfd_create("ipc-conformance-log", MFdFlags::MFD_CLOEXEC)
+}
+
+/// Nameless memory for a log: a POSIX shared memory object unlinked as soon as it is
+/// open (the name is ours and unique: pid and a counter).
+#[cfg(all(not(loom), not(linux_like)))]
+fn log_memory() -> nix::Result<std::os::fd::OwnedFd> {
+    use nix::fcntl::OFlag;
+    use nix::sys::mman::{shm_open, shm_unlink};
+    use nix::sys::stat::Mode;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let name = format!(
+        "/ipcc.log.{}.{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let memory = shm_open(
+        name.as_str(),
+        OFlag::O_RDWR | OFlag::O_CREAT | OFlag::O_EXCL,
+        Mode::S_IRUSR | Mode::S_IWUSR,
+    )?;
+    shm_unlink(name.as_str())?;
+    Ok(memory)
 }
 
 #[cfg(not(loom))]

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use super::control::Outcome;
 use super::event_log::CallKind;
-use crate::mechanism::{Capability, Deviation};
+use crate::mechanism::{ActorStart, Capability, Deviation};
 use crate::model::PlatformProfile;
 use crate::scenario::{Action, Errno, Mechanism, Process, Scenario};
 
@@ -35,6 +35,16 @@ pub(crate) trait Family {
 
     /// The scenarios the implementation declares it fails on purpose.
     fn deviations(&self) -> &[Deviation];
+
+    /// How the implementation's actors must be started.
+    fn actor_start(&self) -> ActorStart;
+
+    /// The name an actor started by exec reaches the object by (a path, a shared memory
+    /// name); `None` when processes can only inherit it.
+    fn object_name(&self, object: &Self::Object) -> Option<String>;
+
+    /// The object as an actor started by exec finds it: from its name.
+    fn reopen(&self, scenario: &Scenario, name: &str) -> Self::Object;
 
     /// Make the object, in the driver, before any fork. `dir` is the run's private
     /// directory, present when the mechanism's objects have names.

@@ -15,6 +15,7 @@ mod cleanup;
 mod clock;
 mod control;
 mod event_log;
+mod exec_actor;
 mod families;
 mod family;
 mod fds;
@@ -30,6 +31,7 @@ mod sync;
 mod wait;
 
 pub use event_log::EventKind;
+pub use exec_actor::{exec_actor_implementation, serve_exec_actor};
 pub use observe::Evidence;
 pub use run::{run_scenario, skip_reason_for, BlockingOracle, RunOptions};
 pub(crate) use spawn::fork_helper;

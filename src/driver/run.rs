@@ -13,6 +13,7 @@ use super::cleanup::{group_alive, kill_group, PrivateDir};
 use super::clock::now_ns;
 use super::control::{Command, Reply};
 use super::event_log::{CallKind, Event, EventKind, SharedLog};
+use super::exec_actor::exec_skip_reason;
 use super::families::{ByteStreamFamily, RegionFamily, SocketFamily};
 use super::family::{Family, SetupError};
 use super::hosts::{self, Hosts};
@@ -195,6 +196,9 @@ fn declared(verdict: Verdict, scenario: &Scenario, deviations: &[Deviation]) -> 
 
 fn applicability<F: Family>(s: &Scenario, family: &F, profile: &PlatformProfile) -> Option<String> {
     if let Err(reason) = family.provides(s.mechanism) {
+        return Some(reason);
+    }
+    if let Some(reason) = exec_skip_reason(family.actor_start(), family.name(), s) {
         return Some(reason);
     }
     let required = required_capabilities(s);

@@ -9,11 +9,13 @@ use super::cleanup::{kill_group, sweep_stale_once, PrivateDir};
 use super::clock::now_ns;
 use super::control::Reply;
 use super::event_log::SharedLog;
+use super::exec_actor::{Program, Role};
 use super::family::{ActorContext, Family, SetupError};
 use super::fds::open_fds;
 use super::hosts::{Host, Hosts};
 use super::run::{ActorState, Run, RunOptions, LOG_SLOTS};
 use super::spawn::{check_single_threaded, control_pair, spawn, ChildSetup};
+use crate::mechanism::ActorStart;
 use crate::scenario::*;
 
 impl<'a> Run<'a> {
@@ -52,6 +54,10 @@ impl<'a> Run<'a> {
             driver_ends.push(ours);
             child_ends.push(Some(theirs));
         }
+        let program = match family.actor_start() {
+            ActorStart::Exec => Some(Program::current()?),
+            ActorStart::Fork => None,
+        };
         // Whatever descriptors making the object opens are the object's, exposed by the
         // implementation or not: each child keeps them through its set-up, so that the
         // family lets go of what the process does not keep through the implementation
@@ -62,16 +68,36 @@ impl<'a> Run<'a> {
             .into_iter()
             .filter(|fd| !before.contains(fd))
             .collect();
+        // An actor started by exec reaches the object by its name alone.
+        let object_name = match &program {
+            Some(_) => Some(
+                object
+                    .as_ref()
+                    .and_then(|o| family.object_name(o))
+                    .ok_or_else(|| {
+                        "this object can only be inherited, not reached by an exec'd actor"
+                            .to_owned()
+                    })?,
+            ),
+            None => None,
+        };
+        let scenario_file = scenario.source.clone().filter(|p| p.is_file());
         let mut actors: Vec<ActorState> = Vec::new();
         let mut pgid = None;
         for (index, process) in scenario.processes.iter().enumerate() {
             let child_control = &mut child_ends[index];
             let mut keep: Vec<_> = child_control.iter().map(AsRawFd::as_raw_fd).collect();
-            keep.extend(&object_fds);
+            match program {
+                // The program started by exec maps the log again; it inherits nothing
+                // of the object.
+                Some(_) => keep.push(log.memory().as_raw_fd()),
+                None => keep.extend(&object_fds),
+            }
             let host = hosts
                 .as_ref()
                 .zip(process.host.as_deref())
                 .and_then(|(hosts, name)| hosts.of(name));
+            let ip = host.map_or(Ipv4Addr::LOCALHOST, |h| h.ip);
             let setup = ChildSetup {
                 netns: host.map(Host::netns),
                 pgid,
@@ -82,7 +108,23 @@ impl<'a> Run<'a> {
             };
             let log_ref = &log;
             let object_ref = &mut object;
+            let (program_ref, object_name_ref, file_ref) = (&program, &object_name, &scenario_file);
             let pid = spawn(setup, move || {
+                let control = child_control
+                    .take()
+                    .expect("each actor's end is taken once");
+                if let (Some(program), Some(object_name)) = (program_ref, object_name_ref) {
+                    return program.exec_as(&Role {
+                        implementation: family.name().to_owned(),
+                        file: file_ref.clone(),
+                        scenario: scenario.id.clone(),
+                        index,
+                        control: control.as_raw_fd(),
+                        log: log_ref.memory().as_raw_fd(),
+                        ip,
+                        object: object_name.clone(),
+                    });
+                }
                 // In the child: take this process's share of its copy of the object.
                 let object = object_ref
                     .take()
@@ -90,13 +132,10 @@ impl<'a> Run<'a> {
                 let actor = ActorContext {
                     index,
                     profile: opts.profile,
-                    ip: host.map_or(Ipv4Addr::LOCALHOST, |h| h.ip),
+                    ip,
                     capabilities: family.capabilities(scenario.mechanism),
                 };
                 let executor = family.adopt(object, process, actor);
-                let control = child_control
-                    .take()
-                    .expect("each actor's end is taken once");
                 Actor::new(scenario, index, log_ref, control, executor).serve()
             })
             .map_err(|e| {

@@ -106,22 +106,7 @@ fn prepare_child(setup: &ChildSetup<'_>) -> nix::Result<()> {
     if let Some(netns) = setup.netns {
         enter_netns(netns)?;
     }
-    let handler = match setup.sigpipe {
-        SigPipe::Default => SigHandler::SigDfl,
-        SigPipe::Ignore => SigHandler::SigIgn,
-    };
-    // SAFETY: SIG_DFL and SIG_IGN install no handler code.
-    unsafe { signal(Signal::SIGPIPE, handler) }?;
-    // No SA_RESTART: a call the signal interrupts returns EINTR instead of restarting.
-    let catch = SigAction::new(
-        SigHandler::Handler(do_nothing),
-        SaFlags::empty(),
-        SigSet::empty(),
-    );
-    for s in setup.handles {
-        // SAFETY: the handler does nothing, so it is async-signal-safe.
-        unsafe { sigaction(s.0, &catch) }?;
-    }
+    set_dispositions(setup.sigpipe, setup.handles)?;
     for fd in 0..3 {
         // SAFETY: dup2 onto 0..3 replaces stdio; nothing in this process holds those as
         // OwnedFd, and the driver's copies are untouched.
@@ -132,6 +117,30 @@ fn prepare_child(setup: &ChildSetup<'_>) -> nix::Result<()> {
     let mut keep = vec![0, 1, 2];
     keep.extend_from_slice(setup.keep);
     super::fds::close_all_but(&keep);
+    Ok(())
+}
+
+/// The scenario's signal dispositions for a process: SIGPIPE's, and `signals` caught
+/// with a handler that does nothing, without SA_RESTART (a call one of them interrupts
+/// returns EINTR instead of restarting). An actor started by exec sets them again: the
+/// exec resets handlers, and Rust's runtime ignores SIGPIPE before `main`.
+#[expect(unsafe_code, reason = "signal dispositions")]
+pub(crate) fn set_dispositions(sigpipe: SigPipe, signals: &[SignalName]) -> nix::Result<()> {
+    let handler = match sigpipe {
+        SigPipe::Default => SigHandler::SigDfl,
+        SigPipe::Ignore => SigHandler::SigIgn,
+    };
+    // SAFETY: SIG_DFL and SIG_IGN install no handler code.
+    unsafe { signal(Signal::SIGPIPE, handler) }?;
+    let catch = SigAction::new(
+        SigHandler::Handler(do_nothing),
+        SaFlags::empty(),
+        SigSet::empty(),
+    );
+    for s in signals {
+        // SAFETY: the handler does nothing, so it is async-signal-safe.
+        unsafe { sigaction(s.0, &catch) }?;
+    }
     Ok(())
 }
 

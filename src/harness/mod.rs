@@ -32,13 +32,15 @@ use libtest_mimic::{Arguments, Completion, Failed, Trial};
 
 pub use fork_server::{ForkServer, TrialResult};
 
-use crate::driver::{skip_reason_for, RunOptions};
+use crate::driver::{serve_exec_actor, skip_reason_for, RunOptions};
 use crate::mechanism::Implementation;
 use crate::scenario::{self, LoadError, Scenario};
 
 /// Run the built-in catalogue ([`scenario::CATALOGUE`]) against `iut` as libtest
-/// would: parse the command line, run the selected trials, print the report, exit.
+/// would: parse the command line, run the selected trials, print the report, exit. (In
+/// a process started as an actor of `iut` by exec, serve as that actor instead.)
 pub fn main<I: Implementation>(iut: I) -> ! {
+    serve_exec_actor(&iut);
     run_trials(&iut, scenario::catalogue())
 }
 
@@ -46,6 +48,7 @@ pub fn main<I: Implementation>(iut: I) -> ! {
 /// of the built-in catalogue: a crate's own scenarios, or a checkout's. A malformed file
 /// stops everything before any trial runs, with its file:line:col error.
 pub fn main_with_scenarios<I: Implementation>(iut: I, roots: &[&Path]) -> ! {
+    serve_exec_actor(&iut);
     let loaded = roots.iter().try_fold(Vec::new(), |mut all, root| {
         all.extend(scenario::load_all(root)?);
         Ok(all)

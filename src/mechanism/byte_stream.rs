@@ -4,7 +4,7 @@ use std::fmt;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::path::Path;
 
-use super::{Capability, Deviation};
+use super::{ActorStart, Capability, Deviation};
 use crate::scenario::{AccessMode, Errno, Mechanism, OpenFlag};
 
 /// A byte-stream implementation under test: something with a read end and a write end,
@@ -43,6 +43,11 @@ pub trait ByteStream {
     /// Scenarios it fails on purpose, with the reason.
     fn deviations(&self) -> &[Deviation] {
         &[]
+    }
+
+    /// How its actors must be started.
+    fn actor_start(&self) -> ActorStart {
+        ActorStart::Fork
     }
 
     /// Make an anonymous pipe: `(read end, write end)`, with `pipe2()` flags if any

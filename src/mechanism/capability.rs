@@ -89,6 +89,22 @@ impl fmt::Display for Capability {
     }
 }
 
+/// How the driver starts an implementation's actors.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ActorStart {
+    /// `fork()`: the actor runs in a copy of the driver and inherits what was made
+    /// before the fork.
+    #[default]
+    Fork,
+    /// `fork()` then `exec()` of the running program in an actor's role, for an
+    /// implementation whose handles or state do not survive a fork (Mach ports, a
+    /// runtime made before it). The program must let
+    /// [`serve_exec_actor`](crate::driver::serve_exec_actor) run first thing in `main`
+    /// ([`harness::main`](crate::harness::main) and the command line do). Such an actor
+    /// reaches objects by name only, so scenarios with related processes are skipped.
+    Exec,
+}
+
 /// A declared deviation: a scenario the implementation fails on purpose, and why. The
 /// report shows such a failure as a declared deviation, not as a pass; a declared
 /// deviation that does not happen is a failure, so declarations stay true.

@@ -87,7 +87,9 @@ mod shared_region;
 mod socket;
 
 pub use byte_stream::{ByteStream, PipeEnd};
-pub use capability::{missing_capability, required_capabilities, Capability, Deviation};
+pub use capability::{
+    missing_capability, required_capabilities, ActorStart, Capability, Deviation,
+};
 pub use implementation::{Implementation, Regions, Sockets, Streams, Unimplemented};
 pub use shared_region::{Protection, SharedRegion};
 pub use socket::{Received, Socket, SocketAddress};

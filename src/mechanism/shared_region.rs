@@ -5,7 +5,7 @@ use std::os::fd::BorrowedFd;
 use std::path::Path;
 use std::ptr::NonNull;
 
-use super::{Capability, Deviation};
+use super::{ActorStart, Capability, Deviation};
 use crate::scenario::{AccessMode, Errno, Mechanism, OpenFlag};
 
 /// Memory protection of a mapping, as `mmap()` and `mprotect()` take it.
@@ -51,6 +51,11 @@ pub trait SharedRegion {
     /// Scenarios it fails on purpose, with the reason.
     fn deviations(&self) -> &[Deviation] {
         &[]
+    }
+
+    /// How its actors must be started.
+    fn actor_start(&self) -> ActorStart {
+        ActorStart::Fork
     }
 
     /// Map `len` bytes of zeroed anonymous memory, read and write, MAP_SHARED when

@@ -6,7 +6,7 @@ use std::net::SocketAddrV4;
 use std::os::fd::{BorrowedFd, OwnedFd};
 use std::path::PathBuf;
 
-use super::{Capability, Deviation};
+use super::{ActorStart, Capability, Deviation};
 use crate::scenario::{Errno, Mechanism, MsgFlag, ShutdownHow, SockOpt, SocketFlag, SocketKind};
 
 /// An address as the driver resolved it for this run: always private to the run.
@@ -62,6 +62,11 @@ pub trait Socket {
     /// Scenarios it fails on purpose, with the reason.
     fn deviations(&self) -> &[Deviation] {
         &[]
+    }
+
+    /// How its actors must be started.
+    fn actor_start(&self) -> ActorStart {
+        ActorStart::Fork
     }
 
     /// `socket()` of this domain and type, with `SOCK_NONBLOCK` / `SOCK_CLOEXEC` in the

@@ -1,11 +1,14 @@
 //! Driver tests: they fork, so they run through libtest-mimic on the main thread.
 
+#[path = "../../fixtures/exec_started.rs"]
+mod exec_started;
 #[path = "../../fixtures/faulty.rs"]
 mod faulty;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use exec_started::ExecStarted;
 use faulty::{Fault, Faulty};
 use ipc_conformance::driver::{run_scenario, Evidence, RunOptions};
 use ipc_conformance::mechanism::os::Os;
@@ -404,7 +407,35 @@ fn no_children_left() -> bool {
 /// A driver test: Ok, or a failure message.
 type TestFn = fn() -> Result<(), Failed>;
 
+/// Actors started by exec: the FIFO scenarios of unrelated processes pass with every
+/// actor in a program executed again (the fixture fails any call made elsewhere), and
+/// scenarios whose processes inherit the object are skipped.
+fn actors_started_by_exec_pass_and_inherited_objects_are_skipped() -> Result<(), Failed> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/fifo");
+    let mut passed = 0;
+    for s in scenario::load_all(&root)? {
+        let report = run(&s, &Streams(ExecStarted));
+        let related = s
+            .processes
+            .iter()
+            .any(|p| p.relation == scenario::Relation::Related);
+        match (&report.verdict, related) {
+            (Verdict::Pass, false) => passed += 1,
+            (Verdict::Skip(reason), true) if reason.contains("exec") => {}
+            (Verdict::Skip(reason), false) if !reason.contains("exec") => {}
+            (other, _) => {
+                return Err(format!("{}: {other:?}\n{}", s.id, render_timeline(&report)).into())
+            }
+        }
+    }
+    check(passed >= 10, || {
+        format!("only {passed} FIFO scenarios ran by exec")
+    })
+}
+
 fn main() {
+    // This binary is also what actors started by exec run.
+    ipc_conformance::driver::serve_exec_actor(&Streams(ExecStarted));
     let mut args = Arguments::from_args();
     args.test_threads = Some(1);
     let tests: Vec<(&str, TestFn)> = vec![
@@ -436,6 +467,10 @@ fn main() {
         (
             "driver::leaked_descriptor_is_a_finding",
             leaked_descriptor_is_a_finding,
+        ),
+        (
+            "driver::actors_started_by_exec_pass_and_inherited_objects_are_skipped",
+            actors_started_by_exec_pass_and_inherited_objects_are_skipped,
         ),
         (
             "driver::nothing_is_left_in_the_private_directory",

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use self::executor::StreamExecutor;
 use crate::driver::family::{failed_before_fork, provided, ActorContext, Family, SetupError};
-use crate::mechanism::{ByteStream, Capability, Deviation};
+use crate::mechanism::{ActorStart, ByteStream, Capability, Deviation};
 use crate::scenario::*;
 
 /// A byte-stream implementation under test, as the driver runs it.
@@ -55,6 +55,10 @@ impl<'a, I: ByteStream> Family for ByteStreamFamily<'a, I> {
         self.iut.deviations()
     }
 
+    fn actor_start(&self) -> ActorStart {
+        self.iut.actor_start()
+    }
+
     fn create(&self, scenario: &Scenario, dir: Option<&Path>) -> Result<Self::Object, SetupError> {
         let iut = self.iut;
         match scenario.mechanism {
@@ -74,6 +78,17 @@ impl<'a, I: ByteStream> Family for ByteStreamFamily<'a, I> {
             }
             other => Err(format!("{other} is no byte stream").into()),
         }
+    }
+
+    fn object_name(&self, object: &Self::Object) -> Option<String> {
+        match object {
+            StreamObject::Fifo(path) => path.to_str().map(str::to_owned),
+            StreamObject::Pipe { .. } => None,
+        }
+    }
+
+    fn reopen(&self, _scenario: &Scenario, name: &str) -> Self::Object {
+        StreamObject::Fifo(PathBuf::from(name))
     }
 
     fn adopt(

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use self::executor::RegionExecutor;
 use crate::driver::cleanup::random_suffix;
 use crate::driver::family::{failed_before_fork, provided, ActorContext, Family, SetupError};
-use crate::mechanism::{Capability, Deviation, SharedRegion};
+use crate::mechanism::{ActorStart, Capability, Deviation, SharedRegion};
 use crate::model::PlatformProfile;
 use crate::scenario::*;
 
@@ -102,6 +102,10 @@ impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
         self.iut.deviations()
     }
 
+    fn actor_start(&self) -> ActorStart {
+        self.iut.actor_start()
+    }
+
     fn create(&self, scenario: &Scenario, dir: Option<&Path>) -> Result<Self::Object, SetupError> {
         let spec = scenario.region;
         let iut = self.iut;
@@ -159,6 +163,27 @@ impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
             }
         }
         Ok(object)
+    }
+
+    fn object_name(&self, object: &Self::Object) -> Option<String> {
+        match &object.named {
+            Some(Named::Shm(name)) => Some(format!("shm:{name}")),
+            Some(Named::File(path)) => path.to_str().map(|p| format!("file:{p}")),
+            None => None,
+        }
+    }
+
+    fn reopen(&self, scenario: &Scenario, name: &str) -> Self::Object {
+        let named = match name.split_once(':') {
+            Some(("shm", shm)) => Named::Shm(shm.to_owned()),
+            _ => Named::File(PathBuf::from(name.trim_start_matches("file:"))),
+        };
+        RegionObject {
+            region: None,
+            segment: None,
+            named: Some(named),
+            spec: scenario.region,
+        }
     }
 
     fn adopt(

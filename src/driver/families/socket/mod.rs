@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use self::addresses::AddressBook;
 use self::executor::SocketExecutor;
 use crate::driver::family::{failed_before_fork, provided, ActorContext, Family, SetupError};
-use crate::mechanism::{Capability, Deviation, Socket};
+use crate::mechanism::{ActorStart, Capability, Deviation, Socket};
 use crate::scenario::*;
 
 /// A socket implementation under test, as the driver runs it.
@@ -56,6 +56,10 @@ impl<'a, I: Socket> Family for SocketFamily<'a, I> {
         self.iut.deviations()
     }
 
+    fn actor_start(&self) -> ActorStart {
+        self.iut.actor_start()
+    }
+
     fn create(&self, scenario: &Scenario, dir: Option<&Path>) -> Result<Self::Object, SetupError> {
         let kind = scenario
             .mechanism
@@ -75,6 +79,29 @@ impl<'a, I: Socket> Family for SocketFamily<'a, I> {
             pair,
             dir: dir.map(Path::to_path_buf),
         })
+    }
+
+    /// The private directory's path (empty for IPv4, whose addresses need none); a
+    /// socketpair can only be inherited.
+    fn object_name(&self, object: &Self::Object) -> Option<String> {
+        if !object.pair.is_empty() {
+            return None;
+        }
+        match &object.dir {
+            Some(dir) => dir.to_str().map(str::to_owned),
+            None => Some(String::new()),
+        }
+    }
+
+    fn reopen(&self, scenario: &Scenario, name: &str) -> Self::Object {
+        SocketObject {
+            kind: scenario
+                .mechanism
+                .socket_kind()
+                .expect("a socket scenario's mechanism has a socket kind"),
+            pair: Vec::new(),
+            dir: (!name.is_empty()).then(|| PathBuf::from(name)),
+        }
     }
 
     fn adopt(
