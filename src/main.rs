@@ -288,6 +288,7 @@ fn conformance(scenarios: &[Scenario], write: Option<&Path>) -> ExitCode {
                 version: versions.get(a.name).map(String::as_str),
                 adapts: a.adapts,
                 known: a.known_failures,
+                declared: (a.deviations)(),
                 reports,
             }
         })

@@ -27,6 +27,7 @@ fn main() {
                     version: None,
                     adapts: adapter.adapts,
                     known: adapter.known_failures,
+                    declared: (adapter.deviations)(),
                     reports: scenarios
                         .iter()
                         .map(|s| (s.mechanism, (adapter.run)(s, &opts)))

@@ -56,6 +56,7 @@ pub const ADAPTER: Adapter = Adapter {
     adapts: "interprocess 2.4: unnamed_pipe, fifo_file::create_fifo, local_socket \
              (ListenerOptions, ConnectOptions)",
     run: |s, o| run_scenario(s, &Interprocess, o),
+    deviations: || Interprocess.deviations(),
     serve_exec_actor: || serve_exec_actor(&Interprocess),
     known_failures: &[
         KnownFailure {

@@ -31,7 +31,7 @@ use ipc_channel::ErrorKind;
 
 use super::Adapter;
 use crate::driver::{run_scenario, serve_exec_actor};
-use crate::mechanism::{ActorStart, Received, Socket, SocketAddress, Sockets};
+use crate::mechanism::{ActorStart, Implementation, Received, Socket, SocketAddress, Sockets};
 use crate::report::KnownFailure;
 use crate::scenario::{Errno, Mechanism, MsgFlag, SocketKind};
 
@@ -40,6 +40,7 @@ pub const ADAPTER: Adapter = Adapter {
     name: "ipc-channel",
     adapts: "ipc-channel 0.20: ipc::channel, IpcSender::send, IpcReceiver::recv",
     run: |s, o| run_scenario(s, &Sockets(IpcChannel), o),
+    deviations: || Sockets(IpcChannel).deviations(),
     serve_exec_actor: || serve_exec_actor(&Sockets(IpcChannel)),
     known_failures: &[
         KnownFailure {

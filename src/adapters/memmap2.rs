@@ -41,7 +41,7 @@ use ::memmap2::{Mmap, MmapMut, MmapOptions};
 
 use super::Adapter;
 use crate::driver::{run_scenario, serve_exec_actor};
-use crate::mechanism::{Capability, Protection, Regions, SharedRegion};
+use crate::mechanism::{Capability, Implementation, Protection, Regions, SharedRegion};
 use crate::report::KnownFailure;
 use crate::scenario::{AccessMode, Errno, Mechanism, OpenFlag};
 
@@ -51,6 +51,7 @@ pub const ADAPTER: Adapter = Adapter {
     adapts: "memmap2 0.9: MmapOptions::map, map_mut, map_copy, map_copy_read_only, \
              map_anon, MmapMut::flush, make_read_only, make_mut (files through std::fs)",
     run: |s, o| run_scenario(s, &Regions(Memmap2), o),
+    deviations: || Regions(Memmap2).deviations(),
     serve_exec_actor: || serve_exec_actor(&Regions(Memmap2)),
     known_failures: &[
         KnownFailure {

@@ -21,6 +21,7 @@ pub mod tokio;
 
 use crate::driver::{run_scenario, serve_exec_actor, RunOptions};
 use crate::mechanism::os::Os;
+use crate::mechanism::{Deviation, Implementation};
 use crate::report::{KnownFailure, ScenarioReport};
 use crate::scenario::Scenario;
 
@@ -33,6 +34,8 @@ pub struct Adapter {
     pub adapts: &'static str,
     /// Run one scenario against it.
     pub run: fn(&Scenario, &RunOptions) -> ScenarioReport,
+    /// The deviations it declares.
+    pub deviations: fn() -> Vec<Deviation>,
     /// Serve as its actor, if this process was started as one by exec
     /// ([`ActorStart::Exec`](crate::mechanism::ActorStart::Exec)); else return.
     pub serve_exec_actor: fn(),
@@ -45,6 +48,7 @@ pub const OS: Adapter = Adapter {
     name: "os",
     adapts: "nix: unistd::pipe, mkfifo, sys::socket, sys::mman (the reference implementation)",
     run: |s, o| run_scenario(s, &Os, o),
+    deviations: || Os.deviations(),
     serve_exec_actor: || serve_exec_actor(&Os),
     known_failures: &[],
 };

@@ -13,7 +13,7 @@ use ::os_pipe::{PipeReader, PipeWriter};
 
 use super::Adapter;
 use crate::driver::{run_scenario, serve_exec_actor};
-use crate::mechanism::{ByteStream, Capability, Deviation, PipeEnd, Streams};
+use crate::mechanism::{ByteStream, Capability, Deviation, Implementation, PipeEnd, Streams};
 use crate::report::KnownFailure;
 use crate::scenario::{Errno, Mechanism, OpenFlag};
 
@@ -22,6 +22,7 @@ pub const ADAPTER: Adapter = Adapter {
     name: "os_pipe",
     adapts: "os_pipe 1.2: pipe(), PipeReader, PipeWriter, try_clone",
     run: |s, o| run_scenario(s, &Streams(OsPipe), o),
+    deviations: || Streams(OsPipe).deviations(),
     serve_exec_actor: || serve_exec_actor(&Streams(OsPipe)),
     known_failures: &[KnownFailure {
         scenario: "pipe::dup_clears_cloexec",

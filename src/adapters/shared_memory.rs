@@ -47,7 +47,7 @@ use ::shared_memory::{Shmem, ShmemConf, ShmemError};
 
 use super::Adapter;
 use crate::driver::{run_scenario, serve_exec_actor};
-use crate::mechanism::{Regions, SharedRegion};
+use crate::mechanism::{Implementation, Regions, SharedRegion};
 use crate::report::KnownFailure;
 use crate::scenario::{AccessMode, Errno, Mechanism, OpenFlag};
 
@@ -57,6 +57,7 @@ pub const ADAPTER: Adapter = Adapter {
     adapts: "shared_memory 0.12: ShmemConf::size, os_id, create, open; \
              Shmem::set_owner, as_ptr, len, drop",
     run: |s, o| run_scenario(s, &Regions(SharedMemory), o),
+    deviations: || Regions(SharedMemory).deviations(),
     serve_exec_actor: || serve_exec_actor(&Regions(SharedMemory)),
     known_failures: &[
         KnownFailure {

@@ -60,6 +60,7 @@ pub const ADAPTER: Adapter = Adapter {
     name: "std",
     adapts: "std::io::pipe; std::os::unix::net::{UnixStream, UnixListener, UnixDatagram}; std::net::{TcpStream, TcpListener, UdpSocket}",
     run: |s, o| run_scenario(s, &Std, o),
+    deviations: || Std.deviations(),
     serve_exec_actor: || serve_exec_actor(&Std),
     known_failures: &[
         KnownFailure {

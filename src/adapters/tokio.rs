@@ -56,6 +56,7 @@ pub const ADAPTER: Adapter = Adapter {
     adapts: "tokio 1.54: net::unix::pipe::pipe, net::UnixSocket, UnixListener, UnixStream \
              (a current-thread runtime per actor)",
     run: |s, o| run_scenario(s, &Tokio, o),
+    deviations: || Tokio.deviations(),
     serve_exec_actor: || serve_exec_actor(&Tokio),
     known_failures: &[
         KnownFailure {

@@ -33,7 +33,7 @@ use libtest_mimic::{Arguments, Completion, Failed, Trial};
 pub use fork_server::{ForkServer, TrialResult};
 
 use crate::driver::{serve_exec_actor, skip_reason_for, RunOptions};
-use crate::mechanism::Implementation;
+use crate::mechanism::{unknown_deviations, Implementation};
 use crate::scenario::{self, LoadError, Scenario};
 
 /// Run the built-in catalogue ([`scenario::CATALOGUE`]) against `iut` as libtest
@@ -58,6 +58,11 @@ pub fn main_with_scenarios<I: Implementation>(iut: I, roots: &[&Path]) -> ! {
 
 fn run_trials<I: Implementation>(iut: &I, scenarios: Result<Vec<Scenario>, LoadError>) -> ! {
     let started = scenarios.map_err(|e| e.to_string()).and_then(|scenarios| {
+        let ids: Vec<&str> = scenarios.iter().map(|s| s.id.as_str()).collect();
+        let unknown = unknown_deviations(iut.name(), &iut.deviations(), &ids);
+        if !unknown.is_empty() {
+            return Err(unknown.join("\n"));
+        }
         let opts = RunOptions::default();
         let server = ForkServer::start(iut, &scenarios, &opts)?;
         Ok(trials(&Arc::new(server), iut, &scenarios, &opts))

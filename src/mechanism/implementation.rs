@@ -2,7 +2,7 @@
 
 use std::ptr::NonNull;
 
-use super::{ByteStream, Received, SharedRegion, Socket, SocketAddress};
+use super::{ByteStream, Deviation, Received, SharedRegion, Socket, SocketAddress};
 use crate::scenario::{Errno, Mechanism, MsgFlag};
 
 /// An implementation under test: what it provides of each mechanism family. A family it
@@ -29,6 +29,40 @@ pub trait Implementation {
 
     /// Its sockets, if it has them.
     fn sockets(&self) -> Option<&Self::Sockets>;
+
+    /// Every deviation its families declare.
+    fn deviations(&self) -> Vec<Deviation> {
+        let mut all = Vec::new();
+        if let Some(x) = self.byte_streams() {
+            all.extend_from_slice(x.deviations());
+        }
+        if let Some(x) = self.shared_regions() {
+            all.extend_from_slice(x.deviations());
+        }
+        if let Some(x) = self.sockets() {
+            all.extend_from_slice(x.deviations());
+        }
+        all
+    }
+}
+
+/// The declared deviations that name none of the scenario ids `ids` (a misspelt id
+/// would otherwise be ignored without a word), as one-line errors.
+pub fn unknown_deviations(
+    implementation: &str,
+    deviations: &[Deviation],
+    ids: &[&str],
+) -> Vec<String> {
+    deviations
+        .iter()
+        .filter(|d| !ids.contains(&d.scenario))
+        .map(|d| {
+            format!(
+                "implementation `{implementation}` declares a deviation for `{}`, which is no scenario",
+                d.scenario
+            )
+        })
+        .collect()
 }
 
 /// A byte-stream implementation and nothing else.
@@ -167,5 +201,27 @@ impl Socket for Unimplemented {
     }
     fn recv(&self, _: &Self, _: &mut [u8], _: &[MsgFlag]) -> Result<Received, Errno> {
         match *self {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_misspelt_deviation_is_named() {
+        let declared = [
+            Deviation {
+                scenario: "pipe::flags_clear",
+                reason: "close-on-exec",
+            },
+            Deviation {
+                scenario: "pipe::flag_clear",
+                reason: "typo",
+            },
+        ];
+        let errors = unknown_deviations("x", &declared, &["pipe::flags_clear"]);
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].contains("`pipe::flag_clear`"), "{errors:?}");
     }
 }

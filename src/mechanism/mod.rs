@@ -90,6 +90,8 @@ pub use byte_stream::{ByteStream, PipeEnd};
 pub use capability::{
     missing_capability, required_capabilities, ActorStart, Capability, Deviation,
 };
-pub use implementation::{Implementation, Regions, Sockets, Streams, Unimplemented};
+pub use implementation::{
+    unknown_deviations, Implementation, Regions, Sockets, Streams, Unimplemented,
+};
 pub use shared_region::{Protection, SharedRegion};
 pub use socket::{Received, Socket, SocketAddress};

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::{ScenarioReport, Verdict};
+use crate::mechanism::{unknown_deviations, Deviation};
 use crate::scenario::Mechanism;
 
 /// A failure of a crate that has been looked into: the scenario, and what the crate does
@@ -28,15 +29,19 @@ pub struct CrateRun<'a> {
     pub adapts: &'a str,
     /// Its failures that have been looked into.
     pub known: &'a [KnownFailure],
+    /// The deviations it declares.
+    pub declared: Vec<Deviation>,
     /// Every scenario's report, with its mechanism.
     pub reports: Vec<(Mechanism, ScenarioReport)>,
 }
 
 impl CrateRun<'_> {
-    /// The failures no [`KnownFailure`] explains, and the known failures that did not
-    /// happen: both mean the table and the adapter's notes disagree.
+    /// The failures no [`KnownFailure`] explains, the known failures that did not
+    /// happen, and declared deviations of no scenario: each means the table and the
+    /// adapter's notes disagree.
     pub fn unexplained(&self) -> Vec<String> {
-        let mut problems = Vec::new();
+        let ids: Vec<&str> = self.reports.iter().map(|(_, r)| r.id.as_str()).collect();
+        let mut problems = unknown_deviations(self.name, &self.declared, &ids);
         for (_, r) in &self.reports {
             match &r.verdict {
                 Verdict::Fail(f) if self.explanation(&r.id).is_none() => {
