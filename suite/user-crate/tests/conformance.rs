@@ -10,7 +10,7 @@ impl ByteStream for TinyPipe {
     type End = PipeEnd<tinypipe::Reader, tinypipe::Writer>;
     fn name(&self) -> &str { "tinypipe" }
     fn mechanisms(&self) -> &[Mechanism] { &[Mechanism::Pipe] }
-    fn capabilities(&self) -> &[Capability] { &[Capability::Descriptor] }
+    fn capabilities(&self, _: Mechanism) -> &[Capability] { &[Capability::Descriptor] }
     fn deviations(&self) -> &[Deviation] {
         &[Deviation { scenario: "pipe::flags_clear", reason: "FD_CLOEXEC is set, on purpose" }]
     }
