@@ -242,9 +242,13 @@ fn run(
                 failed += 1;
                 println!("ERROR {:<50} harness could not run: {e}", s.id);
             }
-            Verdict::Deviation { reason, .. } => {
+            Verdict::Deviation { reason, failure } => {
                 deviations += 1;
                 println!("DEVIATION {:<46} declared: {reason}", s.id);
+                println!("  {failure}");
+                if timeline {
+                    print!("{}", render_timeline(&report));
+                }
             }
             _ => {}
         }

@@ -141,7 +141,7 @@ impl ByteStream for Pipes {
     fn capabilities(&self, mechanism: Mechanism) -> &[Capability] {
         match mechanism {
             Mechanism::Pipe => &[Capability::NonBlocking, Capability::Descriptor],
-            _ => &[Capability::Descriptor],
+            _ => &[Capability::MakeFifo, Capability::Descriptor],
         }
     }
 

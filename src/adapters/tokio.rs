@@ -17,8 +17,8 @@
 //!
 //! What it cannot do:
 //! - FIFOs: tokio opens them (`pipe::OpenOptions::open_receiver` / `open_sender`, always
-//!   with `O_NONBLOCK`) but cannot make one, and the driver makes the FIFO through the
-//!   implementation, so the `fifo` mechanism is not claimed and `open` is never called.
+//!   with `O_NONBLOCK`) but cannot make one: the operating system makes the FIFO, and
+//!   scenarios that call `mkfifo` are skipped.
 //! - Non-blocking mode, `dup`, creation flags, socket options, descriptor passing, send
 //!   and recv flags, `SHUT_RD`: tokio has none of them (its `try_read`/`try_write` are
 //!   separate calls, not a mode of the descriptor).
@@ -44,7 +44,8 @@ use ::tokio::runtime::{Builder, Runtime};
 use super::Adapter;
 use crate::driver::{run_scenario, serve_exec_actor};
 use crate::mechanism::{
-    ByteStream, Capability, Implementation, Received, Socket, SocketAddress, Unimplemented,
+    ByteStream, Capability, Deviation, Implementation, Received, Socket, SocketAddress,
+    Unimplemented,
 };
 use crate::report::KnownFailure;
 use crate::scenario::{AccessMode, Errno, Mechanism, MsgFlag, OpenFlag, ShutdownHow};
@@ -59,6 +60,26 @@ pub const ADAPTER: Adapter = Adapter {
     deviations: || Tokio.deviations(),
     serve_exec_actor: || serve_exec_actor(&Tokio),
     known_failures: &[
+        KnownFailure {
+            scenario: "fifo::blocked_read_wakes_eof_on_writer_close",
+            explanation: "pipe::OpenOptions::open_receiver opens with O_NONBLOCK: opening the read end never waits for a writer",
+        },
+        KnownFailure {
+            scenario: "fifo::open_rdonly_blocks_until_writer",
+            explanation: "pipe::OpenOptions::open_receiver opens with O_NONBLOCK: opening the read end never waits for a writer",
+        },
+        KnownFailure {
+            scenario: "fifo::related_processes_exchange_data",
+            explanation: "pipe::OpenOptions::open_receiver opens with O_NONBLOCK: opening the read end never waits for a writer",
+        },
+        KnownFailure {
+            scenario: "fifo::reusable_after_eof",
+            explanation: "pipe::OpenOptions::open_receiver opens with O_NONBLOCK: opening the read end never waits for a writer",
+        },
+        KnownFailure {
+            scenario: "fifo::open_rdwr_never_blocks",
+            explanation: "a tokio FIFO end is a Receiver or a Sender: there is no end that both reads and writes",
+        },
         KnownFailure {
             scenario: "pipe::blocked_partial_writer_on_last_reader_close",
             explanation: "pipe::pipe() makes O_NONBLOCK ends (mio: pipe2(O_CLOEXEC|O_NONBLOCK)); one AsyncWriteExt::write returns the short count instead of blocking",
@@ -229,7 +250,30 @@ impl ByteStream for TokioPipe {
     }
 
     fn mechanisms(&self) -> &[Mechanism] {
-        &[Mechanism::Pipe]
+        &[Mechanism::Pipe, Mechanism::Fifo]
+    }
+
+    fn deviations(&self) -> &[Deviation] {
+        const ENXIO: &str = "pipe::OpenOptions::open_sender documents ENXIO when the FIFO has no \
+                             reader, where open() waits for one";
+        &[
+            Deviation {
+                scenario: "fifo::last_writer_close_wakes_every_blocked_reader",
+                reason: ENXIO,
+            },
+            Deviation {
+                scenario: "fifo::open_wronly_blocks_until_reader",
+                reason: ENXIO,
+            },
+            Deviation {
+                scenario: "fifo::unrelated_processes_exchange_data",
+                reason: ENXIO,
+            },
+            Deviation {
+                scenario: "fifo::write_after_reader_closed_sigpipe",
+                reason: ENXIO,
+            },
+        ]
     }
 
     fn capabilities(&self, _mechanism: Mechanism) -> &[Capability] {

@@ -16,8 +16,9 @@ use crate::scenario::{AccessMode, Errno, Mechanism, OpenFlag};
 ///
 /// Only `name`, `mechanisms`, `read`, `write` and `close` must be written. The others
 /// have bodies that fail with EOPNOTSUPP and are called only when what gates them is
-/// declared: `pipe` for [`Mechanism::Pipe`], `mkfifo` and `open` for
-/// [`Mechanism::Fifo`], `set_nonblocking` for [`Capability::NonBlocking`], `dup` for
+/// declared: `pipe` for [`Mechanism::Pipe`], `open` for [`Mechanism::Fifo`], `mkfifo`
+/// for [`Capability::MakeFifo`] (without it the operating system makes the FIFO),
+/// `set_nonblocking` for [`Capability::NonBlocking`], `dup` for
 /// [`Capability::Duplicate`]. `fd` should return the descriptor whenever there is one
 /// (it makes the blocking verdict exact), and must when [`Capability::Descriptor`] is
 /// declared.

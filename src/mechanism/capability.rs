@@ -22,6 +22,9 @@ pub enum Capability {
     CloseOnExec,
     /// A second handle on one open end (`dup`).
     Duplicate,
+    /// Making FIFOs (`mkfifo`). An implementation that only opens them gets its FIFO
+    /// made by the operating system, and scenarios that call `mkfifo` are skipped.
+    MakeFifo,
     /// A descriptor behind every handle ([`ByteStream::fd`](super::ByteStream::fd) and
     /// its kin return `Some`): the driver asks the kernel about the object through it
     /// (`poll`, `FIONREAD`, descriptor flags, `fpathconf`, pipe size, `lseek`, `pread`).
@@ -55,6 +58,7 @@ impl Capability {
         Capability::DontWait,
         Capability::CloseOnExec,
         Capability::Duplicate,
+        Capability::MakeFifo,
         Capability::Descriptor,
         Capability::DescriptorPassing,
         Capability::SocketOptions,
@@ -75,6 +79,7 @@ impl fmt::Display for Capability {
             Capability::DontWait => "MSG_DONTWAIT",
             Capability::CloseOnExec => "close-on-exec flags at creation",
             Capability::Duplicate => "dup of an end",
+            Capability::MakeFifo => "mkfifo",
             Capability::Descriptor => "a descriptor behind each handle",
             Capability::DescriptorPassing => "descriptor passing (SCM_RIGHTS)",
             Capability::SocketOptions => "socket options",
@@ -187,6 +192,7 @@ fn action_needs(action: &Action, needs: &mut Vec<Capability>) {
             needs.extend(flags.iter().filter_map(|f| open_flag(*f)));
         }
         Action::Dup(_) => needs.push(C::Duplicate),
+        Action::Mkfifo => needs.push(C::MakeFifo),
         Action::GetFlag { .. }
         | Action::SetCloExec(_)
         | Action::PipeBufOf(_)

@@ -163,14 +163,16 @@ fn render_crate(w: &mut String, run: &CrateRun<'_>) {
         .reports
         .iter()
         .filter_map(|(_, r)| match &r.verdict {
-            Verdict::Deviation { reason, .. } => Some((r.id.as_str(), reason.as_str())),
+            Verdict::Deviation { reason, failure } => {
+                Some((r.id.as_str(), reason.as_str(), failure.to_string()))
+            }
             _ => None,
         })
         .collect();
     if !deviations.is_empty() {
         let _ = writeln!(w, "\nDeclared deviations:\n");
-        for (id, reason) in deviations {
-            let _ = writeln!(w, "- `{id}`: {reason}");
+        for (id, reason, failure) in deviations {
+            let _ = writeln!(w, "- `{id}`: {reason} ({})", cell(&failure));
         }
     }
     let mut skips: BTreeMap<&str, usize> = BTreeMap::new();

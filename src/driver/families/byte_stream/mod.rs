@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use self::executor::StreamExecutor;
 use crate::driver::family::{failed_before_fork, provided, ActorContext, Family, SetupError};
+use crate::mechanism::os::OsByteStream;
 use crate::mechanism::{ActorStart, ByteStream, Capability, Deviation};
 use crate::scenario::*;
 
@@ -72,8 +73,18 @@ impl<'a, I: ByteStream> Family for ByteStreamFamily<'a, I> {
                 let path = dir
                     .expect("a FIFO has a name, so the run has a private directory")
                     .join("fifo");
-                iut.mkfifo(&path)
-                    .map_err(|e| failed_before_fork(iut.name(), "mkfifo", e))?;
+                // An implementation that only opens FIFOs gets one the OS made.
+                if iut
+                    .capabilities(Mechanism::Fifo)
+                    .contains(&Capability::MakeFifo)
+                {
+                    iut.mkfifo(&path)
+                        .map_err(|e| failed_before_fork(iut.name(), "mkfifo", e))?;
+                } else {
+                    OsByteStream
+                        .mkfifo(&path)
+                        .map_err(|e| format!("the OS's mkfifo() failed with {e}"))?;
+                }
                 Ok(StreamObject::Fifo(path))
             }
             other => Err(format!("{other} is no byte stream").into()),
