@@ -25,6 +25,7 @@
 
 mod fork_server;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -65,12 +66,18 @@ fn run_trials<I: Implementation>(iut: &I, scenarios: Result<Vec<Scenario>, LoadE
         }
         let opts = RunOptions::default();
         let server = ForkServer::start(iut, &scenarios, &opts)?;
-        Ok(trials(&Arc::new(server), iut, &scenarios, &opts))
+        let skips = skip_summary(iut, &scenarios, &opts);
+        Ok((trials(&Arc::new(server), iut, &scenarios, &opts), skips))
     });
     match started {
-        Ok(trials) => {
-            let conclusion = libtest_mimic::run(&Arguments::from_args(), trials);
+        Ok((trials, skips)) => {
+            let args = Arguments::from_args();
+            let listing = args.list;
+            let conclusion = libtest_mimic::run(&args, trials);
             // The trials held the last handles on the server: it has been stopped.
+            if !listing && !skips.is_empty() {
+                println!("skipped here, and why (`-- --include-ignored` runs them):\n{skips}");
+            }
             conclusion.exit()
         }
         Err(e) => {
@@ -78,6 +85,21 @@ fn run_trials<I: Implementation>(iut: &I, scenarios: Result<Vec<Scenario>, LoadE
             std::process::exit(101);
         }
     }
+}
+
+/// Why scenarios are skipped against `iut`, one line per reason with how many.
+fn skip_summary<I: Implementation>(iut: &I, scenarios: &[Scenario], opts: &RunOptions) -> String {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for reason in scenarios
+        .iter()
+        .filter_map(|s| skip_reason_for(s, iut, opts))
+    {
+        *counts.entry(reason).or_default() += 1;
+    }
+    counts
+        .iter()
+        .map(|(reason, n)| format!("  {n:>4} × {reason}\n"))
+        .collect()
 }
 
 /// One trial per scenario, run by `server` (started with the same `scenarios`). A
