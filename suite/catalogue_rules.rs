@@ -95,3 +95,36 @@ fn the_built_in_catalogue_is_the_scenarios_directory() {
         );
     }
 }
+
+/// Every pipe scenario the model covers states what the model says (`-- --nocapture`
+/// lists the ones it does not cover, and why).
+#[test]
+fn the_catalogue_agrees_with_the_reference_model() {
+    use ipc_conformance::model::{cross_check, CrossCheck, PlatformProfile};
+    let profile = &PlatformProfile::LINUX;
+    let (mut agree, mut outside, mut disagree) = (Vec::new(), Vec::new(), Vec::new());
+    for s in catalogue() {
+        match cross_check(&s, profile) {
+            CrossCheck::Agrees => agree.push(s.id),
+            CrossCheck::Outside(why) => outside.push(format!("{}: {why}", s.id)),
+            CrossCheck::Disagrees(steps) => {
+                disagree.push(format!("{}:\n  {}", s.id, steps.join("\n  ")))
+            }
+        }
+    }
+    eprintln!("{} agree, {} outside the model", agree.len(), outside.len());
+    for o in outside.iter().filter(|o| o.starts_with("pipe::")) {
+        eprintln!("  {o}");
+    }
+    assert!(
+        disagree.is_empty(),
+        "the catalogue and the model disagree:\n{}",
+        disagree.join("\n")
+    );
+    // The pipe model covers most pipe scenarios; fewer would mean it lost ground.
+    let pipes = agree.iter().filter(|id| id.starts_with("pipe::")).count();
+    assert!(
+        pipes >= 37,
+        "only {pipes} pipe scenarios agree with the model"
+    );
+}

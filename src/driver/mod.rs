@@ -30,8 +30,11 @@ mod spawn;
 mod sync;
 mod wait;
 
+pub(crate) use check::{describe_expectation, meets, Observed};
+pub(crate) use control::Outcome;
 pub use event_log::EventKind;
 pub use exec_actor::{exec_actor_implementation, serve_exec_actor};
 pub use observe::Evidence;
+pub(crate) use payload::payload_bytes;
 pub use run::{run_scenario, skip_reason_for, BlockingOracle, RunOptions};
 pub(crate) use spawn::fork_helper;

@@ -31,6 +31,10 @@ pub struct PlatformProfile {
     pub pipe_buf: u64,
     /// The capacity of a new pipe, where it is fixed; `None` where it grows on demand.
     pub pipe_capacity: Option<u64>,
+    /// The unit a pipe's room is counted in: Linux keeps bytes in page-sized buffers, a
+    /// write takes whole free buffers (after filling the last one's tail), and a buffer
+    /// is free again only once read to its end; 1 where room is counted in bytes.
+    pub pipe_page: u64,
     /// The longest POSIX shared memory name `shm_open` accepts, the leading `/` counted.
     pub shm_name_max: u64,
     /// Features present.
@@ -49,6 +53,7 @@ impl PlatformProfile {
         platform: Platform::Linux,
         pipe_buf: 4096,
         pipe_capacity: Some(65536),
+        pipe_page: 4096,
         shm_name_max: 256,
         features: &[
             Feature::Pipe2,
@@ -73,6 +78,7 @@ impl PlatformProfile {
         platform: Platform::Macos,
         pipe_buf: 512,
         pipe_capacity: None,
+        pipe_page: 1,
         shm_name_max: 31,
         features: &[Feature::MsgNoSignal, Feature::SoNoSigPipe],
     };
