@@ -61,6 +61,8 @@ pub mod adapters;
 #[cfg(not(loom))]
 pub mod driver;
 #[cfg(not(loom))]
+pub mod fuzz;
+#[cfg(not(loom))]
 pub mod harness;
 #[cfg(not(loom))]
 pub mod mechanism;

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use clap::{Parser, Subcommand};
 use ipc_conformance::adapters::{self, Adapter};
 use ipc_conformance::driver::{run_scenario, BlockingOracle, RunOptions};
+use ipc_conformance::fuzz::{write_regression, FuzzOptions};
 use ipc_conformance::mechanism::os::Os;
 use ipc_conformance::model::PlatformProfile;
 use ipc_conformance::report::{
@@ -71,6 +72,25 @@ enum Command {
         /// Write the document to this file instead of standard output.
         #[arg(long)]
         write: Option<PathBuf>,
+    },
+    /// Generate pipe scenarios from the reference model and run them as real forked
+    /// processes; shrink the first failure and write it to scenarios/regressions/.
+    Fuzz {
+        /// The mechanism (only `pipe` has a model so far).
+        #[arg(long, default_value = "pipe")]
+        mechanism: String,
+        /// How many cases to generate.
+        #[arg(long, default_value_t = 256)]
+        cases: u32,
+        /// The seed; a random one when not given (printed, to reproduce the run).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// The implementation under test, as for `run`.
+        #[arg(long, default_value = "os")]
+        implementation: String,
+        /// Where a shrunk failure is written.
+        #[arg(long, default_value = "scenarios/regressions")]
+        regressions: PathBuf,
     },
     /// List the scenarios with their summaries.
     List {
@@ -171,6 +191,27 @@ fn main() -> ExitCode {
                 oracle: blocking_oracle,
             };
             run(&adapter, scenarios, &opts, timeline, filter.as_deref())
+        }
+        Command::Fuzz {
+            mechanism,
+            cases,
+            seed,
+            implementation,
+            regressions,
+        } => {
+            if mechanism != "pipe" {
+                eprintln!("error: `{mechanism}`: only pipe has a reference model so far");
+                return ExitCode::from(2);
+            }
+            let adapter = match adapters::find(&implementation) {
+                Ok(a) => a,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let seed = seed.unwrap_or_else(random_seed);
+            fuzz(&adapter, cases, seed, &regressions)
         }
         Command::Conformance { paths, write } => match load(paths) {
             Ok(scenarios) => conformance(&scenarios, write.as_deref()),
@@ -349,5 +390,52 @@ fn locked_versions() -> std::collections::BTreeMap<String, String> {
                 .map(|p| (p.name, p.version))
                 .collect()
         })
+        .unwrap_or_default()
+}
+
+fn fuzz(adapter: &Adapter, cases: u32, seed: u64, regressions: &Path) -> ExitCode {
+    let bar = indicatif::ProgressBar::new(u64::from(cases));
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} scenarios, {per_sec}")
+            .expect("a valid template"),
+    );
+    let opts = FuzzOptions {
+        cases,
+        seed,
+        ..FuzzOptions::default()
+    };
+    let report = (adapter.fuzz_pipe)(&opts, &RunOptions::default(), &|| bar.inc(1));
+    bar.finish_and_clear();
+    let rate = f64::from(report.runs) / report.elapsed.as_secs_f64();
+    println!(
+        "{} scenarios against {} in {:.1} s ({rate:.0}/s), seed {seed}",
+        report.runs,
+        adapter.name,
+        report.elapsed.as_secs_f64()
+    );
+    let Some(finding) = report.finding else {
+        println!("no failure");
+        return ExitCode::SUCCESS;
+    };
+    println!(
+        "FAIL after {} scenarios ({:.1} s), shrunk to {} processes and {} steps: {}",
+        finding.cases_to_find,
+        finding.time_to_find.as_secs_f64(),
+        finding.scenario.processes.len(),
+        finding.scenario.steps.len(),
+        finding.failure
+    );
+    match write_regression(regressions, &finding, seed, adapter.name) {
+        Ok(path) => println!("written to {}", path.display()),
+        Err(e) => eprintln!("error: cannot write the regression: {e}"),
+    }
+    ExitCode::FAILURE
+}
+
+/// A seed from the clock, for a run that asks for none.
+fn random_seed() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
         .unwrap_or_default()
 }

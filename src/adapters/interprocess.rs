@@ -43,6 +43,7 @@ use ::interprocess::ConnectWaitMode;
 
 use super::Adapter;
 use crate::driver::{run_scenario, serve_exec_actor};
+use crate::fuzz::fuzz_pipe;
 use crate::mechanism::{
     ByteStream, Capability, Deviation, Implementation, Received, Socket, SocketAddress,
     Unimplemented,
@@ -57,6 +58,7 @@ pub const ADAPTER: Adapter = Adapter {
              (ListenerOptions, ConnectOptions)",
     run: |s, o| run_scenario(s, &Interprocess, o),
     deviations: || Interprocess.deviations(),
+    fuzz_pipe: |f, o, tick| fuzz_pipe(&Interprocess, f, o, tick),
     serve_exec_actor: || serve_exec_actor(&Interprocess),
     known_failures: &[
         KnownFailure {

@@ -23,7 +23,8 @@ use std::collections::VecDeque;
 
 use super::PlatformProfile;
 use crate::scenario::{
-    Action, End, Errno, FdFlag, OpenFlag, PollEvent, Relation, Scenario, SigPipe, SignalName,
+    Action, End, Errno, FdFlag, OpenFlag, PollEvent, Process, Relation, Scenario, SigPipe,
+    SignalName,
 };
 
 /// What the model says a call does.
@@ -71,6 +72,8 @@ struct ProcessState {
     writes: u32,
     alive: bool,
     sigpipe: SigPipe,
+    /// Signals caught with a handler that does nothing (no SA_RESTART).
+    handles: Vec<SignalName>,
     pending: Option<Pending>,
     /// What a call that blocked came to, for the step that awaits it.
     completed: Option<ModelOutcome>,
@@ -101,10 +104,19 @@ impl PipeModel {
     /// The pipe as a scenario sets it up: made before the fork with the scenario's
     /// flags, each related process keeping the ends it names.
     pub fn new(scenario: &Scenario, profile: &PlatformProfile) -> Result<Self, Unmodelled> {
+        Self::for_processes(&scenario.processes, &scenario.create_flags, profile)
+    }
+
+    /// The pipe made with `flags` before these processes fork.
+    pub fn for_processes(
+        processes: &[Process],
+        flags: &[OpenFlag],
+        profile: &PlatformProfile,
+    ) -> Result<Self, Unmodelled> {
         let capacity = profile.pipe_capacity.ok_or_else(|| {
             Unmodelled::Action(format!("{} has no fixed pipe capacity", profile.platform))
         })?;
-        let nonblock = scenario.create_flags.contains(&OpenFlag::NonBlock);
+        let nonblock = flags.contains(&OpenFlag::NonBlock);
         let page = profile.pipe_page.max(1) as usize;
         Ok(PipeModel {
             data: VecDeque::new(),
@@ -115,8 +127,7 @@ impl PipeModel {
             pipe_buf: profile.pipe_buf,
             read_nonblock: nonblock,
             write_nonblock: nonblock,
-            processes: scenario
-                .processes
+            processes: processes
                 .iter()
                 .map(|p| {
                     let keeps =
@@ -126,12 +137,47 @@ impl PipeModel {
                         writes: keeps(End::Write),
                         alive: true,
                         sigpipe: p.sigpipe,
+                        handles: p.handles.clone(),
                         pending: None,
                         completed: None,
                     }
                 })
                 .collect(),
         })
+    }
+
+    /// How many processes share the pipe.
+    pub fn process_count(&self) -> usize {
+        self.processes.len()
+    }
+
+    /// Whether process `p` holds an `end`.
+    pub fn holds(&self, p: usize, end: End) -> bool {
+        let process = &self.processes[p];
+        process.alive
+            && match end {
+                End::Read => process.reads > 0,
+                End::Write => process.writes > 0,
+                End::Object => false,
+            }
+    }
+
+    /// Whether process `p` is alive and free to start a call: not blocked, and not
+    /// holding the result of one that blocked (a `completes` step must take it first).
+    pub fn idle(&self, p: usize) -> bool {
+        let process = &self.processes[p];
+        process.alive && process.pending.is_none() && process.completed.is_none()
+    }
+
+    /// Whether process `p` is blocked in a call.
+    pub fn blocked(&self, p: usize) -> bool {
+        let process = &self.processes[p];
+        process.alive && process.pending.is_some()
+    }
+
+    /// Whether a call process `p` blocked in has come to its result.
+    pub fn finished(&self, p: usize) -> bool {
+        self.processes[p].completed.is_some()
     }
 
     fn readers(&self) -> u32 {
@@ -224,7 +270,7 @@ impl PipeModel {
             Action::ReadToEnd => self.read(p, Pending::ReadToEnd(Vec::new()))?,
             Action::Write(payload) => {
                 let bytes = crate::driver::payload_bytes(payload, profile);
-                self.write(p, bytes)
+                self.write(p, bytes)?
             }
             Action::Close(end) => {
                 let held = self.ends(p, *end)?;
@@ -237,6 +283,19 @@ impl PipeModel {
             }
             Action::SetNonBlocking { end, on } => {
                 self.ends(p, *end)?;
+                // A call blocked on the same open file description may be between two
+                // of its reads or writes: whether it sees the new flag is a race.
+                let writing = |c: &Pending| matches!(c, Pending::Write { .. });
+                let racing = self.processes.iter().any(|q| {
+                    q.pending
+                        .as_ref()
+                        .is_some_and(|c| writing(c) == (*end == End::Write))
+                });
+                if racing {
+                    return Err(Unmodelled::Schedule(
+                        "O_NONBLOCK changes under a call blocked on the same end".to_owned(),
+                    ));
+                }
                 *self.nonblock(*end) = *on;
                 ModelOutcome::Done
             }
@@ -254,7 +313,7 @@ impl PipeModel {
             Action::WriteOn {
                 end: End::Write,
                 data,
-            } => self.write(p, crate::driver::payload_bytes(data, profile)),
+            } => self.write(p, crate::driver::payload_bytes(data, profile))?,
             // The other end's descriptor is not open for that: EBADF.
             Action::ReadOn { end, .. } | Action::WriteOn { end, .. } => {
                 self.ends(p, *end)?;
@@ -276,6 +335,19 @@ impl PipeModel {
             Action::Exit => {
                 let process = &mut self.processes[p];
                 process.alive = false;
+                ModelOutcome::Done
+            }
+            // A caught signal interrupts a blocked call: EINTR, or the count a write
+            // got in before. Any other kills the process, and the call ends with it.
+            Action::Kill(signal) => {
+                let process = &mut self.processes[p];
+                let caught = process.handles.contains(signal);
+                process.alive &= caught;
+                process.completed = process.pending.take().map(|call| match call {
+                    _ if !caught => ModelOutcome::Killed(*signal),
+                    Pending::Write { written, .. } if written > 0 => ModelOutcome::Count(written),
+                    _ => ModelOutcome::Error(Errno(libc::EINTR)),
+                });
                 ModelOutcome::Done
             }
             Action::Await => match self.processes[p].completed.take() {
@@ -331,7 +403,7 @@ impl PipeModel {
     /// then halves down to one byte, until even that gets EAGAIN.
     fn fill(&mut self, p: usize) -> Result<ModelOutcome, Unmodelled> {
         if self.readers() == 0 {
-            return Ok(self.write(p, vec![0x55]));
+            return self.write(p, vec![0x55]);
         }
         if !self.write_nonblock {
             return Err(Unmodelled::Action(
@@ -341,7 +413,7 @@ impl PipeModel {
         let mut size = self.pipe_buf as usize;
         let mut total = 0u64;
         loop {
-            match self.write(p, vec![0x55; size]) {
+            match self.write(p, vec![0x55; size])? {
                 ModelOutcome::Count(n) => total += n,
                 _ if size > 1 => size /= 2,
                 _ => return Ok(ModelOutcome::Count(total)),
@@ -350,8 +422,17 @@ impl PipeModel {
     }
 
     fn read(&mut self, p: usize, call: Pending) -> Result<ModelOutcome, Unmodelled> {
+        // Linux returns 0 for an empty read before it looks at the pipe.
+        if call == Pending::Read(0) {
+            return Ok(ModelOutcome::Bytes(Vec::new()));
+        }
         if self.data.is_empty() && self.writers() > 0 && self.read_nonblock {
             return Ok(ModelOutcome::Error(Errno(libc::EAGAIN)));
+        }
+        if self.in_transit(p, |c| !matches!(c, Pending::Write { .. })) {
+            return Err(Unmodelled::Schedule(
+                "another process is between the reads of its read loop".to_owned(),
+            ));
         }
         let blocked_writer = self
             .processes
@@ -390,7 +471,8 @@ impl PipeModel {
                 }
             }
             Pending::ReadToEnd(mut got) => {
-                got.extend(self.data.drain(..));
+                let all = self.take(self.data.len());
+                got.extend(all);
                 if no_writer {
                     Ok(ModelOutcome::Bytes(got))
                 } else {
@@ -401,26 +483,54 @@ impl PipeModel {
         }
     }
 
-    fn write(&mut self, p: usize, bytes: Vec<u8>) -> ModelOutcome {
+    /// Whether a process other than `p` is in the middle of a call `kind` picks out,
+    /// woken once already: it takes bytes (or room) as they come, so a call of `p`
+    /// races it.
+    fn in_transit(&self, p: usize, kind: impl Fn(&Pending) -> bool) -> bool {
+        self.processes.iter().enumerate().any(|(q, other)| {
+            q != p
+                && other.pending.as_ref().is_some_and(|c| {
+                    kind(c)
+                        && match c {
+                            Pending::ReadExactly { got, .. } | Pending::ReadToEnd(got) => {
+                                !got.is_empty()
+                            }
+                            Pending::Write { written, .. } => *written > 0,
+                            Pending::Read(_) => false,
+                        }
+                })
+        })
+    }
+
+    fn write(&mut self, p: usize, bytes: Vec<u8>) -> Result<ModelOutcome, Unmodelled> {
         let len = bytes.len() as u64;
+        // Linux returns 0 for an empty write before it looks for readers.
+        if len == 0 {
+            return Ok(ModelOutcome::Count(0));
+        }
+        if self.in_transit(p, |c| matches!(c, Pending::Write { .. })) {
+            return Err(Unmodelled::Schedule(
+                "another process is between the parts of a long write".to_owned(),
+            ));
+        }
         if self.readers() > 0 && self.write_nonblock {
             // All or nothing up to PIPE_BUF; above it, what fits, EAGAIN when nothing
             // does.
             if len <= self.pipe_buf && !self.fits(bytes.len()) {
-                return ModelOutcome::Error(Errno(libc::EAGAIN));
+                return Ok(ModelOutcome::Error(Errno(libc::EAGAIN)));
             }
-            return match self.put(&bytes, true) {
-                0 if len > 0 => ModelOutcome::Error(Errno(libc::EAGAIN)),
+            return Ok(match self.put(&bytes, true) {
+                0 => ModelOutcome::Error(Errno(libc::EAGAIN)),
                 n => ModelOutcome::Count(n as u64),
-            };
+            });
         }
-        match self.progress_write(p, bytes, 0) {
+        Ok(match self.progress_write(p, bytes, 0) {
             Ok(outcome) => outcome,
             Err(pending) => {
                 self.processes[p].pending = Some(pending);
                 ModelOutcome::Blocks
             }
-        }
+        })
     }
 
     /// A blocking write's next move: its outcome, or the call still waiting.
@@ -473,23 +583,51 @@ impl PipeModel {
                     "two blocked readers and data for one".to_owned(),
                 ));
             }
+            if waiting.len() - readers_waiting > 1 && self.free_slots() > 0 {
+                return Err(Unmodelled::Schedule(
+                    "two blocked writers and room for one".to_owned(),
+                ));
+            }
             let mut moved = false;
             for q in waiting {
-                let before = (self.data.len(), self.readers(), self.writers());
                 let call = self.processes[q].pending.take().expect("listed as waiting");
+                // The kernel wakes a reader for bytes or the last writer gone, a writer
+                // for a free buffer or the last reader gone; the others sleep on.
+                let woken = match call {
+                    Pending::Write { .. } => self.readers() == 0 || self.free_slots() > 0,
+                    _ => !self.data.is_empty() || self.writers() == 0,
+                };
+                if !woken {
+                    self.processes[q].pending = Some(call);
+                    continue;
+                }
+                moved = true;
                 let next = match call {
                     Pending::Write { rest, written } => self.progress_write(q, rest, written),
                     read => self.progress_read(read),
                 };
-                match next {
+                // Woken and still short, a call looks at O_NONBLOCK again (set since by
+                // another holder of the same open file description): a write returns
+                // what it wrote, and the driver's read loops meet EAGAIN.
+                let still = match next {
                     Ok(outcome) => {
                         self.processes[q].completed = Some(outcome);
-                        moved = true;
+                        continue;
                     }
-                    Err(still) => {
-                        moved |= before != (self.data.len(), self.readers(), self.writers());
-                        self.processes[q].pending = Some(still);
-                    }
+                    Err(still) => still,
+                };
+                let gives_up = match &still {
+                    Pending::Write { written, .. } if self.write_nonblock => Some(match written {
+                        0 => ModelOutcome::Error(Errno(libc::EAGAIN)),
+                        n => ModelOutcome::Count(*n),
+                    }),
+                    Pending::Write { .. } | Pending::Read(_) => None,
+                    _ if self.read_nonblock => Some(ModelOutcome::Error(Errno(libc::EAGAIN))),
+                    _ => None,
+                };
+                match gives_up {
+                    Some(outcome) => self.processes[q].completed = Some(outcome),
+                    None => self.processes[q].pending = Some(still),
                 }
             }
             if !moved {

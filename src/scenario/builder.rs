@@ -63,6 +63,12 @@ impl ScenarioBuilder {
         self
     }
 
+    /// A behaviour slug it covers.
+    pub fn behaviour(mut self, slug: &str) -> Self {
+        self.scenario.behaviours.push(slug.to_owned());
+        self
+    }
+
     /// The watchdog's bound on each step.
     pub fn step_timeout(mut self, timeout: Duration) -> Self {
         self.scenario.step_timeout = timeout;

@@ -10,6 +10,7 @@ mod raw_expect;
 mod raw_socket;
 mod tagged;
 mod values;
+mod write;
 
 use std::ops::Range;
 use std::path::Path;
@@ -20,6 +21,7 @@ use super::validate;
 use messages::{polish, unknown_process, unknown_step_key};
 use raw::RawScenario;
 use values::Target;
+pub use write::to_file_text;
 
 /// The only version of the format so far.
 pub const FORMAT_VERSION: u32 = 1;

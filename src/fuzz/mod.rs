@@ -1,0 +1,12 @@
+//! Property-based fuzzing of multi-process scenarios against the reference model:
+//! proptest generates plans of processes and moves, [`build`] turns each into an
+//! ordinary scenario whose expectations are the model's, [`fuzz_pipe`] runs them as real
+//! forked processes against an implementation and shrinks the first failure, and
+//! [`write_regression`] writes it as a scenario file (`scenarios/regressions/`) that the
+//! catalogue replays from then on.
+
+mod plan;
+mod run;
+
+pub use plan::{build, plans, Op, Plan, ProcessPlan, SizeClass};
+pub use run::{fuzz_pipe, write_regression, Finding, FuzzOptions, FuzzReport};

@@ -1,0 +1,249 @@
+//! What the fuzzer generates: a plan of processes and moves, which [`build`] turns into an
+//! ordinary [`Scenario`] whose expectations are the reference model's. Proptest generates
+//! and shrinks plans (fewer processes, fewer moves, smaller sizes); a plan whose move does
+//! not fit the state it meets (a read by a process that closed its read end) drops that
+//! move, so every scenario built is valid by construction.
+
+use proptest::prelude::*;
+
+use crate::model::{ModelOutcome, PipeModel, PlatformProfile};
+use crate::scenario::{
+    Action, End, Expectation, Mechanism, Pattern, Payload, Process, ProcessName, Relation,
+    Scenario, ScenarioBuilder, SigPipe, SignalName, Size, SizeSymbol,
+};
+
+/// A size, clustered around the platform's boundaries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SizeClass {
+    /// This many bytes, few.
+    Small(u8),
+    /// PIPE_BUF plus this (-1, 0, +1).
+    PipeBuf(i8),
+    /// The pipe's capacity plus this (-1, 0, +1).
+    Capacity(i8),
+    /// Twice the capacity.
+    TwiceCapacity,
+}
+
+impl SizeClass {
+    /// The size, by the profile's names where it has them (twice the capacity in bytes).
+    fn size(self, profile: &PlatformProfile) -> Option<Size> {
+        Some(match self {
+            SizeClass::Small(n) => Size::Bytes(u64::from(n)),
+            SizeClass::PipeBuf(d) => Size::Symbol(SizeSymbol::PipeBuf, i64::from(d)),
+            SizeClass::Capacity(d) => Size::Symbol(SizeSymbol::PipeCapacity, i64::from(d)),
+            SizeClass::TwiceCapacity => Size::Bytes(2 * profile.pipe_capacity?),
+        })
+    }
+}
+
+/// One thing a process tries to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// One read of at most this many bytes.
+    Read(SizeClass),
+    /// Reads until end of file.
+    ReadToEnd,
+    /// One write of this many bytes.
+    Write(SizeClass),
+    /// Close an end.
+    Close(End),
+    /// A second handle on an end.
+    Dup(End),
+    /// Set or clear O_NONBLOCK on an end.
+    NonBlocking(End, bool),
+    /// Leave: every end closes.
+    Exit,
+}
+
+/// One process of a plan: the ends it keeps and its SIGPIPE disposition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProcessPlan {
+    /// Keeps the read end.
+    pub reads: bool,
+    /// Keeps the write end.
+    pub writes: bool,
+    /// Ignores SIGPIPE.
+    pub ignores_sigpipe: bool,
+}
+
+/// A generated plan: processes, and moves `(process, op)` in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plan {
+    /// The processes, at least two.
+    pub processes: Vec<ProcessPlan>,
+    /// The moves; a process index is taken modulo the number of processes.
+    pub moves: Vec<(usize, Op)>,
+}
+
+fn size_class() -> impl Strategy<Value = SizeClass> {
+    prop_oneof![
+        4 => (0u8..=16).prop_map(SizeClass::Small),
+        3 => (-1i8..=1).prop_map(SizeClass::PipeBuf),
+        2 => (-1i8..=1).prop_map(SizeClass::Capacity),
+        1 => Just(SizeClass::TwiceCapacity),
+    ]
+}
+
+fn end() -> impl Strategy<Value = End> {
+    prop_oneof![Just(End::Read), Just(End::Write)]
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => size_class().prop_map(Op::Read),
+        1 => Just(Op::ReadToEnd),
+        4 => size_class().prop_map(Op::Write),
+        2 => end().prop_map(Op::Close),
+        1 => end().prop_map(Op::Dup),
+        2 => (end(), any::<bool>()).prop_map(|(e, on)| Op::NonBlocking(e, on)),
+        1 => Just(Op::Exit),
+    ]
+}
+
+/// Plans of 2 to `max_processes` processes and up to `max_moves` moves.
+pub fn plans(max_processes: usize, max_moves: usize) -> impl Strategy<Value = Plan> {
+    let process = (any::<bool>(), any::<bool>(), any::<bool>()).prop_map(|(r, w, i)| ProcessPlan {
+        reads: r,
+        writes: w,
+        ignores_sigpipe: i,
+    });
+    (
+        prop::collection::vec(process, 2..=max_processes.max(2)),
+        prop::collection::vec((0usize..6, op()), 1..=max_moves.max(1)),
+    )
+        .prop_map(|(processes, moves)| Plan { processes, moves })
+}
+
+/// The payload a process writes: its letter repeated, so that bytes from different
+/// writers tell apart in the data read; a pattern when long.
+fn payload(process: usize, len: u64) -> Payload {
+    if len <= 64 {
+        let letter = (b'a' + (process % 26) as u8) as char;
+        Payload::Text(letter.to_string().repeat(len as usize))
+    } else {
+        Payload::Pattern {
+            pattern: Pattern::Seq,
+            len: Size::Bytes(len),
+        }
+    }
+}
+
+/// What the model's outcome says to expect.
+fn expectation(outcome: &ModelOutcome) -> Expectation {
+    match outcome {
+        ModelOutcome::Blocks => Expectation::Blocks,
+        ModelOutcome::Bytes(b) if b.is_empty() => Expectation::Eof,
+        ModelOutcome::Bytes(b) if b.len() <= 64 => Expectation::Data(Payload::Bytes(b.clone())),
+        ModelOutcome::Bytes(b) => Expectation::Returns(Size::Bytes(b.len() as u64)),
+        ModelOutcome::Count(n) => Expectation::Returns(Size::Bytes(*n)),
+        ModelOutcome::Done => Expectation::Succeeds,
+        ModelOutcome::Error(e) => Expectation::Error(*e),
+        ModelOutcome::Killed(s) => Expectation::Signal(*s),
+    }
+}
+
+/// The scenario a plan comes to on a pipe under `profile`: each move the state allows,
+/// with the model's outcome as its expectation; a call that blocked is awaited once the
+/// model says it finished, and one still blocked at the end is killed.
+pub fn build(plan: &Plan, profile: &PlatformProfile, id: &str) -> Option<Scenario> {
+    let processes: Vec<Process> = plan
+        .processes
+        .iter()
+        .enumerate()
+        .map(|(i, p)| Process {
+            name: ProcessName(format!("p{i}")),
+            relation: Relation::Related,
+            keeps: [(p.reads, End::Read), (p.writes, End::Write)]
+                .iter()
+                .filter(|(k, _)| *k)
+                .map(|(_, e)| *e)
+                .collect(),
+            host: None,
+            keeps_pair: Vec::new(),
+            sigpipe: if p.ignores_sigpipe {
+                SigPipe::Ignore
+            } else {
+                SigPipe::Default
+            },
+            handles: Vec::new(),
+        })
+        .collect();
+    let mut model = PipeModel::for_processes(&processes, &[], profile).ok()?;
+    let mut steps: Vec<(usize, Action, Expectation)> = Vec::new();
+    for &(who, op) in &plan.moves {
+        let p = who % plan.processes.len();
+        let Some(action) = action_for(&model, p, op, profile) else {
+            continue;
+        };
+        let mut next = model.clone();
+        let Ok(outcome) = next.apply(p, &action, profile) else {
+            continue;
+        };
+        model = next;
+        steps.push((p, action, expectation(&outcome)));
+        await_finished(&mut model, &mut steps, profile);
+    }
+    for p in 0..plan.processes.len() {
+        if model.blocked(p) {
+            let kill = Action::Kill(SignalName(nix::sys::signal::Signal::SIGKILL));
+            let outcome = model.apply(p, &kill, profile).ok()?;
+            steps.push((p, kill, expectation(&outcome)));
+            await_finished(&mut model, &mut steps, profile);
+        }
+    }
+    if steps.is_empty() {
+        return None;
+    }
+    let mut builder = ScenarioBuilder::new(id, Mechanism::Pipe)
+        .summary("generated by the pipe fuzzer; every expectation is the reference model's")
+        .behaviour("pipe.fuzz-regression")
+        .reference(
+            "POSIX XSH pipe(), read(), write(), close(), fcntl(): as the reference model \
+             (src/model/pipe.rs) states them",
+        );
+    for process in &processes {
+        builder = builder.process(process.clone());
+    }
+    for (p, action, expect) in steps {
+        builder = builder.step(&[(processes[p].name.0.as_str(), action)], expect);
+    }
+    builder.build().ok()
+}
+
+/// A `completes` step for every process whose blocked call the model says finished.
+fn await_finished(
+    model: &mut PipeModel,
+    steps: &mut Vec<(usize, Action, Expectation)>,
+    profile: &PlatformProfile,
+) {
+    while let Some(q) = (0..model.process_count()).find(|&q| model.finished(q)) {
+        let Ok(outcome) = model.apply(q, &Action::Await, profile) else {
+            return;
+        };
+        steps.push((q, Action::Await, expectation(&outcome)));
+    }
+}
+
+/// The action a move stands for in this state, if the process can make it.
+fn action_for(model: &PipeModel, p: usize, op: Op, profile: &PlatformProfile) -> Option<Action> {
+    if !model.idle(p) {
+        return None;
+    }
+    let holds = |e| model.holds(p, e);
+    let size = |c: SizeClass| c.size(profile).filter(|s| profile.resolve(*s).is_ok());
+    Some(match op {
+        Op::Read(c) if holds(End::Read) => Action::Read(size(c)?),
+        Op::ReadToEnd if holds(End::Read) => Action::ReadToEnd,
+        Op::Write(c) if holds(End::Write) => {
+            Action::Write(payload(p, profile.resolve(size(c)?).ok()?))
+        }
+        Op::Close(e) | Op::Dup(e) if holds(e) => match op {
+            Op::Close(_) => Action::Close(e),
+            _ => Action::Dup(e),
+        },
+        Op::NonBlocking(e, on) if holds(e) => Action::SetNonBlocking { end: e, on },
+        Op::Exit => Action::Exit,
+        _ => return None,
+    })
+}

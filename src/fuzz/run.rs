@@ -1,0 +1,142 @@
+//! Running generated scenarios as real forked processes against an implementation, and
+//! shrinking a failure to a scenario file.
+
+use std::cell::Cell;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
+
+use super::plan::{build, plans};
+use crate::driver::{run_scenario, RunOptions};
+use crate::mechanism::Implementation;
+use crate::report::Verdict;
+use crate::scenario::{to_file_text, Scenario};
+
+/// How to fuzz.
+#[derive(Clone, Debug)]
+pub struct FuzzOptions {
+    /// How many generated cases to run (shrinking a failure runs more).
+    pub cases: u32,
+    /// The seed: the same seed generates the same cases.
+    pub seed: u64,
+    /// The most processes a case has (at least 2).
+    pub max_processes: usize,
+    /// The most moves a case is generated with.
+    pub max_moves: usize,
+}
+
+impl Default for FuzzOptions {
+    fn default() -> Self {
+        FuzzOptions {
+            cases: 256,
+            seed: 0,
+            max_processes: 4,
+            max_moves: 12,
+        }
+    }
+}
+
+/// A failure, shrunk.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    /// The smallest failing scenario proptest found.
+    pub scenario: Scenario,
+    /// What failed in it, in one line.
+    pub failure: String,
+    /// Cases run until the first failure.
+    pub cases_to_find: u32,
+    /// Time until the first failure.
+    pub time_to_find: Duration,
+}
+
+/// What a fuzzing run came to.
+#[derive(Clone, Debug)]
+pub struct FuzzReport {
+    /// Scenarios run, shrinking included.
+    pub runs: u32,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// The failure, if one was found.
+    pub finding: Option<Finding>,
+}
+
+/// Generate pipe scenarios and run them against `iut` until one fails or `opts.cases`
+/// passed; a failure is shrunk (fewer processes, fewer steps, smaller sizes).
+/// `on_run` is told of every scenario run (for a progress bar).
+pub fn fuzz_pipe<I: Implementation>(
+    iut: &I,
+    opts: &FuzzOptions,
+    run_opts: &RunOptions,
+    on_run: &dyn Fn(),
+) -> FuzzReport {
+    let started = Instant::now();
+    let config = Config {
+        cases: opts.cases,
+        failure_persistence: None,
+        max_shrink_iters: 4096,
+        ..Config::default()
+    };
+    let mut seed = [0u8; 32];
+    for chunk in seed.chunks_mut(8) {
+        chunk.copy_from_slice(&opts.seed.to_le_bytes());
+    }
+    let mut runner =
+        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed));
+    let id = format!("pipe::fuzz_{:016x}", opts.seed);
+    let runs = Cell::new(0u32);
+    let first_failure: Cell<Option<(u32, Duration)>> = Cell::new(None);
+    let result = runner.run(&plans(opts.max_processes, opts.max_moves), |plan| {
+        let Some(scenario) = build(&plan, run_opts.profile, &id) else {
+            return Ok(());
+        };
+        runs.set(runs.get() + 1);
+        on_run();
+        let failure = match run_scenario(&scenario, iut, run_opts).verdict {
+            Verdict::Fail(f) => f.to_string(),
+            Verdict::HarnessError(e) => format!("the harness could not run it: {e}"),
+            _ => return Ok(()),
+        };
+        if first_failure.get().is_none() {
+            first_failure.set(Some((runs.get(), started.elapsed())));
+        }
+        Err(TestCaseError::fail(failure))
+    });
+    let finding = match result {
+        Err(TestError::Fail(reason, plan)) => {
+            let (cases_to_find, time_to_find) = first_failure.get().unwrap_or_default();
+            build(&plan, run_opts.profile, &id).map(|scenario| Finding {
+                scenario,
+                failure: reason.message().to_owned(),
+                cases_to_find,
+                time_to_find,
+            })
+        }
+        _ => None,
+    };
+    FuzzReport {
+        runs: runs.get(),
+        elapsed: started.elapsed(),
+        finding,
+    }
+}
+
+/// Write a finding as a scenario file named after its seed in `dir`, with the seed and
+/// the failure in a comment on top; returns its path.
+pub fn write_regression(
+    dir: &Path,
+    finding: &Finding,
+    seed: u64,
+    implementation: &str,
+) -> Result<PathBuf, String> {
+    let comment = vec![
+        format!("Found by the pipe fuzzer, seed {seed}, against `{implementation}`, and shrunk."),
+        format!("It failed there with: {}", finding.failure),
+        "Every expectation is the reference model's (src/model/pipe.rs).".to_owned(),
+    ];
+    let text = to_file_text(&finding.scenario, &comment)?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let path = dir.join(format!("pipe_fuzz_{seed:016x}.toml"));
+    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
+}

@@ -1,0 +1,171 @@
+//! Writing a scenario back as a file: what the fuzzer does with a shrunk failure, so
+//! that it is replayed as an ordinary scenario from then on. It covers what generated
+//! scenarios use (byte streams: reads, writes, closes, dups, O_NONBLOCK, exit, kill,
+//! awaiting; their expectations); anything else is refused with its name.
+
+use std::fmt::Write as _;
+
+use super::FORMAT_VERSION;
+use crate::scenario::{
+    Action, End, Expectation, OpenFlag, Pattern, Payload, Relation, Scenario, SigPipe,
+};
+
+/// The scenario as file text, with `comment` lines (`# …`) on top.
+pub fn to_file_text(scenario: &Scenario, comment: &[String]) -> Result<String, String> {
+    let mut out = String::new();
+    for line in comment {
+        let _ = writeln!(out, "# {line}");
+    }
+    let _ = writeln!(out, "format_version = {FORMAT_VERSION}");
+    let _ = writeln!(out, "summary = {}", quoted(&scenario.summary));
+    let _ = writeln!(out, "reference = {}", quoted(&scenario.reference));
+    let behaviours: Vec<String> = scenario.behaviours.iter().map(|b| quoted(b)).collect();
+    let _ = writeln!(out, "behaviours = [{}]", behaviours.join(", "));
+    let _ = writeln!(out, "mechanism = \"{}\"", scenario.mechanism);
+    if !scenario.create_flags.is_empty() {
+        let flags: Vec<String> = scenario
+            .create_flags
+            .iter()
+            .map(|f| quoted(open_flag(*f)))
+            .collect();
+        let _ = writeln!(out, "\n[create]\nflags = [{}]", flags.join(", "));
+    }
+    let _ = writeln!(out, "\n[processes]");
+    for p in &scenario.processes {
+        let mut keys = Vec::new();
+        if p.relation == Relation::Unrelated {
+            keys.push("relation = \"unrelated\"".to_owned());
+        }
+        if !p.keeps.is_empty() {
+            let ends: Vec<String> = p.keeps.iter().map(|e| quoted(end(*e))).collect();
+            keys.push(format!("keeps = [{}]", ends.join(", ")));
+        }
+        if p.sigpipe == SigPipe::Ignore {
+            keys.push("sigpipe = \"ignore\"".to_owned());
+        }
+        if p.host.is_some() || !p.keeps_pair.is_empty() || !p.handles.is_empty() {
+            return Err(format!(
+                "process {}: hosts, socketpair ends and handlers",
+                p.name
+            ));
+        }
+        match keys.is_empty() {
+            true => writeln!(out, "{} = {{}}", p.name),
+            false => writeln!(out, "{} = {{ {} }}", p.name, keys.join(", ")),
+        }
+        .expect("writing to a string");
+    }
+    for step in &scenario.steps {
+        let _ = writeln!(out, "\n[[step]]");
+        if let Some(note) = &step.note {
+            let _ = writeln!(out, "note = {}", quoted(note));
+        }
+        for (p, action) in &step.actions {
+            let _ = writeln!(
+                out,
+                "{} = {}",
+                scenario.process(*p).name,
+                action_text(action)?
+            );
+        }
+        let _ = writeln!(out, "expect = {}", expectation_text(&step.expect)?);
+    }
+    Ok(out)
+}
+
+fn action_text(action: &Action) -> Result<String, String> {
+    Ok(match action {
+        Action::Read(n) => format!("{{ read = {} }}", size(&n.to_string())),
+        Action::ReadExactly(n) => format!("{{ read_exactly = {} }}", size(&n.to_string())),
+        Action::ReadToEnd | Action::Exit | Action::Await | Action::Fill => quoted(action.name()),
+        Action::Write(p) => format!("{{ write = {} }}", payload(p)),
+        Action::Close(e) => format!("{{ close = {} }}", quoted(end(*e))),
+        Action::Dup(e) => format!("{{ dup = {} }}", quoted(end(*e))),
+        Action::SetNonBlocking { end: e, on: true } => {
+            format!("{{ set_nonblocking = {} }}", quoted(end(*e)))
+        }
+        Action::SetNonBlocking { end: e, on: false } => {
+            format!("{{ clear_nonblocking = {} }}", quoted(end(*e)))
+        }
+        Action::Kill(s) => format!("{{ kill = {} }}", quoted(&s.to_string())),
+        other => return Err(format!("the action `{}`", other.name())),
+    })
+}
+
+fn expectation_text(expect: &Expectation) -> Result<String, String> {
+    Ok(match expect {
+        Expectation::Blocks => quoted("blocks"),
+        Expectation::Succeeds => quoted("succeeds"),
+        Expectation::Eof => quoted("eof"),
+        Expectation::Returns(n) => format!("{{ returns = {} }}", size(&n.to_string())),
+        Expectation::Data(p) => format!("{{ data = {} }}", payload(p)),
+        Expectation::Error(e) => format!("{{ error = {} }}", quoted(&e.to_string())),
+        Expectation::Signal(s) => format!("{{ signal = {} }}", quoted(&s.to_string())),
+        _ => return Err("an expectation beyond those the fuzzer makes".to_owned()),
+    })
+}
+
+/// A size: a bare number, or a quoted name with its offset.
+fn size(text: &str) -> String {
+    if text.bytes().all(|b| b.is_ascii_digit()) {
+        text.to_owned()
+    } else {
+        quoted(text)
+    }
+}
+
+fn payload(p: &Payload) -> String {
+    match p {
+        Payload::Text(t) => quoted(t),
+        Payload::Bytes(b) if b.iter().all(|c| c.is_ascii_graphic() || *c == b' ') => {
+            quoted(&String::from_utf8_lossy(b))
+        }
+        Payload::Bytes(b) => {
+            let hex: Vec<String> = b.iter().map(|c| format!("{c:02x}")).collect();
+            format!("{{ hex = \"{}\" }}", hex.join(" "))
+        }
+        Payload::Pattern { pattern, len } => format!(
+            "{{ pattern = \"{}\", len = {} }}",
+            match pattern {
+                Pattern::Seq => "seq",
+                Pattern::Zero => "zero",
+            },
+            size(&len.to_string())
+        ),
+    }
+}
+
+fn end(e: End) -> &'static str {
+    match e {
+        End::Read => "read",
+        End::Write => "write",
+        End::Object => "object",
+    }
+}
+
+fn open_flag(f: OpenFlag) -> &'static str {
+    match f {
+        OpenFlag::NonBlock => "O_NONBLOCK",
+        OpenFlag::CloExec => "O_CLOEXEC",
+        OpenFlag::Creat => "O_CREAT",
+        OpenFlag::Excl => "O_EXCL",
+    }
+}
+
+/// A TOML basic string.
+fn quoted(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
