@@ -22,6 +22,13 @@ pub fn to_file_text(scenario: &Scenario, comment: &[String]) -> Result<String, S
     let behaviours: Vec<String> = scenario.behaviours.iter().map(|b| quoted(b)).collect();
     let _ = writeln!(out, "behaviours = [{}]", behaviours.join(", "));
     let _ = writeln!(out, "mechanism = \"{}\"", scenario.mechanism);
+    if scenario.step_timeout != Scenario::DEFAULT_STEP_TIMEOUT {
+        let _ = writeln!(
+            out,
+            "step_timeout_ms = {}",
+            scenario.step_timeout.as_millis()
+        );
+    }
     if !scenario.create_flags.is_empty() {
         let flags: Vec<String> = scenario
             .create_flags
@@ -117,9 +124,6 @@ fn size(text: &str) -> String {
 fn payload(p: &Payload) -> String {
     match p {
         Payload::Text(t) => quoted(t),
-        Payload::Bytes(b) if b.iter().all(|c| c.is_ascii_graphic() || *c == b' ') => {
-            quoted(&String::from_utf8_lossy(b))
-        }
         Payload::Bytes(b) => {
             let hex: Vec<String> = b.iter().map(|c| format!("{c:02x}")).collect();
             format!("{{ hex = \"{}\" }}", hex.join(" "))

@@ -1,0 +1,113 @@
+//! The fuzzers end to end: against each deliberately faulty pipe of fixtures/, the pipe
+//! fuzzer finds a failure from a fixed seed, shrinks it to at most 3 processes and 6
+//! steps, and writes it as a scenario file that fails the faulty pipe and passes the
+//! operating system when replayed. Against the operating system it finds nothing.
+//! `-- --nocapture` prints, per fault, the cases and the time it took.
+
+#[path = "../fixtures/faulty.rs"]
+mod faulty;
+
+use std::time::Instant;
+
+use faulty::{Fault, Faulty};
+use ipc_conformance::driver::{run_scenario, RunOptions};
+use ipc_conformance::fuzz::{fuzz_pipe, write_regression, FuzzOptions};
+use ipc_conformance::mechanism::os::Os;
+use ipc_conformance::mechanism::Streams;
+use ipc_conformance::report::Verdict;
+use ipc_conformance::scenario;
+use libtest_mimic::{Arguments, Failed, Trial};
+
+/// The seed every fault is hunted with, for runs that repeat.
+const SEED: u64 = 1;
+
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256)
+}
+
+fn finds_and_shrinks(fault: Fault) -> Result<(), Failed> {
+    let opts = FuzzOptions {
+        cases: 2000,
+        seed: SEED,
+        ..FuzzOptions::default()
+    };
+    let run = RunOptions::default();
+    let iut = Streams(Faulty(fault));
+    let started = Instant::now();
+    let report = fuzz_pipe(&iut, &opts, &run, &|| {});
+    let finding = report
+        .finding
+        .ok_or_else(|| format!("{fault:?}: not found in {} scenarios", report.runs))?;
+    let s = &finding.scenario;
+    println!(
+        "{fault:?}: found after {} scenarios in {:.2} s; {} runs and {:.2} s with shrinking, to {} processes and {} steps: {}",
+        finding.cases_to_find,
+        finding.time_to_find.as_secs_f64(),
+        report.runs,
+        started.elapsed().as_secs_f64(),
+        s.processes.len(),
+        s.steps.len(),
+        finding.failure
+    );
+    if s.processes.len() > 3 || s.steps.len() > 6 {
+        return Err(format!(
+            "{fault:?}: shrunk only to {} processes and {} steps",
+            s.processes.len(),
+            s.steps.len()
+        )
+        .into());
+    }
+    let dir = std::env::temp_dir().join(format!(
+        "ipc-conformance-regressions.{}",
+        std::process::id()
+    ));
+    let path = write_regression(&dir, &finding, SEED, "faulty")?;
+    let replayed = scenario::load_file(&path);
+    let _ = std::fs::remove_dir_all(&dir);
+    let replayed = replayed?;
+    if replayed.steps != s.steps || replayed.processes != s.processes {
+        return Err(format!("{fault:?}: the file does not read back as the scenario").into());
+    }
+    match run_scenario(&replayed, &iut, &run).verdict {
+        Verdict::Fail(_) => {}
+        other => {
+            return Err(format!("{fault:?}: the replay against the fault gave {other:?}").into())
+        }
+    }
+    match run_scenario(&replayed, &Os, &run).verdict {
+        Verdict::Pass => Ok(()),
+        other => Err(format!("{fault:?}: the replay against the OS gave {other:?}").into()),
+    }
+}
+
+fn the_os_passes() -> Result<(), Failed> {
+    let opts = FuzzOptions {
+        cases: cases(),
+        seed: SEED,
+        ..FuzzOptions::default()
+    };
+    let report = fuzz_pipe(&Os, &opts, &RunOptions::default(), &|| {});
+    match report.finding {
+        None => Ok(()),
+        Some(f) => Err(format!("the OS fails a generated scenario: {}", f.failure).into()),
+    }
+}
+
+fn main() {
+    let mut args = Arguments::from_args();
+    // Trials fork; forking is only safe from a process's only thread.
+    args.test_threads = Some(1);
+    let mut trials: Vec<Trial> = Fault::ALL
+        .iter()
+        .map(|&fault| {
+            Trial::test(format!("fuzz::finds::{fault:?}"), move || {
+                finds_and_shrinks(fault)
+            })
+        })
+        .collect();
+    trials.push(Trial::test("fuzz::the_os_passes", the_os_passes));
+    libtest_mimic::run(&args, trials).exit()
+}
