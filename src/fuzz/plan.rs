@@ -6,6 +6,7 @@
 
 use proptest::prelude::*;
 
+use crate::mechanism::Capability;
 use crate::model::{ModelOutcome, PipeModel, PlatformProfile};
 use crate::scenario::{
     Action, End, Expectation, Mechanism, Pattern, Payload, Process, ProcessName, Relation,
@@ -72,8 +73,25 @@ pub struct ProcessPlan {
 pub struct Plan {
     /// The processes, at least two.
     pub processes: Vec<ProcessPlan>,
-    /// The moves; a process index is taken modulo the number of processes.
+    /// The moves; one by a process the plan does not have is dropped, so that shrinking
+    /// can drop a process without moving the others' moves to someone else.
     pub moves: Vec<(usize, Op)>,
+}
+
+impl Plan {
+    /// The plan without process `i` and its moves; the later processes' moves follow
+    /// them to their new places.
+    pub fn without_process(&self, i: usize) -> Plan {
+        let mut processes = self.processes.clone();
+        processes.remove(i);
+        let moves = self
+            .moves
+            .iter()
+            .filter(|(who, _)| *who != i)
+            .map(|&(who, op)| (if who > i { who - 1 } else { who }, op))
+            .collect();
+        Plan { processes, moves }
+    }
 }
 
 fn size_class() -> impl Strategy<Value = SizeClass> {
@@ -110,7 +128,7 @@ pub fn plans(max_processes: usize, max_moves: usize) -> impl Strategy<Value = Pl
     });
     (
         prop::collection::vec(process, 2..=max_processes.max(2)),
-        prop::collection::vec((0usize..6, op()), 1..=max_moves.max(1)),
+        prop::collection::vec((0..max_processes.max(2), op()), 1..=max_moves.max(1)),
     )
         .prop_map(|(processes, moves)| Plan { processes, moves })
 }
@@ -148,10 +166,16 @@ fn expectation(outcome: &ModelOutcome) -> Expectation {
     }
 }
 
-/// The scenario a plan comes to on a pipe under `profile`: each move the state allows,
-/// with the model's outcome as its expectation; a call that blocked is awaited once the
-/// model says it finished, and one still blocked at the end is killed.
-pub fn build(plan: &Plan, profile: &PlatformProfile, id: &str) -> Option<Scenario> {
+/// The scenario a plan comes to on a pipe under `profile`: each move the state and the
+/// implementation's `capabilities` allow, with the model's outcome as its expectation; a
+/// call that blocked is awaited once the model says it finished, and one still blocked
+/// at the end is killed.
+pub fn build(
+    plan: &Plan,
+    profile: &PlatformProfile,
+    capabilities: &[Capability],
+    id: &str,
+) -> Option<Scenario> {
     let processes: Vec<Process> = plan
         .processes
         .iter()
@@ -177,10 +201,18 @@ pub fn build(plan: &Plan, profile: &PlatformProfile, id: &str) -> Option<Scenari
     let mut model = PipeModel::for_processes(&processes, &[], profile).ok()?;
     let mut steps: Vec<(usize, Action, Expectation)> = Vec::new();
     for &(who, op) in &plan.moves {
-        let p = who % plan.processes.len();
+        let p = who;
+        if p >= plan.processes.len() {
+            continue;
+        }
         let Some(action) = action_for(&model, p, op, profile) else {
             continue;
         };
+        let mut needs = Vec::new();
+        crate::mechanism::action_capabilities(&action, &mut needs);
+        if needs.iter().any(|c| !capabilities.contains(c)) {
+            continue;
+        }
         let mut next = model.clone();
         let Ok(outcome) = next.apply(p, &action, profile) else {
             continue;

@@ -7,11 +7,11 @@ use std::time::{Duration, Instant};
 
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 
-use super::plan::{build, plans};
+use super::plan::{build, plans, Plan};
 use crate::driver::{run_scenario, RunOptions};
-use crate::mechanism::Implementation;
+use crate::mechanism::{ByteStream, Implementation};
 use crate::report::Verdict;
-use crate::scenario::{to_file_text, Scenario};
+use crate::scenario::{to_file_text, Mechanism, Scenario};
 
 /// How to fuzz.
 #[derive(Clone, Debug)]
@@ -84,18 +84,26 @@ pub fn fuzz_pipe<I: Implementation>(
     let mut runner =
         TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed));
     let id = format!("pipe::fuzz_{:016x}", opts.seed);
+    let capabilities = iut
+        .byte_streams()
+        .map(|b| b.capabilities(Mechanism::Pipe).to_vec())
+        .unwrap_or_default();
     let runs = Cell::new(0u32);
     let first_failure: Cell<Option<(u32, Duration)>> = Cell::new(None);
-    let result = runner.run(&plans(opts.max_processes, opts.max_moves), |plan| {
-        let Some(scenario) = build(&plan, run_opts.profile, &id) else {
-            return Ok(());
-        };
+    // How a plan fares: the failure, if its scenario fails.
+    let fails = |plan: &Plan| -> Option<String> {
+        let scenario = build(plan, run_opts.profile, &capabilities, &id)?;
         runs.set(runs.get() + 1);
         on_run();
-        let failure = match run_scenario(&scenario, iut, run_opts).verdict {
-            Verdict::Fail(f) => f.to_string(),
-            Verdict::HarnessError(e) => format!("the harness could not run it: {e}"),
-            _ => return Ok(()),
+        match run_scenario(&scenario, iut, run_opts).verdict {
+            Verdict::Fail(f) => Some(f.to_string()),
+            Verdict::HarnessError(e) => Some(format!("the harness could not run it: {e}")),
+            _ => None,
+        }
+    };
+    let result = runner.run(&plans(opts.max_processes, opts.max_moves), |plan| {
+        let Some(failure) = fails(&plan) else {
+            return Ok(());
         };
         if first_failure.get().is_none() {
             first_failure.set(Some((runs.get(), started.elapsed())));
@@ -104,10 +112,11 @@ pub fn fuzz_pipe<I: Implementation>(
     });
     let finding = match result {
         Err(TestError::Fail(reason, plan)) => {
+            let (plan, failure) = without_bystanders(plan, reason.message().to_owned(), &fails);
             let (cases_to_find, time_to_find) = first_failure.get().unwrap_or_default();
-            build(&plan, run_opts.profile, &id).map(|scenario| Finding {
+            build(&plan, run_opts.profile, &capabilities, &id).map(|scenario| Finding {
                 scenario,
-                failure: reason.message().to_owned(),
+                failure,
                 cases_to_find,
                 time_to_find,
             })
@@ -119,6 +128,26 @@ pub fn fuzz_pipe<I: Implementation>(
         elapsed: started.elapsed(),
         finding,
     }
+}
+
+/// Proptest shrinks moves and sizes well, but dropping a process renumbers the moves of
+/// those after it; so after it, try each process away (its moves with it) and keep every
+/// removal after which the plan still fails.
+fn without_bystanders(
+    mut plan: Plan,
+    mut failure: String,
+    fails: &dyn Fn(&Plan) -> Option<String>,
+) -> (Plan, String) {
+    let mut i = plan.processes.len();
+    while i > 0 && plan.processes.len() > 2 {
+        i -= 1;
+        let candidate = plan.without_process(i);
+        if let Some(f) = fails(&candidate) {
+            plan = candidate;
+            failure = f;
+        }
+    }
+    (plan, failure)
 }
 
 /// Write a finding as a scenario file named after its seed in `dir`, with the seed and

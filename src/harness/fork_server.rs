@@ -4,9 +4,9 @@
 //! (an async runtime's): none of them is ever forked. Only the server forks, and it stays
 //! single-threaded.
 //!
-//! A request is a scenario's index (u32, little-endian); the answer is a tag byte (0
-//! passed, 1 ignored, 2 failed) and the text for libtest (u32 length, UTF-8). The server
-//! serves one request at a time and exits when its socket closes.
+//! A request is a scenario's index (u32, little-endian), or [`FUZZ_PIPE`]; the answer is
+//! a tag byte (0 passed, 1 ignored, 2 failed) and the text for libtest (u32 length,
+//! UTF-8). The server serves one request at a time and exits when its socket closes.
 
 use std::io::{self, Read, Write};
 use std::os::fd::AsRawFd;
@@ -18,9 +18,13 @@ use nix::sys::wait::waitpid;
 use nix::unistd::Pid;
 
 use crate::driver::{fork_helper, run_scenario, RunOptions};
+use crate::fuzz::{fuzz_pipe, FuzzOptions};
 use crate::mechanism::Implementation;
 use crate::report::{render_timeline, ScenarioReport, Verdict};
-use crate::scenario::Scenario;
+use crate::scenario::{to_file_text, Scenario};
+
+/// The request that runs the pipe fuzzer instead of a scenario.
+const FUZZ_PIPE: u32 = u32::MAX;
 
 /// What one scenario came to, as libtest shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -116,11 +120,20 @@ impl ForkServer {
 
     /// Run scenario `index` (of the list the server was started with) and wait for it.
     pub fn run(&self, index: usize) -> TrialResult {
+        self.ask(index as u32)
+    }
+
+    /// Run the pipe fuzzer ([`fuzz_options`]) and wait for it.
+    pub fn fuzz_pipe(&self) -> TrialResult {
+        self.ask(FUZZ_PIPE)
+    }
+
+    fn ask(&self, request: u32) -> TrialResult {
         let mut connection = self
             .connection
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let asked = connection.write_all(&(index as u32).to_le_bytes());
+        let asked = connection.write_all(&request.to_le_bytes());
         match asked.and_then(|()| TrialResult::decode(&mut *connection)) {
             Ok(result) => result,
             Err(e) => TrialResult::Failed(format!("the fork server is gone: {e}")),
@@ -140,6 +153,37 @@ impl Drop for ForkServer {
     }
 }
 
+/// How the harness fuzzes: `PROPTEST_CASES` cases (256 when unset), from the seed
+/// `IPC_CONFORMANCE_SEED` (0 when unset, so that runs repeat).
+pub fn fuzz_options() -> FuzzOptions {
+    let var = |name| std::env::var(name).ok().and_then(|v| v.parse().ok());
+    FuzzOptions {
+        cases: var("PROPTEST_CASES").map_or(256, |n: u64| n as u32),
+        seed: var("IPC_CONFORMANCE_SEED").unwrap_or(0),
+        ..FuzzOptions::default()
+    }
+}
+
+/// The pipe fuzzer's verdict, with the shrunk failure as a scenario file to keep.
+fn fuzzed<I: Implementation>(iut: &I, opts: &RunOptions) -> TrialResult {
+    let fuzz = fuzz_options();
+    let report = fuzz_pipe(iut, &fuzz, opts, &|| {});
+    let Some(finding) = report.finding else {
+        return TrialResult::Passed;
+    };
+    let comment = [format!(
+        "Found by the pipe fuzzer, seed {}, and shrunk.",
+        fuzz.seed
+    )];
+    TrialResult::Failed(format!(
+        "after {} generated scenarios: {}\nthe shrunk scenario, to keep as a regression:\n\n{}",
+        finding.cases_to_find,
+        finding.failure,
+        to_file_text(&finding.scenario, &comment)
+            .unwrap_or_else(|e| format!("(cannot write it: {e})"))
+    ))
+}
+
 /// The server's loop: one scenario per request until the socket closes.
 fn serve<I: Implementation>(
     mut connection: &UnixStream,
@@ -149,10 +193,12 @@ fn serve<I: Implementation>(
 ) -> i32 {
     let mut request = [0u8; 4];
     while connection.read_exact(&mut request).is_ok() {
-        let index = u32::from_le_bytes(request) as usize;
-        let result = match scenarios.get(index) {
-            Some(s) => TrialResult::of(&run_scenario(s, iut, opts), s),
-            None => TrialResult::Failed(format!("no scenario number {index}")),
+        let result = match u32::from_le_bytes(request) {
+            FUZZ_PIPE => fuzzed(iut, opts),
+            index => match scenarios.get(index as usize) {
+                Some(s) => TrialResult::of(&run_scenario(s, iut, opts), s),
+                None => TrialResult::Failed(format!("no scenario number {index}")),
+            },
         };
         if connection.write_all(&result.encode()).is_err() {
             break;

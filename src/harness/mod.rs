@@ -31,11 +31,11 @@ use std::sync::Arc;
 
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 
-pub use fork_server::{ForkServer, TrialResult};
+pub use fork_server::{fuzz_options, ForkServer, TrialResult};
 
 use crate::driver::{serve_exec_actor, skip_reason_for, RunOptions};
-use crate::mechanism::{unknown_deviations, Implementation};
-use crate::scenario::{self, LoadError, Scenario};
+use crate::mechanism::{unknown_deviations, ByteStream, Implementation};
+use crate::scenario::{self, LoadError, Mechanism, Scenario};
 
 /// Run the built-in catalogue ([`scenario::CATALOGUE`]) against `iut` as libtest
 /// would: parse the command line, run the selected trials, print the report, exit. (In
@@ -67,7 +67,10 @@ fn run_trials<I: Implementation>(iut: &I, scenarios: Result<Vec<Scenario>, LoadE
         let opts = RunOptions::default();
         let server = ForkServer::start(iut, &scenarios, &opts)?;
         let skips = skip_summary(iut, &scenarios, &opts);
-        Ok((trials(&Arc::new(server), iut, &scenarios, &opts), skips))
+        let server = Arc::new(server);
+        let mut all = trials(&server, iut, &scenarios, &opts);
+        all.push(fuzz_trial(&server, iut));
+        Ok((all, skips))
     });
     match started {
         Ok((trials, skips)) => {
@@ -85,6 +88,19 @@ fn run_trials<I: Implementation>(iut: &I, scenarios: Result<Vec<Scenario>, LoadE
             std::process::exit(101);
         }
     }
+}
+
+/// The pipe fuzzer as one trial, `fuzz::pipe`: ignored when `iut` has no pipes.
+pub fn fuzz_trial<I: Implementation>(server: &Arc<ForkServer>, iut: &I) -> Trial {
+    let server = Arc::clone(server);
+    let has_pipes = iut
+        .byte_streams()
+        .is_some_and(|b| b.mechanisms().contains(&Mechanism::Pipe));
+    Trial::test("fuzz::pipe", move || match server.fuzz_pipe() {
+        TrialResult::Failed(text) => Err(Failed::from(text)),
+        _ => Ok(()),
+    })
+    .with_ignored_flag(!has_pipes)
 }
 
 /// Why scenarios are skipped against `iut`, one line per reason with how many.

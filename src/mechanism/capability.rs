@@ -141,7 +141,7 @@ pub fn required_capabilities(scenario: &Scenario) -> Vec<Capability> {
                 continue;
             }
         }
-        action_needs(action, &mut needs);
+        action_capabilities(action, &mut needs);
     }
     Capability::ALL
         .iter()
@@ -184,7 +184,9 @@ fn message_flag(flag: MsgFlag) -> Capability {
     }
 }
 
-fn action_needs(action: &Action, needs: &mut Vec<Capability>) {
+/// Add what `action` needs to `needs` (a first `ftruncate` of a named object aside,
+/// which [`required_capabilities`] knows from the actions before it).
+pub fn action_capabilities(action: &Action, needs: &mut Vec<Capability>) {
     use Capability as C;
     match action {
         Action::SetNonBlocking { .. } | Action::Fill => needs.push(C::NonBlocking),

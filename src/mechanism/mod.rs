@@ -88,7 +88,8 @@ mod socket;
 
 pub use byte_stream::{ByteStream, PipeEnd};
 pub use capability::{
-    missing_capability, required_capabilities, ActorStart, Capability, Deviation,
+    action_capabilities, missing_capability, required_capabilities, ActorStart, Capability,
+    Deviation,
 };
 pub use implementation::{
     unknown_deviations, Implementation, Regions, Sockets, Streams, Unimplemented,

@@ -3,7 +3,10 @@
 #[path = "../../fixtures/exec_started.rs"]
 mod exec_started;
 #[path = "../../fixtures/faulty.rs"]
-#[expect(dead_code, reason = "these tests use some of the faults; suite/fuzz.rs uses all")]
+#[expect(
+    dead_code,
+    reason = "these tests use some of the faults; suite/fuzz.rs uses all"
+)]
 mod faulty;
 
 use std::path::Path;
