@@ -7,12 +7,15 @@
 //! - the whole pipe+FIFO catalogue with the kernel oracle and with a 100 ms timeout
 //!   oracle (what sleep-based suites do), and their ratio;
 //! - the whole catalogue, every mechanism, but the scenarios across hosts;
-//! - the scenarios across hosts (two network namespaces each), on their own.
+//! - the scenarios across hosts (two network namespaces each), on their own;
+//! - the pipe fuzzer's throughput: generated 2-4-process scenarios per second, built
+//!   from the model and run as forked processes (one seed per round).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use ipc_conformance::driver::{run_scenario, BlockingOracle, RunOptions};
+use ipc_conformance::fuzz::{fuzz_pipe, FuzzOptions};
 use ipc_conformance::mechanism::os::Os;
 use ipc_conformance::report::Verdict;
 use ipc_conformance::scenario::{self, Scenario};
@@ -141,5 +144,22 @@ fn main() {
         "scenarios across hosts, {} files          median {}",
         across.len(),
         ms(across_time)
+    );
+    let mut rates: Vec<f64> = (0..if quick { 1 } else { 5 })
+        .map(|seed| {
+            let opts = FuzzOptions {
+                cases: 500,
+                seed,
+                ..FuzzOptions::default()
+            };
+            let report = fuzz_pipe(&Os, &opts, &kernel, &|| {});
+            assert!(report.finding.is_none(), "the OS fails a generated scenario");
+            f64::from(report.runs) / report.elapsed.as_secs_f64()
+        })
+        .collect();
+    rates.sort_by(f64::total_cmp);
+    println!(
+        "pipe fuzzer, generated scenarios/s      median {:.0}",
+        rates[rates.len() / 2]
     );
 }
