@@ -153,7 +153,10 @@ fn main() {
                 ..FuzzOptions::default()
             };
             let report = fuzz_pipe(&Os, &opts, &kernel, &|| {});
-            assert!(report.finding.is_none(), "the OS fails a generated scenario");
+            assert!(
+                report.finding.is_none(),
+                "the OS fails a generated scenario"
+            );
             f64::from(report.runs) / report.elapsed.as_secs_f64()
         })
         .collect();

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use clap::{Parser, Subcommand};
 use ipc_conformance::adapters::{self, Adapter};
 use ipc_conformance::driver::{run_scenario, BlockingOracle, RunOptions};
-use ipc_conformance::fuzz::{write_regression, FuzzOptions};
+use ipc_conformance::fuzz::{write_regression, Finding, FuzzOptions, Property};
 use ipc_conformance::mechanism::os::Os;
 use ipc_conformance::model::PlatformProfile;
 use ipc_conformance::report::{
@@ -73,8 +73,9 @@ enum Command {
         #[arg(long)]
         write: Option<PathBuf>,
     },
-    /// Generate pipe scenarios from the reference model and run them as real forked
-    /// processes; shrink the first failure and write it to scenarios/regressions/.
+    /// Generate pipe scenarios and run them as real forked processes: sequences of calls
+    /// checked against the reference model, then concurrent writers checked on what
+    /// arrives; shrink each first failure and write it to scenarios/regressions/.
     Fuzz {
         /// The mechanism (only `pipe` has a model so far).
         #[arg(long, default_value = "pipe")]
@@ -404,32 +405,47 @@ fn fuzz(adapter: &Adapter, cases: u32, seed: u64, regressions: &Path) -> ExitCod
         seed,
         ..FuzzOptions::default()
     };
-    let report = (adapter.fuzz_pipe)(&opts, &RunOptions::default(), &|| bar.inc(1));
-    bar.finish_and_clear();
-    let rate = f64::from(report.runs) / report.elapsed.as_secs_f64();
+    let mut failed = false;
+    for property in Property::ALL {
+        bar.reset();
+        let report = (adapter.fuzz)(property, &opts, &RunOptions::default(), &|| bar.inc(1));
+        bar.finish_and_clear();
+        let rate = f64::from(report.runs) / report.elapsed.as_secs_f64();
+        println!(
+            "{}: {} scenarios against {} in {:.1} s ({rate:.0}/s), seed {seed}",
+            property.name(),
+            report.runs,
+            adapter.name,
+            report.elapsed.as_secs_f64()
+        );
+        match report.finding {
+            Some(finding) => {
+                failed = true;
+                report_finding(&finding, adapter, seed, regressions);
+            }
+            None => println!("  no failure"),
+        }
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn report_finding(finding: &Finding, adapter: &Adapter, seed: u64, regressions: &Path) {
     println!(
-        "{} scenarios against {} in {:.1} s ({rate:.0}/s), seed {seed}",
-        report.runs,
-        adapter.name,
-        report.elapsed.as_secs_f64()
-    );
-    let Some(finding) = report.finding else {
-        println!("no failure");
-        return ExitCode::SUCCESS;
-    };
-    println!(
-        "FAIL after {} scenarios ({:.1} s), shrunk to {} processes and {} steps: {}",
+        "  FAIL after {} scenarios ({:.1} s), shrunk to {} processes and {} steps: {}",
         finding.cases_to_find,
         finding.time_to_find.as_secs_f64(),
         finding.scenario.processes.len(),
         finding.scenario.steps.len(),
         finding.failure
     );
-    match write_regression(regressions, &finding, seed, adapter.name) {
-        Ok(path) => println!("written to {}", path.display()),
+    match write_regression(regressions, finding, seed, adapter.name) {
+        Ok(path) => println!("  written to {}", path.display()),
         Err(e) => eprintln!("error: cannot write the regression: {e}"),
     }
-    ExitCode::FAILURE
 }
 
 /// A seed from the clock, for a run that asks for none.

@@ -43,7 +43,7 @@ use ::interprocess::ConnectWaitMode;
 
 use super::Adapter;
 use crate::driver::{run_scenario, serve_exec_actor};
-use crate::fuzz::fuzz_pipe;
+use crate::fuzz::fuzz;
 use crate::mechanism::{
     ByteStream, Capability, Deviation, Implementation, Received, Socket, SocketAddress,
     Unimplemented,
@@ -58,7 +58,7 @@ pub const ADAPTER: Adapter = Adapter {
              (ListenerOptions, ConnectOptions)",
     run: |s, o| run_scenario(s, &Interprocess, o),
     deviations: || Interprocess.deviations(),
-    fuzz_pipe: |f, o, tick| fuzz_pipe(&Interprocess, f, o, tick),
+    fuzz: |p, f, o, tick| fuzz(&Interprocess, p, f, o, tick),
     serve_exec_actor: || serve_exec_actor(&Interprocess),
     known_failures: &[
         KnownFailure {

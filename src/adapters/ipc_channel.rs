@@ -31,7 +31,7 @@ use ipc_channel::ErrorKind;
 
 use super::Adapter;
 use crate::driver::{run_scenario, serve_exec_actor};
-use crate::fuzz::fuzz_pipe;
+use crate::fuzz::fuzz;
 use crate::mechanism::{ActorStart, Implementation, Received, Socket, SocketAddress, Sockets};
 use crate::report::KnownFailure;
 use crate::scenario::{Errno, Mechanism, MsgFlag, SocketKind};
@@ -42,7 +42,7 @@ pub const ADAPTER: Adapter = Adapter {
     adapts: "ipc-channel 0.20: ipc::channel, IpcSender::send, IpcReceiver::recv",
     run: |s, o| run_scenario(s, &Sockets(IpcChannel), o),
     deviations: || Sockets(IpcChannel).deviations(),
-    fuzz_pipe: |f, o, tick| fuzz_pipe(&Sockets(IpcChannel), f, o, tick),
+    fuzz: |p, f, o, tick| fuzz(&Sockets(IpcChannel), p, f, o, tick),
     serve_exec_actor: || serve_exec_actor(&Sockets(IpcChannel)),
     known_failures: &[
         KnownFailure {

@@ -41,7 +41,7 @@ use ::memmap2::{Mmap, MmapMut, MmapOptions};
 
 use super::Adapter;
 use crate::driver::{run_scenario, serve_exec_actor};
-use crate::fuzz::fuzz_pipe;
+use crate::fuzz::fuzz;
 use crate::mechanism::{Capability, Implementation, Protection, Regions, SharedRegion};
 use crate::report::KnownFailure;
 use crate::scenario::{AccessMode, Errno, Mechanism, OpenFlag};
@@ -53,7 +53,7 @@ pub const ADAPTER: Adapter = Adapter {
              map_anon, MmapMut::flush, make_read_only, make_mut (files through std::fs)",
     run: |s, o| run_scenario(s, &Regions(Memmap2), o),
     deviations: || Regions(Memmap2).deviations(),
-    fuzz_pipe: |f, o, tick| fuzz_pipe(&Regions(Memmap2), f, o, tick),
+    fuzz: |p, f, o, tick| fuzz(&Regions(Memmap2), p, f, o, tick),
     serve_exec_actor: || serve_exec_actor(&Regions(Memmap2)),
     known_failures: &[
         KnownFailure {

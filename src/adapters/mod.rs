@@ -20,7 +20,7 @@ pub mod std_lib;
 pub mod tokio;
 
 use crate::driver::{run_scenario, serve_exec_actor, RunOptions};
-use crate::fuzz::{fuzz_pipe, FuzzOptions, FuzzReport};
+use crate::fuzz::{fuzz, FuzzOptions, FuzzReport, Property};
 use crate::mechanism::os::Os;
 use crate::mechanism::{Deviation, Implementation};
 use crate::report::{KnownFailure, ScenarioReport};
@@ -37,8 +37,8 @@ pub struct Adapter {
     pub run: fn(&Scenario, &RunOptions) -> ScenarioReport,
     /// The deviations it declares.
     pub deviations: fn() -> Vec<Deviation>,
-    /// Fuzz its pipes (see [`fuzz_pipe`]).
-    pub fuzz_pipe: fn(&FuzzOptions, &RunOptions, &dyn Fn()) -> FuzzReport,
+    /// Fuzz its pipes (see [`fuzz`]).
+    pub fuzz: fn(Property, &FuzzOptions, &RunOptions, &dyn Fn()) -> FuzzReport,
     /// Serve as its actor, if this process was started as one by exec
     /// ([`ActorStart::Exec`](crate::mechanism::ActorStart::Exec)); else return.
     pub serve_exec_actor: fn(),
@@ -52,7 +52,7 @@ pub const OS: Adapter = Adapter {
     adapts: "nix: unistd::pipe, mkfifo, sys::socket, sys::mman (the reference implementation)",
     run: |s, o| run_scenario(s, &Os, o),
     deviations: || Os.deviations(),
-    fuzz_pipe: |f, o, tick| fuzz_pipe(&Os, f, o, tick),
+    fuzz: |p, f, o, tick| fuzz(&Os, p, f, o, tick),
     serve_exec_actor: || serve_exec_actor(&Os),
     known_failures: &[],
 };

@@ -13,7 +13,7 @@ use ::os_pipe::{PipeReader, PipeWriter};
 
 use super::Adapter;
 use crate::driver::{run_scenario, serve_exec_actor};
-use crate::fuzz::fuzz_pipe;
+use crate::fuzz::fuzz;
 use crate::mechanism::{ByteStream, Capability, Deviation, Implementation, PipeEnd, Streams};
 use crate::report::KnownFailure;
 use crate::scenario::{Errno, Mechanism, OpenFlag};
@@ -24,7 +24,7 @@ pub const ADAPTER: Adapter = Adapter {
     adapts: "os_pipe 1.2: pipe(), PipeReader, PipeWriter, try_clone",
     run: |s, o| run_scenario(s, &Streams(OsPipe), o),
     deviations: || Streams(OsPipe).deviations(),
-    fuzz_pipe: |f, o, tick| fuzz_pipe(&Streams(OsPipe), f, o, tick),
+    fuzz: |p, f, o, tick| fuzz(&Streams(OsPipe), p, f, o, tick),
     serve_exec_actor: || serve_exec_actor(&Streams(OsPipe)),
     known_failures: &[KnownFailure {
         scenario: "pipe::dup_clears_cloexec",

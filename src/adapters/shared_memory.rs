@@ -47,7 +47,7 @@ use ::shared_memory::{Shmem, ShmemConf, ShmemError};
 
 use super::Adapter;
 use crate::driver::{run_scenario, serve_exec_actor};
-use crate::fuzz::fuzz_pipe;
+use crate::fuzz::fuzz;
 use crate::mechanism::{Implementation, Regions, SharedRegion};
 use crate::report::KnownFailure;
 use crate::scenario::{AccessMode, Errno, Mechanism, OpenFlag};
@@ -59,7 +59,7 @@ pub const ADAPTER: Adapter = Adapter {
              Shmem::set_owner, as_ptr, len, drop",
     run: |s, o| run_scenario(s, &Regions(SharedMemory), o),
     deviations: || Regions(SharedMemory).deviations(),
-    fuzz_pipe: |f, o, tick| fuzz_pipe(&Regions(SharedMemory), f, o, tick),
+    fuzz: |p, f, o, tick| fuzz(&Regions(SharedMemory), p, f, o, tick),
     serve_exec_actor: || serve_exec_actor(&Regions(SharedMemory)),
     known_failures: &[
         KnownFailure {

@@ -51,7 +51,7 @@ use std::os::fd::{AsFd, BorrowedFd};
 pub use self::socket::{StdHandle, StdSocket};
 use super::Adapter;
 use crate::driver::{run_scenario, serve_exec_actor};
-use crate::fuzz::fuzz_pipe;
+use crate::fuzz::fuzz;
 use crate::mechanism::{ByteStream, Capability, Implementation, PipeEnd, Unimplemented};
 use crate::report::KnownFailure;
 use crate::scenario::{Errno, Mechanism, OpenFlag};
@@ -62,7 +62,7 @@ pub const ADAPTER: Adapter = Adapter {
     adapts: "std::io::pipe; std::os::unix::net::{UnixStream, UnixListener, UnixDatagram}; std::net::{TcpStream, TcpListener, UdpSocket}",
     run: |s, o| run_scenario(s, &Std, o),
     deviations: || Std.deviations(),
-    fuzz_pipe: |f, o, tick| fuzz_pipe(&Std, f, o, tick),
+    fuzz: |p, f, o, tick| fuzz(&Std, p, f, o, tick),
     serve_exec_actor: || serve_exec_actor(&Std),
     known_failures: &[
         KnownFailure {

@@ -43,7 +43,7 @@ use ::tokio::runtime::{Builder, Runtime};
 
 use super::Adapter;
 use crate::driver::{run_scenario, serve_exec_actor};
-use crate::fuzz::fuzz_pipe;
+use crate::fuzz::fuzz;
 use crate::mechanism::{
     ByteStream, Capability, Deviation, Implementation, Received, Socket, SocketAddress,
     Unimplemented,
@@ -59,7 +59,7 @@ pub const ADAPTER: Adapter = Adapter {
              (a current-thread runtime per actor)",
     run: |s, o| run_scenario(s, &Tokio, o),
     deviations: || Tokio.deviations(),
-    fuzz_pipe: |f, o, tick| fuzz_pipe(&Tokio, f, o, tick),
+    fuzz: |p, f, o, tick| fuzz(&Tokio, p, f, o, tick),
     serve_exec_actor: || serve_exec_actor(&Tokio),
     known_failures: &[
         KnownFailure {

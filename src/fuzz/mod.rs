@@ -7,6 +7,11 @@
 
 mod plan;
 mod run;
+mod writers;
 
 pub use plan::{build, plans, Op, Plan, ProcessPlan, SizeClass};
-pub use run::{fuzz_pipe, write_regression, Finding, FuzzOptions, FuzzReport};
+pub use run::{
+    fuzz, fuzz_pipe, fuzz_pipe_writers, write_regression, Finding, FuzzOptions, FuzzReport,
+    Property,
+};
+pub use writers::{build_writers, writer_plans, WritersPlan};

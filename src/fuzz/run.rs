@@ -5,9 +5,11 @@ use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use proptest::strategy::Strategy;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 
 use super::plan::{build, plans, Plan};
+use super::writers::{build_writers, writer_plans, WritersPlan};
 use crate::driver::{run_scenario, RunOptions};
 use crate::mechanism::{ByteStream, Implementation};
 use crate::report::Verdict;
@@ -61,10 +63,99 @@ pub struct FuzzReport {
     pub finding: Option<Finding>,
 }
 
+/// What a fuzzing run checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Property {
+    /// Sequences of calls on one pipe, each outcome the reference model's.
+    Sequences,
+    /// Concurrent writers' records, checked on what arrives.
+    ConcurrentWriters,
+}
+
+impl Property {
+    /// Both, in the order the command line and the harness run them.
+    pub const ALL: [Property; 2] = [Property::Sequences, Property::ConcurrentWriters];
+
+    /// Its name in reports and test names.
+    pub fn name(self) -> &'static str {
+        match self {
+            Property::Sequences => "pipe",
+            Property::ConcurrentWriters => "pipe_writers",
+        }
+    }
+}
+
+/// Run the fuzzer of `property` against `iut`.
+pub fn fuzz<I: Implementation>(
+    iut: &I,
+    property: Property,
+    opts: &FuzzOptions,
+    run_opts: &RunOptions,
+    on_run: &dyn Fn(),
+) -> FuzzReport {
+    match property {
+        Property::Sequences => fuzz_pipe(iut, opts, run_opts, on_run),
+        Property::ConcurrentWriters => fuzz_pipe_writers(iut, opts, run_opts, on_run),
+    }
+}
+
 /// Generate pipe scenarios and run them against `iut` until one fails or `opts.cases`
 /// passed; a failure is shrunk (fewer processes, fewer steps, smaller sizes).
 /// `on_run` is told of every scenario run (for a progress bar).
 pub fn fuzz_pipe<I: Implementation>(
+    iut: &I,
+    opts: &FuzzOptions,
+    run_opts: &RunOptions,
+    on_run: &dyn Fn(),
+) -> FuzzReport {
+    let id = format!("pipe::pipe_fuzz_{:016x}", opts.seed);
+    let capabilities = iut
+        .byte_streams()
+        .map(|b| b.capabilities(Mechanism::Pipe).to_vec())
+        .unwrap_or_default();
+    hunt(
+        plans(opts.max_processes, opts.max_moves),
+        &|plan: &Plan| build(plan, run_opts.profile, &capabilities, &id),
+        &without_bystanders,
+        iut,
+        opts,
+        run_opts,
+        on_run,
+    )
+}
+
+/// Generate concurrent writers of tagged records on one pipe and a reader that reads to
+/// the end, and check, against `iut`, that no byte is lost, duplicated or reordered
+/// within a writer, that records of at most PIPE_BUF bytes arrive whole, and that end of
+/// file waits for the last write end (the last writer writes after the others closed).
+pub fn fuzz_pipe_writers<I: Implementation>(
+    iut: &I,
+    opts: &FuzzOptions,
+    run_opts: &RunOptions,
+    on_run: &dyn Fn(),
+) -> FuzzReport {
+    let id = format!("pipe::pipe_writers_{:016x}", opts.seed);
+    hunt(
+        writer_plans(),
+        &|plan: &WritersPlan| build_writers(plan, run_opts.profile, &id),
+        &|plan, failure, _| (plan, failure),
+        iut,
+        opts,
+        run_opts,
+        on_run,
+    )
+}
+
+/// A last shrinking pass over a failing value: given it, its failure, and how any value
+/// fares, a simpler failing value and its failure.
+type Simplify<V> = dyn Fn(V, String, &dyn Fn(&V) -> Option<String>) -> (V, String);
+
+/// Run scenarios built from `strategy`'s values until one fails, shrink it with proptest
+/// and then `simplify`, and report.
+fn hunt<S: Strategy, I: Implementation>(
+    strategy: S,
+    build: &dyn Fn(&S::Value) -> Option<Scenario>,
+    simplify: &Simplify<S::Value>,
     iut: &I,
     opts: &FuzzOptions,
     run_opts: &RunOptions,
@@ -83,16 +174,11 @@ pub fn fuzz_pipe<I: Implementation>(
     }
     let mut runner =
         TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed));
-    let id = format!("pipe::fuzz_{:016x}", opts.seed);
-    let capabilities = iut
-        .byte_streams()
-        .map(|b| b.capabilities(Mechanism::Pipe).to_vec())
-        .unwrap_or_default();
     let runs = Cell::new(0u32);
     let first_failure: Cell<Option<(u32, Duration)>> = Cell::new(None);
-    // How a plan fares: the failure, if its scenario fails.
-    let fails = |plan: &Plan| -> Option<String> {
-        let scenario = build(plan, run_opts.profile, &capabilities, &id)?;
+    // How a value fares: the failure, if its scenario fails.
+    let fails = |value: &S::Value| -> Option<String> {
+        let scenario = build(value)?;
         runs.set(runs.get() + 1);
         on_run();
         match run_scenario(&scenario, iut, run_opts).verdict {
@@ -101,8 +187,8 @@ pub fn fuzz_pipe<I: Implementation>(
             _ => None,
         }
     };
-    let result = runner.run(&plans(opts.max_processes, opts.max_moves), |plan| {
-        let Some(failure) = fails(&plan) else {
+    let result = runner.run(&strategy, |value| {
+        let Some(failure) = fails(&value) else {
             return Ok(());
         };
         if first_failure.get().is_none() {
@@ -111,10 +197,10 @@ pub fn fuzz_pipe<I: Implementation>(
         Err(TestCaseError::fail(failure))
     });
     let finding = match result {
-        Err(TestError::Fail(reason, plan)) => {
-            let (plan, failure) = without_bystanders(plan, reason.message().to_owned(), &fails);
+        Err(TestError::Fail(reason, value)) => {
+            let (value, failure) = simplify(value, reason.message().to_owned(), &fails);
             let (cases_to_find, time_to_find) = first_failure.get().unwrap_or_default();
-            build(&plan, run_opts.profile, &capabilities, &id).map(|scenario| Finding {
+            build(&value).map(|scenario| Finding {
                 scenario,
                 failure,
                 cases_to_find,
@@ -165,7 +251,12 @@ pub fn write_regression(
     ];
     let text = to_file_text(&finding.scenario, &comment)?;
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let path = dir.join(format!("pipe_fuzz_{seed:016x}.toml"));
+    let stem = finding
+        .scenario
+        .id
+        .split_once("::")
+        .map_or("fuzz", |(_, s)| s);
+    let path = dir.join(format!("{stem}.toml"));
     std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(path)
 }

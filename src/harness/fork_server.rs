@@ -18,13 +18,16 @@ use nix::sys::wait::waitpid;
 use nix::unistd::Pid;
 
 use crate::driver::{fork_helper, run_scenario, RunOptions};
-use crate::fuzz::{fuzz_pipe, FuzzOptions};
+use crate::fuzz::{fuzz, FuzzOptions, Property};
 use crate::mechanism::Implementation;
 use crate::report::{render_timeline, ScenarioReport, Verdict};
 use crate::scenario::{to_file_text, Scenario};
 
-/// The request that runs the pipe fuzzer instead of a scenario.
-const FUZZ_PIPE: u32 = u32::MAX;
+/// The requests that run a fuzzer instead of a scenario: the last numbers, one per
+/// property.
+fn fuzz_request(property: Property) -> u32 {
+    u32::MAX - property as u32
+}
 
 /// What one scenario came to, as libtest shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -123,9 +126,9 @@ impl ForkServer {
         self.ask(index as u32)
     }
 
-    /// Run the pipe fuzzer ([`fuzz_options`]) and wait for it.
-    pub fn fuzz_pipe(&self) -> TrialResult {
-        self.ask(FUZZ_PIPE)
+    /// Run the fuzzer of `property` ([`fuzz_options`]) and wait for it.
+    pub fn fuzz(&self, property: Property) -> TrialResult {
+        self.ask(fuzz_request(property))
     }
 
     fn ask(&self, request: u32) -> TrialResult {
@@ -164,16 +167,16 @@ pub fn fuzz_options() -> FuzzOptions {
     }
 }
 
-/// The pipe fuzzer's verdict, with the shrunk failure as a scenario file to keep.
-fn fuzzed<I: Implementation>(iut: &I, opts: &RunOptions) -> TrialResult {
-    let fuzz = fuzz_options();
-    let report = fuzz_pipe(iut, &fuzz, opts, &|| {});
+/// A fuzzer's verdict, with the shrunk failure as a scenario file to keep.
+fn fuzzed<I: Implementation>(iut: &I, property: Property, opts: &RunOptions) -> TrialResult {
+    let options = fuzz_options();
+    let report = fuzz(iut, property, &options, opts, &|| {});
     let Some(finding) = report.finding else {
         return TrialResult::Passed;
     };
     let comment = [format!(
         "Found by the pipe fuzzer, seed {}, and shrunk.",
-        fuzz.seed
+        options.seed
     )];
     TrialResult::Failed(format!(
         "after {} generated scenarios: {}\nthe shrunk scenario, to keep as a regression:\n\n{}",
@@ -193,12 +196,14 @@ fn serve<I: Implementation>(
 ) -> i32 {
     let mut request = [0u8; 4];
     while connection.read_exact(&mut request).is_ok() {
-        let result = match u32::from_le_bytes(request) {
-            FUZZ_PIPE => fuzzed(iut, opts),
-            index => match scenarios.get(index as usize) {
-                Some(s) => TrialResult::of(&run_scenario(s, iut, opts), s),
-                None => TrialResult::Failed(format!("no scenario number {index}")),
-            },
+        let request = u32::from_le_bytes(request);
+        let property = Property::ALL
+            .into_iter()
+            .find(|p| fuzz_request(*p) == request);
+        let result = match (property, scenarios.get(request as usize)) {
+            (Some(property), _) => fuzzed(iut, property, opts),
+            (None, Some(s)) => TrialResult::of(&run_scenario(s, iut, opts), s),
+            (None, None) => TrialResult::Failed(format!("no scenario number {request}")),
         };
         if connection.write_all(&result.encode()).is_err() {
             break;

@@ -34,6 +34,7 @@ use libtest_mimic::{Arguments, Completion, Failed, Trial};
 pub use fork_server::{fuzz_options, ForkServer, TrialResult};
 
 use crate::driver::{serve_exec_actor, skip_reason_for, RunOptions};
+use crate::fuzz::Property;
 use crate::mechanism::{unknown_deviations, ByteStream, Implementation};
 use crate::scenario::{self, LoadError, Mechanism, Scenario};
 
@@ -69,7 +70,7 @@ fn run_trials<I: Implementation>(iut: &I, scenarios: Result<Vec<Scenario>, LoadE
         let skips = skip_summary(iut, &scenarios, &opts);
         let server = Arc::new(server);
         let mut all = trials(&server, iut, &scenarios, &opts);
-        all.push(fuzz_trial(&server, iut));
+        all.extend(Property::ALL.map(|property| fuzz_trial(&server, iut, property)));
         Ok((all, skips))
     });
     match started {
@@ -90,13 +91,19 @@ fn run_trials<I: Implementation>(iut: &I, scenarios: Result<Vec<Scenario>, LoadE
     }
 }
 
-/// The pipe fuzzer as one trial, `fuzz::pipe`: ignored when `iut` has no pipes.
-pub fn fuzz_trial<I: Implementation>(server: &Arc<ForkServer>, iut: &I) -> Trial {
+/// A fuzzer as one trial, `fuzz::pipe` or `fuzz::pipe_writers`: ignored when `iut` has
+/// no pipes.
+pub fn fuzz_trial<I: Implementation>(
+    server: &Arc<ForkServer>,
+    iut: &I,
+    property: Property,
+) -> Trial {
     let server = Arc::clone(server);
     let has_pipes = iut
         .byte_streams()
         .is_some_and(|b| b.mechanisms().contains(&Mechanism::Pipe));
-    Trial::test("fuzz::pipe", move || match server.fuzz_pipe() {
+    let name = format!("fuzz::{}", property.name());
+    Trial::test(name, move || match server.fuzz(property) {
         TrialResult::Failed(text) => Err(Failed::from(text)),
         _ => Ok(()),
     })

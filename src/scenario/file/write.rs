@@ -1,7 +1,7 @@
 //! Writing a scenario back as a file: what the fuzzer does with a shrunk failure, so
 //! that it is replayed as an ordinary scenario from then on. It covers what generated
-//! scenarios use (byte streams: reads, writes, closes, dups, O_NONBLOCK, exit, kill,
-//! awaiting; their expectations); anything else is refused with its name.
+//! scenarios use (byte streams: reads, writes, records, closes, dups, O_NONBLOCK, exit,
+//! kill, awaiting; their expectations); anything else is refused with its name.
 
 use std::fmt::Write as _;
 
@@ -86,6 +86,10 @@ fn action_text(action: &Action) -> Result<String, String> {
         Action::ReadExactly(n) => format!("{{ read_exactly = {} }}", size(&n.to_string())),
         Action::ReadToEnd | Action::Exit | Action::Await | Action::Fill => quoted(action.name()),
         Action::Write(p) => format!("{{ write = {} }}", payload(p)),
+        Action::WriteRecords { len, count } => format!(
+            "{{ write_records = {{ len = {}, count = {count} }} }}",
+            size(&len.to_string())
+        ),
         Action::Close(e) => format!("{{ close = {} }}", quoted(end(*e))),
         Action::Dup(e) => format!("{{ dup = {} }}", quoted(end(*e))),
         Action::SetNonBlocking { end: e, on: true } => {
@@ -108,6 +112,13 @@ fn expectation_text(expect: &Expectation) -> Result<String, String> {
         Expectation::Data(p) => format!("{{ data = {} }}", payload(p)),
         Expectation::Error(e) => format!("{{ error = {} }}", quoted(&e.to_string())),
         Expectation::Signal(s) => format!("{{ signal = {} }}", quoted(&s.to_string())),
+        Expectation::Records(r) => format!(
+            "{{ records = {{ len = {}, writers = {}, count = {}, atomic = {} }} }}",
+            size(&r.len.to_string()),
+            r.writers,
+            r.count,
+            r.atomic
+        ),
         _ => return Err("an expectation beyond those the fuzzer makes".to_owned()),
     })
 }
