@@ -96,7 +96,7 @@ fn the_built_in_catalogue_is_the_scenarios_directory() {
     }
 }
 
-/// Every pipe scenario the model covers states what the model says (`-- --nocapture`
+/// Every pipe and FIFO scenario the model covers states what the model says (`-- --nocapture`
 /// lists the ones it does not cover, and why).
 #[test]
 fn the_catalogue_agrees_with_the_reference_model() {
@@ -113,7 +113,10 @@ fn the_catalogue_agrees_with_the_reference_model() {
         }
     }
     eprintln!("{} agree, {} outside the model", agree.len(), outside.len());
-    for o in outside.iter().filter(|o| o.starts_with("pipe::")) {
+    for o in outside
+        .iter()
+        .filter(|o| o.starts_with("pipe::") || o.starts_with("fifo::"))
+    {
         eprintln!("  {o}");
     }
     assert!(
@@ -121,8 +124,17 @@ fn the_catalogue_agrees_with_the_reference_model() {
         "the catalogue and the model disagree:\n{}",
         disagree.join("\n")
     );
-    // The pipe model covers most pipe scenarios; fewer would mean it lost ground.
-    let pipes = agree.iter().filter(|id| id.starts_with("pipe::")).count();
+    // The model covers most pipe and FIFO scenarios; fewer would mean it lost ground.
+    let agreeing = |prefix: &str| agree.iter().filter(|id| id.starts_with(prefix)).count();
+    let (pipes, fifos) = (agreeing("pipe::"), agreeing("fifo::"));
+    assert!(
+        pipes >= 41,
+        "only {pipes} pipe scenarios agree with the model"
+    );
+    assert!(
+        fifos >= 27,
+        "only {fifos} FIFO scenarios agree with the model"
+    );
     assert!(
         pipes >= 37,
         "only {pipes} pipe scenarios agree with the model"

@@ -198,7 +198,7 @@ pub fn build(
             handles: Vec::new(),
         })
         .collect();
-    let mut model = PipeModel::for_processes(&processes, &[], profile).ok()?;
+    let mut model = PipeModel::for_processes(Mechanism::Pipe, &processes, &[], profile).ok()?;
     let mut steps: Vec<(usize, Action, Expectation)> = Vec::new();
     for &(who, op) in &plan.moves {
         let p = who;

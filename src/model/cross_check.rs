@@ -20,7 +20,7 @@ pub enum CrossCheck {
 
 /// Check `scenario` against the model of its mechanism under `profile`.
 pub fn cross_check(scenario: &Scenario, profile: &PlatformProfile) -> CrossCheck {
-    if scenario.mechanism != Mechanism::Pipe {
+    if !matches!(scenario.mechanism, Mechanism::Pipe | Mechanism::Fifo) {
         return CrossCheck::Outside(format!("no model of {} yet", scenario.mechanism));
     }
     let mut model = match PipeModel::new(scenario, profile) {

@@ -1,15 +1,16 @@
-//! The reference model of an anonymous pipe: POSIX semantics under a platform profile,
-//! pure and in-process. It holds the bytes in the pipe, which process holds which ends
-//! (inherited copies and duplicates counted), the O_NONBLOCK flag of each end's open
-//! file description (shared by every copy), and the calls that are blocked; for each
-//! action it answers what the call does and moves to the next state.
+//! The reference model of a pipe, anonymous or named (a FIFO): POSIX semantics under a
+//! platform profile, pure and in-process. It holds the bytes in the pipe, the open file
+//! descriptions (each with its O_NONBLOCK flag, shared by every copy of it) and which
+//! process holds which (inherited copies and duplicates counted), and the calls that are
+//! blocked; for each action it answers what the call does and moves to the next state.
 //!
 //! Where POSIX leaves a choice to the platform, the model takes the profile's: Linux
 //! keeps a pipe's bytes in page-sized buffers (`pipe_page`), so room comes back only
 //! when a whole buffer has been read, a write first fills the tail of the last buffer if
 //! its odd part fits there, and a non-blocking write of more than PIPE_BUF bytes writes
-//! what fits. Where the outcome would depend on how the kernel schedules the processes
-//! (two blocked readers and data for one), the model says so and does not guess.
+//! what fits; an `open` of a FIFO for reading and writing never waits. Where the outcome
+//! would depend on how the kernel schedules the processes (two blocked readers and data
+//! for one), the model says so and does not guess.
 //!
 //! # References
 //! - POSIX XSH `read()`: an empty pipe with a writer blocks the reader, or fails with
@@ -17,14 +18,16 @@
 //! - POSIX XSH `write()`: with no reader, SIGPIPE, or EPIPE when it is ignored; at most
 //!   PIPE_BUF bytes are written at once or not at all; O_NONBLOCK turns waiting for room
 //!   into EAGAIN (or a partial write above PIPE_BUF).
+//! - POSIX XSH `open()`: a FIFO opened read-only waits for a writer, write-only for a
+//!   reader; with O_NONBLOCK the first returns at once, the second fails with ENXIO.
 //! - POSIX XSH `fcntl()`: O_NONBLOCK belongs to the open file description.
 
 use std::collections::VecDeque;
 
 use super::PlatformProfile;
 use crate::scenario::{
-    Action, End, Errno, FdFlag, OpenFlag, PollEvent, Process, Relation, Scenario, SigPipe,
-    SignalName,
+    AccessMode, Action, End, Errno, FdFlag, Mechanism, OpenFlag, PollEvent, Process, Relation,
+    Scenario, SigPipe, SignalName,
 };
 
 /// What the model says a call does.
@@ -64,17 +67,44 @@ enum Pending {
     ReadToEnd(Vec<u8>),
     /// A write: the bytes still to go, and how many went already.
     Write { rest: Vec<u8>, written: u64 },
+    /// An `open` of the FIFO waiting for its partner: it counts as a reader or a
+    /// writer already (Linux), and goes on once the partner side has opened more than
+    /// `seen` times.
+    Open { seen: u64 },
+}
+
+impl Pending {
+    fn writes(&self) -> bool {
+        matches!(self, Pending::Write { .. })
+    }
+
+    fn reads(&self) -> bool {
+        matches!(
+            self,
+            Pending::Read(_) | Pending::ReadExactly { .. } | Pending::ReadToEnd(_)
+        )
+    }
+}
+
+/// An open file description of the pipe: which way it goes, and its O_NONBLOCK.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Description {
+    reads: bool,
+    writes: bool,
+    nonblock: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct ProcessState {
-    reads: u32,
-    writes: u32,
+    /// The descriptions its descriptors refer to, in the order it got them (a call on
+    /// an end uses the first that serves it, as the driver's actor does).
+    held: Vec<usize>,
     alive: bool,
     sigpipe: SigPipe,
     /// Signals caught with a handler that does nothing (no SA_RESTART).
-    handles: Vec<SignalName>,
-    pending: Option<Pending>,
+    catches: Vec<SignalName>,
+    /// The call it is blocked in, and the description the call uses.
+    pending: Option<(Pending, usize)>,
     /// What a call that blocked came to, for the step that awaits it.
     completed: Option<ModelOutcome>,
 }
@@ -86,7 +116,7 @@ struct Buffer {
     len: usize,
 }
 
-/// One pipe shared by a scenario's processes.
+/// One pipe or FIFO shared by a scenario's processes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PipeModel {
     data: VecDeque<u8>,
@@ -95,20 +125,35 @@ pub struct PipeModel {
     slots: usize,
     capacity: u64,
     pipe_buf: u64,
-    read_nonblock: bool,
-    write_nonblock: bool,
+    descriptions: Vec<Description>,
     processes: Vec<ProcessState>,
+    /// A FIFO: whether its name exists, and how many times it was opened for reading
+    /// and for writing (what a waiting `open` watches).
+    named: Option<Fifo>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Fifo {
+    exists: bool,
+    read_opens: u64,
+    write_opens: u64,
 }
 
 impl PipeModel {
-    /// The pipe as a scenario sets it up: made before the fork with the scenario's
-    /// flags, each related process keeping the ends it names.
+    /// The pipe or FIFO as a scenario sets it up.
     pub fn new(scenario: &Scenario, profile: &PlatformProfile) -> Result<Self, Unmodelled> {
-        Self::for_processes(&scenario.processes, &scenario.create_flags, profile)
+        Self::for_processes(
+            scenario.mechanism,
+            &scenario.processes,
+            &scenario.create_flags,
+            profile,
+        )
     }
 
-    /// The pipe made with `flags` before these processes fork.
+    /// A pipe made with `flags` before these processes fork, each related process
+    /// keeping the ends it names; or a FIFO made before they fork, which they open.
     pub fn for_processes(
+        mechanism: Mechanism,
         processes: &[Process],
         flags: &[OpenFlag],
         profile: &PlatformProfile,
@@ -116,7 +161,31 @@ impl PipeModel {
         let capacity = profile.pipe_capacity.ok_or_else(|| {
             Unmodelled::Action(format!("{} has no fixed pipe capacity", profile.platform))
         })?;
+        let named = match mechanism {
+            Mechanism::Pipe => None,
+            Mechanism::Fifo => Some(Fifo {
+                exists: true,
+                read_opens: 0,
+                write_opens: 0,
+            }),
+            other => return Err(Unmodelled::Action(format!("no model of {other}"))),
+        };
         let nonblock = flags.contains(&OpenFlag::NonBlock);
+        let descriptions = match named {
+            Some(_) => Vec::new(),
+            None => vec![
+                Description {
+                    reads: true,
+                    writes: false,
+                    nonblock,
+                },
+                Description {
+                    reads: false,
+                    writes: true,
+                    nonblock,
+                },
+            ],
+        };
         let page = profile.pipe_page.max(1) as usize;
         Ok(PipeModel {
             data: VecDeque::new(),
@@ -125,19 +194,21 @@ impl PipeModel {
             slots: capacity as usize / page,
             capacity,
             pipe_buf: profile.pipe_buf,
-            read_nonblock: nonblock,
-            write_nonblock: nonblock,
+            descriptions,
+            named,
             processes: processes
                 .iter()
                 .map(|p| {
-                    let keeps =
-                        |e| u32::from(p.relation == Relation::Related && p.keeps.contains(&e));
+                    let inherits = named.is_none() && p.relation == Relation::Related;
                     ProcessState {
-                        reads: keeps(End::Read),
-                        writes: keeps(End::Write),
+                        held: [(End::Read, 0), (End::Write, 1)]
+                            .iter()
+                            .filter(|(e, _)| inherits && p.keeps.contains(e))
+                            .map(|(_, d)| *d)
+                            .collect(),
                         alive: true,
                         sigpipe: p.sigpipe,
-                        handles: p.handles.clone(),
+                        catches: p.handles.clone(),
                         pending: None,
                         completed: None,
                     }
@@ -153,13 +224,7 @@ impl PipeModel {
 
     /// Whether process `p` holds an `end`.
     pub fn holds(&self, p: usize, end: End) -> bool {
-        let process = &self.processes[p];
-        process.alive
-            && match end {
-                End::Read => process.reads > 0,
-                End::Write => process.writes > 0,
-                End::Object => false,
-            }
+        self.processes[p].alive && self.handle(p, end).is_some()
     }
 
     /// Whether process `p` is alive and free to start a call: not blocked, and not
@@ -180,20 +245,52 @@ impl PipeModel {
         self.processes[p].completed.is_some()
     }
 
-    fn readers(&self) -> u32 {
+    /// Where in process `p`'s descriptors the first that serves `end` is.
+    fn handle(&self, p: usize, end: End) -> Option<usize> {
+        self.processes[p].held.iter().position(|&d| {
+            let d = self.descriptions[d];
+            match end {
+                End::Read => d.reads,
+                End::Write => d.writes,
+                End::Object => false,
+            }
+        })
+    }
+
+    /// The description process `p` uses for `end`; validation makes sure it holds one.
+    fn description(&self, p: usize, end: End) -> Result<usize, Unmodelled> {
+        self.handle(p, end)
+            .map(|h| self.processes[p].held[h])
+            .ok_or_else(|| Unmodelled::Action(format!("a call on a {end} not held")))
+    }
+
+    /// Descriptors open for `side` (reading or writing) in live processes, opens still
+    /// waiting for their partner counted.
+    fn count(&self, side: impl Fn(&Description) -> bool) -> usize {
         self.processes
             .iter()
             .filter(|p| p.alive)
-            .map(|p| p.reads)
+            .map(|p| {
+                let held = p
+                    .held
+                    .iter()
+                    .filter(|&&d| side(&self.descriptions[d]))
+                    .count();
+                let opening = match &p.pending {
+                    Some((Pending::Open { .. }, d)) => usize::from(side(&self.descriptions[*d])),
+                    _ => 0,
+                };
+                held + opening
+            })
             .sum()
     }
 
-    fn writers(&self) -> u32 {
-        self.processes
-            .iter()
-            .filter(|p| p.alive)
-            .map(|p| p.writes)
-            .sum()
+    fn readers(&self) -> usize {
+        self.count(|d| d.reads)
+    }
+
+    fn writers(&self) -> usize {
+        self.count(|d| d.writes)
     }
 
     fn free_slots(&self) -> usize {
@@ -273,39 +370,39 @@ impl PipeModel {
                 self.write(p, bytes)?
             }
             Action::Close(end) => {
-                let held = self.ends(p, *end)?;
-                *held -= 1;
+                let h = self
+                    .handle(p, *end)
+                    .ok_or_else(|| Unmodelled::Action(format!("a close of a {end} not held")))?;
+                self.processes[p].held.remove(h);
                 ModelOutcome::Done
             }
             Action::Dup(end) => {
-                *self.ends(p, *end)? += 1;
+                let d = self.description(p, *end)?;
+                self.processes[p].held.push(d);
                 ModelOutcome::Done
             }
             Action::SetNonBlocking { end, on } => {
-                self.ends(p, *end)?;
+                let d = self.description(p, *end)?;
                 // A call blocked on the same open file description may be between two
                 // of its reads or writes: whether it sees the new flag is a race.
-                let writing = |c: &Pending| matches!(c, Pending::Write { .. });
-                let racing = self.processes.iter().any(|q| {
-                    q.pending
-                        .as_ref()
-                        .is_some_and(|c| writing(c) == (*end == End::Write))
-                });
-                if racing {
+                if self
+                    .processes
+                    .iter()
+                    .any(|q| q.pending.as_ref().is_some_and(|(_, pd)| *pd == d))
+                {
                     return Err(Unmodelled::Schedule(
                         "O_NONBLOCK changes under a call blocked on the same end".to_owned(),
                     ));
                 }
-                *self.nonblock(*end) = *on;
+                self.descriptions[d].nonblock = *on;
                 ModelOutcome::Done
             }
             Action::GetFlag {
                 end,
                 flag: FdFlag::NonBlock,
-            } => {
-                self.ends(p, *end)?;
-                ModelOutcome::Count(u64::from(*self.nonblock(*end)))
-            }
+            } => ModelOutcome::Count(u64::from(
+                self.descriptions[self.description(p, *end)?].nonblock,
+            )),
             Action::ReadOn {
                 end: End::Read,
                 len,
@@ -314,14 +411,14 @@ impl PipeModel {
                 end: End::Write,
                 data,
             } => self.write(p, crate::driver::payload_bytes(data, profile))?,
-            // The other end's descriptor is not open for that: EBADF.
+            // The descriptor of the other end is not open for that: EBADF.
             Action::ReadOn { end, .. } | Action::WriteOn { end, .. } => {
-                self.ends(p, *end)?;
+                self.description(p, *end)?;
                 ModelOutcome::Error(Errno(libc::EBADF))
             }
             // A pipe has no file offset.
             Action::Lseek(end) | Action::Pread { end, .. } | Action::Pwrite { end, .. } => {
-                self.ends(p, *end)?;
+                self.description(p, *end)?;
                 ModelOutcome::Error(Errno(libc::ESPIPE))
             }
             Action::Fill => self.fill(p)?,
@@ -329,21 +426,37 @@ impl PipeModel {
             Action::PipeBufOf(_) => ModelOutcome::Count(self.pipe_buf),
             Action::GetPipeSize(_) => ModelOutcome::Count(self.capacity),
             Action::Poll { end, event } => {
-                self.ends(p, *end)?;
+                self.description(p, *end)?;
                 ModelOutcome::Count(u64::from(self.ready(*end, *event)))
             }
+            Action::Open { mode, flags } => self.open(p, *mode, flags)?,
+            Action::Mkfifo => match &self.named {
+                Some(fifo) if fifo.exists => ModelOutcome::Error(Errno(libc::EEXIST)),
+                _ => {
+                    return Err(Unmodelled::Action(
+                        "a FIFO made again under the same name".to_owned(),
+                    ))
+                }
+            },
+            Action::Unlink => match &mut self.named {
+                Some(fifo) if fifo.exists => {
+                    fifo.exists = false;
+                    ModelOutcome::Done
+                }
+                Some(_) => ModelOutcome::Error(Errno(libc::ENOENT)),
+                None => return Err(Unmodelled::Action("`unlink` of a pipe".to_owned())),
+            },
             Action::Exit => {
-                let process = &mut self.processes[p];
-                process.alive = false;
+                self.processes[p].alive = false;
                 ModelOutcome::Done
             }
             // A caught signal interrupts a blocked call: EINTR, or the count a write
             // got in before. Any other kills the process, and the call ends with it.
             Action::Kill(signal) => {
                 let process = &mut self.processes[p];
-                let caught = process.handles.contains(signal);
+                let caught = process.catches.contains(signal);
                 process.alive &= caught;
-                process.completed = process.pending.take().map(|call| match call {
+                process.completed = process.pending.take().map(|(call, _)| match call {
                     _ if !caught => ModelOutcome::Killed(*signal),
                     Pending::Write { written, .. } if written > 0 => ModelOutcome::Count(written),
                     _ => ModelOutcome::Error(Errno(libc::EINTR)),
@@ -357,6 +470,11 @@ impl PipeModel {
             other => return Err(Unmodelled::Action(format!("`{}`", other.name()))),
         };
         self.wake()?;
+        // Once no descriptor is open, a FIFO's bytes are gone (Linux frees the pipe).
+        if self.readers() == 0 && self.writers() == 0 {
+            self.data.clear();
+            self.buffers.clear();
+        }
         // A call that had to wait but that the calls it woke let finish (a reader that
         // drained a full pipe and let a blocked writer put the rest in) does not block.
         if outcome == ModelOutcome::Blocks && !matches!(action, Action::Await) {
@@ -367,22 +485,57 @@ impl PipeModel {
         Ok(outcome)
     }
 
-    /// The count of `end`s process `p` holds; validation makes sure it holds one.
-    fn ends(&mut self, p: usize, end: End) -> Result<&mut u32, Unmodelled> {
-        let process = &mut self.processes[p];
-        match end {
-            End::Read if process.reads > 0 => Ok(&mut process.reads),
-            End::Write if process.writes > 0 => Ok(&mut process.writes),
-            _ => Err(Unmodelled::Action(format!(
-                "a call on a {end:?} end not held"
-            ))),
+    /// `open()` of the FIFO: a new open file description, read-only, write-only or both.
+    fn open(
+        &mut self,
+        p: usize,
+        mode: AccessMode,
+        flags: &[OpenFlag],
+    ) -> Result<ModelOutcome, Unmodelled> {
+        let Some(fifo) = self.named else {
+            return Err(Unmodelled::Action("`open` of a pipe".to_owned()));
+        };
+        if !fifo.exists {
+            return Ok(ModelOutcome::Error(Errno(libc::ENOENT)));
         }
-    }
-
-    fn nonblock(&mut self, end: End) -> &mut bool {
-        match end {
-            End::Read => &mut self.read_nonblock,
-            _ => &mut self.write_nonblock,
+        if flags.iter().any(|f| *f != OpenFlag::NonBlock) {
+            return Err(Unmodelled::Action("open flags but O_NONBLOCK".to_owned()));
+        }
+        let nonblock = !flags.is_empty();
+        let (reads, writes) = match mode {
+            AccessMode::ReadOnly => (true, false),
+            AccessMode::WriteOnly => (false, true),
+            AccessMode::ReadWrite => (true, true),
+        };
+        if mode == AccessMode::WriteOnly && nonblock && self.readers() == 0 {
+            return Ok(ModelOutcome::Error(Errno(libc::ENXIO)));
+        }
+        let d = self.descriptions.len();
+        self.descriptions.push(Description {
+            reads,
+            writes,
+            nonblock,
+        });
+        let fifo = self.named.as_mut().expect("checked above");
+        fifo.read_opens += u64::from(reads);
+        fifo.write_opens += u64::from(writes);
+        let (read_opens, write_opens) = (fifo.read_opens, fifo.write_opens);
+        // Read-only waits for a writer, write-only for a reader, unless one is there
+        // (or, reading, O_NONBLOCK); read-write never waits.
+        let waits = match mode {
+            AccessMode::ReadOnly if !nonblock && self.writers() == 0 => Some(write_opens),
+            AccessMode::WriteOnly if self.readers() == 0 => Some(read_opens),
+            _ => None,
+        };
+        match waits {
+            Some(seen) => {
+                self.processes[p].pending = Some((Pending::Open { seen }, d));
+                Ok(ModelOutcome::Blocks)
+            }
+            None => {
+                self.processes[p].held.push(d);
+                Ok(ModelOutcome::Done)
+            }
         }
     }
 
@@ -405,7 +558,7 @@ impl PipeModel {
         if self.readers() == 0 {
             return self.write(p, vec![0x55]);
         }
-        if !self.write_nonblock {
+        if !self.descriptions[self.description(p, End::Write)?].nonblock {
             return Err(Unmodelled::Action(
                 "`fill` on a blocking write end".to_owned(),
             ));
@@ -422,14 +575,16 @@ impl PipeModel {
     }
 
     fn read(&mut self, p: usize, call: Pending) -> Result<ModelOutcome, Unmodelled> {
+        let d = self.description(p, End::Read)?;
+        let nonblock = self.descriptions[d].nonblock;
         // Linux returns 0 for an empty read before it looks at the pipe.
         if call == Pending::Read(0) {
             return Ok(ModelOutcome::Bytes(Vec::new()));
         }
-        if self.data.is_empty() && self.writers() > 0 && self.read_nonblock {
+        if self.data.is_empty() && self.writers() > 0 && nonblock {
             return Ok(ModelOutcome::Error(Errno(libc::EAGAIN)));
         }
-        if self.in_transit(p, |c| !matches!(c, Pending::Write { .. })) {
+        if self.in_transit(p, Pending::reads) {
             return Err(Unmodelled::Schedule(
                 "another process is between the reads of its read loop".to_owned(),
             ));
@@ -437,18 +592,18 @@ impl PipeModel {
         let blocked_writer = self
             .processes
             .iter()
-            .any(|q| matches!(q.pending, Some(Pending::Write { .. })));
+            .any(|q| q.pending.as_ref().is_some_and(|(c, _)| c.writes()));
         match self.progress_read(call) {
             Ok(outcome) => Ok(outcome),
             // The driver's read loops stop at the first EAGAIN, losing nothing but the
             // call: whether a writer they woke got its bytes in first is the kernel's
             // choice.
-            Err(_) if self.read_nonblock && blocked_writer => Err(Unmodelled::Schedule(
+            Err(_) if nonblock && blocked_writer => Err(Unmodelled::Schedule(
                 "a non-blocking read loop races the writer it wakes".to_owned(),
             )),
-            Err(_) if self.read_nonblock => Ok(ModelOutcome::Error(Errno(libc::EAGAIN))),
+            Err(_) if nonblock => Ok(ModelOutcome::Error(Errno(libc::EAGAIN))),
             Err(pending) => {
-                self.processes[p].pending = Some(pending);
+                self.processes[p].pending = Some((pending, d));
                 Ok(ModelOutcome::Blocks)
             }
         }
@@ -489,31 +644,32 @@ impl PipeModel {
     fn in_transit(&self, p: usize, kind: impl Fn(&Pending) -> bool) -> bool {
         self.processes.iter().enumerate().any(|(q, other)| {
             q != p
-                && other.pending.as_ref().is_some_and(|c| {
+                && other.pending.as_ref().is_some_and(|(c, _)| {
                     kind(c)
                         && match c {
                             Pending::ReadExactly { got, .. } | Pending::ReadToEnd(got) => {
                                 !got.is_empty()
                             }
                             Pending::Write { written, .. } => *written > 0,
-                            Pending::Read(_) => false,
+                            Pending::Read(_) | Pending::Open { .. } => false,
                         }
                 })
         })
     }
 
     fn write(&mut self, p: usize, bytes: Vec<u8>) -> Result<ModelOutcome, Unmodelled> {
+        let d = self.description(p, End::Write)?;
         let len = bytes.len() as u64;
         // Linux returns 0 for an empty write before it looks for readers.
         if len == 0 {
             return Ok(ModelOutcome::Count(0));
         }
-        if self.in_transit(p, |c| matches!(c, Pending::Write { .. })) {
+        if self.in_transit(p, Pending::writes) {
             return Err(Unmodelled::Schedule(
                 "another process is between the parts of a long write".to_owned(),
             ));
         }
-        if self.readers() > 0 && self.write_nonblock {
+        if self.readers() > 0 && self.descriptions[d].nonblock {
             // All or nothing up to PIPE_BUF; above it, what fits, EAGAIN when nothing
             // does.
             if len <= self.pipe_buf && !self.fits(bytes.len()) {
@@ -527,7 +683,7 @@ impl PipeModel {
         Ok(match self.progress_write(p, bytes, 0) {
             Ok(outcome) => outcome,
             Err(pending) => {
-                self.processes[p].pending = Some(pending);
+                self.processes[p].pending = Some((pending, d));
                 ModelOutcome::Blocks
             }
         })
@@ -574,35 +730,56 @@ impl PipeModel {
             let waiting: Vec<usize> = (0..self.processes.len())
                 .filter(|&q| self.processes[q].alive && self.processes[q].pending.is_some())
                 .collect();
-            let readers_waiting = waiting
+            let kind = |q: usize, f: fn(&Pending) -> bool| {
+                self.processes[q]
+                    .pending
+                    .as_ref()
+                    .is_some_and(|(c, _)| f(c))
+            };
+            let readers_waiting = waiting.iter().filter(|&&q| kind(q, Pending::reads)).count();
+            let writers_waiting = waiting
                 .iter()
-                .filter(|&&q| !matches!(self.processes[q].pending, Some(Pending::Write { .. })))
+                .filter(|&&q| kind(q, Pending::writes))
                 .count();
             if readers_waiting > 1 && !self.data.is_empty() {
                 return Err(Unmodelled::Schedule(
                     "two blocked readers and data for one".to_owned(),
                 ));
             }
-            if waiting.len() - readers_waiting > 1 && self.free_slots() > 0 {
+            if writers_waiting > 1 && self.free_slots() > 0 {
                 return Err(Unmodelled::Schedule(
                     "two blocked writers and room for one".to_owned(),
                 ));
             }
             let mut moved = false;
             for q in waiting {
-                let call = self.processes[q].pending.take().expect("listed as waiting");
+                let (call, d) = self.processes[q].pending.take().expect("listed as waiting");
                 // The kernel wakes a reader for bytes or the last writer gone, a writer
-                // for a free buffer or the last reader gone; the others sleep on.
-                let woken = match call {
+                // for a free buffer or the last reader gone, an open for its partner's
+                // open; the others sleep on.
+                let woken = match &call {
                     Pending::Write { .. } => self.readers() == 0 || self.free_slots() > 0,
+                    Pending::Open { seen } => {
+                        let fifo = self.named.expect("only a FIFO is opened");
+                        let partner = if self.descriptions[d].reads {
+                            fifo.write_opens
+                        } else {
+                            fifo.read_opens
+                        };
+                        partner > *seen
+                    }
                     _ => !self.data.is_empty() || self.writers() == 0,
                 };
                 if !woken {
-                    self.processes[q].pending = Some(call);
+                    self.processes[q].pending = Some((call, d));
                     continue;
                 }
                 moved = true;
                 let next = match call {
+                    Pending::Open { .. } => {
+                        self.processes[q].held.push(d);
+                        Ok(ModelOutcome::Done)
+                    }
                     Pending::Write { rest, written } => self.progress_write(q, rest, written),
                     read => self.progress_read(read),
                 };
@@ -616,18 +793,19 @@ impl PipeModel {
                     }
                     Err(still) => still,
                 };
+                let nonblock = self.descriptions[d].nonblock;
                 let gives_up = match &still {
-                    Pending::Write { written, .. } if self.write_nonblock => Some(match written {
+                    Pending::Write { written, .. } if nonblock => Some(match written {
                         0 => ModelOutcome::Error(Errno(libc::EAGAIN)),
                         n => ModelOutcome::Count(*n),
                     }),
-                    Pending::Write { .. } | Pending::Read(_) => None,
-                    _ if self.read_nonblock => Some(ModelOutcome::Error(Errno(libc::EAGAIN))),
+                    Pending::Write { .. } | Pending::Read(_) | Pending::Open { .. } => None,
+                    _ if nonblock => Some(ModelOutcome::Error(Errno(libc::EAGAIN))),
                     _ => None,
                 };
                 match gives_up {
                     Some(outcome) => self.processes[q].completed = Some(outcome),
-                    None => self.processes[q].pending = Some(still),
+                    None => self.processes[q].pending = Some((still, d)),
                 }
             }
             if !moved {
@@ -749,5 +927,75 @@ mod tests {
             ))
         );
         assert_eq!(apply(&mut m, 1, Action::Await), ModelOutcome::Count(65537));
+    }
+
+    /// Two unrelated processes of a FIFO, under the Linux profile.
+    fn fifo() -> PipeModel {
+        let s =
+            crate::scenario::ScenarioBuilder::new("fifo::model", crate::scenario::Mechanism::Fifo)
+                .unrelated("reader")
+                .unrelated("writer")
+                .step(
+                    &[("reader", Action::Mkfifo)],
+                    crate::scenario::Expectation::Error(Errno(libc::EEXIST)),
+                )
+                .build()
+                .expect("a valid scenario");
+        PipeModel::new(&s, &PlatformProfile::LINUX).expect("Linux pipes have a capacity")
+    }
+
+    fn open(mode: AccessMode, nonblock: bool) -> Action {
+        Action::Open {
+            mode,
+            flags: if nonblock {
+                vec![OpenFlag::NonBlock]
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    #[test]
+    fn opening_a_fifo_waits_for_the_other_side() {
+        let mut m = fifo();
+        assert_eq!(
+            apply(&mut m, 0, open(AccessMode::ReadOnly, false)),
+            ModelOutcome::Blocks
+        );
+        assert_eq!(
+            apply(&mut m, 1, open(AccessMode::WriteOnly, false)),
+            ModelOutcome::Done
+        );
+        assert_eq!(apply(&mut m, 0, Action::Await), ModelOutcome::Done);
+    }
+
+    #[test]
+    fn a_non_blocking_write_open_without_a_reader_fails_with_enxio() {
+        let mut m = fifo();
+        assert_eq!(
+            apply(&mut m, 1, open(AccessMode::WriteOnly, true)),
+            ModelOutcome::Error(Errno(libc::ENXIO))
+        );
+        assert_eq!(
+            apply(&mut m, 0, open(AccessMode::ReadOnly, true)),
+            ModelOutcome::Done
+        );
+        assert_eq!(
+            apply(&mut m, 1, open(AccessMode::WriteOnly, true)),
+            ModelOutcome::Done
+        );
+    }
+
+    #[test]
+    fn a_fifo_forgets_its_bytes_once_every_end_is_closed() {
+        let mut m = fifo();
+        apply(&mut m, 0, open(AccessMode::ReadWrite, false));
+        apply(&mut m, 0, Action::Write(Payload::Text("lost".into())));
+        apply(&mut m, 0, Action::Close(End::Read));
+        apply(&mut m, 0, open(AccessMode::ReadOnly, true));
+        assert_eq!(
+            apply(&mut m, 0, Action::Read(Size::Bytes(4))),
+            ModelOutcome::Bytes(Vec::new())
+        );
     }
 }
