@@ -15,7 +15,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use ipc_conformance::driver::{run_scenario, BlockingOracle, RunOptions};
-use ipc_conformance::fuzz::{fuzz_pipe, FuzzOptions};
+use ipc_conformance::fuzz::{fuzz, FuzzOptions, Property};
 use ipc_conformance::mechanism::os::Os;
 use ipc_conformance::report::Verdict;
 use ipc_conformance::scenario::{self, Scenario};
@@ -152,7 +152,7 @@ fn main() {
                 seed,
                 ..FuzzOptions::default()
             };
-            let report = fuzz_pipe(&Os, &opts, &kernel, &|| {});
+            let report = fuzz(&Os, Property::PipeSequences, &opts, &kernel, &|| {});
             assert!(
                 report.finding.is_none(),
                 "the OS fails a generated scenario"

@@ -29,11 +29,13 @@ fn cases() -> u32 {
 }
 
 /// The property that catches a fault: concurrent writers for a write split in two (only
-/// another writer's bytes between the halves show it), call sequences for the others.
+/// another writer's bytes between the halves show it), FIFO sequences for an open that
+/// does not wait, pipe call sequences for the others.
 fn property_for(fault: Fault) -> Property {
     match fault {
         Fault::SplitsWrites => Property::ConcurrentWriters,
-        _ => Property::Sequences,
+        Fault::OpenNeverBlocks => Property::FifoSequences,
+        _ => Property::PipeSequences,
     }
 }
 
@@ -62,7 +64,8 @@ fn finds_and_shrinks(fault: Fault) -> Result<(), Failed> {
         s.steps.len(),
         finding.failure
     );
-    if property == Property::Sequences && (s.processes.len() > 3 || s.steps.len() > 6) {
+    let sequences = property != Property::ConcurrentWriters;
+    if sequences && (s.processes.len() > 3 || s.steps.len() > 6) {
         return Err(format!(
             "{fault:?}: shrunk only to {} processes and {} steps",
             s.processes.len(),

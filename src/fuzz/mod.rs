@@ -1,6 +1,6 @@
 //! Property-based fuzzing of multi-process scenarios against the reference model:
 //! proptest generates plans of processes and moves, [`build`] turns each into an
-//! ordinary scenario whose expectations are the model's, [`fuzz_pipe`] runs them as real
+//! ordinary scenario whose expectations are the model's, [`fuzz`] runs them as real
 //! forked processes against an implementation and shrinks the first failure, and
 //! [`write_regression`] writes it as a scenario file (`scenarios/regressions/`) that the
 //! catalogue replays from then on.
@@ -11,7 +11,7 @@ mod writers;
 
 pub use plan::{build, plans, Op, Plan, ProcessPlan, SizeClass};
 pub use run::{
-    fuzz, fuzz_pipe, fuzz_pipe_writers, write_regression, Finding, FuzzOptions, FuzzReport,
+    fuzz, fuzz_pipe_writers, fuzz_sequences, write_regression, Finding, FuzzOptions, FuzzReport,
     Property,
 };
 pub use writers::{build_writers, writer_plans, WritersPlan};

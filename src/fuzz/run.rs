@@ -67,20 +67,35 @@ pub struct FuzzReport {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Property {
     /// Sequences of calls on one pipe, each outcome the reference model's.
-    Sequences,
-    /// Concurrent writers' records, checked on what arrives.
+    PipeSequences,
+    /// Sequences of opens and calls on one FIFO, each outcome the reference model's.
+    FifoSequences,
+    /// Concurrent writers' records on one pipe, checked on what arrives.
     ConcurrentWriters,
 }
 
 impl Property {
-    /// Both, in the order the command line and the harness run them.
-    pub const ALL: [Property; 2] = [Property::Sequences, Property::ConcurrentWriters];
+    /// Every property, in the order the command line and the harness run them.
+    pub const ALL: [Property; 3] = [
+        Property::PipeSequences,
+        Property::FifoSequences,
+        Property::ConcurrentWriters,
+    ];
 
     /// Its name in reports and test names.
     pub fn name(self) -> &'static str {
         match self {
-            Property::Sequences => "pipe",
+            Property::PipeSequences => "pipe",
+            Property::FifoSequences => "fifo",
             Property::ConcurrentWriters => "pipe_writers",
+        }
+    }
+
+    /// The mechanism it exercises.
+    pub fn mechanism(self) -> Mechanism {
+        match self {
+            Property::FifoSequences => Mechanism::Fifo,
+            Property::PipeSequences | Property::ConcurrentWriters => Mechanism::Pipe,
         }
     }
 }
@@ -94,28 +109,31 @@ pub fn fuzz<I: Implementation>(
     on_run: &dyn Fn(),
 ) -> FuzzReport {
     match property {
-        Property::Sequences => fuzz_pipe(iut, opts, run_opts, on_run),
+        Property::PipeSequences | Property::FifoSequences => {
+            fuzz_sequences(iut, property.mechanism(), opts, run_opts, on_run)
+        }
         Property::ConcurrentWriters => fuzz_pipe_writers(iut, opts, run_opts, on_run),
     }
 }
 
-/// Generate pipe scenarios and run them against `iut` until one fails or `opts.cases`
-/// passed; a failure is shrunk (fewer processes, fewer steps, smaller sizes).
-/// `on_run` is told of every scenario run (for a progress bar).
-pub fn fuzz_pipe<I: Implementation>(
+/// Generate scenarios of one pipe or FIFO and run them against `iut` until one fails or
+/// `opts.cases` passed; a failure is shrunk (fewer processes, fewer steps, smaller
+/// sizes). `on_run` is told of every scenario run (for a progress bar).
+pub fn fuzz_sequences<I: Implementation>(
     iut: &I,
+    mechanism: Mechanism,
     opts: &FuzzOptions,
     run_opts: &RunOptions,
     on_run: &dyn Fn(),
 ) -> FuzzReport {
-    let id = format!("pipe::pipe_fuzz_{:016x}", opts.seed);
+    let id = format!("{mechanism}::{}_fuzz_{:016x}", mechanism.name(), opts.seed);
     let capabilities = iut
         .byte_streams()
-        .map(|b| b.capabilities(Mechanism::Pipe).to_vec())
+        .map(|b| b.capabilities(mechanism).to_vec())
         .unwrap_or_default();
     hunt(
         plans(opts.max_processes, opts.max_moves),
-        &|plan: &Plan| build(plan, run_opts.profile, &capabilities, &id),
+        &|plan: &Plan| build(plan, mechanism, run_opts.profile, &capabilities, &id),
         &without_bystanders,
         iut,
         opts,
@@ -166,6 +184,9 @@ fn hunt<S: Strategy, I: Implementation>(
         cases: opts.cases,
         failure_persistence: None,
         max_shrink_iters: 4096,
+        // A failure that costs a watchdog's bound per run (a call that hangs) would make
+        // shrinking slow; five seconds of it find the small case in practice.
+        max_shrink_time: 5000,
         ..Config::default()
     };
     let mut seed = [0u8; 32];

@@ -36,7 +36,7 @@ pub use fork_server::{fuzz_options, ForkServer, TrialResult};
 use crate::driver::{serve_exec_actor, skip_reason_for, RunOptions};
 use crate::fuzz::Property;
 use crate::mechanism::{unknown_deviations, ByteStream, Implementation};
-use crate::scenario::{self, LoadError, Mechanism, Scenario};
+use crate::scenario::{self, LoadError, Scenario};
 
 /// Run the built-in catalogue ([`scenario::CATALOGUE`]) against `iut` as libtest
 /// would: parse the command line, run the selected trials, print the report, exit. (In
@@ -91,23 +91,23 @@ fn run_trials<I: Implementation>(iut: &I, scenarios: Result<Vec<Scenario>, LoadE
     }
 }
 
-/// A fuzzer as one trial, `fuzz::pipe` or `fuzz::pipe_writers`: ignored when `iut` has
-/// no pipes.
+/// A fuzzer as one trial (`fuzz::pipe`, `fuzz::fifo`, `fuzz::pipe_writers`): ignored
+/// when `iut` does not provide its mechanism.
 pub fn fuzz_trial<I: Implementation>(
     server: &Arc<ForkServer>,
     iut: &I,
     property: Property,
 ) -> Trial {
     let server = Arc::clone(server);
-    let has_pipes = iut
+    let provided = iut
         .byte_streams()
-        .is_some_and(|b| b.mechanisms().contains(&Mechanism::Pipe));
+        .is_some_and(|b| b.mechanisms().contains(&property.mechanism()));
     let name = format!("fuzz::{}", property.name());
     Trial::test(name, move || match server.fuzz(property) {
         TrialResult::Failed(text) => Err(Failed::from(text)),
         _ => Ok(()),
     })
-    .with_ignored_flag(!has_pipes)
+    .with_ignored_flag(!provided)
 }
 
 /// Why scenarios are skipped against `iut`, one line per reason with how many.

@@ -1,13 +1,14 @@
 //! Writing a scenario back as a file: what the fuzzer does with a shrunk failure, so
 //! that it is replayed as an ordinary scenario from then on. It covers what generated
-//! scenarios use (byte streams: reads, writes, records, closes, dups, O_NONBLOCK, exit,
-//! kill, awaiting; their expectations); anything else is refused with its name.
+//! scenarios use (pipes and FIFOs: opens, reads, writes, records, closes, dups,
+//! O_NONBLOCK, unlink, exit, kill, awaiting; their expectations); anything else is
+//! refused with its name.
 
 use std::fmt::Write as _;
 
 use super::FORMAT_VERSION;
 use crate::scenario::{
-    Action, End, Expectation, OpenFlag, Pattern, Payload, Relation, Scenario, SigPipe,
+    AccessMode, Action, End, Expectation, OpenFlag, Pattern, Payload, Relation, Scenario, SigPipe,
 };
 
 /// The scenario as file text, with `comment` lines (`# …`) on top.
@@ -99,6 +100,19 @@ fn action_text(action: &Action) -> Result<String, String> {
             format!("{{ clear_nonblocking = {} }}", quoted(end(*e)))
         }
         Action::Kill(s) => format!("{{ kill = {} }}", quoted(&s.to_string())),
+        Action::Open { mode, flags } => {
+            let flags: Vec<String> = flags.iter().map(|f| quoted(open_flag(*f))).collect();
+            let mode = match mode {
+                AccessMode::ReadOnly => "O_RDONLY",
+                AccessMode::WriteOnly => "O_WRONLY",
+                AccessMode::ReadWrite => "O_RDWR",
+            };
+            format!(
+                "{{ open = {{ mode = \"{mode}\", flags = [{}] }} }}",
+                flags.join(", ")
+            )
+        }
+        Action::Mkfifo | Action::Unlink => quoted(action.name()),
         other => return Err(format!("the action `{}`", other.name())),
     })
 }
