@@ -221,8 +221,7 @@ pub fn build(
         .collect();
     let mut model = PipeModel::for_processes(mechanism, &processes, &[], profile).ok()?;
     let mut steps: Vec<(usize, Action, Expectation)> = Vec::new();
-    for &(who, op) in &plan.moves {
-        let p = who;
+    for &(p, op) in &plan.moves {
         if p >= plan.processes.len() {
             continue;
         }
