@@ -11,11 +11,17 @@ use crate::scenario::{
     AccessMode, Action, End, Expectation, OpenFlag, Pattern, Payload, Relation, Scenario, SigPipe,
 };
 
-/// The scenario as file text, with `comment` lines (`# …`) on top.
+/// The scenario as file text, with `comment` lines (`# …`) on top (control characters,
+/// which a TOML comment cannot hold, shown as `.`; a long line cut at 200 characters).
 pub fn to_file_text(scenario: &Scenario, comment: &[String]) -> Result<String, String> {
     let mut out = String::new();
     for line in comment {
-        let _ = writeln!(out, "# {line}");
+        let printable: String = line
+            .chars()
+            .take(200)
+            .map(|c| if c.is_control() { '.' } else { c })
+            .collect();
+        let _ = writeln!(out, "# {printable}");
     }
     let _ = writeln!(out, "format_version = {FORMAT_VERSION}");
     let _ = writeln!(out, "summary = {}", quoted(&scenario.summary));
