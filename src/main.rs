@@ -78,7 +78,8 @@ enum Command {
     /// checked on what arrives); shrink each first failure and write it to
     /// scenarios/regressions/.
     Fuzz {
-        /// The mechanism: `pipe` or `fifo` (those the reference model covers).
+        /// The mechanism: `pipe`, `fifo` or `socketpair` (those the reference model
+        /// covers).
         #[arg(long, default_value = "pipe")]
         mechanism: String,
         /// How many cases to generate.
@@ -206,7 +207,9 @@ fn main() -> ExitCode {
                 .filter(|p| p.mechanism().name() == mechanism)
                 .collect();
             if properties.is_empty() {
-                eprintln!("error: `{mechanism}`: the reference model covers pipe and fifo");
+                eprintln!(
+                    "error: `{mechanism}`: the reference model covers pipe, fifo and socketpair"
+                );
                 return ExitCode::from(2);
             }
             let adapter = match adapters::find(&implementation) {

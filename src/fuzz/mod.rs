@@ -11,7 +11,7 @@ mod writers;
 
 pub use plan::{build, plans, Op, Plan, ProcessPlan, SizeClass};
 pub use run::{
-    fuzz, fuzz_pipe_writers, fuzz_sequences, write_regression, Finding, FuzzOptions, FuzzReport,
-    Property,
+    declared, fuzz, fuzz_pipe_writers, fuzz_sequences, write_regression, Finding, FuzzOptions,
+    FuzzReport, Property,
 };
 pub use writers::{build_writers, writer_plans, WritersPlan};

@@ -7,10 +7,11 @@
 use proptest::prelude::*;
 
 use crate::mechanism::Capability;
-use crate::model::{ModelOutcome, PipeModel, PlatformProfile};
+use crate::model::{ModelOutcome, PlatformProfile, ReferenceModel};
 use crate::scenario::{
-    AccessMode, Action, End, Expectation, Mechanism, OpenFlag, Pattern, Payload, Process,
-    ProcessName, Relation, Scenario, ScenarioBuilder, SigPipe, SignalName, Size, SizeSymbol,
+    AccessMode, Action, End, Expectation, Handle, Mechanism, OpenFlag, Pattern, Payload, Process,
+    ProcessName, Relation, Scenario, ScenarioBuilder, ShutdownHow, SigPipe, SignalName, Size,
+    SizeSymbol, SocketCall,
 };
 
 /// A size, clustered around the platform's boundaries.
@@ -59,6 +60,9 @@ pub enum Op {
     Open(AccessMode, bool),
     /// Remove the FIFO's name (FIFOs only).
     Unlink,
+    /// Shut a socket down (socketpairs only; the read end stands for `left`, the write
+    /// end for `right`).
+    Shutdown(End, ShutdownHow),
 }
 
 /// One process of a plan: the ends it keeps and its SIGPIPE disposition.
@@ -130,6 +134,15 @@ fn op() -> impl Strategy<Value = Op> {
         )
             .prop_map(|(mode, nonblock)| Op::Open(mode, nonblock)),
         1 => Just(Op::Unlink),
+        2 => (
+            end(),
+            prop_oneof![
+                Just(ShutdownHow::Read),
+                Just(ShutdownHow::Write),
+                Just(ShutdownHow::Both)
+            ]
+        )
+            .prop_map(|(e, how)| Op::Shutdown(e, how)),
     ]
 }
 
@@ -183,8 +196,8 @@ fn expectation(outcome: &ModelOutcome) -> Expectation {
 /// The scenario a plan comes to on a pipe or FIFO under `profile`: each move the state
 /// and the implementation's `capabilities` allow, with the model's outcome as its
 /// expectation; a call that blocked is awaited once the model says it finished, and one
-/// still blocked at the end is killed. A pipe's processes inherit the ends the plan
-/// says; a FIFO's are unrelated and open it.
+/// still blocked at the end is killed. A pipe's or socketpair's processes inherit the
+/// ends the plan says; a FIFO's are unrelated and open it.
 pub fn build(
     plan: &Plan,
     mechanism: Mechanism,
@@ -206,11 +219,15 @@ pub fn build(
             },
             keeps: [(p.reads, End::Read), (p.writes, End::Write)]
                 .iter()
-                .filter(|(k, _)| *k && !fifo)
+                .filter(|(k, _)| *k && mechanism == Mechanism::Pipe)
                 .map(|(_, e)| *e)
                 .collect(),
             host: None,
-            keeps_pair: Vec::new(),
+            keeps_pair: [(p.reads, 0), (p.writes, 1)]
+                .iter()
+                .filter(|(k, _)| *k && mechanism == Mechanism::Socketpair)
+                .map(|(_, i)| pair_end(*i))
+                .collect(),
             sigpipe: if p.ignores_sigpipe {
                 SigPipe::Ignore
             } else {
@@ -219,13 +236,17 @@ pub fn build(
             handles: Vec::new(),
         })
         .collect();
-    let mut model = PipeModel::for_processes(mechanism, &processes, &[], profile).ok()?;
+    let mut model = ReferenceModel::for_processes(mechanism, &processes, &[], profile).ok()?;
     let mut steps: Vec<(usize, Action, Expectation)> = Vec::new();
     for &(p, op) in &plan.moves {
         if p >= plan.processes.len() {
             continue;
         }
-        let Some(action) = action_for(&model, p, op, fifo, profile) else {
+        let action = match mechanism {
+            Mechanism::Socketpair => pair_action_for(&model, p, op, profile),
+            _ => action_for(&model, p, op, fifo, profile),
+        };
+        let Some(action) = action else {
             continue;
         };
         let mut needs = Vec::new();
@@ -273,7 +294,7 @@ pub fn build(
 
 /// A `completes` step for every process whose blocked call the model says finished.
 fn await_finished(
-    model: &mut PipeModel,
+    model: &mut ReferenceModel,
     steps: &mut Vec<(usize, Action, Expectation)>,
     profile: &PlatformProfile,
 ) {
@@ -287,7 +308,7 @@ fn await_finished(
 
 /// The action a move stands for in this state, if the process can make it.
 fn action_for(
-    model: &PipeModel,
+    model: &ReferenceModel,
     p: usize,
     op: Op,
     fifo: bool,
@@ -321,4 +342,53 @@ fn action_for(
         Op::Unlink if fifo => Action::Unlink,
         _ => return None,
     })
+}
+
+/// The socketpair end `i` (0 `left`, 1 `right`).
+fn pair_end(i: usize) -> Handle {
+    Handle(Handle::PAIR[i].to_owned())
+}
+
+/// The socket call a move stands for on a socketpair, if the process can make it: reads
+/// receive on `left` when held (else `right`), writes send on `right` when held (else
+/// `left`), so that bytes cross the pair both ways.
+fn pair_action_for(
+    model: &ReferenceModel,
+    p: usize,
+    op: Op,
+    profile: &PlatformProfile,
+) -> Option<Action> {
+    if !model.idle(p) {
+        return None;
+    }
+    let held = |e: End| {
+        model
+            .holds(p, e)
+            .then(|| pair_end(usize::from(e == End::Write)))
+    };
+    let either = |first: End, second: End| held(first).or_else(|| held(second));
+    let size = |c: SizeClass| c.size(profile).filter(|s| profile.resolve(*s).is_ok());
+    let small = |c: SizeClass| matches!(c, SizeClass::Small(_));
+    Some(Action::Socket(match op {
+        Op::Read(c) => SocketCall::Recv {
+            on: either(End::Read, End::Write)?,
+            len: size(c)?,
+            flags: Vec::new(),
+        },
+        // Sends stay far below what a socket buffers, so that none waits.
+        Op::Write(c) if small(c) => SocketCall::Send {
+            on: either(End::Write, End::Read)?,
+            data: payload(p, profile.resolve(size(c)?).ok()?),
+            to: None,
+            flags: Vec::new(),
+        },
+        Op::Close(e) => SocketCall::Close(held(e)?),
+        Op::NonBlocking(e, enable) => SocketCall::SetNonBlocking {
+            on: held(e)?,
+            enable,
+        },
+        Op::Shutdown(e, how) => SocketCall::Shutdown { on: held(e)?, how },
+        Op::Exit => return Some(Action::Exit),
+        _ => return None,
+    }))
 }

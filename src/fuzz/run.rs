@@ -11,9 +11,9 @@ use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, Test
 use super::plan::{build, plans, Plan};
 use super::writers::{build_writers, writer_plans, WritersPlan};
 use crate::driver::{run_scenario, RunOptions};
-use crate::mechanism::{ByteStream, Implementation};
+use crate::mechanism::{ByteStream, Capability, Implementation, SharedRegion, Socket};
 use crate::report::Verdict;
-use crate::scenario::{to_file_text, Mechanism, Scenario};
+use crate::scenario::{to_file_text, Mechanism, MechanismFamily, Scenario};
 
 /// How to fuzz.
 #[derive(Clone, Debug)]
@@ -70,15 +70,19 @@ pub enum Property {
     PipeSequences,
     /// Sequences of opens and calls on one FIFO, each outcome the reference model's.
     FifoSequences,
+    /// Sequences of sends, receives and shutdowns on one stream socketpair, each outcome
+    /// the reference model's.
+    SocketpairSequences,
     /// Concurrent writers' records on one pipe, checked on what arrives.
     ConcurrentWriters,
 }
 
 impl Property {
     /// Every property, in the order the command line and the harness run them.
-    pub const ALL: [Property; 3] = [
+    pub const ALL: [Property; 4] = [
         Property::PipeSequences,
         Property::FifoSequences,
+        Property::SocketpairSequences,
         Property::ConcurrentWriters,
     ];
 
@@ -87,6 +91,7 @@ impl Property {
         match self {
             Property::PipeSequences => "pipe",
             Property::FifoSequences => "fifo",
+            Property::SocketpairSequences => "socketpair",
             Property::ConcurrentWriters => "pipe_writers",
         }
     }
@@ -95,6 +100,7 @@ impl Property {
     pub fn mechanism(self) -> Mechanism {
         match self {
             Property::FifoSequences => Mechanism::Fifo,
+            Property::SocketpairSequences => Mechanism::Socketpair,
             Property::PipeSequences | Property::ConcurrentWriters => Mechanism::Pipe,
         }
     }
@@ -109,14 +115,32 @@ pub fn fuzz<I: Implementation>(
     on_run: &dyn Fn(),
 ) -> FuzzReport {
     match property {
-        Property::PipeSequences | Property::FifoSequences => {
+        Property::PipeSequences | Property::FifoSequences | Property::SocketpairSequences => {
             fuzz_sequences(iut, property.mechanism(), opts, run_opts, on_run)
         }
         Property::ConcurrentWriters => fuzz_pipe_writers(iut, opts, run_opts, on_run),
     }
 }
 
-/// Generate scenarios of one pipe or FIFO and run them against `iut` until one fails or
+/// What `iut` declares it can do with `mechanism`, or `None` when it does not provide it.
+pub fn declared<I: Implementation>(iut: &I, mechanism: Mechanism) -> Option<Vec<Capability>> {
+    match mechanism.family() {
+        MechanismFamily::ByteStream => iut
+            .byte_streams()
+            .filter(|b| b.mechanisms().contains(&mechanism))
+            .map(|b| b.capabilities(mechanism).to_vec()),
+        MechanismFamily::Socket => iut
+            .sockets()
+            .filter(|s| s.mechanisms().contains(&mechanism))
+            .map(|s| s.capabilities(mechanism).to_vec()),
+        MechanismFamily::SharedRegion => iut
+            .shared_regions()
+            .filter(|r| r.mechanisms().contains(&mechanism))
+            .map(|r| r.capabilities(mechanism).to_vec()),
+    }
+}
+
+/// Generate scenarios of one pipe, FIFO or socketpair and run them against `iut` until one fails or
 /// `opts.cases` passed; a failure is shrunk (fewer processes, fewer steps, smaller
 /// sizes). `on_run` is told of every scenario run (for a progress bar).
 pub fn fuzz_sequences<I: Implementation>(
@@ -127,10 +151,7 @@ pub fn fuzz_sequences<I: Implementation>(
     on_run: &dyn Fn(),
 ) -> FuzzReport {
     let id = format!("{mechanism}::{}_fuzz_{:016x}", mechanism.name(), opts.seed);
-    let capabilities = iut
-        .byte_streams()
-        .map(|b| b.capabilities(mechanism).to_vec())
-        .unwrap_or_default();
+    let capabilities = declared(iut, mechanism).unwrap_or_default();
     hunt(
         plans(opts.max_processes, opts.max_moves),
         &|plan: &Plan| build(plan, mechanism, run_opts.profile, &capabilities, &id),

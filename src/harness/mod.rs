@@ -34,8 +34,8 @@ use libtest_mimic::{Arguments, Completion, Failed, Trial};
 pub use fork_server::{fuzz_options, ForkServer, TrialResult};
 
 use crate::driver::{serve_exec_actor, skip_reason_for, RunOptions};
-use crate::fuzz::Property;
-use crate::mechanism::{unknown_deviations, ByteStream, Implementation};
+use crate::fuzz::{declared, Property};
+use crate::mechanism::{unknown_deviations, Implementation};
 use crate::scenario::{self, LoadError, Scenario};
 
 /// Run the built-in catalogue ([`scenario::CATALOGUE`]) against `iut` as libtest
@@ -91,17 +91,15 @@ fn run_trials<I: Implementation>(iut: &I, scenarios: Result<Vec<Scenario>, LoadE
     }
 }
 
-/// A fuzzer as one trial (`fuzz::pipe`, `fuzz::fifo`, `fuzz::pipe_writers`): ignored
-/// when `iut` does not provide its mechanism.
+/// A fuzzer as one trial (`fuzz::pipe`, `fuzz::fifo`, `fuzz::socketpair`,
+/// `fuzz::pipe_writers`): ignored when `iut` does not provide its mechanism.
 pub fn fuzz_trial<I: Implementation>(
     server: &Arc<ForkServer>,
     iut: &I,
     property: Property,
 ) -> Trial {
     let server = Arc::clone(server);
-    let provided = iut
-        .byte_streams()
-        .is_some_and(|b| b.mechanisms().contains(&property.mechanism()));
+    let provided = declared(iut, property.mechanism()).is_some();
     let name = format!("fuzz::{}", property.name());
     Trial::test(name, move || match server.fuzz(property) {
         TrialResult::Failed(text) => Err(Failed::from(text)),

@@ -2,10 +2,11 @@
 //! scenario states must be what the model says the call does, so the catalogue and the
 //! model keep each other honest. A disagreement names the step and gives both views.
 
-use super::pipe::{ModelOutcome, PipeModel, Unmodelled};
+use super::pipe::{ModelOutcome, Unmodelled};
 use super::PlatformProfile;
+use super::ReferenceModel;
 use crate::driver::{describe_expectation, meets, Observed, Outcome};
-use crate::scenario::{Expectation, Mechanism, Scenario};
+use crate::scenario::{Expectation, Scenario};
 
 /// What checking one scenario against the model found.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,10 +21,7 @@ pub enum CrossCheck {
 
 /// Check `scenario` against the model of its mechanism under `profile`.
 pub fn cross_check(scenario: &Scenario, profile: &PlatformProfile) -> CrossCheck {
-    if !matches!(scenario.mechanism, Mechanism::Pipe | Mechanism::Fifo) {
-        return CrossCheck::Outside(format!("no model of {} yet", scenario.mechanism));
-    }
-    let mut model = match PipeModel::new(scenario, profile) {
+    let mut model = match ReferenceModel::new(scenario, profile) {
         Ok(m) => m,
         Err(e) => return CrossCheck::Outside(describe(&e)),
     };
@@ -31,7 +29,7 @@ pub fn cross_check(scenario: &Scenario, profile: &PlatformProfile) -> CrossCheck
     for (si, step) in scenario.steps.iter().enumerate() {
         // The actions of one step run at once: the kernel picks their order. Every
         // order must come to the same state, or the model does not say which.
-        let mut after: Option<PipeModel> = None;
+        let mut after: Option<ReferenceModel> = None;
         for order in orders(step.actions.len()) {
             let mut run = model.clone();
             for &i in &order {

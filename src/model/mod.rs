@@ -1,10 +1,106 @@
-//! Reference semantics and platform profiles: the pipe's reference model, the
-//! cross-check of scenarios against it, and the numbers and features of each platform.
+//! Reference semantics and platform profiles: the reference models (pipes and FIFOs,
+//! stream socketpairs), the cross-check of scenarios against them, and the numbers and
+//! features of each platform.
 
 mod cross_check;
 mod pipe;
 mod profile;
+mod socketpair;
 
 pub use cross_check::{cross_check, CrossCheck};
 pub use pipe::{ModelOutcome, PipeModel, Unmodelled};
 pub use profile::{Platform, PlatformProfile};
+pub use socketpair::{SocketPairModel, QUEUE_BOUND};
+
+use crate::scenario::{Action, End, Mechanism, OpenFlag, Process, Scenario};
+
+/// The reference model of a scenario's mechanism: a pipe or FIFO, or a socketpair.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReferenceModel {
+    /// A pipe or a FIFO.
+    Pipe(PipeModel),
+    /// A stream socketpair.
+    Pair(SocketPairModel),
+}
+
+impl ReferenceModel {
+    /// The model of `scenario`'s mechanism, as the scenario sets it up.
+    pub fn new(scenario: &Scenario, profile: &PlatformProfile) -> Result<Self, Unmodelled> {
+        Self::for_processes(
+            scenario.mechanism,
+            &scenario.processes,
+            &scenario.create_flags,
+            profile,
+        )
+    }
+
+    /// The model of `mechanism` for these processes, the object made with `flags`.
+    pub fn for_processes(
+        mechanism: Mechanism,
+        processes: &[Process],
+        flags: &[OpenFlag],
+        profile: &PlatformProfile,
+    ) -> Result<Self, Unmodelled> {
+        match mechanism {
+            Mechanism::Pipe | Mechanism::Fifo => {
+                PipeModel::for_processes(mechanism, processes, flags, profile).map(Self::Pipe)
+            }
+            Mechanism::Socketpair => Ok(Self::Pair(SocketPairModel::for_processes(processes))),
+            other => Err(Unmodelled::Action(format!("no model of {other} yet"))),
+        }
+    }
+
+    /// What `action` of process `p` does; the state moves on.
+    pub fn apply(
+        &mut self,
+        p: usize,
+        action: &Action,
+        profile: &PlatformProfile,
+    ) -> Result<ModelOutcome, Unmodelled> {
+        match self {
+            Self::Pipe(m) => m.apply(p, action, profile),
+            Self::Pair(m) => m.apply(p, action, profile),
+        }
+    }
+
+    /// How many processes there are.
+    pub fn process_count(&self) -> usize {
+        match self {
+            Self::Pipe(m) => m.process_count(),
+            Self::Pair(m) => m.process_count(),
+        }
+    }
+
+    /// Whether process `p` holds `end`: of a pair, the read end stands for `left` and
+    /// the write end for `right`.
+    pub fn holds(&self, p: usize, end: End) -> bool {
+        match self {
+            Self::Pipe(m) => m.holds(p, end),
+            Self::Pair(m) => m.holds(p, usize::from(end == End::Write)),
+        }
+    }
+
+    /// Whether process `p` is alive and free to start a call.
+    pub fn idle(&self, p: usize) -> bool {
+        match self {
+            Self::Pipe(m) => m.idle(p),
+            Self::Pair(m) => m.idle(p),
+        }
+    }
+
+    /// Whether process `p` is blocked in a call.
+    pub fn blocked(&self, p: usize) -> bool {
+        match self {
+            Self::Pipe(m) => m.blocked(p),
+            Self::Pair(m) => m.blocked(p),
+        }
+    }
+
+    /// Whether a call process `p` blocked in has come to its result.
+    pub fn finished(&self, p: usize) -> bool {
+        match self {
+            Self::Pipe(m) => m.finished(p),
+            Self::Pair(m) => m.finished(p),
+        }
+    }
+}

@@ -8,7 +8,8 @@ use std::fmt::Write as _;
 
 use super::FORMAT_VERSION;
 use crate::scenario::{
-    AccessMode, Action, End, Expectation, OpenFlag, Pattern, Payload, Relation, Scenario, SigPipe,
+    AccessMode, Action, End, Expectation, OpenFlag, Pattern, Payload, Relation, Scenario,
+    ShutdownHow, SigPipe, SocketCall,
 };
 
 /// The scenario as file text, with `comment` lines (`# …`) on top (control characters,
@@ -50,18 +51,20 @@ pub fn to_file_text(scenario: &Scenario, comment: &[String]) -> Result<String, S
         if p.relation == Relation::Unrelated {
             keys.push("relation = \"unrelated\"".to_owned());
         }
-        if !p.keeps.is_empty() {
-            let ends: Vec<String> = p.keeps.iter().map(|e| quoted(end(*e))).collect();
+        let ends: Vec<String> = p
+            .keeps
+            .iter()
+            .map(|e| quoted(end(*e)))
+            .chain(p.keeps_pair.iter().map(|h| quoted(&h.0)))
+            .collect();
+        if !ends.is_empty() {
             keys.push(format!("keeps = [{}]", ends.join(", ")));
         }
         if p.sigpipe == SigPipe::Ignore {
             keys.push("sigpipe = \"ignore\"".to_owned());
         }
-        if p.host.is_some() || !p.keeps_pair.is_empty() || !p.handles.is_empty() {
-            return Err(format!(
-                "process {}: hosts, socketpair ends and handlers",
-                p.name
-            ));
+        if p.host.is_some() || !p.handles.is_empty() {
+            return Err(format!("process {}: hosts and handlers", p.name));
         }
         match keys.is_empty() {
             true => writeln!(out, "{} = {{}}", p.name),
@@ -119,7 +122,45 @@ fn action_text(action: &Action) -> Result<String, String> {
             )
         }
         Action::Mkfifo | Action::Unlink => quoted(action.name()),
+        Action::Socket(call) => socket_text(call)?,
         other => return Err(format!("the action `{}`", other.name())),
+    })
+}
+
+fn socket_text(call: &SocketCall) -> Result<String, String> {
+    Ok(match call {
+        SocketCall::Send {
+            on,
+            data,
+            to: None,
+            flags,
+        } if flags.is_empty() => format!(
+            "{{ send = {{ on = {}, data = {} }} }}",
+            quoted(&on.0),
+            payload(data)
+        ),
+        SocketCall::Recv { on, len, flags } if flags.is_empty() => format!(
+            "{{ recv = {{ on = {}, len = {} }} }}",
+            quoted(&on.0),
+            size(&len.to_string())
+        ),
+        SocketCall::Shutdown { on, how } => format!(
+            "{{ shutdown = {{ on = {}, how = \"{}\" }} }}",
+            quoted(&on.0),
+            match how {
+                ShutdownHow::Read => "SHUT_RD",
+                ShutdownHow::Write => "SHUT_WR",
+                ShutdownHow::Both => "SHUT_RDWR",
+            }
+        ),
+        SocketCall::Close(on) => format!("{{ close = {} }}", quoted(&on.0)),
+        SocketCall::SetNonBlocking { on, enable: true } => {
+            format!("{{ set_nonblocking = {} }}", quoted(&on.0))
+        }
+        SocketCall::SetNonBlocking { on, enable: false } => {
+            format!("{{ clear_nonblocking = {} }}", quoted(&on.0))
+        }
+        other => return Err(format!("the socket call `{}`", other.name())),
     })
 }
 
