@@ -1,4 +1,8 @@
-//! `cargo test` integration: one trial per scenario, named `mechanism::file_stem`.
+//! `cargo test` integration: one trial per scenario, named `mechanism::file_stem`, and
+//! one per fuzzer of a mechanism the implementation provides (`fuzz::pipe`, `fuzz::fifo`,
+//! `fuzz::socketpair`, `fuzz::pipe_writers`; `PROPTEST_CASES` cases each, from the seed
+//! `IPC_CONFORMANCE_SEED`, 0 by default). A fuzzer's failure prints its shrunk scenario
+//! as a file to keep among the crate's regressions.
 //!
 //! The scenarios run in a fork server ([`ForkServer`]) forked first thing, while the test
 //! binary has one thread; so trials may run on many threads (`--test-threads=8`), and
