@@ -1,6 +1,6 @@
 //! Adapters for third-party IPC crates, one cargo feature each (`adapter-std`,
 //! `adapter-os-pipe`, …; `adapters` turns them all on). Each is an ordinary
-//! [`Implementation`](crate::mechanism::Implementation) written against the public
+//! [`Implementation`] written against the public
 //! traits, as a user would write one for their own crate; [`compiled_in`] lists them for
 //! the conformance matrix of real crates (`ipc-conformance conformance`).
 
