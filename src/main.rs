@@ -94,6 +94,12 @@ enum Command {
         /// Where a shrunk failure is written.
         #[arg(long, default_value = "scenarios/regressions")]
         regressions: PathBuf,
+        /// The most processes a generated case has (2 to 6).
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u8).range(2..=6))]
+        max_processes: u8,
+        /// The most moves a generated case is made from.
+        #[arg(long, default_value_t = 12)]
+        max_moves: usize,
     },
     /// List the scenarios with their summaries.
     List {
@@ -201,6 +207,8 @@ fn main() -> ExitCode {
             seed,
             implementation,
             regressions,
+            max_processes,
+            max_moves,
         } => {
             let properties: Vec<Property> = Property::ALL
                 .into_iter()
@@ -220,7 +228,13 @@ fn main() -> ExitCode {
                 }
             };
             let seed = seed.unwrap_or_else(random_seed);
-            fuzz(&adapter, &properties, cases, seed, &regressions)
+            let opts = FuzzOptions {
+                cases,
+                seed,
+                max_processes: usize::from(max_processes),
+                max_moves,
+            };
+            fuzz(&adapter, &properties, &opts, &regressions)
         }
         Command::Conformance { paths, write } => match load(paths) {
             Ok(scenarios) => conformance(&scenarios, write.as_deref()),
@@ -405,24 +419,19 @@ fn locked_versions() -> std::collections::BTreeMap<String, String> {
 fn fuzz(
     adapter: &Adapter,
     properties: &[Property],
-    cases: u32,
-    seed: u64,
+    opts: &FuzzOptions,
     regressions: &Path,
 ) -> ExitCode {
-    let bar = indicatif::ProgressBar::new(u64::from(cases));
+    let seed = opts.seed;
+    let bar = indicatif::ProgressBar::new(u64::from(opts.cases));
     bar.set_style(
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} scenarios, {per_sec}")
             .expect("a valid template"),
     );
-    let opts = FuzzOptions {
-        cases,
-        seed,
-        ..FuzzOptions::default()
-    };
     let mut failed = false;
     for &property in properties {
         bar.reset();
-        let report = (adapter.fuzz)(property, &opts, &RunOptions::default(), &|| bar.inc(1));
+        let report = (adapter.fuzz)(property, opts, &RunOptions::default(), &|| bar.inc(1));
         bar.finish_and_clear();
         let rate = f64::from(report.runs) / report.elapsed.as_secs_f64();
         println!(
