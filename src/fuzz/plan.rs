@@ -279,10 +279,16 @@ pub fn build(
         // Every call of a generated case returns at once or blocks: a watchdog of half
         // a second bounds what a hanging implementation costs.
         .step_timeout(std::time::Duration::from_millis(500))
-        .reference(
-            "POSIX XSH pipe(), read(), write(), close(), fcntl(): as the reference model \
-             (src/model/pipe.rs) states them",
-        );
+        .reference(match mechanism {
+            Mechanism::Socketpair => {
+                "POSIX XSH socketpair(), send(), recv(), shutdown(), close(): as the \
+                 reference model (src/model/socketpair.rs) states them"
+            }
+            _ => {
+                "POSIX XSH pipe(), mkfifo(), open(), read(), write(), close(), fcntl(): as \
+                 the reference model (src/model/pipe.rs) states them"
+            }
+        });
     for process in &processes {
         builder = builder.process(process.clone());
     }

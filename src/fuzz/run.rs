@@ -287,9 +287,9 @@ pub fn write_regression(
     implementation: &str,
 ) -> Result<PathBuf, String> {
     let comment = vec![
-        format!("Found by the pipe fuzzer, seed {seed}, against `{implementation}`, and shrunk."),
+        format!("Found by the fuzzer, seed {seed}, against `{implementation}`, and shrunk."),
         format!("It failed there with: {}", finding.failure),
-        "Every expectation is the reference model's (src/model/pipe.rs).".to_owned(),
+        "Every expectation is the reference model's (src/model/).".to_owned(),
     ];
     let text = to_file_text(&finding.scenario, &comment)?;
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;

@@ -175,7 +175,7 @@ fn fuzzed<I: Implementation>(iut: &I, property: Property, opts: &RunOptions) -> 
         return TrialResult::Passed;
     };
     let comment = [format!(
-        "Found by the pipe fuzzer, seed {}, and shrunk.",
+        "Found by the fuzzer, seed {}, and shrunk.",
         options.seed
     )];
     TrialResult::Failed(format!(
