@@ -289,7 +289,9 @@ pub fn write_regression(
     let comment = vec![
         format!("Found by the fuzzer, seed {seed}, against `{implementation}`, and shrunk."),
         format!("It failed there with: {}", finding.failure),
-        "Every expectation is the reference model's (src/model/).".to_owned(),
+        "Its expectations are the reference model's (src/model/), or, for concurrent \
+         writers, the records they wrote."
+            .to_owned(),
     ];
     let text = to_file_text(&finding.scenario, &comment)?;
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
