@@ -96,7 +96,8 @@ fn the_built_in_catalogue_is_the_scenarios_directory() {
     }
 }
 
-/// Every pipe, FIFO and socketpair scenario the models cover states what they say (`-- --nocapture`
+/// Every pipe, FIFO, socketpair and Unix datagram scenario the models cover states what
+/// they say (`-- --nocapture`
 /// lists the ones it does not cover, and why).
 #[test]
 fn the_catalogue_agrees_with_the_reference_model() {
@@ -114,7 +115,7 @@ fn the_catalogue_agrees_with_the_reference_model() {
     }
     eprintln!("{} agree, {} outside the model", agree.len(), outside.len());
     for o in outside.iter().filter(|o| {
-        ["pipe::", "fifo::", "socketpair::"]
+        ["pipe::", "fifo::", "socketpair::", "unix-dgram::"]
             .iter()
             .any(|m| o.starts_with(m))
     }) {

@@ -9,9 +9,9 @@ use proptest::prelude::*;
 use crate::mechanism::Capability;
 use crate::model::{ModelOutcome, PlatformProfile, ReferenceModel};
 use crate::scenario::{
-    AccessMode, Action, End, Expectation, Handle, Mechanism, OpenFlag, Pattern, Payload, Process,
-    ProcessName, Relation, Scenario, ScenarioBuilder, ShutdownHow, SigPipe, SignalName, Size,
-    SizeSymbol, SocketCall,
+    AccessMode, Action, Address, End, Expectation, Handle, Mechanism, MessageCheck, OpenFlag,
+    Pattern, Payload, Process, ProcessName, Relation, Scenario, ScenarioBuilder, ShutdownHow,
+    SigPipe, SignalName, Size, SizeSymbol, SocketCall,
 };
 
 /// A size, clustered around the platform's boundaries.
@@ -190,6 +190,18 @@ fn expectation(outcome: &ModelOutcome) -> Expectation {
         ModelOutcome::Done => Expectation::Succeeds,
         ModelOutcome::Error(e) => Expectation::Error(*e),
         ModelOutcome::Killed(s) => Expectation::Signal(*s),
+        ModelOutcome::Message {
+            data,
+            truncated,
+            from,
+        } => Expectation::Message(MessageCheck {
+            data: Some(Payload::Bytes(data.clone())),
+            truncated: Some(*truncated),
+            from: Some((!from.is_empty()).then(|| Address {
+                name: from.trim_start_matches('@').to_owned(),
+                abstract_name: from.starts_with('@'),
+            })),
+        }),
     }
 }
 

@@ -94,6 +94,15 @@ fn agrees(
         ModelOutcome::Done => Observed::Outcome(Outcome::Done),
         ModelOutcome::Error(e) => Observed::Outcome(Outcome::Error(*e)),
         ModelOutcome::Killed(s) => Observed::Killed(*s),
+        ModelOutcome::Message {
+            data,
+            truncated,
+            from,
+        } => Observed::Outcome(Outcome::Message {
+            data: data.clone(),
+            truncated: *truncated,
+            from: from.clone(),
+        }),
     };
     if expect == &Expectation::Blocks {
         return Err(String::new());
@@ -132,6 +141,13 @@ fn show(predicted: &ModelOutcome) -> String {
         ModelOutcome::Done => "it succeeds".to_owned(),
         ModelOutcome::Error(e) => format!("it fails with {e}"),
         ModelOutcome::Killed(s) => format!("the process is killed by {s}"),
+        ModelOutcome::Message {
+            data, truncated, ..
+        } => format!(
+            "a datagram of {} bytes{}",
+            data.len(),
+            if *truncated { ", cut short" } else { "" }
+        ),
     }
 }
 

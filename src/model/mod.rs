@@ -3,24 +3,29 @@
 //! features of each platform.
 
 mod cross_check;
+mod datagram;
 mod pipe;
 mod profile;
 mod socketpair;
 
 pub use cross_check::{cross_check, CrossCheck};
+pub use datagram::{DatagramModel, BYTES_BOUND, DATAGRAMS_BOUND};
 pub use pipe::{ModelOutcome, PipeModel, Unmodelled};
 pub use profile::{Platform, PlatformProfile};
 pub use socketpair::{SocketPairModel, QUEUE_BOUND};
 
 use crate::scenario::{Action, End, Mechanism, OpenFlag, Process, Scenario};
 
-/// The reference model of a scenario's mechanism: a pipe or FIFO, or a socketpair.
+/// The reference model of a scenario's mechanism: a pipe or FIFO, a socketpair, or Unix
+/// datagram sockets.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReferenceModel {
     /// A pipe or a FIFO.
     Pipe(PipeModel),
     /// A stream socketpair.
     Pair(SocketPairModel),
+    /// Unix datagram sockets.
+    Datagram(DatagramModel),
 }
 
 impl ReferenceModel {
@@ -46,6 +51,7 @@ impl ReferenceModel {
                 PipeModel::for_processes(mechanism, processes, flags, profile).map(Self::Pipe)
             }
             Mechanism::Socketpair => Ok(Self::Pair(SocketPairModel::for_processes(processes))),
+            Mechanism::UnixDgram => Ok(Self::Datagram(DatagramModel::for_processes(processes))),
             other => Err(Unmodelled::Action(format!("no model of {other} yet"))),
         }
     }
@@ -60,6 +66,7 @@ impl ReferenceModel {
         match self {
             Self::Pipe(m) => m.apply(p, action, profile),
             Self::Pair(m) => m.apply(p, action, profile),
+            Self::Datagram(m) => m.apply(p, action, profile),
         }
     }
 
@@ -68,15 +75,17 @@ impl ReferenceModel {
         match self {
             Self::Pipe(m) => m.process_count(),
             Self::Pair(m) => m.process_count(),
+            Self::Datagram(m) => m.process_count(),
         }
     }
 
     /// Whether process `p` holds `end`: of a pair, the read end stands for `left` and
-    /// the write end for `right`.
+    /// the write end for `right`; datagram sockets have handles, not ends.
     pub fn holds(&self, p: usize, end: End) -> bool {
         match self {
             Self::Pipe(m) => m.holds(p, end),
             Self::Pair(m) => m.holds(p, usize::from(end == End::Write)),
+            Self::Datagram(_) => false,
         }
     }
 
@@ -85,6 +94,7 @@ impl ReferenceModel {
         match self {
             Self::Pipe(m) => m.idle(p),
             Self::Pair(m) => m.idle(p),
+            Self::Datagram(m) => m.idle(p),
         }
     }
 
@@ -93,6 +103,7 @@ impl ReferenceModel {
         match self {
             Self::Pipe(m) => m.blocked(p),
             Self::Pair(m) => m.blocked(p),
+            Self::Datagram(m) => m.blocked(p),
         }
     }
 
@@ -101,6 +112,7 @@ impl ReferenceModel {
         match self {
             Self::Pipe(m) => m.finished(p),
             Self::Pair(m) => m.finished(p),
+            Self::Datagram(m) => m.finished(p),
         }
     }
 }

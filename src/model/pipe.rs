@@ -45,6 +45,16 @@ pub enum ModelOutcome {
     Error(Errno),
     /// The process is killed by this signal.
     Killed(SignalName),
+    /// A datagram received: its bytes, whether it was longer (MSG_TRUNC), and its
+    /// sender's address name ("" when unnamed).
+    Message {
+        /// The bytes stored.
+        data: Vec<u8>,
+        /// Whether the datagram was cut to the buffer.
+        truncated: bool,
+        /// The sender, as the scenario names its address.
+        from: String,
+    },
 }
 
 /// Why the model cannot answer.

@@ -1,0 +1,363 @@
+//! The reference model of Unix datagram sockets (`AF_UNIX`, `SOCK_DGRAM`): sockets that
+//! processes make and name by handle, addresses bound to them (paths, whose file stays
+//! after the socket closes, and Linux abstract names, which go with it), connections,
+//! and a queue of whole datagrams per socket, each with its sender's address.
+//!
+//! A receive takes one whole datagram, cut to the buffer with MSG_TRUNC when longer
+//! (MSG_PEEK leaves it queued), waits while the queue is empty, or fails with EAGAIN when
+//! O_NONBLOCK or MSG_DONTWAIT says not to wait. A send to a path no socket ever bound
+//! fails with ENOENT, to one whose socket closed or to an abstract name nothing holds
+//! with ECONNREFUSED (Linux); a connected socket
+//! whose peer closed fails once with ECONNREFUSED and then with ENOTCONN (Linux). How
+//! many datagrams a socket queues depends on the kernel's accounting, so the model stops
+//! (says "outside") past [`DATAGRAMS_BOUND`] queued datagrams or [`BYTES_BOUND`] bytes.
+//!
+//! # References
+//! - POSIX XSH `socket()`, `bind()` (EADDRINUSE for a name in use), `connect()` (for a
+//!   datagram socket: the default peer, and the only one it receives from), `sendto()`
+//!   (a datagram is sent whole), `recvmsg()` (one datagram per call; MSG_TRUNC when it
+//!   was longer than the buffer; the sender's address), `close()`.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use super::pipe::{ModelOutcome, Unmodelled};
+use super::PlatformProfile;
+use crate::scenario::{Action, Address, Errno, Handle, MsgFlag, Process, SignalName, SocketCall};
+
+/// The most datagrams the model lets wait in one socket.
+pub const DATAGRAMS_BOUND: usize = 8;
+/// The most bytes the model lets wait in one socket.
+pub const BYTES_BOUND: usize = 4096;
+
+/// A socket, by its process and the scenario's name for it (unique in the process).
+type SockId = (usize, String);
+
+/// One socket.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Sock {
+    open: bool,
+    bound: Option<Address>,
+    /// The peer address it is connected to, if any.
+    peer: Option<Address>,
+    /// Datagrams waiting, each with its sender's address name ("" when unnamed).
+    queue: VecDeque<(Vec<u8>, String)>,
+    nonblock: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct ProcessState {
+    alive: bool,
+    catches: Vec<SignalName>,
+    /// A receive it is blocked in: the socket, the buffer size, whether it peeks.
+    pending: Option<(SockId, usize, bool)>,
+    completed: Option<ModelOutcome>,
+}
+
+/// The Unix datagram sockets of a scenario's processes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DatagramModel {
+    /// Keyed, not in the order made: the actions of one step may make them in any order.
+    socks: BTreeMap<SockId, Sock>,
+    /// Paths bound once: their file stays after the socket closes.
+    paths: BTreeSet<String>,
+    processes: Vec<ProcessState>,
+}
+
+impl DatagramModel {
+    /// The scenario's processes, with no socket yet.
+    pub fn for_processes(processes: &[Process]) -> DatagramModel {
+        DatagramModel {
+            socks: BTreeMap::new(),
+            paths: BTreeSet::new(),
+            processes: processes
+                .iter()
+                .map(|p| ProcessState {
+                    alive: true,
+                    catches: p.handles.clone(),
+                    pending: None,
+                    completed: None,
+                })
+                .collect(),
+        }
+    }
+
+    /// How many processes there are.
+    pub fn process_count(&self) -> usize {
+        self.processes.len()
+    }
+
+    /// Whether process `p` is alive and free to start a call.
+    pub fn idle(&self, p: usize) -> bool {
+        let process = &self.processes[p];
+        process.alive && process.pending.is_none() && process.completed.is_none()
+    }
+
+    /// Whether process `p` is blocked in a call.
+    pub fn blocked(&self, p: usize) -> bool {
+        self.processes[p].alive && self.processes[p].pending.is_some()
+    }
+
+    /// Whether a call process `p` blocked in has come to its result.
+    pub fn finished(&self, p: usize) -> bool {
+        self.processes[p].completed.is_some()
+    }
+
+    /// The open socket process `p` holds as `handle`.
+    fn sock(&self, p: usize, handle: &Handle) -> Result<SockId, Unmodelled> {
+        let id = (p, handle.0.clone());
+        match self.socks.get(&id) {
+            Some(s) if s.open => Ok(id),
+            _ => Err(Unmodelled::Action(format!("a call on `{handle}` not held"))),
+        }
+    }
+
+    /// The open socket bound to `address`.
+    fn bound_to(&self, address: &Address) -> Option<SockId> {
+        self.socks
+            .iter()
+            .find(|(_, s)| s.open && s.bound.as_ref() == Some(address))
+            .map(|(id, _)| id.clone())
+    }
+
+    /// Where a datagram to `address` goes, or why it cannot: ENOENT for a path no file
+    /// is at, ECONNREFUSED for a path whose socket closed or an abstract name nothing
+    /// holds (Linux).
+    fn resolve(&self, address: &Address) -> Result<SockId, Errno> {
+        match self.bound_to(address) {
+            Some(s) => Ok(s),
+            None if address.abstract_name || self.paths.contains(&address.name) => {
+                Err(Errno(libc::ECONNREFUSED))
+            }
+            None => Err(Errno(libc::ENOENT)),
+        }
+    }
+
+    /// What `action` of process `p` does; the state moves on.
+    pub fn apply(
+        &mut self,
+        p: usize,
+        action: &Action,
+        profile: &PlatformProfile,
+    ) -> Result<ModelOutcome, Unmodelled> {
+        let outcome = match action {
+            Action::Socket(call) => self.call(p, call, profile)?,
+            Action::Exit => {
+                self.leave(p);
+                ModelOutcome::Done
+            }
+            Action::Kill(signal) => {
+                let process = &mut self.processes[p];
+                let caught = process.catches.contains(signal);
+                process.completed = process.pending.take().map(|_| match caught {
+                    true => ModelOutcome::Error(Errno(libc::EINTR)),
+                    false => ModelOutcome::Killed(*signal),
+                });
+                if !caught {
+                    self.leave(p);
+                }
+                ModelOutcome::Done
+            }
+            Action::Await => match self.processes[p].completed.take() {
+                Some(outcome) => outcome,
+                None => ModelOutcome::Blocks,
+            },
+            other => return Err(Unmodelled::Action(format!("`{}`", other.name()))),
+        };
+        self.wake();
+        if outcome == ModelOutcome::Blocks && !matches!(action, Action::Await) {
+            if let Some(done) = self.processes[p].completed.take() {
+                return Ok(done);
+            }
+        }
+        Ok(outcome)
+    }
+
+    fn call(
+        &mut self,
+        p: usize,
+        call: &SocketCall,
+        profile: &PlatformProfile,
+    ) -> Result<ModelOutcome, Unmodelled> {
+        Ok(match call {
+            SocketCall::Socket { name, flags } => {
+                if !flags.is_empty() {
+                    return Err(Unmodelled::Action("socket() flags".to_owned()));
+                }
+                self.socks.insert(
+                    (p, name.0.clone()),
+                    Sock {
+                        open: true,
+                        bound: None,
+                        peer: None,
+                        queue: VecDeque::new(),
+                        nonblock: false,
+                    },
+                );
+                ModelOutcome::Done
+            }
+            SocketCall::Bind { on, to } => {
+                let s = self.sock(p, on)?;
+                let taken = self.bound_to(to).is_some()
+                    || (!to.abstract_name && self.paths.contains(&to.name));
+                if taken {
+                    return Ok(ModelOutcome::Error(Errno(libc::EADDRINUSE)));
+                }
+                if self.socks[&s].bound.is_some() {
+                    return Ok(ModelOutcome::Error(Errno(libc::EINVAL)));
+                }
+                if !to.abstract_name {
+                    self.paths.insert(to.name.clone());
+                }
+                self.at(&s).bound = Some(to.clone());
+                ModelOutcome::Done
+            }
+            SocketCall::Connect { on, to } => {
+                let s = self.sock(p, on)?;
+                match self.resolve(to) {
+                    Ok(_) => {
+                        self.at(&s).peer = Some(to.clone());
+                        ModelOutcome::Done
+                    }
+                    Err(e) => ModelOutcome::Error(e),
+                }
+            }
+            SocketCall::Send {
+                on,
+                data,
+                to,
+                flags,
+            } => {
+                if !flags.is_empty() {
+                    return Err(Unmodelled::Action("send flags".to_owned()));
+                }
+                let s = self.sock(p, on)?;
+                let bytes = crate::driver::payload_bytes(data, profile);
+                self.send(&s, to.as_ref(), bytes)?
+            }
+            SocketCall::Recv { on, len, flags } => {
+                let s = self.sock(p, on)?;
+                let n = profile.resolve(*len).map_err(Unmodelled::Action)? as usize;
+                let mut peek = false;
+                let mut dont_wait = false;
+                for f in flags {
+                    match f {
+                        MsgFlag::Peek => peek = true,
+                        MsgFlag::DontWait => dont_wait = true,
+                        other => return Err(Unmodelled::Action(format!("recv flag {other:?}"))),
+                    }
+                }
+                if self.socks[&s].queue.is_empty() {
+                    if dont_wait || self.socks[&s].nonblock {
+                        return Ok(ModelOutcome::Error(Errno(libc::EAGAIN)));
+                    }
+                    self.processes[p].pending = Some((s, n, peek));
+                    return Ok(ModelOutcome::Blocks);
+                }
+                self.take(&s, n, peek)
+            }
+            SocketCall::SetNonBlocking { on, enable } => {
+                let s = self.sock(p, on)?;
+                self.at(&s).nonblock = *enable;
+                ModelOutcome::Done
+            }
+            SocketCall::Close(on) => {
+                let s = self.sock(p, on)?;
+                self.at(&s).open = false;
+                ModelOutcome::Done
+            }
+            other => return Err(Unmodelled::Action(format!("`{}`", other.name()))),
+        })
+    }
+
+    /// A datagram from socket `s` to `to`, or to its peer.
+    fn send(
+        &mut self,
+        s: &SockId,
+        to: Option<&Address>,
+        bytes: Vec<u8>,
+    ) -> Result<ModelOutcome, Unmodelled> {
+        let target = match (to, self.socks[s].peer.clone()) {
+            (Some(address), _) => self.resolve(address),
+            (None, Some(peer)) => {
+                let target = self.resolve(&peer);
+                // Linux: the send that finds the peer gone reports it, and the socket
+                // is no longer connected.
+                if target.is_err() {
+                    self.at(s).peer = None;
+                    return Ok(ModelOutcome::Error(Errno(libc::ECONNREFUSED)));
+                }
+                target
+            }
+            (None, None) => return Ok(ModelOutcome::Error(Errno(libc::ENOTCONN))),
+        };
+        let t = match target {
+            Ok(t) => t,
+            Err(e) => return Ok(ModelOutcome::Error(e)),
+        };
+        // A connected receiver takes datagrams from its peer only (Linux refuses the
+        // others with EPERM): left to the kernel.
+        if self.socks[&t].peer.is_some() && self.socks[&t].peer != self.socks[s].bound {
+            return Err(Unmodelled::Action(
+                "a datagram to a socket connected elsewhere".to_owned(),
+            ));
+        }
+        let queue = &self.socks[&t].queue;
+        let queued: usize = queue.iter().map(|(d, _)| d.len()).sum();
+        if queue.len() >= DATAGRAMS_BOUND || queued + bytes.len() > BYTES_BOUND {
+            return Err(Unmodelled::Action(format!(
+                "more than {DATAGRAMS_BOUND} datagrams or {BYTES_BOUND} bytes queued"
+            )));
+        }
+        let from = self.socks[s]
+            .bound
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let len = bytes.len() as u64;
+        self.at(&t).queue.push_back((bytes, from));
+        Ok(ModelOutcome::Count(len))
+    }
+
+    /// The socket `s`, to change it.
+    fn at(&mut self, s: &SockId) -> &mut Sock {
+        self.socks.get_mut(s).expect("a socket the model made")
+    }
+
+    /// One datagram off socket `s`'s queue, cut to `n` bytes; left queued when peeking.
+    fn take(&mut self, s: &SockId, n: usize, peek: bool) -> ModelOutcome {
+        let queue = &mut self.at(s).queue;
+        let (data, from) = if peek {
+            queue.front().cloned()
+        } else {
+            queue.pop_front()
+        }
+        .expect("the queue is not empty");
+        ModelOutcome::Message {
+            truncated: data.len() > n,
+            data: data[..n.min(data.len())].to_vec(),
+            from,
+        }
+    }
+
+    /// The process is gone: its sockets close, a call it was blocked in with them.
+    fn leave(&mut self, p: usize) {
+        self.processes[p].alive = false;
+        self.processes[p].pending = None;
+        for (_, sock) in self.socks.iter_mut().filter(|((owner, _), _)| *owner == p) {
+            sock.open = false;
+        }
+    }
+
+    /// Blocked receives take the datagram that came.
+    fn wake(&mut self) {
+        for q in 0..self.processes.len() {
+            let Some((s, n, peek)) = self.processes[q].pending.clone() else {
+                continue;
+            };
+            if self.processes[q].alive && !self.socks[&s].queue.is_empty() {
+                self.processes[q].pending = None;
+                self.processes[q].completed = Some(self.take(&s, n, peek));
+            }
+        }
+    }
+}
