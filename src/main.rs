@@ -78,8 +78,8 @@ enum Command {
     /// checked on what arrives); shrink each first failure and write it to
     /// scenarios/regressions/.
     Fuzz {
-        /// The mechanism: `pipe`, `fifo` or `socketpair` (those the reference model
-        /// covers).
+        /// The mechanism: `pipe`, `fifo`, `socketpair` or `unix-dgram` (those the
+        /// reference models cover).
         #[arg(long, default_value = "pipe")]
         mechanism: String,
         /// How many cases to generate.
@@ -216,7 +216,7 @@ fn main() -> ExitCode {
                 .collect();
             if properties.is_empty() {
                 eprintln!(
-                    "error: `{mechanism}`: the reference model covers pipe, fifo and socketpair"
+                    "error: `{mechanism}`: the reference models cover pipe, fifo, socketpair and unix-dgram"
                 );
                 return ExitCode::from(2);
             }

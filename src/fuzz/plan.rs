@@ -162,7 +162,7 @@ pub fn plans(max_processes: usize, max_moves: usize) -> impl Strategy<Value = Pl
 
 /// The payload a process writes: its letter repeated, so that bytes from different
 /// writers tell apart in the data read; a pattern when long.
-fn payload(process: usize, len: u64) -> Payload {
+pub(super) fn payload(process: usize, len: u64) -> Payload {
     if len <= 64 {
         let letter = (b'a' + (process % 26) as u8) as char;
         Payload::Text(letter.to_string().repeat(len as usize))
@@ -175,7 +175,7 @@ fn payload(process: usize, len: u64) -> Payload {
 }
 
 /// What the model's outcome says to expect.
-fn expectation(outcome: &ModelOutcome) -> Expectation {
+pub(super) fn expectation(outcome: &ModelOutcome) -> Expectation {
     match outcome {
         ModelOutcome::Blocks => Expectation::Blocks,
         ModelOutcome::Bytes(b) if b.is_empty() => Expectation::Eof,
@@ -311,7 +311,7 @@ pub fn build(
 }
 
 /// A `completes` step for every process whose blocked call the model says finished.
-fn await_finished(
+pub(super) fn await_finished(
     model: &mut ReferenceModel,
     steps: &mut Vec<(usize, Action, Expectation)>,
     profile: &PlatformProfile,

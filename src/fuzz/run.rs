@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use proptest::strategy::Strategy;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 
+use super::datagrams::{build_datagrams, datagram_plans, DatagramPlan};
 use super::plan::{build, plans, Plan};
 use super::writers::{build_writers, writer_plans, WritersPlan};
 use crate::driver::{run_scenario, RunOptions};
@@ -73,16 +74,20 @@ pub enum Property {
     /// Sequences of sends, receives and shutdowns on one stream socketpair, each outcome
     /// the reference model's.
     SocketpairSequences,
+    /// Sequences of binds, connects, sends and receives on Unix datagram sockets, each
+    /// outcome the reference model's.
+    DatagramSequences,
     /// Concurrent writers' records on one pipe, checked on what arrives.
     ConcurrentWriters,
 }
 
 impl Property {
     /// Every property, in the order the command line and the harness run them.
-    pub const ALL: [Property; 4] = [
+    pub const ALL: [Property; 5] = [
         Property::PipeSequences,
         Property::FifoSequences,
         Property::SocketpairSequences,
+        Property::DatagramSequences,
         Property::ConcurrentWriters,
     ];
 
@@ -92,6 +97,7 @@ impl Property {
             Property::PipeSequences => "pipe",
             Property::FifoSequences => "fifo",
             Property::SocketpairSequences => "socketpair",
+            Property::DatagramSequences => "unix_dgram",
             Property::ConcurrentWriters => "pipe_writers",
         }
     }
@@ -101,6 +107,7 @@ impl Property {
         match self {
             Property::FifoSequences => Mechanism::Fifo,
             Property::SocketpairSequences => Mechanism::Socketpair,
+            Property::DatagramSequences => Mechanism::UnixDgram,
             Property::PipeSequences | Property::ConcurrentWriters => Mechanism::Pipe,
         }
     }
@@ -119,7 +126,29 @@ pub fn fuzz<I: Implementation>(
             fuzz_sequences(iut, property.mechanism(), opts, run_opts, on_run)
         }
         Property::ConcurrentWriters => fuzz_pipe_writers(iut, opts, run_opts, on_run),
+        Property::DatagramSequences => fuzz_datagrams(iut, opts, run_opts, on_run),
     }
+}
+
+/// Generate scenarios of Unix datagram sockets and run them against `iut` until one
+/// fails or `opts.cases` passed; a failure is shrunk.
+pub fn fuzz_datagrams<I: Implementation>(
+    iut: &I,
+    opts: &FuzzOptions,
+    run_opts: &RunOptions,
+    on_run: &dyn Fn(),
+) -> FuzzReport {
+    let id = format!("unix-dgram::unix_dgram_fuzz_{:016x}", opts.seed);
+    let capabilities = declared(iut, Mechanism::UnixDgram).unwrap_or_default();
+    hunt(
+        datagram_plans(opts.max_processes, opts.max_moves),
+        &|plan: &DatagramPlan| build_datagrams(plan, run_opts.profile, &capabilities, &id),
+        &|plan, failure, _| (plan, failure),
+        iut,
+        opts,
+        run_opts,
+        on_run,
+    )
 }
 
 /// What `iut` declares it can do with `mechanism`, or `None` when it does not provide it.

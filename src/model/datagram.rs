@@ -39,8 +39,9 @@ struct Sock {
     bound: Option<Address>,
     /// The peer address it is connected to, if any.
     peer: Option<Address>,
-    /// Datagrams waiting, each with its sender's address name ("" when unnamed).
-    queue: VecDeque<(Vec<u8>, String)>,
+    /// Datagrams waiting, each with its sending socket (whose address a receive reports
+    /// as it is then: Linux looks it up at receive time).
+    queue: VecDeque<(Vec<u8>, SockId)>,
     nonblock: bool,
 }
 
@@ -197,13 +198,18 @@ impl DatagramModel {
             }
             SocketCall::Bind { on, to } => {
                 let s = self.sock(p, on)?;
+                let bound = self.socks[&s].bound.is_some();
                 let taken = self.bound_to(to).is_some()
                     || (!to.abstract_name && self.paths.contains(&to.name));
-                if taken {
-                    return Ok(ModelOutcome::Error(Errno(libc::EADDRINUSE)));
-                }
-                if self.socks[&s].bound.is_some() {
-                    return Ok(ModelOutcome::Error(Errno(libc::EINVAL)));
+                // Linux makes a path's file before it sees the socket is bound already
+                // (and removes it again), but looks at an abstract name only after.
+                let refused = match (to.abstract_name, bound, taken) {
+                    (true, true, _) | (false, true, false) => Some(libc::EINVAL),
+                    (_, _, true) => Some(libc::EADDRINUSE),
+                    _ => None,
+                };
+                if let Some(errno) = refused {
+                    return Ok(ModelOutcome::Error(Errno(errno)));
                 }
                 if !to.abstract_name {
                     self.paths.insert(to.name.clone());
@@ -214,6 +220,7 @@ impl DatagramModel {
             SocketCall::Connect { on, to } => {
                 let s = self.sock(p, on)?;
                 match self.resolve(to) {
+                    Ok(t) if !self.may_send(&s, &t) => ModelOutcome::Error(Errno(libc::EPERM)),
                     Ok(_) => {
                         self.at(&s).peer = Some(to.clone());
                         ModelOutcome::Done
@@ -294,12 +301,8 @@ impl DatagramModel {
             Ok(t) => t,
             Err(e) => return Ok(ModelOutcome::Error(e)),
         };
-        // A connected receiver takes datagrams from its peer only (Linux refuses the
-        // others with EPERM): left to the kernel.
-        if self.socks[&t].peer.is_some() && self.socks[&t].peer != self.socks[s].bound {
-            return Err(Unmodelled::Action(
-                "a datagram to a socket connected elsewhere".to_owned(),
-            ));
+        if !self.may_send(s, &t) {
+            return Ok(ModelOutcome::Error(Errno(libc::EPERM)));
         }
         let queue = &self.socks[&t].queue;
         let queued: usize = queue.iter().map(|(d, _)| d.len()).sum();
@@ -308,13 +311,8 @@ impl DatagramModel {
                 "more than {DATAGRAMS_BOUND} datagrams or {BYTES_BOUND} bytes queued"
             )));
         }
-        let from = self.socks[s]
-            .bound
-            .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_default();
         let len = bytes.len() as u64;
-        self.at(&t).queue.push_back((bytes, from));
+        self.at(&t).queue.push_back((bytes, s.clone()));
         Ok(ModelOutcome::Count(len))
     }
 
@@ -323,15 +321,27 @@ impl DatagramModel {
         self.socks.get_mut(s).expect("a socket the model made")
     }
 
+    /// Whether socket `s` may send to `t`: a connected socket takes datagrams from its
+    /// peer only (Linux refuses the others with EPERM, for `connect` too).
+    fn may_send(&self, s: &SockId, t: &SockId) -> bool {
+        let peer = &self.socks[t].peer;
+        peer.is_none() || *peer == self.socks[s].bound
+    }
+
     /// One datagram off socket `s`'s queue, cut to `n` bytes; left queued when peeking.
     fn take(&mut self, s: &SockId, n: usize, peek: bool) -> ModelOutcome {
         let queue = &mut self.at(s).queue;
-        let (data, from) = if peek {
+        let (data, sender) = if peek {
             queue.front().cloned()
         } else {
             queue.pop_front()
         }
         .expect("the queue is not empty");
+        let from = self.socks[&sender]
+            .bound
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
         ModelOutcome::Message {
             truncated: data.len() > n,
             data: data[..n.min(data.len())].to_vec(),

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use super::FORMAT_VERSION;
 use crate::scenario::{
-    AccessMode, Action, End, Expectation, OpenFlag, Pattern, Payload, Relation, Scenario,
+    AccessMode, Action, End, Expectation, MsgFlag, OpenFlag, Pattern, Payload, Relation, Scenario,
     ShutdownHow, SigPipe, SocketCall,
 };
 
@@ -129,21 +129,48 @@ fn action_text(action: &Action) -> Result<String, String> {
 
 fn socket_text(call: &SocketCall) -> Result<String, String> {
     Ok(match call {
+        SocketCall::Socket { name, flags } if flags.is_empty() => {
+            format!("{{ socket = {{ as = {} }} }}", quoted(&name.0))
+        }
+        SocketCall::Bind { on, to } => format!(
+            "{{ bind = {{ on = {}, to = {} }} }}",
+            quoted(&on.0),
+            quoted(&to.to_string())
+        ),
+        SocketCall::Connect { on, to } => format!(
+            "{{ connect = {{ on = {}, to = {} }} }}",
+            quoted(&on.0),
+            quoted(&to.to_string())
+        ),
         SocketCall::Send {
             on,
             data,
-            to: None,
+            to,
             flags,
-        } if flags.is_empty() => format!(
-            "{{ send = {{ on = {}, data = {} }} }}",
-            quoted(&on.0),
-            payload(data)
-        ),
-        SocketCall::Recv { on, len, flags } if flags.is_empty() => format!(
-            "{{ recv = {{ on = {}, len = {} }} }}",
-            quoted(&on.0),
-            size(&len.to_string())
-        ),
+        } if flags.is_empty() => {
+            let to = to
+                .as_ref()
+                .map(|a| format!(", to = {}", quoted(&a.to_string())))
+                .unwrap_or_default();
+            format!(
+                "{{ send = {{ on = {}, data = {}{to} }} }}",
+                quoted(&on.0),
+                payload(data)
+            )
+        }
+        SocketCall::Recv { on, len, flags } => {
+            let flags: Vec<String> = flags.iter().map(|f| quoted(msg_flag(*f))).collect();
+            let flags = if flags.is_empty() {
+                String::new()
+            } else {
+                format!(", flags = [{}]", flags.join(", "))
+            };
+            format!(
+                "{{ recv = {{ on = {}, len = {}{flags} }} }}",
+                quoted(&on.0),
+                size(&len.to_string())
+            )
+        }
         SocketCall::Shutdown { on, how } => format!(
             "{{ shutdown = {{ on = {}, how = \"{}\" }} }}",
             quoted(&on.0),
@@ -173,6 +200,23 @@ fn expectation_text(expect: &Expectation) -> Result<String, String> {
         Expectation::Data(p) => format!("{{ data = {} }}", payload(p)),
         Expectation::Error(e) => format!("{{ error = {} }}", quoted(&e.to_string())),
         Expectation::Signal(s) => format!("{{ signal = {} }}", quoted(&s.to_string())),
+        Expectation::Message(m) => {
+            let mut parts = Vec::new();
+            if let Some(data) = &m.data {
+                parts.push(format!("data = {}", payload(data)));
+            }
+            if let Some(truncated) = m.truncated {
+                parts.push(format!("truncated = {truncated}"));
+            }
+            match &m.from {
+                Some(Some(address)) => {
+                    parts.push(format!("from = {}", quoted(&address.to_string())))
+                }
+                Some(None) => parts.push("from = \"\"".to_owned()),
+                None => {}
+            }
+            format!("{{ message = {{ {} }} }}", parts.join(", "))
+        }
         Expectation::Records(r) => format!(
             "{{ records = {{ len = {}, writers = {}, count = {}, atomic = {} }} }}",
             size(&r.len.to_string()),
@@ -208,6 +252,15 @@ fn payload(p: &Payload) -> String {
             },
             size(&len.to_string())
         ),
+    }
+}
+
+fn msg_flag(f: MsgFlag) -> &'static str {
+    match f {
+        MsgFlag::DontWait => "MSG_DONTWAIT",
+        MsgFlag::Peek => "MSG_PEEK",
+        MsgFlag::WaitAll => "MSG_WAITALL",
+        MsgFlag::NoSignal => "MSG_NOSIGNAL",
     }
 }
 
