@@ -20,9 +20,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+use super::calls::Caller;
 use super::pipe::{ModelOutcome, Unmodelled};
 use super::PlatformProfile;
-use crate::scenario::{Action, Address, Errno, Handle, MsgFlag, Process, SignalName, SocketCall};
+use crate::scenario::{Action, Address, Errno, Handle, MsgFlag, Process, SocketCall};
 
 /// The most datagrams the model lets wait in one socket.
 pub const DATAGRAMS_BOUND: usize = 8;
@@ -45,14 +46,9 @@ struct Sock {
     nonblock: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct ProcessState {
-    alive: bool,
-    catches: Vec<SignalName>,
-    /// A receive it is blocked in: the socket, the buffer size, whether it peeks.
-    pending: Option<(SockId, usize, bool)>,
-    completed: Option<ModelOutcome>,
-}
+/// A process: a receive it is blocked in is the socket, the buffer size, and whether it
+/// peeks; the model keeps nothing else of it (its sockets are keyed by it).
+type ProcessState = Caller<(SockId, usize, bool), ()>;
 
 /// The Unix datagram sockets of a scenario's processes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,15 +66,7 @@ impl DatagramModel {
         DatagramModel {
             socks: BTreeMap::new(),
             paths: BTreeSet::new(),
-            processes: processes
-                .iter()
-                .map(|p| ProcessState {
-                    alive: true,
-                    catches: p.handles.clone(),
-                    pending: None,
-                    completed: None,
-                })
-                .collect(),
+            processes: processes.iter().map(|p| Caller::new(p, ())).collect(),
         }
     }
 
@@ -89,18 +77,17 @@ impl DatagramModel {
 
     /// Whether process `p` is alive and free to start a call.
     pub fn idle(&self, p: usize) -> bool {
-        let process = &self.processes[p];
-        process.alive && process.pending.is_none() && process.completed.is_none()
+        self.processes[p].idle()
     }
 
     /// Whether process `p` is blocked in a call.
     pub fn blocked(&self, p: usize) -> bool {
-        self.processes[p].alive && self.processes[p].pending.is_some()
+        self.processes[p].blocked()
     }
 
     /// Whether a call process `p` blocked in has come to its result.
     pub fn finished(&self, p: usize) -> bool {
-        self.processes[p].completed.is_some()
+        self.processes[p].finished()
     }
 
     /// The open socket process `p` holds as `handle`.
@@ -147,30 +134,17 @@ impl DatagramModel {
                 ModelOutcome::Done
             }
             Action::Kill(signal) => {
-                let process = &mut self.processes[p];
-                let caught = process.catches.contains(signal);
-                process.completed = process.pending.take().map(|_| match caught {
-                    true => ModelOutcome::Error(Errno(libc::EINTR)),
-                    false => ModelOutcome::Killed(*signal),
-                });
-                if !caught {
+                let interrupted = |_| ModelOutcome::Error(Errno(libc::EINTR));
+                if self.processes[p].signal(*signal, interrupted) {
                     self.leave(p);
                 }
                 ModelOutcome::Done
             }
-            Action::Await => match self.processes[p].completed.take() {
-                Some(outcome) => outcome,
-                None => ModelOutcome::Blocks,
-            },
+            Action::Await => self.processes[p].await_result(),
             other => return Err(Unmodelled::Action(format!("`{}`", other.name()))),
         };
         self.wake();
-        if outcome == ModelOutcome::Blocks && !matches!(action, Action::Await) {
-            if let Some(done) = self.processes[p].completed.take() {
-                return Ok(done);
-            }
-        }
-        Ok(outcome)
+        Ok(self.processes[p].settle(outcome, action))
     }
 
     fn call(

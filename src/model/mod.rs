@@ -2,6 +2,7 @@
 //! stream socketpairs), the cross-check of scenarios against them, and the numbers and
 //! features of each platform.
 
+mod calls;
 mod cross_check;
 mod datagram;
 mod pipe;

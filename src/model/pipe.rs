@@ -24,6 +24,7 @@
 
 use std::collections::VecDeque;
 
+use super::calls::Caller;
 use super::PlatformProfile;
 use crate::scenario::{
     AccessMode, Action, End, Errno, FdFlag, Mechanism, OpenFlag, PollEvent, Process, Relation,
@@ -104,20 +105,17 @@ struct Description {
     nonblock: bool,
 }
 
+/// What the model keeps of a process besides its calls.
 #[derive(Clone, Debug, PartialEq, Eq)]
-struct ProcessState {
+struct Holder {
     /// The descriptions its descriptors refer to, in the order it got them (a call on
     /// an end uses the first that serves it, as the driver's actor does).
     held: Vec<usize>,
-    alive: bool,
     sigpipe: SigPipe,
-    /// Signals caught with a handler that does nothing (no SA_RESTART).
-    catches: Vec<SignalName>,
-    /// The call it is blocked in, and the description the call uses.
-    pending: Option<(Pending, usize)>,
-    /// What a call that blocked came to, for the step that awaits it.
-    completed: Option<ModelOutcome>,
 }
+
+/// A process: a call it is blocked in, with the description the call uses.
+type ProcessState = Caller<(Pending, usize), Holder>;
 
 /// One buffer of the pipe: where its bytes start in the page, and how many there are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -210,18 +208,18 @@ impl PipeModel {
                 .iter()
                 .map(|p| {
                     let inherits = named.is_none() && p.relation == Relation::Related;
-                    ProcessState {
-                        held: [(End::Read, 0), (End::Write, 1)]
-                            .iter()
-                            .filter(|(e, _)| inherits && p.keeps.contains(e))
-                            .map(|(_, d)| *d)
-                            .collect(),
-                        alive: true,
-                        sigpipe: p.sigpipe,
-                        catches: p.handles.clone(),
-                        pending: None,
-                        completed: None,
-                    }
+                    let held = [(End::Read, 0), (End::Write, 1)]
+                        .iter()
+                        .filter(|(e, _)| inherits && p.keeps.contains(e))
+                        .map(|(_, d)| *d)
+                        .collect();
+                    Caller::new(
+                        p,
+                        Holder {
+                            held,
+                            sigpipe: p.sigpipe,
+                        },
+                    )
                 })
                 .collect(),
         })
@@ -240,24 +238,22 @@ impl PipeModel {
     /// Whether process `p` is alive and free to start a call: not blocked, and not
     /// holding the result of one that blocked (a `completes` step must take it first).
     pub fn idle(&self, p: usize) -> bool {
-        let process = &self.processes[p];
-        process.alive && process.pending.is_none() && process.completed.is_none()
+        self.processes[p].idle()
     }
 
     /// Whether process `p` is blocked in a call.
     pub fn blocked(&self, p: usize) -> bool {
-        let process = &self.processes[p];
-        process.alive && process.pending.is_some()
+        self.processes[p].blocked()
     }
 
     /// Whether a call process `p` blocked in has come to its result.
     pub fn finished(&self, p: usize) -> bool {
-        self.processes[p].completed.is_some()
+        self.processes[p].finished()
     }
 
     /// Where in process `p`'s descriptors the first that serves `end` is.
     fn handle(&self, p: usize, end: End) -> Option<usize> {
-        self.processes[p].held.iter().position(|&d| {
+        self.processes[p].state.held.iter().position(|&d| {
             let d = self.descriptions[d];
             match end {
                 End::Read => d.reads,
@@ -270,7 +266,7 @@ impl PipeModel {
     /// The description process `p` uses for `end`; validation makes sure it holds one.
     fn description(&self, p: usize, end: End) -> Result<usize, Unmodelled> {
         self.handle(p, end)
-            .map(|h| self.processes[p].held[h])
+            .map(|h| self.processes[p].state.held[h])
             .ok_or_else(|| Unmodelled::Action(format!("a call on a {end} not held")))
     }
 
@@ -282,6 +278,7 @@ impl PipeModel {
             .filter(|p| p.alive)
             .map(|p| {
                 let held = p
+                    .state
                     .held
                     .iter()
                     .filter(|&&d| side(&self.descriptions[d]))
@@ -383,12 +380,12 @@ impl PipeModel {
                 let h = self
                     .handle(p, *end)
                     .ok_or_else(|| Unmodelled::Action(format!("a close of a {end} not held")))?;
-                self.processes[p].held.remove(h);
+                self.processes[p].state.held.remove(h);
                 ModelOutcome::Done
             }
             Action::Dup(end) => {
                 let d = self.description(p, *end)?;
-                self.processes[p].held.push(d);
+                self.processes[p].state.held.push(d);
                 ModelOutcome::Done
             }
             Action::SetNonBlocking { end, on } => {
@@ -463,20 +460,13 @@ impl PipeModel {
             // A caught signal interrupts a blocked call: EINTR, or the count a write
             // got in before. Any other kills the process, and the call ends with it.
             Action::Kill(signal) => {
-                let process = &mut self.processes[p];
-                let caught = process.catches.contains(signal);
-                process.alive &= caught;
-                process.completed = process.pending.take().map(|(call, _)| match call {
-                    _ if !caught => ModelOutcome::Killed(*signal),
+                self.processes[p].signal(*signal, |(call, _)| match call {
                     Pending::Write { written, .. } if written > 0 => ModelOutcome::Count(written),
                     _ => ModelOutcome::Error(Errno(libc::EINTR)),
                 });
                 ModelOutcome::Done
             }
-            Action::Await => match self.processes[p].completed.take() {
-                Some(outcome) => outcome,
-                None => ModelOutcome::Blocks,
-            },
+            Action::Await => self.processes[p].await_result(),
             other => return Err(Unmodelled::Action(format!("`{}`", other.name()))),
         };
         self.wake()?;
@@ -485,14 +475,7 @@ impl PipeModel {
             self.data.clear();
             self.buffers.clear();
         }
-        // A call that had to wait but that the calls it woke let finish (a reader that
-        // drained a full pipe and let a blocked writer put the rest in) does not block.
-        if outcome == ModelOutcome::Blocks && !matches!(action, Action::Await) {
-            if let Some(done) = self.processes[p].completed.take() {
-                return Ok(done);
-            }
-        }
-        Ok(outcome)
+        Ok(self.processes[p].settle(outcome, action))
     }
 
     /// `open()` of the FIFO: a new open file description, read-only, write-only or both.
@@ -543,7 +526,7 @@ impl PipeModel {
                 Ok(ModelOutcome::Blocks)
             }
             None => {
-                self.processes[p].held.push(d);
+                self.processes[p].state.held.push(d);
                 Ok(ModelOutcome::Done)
             }
         }
@@ -707,7 +690,7 @@ impl PipeModel {
         written: u64,
     ) -> Result<ModelOutcome, Pending> {
         if self.readers() == 0 {
-            return Ok(match self.processes[p].sigpipe {
+            return Ok(match self.processes[p].state.sigpipe {
                 SigPipe::Default => {
                     self.processes[p].alive = false;
                     ModelOutcome::Killed(SignalName(nix::sys::signal::Signal::SIGPIPE))
@@ -787,7 +770,7 @@ impl PipeModel {
                 moved = true;
                 let next = match call {
                     Pending::Open { .. } => {
-                        self.processes[q].held.push(d);
+                        self.processes[q].state.held.push(d);
                         Ok(ModelOutcome::Done)
                     }
                     Pending::Write { rest, written } => self.progress_write(q, rest, written),

@@ -18,6 +18,7 @@
 
 use std::collections::VecDeque;
 
+use super::calls::Caller;
 use super::pipe::{ModelOutcome, Unmodelled};
 use super::PlatformProfile;
 use crate::scenario::{
@@ -41,17 +42,16 @@ struct End {
     nonblock: bool,
 }
 
+/// What the model keeps of a process besides its calls.
 #[derive(Clone, Debug, PartialEq, Eq)]
-struct ProcessState {
+struct Holder {
     /// How many descriptors of each end it holds.
     holds: [u32; 2],
-    alive: bool,
     sigpipe: SigPipe,
-    catches: Vec<SignalName>,
-    /// A receive it is blocked in: the end and the most bytes.
-    pending: Option<(usize, usize)>,
-    completed: Option<ModelOutcome>,
 }
+
+/// A process: a receive it is blocked in is the end and the most bytes.
+type ProcessState = Caller<(usize, usize), Holder>;
 
 /// A stream socketpair shared by a scenario's processes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,14 +74,14 @@ impl SocketPairModel {
                                 && p.keeps_pair.iter().any(|h| *h == pair_handle(i)),
                         )
                     };
-                    ProcessState {
-                        holds: [keeps(0), keeps(1)],
-                        alive: true,
-                        sigpipe: p.sigpipe,
-                        catches: p.handles.clone(),
-                        pending: None,
-                        completed: None,
-                    }
+                    let holds = [keeps(0), keeps(1)];
+                    Caller::new(
+                        p,
+                        Holder {
+                            holds,
+                            sigpipe: p.sigpipe,
+                        },
+                    )
                 })
                 .collect(),
         }
@@ -94,28 +94,29 @@ impl SocketPairModel {
 
     /// Whether process `p` holds end `i` (0 left, 1 right).
     pub fn holds(&self, p: usize, i: usize) -> bool {
-        self.processes[p].alive && self.processes[p].holds[i] > 0
+        self.processes[p].alive && self.processes[p].state.holds[i] > 0
     }
 
     /// Whether process `p` is alive and free to start a call.
     pub fn idle(&self, p: usize) -> bool {
-        let process = &self.processes[p];
-        process.alive && process.pending.is_none() && process.completed.is_none()
+        self.processes[p].idle()
     }
 
     /// Whether process `p` is blocked in a call.
     pub fn blocked(&self, p: usize) -> bool {
-        self.processes[p].alive && self.processes[p].pending.is_some()
+        self.processes[p].blocked()
     }
 
     /// Whether a call process `p` blocked in has come to its result.
     pub fn finished(&self, p: usize) -> bool {
-        self.processes[p].completed.is_some()
+        self.processes[p].finished()
     }
 
     /// Whether any live process holds end `i`.
     fn open(&self, i: usize) -> bool {
-        self.processes.iter().any(|p| p.alive && p.holds[i] > 0)
+        self.processes
+            .iter()
+            .any(|p| p.alive && p.state.holds[i] > 0)
     }
 
     /// Whether a receive on end `i` with nothing queued reads end of file.
@@ -127,7 +128,7 @@ impl SocketPairModel {
         let i = (0..2)
             .find(|&i| pair_handle(i) == *on)
             .ok_or_else(|| Unmodelled::Action(format!("the handle `{on}`")))?;
-        if self.processes[p].holds[i] == 0 {
+        if self.processes[p].state.holds[i] == 0 {
             return Err(Unmodelled::Action(format!("a call on `{on}` not held")));
         }
         Ok(i)
@@ -147,30 +148,17 @@ impl SocketPairModel {
                 ModelOutcome::Done
             }
             Action::Kill(signal) => {
-                let process = &mut self.processes[p];
-                let caught = process.catches.contains(signal);
-                process.completed = process.pending.take().map(|_| match caught {
-                    true => ModelOutcome::Error(Errno(libc::EINTR)),
-                    false => ModelOutcome::Killed(*signal),
-                });
-                if !caught {
+                let interrupted = |_| ModelOutcome::Error(Errno(libc::EINTR));
+                if self.processes[p].signal(*signal, interrupted) {
                     self.leave(p)?;
                 }
                 ModelOutcome::Done
             }
-            Action::Await => match self.processes[p].completed.take() {
-                Some(outcome) => outcome,
-                None => ModelOutcome::Blocks,
-            },
+            Action::Await => self.processes[p].await_result(),
             other => return Err(Unmodelled::Action(format!("`{}`", other.name()))),
         };
         self.wake();
-        if outcome == ModelOutcome::Blocks && !matches!(action, Action::Await) {
-            if let Some(done) = self.processes[p].completed.take() {
-                return Ok(done);
-            }
-        }
-        Ok(outcome)
+        Ok(self.processes[p].settle(outcome, action))
     }
 
     fn call(
@@ -237,7 +225,7 @@ impl SocketPairModel {
             }
             SocketCall::Close(on) => {
                 let i = self.end_of(p, on)?;
-                self.processes[p].holds[i] -= 1;
+                self.processes[p].state.holds[i] -= 1;
                 self.check_reset(i)?;
                 ModelOutcome::Done
             }
@@ -274,7 +262,7 @@ impl SocketPairModel {
             return Err(Unmodelled::Action("send flags but MSG_NOSIGNAL".to_owned()));
         }
         if self.ends[i].write_shut || !self.open(1 - i) {
-            let quiet = !flags.is_empty() || self.processes[p].sigpipe == SigPipe::Ignore;
+            let quiet = !flags.is_empty() || self.processes[p].state.sigpipe == SigPipe::Ignore;
             if quiet {
                 return Ok(ModelOutcome::Error(Errno(libc::EPIPE)));
             }

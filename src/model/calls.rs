@@ -1,0 +1,79 @@
+//! What every reference model keeps of a process's calls: whether it lives, the signals
+//! it catches, the call it is blocked in, and the result of one that blocked (for the
+//! `completes` step that awaits it), next to what the model itself keeps of it.
+
+use super::pipe::ModelOutcome;
+use crate::scenario::{Action, Process, SignalName};
+
+/// One process as a model sees it: `P` is a blocked call, `S` the model's own state of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Caller<P, S> {
+    pub(super) alive: bool,
+    catches: Vec<SignalName>,
+    pub(super) pending: Option<P>,
+    pub(super) completed: Option<ModelOutcome>,
+    /// What the model keeps of the process besides its calls.
+    pub(super) state: S,
+}
+
+impl<P, S> Caller<P, S> {
+    /// The scenario's `process`, alive and idle, with `state`.
+    pub(super) fn new(process: &Process, state: S) -> Self {
+        Caller {
+            alive: true,
+            catches: process.handles.clone(),
+            pending: None,
+            completed: None,
+            state,
+        }
+    }
+
+    /// Alive and free to start a call: not blocked, and not holding the result of one
+    /// that blocked (a `completes` step must take it first).
+    pub(super) fn idle(&self) -> bool {
+        self.alive && self.pending.is_none() && self.completed.is_none()
+    }
+
+    /// Blocked in a call.
+    pub(super) fn blocked(&self) -> bool {
+        self.alive && self.pending.is_some()
+    }
+
+    /// A call it blocked in has come to its result.
+    pub(super) fn finished(&self) -> bool {
+        self.completed.is_some()
+    }
+
+    /// `completes`: the result of the call that blocked, or still blocked.
+    pub(super) fn await_result(&mut self) -> ModelOutcome {
+        self.completed.take().unwrap_or(ModelOutcome::Blocks)
+    }
+
+    /// A signal from the driver: a caught one interrupts a blocked call (`interrupted`
+    /// says with what), any other kills the process and ends its call with it. Returns
+    /// whether the process died.
+    pub(super) fn signal(
+        &mut self,
+        signal: SignalName,
+        interrupted: impl FnOnce(P) -> ModelOutcome,
+    ) -> bool {
+        let caught = self.catches.contains(&signal);
+        self.alive &= caught;
+        self.completed = self.pending.take().map(|call| match caught {
+            true => interrupted(call),
+            false => ModelOutcome::Killed(signal),
+        });
+        !caught
+    }
+
+    /// What `action`'s `outcome` comes to once the calls it woke have run: a call that
+    /// had to wait but that they let finish (a reader that drained a full pipe and let a
+    /// blocked writer put the rest in) does not block.
+    pub(super) fn settle(&mut self, outcome: ModelOutcome, action: &Action) -> ModelOutcome {
+        match (&outcome, action) {
+            (ModelOutcome::Blocks, Action::Await) => outcome,
+            (ModelOutcome::Blocks, _) => self.completed.take().unwrap_or(outcome),
+            _ => outcome,
+        }
+    }
+}
