@@ -28,7 +28,7 @@ use super::calls::Caller;
 use super::PlatformProfile;
 use crate::scenario::{
     AccessMode, Action, End, Errno, FdFlag, Mechanism, OpenFlag, PollEvent, Process, Relation,
-    Scenario, SigPipe, SignalName,
+    SigPipe, SignalName,
 };
 
 /// What the model says a call does.
@@ -148,16 +148,6 @@ struct Fifo {
 }
 
 impl PipeModel {
-    /// The pipe or FIFO as a scenario sets it up.
-    pub fn new(scenario: &Scenario, profile: &PlatformProfile) -> Result<Self, Unmodelled> {
-        Self::for_processes(
-            scenario.mechanism,
-            &scenario.processes,
-            &scenario.create_flags,
-            profile,
-        )
-    }
-
     /// A pipe made with `flags` before these processes fork, each related process
     /// keeping the ends it names; or a FIFO made before they fork, which they open.
     pub fn for_processes(
@@ -825,7 +815,13 @@ mod tests {
                 )
                 .build()
                 .expect("a valid scenario");
-        PipeModel::new(&s, &PlatformProfile::LINUX).expect("Linux pipes have a capacity")
+        PipeModel::for_processes(
+            s.mechanism,
+            &s.processes,
+            &s.create_flags,
+            &PlatformProfile::LINUX,
+        )
+        .expect("Linux pipes have a capacity")
     }
 
     fn apply(m: &mut PipeModel, p: usize, a: Action) -> ModelOutcome {
@@ -934,7 +930,13 @@ mod tests {
                 )
                 .build()
                 .expect("a valid scenario");
-        PipeModel::new(&s, &PlatformProfile::LINUX).expect("Linux pipes have a capacity")
+        PipeModel::for_processes(
+            s.mechanism,
+            &s.processes,
+            &s.create_flags,
+            &PlatformProfile::LINUX,
+        )
+        .expect("Linux pipes have a capacity")
     }
 
     fn open(mode: AccessMode, nonblock: bool) -> Action {
