@@ -2,7 +2,7 @@
 //! it catches, the call it is blocked in, and the result of one that blocked (for the
 //! `completes` step that awaits it), next to what the model itself keeps of it.
 
-use super::pipe::ModelOutcome;
+use super::outcome::ModelOutcome;
 use crate::scenario::{Action, Process, SignalName};
 
 /// One process as a model sees it: `P` is a blocked call, `S` the model's own state of it.

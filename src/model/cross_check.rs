@@ -2,7 +2,7 @@
 //! scenario states must be what the model says the call does, so the catalogue and the
 //! model keep each other honest. A disagreement names the step and gives both views.
 
-use super::pipe::{ModelOutcome, Unmodelled};
+use super::outcome::{ModelOutcome, Unmodelled};
 use super::PlatformProfile;
 use super::ReferenceModel;
 use crate::driver::{describe_expectation, meets, Observed, Outcome};

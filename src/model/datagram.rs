@@ -21,7 +21,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::calls::Caller;
-use super::pipe::{ModelOutcome, Unmodelled};
+use super::outcome::{ModelOutcome, Unmodelled};
 use super::PlatformProfile;
 use crate::scenario::{Action, Address, Errno, Handle, MsgFlag, Process, SocketCall};
 

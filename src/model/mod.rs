@@ -5,13 +5,15 @@
 mod calls;
 mod cross_check;
 mod datagram;
+mod outcome;
 mod pipe;
 mod profile;
 mod socketpair;
 
 pub use cross_check::{cross_check, CrossCheck};
 pub use datagram::{DatagramModel, BYTES_BOUND, DATAGRAMS_BOUND};
-pub use pipe::{ModelOutcome, PipeModel, Unmodelled};
+pub use outcome::{ModelOutcome, Unmodelled};
+pub use pipe::PipeModel;
 pub use profile::{Platform, PlatformProfile};
 pub use socketpair::{SocketPairModel, QUEUE_BOUND};
 

@@ -25,47 +25,12 @@
 use std::collections::VecDeque;
 
 use super::calls::Caller;
+use super::outcome::{ModelOutcome, Unmodelled};
 use super::PlatformProfile;
 use crate::scenario::{
     AccessMode, Action, End, Errno, FdFlag, Mechanism, OpenFlag, PollEvent, Process, Relation,
     SigPipe, SignalName,
 };
-
-/// What the model says a call does.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ModelOutcome {
-    /// The call waits until a later step releases it.
-    Blocks,
-    /// It returns these bytes (empty: end of file).
-    Bytes(Vec<u8>),
-    /// It returns a count or a value.
-    Count(u64),
-    /// It succeeds with nothing to return.
-    Done,
-    /// It fails with this errno.
-    Error(Errno),
-    /// The process is killed by this signal.
-    Killed(SignalName),
-    /// A datagram received: its bytes, whether it was longer (MSG_TRUNC), and its
-    /// sender's address name ("" when unnamed).
-    Message {
-        /// The bytes stored.
-        data: Vec<u8>,
-        /// Whether the datagram was cut to the buffer.
-        truncated: bool,
-        /// The sender, as the scenario names its address.
-        from: String,
-    },
-}
-
-/// Why the model cannot answer.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Unmodelled {
-    /// An action or setting the model does not cover.
-    Action(String),
-    /// The outcome depends on the kernel's scheduling.
-    Schedule(String),
-}
 
 /// A call waiting in a process.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -19,7 +19,7 @@
 use std::collections::VecDeque;
 
 use super::calls::Caller;
-use super::pipe::{ModelOutcome, Unmodelled};
+use super::outcome::{ModelOutcome, Unmodelled};
 use super::PlatformProfile;
 use crate::scenario::{
     Action, Errno, Handle, MsgFlag, Process, Relation, ShutdownHow, SigPipe, SignalName, SocketCall,
