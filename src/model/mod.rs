@@ -7,6 +7,7 @@ mod cross_check;
 mod datagram;
 mod outcome;
 mod pipe;
+mod pipe_buffer;
 mod profile;
 mod socketpair;
 

@@ -22,10 +22,9 @@
 //!   reader; with O_NONBLOCK the first returns at once, the second fails with ENXIO.
 //! - POSIX XSH `fcntl()`: O_NONBLOCK belongs to the open file description.
 
-use std::collections::VecDeque;
-
 use super::calls::Caller;
 use super::outcome::{ModelOutcome, Unmodelled};
+use super::pipe_buffer::PipeBuffer;
 use super::PlatformProfile;
 use crate::scenario::{
     AccessMode, Action, End, Errno, FdFlag, Mechanism, OpenFlag, PollEvent, Process, Relation,
@@ -82,20 +81,10 @@ struct Holder {
 /// A process: a call it is blocked in, with the description the call uses.
 type ProcessState = Caller<(Pending, usize), Holder>;
 
-/// One buffer of the pipe: where its bytes start in the page, and how many there are.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Buffer {
-    offset: usize,
-    len: usize,
-}
-
 /// One pipe or FIFO shared by a scenario's processes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PipeModel {
-    data: VecDeque<u8>,
-    buffers: VecDeque<Buffer>,
-    page: usize,
-    slots: usize,
+    bytes: PipeBuffer,
     capacity: u64,
     pipe_buf: u64,
     descriptions: Vec<Description>,
@@ -149,12 +138,8 @@ impl PipeModel {
                 },
             ],
         };
-        let page = profile.pipe_page.max(1) as usize;
         Ok(PipeModel {
-            data: VecDeque::new(),
-            buffers: VecDeque::new(),
-            page,
-            slots: capacity as usize / page,
+            bytes: PipeBuffer::new(capacity, profile.pipe_page),
             capacity,
             pipe_buf: profile.pipe_buf,
             descriptions,
@@ -255,55 +240,6 @@ impl PipeModel {
         self.count(|d| d.writes)
     }
 
-    fn free_slots(&self) -> usize {
-        self.slots - self.buffers.len()
-    }
-
-    /// Bytes read from the front; a buffer read to its end is free again.
-    fn take(&mut self, n: usize) -> Vec<u8> {
-        let n = n.min(self.data.len());
-        let mut left = n;
-        while left > 0 {
-            let front = self.buffers.front_mut().expect("bytes are in buffers");
-            let k = left.min(front.len);
-            front.offset += k;
-            front.len -= k;
-            left -= k;
-            if front.len == 0 {
-                self.buffers.pop_front();
-            }
-        }
-        self.data.drain(..n).collect()
-    }
-
-    /// Put what fits of `bytes` as the kernel would, returning how many went in: first
-    /// the odd part (`len % page`) into the last buffer's tail when `merge` and it fits
-    /// there whole, then page-sized pieces into free buffers.
-    fn put(&mut self, bytes: &[u8], merge: bool) -> usize {
-        let mut done = 0;
-        let odd = bytes.len() % self.page;
-        if merge && odd > 0 && !self.data.is_empty() {
-            let last = self.buffers.back_mut().expect("bytes are in buffers");
-            if last.offset + last.len + odd <= self.page {
-                last.len += odd;
-                done = odd;
-            }
-        }
-        while done < bytes.len() && self.free_slots() > 0 {
-            let k = (bytes.len() - done).min(self.page);
-            self.buffers.push_back(Buffer { offset: 0, len: k });
-            done += k;
-        }
-        self.data.extend(&bytes[..done]);
-        done
-    }
-
-    /// Whether `put` would take all of `len` bytes.
-    fn fits(&self, len: usize) -> bool {
-        let mut probe = self.clone();
-        probe.put(&vec![0; len], true) == len
-    }
-
     /// What `action` of process `p` does, `profile` resolving sizes; the state moves on.
     pub fn apply(
         &mut self,
@@ -384,7 +320,7 @@ impl PipeModel {
                 ModelOutcome::Error(Errno(libc::ESPIPE))
             }
             Action::Fill => self.fill(p)?,
-            Action::FionRead => ModelOutcome::Count(self.data.len() as u64),
+            Action::FionRead => ModelOutcome::Count(self.bytes.len() as u64),
             Action::PipeBufOf(_) => ModelOutcome::Count(self.pipe_buf),
             Action::GetPipeSize(_) => ModelOutcome::Count(self.capacity),
             Action::Poll { end, event } => {
@@ -427,8 +363,7 @@ impl PipeModel {
         self.wake()?;
         // Once no descriptor is open, a FIFO's bytes are gone (Linux frees the pipe).
         if self.readers() == 0 && self.writers() == 0 {
-            self.data.clear();
-            self.buffers.clear();
+            self.bytes.clear();
         }
         Ok(self.processes[p].settle(outcome, action))
     }
@@ -492,9 +427,9 @@ impl PipeModel {
     /// (the write would fail at once).
     fn ready(&self, end: End, event: PollEvent) -> bool {
         match (end, event) {
-            (End::Read, PollEvent::In) => !self.data.is_empty() || self.writers() == 0,
+            (End::Read, PollEvent::In) => !self.bytes.is_empty() || self.writers() == 0,
             (End::Write, PollEvent::Out) => {
-                self.fits(self.pipe_buf as usize) || self.readers() == 0
+                self.bytes.fits(self.pipe_buf as usize) || self.readers() == 0
             }
             _ => false,
         }
@@ -529,7 +464,7 @@ impl PipeModel {
         if call == Pending::Read(0) {
             return Ok(ModelOutcome::Bytes(Vec::new()));
         }
-        if self.data.is_empty() && self.writers() > 0 && nonblock {
+        if self.bytes.is_empty() && self.writers() > 0 && nonblock {
             return Ok(ModelOutcome::Error(Errno(libc::EAGAIN)));
         }
         if self.in_transit(p, Pending::reads) {
@@ -561,11 +496,11 @@ impl PipeModel {
     fn progress_read(&mut self, call: Pending) -> Result<ModelOutcome, Pending> {
         let no_writer = self.writers() == 0;
         match call {
-            Pending::Read(n) if !self.data.is_empty() || no_writer || n == 0 => {
-                Ok(ModelOutcome::Bytes(self.take(n)))
+            Pending::Read(n) if !self.bytes.is_empty() || no_writer || n == 0 => {
+                Ok(ModelOutcome::Bytes(self.bytes.take(n)))
             }
             Pending::ReadExactly { want, mut got } => {
-                let more = self.take(want - got.len());
+                let more = self.bytes.take(want - got.len());
                 got.extend(more);
                 if got.len() == want || no_writer {
                     Ok(ModelOutcome::Bytes(got))
@@ -574,7 +509,7 @@ impl PipeModel {
                 }
             }
             Pending::ReadToEnd(mut got) => {
-                let all = self.take(self.data.len());
+                let all = self.bytes.take(self.bytes.len());
                 got.extend(all);
                 if no_writer {
                     Ok(ModelOutcome::Bytes(got))
@@ -620,10 +555,10 @@ impl PipeModel {
         if self.readers() > 0 && self.descriptions[d].nonblock {
             // All or nothing up to PIPE_BUF; above it, what fits, EAGAIN when nothing
             // does.
-            if len <= self.pipe_buf && !self.fits(bytes.len()) {
+            if len <= self.pipe_buf && !self.bytes.fits(bytes.len()) {
                 return Ok(ModelOutcome::Error(Errno(libc::EAGAIN)));
             }
-            return Ok(match self.put(&bytes, true) {
+            return Ok(match self.bytes.put(&bytes, true) {
                 0 => ModelOutcome::Error(Errno(libc::EAGAIN)),
                 n => ModelOutcome::Count(n as u64),
             });
@@ -657,10 +592,10 @@ impl PipeModel {
         // At most PIPE_BUF bytes go in whole or not at all; a longer write puts what
         // fits and waits for the rest, the odd part merged only at its start.
         let atomic = written == 0 && rest.len() as u64 <= self.pipe_buf;
-        let n = if atomic && !self.fits(rest.len()) {
+        let n = if atomic && !self.bytes.fits(rest.len()) {
             0
         } else {
-            self.put(&rest, written == 0)
+            self.bytes.put(&rest, written == 0)
         };
         rest.drain(..n);
         let written = written + n as u64;
@@ -689,12 +624,12 @@ impl PipeModel {
                 .iter()
                 .filter(|&&q| kind(q, Pending::writes))
                 .count();
-            if readers_waiting > 1 && !self.data.is_empty() {
+            if readers_waiting > 1 && !self.bytes.is_empty() {
                 return Err(Unmodelled::Schedule(
                     "two blocked readers and data for one".to_owned(),
                 ));
             }
-            if writers_waiting > 1 && self.free_slots() > 0 {
+            if writers_waiting > 1 && self.bytes.free_slots() > 0 {
                 return Err(Unmodelled::Schedule(
                     "two blocked writers and room for one".to_owned(),
                 ));
@@ -706,7 +641,7 @@ impl PipeModel {
                 // for a free buffer or the last reader gone, an open for its partner's
                 // open; the others sleep on.
                 let woken = match &call {
-                    Pending::Write { .. } => self.readers() == 0 || self.free_slots() > 0,
+                    Pending::Write { .. } => self.readers() == 0 || self.bytes.free_slots() > 0,
                     Pending::Open { seen } => {
                         let fifo = self.named.expect("only a FIFO is opened");
                         let partner = if self.descriptions[d].reads {
@@ -716,7 +651,7 @@ impl PipeModel {
                         };
                         partner > *seen
                     }
-                    _ => !self.data.is_empty() || self.writers() == 0,
+                    _ => !self.bytes.is_empty() || self.writers() == 0,
                 };
                 if !woken {
                     self.processes[q].pending = Some((call, d));
