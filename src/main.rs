@@ -215,8 +215,13 @@ fn main() -> ExitCode {
                 .filter(|p| p.mechanism().name() == mechanism)
                 .collect();
             if properties.is_empty() {
+                let mut covered: Vec<&str> =
+                    Property::ALL.iter().map(|p| p.mechanism().name()).collect();
+                covered.sort_unstable();
+                covered.dedup();
                 eprintln!(
-                    "error: `{mechanism}`: the reference models cover pipe, fifo, socketpair and unix-dgram"
+                    "error: `{mechanism}`: the fuzzers cover {}",
+                    covered.join(", ")
                 );
                 return ExitCode::from(2);
             }

@@ -1,7 +1,9 @@
-//! Plans for Unix datagram sockets: 2 to 4 unrelated processes, each with one socket
-//! `s`, bind, connect, send and receive among three addresses (two paths and an abstract
-//! name), close and exit. As for pipes, every expectation is the reference model's
-//! (src/model/datagram.rs), and a move the state does not allow is dropped.
+//! Plans for datagram sockets, Unix or UDP: 2 to 4 unrelated processes, each with one
+//! socket `s`, bind, connect, send and receive among three addresses (for Unix sockets
+//! two paths and an abstract name, for UDP three loopback ports), poll, read SO_ERROR,
+//! close and exit. As for pipes, every expectation is the reference model's
+//! (src/model/datagram.rs), and a move the state does not allow is dropped (a UDP send
+//! to a name no socket has bound yet, which has no port).
 
 use proptest::prelude::*;
 
@@ -9,12 +11,13 @@ use super::plan::{payload, Recorder};
 use crate::mechanism::Capability;
 use crate::model::PlatformProfile;
 use crate::scenario::{
-    Action, Address, Handle, Mechanism, MsgFlag, Process, ProcessName, Relation, Scenario, SigPipe,
-    Size, SocketCall,
+    Action, Address, Handle, Mechanism, MsgFlag, PollEvent, Process, ProcessName, Relation,
+    Scenario, SigPipe, Size, SockOpt, SocketCall,
 };
 
-/// The addresses plans use: two paths and a Linux abstract name.
-const ADDRESSES: [(&str, bool); 3] = [("a", false), ("b", false), ("c", true)];
+/// The addresses plans use: for Unix sockets two paths and a Linux abstract name (the
+/// third), for UDP three ports.
+const ADDRESSES: [&str; 3] = ["a", "b", "c"];
 
 /// One thing a process tries to do with its socket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,6 +34,10 @@ pub enum DatagramOp {
     Recv(u8, bool, bool),
     /// Set or clear O_NONBLOCK.
     NonBlocking(bool),
+    /// Poll for input (true) or output.
+    Poll(bool),
+    /// Read and clear the pending error (SO_ERROR).
+    TakeError,
     /// Close the socket.
     Close,
     /// Leave.
@@ -56,6 +63,8 @@ fn op() -> impl Strategy<Value = DatagramOp> {
         4 => (0u8..=24, any::<bool>(), any::<bool>())
             .prop_map(|(n, dont_wait, peek)| DatagramOp::Recv(n, dont_wait, peek)),
         1 => any::<bool>().prop_map(DatagramOp::NonBlocking),
+        1 => any::<bool>().prop_map(DatagramOp::Poll),
+        1 => Just(DatagramOp::TakeError),
         1 => Just(DatagramOp::Close),
         1 => Just(DatagramOp::Exit),
     ]
@@ -74,20 +83,21 @@ pub fn datagram_plans(
         .prop_map(|(processes, moves)| DatagramPlan { processes, moves })
 }
 
-fn address(i: usize) -> Address {
-    let (name, abstract_name) = ADDRESSES[i];
+/// Address `i` of `mechanism`'s plans.
+fn address(mechanism: Mechanism, i: usize) -> Address {
     Address {
-        name: name.to_owned(),
-        abstract_name,
+        name: ADDRESSES[i].to_owned(),
+        abstract_name: mechanism == Mechanism::UnixDgram && i == 2,
     }
 }
 
-/// The scenario a plan comes to: every process makes its socket first, then the moves
-/// the state and the implementation's `capabilities` allow, each with the model's
-/// outcome as its expectation; a receive still blocked at the end is killed. A plan
-/// whose moves all fell away comes to nothing.
+/// The scenario a plan comes to on `mechanism` (unix-dgram or udp): every process makes
+/// its socket first, then the moves the state and the implementation's `capabilities`
+/// allow, each with the model's outcome as its expectation; a receive still blocked at
+/// the end is killed. A plan whose moves all fell away comes to nothing.
 pub fn build_datagrams(
     plan: &DatagramPlan,
+    mechanism: Mechanism,
     profile: &PlatformProfile,
     capabilities: &[Capability],
     id: &str,
@@ -103,7 +113,7 @@ pub fn build_datagrams(
             handles: Vec::new(),
         })
         .collect();
-    let mut recorder = Recorder::new(Mechanism::UnixDgram, &processes, profile, capabilities)?;
+    let mut recorder = Recorder::new(mechanism, &processes, profile, capabilities)?;
     let socket = Handle("s".to_owned());
     for p in 0..plan.processes {
         let call = SocketCall::Socket {
@@ -113,22 +123,23 @@ pub fn build_datagrams(
         recorder.take(p, Action::Socket(call));
     }
     for &(p, op) in plan.moves.iter().filter(|(p, _)| *p < plan.processes) {
-        recorder.take(p, datagram_action(op, &socket, p));
+        recorder.take(p, datagram_action(op, mechanism, &socket, p));
     }
     recorder.finish(
         id,
-        Mechanism::UnixDgram,
-        "POSIX XSH socket(), bind(), connect(), sendto(), recvmsg(), close(): as the \
-         reference model (src/model/datagram.rs) states them",
+        mechanism,
+        "POSIX XSH socket(), bind(), connect(), sendto(), recvmsg(), poll(), getsockopt(), \
+         close(): as the reference model (src/model/datagram.rs) states them",
         &processes,
         plan.processes + 1,
     )
 }
 
 /// The socket call a move stands for.
-fn datagram_action(op: DatagramOp, socket: &Handle, p: usize) -> Action {
+fn datagram_action(op: DatagramOp, mechanism: Mechanism, socket: &Handle, p: usize) -> Action {
     let on = socket.clone();
     let data = |n: u8| payload(p, u64::from(n));
+    let address = |a| address(mechanism, a);
     Action::Socket(match op {
         DatagramOp::Bind(a) => SocketCall::Bind { on, to: address(a) },
         DatagramOp::Connect(a) => SocketCall::Connect { on, to: address(a) },
@@ -154,6 +165,14 @@ fn datagram_action(op: DatagramOp, socket: &Handle, p: usize) -> Action {
                 .collect(),
         },
         DatagramOp::NonBlocking(enable) => SocketCall::SetNonBlocking { on, enable },
+        DatagramOp::Poll(input) => SocketCall::Poll {
+            on,
+            event: if input { PollEvent::In } else { PollEvent::Out },
+        },
+        DatagramOp::TakeError => SocketCall::GetOption {
+            on,
+            option: SockOpt::Error,
+        },
         DatagramOp::Close => SocketCall::Close(on),
         DatagramOp::Exit => return Action::Exit,
     })

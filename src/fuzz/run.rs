@@ -77,17 +77,20 @@ pub enum Property {
     /// Sequences of binds, connects, sends and receives on Unix datagram sockets, each
     /// outcome the reference model's.
     DatagramSequences,
+    /// The same on UDP sockets on loopback.
+    UdpSequences,
     /// Concurrent writers' records on one pipe, checked on what arrives.
     ConcurrentWriters,
 }
 
 impl Property {
     /// Every property, in the order the command line and the harness run them.
-    pub const ALL: [Property; 5] = [
+    pub const ALL: [Property; 6] = [
         Property::PipeSequences,
         Property::FifoSequences,
         Property::SocketpairSequences,
         Property::DatagramSequences,
+        Property::UdpSequences,
         Property::ConcurrentWriters,
     ];
 
@@ -98,6 +101,7 @@ impl Property {
             Property::FifoSequences => "fifo",
             Property::SocketpairSequences => "socketpair",
             Property::DatagramSequences => "unix_dgram",
+            Property::UdpSequences => "udp",
             Property::ConcurrentWriters => "pipe_writers",
         }
     }
@@ -108,6 +112,7 @@ impl Property {
             Property::FifoSequences => Mechanism::Fifo,
             Property::SocketpairSequences => Mechanism::Socketpair,
             Property::DatagramSequences => Mechanism::UnixDgram,
+            Property::UdpSequences => Mechanism::Udp,
             Property::PipeSequences | Property::ConcurrentWriters => Mechanism::Pipe,
         }
     }
@@ -126,23 +131,32 @@ pub fn fuzz<I: Implementation>(
             fuzz_sequences(iut, property.mechanism(), opts, run_opts, on_run)
         }
         Property::ConcurrentWriters => fuzz_pipe_writers(iut, opts, run_opts, on_run),
-        Property::DatagramSequences => fuzz_datagrams(iut, opts, run_opts, on_run),
+        Property::DatagramSequences | Property::UdpSequences => {
+            fuzz_datagrams(iut, property.mechanism(), opts, run_opts, on_run)
+        }
     }
 }
 
-/// Generate scenarios of Unix datagram sockets and run them against `iut` until one
-/// fails or `opts.cases` passed; a failure is shrunk.
+/// Generate scenarios of datagram sockets of `mechanism` (unix-dgram or udp) and run
+/// them against `iut` until one fails or `opts.cases` passed; a failure is shrunk.
 pub fn fuzz_datagrams<I: Implementation>(
     iut: &I,
+    mechanism: Mechanism,
     opts: &FuzzOptions,
     run_opts: &RunOptions,
     on_run: &dyn Fn(),
 ) -> FuzzReport {
-    let id = format!("unix-dgram::unix_dgram_fuzz_{:016x}", opts.seed);
-    let capabilities = declared(iut, Mechanism::UnixDgram).unwrap_or_default();
+    let id = format!(
+        "{mechanism}::{}_fuzz_{:016x}",
+        mechanism.name().replace('-', "_"),
+        opts.seed
+    );
+    let capabilities = declared(iut, mechanism).unwrap_or_default();
     hunt(
         datagram_plans(opts.max_processes, opts.max_moves),
-        &|plan: &DatagramPlan| build_datagrams(plan, run_opts.profile, &capabilities, &id),
+        &|plan: &DatagramPlan| {
+            build_datagrams(plan, mechanism, run_opts.profile, &capabilities, &id)
+        },
         &|plan, failure, _| (plan, failure),
         iut,
         opts,

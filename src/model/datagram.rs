@@ -1,29 +1,43 @@
-//! The reference model of Unix datagram sockets (`AF_UNIX`, `SOCK_DGRAM`): sockets that
-//! processes make and name by handle, addresses bound to them (paths, whose file stays
-//! after the socket closes, and Linux abstract names, which go with it), connections,
-//! and a queue of whole datagrams per socket, each with its sender's address.
+//! The reference model of datagram sockets, Unix (`AF_UNIX`, `SOCK_DGRAM`) and UDP on
+//! loopback: sockets that processes make and name by handle, addresses bound to them,
+//! connections, and a queue of whole datagrams per socket, each with its sender's
+//! address.
 //!
 //! A receive takes one whole datagram, cut to the buffer with MSG_TRUNC when longer
 //! (MSG_PEEK leaves it queued), waits while the queue is empty, or fails with EAGAIN when
-//! O_NONBLOCK or MSG_DONTWAIT says not to wait. A send to a path no socket ever bound
-//! fails with ENOENT, to one whose socket closed or to an abstract name nothing holds
-//! with ECONNREFUSED (Linux); a connected socket
-//! whose peer closed fails once with ECONNREFUSED and then with ENOTCONN (Linux). How
-//! many datagrams a socket queues depends on the kernel's accounting, so the model stops
-//! (says "outside") past [`DATAGRAMS_BOUND`] queued datagrams or [`BYTES_BOUND`] bytes.
+//! O_NONBLOCK or MSG_DONTWAIT says not to wait. How many datagrams a socket queues
+//! depends on the kernel's accounting, so the model stops (says "outside") past
+//! [`DATAGRAMS_BOUND`] queued datagrams or [`BYTES_BOUND`] bytes.
+//!
+//! The two domains part where a datagram finds nobody, and on connections:
+//! - **Unix**: a path's file stays after its socket closes, an abstract name (Linux)
+//!   goes with it. A send to a path no socket ever bound fails with ENOENT, to one whose
+//!   socket closed or to an abstract name nothing holds with ECONNREFUSED; a connected
+//!   socket whose peer closed fails once with ECONNREFUSED and then with ENOTCONN; a
+//!   socket connected to another refuses a sender with EPERM (all Linux).
+//! - **UDP**: a name keeps the port the kernel gave it at its first bind, and may be
+//!   bound again once its socket closed. A datagram to a port nobody holds is lost and
+//!   the send succeeds; the ICMP port-unreachable it causes becomes a pending
+//!   ECONNREFUSED on the sender only when it is connected, which its next send or
+//!   receive reports and clears (Linux, at once on loopback). A connected socket drops
+//!   datagrams from other senders on arrival. A socket that sends or connects unbound
+//!   gets a port of the kernel's, which no scenario names, and can no longer bind.
 //!
 //! # References
 //! - POSIX XSH `socket()`, `bind()` (EADDRINUSE for a name in use), `connect()` (for a
 //!   datagram socket: the default peer, and the only one it receives from), `sendto()`
-//!   (a datagram is sent whole), `recvmsg()` (one datagram per call; MSG_TRUNC when it
-//!   was longer than the buffer; the sender's address), `close()`.
+//!   (a datagram is sent whole; EDESTADDRREQ without an address on an unconnected
+//!   socket), `recvmsg()` (one datagram per call; MSG_TRUNC when it was longer than the
+//!   buffer; the sender's address), `close()`, `poll()`.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::calls::Caller;
 use super::outcome::{ModelOutcome, Unmodelled};
 use super::PlatformProfile;
-use crate::scenario::{Action, Address, Errno, Handle, MsgFlag, Process, SocketCall};
+use crate::scenario::{
+    Action, Address, Errno, Handle, MsgFlag, PollEvent, Process, SockOpt, SocketCall, SocketDomain,
+};
 
 /// The most datagrams the model lets wait in one socket.
 pub const DATAGRAMS_BOUND: usize = 8;
@@ -38,6 +52,10 @@ type SockId = (usize, String);
 struct Sock {
     open: bool,
     bound: Option<Address>,
+    /// UDP: it sent or connected unbound, so the kernel gave it a port of its own.
+    autobound: bool,
+    /// UDP: the ECONNREFUSED an ICMP port-unreachable left for the next call.
+    error: Option<Errno>,
     /// The peer address it is connected to, if any.
     peer: Option<Address>,
     /// Datagrams waiting, each with its sending socket (whose address a receive reports
@@ -50,24 +68,31 @@ struct Sock {
 /// peeks; the model keeps nothing else of it (its sockets are keyed by it).
 type ProcessState = Caller<(SockId, usize, bool), ()>;
 
-/// The Unix datagram sockets of a scenario's processes.
+/// The datagram sockets of a scenario's processes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DatagramModel {
+    domain: SocketDomain,
     /// Keyed, not in the order made: the actions of one step may make them in any order.
     socks: BTreeMap<SockId, Sock>,
-    /// Paths bound once: their file stays after the socket closes.
-    paths: BTreeSet<String>,
+    /// Names bound once: a Unix path's file stays after its socket closes, and a UDP
+    /// name keeps its port.
+    named: BTreeSet<String>,
     processes: Vec<ProcessState>,
 }
 
 impl DatagramModel {
-    /// The scenario's processes, with no socket yet.
-    pub fn for_processes(processes: &[Process]) -> DatagramModel {
+    /// The scenario's processes, with no socket yet, in `domain`.
+    pub fn for_processes(processes: &[Process], domain: SocketDomain) -> DatagramModel {
         DatagramModel {
+            domain,
             socks: BTreeMap::new(),
-            paths: BTreeSet::new(),
+            named: BTreeSet::new(),
             processes: processes.iter().map(|p| Caller::new(p, ())).collect(),
         }
+    }
+
+    fn udp(&self) -> bool {
+        self.domain == SocketDomain::Inet
     }
 
     /// How many processes there are.
@@ -108,16 +133,22 @@ impl DatagramModel {
     }
 
     /// Where a datagram to `address` goes, or why it cannot: ENOENT for a path no file
-    /// is at, ECONNREFUSED for a path whose socket closed or an abstract name nothing
-    /// holds (Linux).
-    fn resolve(&self, address: &Address) -> Result<SockId, Errno> {
-        match self.bound_to(address) {
+    /// is at, ECONNREFUSED for a path whose socket closed, an abstract name nothing holds
+    /// (Linux), or a UDP port nobody holds. A UDP name never bound has no port, so a
+    /// scenario cannot send to it.
+    fn resolve(&self, address: &Address) -> Result<Result<SockId, Errno>, Unmodelled> {
+        Ok(match self.bound_to(address) {
             Some(s) => Ok(s),
-            None if address.abstract_name || self.paths.contains(&address.name) => {
+            None if self.udp() && !self.named.contains(&address.name) => {
+                return Err(Unmodelled::Action(format!(
+                    "`{address}`, a UDP name no socket has bound"
+                )))
+            }
+            None if self.udp() || address.abstract_name || self.named.contains(&address.name) => {
                 Err(Errno(libc::ECONNREFUSED))
             }
             None => Err(Errno(libc::ENOENT)),
-        }
+        })
     }
 
     /// What `action` of process `p` does; the state moves on.
@@ -163,6 +194,8 @@ impl DatagramModel {
                     Sock {
                         open: true,
                         bound: None,
+                        autobound: false,
+                        error: None,
                         peer: None,
                         queue: VecDeque::new(),
                         nonblock: false,
@@ -172,28 +205,36 @@ impl DatagramModel {
             }
             SocketCall::Bind { on, to } => {
                 let s = self.sock(p, on)?;
-                let bound = self.socks[&s].bound.is_some();
-                let taken = self.bound_to(to).is_some()
-                    || (!to.abstract_name && self.paths.contains(&to.name));
+                let bound = self.socks[&s].bound.is_some() || self.socks[&s].autobound;
+                let stays = !self.udp() && !to.abstract_name;
+                let taken = self.bound_to(to).is_some() || (stays && self.named.contains(&to.name));
                 // Linux makes a path's file before it sees the socket is bound already
-                // (and removes it again), but looks at an abstract name only after.
-                let refused = match (to.abstract_name, bound, taken) {
-                    (true, true, _) | (false, true, false) => Some(libc::EINVAL),
+                // (and removes it again), but looks at an abstract name or a port only
+                // after.
+                let refused = match (stays, bound, taken) {
+                    (false, true, _) | (true, true, false) => Some(libc::EINVAL),
                     (_, _, true) => Some(libc::EADDRINUSE),
                     _ => None,
                 };
                 if let Some(errno) = refused {
                     return Ok(ModelOutcome::Error(Errno(errno)));
                 }
-                if !to.abstract_name {
-                    self.paths.insert(to.name.clone());
+                if stays || self.udp() {
+                    self.named.insert(to.name.clone());
                 }
                 self.at(&s).bound = Some(to.clone());
                 ModelOutcome::Done
             }
             SocketCall::Connect { on, to } => {
                 let s = self.sock(p, on)?;
-                match self.resolve(to) {
+                match self.resolve(to)? {
+                    // UDP sends nothing to connect, wherever it points.
+                    _ if self.udp() => {
+                        let sock = self.at(&s);
+                        sock.autobound |= sock.bound.is_none();
+                        sock.peer = Some(to.clone());
+                        ModelOutcome::Done
+                    }
                     Ok(t) if !self.may_send(&s, &t) => ModelOutcome::Error(Errno(libc::EPERM)),
                     Ok(_) => {
                         self.at(&s).peer = Some(to.clone());
@@ -217,6 +258,9 @@ impl DatagramModel {
             }
             SocketCall::Recv { on, len, flags } => {
                 let s = self.sock(p, on)?;
+                if let Some(error) = self.at(&s).error.take() {
+                    return Ok(ModelOutcome::Error(error));
+                }
                 let n = profile.resolve(*len).map_err(Unmodelled::Action)? as usize;
                 let mut peek = false;
                 let mut dont_wait = false;
@@ -241,6 +285,22 @@ impl DatagramModel {
                 self.at(&s).nonblock = *enable;
                 ModelOutcome::Done
             }
+            // SO_ERROR reads the pending error and clears it.
+            SocketCall::GetOption {
+                on,
+                option: SockOpt::Error,
+            } => {
+                let s = self.sock(p, on)?;
+                ModelOutcome::Count(self.at(&s).error.take().map_or(0, |e| e.0 as u64))
+            }
+            // Below the queue bounds a socket can always send.
+            SocketCall::Poll { on, event } => {
+                let s = self.sock(p, on)?;
+                ModelOutcome::Count(match event {
+                    PollEvent::In => u64::from(!self.socks[&s].queue.is_empty()),
+                    PollEvent::Out => 1,
+                })
+            }
             SocketCall::Close(on) => {
                 let s = self.sock(p, on)?;
                 self.at(&s).open = false;
@@ -257,26 +317,49 @@ impl DatagramModel {
         to: Option<&Address>,
         bytes: Vec<u8>,
     ) -> Result<ModelOutcome, Unmodelled> {
+        let len = bytes.len() as u64;
+        if self.udp() {
+            // Linux gives the socket its port before it looks at anything else.
+            let sock = self.at(s);
+            sock.autobound |= sock.bound.is_none();
+            if let Some(error) = sock.error.take() {
+                return Ok(ModelOutcome::Error(error));
+            }
+        }
         let target = match (to, self.socks[s].peer.clone()) {
-            (Some(address), _) => self.resolve(address),
+            (Some(address), _) => self.resolve(address)?,
             (None, Some(peer)) => {
-                let target = self.resolve(&peer);
-                // Linux: the send that finds the peer gone reports it, and the socket
-                // is no longer connected.
-                if target.is_err() {
+                let target = self.resolve(&peer)?;
+                // Linux: the send that finds the Unix peer gone reports it, and the
+                // socket is no longer connected.
+                if target.is_err() && !self.udp() {
                     self.at(s).peer = None;
                     return Ok(ModelOutcome::Error(Errno(libc::ECONNREFUSED)));
                 }
                 target
             }
+            (None, None) if self.udp() => {
+                return Ok(ModelOutcome::Error(Errno(libc::EDESTADDRREQ)))
+            }
             (None, None) => return Ok(ModelOutcome::Error(Errno(libc::ENOTCONN))),
         };
         let t = match target {
             Ok(t) => t,
+            Err(e) if self.udp() => {
+                // The datagram is lost; only a connected sender hears of it.
+                let sock = self.at(s);
+                if sock.peer.is_some() {
+                    sock.error = Some(e);
+                }
+                return Ok(ModelOutcome::Count(len));
+            }
             Err(e) => return Ok(ModelOutcome::Error(e)),
         };
         if !self.may_send(s, &t) {
-            return Ok(ModelOutcome::Error(Errno(libc::EPERM)));
+            return Ok(match self.udp() {
+                true => ModelOutcome::Count(len),
+                false => ModelOutcome::Error(Errno(libc::EPERM)),
+            });
         }
         let queue = &self.socks[&t].queue;
         let queued: usize = queue.iter().map(|(d, _)| d.len()).sum();
@@ -285,7 +368,6 @@ impl DatagramModel {
                 "more than {DATAGRAMS_BOUND} datagrams or {BYTES_BOUND} bytes queued"
             )));
         }
-        let len = bytes.len() as u64;
         self.at(&t).queue.push_back((bytes, s.clone()));
         Ok(ModelOutcome::Count(len))
     }
@@ -296,7 +378,8 @@ impl DatagramModel {
     }
 
     /// Whether socket `s` may send to `t`: a connected socket takes datagrams from its
-    /// peer only (Linux refuses the others with EPERM, for `connect` too).
+    /// peer only (Linux refuses the others of a Unix socket with EPERM, for `connect`
+    /// too; UDP drops them).
     fn may_send(&self, s: &SockId, t: &SockId) -> bool {
         let peer = &self.socks[t].peer;
         peer.is_none() || *peer == self.socks[s].bound
@@ -311,11 +394,12 @@ impl DatagramModel {
             queue.pop_front()
         }
         .expect("the queue is not empty");
-        let from = self.socks[&sender]
-            .bound
-            .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_default();
+        let sender = &self.socks[&sender];
+        let from = match &sender.bound {
+            Some(address) => Some(address.to_string()),
+            None if sender.autobound => None,
+            None => Some(String::new()),
+        };
         ModelOutcome::Message {
             truncated: data.len() > n,
             data: data[..n.min(data.len())].to_vec(),

@@ -18,17 +18,17 @@ pub use pipe::PipeModel;
 pub use profile::{Platform, PlatformProfile};
 pub use socketpair::{SocketPairModel, QUEUE_BOUND};
 
-use crate::scenario::{Action, End, Mechanism, OpenFlag, Process, Scenario};
+use crate::scenario::{Action, End, Mechanism, OpenFlag, Process, Scenario, SocketDomain};
 
-/// The reference model of a scenario's mechanism: a pipe or FIFO, a socketpair, or Unix
-/// datagram sockets.
+/// The reference model of a scenario's mechanism: a pipe or FIFO, a socketpair, or
+/// datagram sockets (Unix or UDP).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReferenceModel {
     /// A pipe or a FIFO.
     Pipe(PipeModel),
     /// A stream socketpair.
     Pair(SocketPairModel),
-    /// Unix datagram sockets.
+    /// Datagram sockets, Unix or UDP.
     Datagram(DatagramModel),
 }
 
@@ -55,7 +55,15 @@ impl ReferenceModel {
                 PipeModel::for_processes(mechanism, processes, flags, profile).map(Self::Pipe)
             }
             Mechanism::Socketpair => Ok(Self::Pair(SocketPairModel::for_processes(processes))),
-            Mechanism::UnixDgram => Ok(Self::Datagram(DatagramModel::for_processes(processes))),
+            Mechanism::UnixDgram | Mechanism::Udp => {
+                let domain = match mechanism {
+                    Mechanism::Udp => SocketDomain::Inet,
+                    _ => SocketDomain::Unix,
+                };
+                Ok(Self::Datagram(DatagramModel::for_processes(
+                    processes, domain,
+                )))
+            }
             other => Err(Unmodelled::Action(format!("no model of {other} yet"))),
         }
     }

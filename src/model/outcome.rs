@@ -18,14 +18,15 @@ pub enum ModelOutcome {
     /// The process is killed by this signal.
     Killed(SignalName),
     /// A datagram received: its bytes, whether it was longer (MSG_TRUNC), and its
-    /// sender's address name ("" when unnamed).
+    /// sender's address name.
     Message {
         /// The bytes stored.
         data: Vec<u8>,
         /// Whether the datagram was cut to the buffer.
         truncated: bool,
-        /// The sender, as the scenario names its address.
-        from: String,
+        /// The sender, as the scenario names its address ("" when unnamed); `None` for a
+        /// port the kernel picked when the sender sent unbound, which has no name.
+        from: Option<String>,
     },
 }
 
