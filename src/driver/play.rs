@@ -26,6 +26,7 @@ impl Run<'_> {
 
     fn play_step(&mut self, si: usize, step: &Step) -> Result<(), Verdict> {
         self.check_still_blocked(si)?;
+        self.settle_blocked_calls();
         let deadline = Instant::now() + self.scenario.step_timeout;
         let signalled = self.start_actions(si, step)?;
         for (p, action) in &step.actions {
@@ -108,6 +109,17 @@ impl Run<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Let every call blocked in an earlier step that the previous steps woke come to
+    /// rest (answer, or fall asleep again) before this step starts.
+    fn settle_blocked_calls(&mut self) {
+        for ai in 0..self.actors.len() {
+            let actor = &self.actors[ai];
+            if let (Some(from), None, false) = (actor.pending, &actor.gone, actor.execed) {
+                self.waiter(ProcessIndex(ai)).settle(from);
+            }
+        }
     }
 
     /// Start every action of the step at once; signals from the driver are sent (and

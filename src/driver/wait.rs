@@ -42,6 +42,21 @@ enum Look {
 /// taken as blocked (and the verdict says so).
 const NO_VIEW_TIMEOUT: Duration = Duration::from_millis(100);
 
+/// How long the driver waits, before a step, for a call an earlier step woke to answer
+/// or fall asleep again; one that keeps running past it (spinning in user space) is left
+/// to the expectations that follow.
+const SETTLE_LIMIT: Duration = Duration::from_millis(100);
+
+/// What watching an actor in its call came to.
+enum Watch {
+    /// It answered (the answer is not read yet).
+    Answered,
+    /// The oracle judged it asleep in its call: how, and the call's start marker.
+    Asleep(Evidence, Event),
+    /// Neither before the deadline.
+    TimedOut,
+}
+
 /// The end of a wait for a block.
 pub(crate) enum BlockWait {
     /// Asleep in the call.
@@ -146,11 +161,47 @@ impl Waiter<'_> {
     /// Wait until the kernel shows the actor asleep in its call of `step` on two
     /// consecutive looks, or until it answers, or the deadline.
     pub fn blocked(&mut self, step: usize, deadline: Instant) -> BlockWait {
+        match self.watch(step, deadline) {
+            Watch::Answered => BlockWait::Completed(self.answer()),
+            Watch::Asleep(evidence, marker) => {
+                let wchan = observe::wait_channel(self.pid.as_raw());
+                let text = match &wchan {
+                    Some(w) => format!("{} [{evidence}; wchan {w}]", marker.text),
+                    None => format!("{} [{evidence}]", marker.text),
+                };
+                self.log.append(&Event {
+                    kind: EventKind::Blocked,
+                    text,
+                    time_ns: now_ns(),
+                    ..marker
+                });
+                BlockWait::Blocked {
+                    evidence,
+                    latency: Duration::from_nanos(now_ns() - marker.time_ns),
+                }
+            }
+            Watch::TimedOut => BlockWait::TimedOut,
+        }
+    }
+
+    /// Wait, at most [`SETTLE_LIMIT`], for a call of `step` that blocked to settle:
+    /// answer (the answer is left for the step that awaits it) or be asleep in the call
+    /// again, by the kernel's view. A call that an earlier step woke (a writer let put
+    /// more into a pipe a reader drained) is still running when that step ends; the next
+    /// step must not start before it is done, or what that step sees depends on the
+    /// scheduler.
+    pub fn settle(&mut self, step: usize) {
+        self.watch(step, Instant::now() + SETTLE_LIMIT);
+    }
+
+    /// Look at the actor until it answers, or the oracle judges it asleep in its call of
+    /// `step`, or the deadline passes.
+    fn watch(&mut self, step: usize, deadline: Instant) -> Watch {
         let mut looks = 0u32;
         let mut consecutive = 0u32;
         loop {
             if Self::readable(self.control) {
-                return BlockWait::Completed(self.answer());
+                return Watch::Answered;
             }
             if let Some(marker) = self.start_marker(step) {
                 let waited = Duration::from_nanos(now_ns() - marker.time_ns);
@@ -172,25 +223,11 @@ impl Waiter<'_> {
                     }
                 };
                 if let Some(evidence) = verdict {
-                    let wchan = observe::wait_channel(self.pid.as_raw());
-                    let text = match &wchan {
-                        Some(w) => format!("{} [{evidence}; wchan {w}]", marker.text),
-                        None => format!("{} [{evidence}]", marker.text),
-                    };
-                    self.log.append(&Event {
-                        kind: EventKind::Blocked,
-                        text,
-                        time_ns: now_ns(),
-                        ..marker
-                    });
-                    return BlockWait::Blocked {
-                        evidence,
-                        latency: Duration::from_nanos(now_ns() - marker.time_ns),
-                    };
+                    return Watch::Asleep(evidence, marker);
                 }
             }
             if Instant::now() >= deadline {
-                return BlockWait::TimedOut;
+                return Watch::TimedOut;
             }
             looks += 1;
             if looks < SPIN_LOOKS {

@@ -1,4 +1,4 @@
-//! Plans for datagram sockets, Unix or UDP: 2 to 4 unrelated processes, each with one
+//! Plans for datagram sockets, Unix or UDP: 2 to 6 unrelated processes, each with one
 //! socket `s`, bind, connect, send and receive among three addresses (for Unix sockets
 //! two paths and an abstract name, for UDP three loopback ports), poll, read SO_ERROR,
 //! close and exit. As for pipes, every expectation is the reference model's
@@ -47,7 +47,7 @@ pub enum DatagramOp {
 /// A generated plan for datagram sockets.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DatagramPlan {
-    /// How many processes (2 to 4).
+    /// How many processes (2 to 6).
     pub processes: usize,
     /// The moves `(process, op)`; one by a process the plan does not have is dropped.
     pub moves: Vec<(usize, DatagramOp)>,
@@ -75,7 +75,7 @@ pub fn datagram_plans(
     max_processes: usize,
     max_moves: usize,
 ) -> impl Strategy<Value = DatagramPlan> {
-    let most = max_processes.clamp(2, 4);
+    let most = max_processes.clamp(2, 6);
     (
         2..=most,
         prop::collection::vec((0..most, op()), 1..=max_moves.max(1)),

@@ -34,7 +34,7 @@ impl Default for FuzzOptions {
         FuzzOptions {
             cases: 256,
             seed: 0,
-            max_processes: 4,
+            max_processes: 6,
             max_moves: 12,
         }
     }

@@ -1,4 +1,4 @@
-//! Free-running concurrent writers: 2 to 4 processes write tagged records into one pipe
+//! Free-running concurrent writers: 2 to 5 processes write tagged records into one pipe
 //! at once while a reader reads to the end. No model predicts the interleaving; the
 //! property is checked on what arrives (`Expectation::Records`): every record, each
 //! writer's in order, and records of at most PIPE_BUF bytes unbroken. The last writer
@@ -15,7 +15,7 @@ use crate::scenario::{
 /// A generated run of concurrent writers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct WritersPlan {
-    /// How many writers (2 to 4).
+    /// How many writers (2 to 5).
     pub writers: usize,
     /// The record length: this many bytes, or PIPE_BUF plus `pipe_buf_offset`.
     pub small: Option<u8>,
@@ -34,9 +34,9 @@ impl WritersPlan {
     }
 }
 
-/// Plans of 2–4 writers, records of 4–64 bytes or PIPE_BUF±1, 1–24 records each.
+/// Plans of 2–5 writers (6 processes with the reader), records of 4–64 bytes or PIPE_BUF±1, 1–24 records each.
 pub fn writer_plans() -> impl Strategy<Value = WritersPlan> {
-    (2usize..=4, prop::option::of(4u8..=64), -1i8..=1, 1u32..=24).prop_map(
+    (2usize..=5, prop::option::of(4u8..=64), -1i8..=1, 1u32..=24).prop_map(
         |(writers, small, pipe_buf_offset, count)| WritersPlan {
             writers,
             small,
