@@ -64,7 +64,14 @@ pub fn meets(
         Expectation::Error(e) => ok(outcome == Some(&Outcome::Error(*e))),
         Expectation::Signal(s) => ok(observed == &Observed::Killed(*s)),
         Expectation::Records(r) => match bytes {
-            Some(data) => check_records(data, size(r.len) as usize, r.writers, r.count, r.atomic),
+            Some(data) => check_records(
+                data,
+                size(r.len) as usize,
+                r.writers,
+                r.count,
+                r.atomic,
+                profile.pipe_buf,
+            ),
             None => Err(String::new()),
         },
         Expectation::Message(m) => match outcome {

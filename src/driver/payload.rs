@@ -20,10 +20,21 @@ pub fn payload_bytes(p: &Payload, profile: &PlatformProfile) -> Vec<u8> {
     }
 }
 
-/// Record `seq` of writer `writer`: a tag byte, the sequence number in three bytes
-/// (big-endian), then the tag repeated to `len` bytes. A record split by another
-/// writer's bytes shows as a chunk with mixed tags.
-pub fn record(writer: usize, seq: u32, len: usize) -> Vec<u8> {
+/// Record `seq` of writer `writer`, `len` bytes, in the form `records_may_split` says.
+///
+/// A record of at most PIPE_BUF bytes is a tag byte, the sequence number in
+/// three bytes (big-endian), then the tag repeated: a record split by another writer's
+/// bytes shows as a chunk with mixed tags. A longer record may legally be split, so
+/// every byte of it names its writer instead, in the high four bits, and its place in
+/// the writer's whole output, modulo 16, in the low four: each writer's bytes can be
+/// picked out of any interleaving and checked for order, loss and duplication.
+pub fn record(writer: usize, seq: u32, len: usize, may_split: bool) -> Vec<u8> {
+    if may_split {
+        let start = seq as usize * len;
+        return (start..start + len)
+            .map(|k| stream_byte(writer, k))
+            .collect();
+    }
     let tag = tag_of(writer);
     let mut r = vec![tag; len.max(4)];
     r[1..4].copy_from_slice(&seq.to_be_bytes()[1..]);
@@ -31,23 +42,45 @@ pub fn record(writer: usize, seq: u32, len: usize) -> Vec<u8> {
     r
 }
 
+/// Byte `k` of writer `writer`'s output of records that may be split: writers are told
+/// apart by their process index modulo 16.
+fn stream_byte(writer: usize, k: usize) -> u8 {
+    (((writer % 16) << 4) | (k % 16)) as u8
+}
+
+/// Whether records of `len` bytes may be split by other writers' bytes on a platform
+/// with this PIPE_BUF, and so are written with every byte naming its writer.
+pub fn records_may_split(len: usize, pipe_buf: u64) -> bool {
+    len as u64 > pipe_buf
+}
+
 fn tag_of(writer: usize) -> u8 {
     b'A' + (writer % 26) as u8
 }
 
-/// Check that `data` is `writers` × `count` whole records of `len` bytes, each writer's
-/// in order. With `atomic` false only the total is checked: records longer than
-/// PIPE_BUF may legally interleave.
+/// Check that `data` is `writers` × `count` records of `len` bytes, each writer's in
+/// order. Records that may be split (longer than `pipe_buf`) are checked as each
+/// writer's bytes, picked out, in order with none lost or repeated; shorter ones are
+/// checked whole and in order when `atomic`, on their total otherwise.
 pub fn check_records(
     data: &[u8],
     len: usize,
     writers: u32,
     count: u32,
     atomic: bool,
+    pipe_buf: u64,
 ) -> Result<(), String> {
     let want = len * writers as usize * count as usize;
     if data.len() != want {
         return Err(format!("{} bytes arrived, {want} were written", data.len()));
+    }
+    if records_may_split(len, pipe_buf) {
+        if atomic {
+            return Err(format!(
+                "records of {len} bytes are longer than PIPE_BUF ({pipe_buf}): nothing keeps them whole"
+            ));
+        }
+        return check_streams(data, len * count as usize, writers);
     }
     if !atomic {
         return Ok(());
@@ -91,6 +124,44 @@ pub fn check_records(
     Ok(())
 }
 
+/// Each writer's bytes of records that may be split, picked out of `data` by the writer
+/// they name: `per_writer` of them, each in its place in that writer's output.
+fn check_streams(data: &[u8], per_writer: usize, writers: u32) -> Result<(), String> {
+    // For each writer seen: how many of its bytes came so far.
+    let mut seen: Vec<(usize, usize)> = Vec::new();
+    for (i, &b) in data.iter().enumerate() {
+        let writer = usize::from(b >> 4);
+        let k = match seen.iter_mut().find(|(w, _)| *w == writer) {
+            Some((_, k)) => k,
+            None => {
+                seen.push((writer, 0));
+                &mut seen.last_mut().expect("just pushed").1
+            }
+        };
+        if b != stream_byte(writer, *k) {
+            return Err(format!(
+                "byte {i} is writer {writer}'s byte {} (mod 16) where its byte {} was due: \
+                 its bytes were lost, repeated or reordered",
+                b & 15,
+                *k
+            ));
+        }
+        *k += 1;
+    }
+    if seen.len() != writers as usize {
+        return Err(format!(
+            "bytes from {} writers arrived, {writers} wrote",
+            seen.len()
+        ));
+    }
+    match seen.iter().find(|(_, n)| *n != per_writer) {
+        Some((writer, n)) => Err(format!(
+            "writer {writer}: {n} bytes arrived, {per_writer} were written"
+        )),
+        None => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,23 +170,43 @@ mod tests {
     fn whole_records_pass_and_a_split_one_fails() {
         let mut data = Vec::new();
         for seq in 0..3 {
-            data.extend(record(0, seq, 16));
-            data.extend(record(1, seq, 16));
+            data.extend(record(0, seq, 16, false));
+            data.extend(record(1, seq, 16, false));
         }
-        assert_eq!(check_records(&data, 16, 2, 3, true), Ok(()));
+        assert_eq!(check_records(&data, 16, 2, 3, true, 512), Ok(()));
         // Swap one byte between two records: an interleaving.
         data.swap(10, 20);
-        assert!(check_records(&data, 16, 2, 3, true)
+        assert!(check_records(&data, 16, 2, 3, true, 512)
             .unwrap_err()
             .contains("broken"));
-        assert_eq!(check_records(&data, 16, 2, 3, false), Ok(()));
+    }
+
+    #[test]
+    fn split_records_pass_while_each_writers_bytes_keep_their_order() {
+        let (a, b): (Vec<u8>, Vec<u8>) = (
+            (0..2).flat_map(|seq| record(1, seq, 40, true)).collect(),
+            (0..2).flat_map(|seq| record(2, seq, 40, true)).collect(),
+        );
+        // Interleaved in uneven chunks, as a pipe may split writes over PIPE_BUF.
+        let data: Vec<u8> = [&a[..7], &b[..50], &a[7..], &b[50..]].concat();
+        assert_eq!(check_records(&data, 40, 2, 2, false, 32), Ok(()));
+        let mut swapped = data.clone();
+        swapped.swap(3, 4);
+        assert!(check_records(&swapped, 40, 2, 2, false, 32)
+            .unwrap_err()
+            .contains("reordered"));
+        let mut repeated = data.clone();
+        repeated[5] = repeated[4];
+        assert!(check_records(&repeated, 40, 2, 2, false, 32).is_err());
+        let one_writer: Vec<u8> = [a.clone(), a].concat();
+        assert!(check_records(&one_writer, 40, 2, 2, false, 32).is_err());
     }
 
     #[test]
     fn lost_and_reordered_records_fail() {
-        let data: Vec<u8> = [record(0, 1, 8), record(0, 0, 8)].concat();
-        assert!(check_records(&data, 8, 1, 2, true).is_err());
-        assert!(check_records(&data[..8], 8, 1, 2, true).is_err());
+        let data: Vec<u8> = [record(0, 1, 8, false), record(0, 0, 8, false)].concat();
+        assert!(check_records(&data, 8, 1, 2, true, 512).is_err());
+        assert!(check_records(&data[..8], 8, 1, 2, true, 512).is_err());
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Free-running concurrent writers: 2 to 5 processes write tagged records into one pipe
 //! at once while a reader reads to the end. No model predicts the interleaving; the
 //! property is checked on what arrives (`Expectation::Records`): every record, each
-//! writer's in order, and records of at most PIPE_BUF bytes unbroken. The last writer
+//! writer's in order, records of at most PIPE_BUF bytes unbroken, and in longer records,
+//! which may be split, each writer's bytes in order with none lost or repeated. The last writer
 //! writes only after the others closed their ends, so end of file that came early
 //! loses its records.
 

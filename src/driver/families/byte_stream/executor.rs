@@ -9,7 +9,7 @@ use nix::fcntl::{fcntl, FcntlArg, FdFlag as NixFdFlag};
 use crate::driver::control::Outcome;
 use crate::driver::event_log::CallKind;
 use crate::driver::family::{exposed_fds, ActorContext, Announcement, Executor};
-use crate::driver::payload::{payload_bytes, record};
+use crate::driver::payload::{payload_bytes, record, records_may_split};
 use crate::driver::probe;
 use crate::mechanism::ByteStream;
 use crate::model::PlatformProfile;
@@ -104,9 +104,10 @@ impl<'a, I: ByteStream> StreamExecutor<'a, I> {
             Action::WriteRecords { len, count } => {
                 let h = self.find(End::Write)?;
                 let len = self.size(*len);
+                let may_split = records_may_split(len, self.profile.pipe_buf);
                 let mut total = 0u64;
                 for seq in 0..*count {
-                    let rec = record(self.index, seq, len);
+                    let rec = record(self.index, seq, len, may_split);
                     let mut done = 0;
                     while done < rec.len() {
                         done += iut.write(&self.handles[h].end, &rec[done..]).map_err(err)?;
