@@ -66,6 +66,12 @@ impl<P, S> Caller<P, S> {
         !caught
     }
 
+    /// It ran `exec`: the new program has the default action for every signal it
+    /// caught (ignored ones stay ignored, which the models keep apart).
+    pub(super) fn forget_handlers(&mut self) {
+        self.catches.clear();
+    }
+
     /// What `action`'s `outcome` comes to once the calls it woke have run: a call that
     /// had to wait but that they let finish (a reader that drained a full pipe and let a
     /// blocked writer put the rest in) does not block.

@@ -44,8 +44,8 @@ enum Pending {
     Write { rest: Vec<u8>, written: u64 },
     /// An `open` of the FIFO waiting for its partner: it counts as a reader or a
     /// writer already (Linux), and goes on once the partner side has opened more than
-    /// `seen` times.
-    Open { seen: u64 },
+    /// `seen` times; its descriptor will have FD_CLOEXEC when `cloexec`.
+    Open { seen: u64, cloexec: bool },
 }
 
 impl Pending {
@@ -69,13 +69,22 @@ struct Description {
     nonblock: bool,
 }
 
+/// A descriptor a process holds: the description it refers to, and its FD_CLOEXEC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Descriptor {
+    description: usize,
+    cloexec: bool,
+}
+
 /// What the model keeps of a process besides its calls.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Holder {
-    /// The descriptions its descriptors refer to, in the order it got them (a call on
-    /// an end uses the first that serves it, as the driver's actor does).
-    held: Vec<usize>,
+    /// Its descriptors, in the order it got them (a call on an end uses the first that
+    /// serves it, as the driver's actor does).
+    held: Vec<Descriptor>,
     sigpipe: SigPipe,
+    /// It ran `exec`: another program holds what survived, and it acts no more.
+    execed: bool,
 }
 
 /// A process: a call it is blocked in, with the description the call uses.
@@ -123,6 +132,7 @@ impl PipeModel {
             other => return Err(Unmodelled::Action(format!("no model of {other}"))),
         };
         let nonblock = flags.contains(&OpenFlag::NonBlock);
+        let cloexec = flags.contains(&OpenFlag::CloExec);
         let descriptions = match named {
             Some(_) => Vec::new(),
             None => vec![
@@ -151,13 +161,17 @@ impl PipeModel {
                     let held = [(End::Read, 0), (End::Write, 1)]
                         .iter()
                         .filter(|(e, _)| inherits && p.keeps.contains(e))
-                        .map(|(_, d)| *d)
+                        .map(|&(_, description)| Descriptor {
+                            description,
+                            cloexec,
+                        })
                         .collect();
                     Caller::new(
                         p,
                         Holder {
                             held,
                             sigpipe: p.sigpipe,
+                            execed: false,
                         },
                     )
                 })
@@ -175,10 +189,11 @@ impl PipeModel {
         self.processes[p].alive && self.handle(p, end).is_some()
     }
 
-    /// Whether process `p` is alive and free to start a call: not blocked, and not
-    /// holding the result of one that blocked (a `completes` step must take it first).
+    /// Whether process `p` is alive and free to start a call: not blocked, not holding
+    /// the result of one that blocked (a `completes` step must take it first), and not
+    /// replaced by another program.
     pub fn idle(&self, p: usize) -> bool {
-        self.processes[p].idle()
+        self.processes[p].idle() && !self.processes[p].state.execed
     }
 
     /// Whether process `p` is blocked in a call.
@@ -193,8 +208,8 @@ impl PipeModel {
 
     /// Where in process `p`'s descriptors the first that serves `end` is.
     fn handle(&self, p: usize, end: End) -> Option<usize> {
-        self.processes[p].state.held.iter().position(|&d| {
-            let d = self.descriptions[d];
+        self.processes[p].state.held.iter().position(|held| {
+            let d = self.descriptions[held.description];
             match end {
                 End::Read => d.reads,
                 End::Write => d.writes,
@@ -206,8 +221,16 @@ impl PipeModel {
     /// The description process `p` uses for `end`; validation makes sure it holds one.
     fn description(&self, p: usize, end: End) -> Result<usize, Unmodelled> {
         self.handle(p, end)
-            .map(|h| self.processes[p].state.held[h])
+            .map(|h| self.processes[p].state.held[h].description)
             .ok_or_else(|| Unmodelled::Action(format!("a call on a {end} not held")))
+    }
+
+    /// The FD_CLOEXEC flag of the descriptor process `p` uses for `end`.
+    fn cloexec(&mut self, p: usize, end: End) -> Result<&mut bool, Unmodelled> {
+        let h = self
+            .handle(p, end)
+            .ok_or_else(|| Unmodelled::Action(format!("a call on a {end} not held")))?;
+        Ok(&mut self.processes[p].state.held[h].cloexec)
     }
 
     /// Descriptors open for `side` (reading or writing) in live processes, opens still
@@ -221,7 +244,7 @@ impl PipeModel {
                     .state
                     .held
                     .iter()
-                    .filter(|&&d| side(&self.descriptions[d]))
+                    .filter(|held| side(&self.descriptions[held.description]))
                     .count();
                 let opening = match &p.pending {
                     Some((Pending::Open { .. }, d)) => usize::from(side(&self.descriptions[*d])),
@@ -274,9 +297,30 @@ impl PipeModel {
                 self.processes[p].state.held.remove(h);
                 ModelOutcome::Done
             }
+            // The new descriptor comes without FD_CLOEXEC.
             Action::Dup(end) => {
-                let d = self.description(p, *end)?;
-                self.processes[p].state.held.push(d);
+                let description = self.description(p, *end)?;
+                self.processes[p].state.held.push(Descriptor {
+                    description,
+                    cloexec: false,
+                });
+                ModelOutcome::Done
+            }
+            Action::SetCloExec(end) => {
+                *self.cloexec(p, *end)? = true;
+                ModelOutcome::Done
+            }
+            Action::GetFlag {
+                end,
+                flag: FdFlag::CloExec,
+            } => ModelOutcome::Count(u64::from(*self.cloexec(p, *end)?)),
+            // Descriptors with FD_CLOEXEC close; the others stay with the new program,
+            // which catches no signal (handlers do not survive exec).
+            Action::Exec => {
+                let holder = &mut self.processes[p].state;
+                holder.held.retain(|held| !held.cloexec);
+                holder.execed = true;
+                self.processes[p].forget_handlers();
                 ModelOutcome::Done
             }
             Action::SetNonBlocking { end, on } => {
@@ -381,10 +425,16 @@ impl PipeModel {
         if !fifo.exists {
             return Ok(ModelOutcome::Error(Errno(libc::ENOENT)));
         }
-        if flags.iter().any(|f| *f != OpenFlag::NonBlock) {
-            return Err(Unmodelled::Action("open flags but O_NONBLOCK".to_owned()));
+        if flags
+            .iter()
+            .any(|f| !matches!(f, OpenFlag::NonBlock | OpenFlag::CloExec))
+        {
+            return Err(Unmodelled::Action(
+                "open flags but O_NONBLOCK and O_CLOEXEC".to_owned(),
+            ));
         }
-        let nonblock = !flags.is_empty();
+        let nonblock = flags.contains(&OpenFlag::NonBlock);
+        let cloexec = flags.contains(&OpenFlag::CloExec);
         let (reads, writes) = match mode {
             AccessMode::ReadOnly => (true, false),
             AccessMode::WriteOnly => (false, true),
@@ -412,11 +462,14 @@ impl PipeModel {
         };
         match waits {
             Some(seen) => {
-                self.processes[p].pending = Some((Pending::Open { seen }, d));
+                self.processes[p].pending = Some((Pending::Open { seen, cloexec }, d));
                 Ok(ModelOutcome::Blocks)
             }
             None => {
-                self.processes[p].state.held.push(d);
+                self.processes[p].state.held.push(Descriptor {
+                    description: d,
+                    cloexec,
+                });
                 Ok(ModelOutcome::Done)
             }
         }
@@ -642,7 +695,7 @@ impl PipeModel {
                 // open; the others sleep on.
                 let woken = match &call {
                     Pending::Write { .. } => self.readers() == 0 || self.bytes.free_slots() > 0,
-                    Pending::Open { seen } => {
+                    Pending::Open { seen, .. } => {
                         let fifo = self.named.expect("only a FIFO is opened");
                         let partner = if self.descriptions[d].reads {
                             fifo.write_opens
@@ -659,8 +712,11 @@ impl PipeModel {
                 }
                 moved = true;
                 let next = match call {
-                    Pending::Open { .. } => {
-                        self.processes[q].state.held.push(d);
+                    Pending::Open { cloexec, .. } => {
+                        self.processes[q].state.held.push(Descriptor {
+                            description: d,
+                            cloexec,
+                        });
                         Ok(ModelOutcome::Done)
                     }
                     Pending::Write { rest, written } => self.progress_write(q, rest, written),
