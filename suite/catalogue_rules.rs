@@ -96,7 +96,7 @@ fn the_built_in_catalogue_is_the_scenarios_directory() {
     }
 }
 
-/// Every pipe, FIFO, socketpair and Unix datagram scenario the models cover states what
+/// Every pipe, FIFO, socketpair, Unix datagram and shared-region scenario the models cover states what
 /// they say (`-- --nocapture`
 /// lists the ones it does not cover, and why).
 #[test]
@@ -115,9 +115,18 @@ fn the_catalogue_agrees_with_the_reference_model() {
     }
     eprintln!("{} agree, {} outside the model", agree.len(), outside.len());
     for o in outside.iter().filter(|o| {
-        ["pipe::", "fifo::", "socketpair::", "unix-dgram::"]
-            .iter()
-            .any(|m| o.starts_with(m))
+        [
+            "pipe::",
+            "fifo::",
+            "socketpair::",
+            "unix-dgram::",
+            "anon-shared::",
+            "sysv-shm::",
+            "posix-shm::",
+            "file-mmap::",
+        ]
+        .iter()
+        .any(|m| o.starts_with(m))
     }) {
         eprintln!("  {o}");
     }
@@ -141,4 +150,16 @@ fn the_catalogue_agrees_with_the_reference_model() {
         pipes >= 37,
         "only {pipes} pipe scenarios agree with the model"
     );
+    for (prefix, floor) in [
+        ("anon-shared::", 12),
+        ("sysv-shm::", 7),
+        ("posix-shm::", 14),
+        ("file-mmap::", 27),
+    ] {
+        let n = agreeing(prefix);
+        assert!(
+            n >= floor,
+            "only {n} {prefix} scenarios agree with the region model"
+        );
+    }
 }
