@@ -7,8 +7,8 @@
 //!
 //! A load from a page with no read right, or a store to one with no write right, kills
 //! the process with SIGSEGV; a touch of a whole page past the object's end kills it with
-//! SIGBUS, the rights being checked first (the kernel looks at the mapping before it
-//! looks for the page). The model says "outside" rather than guess where POSIX leaves
+//! SIGBUS, the rights for the first touch being checked first (the kernel looks at the
+//! mapping before it looks for the page; a fetch-and-add loads before it stores). The model says "outside" rather than guess where POSIX leaves
 //! the outcome open: a load through a write-only mapping, a private page after the
 //! object changed, bytes stored past the end in the last page, a store that faults
 //! partway, and what the profile does not describe.
@@ -166,7 +166,11 @@ impl RegionModel {
                 (bytes.to_vec(), ModelOutcome::Count(word(bytes)))
             }),
             Action::FetchAddU64 { at, value, times } => {
-                self.access(p, *at, 8, Rights::READ_WRITE, page, |bytes| {
+                let rights = match times {
+                    0 => Rights::READ,
+                    _ => Rights::READ_WRITE,
+                };
+                self.access(p, *at, 8, rights, page, |bytes| {
                     let before = word(bytes);
                     let seen = match times {
                         0 => before,
@@ -297,7 +301,13 @@ impl RegionModel {
                     .to_owned(),
             ));
         }
-        if (rights.read && !granted.read) || (rights.write && !granted.write) {
+        // The first touch is the load when there is one (a fetch-and-add loads its word
+        // before it adds), so a store right missing shows only after the page is found.
+        let first_touch_denied = match rights.read {
+            true => !granted.read,
+            false => !granted.write,
+        };
+        if first_touch_denied {
             return Ok(self.killed(p, Signal::SIGSEGV));
         }
         let object = &self.objects[mapping.object];
@@ -311,6 +321,9 @@ impl RegionModel {
                 ));
             }
             return Ok(self.killed(p, Signal::SIGBUS));
+        }
+        if rights.write && !granted.write {
+            return Ok(self.killed(p, Signal::SIGSEGV));
         }
         let current = match rights.read {
             true => mapping.load(object, at, len, page)?,

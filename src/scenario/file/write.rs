@@ -396,6 +396,9 @@ mod tests {
             }
             written += 1;
         }
-        assert!(written >= 30, "only {written} region scenarios were written");
+        assert!(
+            written >= 30,
+            "only {written} region scenarios were written"
+        );
     }
 }
