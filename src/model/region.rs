@@ -757,6 +757,31 @@ mod tests {
         assert_eq!(apply(&mut m, 0, load(4096, 1), LINUX), bytes(b"\0"));
     }
 
+    #[rstest]
+    #[case::store(store(4096, "x"), killed(Signal::SIGSEGV))]
+    #[case::fetch_add_loads_first(Action::FetchAddU64 { at: 4096, value: 1, times: 1 }, killed(Signal::SIGBUS))]
+    fn a_read_only_page_past_the_end_faults_on_the_first_touch(
+        #[case] access: Action,
+        #[case] expected: ModelOutcome,
+    ) {
+        let mut m = model(
+            Mechanism::PosixShm,
+            &[Relation::Unrelated],
+            8192,
+            Sharing::Shared,
+        );
+        let shm_open = Action::ShmOpen {
+            mode: AccessMode::ReadWrite,
+            flags: vec![OpenFlag::Creat],
+            name_len: None,
+        };
+        apply(&mut m, 0, shm_open, LINUX);
+        apply(&mut m, 0, ftruncate(4096), LINUX);
+        apply(&mut m, 0, Action::Mmap, LINUX);
+        apply(&mut m, 0, Action::Mprotect(vec![Prot::Read]), LINUX);
+        assert_eq!(apply(&mut m, 0, access, LINUX), expected);
+    }
+
     #[test]
     fn names_come_and_go_while_the_memory_stays() {
         let mut m = model(
