@@ -73,13 +73,13 @@ enum Command {
         #[arg(long)]
         write: Option<PathBuf>,
     },
-    /// Generate pipe or FIFO scenarios and run them as real forked processes: sequences
+    /// Generate scenarios of a mechanism and run them as real forked processes: sequences
     /// of calls checked against the reference model (and, for pipes, concurrent writers
     /// checked on what arrives); shrink each first failure and write it to
     /// scenarios/regressions/.
     Fuzz {
-        /// The mechanism: `pipe`, `fifo`, `socketpair` or `unix-dgram` (those the
-        /// reference models cover).
+        /// The mechanism: `pipe`, `fifo`, `socketpair`, `unix-dgram`, `anon-shared`,
+        /// `sysv-shm`, `posix-shm` or `file-mmap` (those the reference models cover).
         #[arg(long, default_value = "pipe")]
         mechanism: String,
         /// How many cases to generate.

@@ -96,7 +96,7 @@ fn the_built_in_catalogue_is_the_scenarios_directory() {
     }
 }
 
-/// Every pipe, FIFO, socketpair and Unix datagram scenario the models cover states what
+/// Every pipe, FIFO, socketpair, Unix datagram and shared-region scenario the models cover states what
 /// they say (`-- --nocapture`
 /// lists the ones it does not cover, and why).
 #[test]
@@ -129,6 +129,10 @@ fn the_catalogue_agrees_with_the_reference_model() {
         ("socketpair::", 8),
         ("unix-dgram::", 15),
         ("udp::", 10),
+        ("anon-shared::", 12),
+        ("sysv-shm::", 7),
+        ("posix-shm::", 14),
+        ("file-mmap::", 27),
     ];
     for (prefix, floor) in floors {
         let agreeing = agree.iter().filter(|id| id.starts_with(prefix)).count();

@@ -1,25 +1,32 @@
-//! The fuzzers end to end: against each deliberately faulty pipe of fixtures/, a fuzzer
-//! finds a failure from a fixed seed, shrinks it (the sequence fuzzer to at most 3
-//! processes and 6 steps), and writes it as a scenario file that fails the faulty pipe
-//! and passes the operating system when replayed. Against the operating system neither
+//! The fuzzers end to end: against each deliberately faulty pipe and shared region of
+//! fixtures/, a fuzzer finds a failure from a fixed seed, shrinks it (the sequence
+//! fuzzers to at most 3 processes and 6 steps), and writes it as a scenario file that
+//! fails the faulty implementation and passes the operating system when replayed. Against the operating system neither
 //! finds anything. `-- --nocapture` prints, per fault, the cases and the time it took.
 
 #[path = "../fixtures/faulty.rs"]
 mod faulty;
+#[path = "../fixtures/faulty_regions.rs"]
+mod faulty_regions;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use faulty::{Fault, Faulty};
+use faulty_regions::{FaultyRegion, RegionFault};
 use ipc_conformance::driver::{run_scenario, RunOptions};
 use ipc_conformance::fuzz::{fuzz, write_regression, FuzzOptions, Property};
 use ipc_conformance::mechanism::os::Os;
-use ipc_conformance::mechanism::Streams;
+use ipc_conformance::mechanism::{Implementation, Regions, Streams};
 use ipc_conformance::report::Verdict;
 use ipc_conformance::scenario;
 use libtest_mimic::{Arguments, Failed, Trial};
 
 /// The seed every fault is hunted with, for runs that repeat.
 const SEED: u64 = 1;
+
+/// How long finding and shrinking a shared-region fault may take: its scenarios never
+/// wait, so a slow hunt means the fuzzer lost its aim.
+const REGION_BUDGET: Duration = Duration::from_secs(10);
 
 fn cases() -> u32 {
     std::env::var("PROPTEST_CASES")
@@ -39,17 +46,32 @@ fn property_for(fault: Fault) -> Property {
     }
 }
 
-fn finds_and_shrinks(fault: Fault) -> Result<(), Failed> {
+/// The property that catches a shared-region fault: anonymous shared memory for the
+/// mapping and protection faults, POSIX shared memory for the one in `shm_open`.
+fn region_property_for(fault: RegionFault) -> Property {
+    match fault {
+        RegionFault::SharedMappedPrivate | RegionFault::ProtectIgnored => {
+            Property::AnonSharedSequences
+        }
+        RegionFault::ExclIgnored => Property::PosixShmSequences,
+    }
+}
+
+/// `fault`, injected in `iut`, is found by `property` from the fixed seed, shrunk, and
+/// written as a scenario file that fails `iut` and passes the OS.
+fn finds_and_shrinks<I: Implementation>(
+    fault: &dyn std::fmt::Debug,
+    iut: &I,
+    property: Property,
+) -> Result<(), Failed> {
     let opts = FuzzOptions {
         cases: 2000,
         seed: SEED,
         ..FuzzOptions::default()
     };
     let run = RunOptions::default();
-    let iut = Streams(Faulty(fault));
     let started = Instant::now();
-    let property = property_for(fault);
-    let report = fuzz(&iut, property, &opts, &run, &|| {});
+    let report = fuzz(iut, property, &opts, &run, &|| {});
     let finding = report
         .finding
         .ok_or_else(|| format!("{fault:?}: not found in {} scenarios", report.runs))?;
@@ -87,12 +109,8 @@ fn finds_and_shrinks(fault: Fault) -> Result<(), Failed> {
     // A sequence fails again every time; writers racing fail when the kernel lets
     // one's bytes in between another's two halves, which takes a few tries at most.
     let tries = if sequences { 1 } else { 200 };
-    let fails_again = (0..tries).any(|_| {
-        matches!(
-            run_scenario(&replayed, &iut, &run).verdict,
-            Verdict::Fail(_)
-        )
-    });
+    let fails_again =
+        (0..tries).any(|_| matches!(run_scenario(&replayed, iut, &run).verdict, Verdict::Fail(_)));
     if !fails_again {
         return Err(format!("{fault:?}: the replay passed {tries} times against the fault").into());
     }
@@ -123,10 +141,24 @@ fn main() {
         .iter()
         .map(|&fault| {
             Trial::test(format!("fuzz::finds::{fault:?}"), move || {
-                finds_and_shrinks(fault)
+                finds_and_shrinks(&fault, &Streams(Faulty(fault)), property_for(fault))
             })
         })
         .collect();
+    trials.extend(RegionFault::ALL.map(|fault| {
+        Trial::test(format!("fuzz::finds::{fault:?}"), move || {
+            let started = Instant::now();
+            let iut = Regions(FaultyRegion(fault));
+            finds_and_shrinks(&fault, &iut, region_property_for(fault))?;
+            match started.elapsed() {
+                t if t > REGION_BUDGET => Err(format!(
+                    "{fault:?}: found and shrunk in {t:?}, over {REGION_BUDGET:?}"
+                )
+                .into()),
+                _ => Ok(()),
+            }
+        })
+    }));
     trials.extend(Property::ALL.map(|property| {
         Trial::test(
             format!("fuzz::the_os_passes::{}", property.name()),

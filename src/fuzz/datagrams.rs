@@ -7,7 +7,7 @@
 
 use proptest::prelude::*;
 
-use super::plan::{payload, Recorder};
+use super::plan::{moves_without, payload, Recorder, WithoutProcess};
 use crate::mechanism::Capability;
 use crate::model::PlatformProfile;
 use crate::scenario::{
@@ -51,6 +51,19 @@ pub struct DatagramPlan {
     pub processes: usize,
     /// The moves `(process, op)`; one by a process the plan does not have is dropped.
     pub moves: Vec<(usize, DatagramOp)>,
+}
+
+impl WithoutProcess for DatagramPlan {
+    fn process_count(&self) -> usize {
+        self.processes
+    }
+
+    fn without_process(&self, i: usize) -> DatagramPlan {
+        DatagramPlan {
+            processes: self.processes - 1,
+            moves: moves_without(&self.moves, i),
+        }
+    }
 }
 
 fn op() -> impl Strategy<Value = DatagramOp> {

@@ -7,13 +7,15 @@
 
 mod datagrams;
 mod plan;
+mod regions;
 mod run;
 mod writers;
 
 pub use datagrams::{build_datagrams, datagram_plans, DatagramOp, DatagramPlan};
-pub use plan::{build, plans, Op, Plan, ProcessPlan, SizeClass};
+pub use plan::{build, plans, Op, Plan, ProcessPlan, SizeClass, WithoutProcess};
+pub use regions::{build_regions, region_plans, Length, RegionOp, RegionPlan, Spot};
 pub use run::{
-    declared, fuzz, fuzz_datagrams, fuzz_pipe_writers, fuzz_sequences, write_regression, Finding,
-    FuzzOptions, FuzzReport, Property,
+    declared, fuzz, fuzz_datagrams, fuzz_pipe_writers, fuzz_regions, fuzz_sequences,
+    write_regression, Finding, FuzzOptions, FuzzReport, Property,
 };
 pub use writers::{build_writers, writer_plans, WritersPlan};

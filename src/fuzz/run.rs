@@ -9,7 +9,8 @@ use proptest::strategy::Strategy;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 
 use super::datagrams::{build_datagrams, datagram_plans, DatagramPlan};
-use super::plan::{build, plans, Plan};
+use super::plan::{build, plans, Plan, WithoutProcess};
+use super::regions::{build_regions, region_plans, RegionPlan};
 use super::writers::{build_writers, writer_plans, WritersPlan};
 use crate::driver::{run_scenario, RunOptions};
 use crate::mechanism::{ByteStream, Capability, Implementation, SharedRegion, Socket};
@@ -81,17 +82,33 @@ pub enum Property {
     UdpSequences,
     /// Concurrent writers' records on one pipe, checked on what arrives.
     ConcurrentWriters,
+    /// Maps, loads, stores and atomics on anonymous shared memory, each outcome the
+    /// reference model's.
+    AnonSharedSequences,
+    /// Attachments, loads, stores, atomics and IPC_RMID on a System V segment, each
+    /// outcome the reference model's.
+    SysvShmSequences,
+    /// Opens, sizes, maps, loads and stores on a POSIX shared memory object, each
+    /// outcome the reference model's.
+    PosixShmSequences,
+    /// Opens, sizes, file I/O, maps, loads and stores on a mapped file, each outcome the
+    /// reference model's.
+    FileMmapSequences,
 }
 
 impl Property {
     /// Every property, in the order the command line and the harness run them.
-    pub const ALL: [Property; 6] = [
+    pub const ALL: [Property; 10] = [
         Property::PipeSequences,
         Property::FifoSequences,
         Property::SocketpairSequences,
         Property::DatagramSequences,
         Property::UdpSequences,
         Property::ConcurrentWriters,
+        Property::AnonSharedSequences,
+        Property::SysvShmSequences,
+        Property::PosixShmSequences,
+        Property::FileMmapSequences,
     ];
 
     /// Its name in reports and test names.
@@ -103,6 +120,10 @@ impl Property {
             Property::DatagramSequences => "unix_dgram",
             Property::UdpSequences => "udp",
             Property::ConcurrentWriters => "pipe_writers",
+            Property::AnonSharedSequences => "anon_shared",
+            Property::SysvShmSequences => "sysv_shm",
+            Property::PosixShmSequences => "posix_shm",
+            Property::FileMmapSequences => "file_mmap",
         }
     }
 
@@ -114,6 +135,10 @@ impl Property {
             Property::DatagramSequences => Mechanism::UnixDgram,
             Property::UdpSequences => Mechanism::Udp,
             Property::PipeSequences | Property::ConcurrentWriters => Mechanism::Pipe,
+            Property::AnonSharedSequences => Mechanism::AnonShared,
+            Property::SysvShmSequences => Mechanism::SysvShm,
+            Property::PosixShmSequences => Mechanism::PosixShm,
+            Property::FileMmapSequences => Mechanism::FileMmap,
         }
     }
 }
@@ -134,7 +159,35 @@ pub fn fuzz<I: Implementation>(
         Property::DatagramSequences | Property::UdpSequences => {
             fuzz_datagrams(iut, property.mechanism(), opts, run_opts, on_run)
         }
+        Property::AnonSharedSequences
+        | Property::SysvShmSequences
+        | Property::PosixShmSequences
+        | Property::FileMmapSequences => fuzz_regions(iut, property, opts, run_opts, on_run),
     }
+}
+
+/// Generate scenarios of `property`'s shared-region mechanism and run them against
+/// `iut` until one fails or `opts.cases` passed; a failure is shrunk (fewer processes,
+/// fewer steps).
+pub fn fuzz_regions<I: Implementation>(
+    iut: &I,
+    property: Property,
+    opts: &FuzzOptions,
+    run_opts: &RunOptions,
+    on_run: &dyn Fn(),
+) -> FuzzReport {
+    let mechanism = property.mechanism();
+    let id = format!("{mechanism}::{}_fuzz_{:016x}", property.name(), opts.seed);
+    let capabilities = declared(iut, mechanism).unwrap_or_default();
+    hunt(
+        region_plans(opts.max_processes, opts.max_moves),
+        &|plan: &RegionPlan| build_regions(plan, mechanism, run_opts.profile, &capabilities, &id),
+        &without_bystanders,
+        iut,
+        opts,
+        run_opts,
+        on_run,
+    )
 }
 
 /// Generate scenarios of datagram sockets of `mechanism` (unix-dgram or udp) and run
@@ -157,7 +210,7 @@ pub fn fuzz_datagrams<I: Implementation>(
         &|plan: &DatagramPlan| {
             build_datagrams(plan, mechanism, run_opts.profile, &capabilities, &id)
         },
-        &|plan, failure, _| (plan, failure),
+        &without_bystanders,
         iut,
         opts,
         run_opts,
@@ -304,13 +357,13 @@ fn hunt<S: Strategy, I: Implementation>(
 /// Proptest shrinks moves and sizes well, but dropping a process renumbers the moves of
 /// those after it; so after it, try each process away (its moves with it) and keep every
 /// removal after which the plan still fails.
-fn without_bystanders(
-    mut plan: Plan,
+fn without_bystanders<V: WithoutProcess>(
+    mut plan: V,
     mut failure: String,
-    fails: &dyn Fn(&Plan) -> Option<String>,
-) -> (Plan, String) {
-    let mut i = plan.processes.len();
-    while i > 0 && plan.processes.len() > 2 {
+    fails: &dyn Fn(&V) -> Option<String>,
+) -> (V, String) {
+    let mut i = plan.process_count();
+    while i > 0 && plan.process_count() > 2 {
         i -= 1;
         let candidate = plan.without_process(i);
         if let Some(f) = fails(&candidate) {

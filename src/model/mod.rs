@@ -1,5 +1,5 @@
 //! Reference semantics and platform profiles: the reference models (pipes and FIFOs,
-//! stream socketpairs), the cross-check of scenarios against them, and the numbers and
+//! stream socketpairs, Unix datagram sockets, shared regions), the cross-check of scenarios against them, and the numbers and
 //! features of each platform.
 
 mod calls;
@@ -9,6 +9,7 @@ mod outcome;
 mod pipe;
 mod pipe_buffer;
 mod profile;
+mod region;
 mod socketpair;
 
 pub use cross_check::{cross_check, CrossCheck};
@@ -16,12 +17,15 @@ pub use datagram::{DatagramModel, BYTES_BOUND, DATAGRAMS_BOUND};
 pub use outcome::{ModelOutcome, Unmodelled};
 pub use pipe::PipeModel;
 pub use profile::{Platform, PlatformProfile};
+pub use region::RegionModel;
 pub use socketpair::{SocketPairModel, QUEUE_BOUND};
 
-use crate::scenario::{Action, End, Mechanism, OpenFlag, Process, Scenario, SocketDomain};
+use crate::scenario::{
+    Action, End, Mechanism, MechanismFamily, OpenFlag, Process, RegionSpec, Scenario, SocketDomain,
+};
 
-/// The reference model of a scenario's mechanism: a pipe or FIFO, a socketpair, or
-/// datagram sockets (Unix or UDP).
+/// The reference model of a scenario's mechanism: a pipe or FIFO, a socketpair,
+/// datagram sockets (Unix or UDP), or shared regions.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReferenceModel {
     /// A pipe or a FIFO.
@@ -30,11 +34,17 @@ pub enum ReferenceModel {
     Pair(SocketPairModel),
     /// Datagram sockets, Unix or UDP.
     Datagram(DatagramModel),
+    /// Shared regions: anonymous shared memory, System V and POSIX shared memory, a
+    /// mapped file.
+    Region(RegionModel),
 }
 
 impl ReferenceModel {
     /// The model of `scenario`'s mechanism, as the scenario sets it up.
     pub fn new(scenario: &Scenario, profile: &PlatformProfile) -> Result<Self, Unmodelled> {
+        if scenario.mechanism.family() == MechanismFamily::SharedRegion {
+            return Self::for_regions(scenario.mechanism, &scenario.processes, scenario.region);
+        }
         Self::for_processes(
             scenario.mechanism,
             &scenario.processes,
@@ -68,6 +78,16 @@ impl ReferenceModel {
         }
     }
 
+    /// The model of the shared-region `mechanism` for these processes, its region made
+    /// as `spec` says.
+    pub fn for_regions(
+        mechanism: Mechanism,
+        processes: &[Process],
+        spec: RegionSpec,
+    ) -> Result<Self, Unmodelled> {
+        RegionModel::for_processes(mechanism, processes, spec).map(Self::Region)
+    }
+
     /// What `action` of process `p` does; the state moves on.
     pub fn apply(
         &mut self,
@@ -79,6 +99,7 @@ impl ReferenceModel {
             Self::Pipe(m) => m.apply(p, action, profile),
             Self::Pair(m) => m.apply(p, action, profile),
             Self::Datagram(m) => m.apply(p, action, profile),
+            Self::Region(m) => m.apply(p, action, profile),
         }
     }
 
@@ -88,16 +109,19 @@ impl ReferenceModel {
             Self::Pipe(m) => m.process_count(),
             Self::Pair(m) => m.process_count(),
             Self::Datagram(m) => m.process_count(),
+            Self::Region(m) => m.process_count(),
         }
     }
 
     /// Whether process `p` holds `end`: of a pair, the read end stands for `left` and
-    /// the write end for `right`; datagram sockets have handles, not ends.
+    /// the write end for `right`; datagram sockets have handles, not ends; a region's
+    /// processes hold the object descriptor only.
     pub fn holds(&self, p: usize, end: End) -> bool {
         match self {
             Self::Pipe(m) => m.holds(p, end),
             Self::Pair(m) => m.holds(p, usize::from(end == End::Write)),
             Self::Datagram(_) => false,
+            Self::Region(m) => end == End::Object && m.holds_object(p),
         }
     }
 
@@ -107,6 +131,7 @@ impl ReferenceModel {
             Self::Pipe(m) => m.idle(p),
             Self::Pair(m) => m.idle(p),
             Self::Datagram(m) => m.idle(p),
+            Self::Region(m) => m.idle(p),
         }
     }
 
@@ -116,6 +141,7 @@ impl ReferenceModel {
             Self::Pipe(m) => m.blocked(p),
             Self::Pair(m) => m.blocked(p),
             Self::Datagram(m) => m.blocked(p),
+            Self::Region(_) => false,
         }
     }
 
@@ -125,6 +151,7 @@ impl ReferenceModel {
             Self::Pipe(m) => m.finished(p),
             Self::Pair(m) => m.finished(p),
             Self::Datagram(m) => m.finished(p),
+            Self::Region(_) => false,
         }
     }
 }

@@ -37,6 +37,21 @@ pub struct PlatformProfile {
     pub pipe_page: u64,
     /// The longest POSIX shared memory name `shm_open` accepts, the leading `/` counted.
     pub shm_name_max: u64,
+    /// The page size: a mapping's bytes past the end of its object are zeros up to the
+    /// end of the object's last page, and whole pages past it raise SIGBUS.
+    pub page_size: u64,
+    /// A System V segment's id stays usable after `IPC_RMID` while the segment is still
+    /// attached somewhere: `shmat` and a second `IPC_RMID` succeed (Linux); elsewhere
+    /// they fail with EINVAL at once, as POSIX expects of a removed id.
+    pub sysv_id_outlives_rmid: bool,
+    /// A POSIX shared memory object is a file in a tmpfs: `pread` and `pwrite` work on
+    /// it, `ftruncate` sets its size exactly as often as asked and `fstat` reports it
+    /// (Linux). Where not, the model leaves those calls on shared memory to the kernel.
+    pub shm_is_file: bool,
+    /// `read()`/`write()` of a file and MAP_SHARED mappings of it use the same pages, so
+    /// each sees the other's changes at once, without `msync` (Linux); where not known,
+    /// the model leaves file I/O on a file mapped MAP_SHARED to the kernel.
+    pub unified_page_cache: bool,
     /// Features present.
     pub features: &'static [Feature],
 }
@@ -45,7 +60,10 @@ impl PlatformProfile {
     /// Linux: PIPE_BUF 4096 (include/uapi/linux/limits.h); a new pipe holds 16 pages
     /// (PIPE_DEF_BUFFERS), 65536 bytes with 4 KiB pages; a shm name is a file name in
     /// /dev/shm, so NAME_MAX 255 characters after the `/` (measured: 256 in all works,
-    /// 257 gives ENAMETOOLONG); pipe2 and F_SETPIPE_SZ exist; AF_UNIX has SOCK_SEQPACKET
+    /// 257 gives ENAMETOOLONG); pages of 4 KiB (x86-64 and the usual arm64 kernels); a
+    /// System V id stays usable after IPC_RMID while attached (ipc/shm.c keeps the
+    /// segment, marked SHM_DEST, findable by id); POSIX shared memory lives in the tmpfs
+    /// /dev/shm; file I/O and mappings share the page cache; pipe2 and F_SETPIPE_SZ exist; AF_UNIX has SOCK_SEQPACKET
     /// and abstract names; send() takes MSG_NOSIGNAL, socket() takes SOCK_NONBLOCK and
     /// accept4() exists;
     /// there is no SO_NOSIGPIPE; network namespaces put processes on hosts of their own.
@@ -55,6 +73,10 @@ impl PlatformProfile {
         pipe_capacity: Some(65536),
         pipe_page: 4096,
         shm_name_max: 256,
+        page_size: 4096,
+        sysv_id_outlives_rmid: true,
+        shm_is_file: true,
+        unified_page_cache: true,
         features: &[
             Feature::Pipe2,
             Feature::PipeSize,
@@ -72,7 +94,10 @@ impl PlatformProfile {
     /// no pipe2 and no F_SETPIPE_SZ; AF_UNIX has stream and datagram sockets only (no
     /// SOCK_SEQPACKET in `localsw`) and no abstract names; SO_NOSIGPIPE exists, and so
     /// does MSG_NOSIGNAL in current XNU; socket() takes no SOCK_NONBLOCK and there is no
-    /// accept4() (read from XNU's
+    /// accept4(); pages of 16 KiB (Apple silicon; Intel Macs, with 4 KiB pages, are not
+    /// described); a removed System V id is gone at once (EINVAL); shm objects take one
+    /// ftruncate, rounded to pages, and no read or write (ENXIO); whether file I/O and
+    /// mappings share pages is unverified, so not claimed (read from XNU's
     /// sources, to be confirmed by the macOS CI job).
     pub const MACOS: PlatformProfile = PlatformProfile {
         platform: Platform::Macos,
@@ -80,6 +105,10 @@ impl PlatformProfile {
         pipe_capacity: None,
         pipe_page: 1,
         shm_name_max: 31,
+        page_size: 16384,
+        sysv_id_outlives_rmid: false,
+        shm_is_file: false,
+        unified_page_cache: false,
         features: &[Feature::MsgNoSignal, Feature::SoNoSigPipe],
     };
 

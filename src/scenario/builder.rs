@@ -81,6 +81,13 @@ impl ScenarioBuilder {
         self
     }
 
+    /// The region a shared-region scenario maps (its length and MAP_SHARED or
+    /// MAP_PRIVATE).
+    pub fn region(mut self, spec: RegionSpec) -> Self {
+        self.scenario.region = spec;
+        self
+    }
+
     /// A process that inherits the object and keeps these ends.
     pub fn related(self, name: &str, keeps: &[End]) -> Self {
         self.process(Process {
