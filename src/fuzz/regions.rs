@@ -1,5 +1,5 @@
 //! Plans for shared regions (anonymous shared memory, System V and POSIX shared memory,
-//! mapped files): 2 to 4 processes, related or not, and moves that map and unmap, load
+//! mapped files): 2 to 6 processes, related or not, and moves that map and unmap, load
 //! and store at offsets clustered around page boundaries and the region's end, use
 //! 64-bit atomics, change the protection, and open, size, read, write and remove the
 //! named object. As for pipes, every expectation is the reference model's
@@ -147,9 +147,9 @@ fn op() -> impl Strategy<Value = RegionOp> {
     ]
 }
 
-/// Plans of 2 to `max_processes` (at most 4) processes and up to `max_moves` moves.
+/// Plans of 2 to `max_processes` (at most 6) processes and up to `max_moves` moves.
 pub fn region_plans(max_processes: usize, max_moves: usize) -> impl Strategy<Value = RegionPlan> {
-    let most = max_processes.clamp(2, 4);
+    let most = max_processes.clamp(2, 6);
     (
         1u64..=2,
         prop::bool::weighted(0.2),
