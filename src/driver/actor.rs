@@ -56,7 +56,8 @@ impl<'a, E: Executor> Actor<'a, E> {
             match command {
                 Command::Run(step) => {
                     let action = self.action_of(step as usize);
-                    let outcome = self.perform(step, &action);
+                    let expect = &self.scenario.steps[step as usize].expect;
+                    let outcome = self.perform(step, &action, expect);
                     self.mark(
                         EventKind::End,
                         step,
@@ -104,7 +105,7 @@ impl<'a, E: Executor> Actor<'a, E> {
     }
 
     /// Start marker, then the call(s).
-    fn perform(&mut self, step: u32, action: &Action) -> Outcome {
+    fn perform(&mut self, step: u32, action: &Action, expect: &Expectation) -> Outcome {
         let start = match action {
             // The process itself acts, whatever the family: no object is involved.
             Action::Exec | Action::Exit => Announcement {
@@ -118,7 +119,7 @@ impl<'a, E: Executor> Actor<'a, E> {
         match action {
             Action::Exec => exec(),
             Action::Exit => Outcome::Done,
-            _ => self.executor.perform(action),
+            _ => self.executor.perform(action, expect),
         }
     }
 

@@ -3,7 +3,10 @@
 use super::control::Outcome;
 use super::payload::{check_records, payload_bytes};
 use crate::model::PlatformProfile;
-use crate::scenario::{Address, Expectation, MessageCheck, Payload, SignalName};
+use crate::scenario::{
+    Action, Address, Expectation, Mechanism, MessageCheck, MsgFlag, Payload, SignalName,
+    SocketCall, SocketStyle,
+};
 
 /// What the driver saw an action do, all kinds together.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -14,6 +17,44 @@ pub enum Observed {
     Killed(SignalName),
     /// The actor's process exited during the call.
     Exited(i32),
+}
+
+/// The bytes `expect` says a call returns, when it names them.
+fn expected_bytes(expect: &Expectation, profile: &PlatformProfile) -> Option<Vec<u8>> {
+    match expect {
+        Expectation::Data(p) | Expectation::Message(MessageCheck { data: Some(p), .. }) => {
+            Some(payload_bytes(p, profile))
+        }
+        Expectation::Platform(p) => expected_bytes(p.for_platform(profile.platform)?, profile),
+        _ => None,
+    }
+}
+
+/// How many bytes `expect` says a call returns, when it names them.
+pub(crate) fn expected_len(expect: &Expectation, profile: &PlatformProfile) -> Option<usize> {
+    expected_bytes(expect, profile).map(|b| b.len())
+}
+
+/// Whether `observed` is a peek on a stream socket that saw a non-empty part of the
+/// bytes `expect` names, from their start: a stream promises no count for one receive,
+/// and a peek takes nothing, so a shorter one is a legal choice, not a failure.
+pub(crate) fn short_stream_peek(
+    action: &Action,
+    mechanism: Mechanism,
+    expect: &Expectation,
+    observed: &Observed,
+    profile: &PlatformProfile,
+) -> bool {
+    let peek = matches!(action, Action::Socket(SocketCall::Recv { flags, .. }) if flags.contains(&MsgFlag::Peek));
+    let stream = mechanism
+        .socket_kind()
+        .is_some_and(|k| k.style == SocketStyle::Stream);
+    let (Observed::Outcome(Outcome::Message { data, .. }), Some(want)) =
+        (observed, expected_bytes(expect, profile))
+    else {
+        return false;
+    };
+    peek && stream && !data.is_empty() && data.len() < want.len() && want.starts_with(data)
 }
 
 /// Check `observed` against `expect`; `Err` says why not, on one line.

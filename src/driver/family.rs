@@ -11,7 +11,7 @@ use super::control::Outcome;
 use super::event_log::CallKind;
 use crate::mechanism::{ActorStart, Capability, Deviation};
 use crate::model::PlatformProfile;
-use crate::scenario::{Action, Errno, Mechanism, Process, Scenario};
+use crate::scenario::{Action, Errno, Expectation, Mechanism, Process, Scenario};
 
 /// One mechanism family (byte streams, shared regions, …) with its implementation under
 /// test, as the driver runs it.
@@ -140,10 +140,10 @@ pub(crate) trait Executor {
     /// The call `action` is about to make.
     fn announce(&self, action: &Action) -> Announcement;
 
-    /// Perform `action`. Never [`Action::Exec`] or [`Action::Exit`] (the actor does
-    /// those, whatever the family), nor [`Action::Await`] or [`Action::Kill`] (the driver
-    /// does those).
-    fn perform(&mut self, action: &Action) -> Outcome;
+    /// Perform `action`, which `expect` judges. Never [`Action::Exec`] or
+    /// [`Action::Exit`] (the actor does those, whatever the family), nor
+    /// [`Action::Await`] or [`Action::Kill`] (the driver does those).
+    fn perform(&mut self, action: &Action, expect: &Expectation) -> Outcome;
 
     /// The descriptors it holds on purpose, which the leak check at the end expects;
     /// `None` when the implementation does not expose its descriptors (it does not

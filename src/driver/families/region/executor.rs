@@ -301,7 +301,7 @@ impl<I: SharedRegion> Executor for RegionExecutor<'_, I> {
         }
     }
 
-    fn perform(&mut self, action: &Action) -> Outcome {
+    fn perform(&mut self, action: &Action, _expect: &Expectation) -> Outcome {
         match self.act(action) {
             Ok(o) | Err(o) => o,
         }

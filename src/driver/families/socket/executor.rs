@@ -10,6 +10,7 @@ use std::net::SocketAddrV4;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 
 use super::addresses::AddressBook;
+use crate::driver::check::expected_len;
 use crate::driver::control::Outcome;
 use crate::driver::event_log::CallKind;
 use crate::driver::family::{exposed_fds, ActorContext, Announcement, Executor};
@@ -39,6 +40,9 @@ pub(crate) struct SocketExecutor<'a, I: Socket> {
     kind: SocketKind,
     book: AddressBook,
     held: BTreeMap<Handle, Held<I::Handle>>,
+    /// How many bytes the step being performed expects its call to return, when it
+    /// says: what a receive on a stream gathers (see [`Self::rest_of_stream`]).
+    expected_len: Option<usize>,
 }
 
 impl<'a, I: Socket> SocketExecutor<'a, I> {
@@ -60,7 +64,44 @@ impl<'a, I: Socket> SocketExecutor<'a, I> {
                 .into_iter()
                 .map(|(name, end)| (name, Held::Socket(end)))
                 .collect(),
+            expected_len: None,
         }
+    }
+
+    /// After a receive on a stream socket got `got` bytes into `buf`, fewer than the
+    /// step expects: take more of what is already there, without waiting, until the
+    /// expected count. A stream keeps no boundaries and POSIX promises no count for one
+    /// receive, so an implementation may hand over in several pieces what the kernel
+    /// hands over in one; judged on one call, that legal choice would fail. Peeks (which
+    /// would see the same bytes again) and MSG_WAITALL (which already waits for the
+    /// whole count) are left as they are, and so is an implementation without
+    /// MSG_DONTWAIT. Returns the bytes in `buf` now.
+    fn rest_of_stream(
+        &self,
+        s: &I::Handle,
+        buf: &mut [u8],
+        mut got: usize,
+        flags: &[MsgFlag],
+    ) -> usize {
+        let gathers = self.kind.style == SocketStyle::Stream
+            && self.dont_wait
+            && !flags
+                .iter()
+                .any(|f| matches!(f, MsgFlag::Peek | MsgFlag::WaitAll));
+        let Some(want) = self.expected_len.filter(|_| gathers) else {
+            return got;
+        };
+        let mut flags = flags.to_vec();
+        if !flags.contains(&MsgFlag::DontWait) {
+            flags.push(MsgFlag::DontWait);
+        }
+        while got > 0 && got < want.min(buf.len()) {
+            match self.iut.recv(s, &mut buf[got..], &flags) {
+                Ok(more) if more.len > 0 => got += more.len,
+                _ => break,
+            }
+        }
+        got
     }
 
     fn get(&self, handle: &Handle) -> Result<&Held<I::Handle>, Outcome> {
@@ -179,7 +220,8 @@ impl<'a, I: Socket> SocketExecutor<'a, I> {
                 let (got, truncated, from) = match self.get(on)? {
                     Held::Socket(s) => {
                         let r = iut.recv(s, &mut buf, flags).map_err(err)?;
-                        (r.len, r.truncated, self.book.name_of(r.from.as_ref()))
+                        let got = self.rest_of_stream(s, &mut buf, r.len, flags);
+                        (got, r.truncated, self.book.name_of(r.from.as_ref()))
                     }
                     Held::Plain(fd) => {
                         let n = nix::unistd::read(fd, &mut buf).map_err(|e| err(e.into()))?;
@@ -313,10 +355,11 @@ impl<I: Socket> Executor for SocketExecutor<'_, I> {
         }
     }
 
-    fn perform(&mut self, action: &Action) -> Outcome {
+    fn perform(&mut self, action: &Action, expect: &Expectation) -> Outcome {
         let Action::Socket(call) = action else {
             unreachable!("validation keeps other actions out of socket scenarios")
         };
+        self.expected_len = expected_len(expect, self.profile);
         self.act(call).unwrap_or_else(|o| o)
     }
 

@@ -1,0 +1,107 @@
+//! Legal variants the suite must pass: each makes one choice POSIX leaves open (see
+//! fixtures/legal_streams.rs), and the whole catalogue, and the fuzzers of the
+//! mechanisms it provides, must find nothing against it. A failure here is a false
+//! alarm: fix the scenario or the model, never the variant into the OS's exact habits.
+
+#[path = "../fixtures/legal_streams.rs"]
+mod legal_streams;
+
+use legal_streams::{Choice, Legal};
+use libtest_mimic::{Arguments, Failed, Trial};
+
+use ipc_conformance::driver::{run_scenario, RunOptions};
+use ipc_conformance::fuzz::{fuzz, FuzzOptions, Property};
+use ipc_conformance::mechanism::{Implementation, Streams};
+use ipc_conformance::report::Verdict;
+use ipc_conformance::scenario::{self, Scenario};
+
+/// The seed the fuzzers run with here.
+const SEED: u64 = 1;
+
+/// Cases per fuzzer (PROPTEST_CASES, else a few, as for the other fuzz trials).
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(128)
+}
+
+/// Every catalogue scenario passes, or is skipped for something the variant does not
+/// provide; the failures are listed, each on one line.
+fn passes_the_catalogue<I: Implementation>(iut: &I, scenarios: &[Scenario]) -> Result<(), Failed> {
+    let opts = RunOptions::default();
+    let failures: Vec<String> = scenarios
+        .iter()
+        .filter_map(|s| match run_scenario(s, iut, &opts).verdict {
+            Verdict::Pass | Verdict::Skip(_) => None,
+            other => Some(format!("{}: {other:?}", s.id)),
+        })
+        .collect();
+    match failures.is_empty() {
+        true => Ok(()),
+        false => Err(format!(
+            "{} false alarms against {}:\n{}",
+            failures.len(),
+            iut.name(),
+            failures.join("\n")
+        )
+        .into()),
+    }
+}
+
+/// The fuzzers of `properties` find nothing.
+fn passes_the_fuzzers<I: Implementation>(iut: &I, properties: &[Property]) -> Result<(), Failed> {
+    let opts = FuzzOptions {
+        cases: cases(),
+        seed: SEED,
+        ..FuzzOptions::default()
+    };
+    for &property in properties {
+        let report = fuzz(iut, property, &opts, &RunOptions::default(), &|| {});
+        if let Some(finding) = report.finding {
+            return Err(format!(
+                "{}: the {} fuzzer fails a generated scenario: {}",
+                iut.name(),
+                property.name(),
+                finding.failure
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// The fuzzers a pipe variant must pass. The pipe model states the kernel's exact
+/// counts for partial writes, which a variant may legally choose otherwise; the writers
+/// property checks only what POSIX promises.
+fn stream_properties(choice: Choice) -> Vec<Property> {
+    match choice {
+        Choice::WritesInPipeBufChunks => vec![Property::ConcurrentWriters],
+        _ => vec![
+            Property::PipeSequences,
+            Property::FifoSequences,
+            Property::ConcurrentWriters,
+        ],
+    }
+}
+
+fn main() {
+    let mut args = Arguments::from_args();
+    // Trials fork; forking is only safe from a process's only thread.
+    args.test_threads = Some(1);
+    let scenarios = scenario::catalogue().expect("the built-in catalogue parses");
+    let mut trials = Vec::new();
+    for choice in Choice::ALL {
+        let iut = Streams(Legal(choice));
+        let catalogue = scenarios.clone();
+        trials.push(Trial::test(
+            format!("legal::{}::catalogue", iut.name()),
+            move || passes_the_catalogue(&iut, &catalogue),
+        ));
+        trials.push(Trial::test(
+            format!("legal::{}::fuzzers", iut.name()),
+            move || passes_the_fuzzers(&iut, &stream_properties(choice)),
+        ));
+    }
+    libtest_mimic::run(&args, trials).exit()
+}
