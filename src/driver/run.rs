@@ -18,7 +18,9 @@ use super::families::{ByteStreamFamily, RegionFamily, SocketFamily};
 use super::family::{Family, SetupError};
 use super::hosts::{self, Hosts};
 use super::wait::Waiter;
-use crate::mechanism::{missing_capability, required_capabilities, Deviation, Implementation};
+use crate::mechanism::{
+    missing_capability, required_capabilities, ByteStream, Deviation, Implementation,
+};
 use crate::model::PlatformProfile;
 use crate::report::{BlockingVerdict, Failure, ScenarioReport, TimelineEntry, Verdict};
 use crate::scenario::*;
@@ -42,6 +44,18 @@ pub struct RunOptions {
     pub oracle: BlockingOracle,
 }
 
+impl RunOptions {
+    /// These options for `iut`: the profile as the implementation declares it differs
+    /// from the platform's (its pipes' capacity).
+    pub fn for_implementation<I: Implementation>(&self, iut: &I) -> RunOptions {
+        let capacity = iut.byte_streams().and_then(ByteStream::pipe_capacity);
+        RunOptions {
+            profile: self.profile.with_pipe_capacity(capacity),
+            ..self.clone()
+        }
+    }
+}
+
 impl Default for RunOptions {
     fn default() -> Self {
         RunOptions {
@@ -60,6 +74,7 @@ pub fn run_scenario<I: Implementation>(
     iut: &I,
     opts: &RunOptions,
 ) -> ScenarioReport {
+    let opts = &opts.for_implementation(iut);
     match scenario.mechanism.family() {
         MechanismFamily::ByteStream => match iut.byte_streams() {
             Some(streams) => run_family(scenario, &ByteStreamFamily::new(streams), opts),
@@ -84,7 +99,7 @@ pub fn skip_reason_for<I: Implementation>(
     iut: &I,
     opts: &RunOptions,
 ) -> Option<String> {
-    let profile = opts.profile;
+    let profile = opts.for_implementation(iut).profile;
     let reason = match scenario.mechanism.family() {
         MechanismFamily::ByteStream => iut
             .byte_streams()

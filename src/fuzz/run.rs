@@ -151,6 +151,7 @@ pub fn fuzz<I: Implementation>(
     run_opts: &RunOptions,
     on_run: &dyn Fn(),
 ) -> FuzzReport {
+    let run_opts = &run_opts.for_implementation(iut);
     match property {
         Property::PipeSequences | Property::FifoSequences | Property::SocketpairSequences => {
             fuzz_sequences(iut, property.mechanism(), opts, run_opts, on_run)

@@ -95,6 +95,14 @@ pub trait ByteStream {
         Err(Errno(libc::EOPNOTSUPP))
     }
 
+    /// The capacity of the pipes this implementation makes, when it is not the
+    /// platform's default (an implementation that resizes its pipes, or has its own):
+    /// the scenarios' `PIPE_CAPACITY` and the reference model follow it. POSIX sets no
+    /// capacity; only the profile's default is a fact of the platform.
+    fn pipe_capacity(&self) -> Option<u64> {
+        None
+    }
+
     /// The descriptor behind an end, when there is one. The driver uses it to recognise
     /// the call a blocked actor sleeps in, to find leaked descriptors, and for probes
     /// that ask the kernel about the object itself (`fpathconf`, `FIONREAD`, `poll`).

@@ -1,6 +1,7 @@
 //! Platform profiles: the numbers and rules that differ by operating system, as data.
 
 use std::fmt;
+use std::sync::Mutex;
 
 use crate::scenario::{Feature, Size, SizeSymbol};
 
@@ -133,6 +134,26 @@ impl PlatformProfile {
     /// Whether the platform has a feature.
     pub fn has(&self, feature: Feature) -> bool {
         self.features.contains(&feature)
+    }
+
+    /// This profile with pipes of `capacity` bytes, when given: one per capacity asked
+    /// for is made for the rest of the process (runs hold `&'static` profiles).
+    pub fn with_pipe_capacity(&'static self, capacity: Option<u64>) -> &'static PlatformProfile {
+        static MADE: Mutex<Vec<&'static PlatformProfile>> = Mutex::new(Vec::new());
+        let Some(capacity) = capacity.filter(|c| Some(*c) != self.pipe_capacity) else {
+            return self;
+        };
+        let wanted = PlatformProfile {
+            pipe_capacity: Some(capacity),
+            ..self.clone()
+        };
+        let mut made = MADE.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(profile) = made.iter().find(|p| ***p == wanted) {
+            return profile;
+        }
+        let profile: &'static PlatformProfile = Box::leak(Box::new(wanted));
+        made.push(profile);
+        profile
     }
 
     /// The byte count a size stands for here, or why it has none.
