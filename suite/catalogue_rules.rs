@@ -115,9 +115,17 @@ fn the_catalogue_agrees_with_the_reference_model() {
     }
     eprintln!("{} agree, {} outside the model", agree.len(), outside.len());
     for o in outside.iter().filter(|o| {
-        ["pipe::", "fifo::", "socketpair::", "unix-dgram::"]
-            .iter()
-            .any(|m| o.starts_with(m))
+        [
+            "pipe::",
+            "fifo::",
+            "socketpair::",
+            "unix-dgram::",
+            "unix-stream::",
+            "unix-seqpacket::",
+            "tcp::",
+        ]
+        .iter()
+        .any(|m| o.starts_with(m))
     }) {
         eprintln!("  {o}");
     }
@@ -141,4 +149,15 @@ fn the_catalogue_agrees_with_the_reference_model() {
         pipes >= 37,
         "only {pipes} pipe scenarios agree with the model"
     );
+    for (prefix, floor) in [
+        ("unix-stream::", 26),
+        ("unix-seqpacket::", 11),
+        ("tcp::", 15),
+    ] {
+        let n = agreeing(prefix);
+        assert!(
+            n >= floor,
+            "only {n} {prefix} scenarios agree with the model"
+        );
+    }
 }

@@ -18,9 +18,10 @@
 //!   (a datagram is sent whole), `recvmsg()` (one datagram per call; MSG_TRUNC when it
 //!   was longer than the buffer; the sender's address), `close()`.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 use super::calls::Caller;
+use super::names::UnixNames;
 use super::outcome::{ModelOutcome, Unmodelled};
 use super::PlatformProfile;
 use crate::scenario::{Action, Address, Errno, Handle, MsgFlag, Process, SocketCall};
@@ -55,8 +56,8 @@ type ProcessState = Caller<(SockId, usize, bool), ()>;
 pub struct DatagramModel {
     /// Keyed, not in the order made: the actions of one step may make them in any order.
     socks: BTreeMap<SockId, Sock>,
-    /// Paths bound once: their file stays after the socket closes.
-    paths: BTreeSet<String>,
+    /// The names bound so far.
+    names: UnixNames,
     processes: Vec<ProcessState>,
 }
 
@@ -65,7 +66,7 @@ impl DatagramModel {
     pub fn for_processes(processes: &[Process]) -> DatagramModel {
         DatagramModel {
             socks: BTreeMap::new(),
-            paths: BTreeSet::new(),
+            names: UnixNames::default(),
             processes: processes.iter().map(|p| Caller::new(p, ())).collect(),
         }
     }
@@ -111,13 +112,8 @@ impl DatagramModel {
     /// is at, ECONNREFUSED for a path whose socket closed or an abstract name nothing
     /// holds (Linux).
     fn resolve(&self, address: &Address) -> Result<SockId, Errno> {
-        match self.bound_to(address) {
-            Some(s) => Ok(s),
-            None if address.abstract_name || self.paths.contains(&address.name) => {
-                Err(Errno(libc::ECONNREFUSED))
-            }
-            None => Err(Errno(libc::ENOENT)),
-        }
+        self.bound_to(address)
+            .ok_or_else(|| self.names.unheld(address))
     }
 
     /// What `action` of process `p` does; the state moves on.
@@ -173,20 +169,9 @@ impl DatagramModel {
             SocketCall::Bind { on, to } => {
                 let s = self.sock(p, on)?;
                 let bound = self.socks[&s].bound.is_some();
-                let taken = self.bound_to(to).is_some()
-                    || (!to.abstract_name && self.paths.contains(&to.name));
-                // Linux makes a path's file before it sees the socket is bound already
-                // (and removes it again), but looks at an abstract name only after.
-                let refused = match (to.abstract_name, bound, taken) {
-                    (true, true, _) | (false, true, false) => Some(libc::EINVAL),
-                    (_, _, true) => Some(libc::EADDRINUSE),
-                    _ => None,
-                };
-                if let Some(errno) = refused {
-                    return Ok(ModelOutcome::Error(Errno(errno)));
-                }
-                if !to.abstract_name {
-                    self.paths.insert(to.name.clone());
+                let held = self.bound_to(to).is_some();
+                if let Some(errno) = self.names.bind(to, bound, held) {
+                    return Ok(ModelOutcome::Error(errno));
                 }
                 self.at(&s).bound = Some(to.clone());
                 ModelOutcome::Done

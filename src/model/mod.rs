@@ -1,27 +1,33 @@
 //! Reference semantics and platform profiles: the reference models (pipes and FIFOs,
-//! stream socketpairs), the cross-check of scenarios against them, and the numbers and
+//! stream socketpairs, Unix datagram sockets, and connections reached by address over
+//! Unix stream and seqpacket sockets and TCP), the cross-check of scenarios against them, and the numbers and
 //! features of each platform.
 
 mod calls;
+mod connection;
 mod cross_check;
 mod datagram;
+mod names;
 mod outcome;
 mod pipe;
 mod pipe_buffer;
 mod profile;
 mod socketpair;
+mod stream;
 
+pub use connection::ConnectionModel;
 pub use cross_check::{cross_check, CrossCheck};
 pub use datagram::{DatagramModel, BYTES_BOUND, DATAGRAMS_BOUND};
 pub use outcome::{ModelOutcome, Unmodelled};
 pub use pipe::PipeModel;
-pub use profile::{Platform, PlatformProfile};
-pub use socketpair::{SocketPairModel, QUEUE_BOUND};
+pub use profile::{ListenRules, Platform, PlatformProfile};
+pub use socketpair::SocketPairModel;
+pub use stream::{QUEUE_BOUND, RECORDS_BOUND};
 
 use crate::scenario::{Action, End, Mechanism, OpenFlag, Process, Scenario};
 
-/// The reference model of a scenario's mechanism: a pipe or FIFO, a socketpair, or Unix
-/// datagram sockets.
+/// The reference model of a scenario's mechanism: a pipe or FIFO, a socketpair, Unix
+/// datagram sockets, or connection-oriented sockets.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReferenceModel {
     /// A pipe or a FIFO.
@@ -30,6 +36,8 @@ pub enum ReferenceModel {
     Pair(SocketPairModel),
     /// Unix datagram sockets.
     Datagram(DatagramModel),
+    /// Connection-oriented sockets reached by address: Unix stream and seqpacket, TCP.
+    Connection(ConnectionModel),
 }
 
 impl ReferenceModel {
@@ -54,8 +62,11 @@ impl ReferenceModel {
             Mechanism::Pipe | Mechanism::Fifo => {
                 PipeModel::for_processes(mechanism, processes, flags, profile).map(Self::Pipe)
             }
-            Mechanism::Socketpair => Ok(Self::Pair(SocketPairModel::for_processes(processes))),
+            Mechanism::Socketpair => SocketPairModel::for_processes(processes).map(Self::Pair),
             Mechanism::UnixDgram => Ok(Self::Datagram(DatagramModel::for_processes(processes))),
+            Mechanism::UnixStream | Mechanism::UnixSeqpacket | Mechanism::Tcp => {
+                ConnectionModel::for_processes(mechanism, processes, profile).map(Self::Connection)
+            }
             other => Err(Unmodelled::Action(format!("no model of {other} yet"))),
         }
     }
@@ -71,6 +82,7 @@ impl ReferenceModel {
             Self::Pipe(m) => m.apply(p, action, profile),
             Self::Pair(m) => m.apply(p, action, profile),
             Self::Datagram(m) => m.apply(p, action, profile),
+            Self::Connection(m) => m.apply(p, action, profile),
         }
     }
 
@@ -80,16 +92,17 @@ impl ReferenceModel {
             Self::Pipe(m) => m.process_count(),
             Self::Pair(m) => m.process_count(),
             Self::Datagram(m) => m.process_count(),
+            Self::Connection(m) => m.process_count(),
         }
     }
 
     /// Whether process `p` holds `end`: of a pair, the read end stands for `left` and
-    /// the write end for `right`; datagram sockets have handles, not ends.
+    /// the write end for `right`; sockets reached by address have handles, not ends.
     pub fn holds(&self, p: usize, end: End) -> bool {
         match self {
             Self::Pipe(m) => m.holds(p, end),
             Self::Pair(m) => m.holds(p, usize::from(end == End::Write)),
-            Self::Datagram(_) => false,
+            Self::Datagram(_) | Self::Connection(_) => false,
         }
     }
 
@@ -99,6 +112,7 @@ impl ReferenceModel {
             Self::Pipe(m) => m.idle(p),
             Self::Pair(m) => m.idle(p),
             Self::Datagram(m) => m.idle(p),
+            Self::Connection(m) => m.idle(p),
         }
     }
 
@@ -108,6 +122,7 @@ impl ReferenceModel {
             Self::Pipe(m) => m.blocked(p),
             Self::Pair(m) => m.blocked(p),
             Self::Datagram(m) => m.blocked(p),
+            Self::Connection(m) => m.blocked(p),
         }
     }
 
@@ -117,6 +132,7 @@ impl ReferenceModel {
             Self::Pipe(m) => m.finished(p),
             Self::Pair(m) => m.finished(p),
             Self::Datagram(m) => m.finished(p),
+            Self::Connection(m) => m.finished(p),
         }
     }
 }
