@@ -73,13 +73,13 @@ enum Command {
         #[arg(long)]
         write: Option<PathBuf>,
     },
-    /// Generate pipe or FIFO scenarios and run them as real forked processes: sequences
-    /// of calls checked against the reference model (and, for pipes, concurrent writers
-    /// checked on what arrives); shrink each first failure and write it to
-    /// scenarios/regressions/.
+    /// Generate scenarios of a mechanism the reference models cover and run them as real
+    /// forked processes: sequences of calls checked against the reference model (and,
+    /// for pipes, concurrent writers checked on what arrives); shrink each first failure
+    /// and write it to scenarios/regressions/.
     Fuzz {
-        /// The mechanism: `pipe`, `fifo`, `socketpair` or `unix-dgram` (those the
-        /// reference models cover).
+        /// The mechanism: `pipe`, `fifo`, `socketpair`, `unix-dgram`, `unix-stream`,
+        /// `unix-seqpacket` or `tcp` (those the reference models cover).
         #[arg(long, default_value = "pipe")]
         mechanism: String,
         /// How many cases to generate.
@@ -216,7 +216,7 @@ fn main() -> ExitCode {
                 .collect();
             if properties.is_empty() {
                 eprintln!(
-                    "error: `{mechanism}`: the reference models cover pipe, fifo, socketpair and unix-dgram"
+                    "error: `{mechanism}`: the reference models cover pipe, fifo, socketpair, unix-dgram, unix-stream, unix-seqpacket and tcp"
                 );
                 return ExitCode::from(2);
             }

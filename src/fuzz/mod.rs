@@ -5,15 +5,19 @@
 //! [`write_regression`] writes it as a scenario file (`scenarios/regressions/`) that the
 //! catalogue replays from then on.
 
+mod connections;
 mod datagrams;
 mod plan;
 mod run;
 mod writers;
 
+pub use connections::{
+    build_connections, connection_plans, ConnectionOp, ConnectionPlan, ConnectionProcess, Target,
+};
 pub use datagrams::{build_datagrams, datagram_plans, DatagramOp, DatagramPlan};
 pub use plan::{build, plans, Op, Plan, ProcessPlan, SizeClass};
 pub use run::{
-    declared, fuzz, fuzz_datagrams, fuzz_pipe_writers, fuzz_sequences, write_regression, Finding,
-    FuzzOptions, FuzzReport, Property,
+    declared, fuzz, fuzz_connections, fuzz_datagrams, fuzz_pipe_writers, fuzz_sequences,
+    write_regression, Finding, FuzzOptions, FuzzReport, Property,
 };
 pub use writers::{build_writers, writer_plans, WritersPlan};

@@ -92,14 +92,19 @@ impl Plan {
     pub fn without_process(&self, i: usize) -> Plan {
         let mut processes = self.processes.clone();
         processes.remove(i);
-        let moves = self
-            .moves
-            .iter()
-            .filter(|(who, _)| *who != i)
-            .map(|&(who, op)| (if who > i { who - 1 } else { who }, op))
-            .collect();
+        let moves = moves_without(&self.moves, i);
         Plan { processes, moves }
     }
+}
+
+/// `moves` without those of process `i`; the later processes' moves follow them to
+/// their new places.
+pub(super) fn moves_without<O: Copy>(moves: &[(usize, O)], i: usize) -> Vec<(usize, O)> {
+    moves
+        .iter()
+        .filter(|(who, _)| *who != i)
+        .map(|&(who, op)| (if who > i { who - 1 } else { who }, op))
+        .collect()
 }
 
 fn size_class() -> impl Strategy<Value = SizeClass> {

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use proptest::strategy::Strategy;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 
+use super::connections::{build_connections, connection_plans, ConnectionPlan};
 use super::datagrams::{build_datagrams, datagram_plans, DatagramPlan};
 use super::plan::{build, plans, Plan};
 use super::writers::{build_writers, writer_plans, WritersPlan};
@@ -79,16 +80,26 @@ pub enum Property {
     DatagramSequences,
     /// Concurrent writers' records on one pipe, checked on what arrives.
     ConcurrentWriters,
+    /// Sequences of binds, listens, connects, accepts, sends and receives on Unix stream
+    /// sockets, each outcome the reference model's.
+    UnixStreamConnections,
+    /// The same on Unix seqpacket sockets.
+    UnixSeqpacketConnections,
+    /// The same on TCP sockets over loopback.
+    TcpConnections,
 }
 
 impl Property {
     /// Every property, in the order the command line and the harness run them.
-    pub const ALL: [Property; 5] = [
+    pub const ALL: [Property; 8] = [
         Property::PipeSequences,
         Property::FifoSequences,
         Property::SocketpairSequences,
         Property::DatagramSequences,
         Property::ConcurrentWriters,
+        Property::UnixStreamConnections,
+        Property::UnixSeqpacketConnections,
+        Property::TcpConnections,
     ];
 
     /// Its name in reports and test names.
@@ -99,6 +110,9 @@ impl Property {
             Property::SocketpairSequences => "socketpair",
             Property::DatagramSequences => "unix_dgram",
             Property::ConcurrentWriters => "pipe_writers",
+            Property::UnixStreamConnections => "unix_stream",
+            Property::UnixSeqpacketConnections => "unix_seqpacket",
+            Property::TcpConnections => "tcp",
         }
     }
 
@@ -109,6 +123,9 @@ impl Property {
             Property::SocketpairSequences => Mechanism::Socketpair,
             Property::DatagramSequences => Mechanism::UnixDgram,
             Property::PipeSequences | Property::ConcurrentWriters => Mechanism::Pipe,
+            Property::UnixStreamConnections => Mechanism::UnixStream,
+            Property::UnixSeqpacketConnections => Mechanism::UnixSeqpacket,
+            Property::TcpConnections => Mechanism::Tcp,
         }
     }
 }
@@ -127,7 +144,41 @@ pub fn fuzz<I: Implementation>(
         }
         Property::ConcurrentWriters => fuzz_pipe_writers(iut, opts, run_opts, on_run),
         Property::DatagramSequences => fuzz_datagrams(iut, opts, run_opts, on_run),
+        Property::UnixStreamConnections
+        | Property::UnixSeqpacketConnections
+        | Property::TcpConnections => {
+            fuzz_connections(iut, property.mechanism(), opts, run_opts, on_run)
+        }
     }
+}
+
+/// Generate scenarios of connection-oriented sockets of `mechanism` (unix-stream,
+/// unix-seqpacket or tcp) and run them against `iut` until one fails or `opts.cases`
+/// passed; a failure is shrunk.
+pub fn fuzz_connections<I: Implementation>(
+    iut: &I,
+    mechanism: Mechanism,
+    opts: &FuzzOptions,
+    run_opts: &RunOptions,
+    on_run: &dyn Fn(),
+) -> FuzzReport {
+    let id = format!(
+        "{mechanism}::{}_fuzz_{:016x}",
+        mechanism.name().replace('-', "_"),
+        opts.seed
+    );
+    let capabilities = declared(iut, mechanism).unwrap_or_default();
+    hunt(
+        connection_plans(opts.max_processes, opts.max_moves),
+        &|plan: &ConnectionPlan| {
+            build_connections(plan, mechanism, run_opts.profile, &capabilities, &id)
+        },
+        &without_bystanders,
+        iut,
+        opts,
+        run_opts,
+        on_run,
+    )
 }
 
 /// Generate scenarios of Unix datagram sockets and run them against `iut` until one
@@ -287,16 +338,44 @@ fn hunt<S: Strategy, I: Implementation>(
     }
 }
 
+/// A plan of processes and their moves, from which a process can be taken away.
+trait Processes: Sized {
+    /// How many processes it has.
+    fn process_count(&self) -> usize;
+    /// The plan without process `i` and its moves.
+    fn without_process(&self, i: usize) -> Self;
+}
+
+impl Processes for Plan {
+    fn process_count(&self) -> usize {
+        self.processes.len()
+    }
+
+    fn without_process(&self, i: usize) -> Plan {
+        Plan::without_process(self, i)
+    }
+}
+
+impl Processes for ConnectionPlan {
+    fn process_count(&self) -> usize {
+        self.processes.len()
+    }
+
+    fn without_process(&self, i: usize) -> ConnectionPlan {
+        ConnectionPlan::without_process(self, i)
+    }
+}
+
 /// Proptest shrinks moves and sizes well, but dropping a process renumbers the moves of
 /// those after it; so after it, try each process away (its moves with it) and keep every
 /// removal after which the plan still fails.
-fn without_bystanders(
-    mut plan: Plan,
+fn without_bystanders<P: Processes>(
+    mut plan: P,
     mut failure: String,
-    fails: &dyn Fn(&Plan) -> Option<String>,
-) -> (Plan, String) {
-    let mut i = plan.processes.len();
-    while i > 0 && plan.processes.len() > 2 {
+    fails: &dyn Fn(&P) -> Option<String>,
+) -> (P, String) {
+    let mut i = plan.process_count();
+    while i > 0 && plan.process_count() > 2 {
         i -= 1;
         let candidate = plan.without_process(i);
         if let Some(f) = fails(&candidate) {
