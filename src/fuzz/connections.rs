@@ -5,8 +5,9 @@
 //! (src/model/connection.rs), and a move the state does not allow is dropped.
 //!
 //! A move names no handle: it acts on the process's latest listener, connecting socket
-//! or accepted connection, each made under a name of its own (`l3`, `c5`, `a7`: the
-//! number is the move's), so that shrinking a plan never renames what later moves use.
+//! or accepted connection (or, when it has none of those, the next best), each made
+//! under a name of its own (`l3`, `c5`, `a7`: the number is the move's), so that
+//! shrinking a plan never renames what later moves use.
 
 use proptest::prelude::*;
 
@@ -176,12 +177,11 @@ pub fn connection_plans(
     max_moves: usize,
 ) -> impl Strategy<Value = ConnectionPlan> {
     let most = max_processes.clamp(2, 4);
-    let process = (any::<bool>(), any::<bool>()).prop_map(|(related, ignores_sigpipe)| {
-        ConnectionProcess {
+    let process =
+        (any::<bool>(), any::<bool>()).prop_map(|(related, ignores_sigpipe)| ConnectionProcess {
             related,
             ignores_sigpipe,
-        }
-    });
+        });
     (
         prop::collection::vec(process, 2..=most),
         setup(most),
@@ -202,12 +202,20 @@ struct Latest {
 }
 
 impl Latest {
+    /// The socket a move on `target` acts on: a connection falls back on the process's
+    /// other connection, then on its listener, so that a move keeps acting on something
+    /// when shrinking drops the move that made its socket.
     fn of(&self, target: Target) -> Option<Handle> {
-        match target {
-            Target::Listener => self.listener.clone(),
-            Target::Client => self.client.clone(),
-            Target::Accepted => self.accepted.clone(),
-        }
+        let (first, second) = match target {
+            Target::Listener => return self.listener.clone(),
+            Target::Client => (&self.client, &self.accepted),
+            Target::Accepted => (&self.accepted, &self.client),
+        };
+        first
+            .as_ref()
+            .or(second.as_ref())
+            .or(self.listener.as_ref())
+            .cloned()
     }
 }
 

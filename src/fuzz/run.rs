@@ -338,15 +338,20 @@ fn hunt<S: Strategy, I: Implementation>(
     }
 }
 
-/// A plan of processes and their moves, from which a process can be taken away.
-trait Processes: Sized {
+/// A plan of processes and their moves, from which a process or a move can be taken
+/// away.
+trait PlanParts: Sized {
     /// How many processes it has.
     fn process_count(&self) -> usize;
     /// The plan without process `i` and its moves.
     fn without_process(&self, i: usize) -> Self;
+    /// How many moves it has.
+    fn move_count(&self) -> usize;
+    /// The plan without move `i`.
+    fn without_move(&self, i: usize) -> Self;
 }
 
-impl Processes for Plan {
+impl PlanParts for Plan {
     fn process_count(&self) -> usize {
         self.processes.len()
     }
@@ -354,9 +359,19 @@ impl Processes for Plan {
     fn without_process(&self, i: usize) -> Plan {
         Plan::without_process(self, i)
     }
+
+    fn move_count(&self) -> usize {
+        self.moves.len()
+    }
+
+    fn without_move(&self, i: usize) -> Plan {
+        let mut plan = self.clone();
+        plan.moves.remove(i);
+        plan
+    }
 }
 
-impl Processes for ConnectionPlan {
+impl PlanParts for ConnectionPlan {
     fn process_count(&self) -> usize {
         self.processes.len()
     }
@@ -364,12 +379,23 @@ impl Processes for ConnectionPlan {
     fn without_process(&self, i: usize) -> ConnectionPlan {
         ConnectionPlan::without_process(self, i)
     }
+
+    fn move_count(&self) -> usize {
+        self.moves.len()
+    }
+
+    fn without_move(&self, i: usize) -> ConnectionPlan {
+        let mut plan = self.clone();
+        plan.moves.remove(i);
+        plan
+    }
 }
 
 /// Proptest shrinks moves and sizes well, but dropping a process renumbers the moves of
-/// those after it; so after it, try each process away (its moves with it) and keep every
-/// removal after which the plan still fails.
-fn without_bystanders<P: Processes>(
+/// those after it, and a move it cannot drop alone (one a later move leans on) stays;
+/// so after it, try each process away (its moves with it), then each move, and keep
+/// every removal after which the plan still fails.
+fn without_bystanders<P: PlanParts>(
     mut plan: P,
     mut failure: String,
     fails: &dyn Fn(&P) -> Option<String>,
@@ -378,6 +404,15 @@ fn without_bystanders<P: Processes>(
     while i > 0 && plan.process_count() > 2 {
         i -= 1;
         let candidate = plan.without_process(i);
+        if let Some(f) = fails(&candidate) {
+            plan = candidate;
+            failure = f;
+        }
+    }
+    let mut i = plan.move_count();
+    while i > 0 {
+        i -= 1;
+        let candidate = plan.without_move(i);
         if let Some(f) = fails(&candidate) {
             plan = candidate;
             failure = f;
