@@ -121,11 +121,11 @@ fn op() -> impl Strategy<Value = ConnectionOp> {
     prop_oneof![
         1 => (address(), 0u32..=2)
             .prop_map(|(address, backlog)| ConnectionOp::Serve { address, backlog }),
-        2 => (address(), any::<bool>())
+        1 => (address(), any::<bool>())
             .prop_map(|(address, nonblock)| ConnectionOp::Connect { address, nonblock }),
-        2 => any::<bool>().prop_map(|nonblock| ConnectionOp::Accept { nonblock }),
+        1 => any::<bool>().prop_map(|nonblock| ConnectionOp::Accept { nonblock }),
         5 => (target(), len(), any::<bool>()).prop_map(|(t, n, q)| ConnectionOp::Send(t, n, q)),
-        5 => (target(), len(), any::<[bool; 3]>())
+        6 => (target(), len(), any::<[bool; 3]>())
             .prop_map(|(t, n, flags)| ConnectionOp::Recv(t, n, flags)),
         1 => (
             target(),

@@ -187,8 +187,7 @@ impl SocketPairModel {
             }
             SocketCall::Shutdown { on, how } => {
                 let i = self.end_of(p, on)?;
-                self.stream.shutdown(i, *how)?;
-                ModelOutcome::Done
+                self.stream.shutdown(i, *how)?
             }
             SocketCall::SetNonBlocking { on, enable } => {
                 let i = self.end_of(p, on)?;

@@ -66,6 +66,10 @@ struct End {
     write_shut: bool,
     /// TCP: the peer's FIN came, so end of file is reported before any error.
     fin: bool,
+    /// TCP: the connection is over for this end (TCP_CLOSE): a reset came, or FINs
+    /// went both ways (the socket hands over to TIME_WAIT, or LAST_ACK is acknowledged
+    /// at once on loopback).
+    done: bool,
     /// A descriptor still refers to it.
     open: bool,
     /// The error (`sk_err`) the next call that looks reports once.
@@ -82,6 +86,7 @@ impl End {
             read_shut: false,
             write_shut: false,
             fin: false,
+            done: false,
             open: true,
             error: None,
             name: String::new(),
@@ -93,14 +98,16 @@ impl End {
     }
 }
 
-/// A receive under way: how much it asks for, its flags, and the bytes MSG_WAITALL
-/// took while it waited for the rest (the kernel takes them off the queue as they come).
+/// A receive under way: how much it asks for, its flags, the bytes MSG_WAITALL took
+/// while it waited for the rest (the kernel takes them off the queue as they come), and
+/// whether it has waited.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) struct Receive {
     len: usize,
     peek: bool,
     wait_all: bool,
     got: Vec<u8>,
+    waited: bool,
 }
 
 impl Receive {
@@ -121,6 +128,7 @@ impl Receive {
             peek: has(MsgFlag::Peek),
             wait_all: has(MsgFlag::WaitAll),
             got: Vec::new(),
+            waited: false,
         };
         Ok((receive, has(MsgFlag::DontWait)))
     }
@@ -195,13 +203,15 @@ impl Stream {
                 if self.ends[i].write_shut {
                     return Ok(broken);
                 }
-                if !self.ends[peer].open {
-                    // The closed peer answers the segment with RST: the connection is
-                    // gone, and the error it leaves (EPIPE after FIN) is one later
-                    // sends report anyway and receives never see.
+                if !self.ends[peer].open && !bytes.is_empty() {
+                    // The closed peer answers the segment with RST (an empty send
+                    // sends none): the connection is gone, and the error it leaves
+                    // (EPIPE after FIN) is one later sends report anyway and receives
+                    // never see.
                     let end = &mut self.ends[i];
                     end.read_shut = true;
                     end.write_shut = true;
+                    end.done = true;
                     return Ok(ModelOutcome::Count(bytes.len() as u64));
                 }
             }
@@ -232,6 +242,12 @@ impl Stream {
             return self.recv_record(i, receive, may_wait);
         }
         let end = &mut self.ends[i];
+        let stopped = end.fin || end.error.is_some() || end.read_shut;
+        // Linux's TCP loop ends on the first wake when asked for no byte: 0, whatever
+        // woke it, and an error stays pending.
+        if self.transport == Transport::Tcp && receive.len == 0 && receive.waited {
+            return Ok((end.queued() > 0 || stopped).then(|| ModelOutcome::Bytes(Vec::new())));
+        }
         if end.queued() > 0 {
             if receive.peek {
                 let bytes = end.queue.iter().flatten().take(receive.len);
@@ -244,7 +260,6 @@ impl Stream {
                 return Ok(Some(ModelOutcome::Bytes(std::mem::take(&mut receive.got))));
             }
         }
-        let stopped = end.fin || end.error.is_some() || end.read_shut;
         if !receive.got.is_empty() && (stopped || !may_wait) {
             if end.error.is_some() {
                 return Err(Unmodelled::Action(
@@ -263,6 +278,7 @@ impl Stream {
         if end.read_shut {
             return Ok(Some(ModelOutcome::Bytes(Vec::new())));
         }
+        receive.waited = may_wait;
         Ok((!may_wait).then_some(ModelOutcome::Error(Errno(libc::EAGAIN))))
     }
 
@@ -297,8 +313,13 @@ impl Stream {
         Ok((!may_wait).then_some(ModelOutcome::Error(Errno(libc::EAGAIN))))
     }
 
-    /// `shutdown()` of end `i`.
-    pub(super) fn shutdown(&mut self, i: usize, how: ShutdownHow) -> Result<(), Unmodelled> {
+    /// `shutdown()` of end `i`: done, or ENOTCONN for a TCP end whose connection is
+    /// over (it shuts down all the same).
+    pub(super) fn shutdown(
+        &mut self,
+        i: usize,
+        how: ShutdownHow,
+    ) -> Result<ModelOutcome, Unmodelled> {
         let (read, write) = match how {
             ShutdownHow::Read => (true, false),
             ShutdownHow::Write => (false, true),
@@ -310,18 +331,29 @@ impl Stream {
                     "shutdown(SHUT_RD) of TCP (later bytes are still queued)".to_owned(),
                 ));
             }
-            // FIN: the peer reads end of file once it has what came before.
-            self.ends[i].write_shut = true;
-            self.ends[1 - i].read_shut = true;
-            self.ends[1 - i].fin = true;
-            return Ok(());
+            let end = &mut self.ends[i];
+            let outcome = match end.done {
+                true => ModelOutcome::Error(Errno(libc::ENOTCONN)),
+                false => ModelOutcome::Done,
+            };
+            if !end.write_shut {
+                // FIN: the peer reads end of file once it has what came before; an end
+                // that had the peer's FIN already is done once this one is acknowledged.
+                end.write_shut = true;
+                end.done |= end.fin;
+                let peer = &mut self.ends[1 - i];
+                peer.read_shut = true;
+                peer.fin = true;
+                peer.done |= peer.write_shut;
+            }
+            return Ok(outcome);
         }
         // Linux carries it to the peer: what this end stops, the peer cannot do.
         self.ends[i].read_shut |= read;
         self.ends[i].write_shut |= write;
         self.ends[1 - i].write_shut |= read;
         self.ends[1 - i].read_shut |= write;
-        Ok(())
+        Ok(ModelOutcome::Done)
     }
 
     /// End `i`'s last descriptor is closed (or its process is gone).
@@ -375,11 +407,13 @@ impl Stream {
                 }));
                 peer.read_shut = true;
                 peer.write_shut = true;
+                peer.done = true;
             }
             // FIN, if shutdown(SHUT_WR) did not send it already.
             Transport::Tcp => {
                 peer.read_shut = true;
                 peer.fin = true;
+                peer.done |= peer.write_shut;
             }
         }
         Ok(())
