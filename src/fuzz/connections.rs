@@ -39,14 +39,14 @@ pub enum Target {
 pub enum ConnectionOp {
     /// A new socket, bound to address `address`, listening with `backlog`.
     Serve {
-        /// Which of [`ADDRESSES`].
+        /// Which address: `srv`, `alt` or the abstract `@abs` (Unix only).
         address: usize,
         /// The backlog.
         backlog: u32,
     },
     /// A new socket (made with SOCK_NONBLOCK or not) connected to address `address`.
     Connect {
-        /// Which of [`ADDRESSES`].
+        /// Which address: `srv`, `alt` or the abstract `@abs` (Unix only).
         address: usize,
         /// SOCK_NONBLOCK on the new socket.
         nonblock: bool,
