@@ -73,7 +73,8 @@ pub enum ConnectionOp {
 /// One process of a plan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ConnectionProcess {
-    /// Forked from the driver after the others (inherits nothing here) or unrelated.
+    /// Related to the driver (forked from it; nothing of these sockets is made before
+    /// the fork, so it inherits none) or unrelated.
     pub related: bool,
     /// Ignores SIGPIPE.
     pub ignores_sigpipe: bool,

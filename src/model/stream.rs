@@ -15,7 +15,7 @@
 //!
 //! How many bytes a socket buffers depends on the kernel's accounting, so a connection
 //! stops (says "outside") once more than [`QUEUE_BOUND`] bytes or [`RECORDS_BOUND`]
-//! records wait at one end; below that, sends never wait.
+//! sends wait at one end; below that, sends never wait.
 //!
 //! # References
 //! - POSIX XSH `send()` (EPIPE and SIGPIPE on a connection shut down for writing or no
@@ -38,8 +38,8 @@ use crate::scenario::{Errno, MsgFlag, ShutdownHow, SignalName};
 /// no send waits.
 pub const QUEUE_BOUND: usize = 16 * 1024;
 
-/// The most seqpacket records the model lets wait at one end: each costs the kernel
-/// far more than its bytes.
+/// The most sends the model lets wait at one end, records or pieces of a stream: each
+/// is a buffer of its own in the kernel, which costs far more than its bytes.
 pub const RECORDS_BOUND: usize = 16;
 
 /// What kind of connection it is.

@@ -56,7 +56,7 @@ enum Role {
     },
     /// End `side` (0 the connecting socket, 1 the accepted one) of a connection.
     Connected { conn: usize, side: usize },
-    /// A TCP socket whose connect failed: the model follows it no further.
+    /// Closed, or a TCP socket whose connect failed: the model follows it no further.
     Spent,
 }
 
