@@ -73,13 +73,13 @@ enum Command {
         #[arg(long)]
         write: Option<PathBuf>,
     },
-    /// Generate scenarios of a mechanism and run them as real forked processes: sequences
-    /// of calls checked against the reference model (and, for pipes, concurrent writers
-    /// checked on what arrives); shrink each first failure and write it to
-    /// scenarios/regressions/.
+    /// Generate scenarios of a mechanism the reference models cover and run them as real
+    /// forked processes: sequences of calls checked against the reference model (and,
+    /// for pipes, concurrent writers checked on what arrives); shrink each first failure
+    /// and write it to scenarios/regressions/.
     Fuzz {
-        /// The mechanism: `pipe`, `fifo`, `socketpair`, `unix-dgram`, `anon-shared`,
-        /// `sysv-shm`, `posix-shm` or `file-mmap` (those the reference models cover).
+        /// The mechanism: `pipe`, `fifo`, `socketpair`, `unix-dgram`, `udp`, `unix-stream`,
+        /// `unix-seqpacket`, `tcp`, `anon-shared`, `sysv-shm`, `posix-shm` or `file-mmap`.
         #[arg(long, default_value = "pipe")]
         mechanism: String,
         /// How many cases to generate.

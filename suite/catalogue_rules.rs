@@ -133,6 +133,9 @@ fn the_catalogue_agrees_with_the_reference_model() {
         ("sysv-shm::", 7),
         ("posix-shm::", 14),
         ("file-mmap::", 27),
+        ("unix-stream::", 26),
+        ("unix-seqpacket::", 11),
+        ("tcp::", 15),
     ];
     for (prefix, floor) in floors {
         let agreeing = agree.iter().filter(|id| id.starts_with(prefix)).count();

@@ -1,4 +1,4 @@
-//! The fuzzers end to end: against each deliberately faulty pipe and shared region of
+//! The fuzzers end to end: against each deliberately faulty pipe, socket and shared region of
 //! fixtures/, a fuzzer finds a failure from a fixed seed, shrinks it (the sequence
 //! fuzzers to at most 3 processes and 6 steps), and writes it as a scenario file that
 //! fails the faulty implementation and passes the operating system when replayed. Against the operating system neither
@@ -8,15 +8,18 @@
 mod faulty;
 #[path = "../fixtures/faulty_regions.rs"]
 mod faulty_regions;
+#[path = "../fixtures/faulty_sockets.rs"]
+mod faulty_sockets;
 
 use std::time::{Duration, Instant};
 
 use faulty::{Fault, Faulty};
 use faulty_regions::{FaultyRegion, RegionFault};
+use faulty_sockets::{FaultySocket, SocketFault};
 use ipc_conformance::driver::{run_scenario, RunOptions};
 use ipc_conformance::fuzz::{fuzz, write_regression, FuzzOptions, Property};
 use ipc_conformance::mechanism::os::Os;
-use ipc_conformance::mechanism::{Implementation, Regions, Streams};
+use ipc_conformance::mechanism::{Implementation, Regions, Sockets, Streams};
 use ipc_conformance::report::Verdict;
 use ipc_conformance::scenario;
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -57,10 +60,19 @@ fn region_property_for(fault: RegionFault) -> Property {
     }
 }
 
-/// `fault`, injected in `iut`, is found by `property` from the fixed seed, shrunk, and
-/// written as a scenario file that fails `iut` and passes the OS.
+/// The property that catches a socket fault: each on a mechanism of its own, so that
+/// every connection fuzzer shows it finds something.
+fn socket_property_for(fault: SocketFault) -> Property {
+    match fault {
+        SocketFault::AcceptNeverBlocks => Property::UnixStreamConnections,
+        SocketFault::CloseKeepsSocket => Property::TcpConnections,
+        SocketFault::CloseUnlinksPath => Property::UnixSeqpacketConnections,
+    }
+}
+
+/// Hunt `fault`, injected in `iut`, with `property`.
 fn finds_and_shrinks<I: Implementation>(
-    fault: &dyn std::fmt::Debug,
+    fault: &str,
     iut: &I,
     property: Property,
 ) -> Result<(), Failed> {
@@ -74,10 +86,10 @@ fn finds_and_shrinks<I: Implementation>(
     let report = fuzz(iut, property, &opts, &run, &|| {});
     let finding = report
         .finding
-        .ok_or_else(|| format!("{fault:?}: not found in {} scenarios", report.runs))?;
+        .ok_or_else(|| format!("{fault}: not found in {} scenarios", report.runs))?;
     let s = &finding.scenario;
     println!(
-        "{fault:?}: found after {} scenarios in {:.2} s; {} runs and {:.2} s with shrinking, to {} processes and {} steps: {}",
+        "{fault}: found after {} scenarios in {:.2} s; {} runs and {:.2} s with shrinking, to {} processes and {} steps: {}",
         finding.cases_to_find,
         finding.time_to_find.as_secs_f64(),
         report.runs,
@@ -89,7 +101,7 @@ fn finds_and_shrinks<I: Implementation>(
     let sequences = property != Property::ConcurrentWriters;
     if sequences && (s.processes.len() > 3 || s.steps.len() > 6) {
         return Err(format!(
-            "{fault:?}: shrunk only to {} processes and {} steps",
+            "{fault}: shrunk only to {} processes and {} steps",
             s.processes.len(),
             s.steps.len()
         )
@@ -104,7 +116,7 @@ fn finds_and_shrinks<I: Implementation>(
     let _ = std::fs::remove_dir_all(&dir);
     let replayed = replayed?;
     if replayed.steps != s.steps || replayed.processes != s.processes {
-        return Err(format!("{fault:?}: the file does not read back as the scenario").into());
+        return Err(format!("{fault}: the file does not read back as the scenario").into());
     }
     // A sequence fails again every time; writers racing fail when the kernel lets
     // one's bytes in between another's two halves, which takes a few tries at most.
@@ -112,11 +124,11 @@ fn finds_and_shrinks<I: Implementation>(
     let fails_again =
         (0..tries).any(|_| matches!(run_scenario(&replayed, iut, &run).verdict, Verdict::Fail(_)));
     if !fails_again {
-        return Err(format!("{fault:?}: the replay passed {tries} times against the fault").into());
+        return Err(format!("{fault}: the replay passed {tries} times against the fault").into());
     }
     match run_scenario(&replayed, &Os, &run).verdict {
         Verdict::Pass => Ok(()),
-        other => Err(format!("{fault:?}: the replay against the OS gave {other:?}").into()),
+        other => Err(format!("{fault}: the replay against the OS gave {other:?}").into()),
     }
 }
 
@@ -141,15 +153,28 @@ fn main() {
         .iter()
         .map(|&fault| {
             Trial::test(format!("fuzz::finds::{fault:?}"), move || {
-                finds_and_shrinks(&fault, &Streams(Faulty(fault)), property_for(fault))
+                finds_and_shrinks(
+                    &format!("{fault:?}"),
+                    &Streams(Faulty(fault)),
+                    property_for(fault),
+                )
             })
         })
         .collect();
+    trials.extend(SocketFault::ALL.map(|fault| {
+        Trial::test(format!("fuzz::finds::{fault:?}"), move || {
+            finds_and_shrinks(
+                &format!("{fault:?}"),
+                &Sockets(FaultySocket(fault)),
+                socket_property_for(fault),
+            )
+        })
+    }));
     trials.extend(RegionFault::ALL.map(|fault| {
         Trial::test(format!("fuzz::finds::{fault:?}"), move || {
             let started = Instant::now();
             let iut = Regions(FaultyRegion(fault));
-            finds_and_shrinks(&fault, &iut, region_property_for(fault))?;
+            finds_and_shrinks(&format!("{fault:?}"), &iut, region_property_for(fault))?;
             match started.elapsed() {
                 t if t > REGION_BUDGET => Err(format!(
                     "{fault:?}: found and shrunk in {t:?}, over {REGION_BUDGET:?}"

@@ -7,7 +7,7 @@
 
 use proptest::prelude::*;
 
-use super::plan::{moves_without, payload, Recorder, WithoutProcess};
+use super::plan::{payload, PlanParts, Recorder};
 use crate::mechanism::Capability;
 use crate::model::PlatformProfile;
 use crate::scenario::{
@@ -53,16 +53,23 @@ pub struct DatagramPlan {
     pub moves: Vec<(usize, DatagramOp)>,
 }
 
-impl WithoutProcess for DatagramPlan {
+impl PlanParts for DatagramPlan {
+    type Op = DatagramOp;
+
     fn process_count(&self) -> usize {
         self.processes
     }
 
-    fn without_process(&self, i: usize) -> DatagramPlan {
-        DatagramPlan {
-            processes: self.processes - 1,
-            moves: moves_without(&self.moves, i),
-        }
+    fn move_count(&self) -> usize {
+        self.moves.len()
+    }
+
+    fn remove_process(&mut self, _i: usize) {
+        self.processes -= 1;
+    }
+
+    fn moves_mut(&mut self) -> &mut Vec<(usize, DatagramOp)> {
+        &mut self.moves
     }
 }
 

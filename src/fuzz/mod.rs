@@ -5,17 +5,21 @@
 //! [`write_regression`] writes it as a scenario file (`scenarios/regressions/`) that the
 //! catalogue replays from then on.
 
+mod connections;
 mod datagrams;
 mod plan;
 mod regions;
 mod run;
 mod writers;
 
+pub use connections::{
+    build_connections, connection_plans, ConnectionOp, ConnectionPlan, ConnectionProcess, Target,
+};
 pub use datagrams::{build_datagrams, datagram_plans, DatagramOp, DatagramPlan};
-pub use plan::{build, plans, Op, Plan, ProcessPlan, SizeClass, WithoutProcess};
+pub use plan::{build, plans, Op, Plan, PlanParts, ProcessPlan, SizeClass};
 pub use regions::{build_regions, region_plans, Length, RegionOp, RegionPlan, Spot};
 pub use run::{
-    declared, fuzz, fuzz_datagrams, fuzz_pipe_writers, fuzz_regions, fuzz_sequences,
-    write_regression, Finding, FuzzOptions, FuzzReport, Property,
+    declared, fuzz, fuzz_connections, fuzz_datagrams, fuzz_pipe_writers, fuzz_regions,
+    fuzz_sequences, write_regression, Finding, FuzzOptions, FuzzReport, Property,
 };
 pub use writers::{build_writers, writer_plans, WritersPlan};

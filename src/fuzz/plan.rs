@@ -86,34 +86,66 @@ pub struct Plan {
     pub moves: Vec<(usize, Op)>,
 }
 
-/// A plan whose processes can be dropped one at a time: proptest shrinks moves and
-/// sizes well, but dropping a process renumbers the moves of those after it, so a pass
-/// after proptest's tries each process away.
-pub trait WithoutProcess: Sized {
+/// A plan of processes and their moves, from which a process or a move can be taken
+/// away: proptest shrinks moves and sizes well, but dropping a process renumbers the
+/// moves of those after it, and a move a later move leans on cannot go alone; so a pass
+/// after proptest's tries each process away, then each move.
+pub trait PlanParts: Clone {
+    /// What one move does.
+    type Op: Copy;
+
     /// How many processes it has.
     fn process_count(&self) -> usize;
 
+    /// How many moves it has.
+    fn move_count(&self) -> usize;
+
+    /// Forget process `i` itself (`without_process` takes its moves away).
+    fn remove_process(&mut self, i: usize);
+
+    /// The moves `(process, op)`.
+    fn moves_mut(&mut self) -> &mut Vec<(usize, Self::Op)>;
+
     /// The plan without process `i` and its moves; the later processes' moves follow
     /// them to their new places.
-    fn without_process(&self, i: usize) -> Self;
+    fn without_process(&self, i: usize) -> Self {
+        let mut plan = self.clone();
+        plan.remove_process(i);
+        let moves = moves_without(plan.moves_mut(), i);
+        *plan.moves_mut() = moves;
+        plan
+    }
+
+    /// The plan without move `i`.
+    fn without_move(&self, i: usize) -> Self {
+        let mut plan = self.clone();
+        plan.moves_mut().remove(i);
+        plan
+    }
 }
 
-impl WithoutProcess for Plan {
+impl PlanParts for Plan {
+    type Op = Op;
+
     fn process_count(&self) -> usize {
         self.processes.len()
     }
 
-    fn without_process(&self, i: usize) -> Plan {
-        let mut processes = self.processes.clone();
-        processes.remove(i);
-        Plan {
-            processes,
-            moves: moves_without(&self.moves, i),
-        }
+    fn move_count(&self) -> usize {
+        self.moves.len()
+    }
+
+    fn remove_process(&mut self, i: usize) {
+        self.processes.remove(i);
+    }
+
+    fn moves_mut(&mut self) -> &mut Vec<(usize, Op)> {
+        &mut self.moves
     }
 }
 
-/// `moves` without process `i`'s, the later processes' renumbered to their new places.
+/// `moves` without those of process `i`; the later processes' moves follow them to
+/// their new places.
 pub(super) fn moves_without<O: Copy>(moves: &[(usize, O)], i: usize) -> Vec<(usize, O)> {
     moves
         .iter()

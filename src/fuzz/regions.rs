@@ -7,7 +7,7 @@
 
 use proptest::prelude::*;
 
-use super::plan::{moves_without, Recorder, WithoutProcess};
+use super::plan::{PlanParts, Recorder};
 use crate::mechanism::Capability;
 use crate::model::{PlatformProfile, ReferenceModel, RegionModel};
 use crate::scenario::{
@@ -94,16 +94,23 @@ pub struct RegionPlan {
     pub moves: Vec<(usize, RegionOp)>,
 }
 
-impl WithoutProcess for RegionPlan {
+impl PlanParts for RegionPlan {
+    type Op = RegionOp;
+
     fn process_count(&self) -> usize {
         self.related.len()
     }
 
-    fn without_process(&self, i: usize) -> RegionPlan {
-        let mut plan = self.clone();
-        plan.related.remove(i);
-        plan.moves = moves_without(&self.moves, i);
-        plan
+    fn move_count(&self) -> usize {
+        self.moves.len()
+    }
+
+    fn remove_process(&mut self, i: usize) {
+        self.related.remove(i);
+    }
+
+    fn moves_mut(&mut self) -> &mut Vec<(usize, RegionOp)> {
+        &mut self.moves
     }
 }
 

@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 use proptest::strategy::Strategy;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 
+use super::connections::{build_connections, connection_plans, ConnectionPlan};
 use super::datagrams::{build_datagrams, datagram_plans, DatagramPlan};
-use super::plan::{build, plans, Plan, WithoutProcess};
+use super::plan::{build, plans, Plan, PlanParts};
 use super::regions::{build_regions, region_plans, RegionPlan};
 use super::writers::{build_writers, writer_plans, WritersPlan};
 use crate::driver::{run_scenario, RunOptions};
@@ -94,11 +95,18 @@ pub enum Property {
     /// Opens, sizes, file I/O, maps, loads and stores on a mapped file, each outcome the
     /// reference model's.
     FileMmapSequences,
+    /// Sequences of binds, listens, connects, accepts, sends and receives on Unix stream
+    /// sockets, each outcome the reference model's.
+    UnixStreamConnections,
+    /// The same on Unix seqpacket sockets.
+    UnixSeqpacketConnections,
+    /// The same on TCP sockets over loopback.
+    TcpConnections,
 }
 
 impl Property {
     /// Every property, in the order the command line and the harness run them.
-    pub const ALL: [Property; 10] = [
+    pub const ALL: [Property; 13] = [
         Property::PipeSequences,
         Property::FifoSequences,
         Property::SocketpairSequences,
@@ -109,6 +117,9 @@ impl Property {
         Property::SysvShmSequences,
         Property::PosixShmSequences,
         Property::FileMmapSequences,
+        Property::UnixStreamConnections,
+        Property::UnixSeqpacketConnections,
+        Property::TcpConnections,
     ];
 
     /// Its name in reports and test names.
@@ -124,6 +135,9 @@ impl Property {
             Property::SysvShmSequences => "sysv_shm",
             Property::PosixShmSequences => "posix_shm",
             Property::FileMmapSequences => "file_mmap",
+            Property::UnixStreamConnections => "unix_stream",
+            Property::UnixSeqpacketConnections => "unix_seqpacket",
+            Property::TcpConnections => "tcp",
         }
     }
 
@@ -139,6 +153,9 @@ impl Property {
             Property::SysvShmSequences => Mechanism::SysvShm,
             Property::PosixShmSequences => Mechanism::PosixShm,
             Property::FileMmapSequences => Mechanism::FileMmap,
+            Property::UnixStreamConnections => Mechanism::UnixStream,
+            Property::UnixSeqpacketConnections => Mechanism::UnixSeqpacket,
+            Property::TcpConnections => Mechanism::Tcp,
         }
     }
 }
@@ -164,7 +181,41 @@ pub fn fuzz<I: Implementation>(
         | Property::SysvShmSequences
         | Property::PosixShmSequences
         | Property::FileMmapSequences => fuzz_regions(iut, property, opts, run_opts, on_run),
+        Property::UnixStreamConnections
+        | Property::UnixSeqpacketConnections
+        | Property::TcpConnections => {
+            fuzz_connections(iut, property.mechanism(), opts, run_opts, on_run)
+        }
     }
+}
+
+/// Generate scenarios of connection-oriented sockets of `mechanism` (unix-stream,
+/// unix-seqpacket or tcp) and run them against `iut` until one fails or `opts.cases`
+/// passed; a failure is shrunk.
+pub fn fuzz_connections<I: Implementation>(
+    iut: &I,
+    mechanism: Mechanism,
+    opts: &FuzzOptions,
+    run_opts: &RunOptions,
+    on_run: &dyn Fn(),
+) -> FuzzReport {
+    let id = format!(
+        "{mechanism}::{}_fuzz_{:016x}",
+        mechanism.name().replace('-', "_"),
+        opts.seed
+    );
+    let capabilities = declared(iut, mechanism).unwrap_or_default();
+    hunt(
+        connection_plans(opts.max_processes, opts.max_moves),
+        &|plan: &ConnectionPlan| {
+            build_connections(plan, mechanism, run_opts.profile, &capabilities, &id)
+        },
+        &without_bystanders,
+        iut,
+        opts,
+        run_opts,
+        on_run,
+    )
 }
 
 /// Generate scenarios of `property`'s shared-region mechanism and run them against
@@ -356,17 +407,27 @@ fn hunt<S: Strategy, I: Implementation>(
 }
 
 /// Proptest shrinks moves and sizes well, but dropping a process renumbers the moves of
-/// those after it; so after it, try each process away (its moves with it) and keep every
-/// removal after which the plan still fails.
-fn without_bystanders<V: WithoutProcess>(
-    mut plan: V,
+/// those after it, and a move it cannot drop alone (one a later move leans on) stays;
+/// so after it, try each process away (its moves with it), then each move, and keep
+/// every removal after which the plan still fails.
+fn without_bystanders<P: PlanParts>(
+    mut plan: P,
     mut failure: String,
-    fails: &dyn Fn(&V) -> Option<String>,
-) -> (V, String) {
+    fails: &dyn Fn(&P) -> Option<String>,
+) -> (P, String) {
     let mut i = plan.process_count();
     while i > 0 && plan.process_count() > 2 {
         i -= 1;
         let candidate = plan.without_process(i);
+        if let Some(f) = fails(&candidate) {
+            plan = candidate;
+            failure = f;
+        }
+    }
+    let mut i = plan.move_count();
+    while i > 0 {
+        i -= 1;
+        let candidate = plan.without_move(i);
         if let Some(f) = fails(&candidate) {
             plan = candidate;
             failure = f;

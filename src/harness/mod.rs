@@ -1,6 +1,7 @@
 //! `cargo test` integration: one trial per scenario, named `mechanism::file_stem`, and
 //! one per fuzzer of a mechanism the implementation provides (`fuzz::pipe`, `fuzz::fifo`,
-//! `fuzz::socketpair`, `fuzz::pipe_writers`; `PROPTEST_CASES` cases each, from the seed
+//! `fuzz::socketpair`, `fuzz::unix_dgram`, `fuzz::pipe_writers`, `fuzz::unix_stream`,
+//! `fuzz::unix_seqpacket`, `fuzz::tcp`; `PROPTEST_CASES` cases each, from the seed
 //! `IPC_CONFORMANCE_SEED`, 0 by default). A fuzzer's failure prints its shrunk scenario
 //! as a file to keep among the crate's regressions.
 //!
@@ -95,8 +96,8 @@ fn run_trials<I: Implementation>(iut: &I, scenarios: Result<Vec<Scenario>, LoadE
     }
 }
 
-/// A fuzzer as one trial (`fuzz::pipe`, `fuzz::fifo`, `fuzz::socketpair`,
-/// `fuzz::pipe_writers`): ignored when `iut` does not provide its mechanism.
+/// A fuzzer as one trial (`fuzz::pipe`, `fuzz::tcp`, … one per [`Property`]): ignored
+/// when `iut` does not provide its mechanism.
 pub fn fuzz_trial<I: Implementation>(
     server: &Arc<ForkServer>,
     iut: &I,

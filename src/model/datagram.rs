@@ -33,6 +33,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::calls::Caller;
+use super::names::UnixNames;
 use super::outcome::{ModelOutcome, Unmodelled};
 use super::PlatformProfile;
 use crate::scenario::{
@@ -74,9 +75,11 @@ pub struct DatagramModel {
     domain: SocketDomain,
     /// Keyed, not in the order made: the actions of one step may make them in any order.
     socks: BTreeMap<SockId, Sock>,
-    /// Names bound once: a Unix path's file stays after its socket closes, and a UDP
-    /// name keeps its port.
-    named: BTreeSet<String>,
+    /// The Unix names bound so far.
+    names: UnixNames,
+    /// The UDP names bound so far: each keeps the port the kernel gave it at its first
+    /// bind.
+    ports: BTreeSet<String>,
     processes: Vec<ProcessState>,
 }
 
@@ -86,7 +89,8 @@ impl DatagramModel {
         DatagramModel {
             domain,
             socks: BTreeMap::new(),
-            named: BTreeSet::new(),
+            names: UnixNames::default(),
+            ports: BTreeSet::new(),
             processes: processes.iter().map(|p| Caller::new(p, ())).collect(),
         }
     }
@@ -137,18 +141,18 @@ impl DatagramModel {
     /// (Linux), or a UDP port nobody holds. A UDP name never bound has no port, so a
     /// scenario cannot send to it.
     fn resolve(&self, address: &Address) -> Result<Result<SockId, Errno>, Unmodelled> {
-        Ok(match self.bound_to(address) {
-            Some(s) => Ok(s),
-            None if self.udp() && !self.named.contains(&address.name) => {
-                return Err(Unmodelled::Action(format!(
-                    "`{address}`, a UDP name no socket has bound"
-                )))
-            }
-            None if self.udp() || address.abstract_name || self.named.contains(&address.name) => {
-                Err(Errno(libc::ECONNREFUSED))
-            }
-            None => Err(Errno(libc::ENOENT)),
-        })
+        if let Some(s) = self.bound_to(address) {
+            return Ok(Ok(s));
+        }
+        if !self.udp() {
+            return Ok(Err(self.names.unheld(address)));
+        }
+        match self.ports.contains(&address.name) {
+            true => Ok(Err(Errno(libc::ECONNREFUSED))),
+            false => Err(Unmodelled::Action(format!(
+                "`{address}`, a UDP name no socket has bound"
+            ))),
+        }
     }
 
     /// What `action` of process `p` does; the state moves on.
@@ -206,21 +210,19 @@ impl DatagramModel {
             SocketCall::Bind { on, to } => {
                 let s = self.sock(p, on)?;
                 let bound = self.socks[&s].bound.is_some() || self.socks[&s].autobound;
-                let stays = !self.udp() && !to.abstract_name;
-                let taken = self.bound_to(to).is_some() || (stays && self.named.contains(&to.name));
-                // Linux makes a path's file before it sees the socket is bound already
-                // (and removes it again), but looks at an abstract name or a port only
-                // after.
-                let refused = match (stays, bound, taken) {
-                    (false, true, _) | (true, true, false) => Some(libc::EINVAL),
-                    (_, _, true) => Some(libc::EADDRINUSE),
-                    _ => None,
+                let held = self.bound_to(to).is_some();
+                // A port is looked at only after the socket: bound already is EINVAL.
+                let refused = match self.udp() {
+                    true if bound => Some(Errno(libc::EINVAL)),
+                    true if held => Some(Errno(libc::EADDRINUSE)),
+                    true => {
+                        self.ports.insert(to.name.clone());
+                        None
+                    }
+                    false => self.names.bind(to, bound, held),
                 };
                 if let Some(errno) = refused {
-                    return Ok(ModelOutcome::Error(Errno(errno)));
-                }
-                if stays || self.udp() {
-                    self.named.insert(to.name.clone());
+                    return Ok(ModelOutcome::Error(errno));
                 }
                 self.at(&s).bound = Some(to.clone());
                 ModelOutcome::Done

@@ -1,31 +1,38 @@
 //! Reference semantics and platform profiles: the reference models (pipes and FIFOs,
-//! stream socketpairs, Unix datagram sockets, shared regions), the cross-check of scenarios against them, and the numbers and
+//! stream socketpairs, datagram sockets (Unix and UDP), connections reached by address
+//! over Unix stream and seqpacket sockets and TCP, shared regions), the cross-check of
+//! scenarios against them, and the numbers and
 //! features of each platform.
 
 mod calls;
+mod connection;
 mod cross_check;
 mod datagram;
+mod names;
 mod outcome;
 mod pipe;
 mod pipe_buffer;
 mod profile;
 mod region;
 mod socketpair;
+mod stream;
 
+pub use connection::ConnectionModel;
 pub use cross_check::{cross_check, CrossCheck};
 pub use datagram::{DatagramModel, BYTES_BOUND, DATAGRAMS_BOUND};
 pub use outcome::{ModelOutcome, Unmodelled};
 pub use pipe::PipeModel;
-pub use profile::{Platform, PlatformProfile};
+pub use profile::{ListenRules, Platform, PlatformProfile};
 pub use region::RegionModel;
-pub use socketpair::{SocketPairModel, QUEUE_BOUND};
+pub use socketpair::SocketPairModel;
+pub use stream::{QUEUE_BOUND, RECORDS_BOUND};
 
 use crate::scenario::{
     Action, End, Mechanism, MechanismFamily, OpenFlag, Process, RegionSpec, Scenario, SocketDomain,
 };
 
 /// The reference model of a scenario's mechanism: a pipe or FIFO, a socketpair,
-/// datagram sockets (Unix or UDP), or shared regions.
+/// datagram sockets (Unix or UDP), connection-oriented sockets, or shared regions.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReferenceModel {
     /// A pipe or a FIFO.
@@ -37,6 +44,8 @@ pub enum ReferenceModel {
     /// Shared regions: anonymous shared memory, System V and POSIX shared memory, a
     /// mapped file.
     Region(RegionModel),
+    /// Connection-oriented sockets reached by address: Unix stream and seqpacket, TCP.
+    Connection(ConnectionModel),
 }
 
 impl ReferenceModel {
@@ -64,7 +73,7 @@ impl ReferenceModel {
             Mechanism::Pipe | Mechanism::Fifo => {
                 PipeModel::for_processes(mechanism, processes, flags, profile).map(Self::Pipe)
             }
-            Mechanism::Socketpair => Ok(Self::Pair(SocketPairModel::for_processes(processes))),
+            Mechanism::Socketpair => SocketPairModel::for_processes(processes).map(Self::Pair),
             Mechanism::UnixDgram | Mechanism::Udp => {
                 let domain = match mechanism {
                     Mechanism::Udp => SocketDomain::Inet,
@@ -73,6 +82,9 @@ impl ReferenceModel {
                 Ok(Self::Datagram(DatagramModel::for_processes(
                     processes, domain,
                 )))
+            }
+            Mechanism::UnixStream | Mechanism::UnixSeqpacket | Mechanism::Tcp => {
+                ConnectionModel::for_processes(mechanism, processes, profile).map(Self::Connection)
             }
             other => Err(Unmodelled::Action(format!("no model of {other} yet"))),
         }
@@ -100,6 +112,7 @@ impl ReferenceModel {
             Self::Pair(m) => m.apply(p, action, profile),
             Self::Datagram(m) => m.apply(p, action, profile),
             Self::Region(m) => m.apply(p, action, profile),
+            Self::Connection(m) => m.apply(p, action, profile),
         }
     }
 
@@ -110,17 +123,18 @@ impl ReferenceModel {
             Self::Pair(m) => m.process_count(),
             Self::Datagram(m) => m.process_count(),
             Self::Region(m) => m.process_count(),
+            Self::Connection(m) => m.process_count(),
         }
     }
 
     /// Whether process `p` holds `end`: of a pair, the read end stands for `left` and
-    /// the write end for `right`; datagram sockets have handles, not ends; a region's
-    /// processes hold the object descriptor only.
+    /// the write end for `right`; sockets have handles, not ends; a region's processes
+    /// hold the object descriptor only.
     pub fn holds(&self, p: usize, end: End) -> bool {
         match self {
             Self::Pipe(m) => m.holds(p, end),
             Self::Pair(m) => m.holds(p, usize::from(end == End::Write)),
-            Self::Datagram(_) => false,
+            Self::Datagram(_) | Self::Connection(_) => false,
             Self::Region(m) => end == End::Object && m.holds_object(p),
         }
     }
@@ -132,6 +146,7 @@ impl ReferenceModel {
             Self::Pair(m) => m.idle(p),
             Self::Datagram(m) => m.idle(p),
             Self::Region(m) => m.idle(p),
+            Self::Connection(m) => m.idle(p),
         }
     }
 
@@ -142,6 +157,7 @@ impl ReferenceModel {
             Self::Pair(m) => m.blocked(p),
             Self::Datagram(m) => m.blocked(p),
             Self::Region(_) => false,
+            Self::Connection(m) => m.blocked(p),
         }
     }
 
@@ -152,6 +168,7 @@ impl ReferenceModel {
             Self::Pair(m) => m.finished(p),
             Self::Datagram(m) => m.finished(p),
             Self::Region(_) => false,
+            Self::Connection(m) => m.finished(p),
         }
     }
 }

@@ -55,6 +55,20 @@ pub struct PlatformProfile {
     pub unified_page_cache: bool,
     /// Features present.
     pub features: &'static [Feature],
+    /// How listening sockets queue and hand out connections, where that is known;
+    /// `None` where the model leaves `connect` and `accept` to the kernel.
+    pub listen: Option<ListenRules>,
+}
+
+/// How a platform's listening sockets (Unix stream and seqpacket, TCP) behave.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ListenRules {
+    /// A listener holds this many connections more than its backlog before it is full.
+    pub backlog_slack: u32,
+    /// The largest backlog taken as given (larger ones are cut to a tunable limit).
+    pub backlog_max: u32,
+    /// `accept()` gives the new socket the listener's O_NONBLOCK.
+    pub accept_inherits_nonblock: bool,
 }
 
 impl PlatformProfile {
@@ -67,7 +81,11 @@ impl PlatformProfile {
     /// /dev/shm; file I/O and mappings share the page cache; pipe2 and F_SETPIPE_SZ exist; AF_UNIX has SOCK_SEQPACKET
     /// and abstract names; send() takes MSG_NOSIGNAL, socket() takes SOCK_NONBLOCK and
     /// accept4() exists;
-    /// there is no SO_NOSIGPIPE; network namespaces put processes on hosts of their own.
+    /// there is no SO_NOSIGPIPE; network namespaces put processes on hosts of their own;
+    /// a listener is full only when more connections than its backlog wait
+    /// (`sk_acceptq_is_full`, `unix_recvq_full`: backlog + 1 fit), a backlog above
+    /// `net.core.somaxconn` is cut to it (128 before Linux 5.4, so larger ones are left
+    /// alone), and accept() never passes on O_NONBLOCK.
     pub const LINUX: PlatformProfile = PlatformProfile {
         platform: Platform::Linux,
         pipe_buf: 4096,
@@ -88,6 +106,11 @@ impl PlatformProfile {
             Feature::NetNamespaces,
             Feature::Accept4,
         ],
+        listen: Some(ListenRules {
+            backlog_slack: 1,
+            backlog_max: 128,
+            accept_inherits_nonblock: false,
+        }),
     };
 
     /// macOS: PIPE_BUF 512 (sys/syslimits.h); the pipe buffer starts at 512 bytes and grows
@@ -98,7 +121,8 @@ impl PlatformProfile {
     /// accept4(); pages of 16 KiB (Apple silicon; Intel Macs, with 4 KiB pages, are not
     /// described); a removed System V id is gone at once (EINVAL); shm objects take one
     /// ftruncate, rounded to pages, and no read or write (ENXIO); whether file I/O and
-    /// mappings share pages is unverified, so not claimed (read from XNU's
+    /// mappings share pages is unverified, so not claimed; a listener's queue is scaled
+    /// (3/2 of the backlog, `sonewconn`), which the model does not follow (read from XNU's
     /// sources, to be confirmed by the macOS CI job).
     pub const MACOS: PlatformProfile = PlatformProfile {
         platform: Platform::Macos,
@@ -111,6 +135,7 @@ impl PlatformProfile {
         shm_is_file: false,
         unified_page_cache: false,
         features: &[Feature::MsgNoSignal, Feature::SoNoSigPipe],
+        listen: None,
     };
 
     /// The profile of the platform this was compiled for.

@@ -1,46 +1,16 @@
 //! The reference model of a stream socketpair (`socketpair(AF_UNIX, SOCK_STREAM)`):
-//! two connected ends, each with its queue of bytes sent to it, held by the processes
-//! that inherit them. A receive takes what is queued (a stream keeps no boundaries),
-//! waits while the queue is empty and the connection open, and reads end of file once
-//! the peer is closed or shut down for writing; a send to a peer that is gone, or after
-//! `shutdown(SHUT_WR)`, fails with EPIPE and raises SIGPIPE. Linux carries a shutdown to
-//! the peer: `SHUT_RD` on one end is `SHUT_WR` seen from the other.
-//!
-//! How many bytes a socket buffers depends on the kernel's accounting, so the model
-//! stops (says "outside") once more than [`QUEUE_BOUND`] bytes wait in a queue; below
-//! that, sends never wait. An end closed with unread bytes resets the peer (Linux), which
-//! the model leaves to the kernel too.
+//! two connected ends held by the processes that inherit them. An end is closed for
+//! good once no live process holds a descriptor of it; the bytes, end of file, EPIPE and
+//! SIGPIPE, shutdowns and resets are the Unix stream data path of [`super::stream`].
 //!
 //! # References
-//! - POSIX XSH `socketpair()`, `send()` (EPIPE and SIGPIPE on a connection shut down
-//!   for writing or no longer connected), `recv()` (0 at the orderly shutdown of the
-//!   peer; EAGAIN with O_NONBLOCK or MSG_DONTWAIT), `shutdown()`.
-
-use std::collections::VecDeque;
+//! - POSIX XSH `socketpair()`, `send()`, `recv()`, `shutdown()`.
 
 use super::calls::Caller;
 use super::outcome::{ModelOutcome, Unmodelled};
+use super::stream::{Receive, Stream, Transport};
 use super::PlatformProfile;
-use crate::scenario::{
-    Action, Errno, Handle, MsgFlag, Process, Relation, ShutdownHow, SigPipe, SignalName, SocketCall,
-};
-
-/// The most bytes the model lets wait in one end's queue: far below any socket buffer,
-/// so that no send waits.
-pub const QUEUE_BOUND: usize = 16 * 1024;
-
-/// One end of the pair.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-struct End {
-    /// Bytes sent to this end, not yet received.
-    queue: VecDeque<u8>,
-    /// No more bytes will come (the peer shut down writing, or this end reading).
-    read_shut: bool,
-    /// This end may not send (it shut down writing, or the peer reading).
-    write_shut: bool,
-    /// O_NONBLOCK of its open file description.
-    nonblock: bool,
-}
+use crate::scenario::{Action, Handle, MsgFlag, Process, Relation, SigPipe, SocketCall};
 
 /// What the model keeps of a process besides its calls.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,21 +20,25 @@ struct Holder {
     sigpipe: SigPipe,
 }
 
-/// A process: a receive it is blocked in is the end and the most bytes.
-type ProcessState = Caller<(usize, usize), Holder>;
+/// A process: a receive it is blocked in is the end and the receive.
+type ProcessState = Caller<(usize, Receive), Holder>;
 
 /// A stream socketpair shared by a scenario's processes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SocketPairModel {
-    ends: [End; 2],
+    stream: Stream,
+    /// O_NONBLOCK of each end's open file description.
+    nonblock: [bool; 2],
     processes: Vec<ProcessState>,
 }
 
 impl SocketPairModel {
-    /// The pair made before the fork, each related process keeping the ends it names.
-    pub fn for_processes(processes: &[Process]) -> SocketPairModel {
-        SocketPairModel {
-            ends: [End::default(), End::default()],
+    /// The pair made before the fork, each related process keeping the ends it names;
+    /// an end nobody keeps is closed from the start.
+    pub fn for_processes(processes: &[Process]) -> Result<SocketPairModel, Unmodelled> {
+        let mut model = SocketPairModel {
+            stream: Stream::new(Transport::UnixStream),
+            nonblock: [false; 2],
             processes: processes
                 .iter()
                 .map(|p| {
@@ -84,7 +58,9 @@ impl SocketPairModel {
                     )
                 })
                 .collect(),
-        }
+        };
+        model.close_unheld()?;
+        Ok(model)
     }
 
     /// How many processes share the pair.
@@ -112,16 +88,15 @@ impl SocketPairModel {
         self.processes[p].finished()
     }
 
-    /// Whether any live process holds end `i`.
-    fn open(&self, i: usize) -> bool {
-        self.processes
-            .iter()
-            .any(|p| p.alive && p.state.holds[i] > 0)
-    }
-
-    /// Whether a receive on end `i` with nothing queued reads end of file.
-    fn at_eof(&self, i: usize) -> bool {
-        self.ends[i].read_shut || !self.open(1 - i)
+    /// Close for good every end no live process holds any more.
+    fn close_unheld(&mut self) -> Result<(), Unmodelled> {
+        for i in 0..2 {
+            let held = (0..self.processes.len()).any(|p| self.holds(p, i));
+            if self.stream.is_open(i) && !held {
+                self.stream.close(i)?;
+            }
+        }
+        Ok(())
     }
 
     fn end_of(&self, p: usize, on: &Handle) -> Result<usize, Unmodelled> {
@@ -132,6 +107,13 @@ impl SocketPairModel {
             return Err(Unmodelled::Action(format!("a call on `{on}` not held")));
         }
         Ok(i)
+    }
+
+    /// Whether a process is blocked receiving on end `i`.
+    fn receiving(&self, i: usize) -> bool {
+        self.processes
+            .iter()
+            .any(|q| q.alive && q.pending.as_ref().is_some_and(|(e, _)| *e == i))
     }
 
     /// What `action` of process `p` does; the state moves on.
@@ -148,8 +130,7 @@ impl SocketPairModel {
                 ModelOutcome::Done
             }
             Action::Kill(signal) => {
-                let interrupted = |_| ModelOutcome::Error(Errno(libc::EINTR));
-                if self.processes[p].signal(*signal, interrupted) {
+                if self.processes[p].signal(*signal, |(_, r)| r.interrupted()) {
                     self.leave(p)?;
                 }
                 ModelOutcome::Done
@@ -157,7 +138,7 @@ impl SocketPairModel {
             Action::Await => self.processes[p].await_result(),
             other => return Err(Unmodelled::Action(format!("`{}`", other.name()))),
         };
-        self.wake();
+        self.wake()?;
         Ok(self.processes[p].settle(outcome, action))
     }
 
@@ -175,58 +156,53 @@ impl SocketPairModel {
                 flags,
             } => {
                 let i = self.end_of(p, on)?;
+                if flags.iter().any(|f| *f != MsgFlag::NoSignal) {
+                    return Err(Unmodelled::Action("send flags but MSG_NOSIGNAL".to_owned()));
+                }
                 let bytes = crate::driver::payload_bytes(data, profile);
-                self.send(p, i, bytes, flags)?
+                let quiet = !flags.is_empty() || self.processes[p].state.sigpipe == SigPipe::Ignore;
+                let outcome = self.stream.send(i, bytes, quiet)?;
+                if matches!(outcome, ModelOutcome::Killed(_)) {
+                    self.leave(p)?;
+                }
+                outcome
             }
             SocketCall::Recv { on, len, flags } => {
                 let i = self.end_of(p, on)?;
-                if self
-                    .processes
-                    .iter()
-                    .any(|q| q.alive && q.pending.is_some_and(|(e, _)| e == i))
-                {
+                if self.receiving(i) {
                     return Err(Unmodelled::Schedule(
                         "another process is blocked receiving on the same end".to_owned(),
                     ));
                 }
                 let n = profile.resolve(*len).map_err(Unmodelled::Action)? as usize;
-                if flags.iter().any(|f| *f != MsgFlag::DontWait) {
-                    return Err(Unmodelled::Action("recv flags but MSG_DONTWAIT".to_owned()));
+                let (mut receive, dont_wait) = Receive::new(n, flags)?;
+                let may_wait = !dont_wait && !self.nonblock[i];
+                match self.stream.recv(i, &mut receive, may_wait)? {
+                    Some(outcome) => outcome,
+                    None => {
+                        self.processes[p].pending = Some((i, receive));
+                        ModelOutcome::Blocks
+                    }
                 }
-                self.recv(p, i, n, !flags.is_empty())
             }
             SocketCall::Shutdown { on, how } => {
                 let i = self.end_of(p, on)?;
-                let (read, write) = match how {
-                    ShutdownHow::Read => (true, false),
-                    ShutdownHow::Write => (false, true),
-                    ShutdownHow::Both => (true, true),
-                };
-                // Linux carries it to the peer: what this end stops, the peer cannot do.
-                self.ends[i].read_shut |= read;
-                self.ends[i].write_shut |= write;
-                self.ends[1 - i].write_shut |= read;
-                self.ends[1 - i].read_shut |= write;
-                ModelOutcome::Done
+                self.stream.shutdown(i, *how)?
             }
             SocketCall::SetNonBlocking { on, enable } => {
                 let i = self.end_of(p, on)?;
-                if self
-                    .processes
-                    .iter()
-                    .any(|q| q.pending.is_some_and(|(e, _)| e == i))
-                {
+                if self.receiving(i) {
                     return Err(Unmodelled::Schedule(
                         "O_NONBLOCK changes under a call blocked on the same end".to_owned(),
                     ));
                 }
-                self.ends[i].nonblock = *enable;
+                self.nonblock[i] = *enable;
                 ModelOutcome::Done
             }
             SocketCall::Close(on) => {
                 let i = self.end_of(p, on)?;
                 self.processes[p].state.holds[i] -= 1;
-                self.check_reset(i)?;
+                self.close_unheld()?;
                 ModelOutcome::Done
             }
             other => return Err(Unmodelled::Action(format!("`{}`", other.name()))),
@@ -237,79 +213,22 @@ impl SocketPairModel {
     fn leave(&mut self, p: usize) -> Result<(), Unmodelled> {
         self.processes[p].alive = false;
         self.processes[p].pending = None;
-        (0..2).try_for_each(|i| self.check_reset(i))
-    }
-
-    /// An end closed for good with bytes unread resets its peer (Linux): left to the
-    /// kernel.
-    fn check_reset(&self, i: usize) -> Result<(), Unmodelled> {
-        if !self.open(i) && !self.ends[i].queue.is_empty() {
-            return Err(Unmodelled::Action(
-                "an end closed with bytes unread (the peer is reset)".to_owned(),
-            ));
-        }
-        Ok(())
-    }
-
-    fn send(
-        &mut self,
-        p: usize,
-        i: usize,
-        bytes: Vec<u8>,
-        flags: &[MsgFlag],
-    ) -> Result<ModelOutcome, Unmodelled> {
-        if flags.iter().any(|f| *f != MsgFlag::NoSignal) {
-            return Err(Unmodelled::Action("send flags but MSG_NOSIGNAL".to_owned()));
-        }
-        if self.ends[i].write_shut || !self.open(1 - i) {
-            let quiet = !flags.is_empty() || self.processes[p].state.sigpipe == SigPipe::Ignore;
-            if quiet {
-                return Ok(ModelOutcome::Error(Errno(libc::EPIPE)));
-            }
-            self.leave(p)?;
-            return Ok(ModelOutcome::Killed(SignalName(
-                nix::sys::signal::Signal::SIGPIPE,
-            )));
-        }
-        let peer = &mut self.ends[1 - i];
-        if peer.queue.len() + bytes.len() > QUEUE_BOUND {
-            return Err(Unmodelled::Action(format!(
-                "more than {QUEUE_BOUND} bytes waiting in a socket"
-            )));
-        }
-        peer.queue.extend(&bytes);
-        Ok(ModelOutcome::Count(bytes.len() as u64))
-    }
-
-    /// One receive of at most `n` bytes; Linux waits for a byte even when `n` is 0.
-    fn recv(&mut self, p: usize, i: usize, n: usize, dont_wait: bool) -> ModelOutcome {
-        if !self.ends[i].queue.is_empty() || self.at_eof(i) {
-            return ModelOutcome::Bytes(self.take(i, n));
-        }
-        if dont_wait || self.ends[i].nonblock {
-            return ModelOutcome::Error(Errno(libc::EAGAIN));
-        }
-        self.processes[p].pending = Some((i, n));
-        ModelOutcome::Blocks
-    }
-
-    fn take(&mut self, i: usize, n: usize) -> Vec<u8> {
-        let queue = &mut self.ends[i].queue;
-        let n = n.min(queue.len());
-        queue.drain(..n).collect()
+        self.close_unheld()
     }
 
     /// Blocked receives take what came (one per end: a second is refused as a race).
-    fn wake(&mut self) {
+    fn wake(&mut self) -> Result<(), Unmodelled> {
         for q in 0..self.processes.len() {
-            let Some((i, n)) = self.processes[q].pending else {
+            let caller = &mut self.processes[q];
+            let Some((i, receive)) = caller.pending.as_mut().filter(|_| caller.alive) else {
                 continue;
             };
-            if self.processes[q].alive && (!self.ends[i].queue.is_empty() || self.at_eof(i)) {
-                self.processes[q].pending = None;
-                self.processes[q].completed = Some(ModelOutcome::Bytes(self.take(i, n)));
+            if let Some(outcome) = self.stream.recv(*i, receive, true)? {
+                caller.pending = None;
+                caller.completed = Some(outcome);
             }
         }
+        Ok(())
     }
 }
 

@@ -1,9 +1,10 @@
 //! Writing a scenario back as a file: what the fuzzer does with a shrunk failure, so
 //! that it is replayed as an ordinary scenario from then on. It covers what generated
 //! scenarios use (pipes and FIFOs: opens, reads, writes, records, closes, dups,
-//! O_NONBLOCK, unlink, exit, kill, awaiting; sockets; shared regions: the region, maps,
-//! loads, stores, atomics, protection, opening, sizing and removing the object; their
-//! expectations); anything else is refused with its name.
+//! O_NONBLOCK, unlink, exit, kill, awaiting; sockets: socket, bind, listen, accept,
+//! connect, send, recv, poll, getsockopt, shutdown, close, O_NONBLOCK; shared regions:
+//! the region, maps, loads, stores, atomics, protection, opening, sizing and removing
+//! the object; their expectations); anything else is refused with its name.
 
 use std::fmt::Write as _;
 
@@ -11,6 +12,7 @@ use super::FORMAT_VERSION;
 use crate::scenario::{
     AccessMode, Action, End, Expectation, FdFlag, MsgFlag, OpenFlag, Pattern, Payload, PollEvent,
     Prot, RegionSpec, Relation, Scenario, Sharing, ShutdownHow, SigPipe, SockOpt, SocketCall,
+    SocketFlag,
 };
 
 /// The scenario as file text, with `comment` lines (`# …`) on top (control characters,
@@ -207,9 +209,23 @@ fn action_text(action: &Action) -> Result<String, String> {
 
 fn socket_text(call: &SocketCall) -> Result<String, String> {
     Ok(match call {
-        SocketCall::Socket { name, flags } if flags.is_empty() => {
-            format!("{{ socket = {{ as = {} }} }}", quoted(&name.0))
+        SocketCall::Socket { name, flags } => {
+            format!(
+                "{{ socket = {{ as = {}{} }} }}",
+                quoted(&name.0),
+                flags_text(flags.iter().map(|f| socket_flag(*f)))
+            )
         }
+        SocketCall::Listen { on, backlog } => format!(
+            "{{ listen = {{ on = {}, backlog = {backlog} }} }}",
+            quoted(&on.0)
+        ),
+        SocketCall::Accept { on, name, flags } => format!(
+            "{{ accept = {{ on = {}, as = {}{} }} }}",
+            quoted(&on.0),
+            quoted(&name.0),
+            flags_text(flags.iter().map(|f| socket_flag(*f)))
+        ),
         SocketCall::Bind { on, to } => format!(
             "{{ bind = {{ on = {}, to = {} }} }}",
             quoted(&on.0),
@@ -225,30 +241,24 @@ fn socket_text(call: &SocketCall) -> Result<String, String> {
             data,
             to,
             flags,
-        } if flags.is_empty() => {
+        } => {
             let to = to
                 .as_ref()
                 .map(|a| format!(", to = {}", quoted(&a.to_string())))
                 .unwrap_or_default();
             format!(
-                "{{ send = {{ on = {}, data = {}{to} }} }}",
+                "{{ send = {{ on = {}, data = {}{to}{} }} }}",
                 quoted(&on.0),
-                payload(data)
+                payload(data),
+                flags_text(flags.iter().map(|f| msg_flag(*f)))
             )
         }
-        SocketCall::Recv { on, len, flags } => {
-            let flags: Vec<String> = flags.iter().map(|f| quoted(msg_flag(*f))).collect();
-            let flags = if flags.is_empty() {
-                String::new()
-            } else {
-                format!(", flags = [{}]", flags.join(", "))
-            };
-            format!(
-                "{{ recv = {{ on = {}, len = {}{flags} }} }}",
-                quoted(&on.0),
-                size(&len.to_string())
-            )
-        }
+        SocketCall::Recv { on, len, flags } => format!(
+            "{{ recv = {{ on = {}, len = {}{} }} }}",
+            quoted(&on.0),
+            size(&len.to_string()),
+            flags_text(flags.iter().map(|f| msg_flag(*f)))
+        ),
         SocketCall::Shutdown { on, how } => format!(
             "{{ shutdown = {{ on = {}, how = \"{}\" }} }}",
             quoted(&on.0),
@@ -340,6 +350,22 @@ fn payload(p: &Payload) -> String {
             },
             size(&len.to_string())
         ),
+    }
+}
+
+/// `, flags = [...]`, or nothing for no flags.
+fn flags_text<'a>(flags: impl Iterator<Item = &'a str>) -> String {
+    let flags: Vec<String> = flags.map(quoted).collect();
+    match flags.is_empty() {
+        true => String::new(),
+        false => format!(", flags = [{}]", flags.join(", ")),
+    }
+}
+
+fn socket_flag(f: SocketFlag) -> &'static str {
+    match f {
+        SocketFlag::NonBlock => "SOCK_NONBLOCK",
+        SocketFlag::CloExec => "SOCK_CLOEXEC",
     }
 }
 
