@@ -1,8 +1,8 @@
 //! Plans for connection-oriented sockets reached by address (Unix stream, Unix
-//! seqpacket, TCP on loopback): 2 to 4 processes that serve (socket, bind, listen) on a
+//! seqpacket, TCP on loopback): 2 to 6 processes that serve (socket, bind, listen) on a
 //! few addresses, connect to them, accept, and then send, receive, shut down, close and
 //! exit on what they hold. As for pipes, every expectation is the reference model's
-//! (src/model/connection.rs), and a move the state does not allow is dropped.
+//! (src/model/connection/), and a move the state does not allow is dropped.
 //!
 //! A move names no handle: it acts on the process's latest listener, connecting socket
 //! or accepted connection (or, when it has none of those, the next best), each made
@@ -83,7 +83,7 @@ pub struct ConnectionProcess {
 /// A generated plan for connection-oriented sockets.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConnectionPlan {
-    /// The processes (2 to 4).
+    /// The processes (2 to 6).
     pub processes: Vec<ConnectionProcess>,
     /// The moves `(process, op)`; one by a process the plan does not have is dropped.
     pub moves: Vec<(usize, ConnectionOp)>,
@@ -180,13 +180,13 @@ fn setup(most: usize) -> impl Strategy<Value = Vec<(usize, ConnectionOp)>> {
         })
 }
 
-/// Plans of 2 to `max_processes` (at most 4) processes and up to `max_moves` moves
+/// Plans of 2 to `max_processes` (at most 6) processes and up to `max_moves` moves
 /// after the setup.
 pub fn connection_plans(
     max_processes: usize,
     max_moves: usize,
 ) -> impl Strategy<Value = ConnectionPlan> {
-    let most = max_processes.clamp(2, 4);
+    let most = max_processes.clamp(2, 6);
     let process =
         (any::<bool>(), any::<bool>()).prop_map(|(related, ignores_sigpipe)| ConnectionProcess {
             related,
@@ -383,7 +383,7 @@ pub fn build_connections(
         id,
         mechanism,
         "POSIX XSH socket(), bind(), listen(), accept(), connect(), send(), recv(), \
-         shutdown(), close(): as the reference model (src/model/connection.rs) states them",
+         shutdown(), close(): as the reference model (src/model/connection/) states them",
         &processes,
         2,
     )
