@@ -1,7 +1,8 @@
 //! Running generated scenarios as real forked processes against an implementation, and
 //! shrinking a failure to a scenario file.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -366,16 +367,32 @@ fn hunt<S: Strategy, I: Implementation>(
         TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed));
     let runs = Cell::new(0u32);
     let first_failure: Cell<Option<(u32, Duration)>> = Cell::new(None);
+    // How each scenario fared once shrinking began: many plans build to the same
+    // scenario (moves the state does not allow fall away), and one that hangs costs the
+    // watchdog's bound every time it runs.
+    let shrunk: RefCell<HashMap<String, Option<String>>> = RefCell::new(HashMap::new());
     // How a value fares: the failure, if its scenario fails.
     let fails = |value: &S::Value| -> Option<String> {
         let scenario = build(value)?;
+        let shrinking = first_failure.get().is_some();
+        let key = format!("{scenario:?}");
+        if let Some(known) = shrinking
+            .then(|| shrunk.borrow().get(&key).cloned())
+            .flatten()
+        {
+            return known;
+        }
         runs.set(runs.get() + 1);
         on_run();
-        match run_scenario(&scenario, iut, run_opts).verdict {
+        let failure = match run_scenario(&scenario, iut, run_opts).verdict {
             Verdict::Fail(f) => Some(f.to_string()),
             Verdict::HarnessError(e) => Some(format!("the harness could not run it: {e}")),
             _ => None,
+        };
+        if shrinking {
+            shrunk.borrow_mut().insert(key, failure.clone());
         }
+        failure
     };
     let result = runner.run(&strategy, |value| {
         let Some(failure) = fails(&value) else {
