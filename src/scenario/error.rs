@@ -31,6 +31,22 @@ pub enum LoadError {
 }
 
 impl LoadError {
+    /// A file that is not UTF-8 text, located at its first byte that is not.
+    pub(crate) fn not_utf8(path: &Path, e: std::string::FromUtf8Error) -> Self {
+        let valid = e.utf8_error().valid_up_to();
+        let before = String::from_utf8_lossy(&e.as_bytes()[..valid]);
+        let (line, column) = line_column(&before, valid);
+        LoadError::Malformed {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message: format!(
+                "byte 0x{:02x} is not UTF-8: a scenario file is UTF-8 text",
+                e.as_bytes()[valid]
+            ),
+        }
+    }
+
     pub(crate) fn malformed(path: &Path, text: &str, span: Range<usize>, message: String) -> Self {
         let (line, column) = line_column(text, span.start);
         LoadError::Malformed {

@@ -27,10 +27,11 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, LoadError> {
 
 /// Load one scenario file.
 pub fn load_file(path: &Path) -> Result<Scenario, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
         path: path.to_path_buf(),
         source,
     })?;
+    let text = String::from_utf8(bytes).map_err(|e| LoadError::not_utf8(path, e))?;
     parse(path, &text)
 }
 

@@ -26,6 +26,21 @@ pub enum SizeSymbol {
     ShmNameMax,
 }
 
+impl Size {
+    /// The most bytes a scenario may name, in a count or a symbol's offset (and in a
+    /// region or all of a process's records): buffers this large are made in every
+    /// actor, so a file cannot ask for more. The catalogue's largest is 1 MiB.
+    pub const MAX_BYTES: u64 = 64 << 20;
+
+    /// The text of the error for a count over [`Size::MAX_BYTES`].
+    pub fn too_large(bytes: impl fmt::Display) -> String {
+        format!(
+            "{bytes} bytes is more than a scenario may name ({} MiB at most)",
+            Size::MAX_BYTES >> 20
+        )
+    }
+}
+
 impl SizeSymbol {
     /// The spelling used in scenario files.
     pub fn name(self) -> &'static str {

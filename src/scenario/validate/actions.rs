@@ -1,6 +1,7 @@
 //! Whether an action can apply: to the scenario's mechanism and its family, and (a
 //! memory access) to the region the process has mapped.
 
+use crate::model::PlatformProfile;
 use crate::scenario::model::*;
 
 /// A memory access needs the region mapped, within its bounds, and an atomic one
@@ -99,4 +100,50 @@ pub(super) fn check_action_fits_mechanism(
         }
     }
     Ok(())
+}
+
+/// The size an action names, if it names one (which may be a profile constant).
+pub(super) fn action_size(a: &Action) -> Option<Size> {
+    match a {
+        Action::Read(n)
+        | Action::ReadExactly(n)
+        | Action::ReadOn { len: n, .. }
+        | Action::Pread { len: n, .. }
+        | Action::Load { len: n, .. }
+        | Action::WriteRecords { len: n, .. }
+        | Action::SetPipeSize { size: n, .. }
+        | Action::ShmOpen {
+            name_len: Some(n), ..
+        }
+        | Action::Socket(SocketCall::Recv { len: n, .. }) => Some(*n),
+        Action::Socket(SocketCall::Send { data, .. }) => Some(data.len()),
+        Action::Write(data)
+        | Action::WriteOn { data, .. }
+        | Action::Pwrite { data, .. }
+        | Action::Store { data, .. } => Some(data.len()),
+        _ => None,
+    }
+}
+
+/// The bytes an action names stay within what a scenario may name (a buffer that large
+/// is made in an actor): its size, or `count` records of `len` bytes each, on the
+/// platform where a profile constant is largest.
+pub(super) fn check_amounts(action: &Action) -> Result<(), String> {
+    let bytes = match action {
+        Action::WriteRecords { len, count } => largest(*len).saturating_mul(u64::from(*count)),
+        other => action_size(other).map_or(0, largest),
+    };
+    match bytes <= Size::MAX_BYTES {
+        true => Ok(()),
+        false => Err(format!("`{}`: {}", action.name(), Size::too_large(bytes))),
+    }
+}
+
+/// The bytes `size` stands for on the platform where it is largest.
+pub(super) fn largest(size: Size) -> u64 {
+    [PlatformProfile::LINUX, PlatformProfile::MACOS]
+        .iter()
+        .filter_map(|p| p.resolve(size).ok())
+        .max()
+        .unwrap_or(0)
 }

@@ -1,5 +1,6 @@
 //! Whether a step's expectation can describe the result of each of its actions.
 
+use super::actions::largest;
 use crate::scenario::model::*;
 
 /// Whether `expect` can describe the result of `action`; `awaited` when the step's
@@ -48,6 +49,12 @@ pub(super) fn check_expectation_fits(
         }
         Expectation::Message(_) if !matches!(action, Action::Socket(SocketCall::Recv { .. })) => {
             bad("message", format!("`{name}`; it checks what a `recv` received"))
+        }
+        // The driver makes the bytes to compare with.
+        Expectation::Data(Payload::Pattern { len, .. })
+            if largest(*len) > Size::MAX_BYTES =>
+        {
+            Err(format!("`data`: {}", Size::too_large(largest(*len))))
         }
         Expectation::Records(_) if !matches!(action, Action::ReadToEnd) => bad(
             "records",

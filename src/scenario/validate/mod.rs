@@ -11,7 +11,7 @@ use std::ops::Range;
 
 use super::error::Located;
 use super::model::*;
-use actions::{check_action_fits_mechanism, check_region_access};
+use actions::{check_action_fits_mechanism, check_amounts, check_region_access};
 use expectations::check_expectation_fits;
 pub use platform::skip_reason;
 use sockets::{check_hosts, check_pair_ends, Handles};
@@ -159,6 +159,12 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
             "`size` of `[region]` must be at least 1 byte".to_owned(),
         ));
     }
+    if s.region.len > Size::MAX_BYTES {
+        return Err(Located::new(
+            spans.region.clone(),
+            format!("`size` of `[region]`: {}", Size::too_large(s.region.len)),
+        ));
+    }
     // Whether each process has the region mapped: related ones inherit it.
     let mut mapped: Vec<bool> = s
         .processes
@@ -207,6 +213,7 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
             check_action_fits_mechanism(s.mechanism, action)
                 .map_err(|m| Located::new(at.clone(), m))?;
             let holds_object = serves(&held[p.0], End::Object).is_some();
+            check_amounts(action).map_err(|m| Located::new(at.clone(), m))?;
             check_region_access(s, action, mapped[p.0], holds_object, name)
                 .map_err(|m| Located::new(at.clone(), m))?;
             let effective = match (action, pending[p.0]) {

@@ -1,5 +1,6 @@
 //! The platform checks that turn a valid scenario into a skip.
 
+use super::actions::action_size;
 use crate::model::PlatformProfile;
 use crate::scenario::model::*;
 
@@ -68,29 +69,6 @@ fn action_needs(a: &Action) -> Vec<Feature> {
         _ => {}
     }
     needs
-}
-
-/// The size an action names, if it names one (which may be a profile constant).
-fn action_size(a: &Action) -> Option<Size> {
-    match a {
-        Action::Read(n)
-        | Action::ReadExactly(n)
-        | Action::ReadOn { len: n, .. }
-        | Action::Pread { len: n, .. }
-        | Action::Load { len: n, .. }
-        | Action::WriteRecords { len: n, .. }
-        | Action::SetPipeSize { size: n, .. }
-        | Action::ShmOpen {
-            name_len: Some(n), ..
-        }
-        | Action::Socket(SocketCall::Recv { len: n, .. }) => Some(*n),
-        Action::Socket(SocketCall::Send { data, .. }) => Some(data.len()),
-        Action::Write(data)
-        | Action::WriteOn { data, .. }
-        | Action::Pwrite { data, .. }
-        | Action::Store { data, .. } => Some(data.len()),
-        _ => None,
-    }
 }
 
 /// Collect the sizes an expectation names on this platform; `Err` when it states no
