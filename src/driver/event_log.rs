@@ -463,4 +463,39 @@ mod loom_tests {
             assert!(!view.overflowed());
         });
     }
+
+    #[test]
+    fn a_full_log_refuses_and_says_so_without_tearing_what_it_holds() {
+        loom::model(|| {
+            let log = Arc::new((
+                Header {
+                    next: AtomicU32::new(0),
+                    overflowed: AtomicU32::new(0),
+                },
+                (0..2).map(|_| slot()).collect::<Vec<_>>(),
+            ));
+            let writer = {
+                let log = log.clone();
+                loom::thread::spawn(move || {
+                    let view = LogView::new(&log.0, &log.1);
+                    [view.append(&event(1, 0)), view.append(&event(1, 1))]
+                })
+            };
+            let view = LogView::new(&log.0, &log.1);
+            let mine = view.append(&event(2, 0));
+            let theirs = writer.join().unwrap();
+            // Three appends into two slots: exactly one is refused, and says so.
+            let taken = [mine, theirs[0], theirs[1]].iter().filter(|t| **t).count();
+            assert_eq!(taken, 2);
+            assert!(view.overflowed());
+            // What was taken is there, whole; a refused writer's later event never
+            // overtakes its earlier one.
+            let held: Vec<Event> = (0..2).map(|i| view.get(i).expect("published")).collect();
+            assert!(held.iter().all(whole));
+            assert!(
+                !theirs[1] || theirs[0],
+                "writer 1's second event went in, its first did not"
+            );
+        });
+    }
 }
