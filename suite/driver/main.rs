@@ -8,6 +8,9 @@ mod exec_started;
     reason = "these tests use some of the faults; suite/fuzz.rs uses all"
 )]
 mod faulty;
+mod harness_faults;
+#[path = "../../fixtures/misbehaving.rs"]
+mod misbehaving;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -442,7 +445,7 @@ fn main() {
     ipc_conformance::driver::serve_exec_actor(&Streams(ExecStarted));
     let mut args = Arguments::from_args();
     args.test_threads = Some(1);
-    let tests: Vec<(&str, TestFn)> = vec![
+    let mut tests: Vec<(&str, TestFn)> = vec![
         (
             "driver::passing_scenario_passes_with_kernel_evidence",
             passing_scenario_passes_with_kernel_evidence,
@@ -493,6 +496,7 @@ fn main() {
             builder_and_file_make_the_same_model,
         ),
     ];
+    tests.extend(harness_faults::tests());
     let trials = tests
         .into_iter()
         .map(|(name, f)| Trial::test(name, f))
