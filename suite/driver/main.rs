@@ -9,6 +9,7 @@ mod exec_started;
 )]
 mod faulty;
 mod harness_faults;
+mod killed_run;
 #[path = "../../fixtures/misbehaving.rs"]
 mod misbehaving;
 
@@ -497,6 +498,10 @@ fn main() {
         ),
     ];
     tests.extend(harness_faults::tests());
+    tests.push((
+        "harness::killed_run_leaves_nothing_a_second_run_cannot_sweep",
+        killed_run::killed_run_leaves_nothing_a_second_run_cannot_sweep,
+    ));
     let trials = tests
         .into_iter()
         .map(|(name, f)| Trial::test(name, f))
