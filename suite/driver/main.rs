@@ -1,5 +1,6 @@
 //! Driver tests: they fork, so they run through libtest-mimic on the main thread.
 
+mod driver_leaks;
 #[path = "../../fixtures/exec_started.rs"]
 mod exec_started;
 #[path = "../../fixtures/faulty.rs"]
@@ -498,6 +499,10 @@ fn main() {
         ),
     ];
     tests.extend(harness_faults::tests());
+    tests.push((
+        "harness::nothing_of_the_driver_leaks_over_many_runs",
+        driver_leaks::nothing_of_the_driver_leaks_over_many_runs,
+    ));
     tests.push((
         "harness::killed_run_leaves_nothing_a_second_run_cannot_sweep",
         killed_run::killed_run_leaves_nothing_a_second_run_cannot_sweep,
