@@ -6,6 +6,8 @@
 //! flaky verdicts, and the p50/p99/max latency of the blocking verdicts (from the start
 //! marker to the kernel's evidence).
 //!
+//! `IPC_SOAK_FILTER` keeps the scenarios whose id contains it.
+//!
 //! It forks, so it runs through libtest-mimic on the main thread, and the hogs are
 //! processes (this binary again), not threads.
 
@@ -20,11 +22,18 @@ use ipc_conformance::mechanism::os::Os;
 use ipc_conformance::report::{render_timeline, Verdict};
 use ipc_conformance::scenario::{self, Scenario};
 
-/// Set in the environment of a hog: spin until killed.
+/// Set in the environment of a hog, to the soak's pid: spin until killed.
 const HOG: &str = "IPC_SOAK_HOG";
 
 fn main() {
-    if std::env::var_os(HOG).is_some() {
+    if let Ok(soak) = std::env::var(HOG) {
+        // Die with the soak, even when it is killed and cannot stop its hogs (and leave
+        // at once if it is gone already).
+        #[cfg(target_os = "linux")]
+        let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL);
+        if nix::unistd::getppid().as_raw().to_string() != soak {
+            return;
+        }
         loop {
             std::hint::spin_loop();
         }
@@ -47,7 +56,8 @@ impl Hogs {
         let exe = std::env::current_exe()?;
         let mut hogs = Hogs(Vec::new());
         for _ in 0..n {
-            hogs.0.push(Command::new(&exe).env(HOG, "1").spawn()?);
+            let me = std::process::id().to_string();
+            hogs.0.push(Command::new(&exe).env(HOG, me).spawn()?);
         }
         Ok(hogs)
     }
@@ -73,7 +83,12 @@ fn soak() -> Result<(), Failed> {
     let rounds = env_number("IPC_SOAK_ROUNDS").unwrap_or(2);
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let hogs = env_number("IPC_SOAK_HOGS").unwrap_or(cores.saturating_sub(1).max(1));
-    let scenarios: Vec<Scenario> = scenario::catalogue()?;
+    // IPC_SOAK_FILTER: only the scenarios whose id contains it (to chase a flake).
+    let filter = std::env::var("IPC_SOAK_FILTER").unwrap_or_default();
+    let scenarios: Vec<Scenario> = scenario::catalogue()?
+        .into_iter()
+        .filter(|s| s.id.contains(&filter))
+        .collect();
     let opts = RunOptions::default();
     // What each scenario must come to: a skip known before it runs, else a pass.
     let must_skip: Vec<bool> = scenarios
@@ -87,6 +102,13 @@ fn soak() -> Result<(), Failed> {
     let mut latencies: Vec<Duration> = Vec::new();
     let mut by_evidence: BTreeMap<String, usize> = BTreeMap::new();
     for round in 0..rounds {
+        if rounds >= 20 && round % (rounds / 10) == 0 {
+            eprintln!(
+                "soak: round {round} of {rounds}, {:.0} s, {} flaky so far",
+                started.elapsed().as_secs_f64(),
+                flakes.len()
+            );
+        }
         for (s, &skip) in scenarios.iter().zip(&must_skip) {
             let report = run_scenario(s, &Os, &opts);
             let fine = match &report.verdict {
@@ -137,6 +159,11 @@ fn soak() -> Result<(), Failed> {
     if flakes.is_empty() {
         return Ok(());
     }
+    let rounds_of: Vec<String> = flakes
+        .iter()
+        .map(|f| format!("{}@{}", f.id, f.round))
+        .collect();
+    eprintln!("flaky: {}", rounds_of.join(" "));
     let shown: Vec<String> = flakes
         .iter()
         .take(5)
