@@ -46,15 +46,22 @@ impl<'a, E: Executor> Actor<'a, E> {
 
     /// Serve commands until told to finish; returns the exit status for `_exit`.
     pub(crate) fn serve(mut self) -> i32 {
-        if Reply::Ready.send(&mut self.control).is_err() {
-            return CONTROL_LOST;
+        // A descriptor held in reserve, given back just before the descriptors are
+        // listed at the end: an implementation that used up RLIMIT_NOFILE would
+        // otherwise leave none to list them with, and its leaks would go unseen.
+        let mut spare = std::fs::File::open("/dev/null").ok();
+        if let Err(e) = Reply::Ready.send(&mut self.control) {
+            return self.control_lost(0, &e);
         }
+        let mut step = 0;
         loop {
-            let Ok(command) = Command::recv(&mut self.control) else {
-                return CONTROL_LOST;
+            let command = match Command::recv(&mut self.control) {
+                Ok(command) => command,
+                Err(e) => return self.control_lost(step, &e),
             };
             match command {
-                Command::Run(step) => {
+                Command::Run(now) => {
+                    step = now;
                     let action = self.action_of(step as usize);
                     let expect = &self.scenario.steps[step as usize].expect;
                     let outcome = self.perform(step, &action, expect);
@@ -65,8 +72,8 @@ impl<'a, E: Executor> Actor<'a, E> {
                         -1,
                         &describe(&outcome),
                     );
-                    if Reply::Outcome(outcome).send(&mut self.control).is_err() {
-                        return CONTROL_LOST;
+                    if let Err(e) = Reply::Outcome(outcome).send(&mut self.control) {
+                        return self.control_lost(step, &e);
                     }
                     if action == Action::Exit {
                         return 0;
@@ -74,12 +81,33 @@ impl<'a, E: Executor> Actor<'a, E> {
                 }
                 Command::Learn { name, address } => self.executor.learn(&name, address),
                 Command::Finish => {
+                    drop(spare.take());
                     let leaks = self.leaked_fds();
                     let _ = Reply::Finished(leaks).send(&mut self.control);
                     return 0;
                 }
             }
         }
+    }
+
+    /// The control channel failed (the driver is gone, or the implementation closed or
+    /// broke the socket): say so in the event log, which the driver reads, and leave.
+    fn control_lost(self, step: u32, e: &std::io::Error) -> i32 {
+        self.mark(
+            EventKind::Gone,
+            step,
+            CallKind::Other,
+            -1,
+            &format!(
+                "lost its control channel ({}), exits {CONTROL_LOST}",
+                why(e)
+            ),
+        );
+        // The implementation may have closed the socket's descriptor behind our back;
+        // closing it again could close a descriptor it has since opened (and std aborts
+        // on EBADF). The process leaves by _exit at once anyway.
+        std::mem::forget(self.control);
+        CONTROL_LOST
     }
 
     fn action_of(&self, step: usize) -> Action {
@@ -137,6 +165,14 @@ impl<'a, E: Executor> Actor<'a, E> {
             .filter(|&fd| !expected.contains(&fd) && !super::fds::is_event_machinery(fd))
             .map(|fd| format!("fd {fd} -> {}", super::fds::describe(fd)))
             .collect()
+    }
+}
+
+/// An I/O error in few words (the event log keeps 64 bytes of text): its errno's name.
+fn why(e: &std::io::Error) -> String {
+    match e.raw_os_error() {
+        Some(n) => Errno(n).to_string(),
+        None => format!("{:?}", e.kind()),
     }
 }
 

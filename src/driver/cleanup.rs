@@ -67,8 +67,60 @@ pub fn sweep_stale_once() {
     });
 }
 
+/// The middle of a marker's name: `PREFIX PID.sysv.SHMID` in the temporary directory
+/// records a System V segment a run made, for the sweep to remove should the run die.
+const SYSV_MARK: &str = "sysv.";
+
+/// Mark every System V segment this process made that is not marked yet: a segment made
+/// with IPC_PRIVATE has no name to find it by, so a run killed before its `IPC_RMID`
+/// would leave it for ever. The driver makes segments itself, before the fork, so they
+/// carry its pid as their creator's. Returns the markers made, to remove once the
+/// segments are. Linux only (the segments are listed in /proc/sysvipc/shm).
+pub fn mark_sysv_segments() -> Vec<PathBuf> {
+    let me = std::process::id();
+    sysv_segments()
+        .into_iter()
+        .filter(|&(_, cpid)| cpid == me)
+        .filter_map(|(id, _)| {
+            let marker = std::env::temp_dir().join(format!("{PREFIX}{me}.{SYSV_MARK}{id}"));
+            match std::fs::File::create_new(&marker) {
+                Ok(_) => Some(marker),
+                Err(_) => None,
+            }
+        })
+        .collect()
+}
+
+/// The System V segments of the system: (shmid, creator's pid).
+fn sysv_segments() -> Vec<(i32, u32)> {
+    let Ok(table) = std::fs::read_to_string("/proc/sysvipc/shm") else {
+        return Vec::new();
+    };
+    table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            Some((fields.get(1)?.parse().ok()?, fields.get(4)?.parse().ok()?))
+        })
+        .collect()
+}
+
+/// Remove segment `id` if `pid` made it (the id may have been given to another since).
+#[expect(unsafe_code, reason = "shmctl has no safe wrapper")]
+fn remove_sysv_segment(id: i32, pid: i32) {
+    // SAFETY: shmid_ds is plain data, valid when zeroed.
+    let mut stat: libc::shmid_ds = unsafe { std::mem::zeroed() };
+    // SAFETY: IPC_STAT writes one shmid_ds into `stat`, on our stack.
+    if unsafe { libc::shmctl(id, libc::IPC_STAT, &mut stat) } != 0 || stat.shm_cpid != pid {
+        return;
+    }
+    // SAFETY: IPC_RMID reads no buffer, so a null one is allowed.
+    unsafe { libc::shmctl(id, libc::IPC_RMID, std::ptr::null_mut()) };
+}
+
 /// Remove the entries `PREFIX PID.…` of `dir` whose creating process is gone (a run
-/// killed by SIGKILL).
+/// killed by SIGKILL); a marker of a System V segment takes its segment with it.
 pub fn sweep_stale(dir: &Path, prefix: &str) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -78,11 +130,17 @@ pub fn sweep_stale(dir: &Path, prefix: &str) {
         let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(prefix)) else {
             continue;
         };
-        let Some(pid) = rest.split('.').next().and_then(|p| p.parse::<i32>().ok()) else {
+        let Some((pid, what)) = rest.split_once('.') else {
+            continue;
+        };
+        let Ok(pid) = pid.parse::<i32>() else {
             continue;
         };
         let alive = kill(Pid::from_raw(pid), None).is_ok();
         if !alive {
+            if let Some(id) = what.strip_prefix(SYSV_MARK).and_then(|id| id.parse().ok()) {
+                remove_sysv_segment(id, pid);
+            }
             let path = entry.path();
             let _ = if path.is_dir() {
                 std::fs::remove_dir_all(path)

@@ -33,6 +33,9 @@ const ADDRESSES: [Ipv4Addr; 2] = [
     Ipv4Addr::new(169, 254, 77, 2),
 ];
 
+/// How long the link between hosts may take to come up.
+const LINK_UP_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// One host: its namespace and address.
 pub(crate) struct Host {
     /// The scenario's name for it.
@@ -148,7 +151,38 @@ impl Hosts {
             ip(&["-n", &host.netns, "link", "set", LINK, "up"])?;
             ip(&["-n", &host.netns, "link", "set", "lo", "up"])?;
         }
+        for host in &self.hosts {
+            self.await_link(host)?;
+        }
         Ok(())
+    }
+
+    /// Wait, by the kernel's view, until the host's end of the link carries packets.
+    /// A veth end brought up before its peer gets its carrier when the peer comes up,
+    /// but its queueing discipline stays `noop` (which drops every packet) until the
+    /// kernel's link watcher activates it, asynchronously, under the RTNL lock: a
+    /// scenario started before that loses its first packets (an ARP reply, a SYN-ACK)
+    /// and sees a connect or a receive hang for a second. Found by the soak, with the
+    /// machine busy.
+    fn await_link(&self, host: &Host) -> Result<(), String> {
+        let until = std::time::Instant::now() + LINK_UP_LIMIT;
+        loop {
+            let out = Command::new("ip")
+                .args(["-n", &host.netns, "-o", "link", "show", LINK])
+                .output()
+                .map_err(|e| format!("cannot run `ip`: {e}"))?;
+            let state = String::from_utf8_lossy(&out.stdout);
+            if state.contains("LOWER_UP") && !state.contains("qdisc noop") {
+                return Ok(());
+            }
+            if std::time::Instant::now() >= until {
+                return Err(format!(
+                    "the link of host {} did not come up within {LINK_UP_LIMIT:?}: {}",
+                    host.name,
+                    state.trim()
+                ));
+            }
+        }
     }
 
     /// The host a process runs on.

@@ -27,6 +27,7 @@ mod probe;
 mod run;
 mod setup;
 mod spawn;
+mod strays;
 mod sync;
 mod wait;
 

@@ -17,6 +17,7 @@ use super::exec_actor::exec_skip_reason;
 use super::families::{ByteStreamFamily, RegionFamily, SocketFamily};
 use super::family::{Family, SetupError};
 use super::hosts::{self, Hosts};
+use super::strays::kill_strays;
 use super::wait::Waiter;
 use crate::mechanism::{
     missing_capability, required_capabilities, ByteStream, Deviation, Implementation,
@@ -264,6 +265,8 @@ pub(super) struct Run<'a> {
     pub(super) _dir: Option<PrivateDir>,
     /// The network namespaces of a scenario across hosts, removed when the run ends.
     pub(super) _hosts: Option<Hosts>,
+    /// The driver's children before the first actor was forked: none of the run's.
+    pub(super) children_before: Vec<Pid>,
 }
 
 impl Run<'_> {
@@ -369,6 +372,14 @@ impl Run<'_> {
                     .push("a process of the scenario outlived its actors".to_owned());
             }
             kill_group(self.pgid);
+        }
+        let actors: Vec<Pid> = self.actors.iter().map(|a| a.pid).collect();
+        let strays = kill_strays(&self.children_before, &actors, self.pgid);
+        if strays.left_group > 0 {
+            report.findings.push(format!(
+                "{} process(es) of the scenario left its process group and outlived its actors",
+                strays.left_group
+            ));
         }
         if self.log.overflowed() {
             report.findings.push(format!(

@@ -15,6 +15,7 @@ use super::fds::open_fds;
 use super::hosts::{Host, Hosts};
 use super::run::{ActorState, Run, RunOptions, LOG_SLOTS};
 use super::spawn::{check_single_threaded, control_pair, spawn, ChildSetup};
+use super::strays::{adopt_orphans, children};
 use crate::mechanism::ActorStart;
 use crate::scenario::*;
 
@@ -26,6 +27,8 @@ impl<'a> Run<'a> {
     ) -> Result<Self, SetupError> {
         check_single_threaded()?;
         sweep_stale_once();
+        adopt_orphans();
+        let children_before = children();
         let start_ns = now_ns();
         // Only named objects need the private directory.
         let dir = if scenario.mechanism.needs_private_dir() {
@@ -184,6 +187,7 @@ impl<'a> Run<'a> {
             blocking: Vec::new(),
             _dir: dir,
             _hosts: hosts,
+            children_before,
         })
     }
 }

@@ -28,6 +28,10 @@ const ASLEEP_LIMIT: Duration = Duration::from_millis(200);
 /// How often a call that should not block is looked at while the driver waits.
 const ASLEEP_LOOK_EVERY: Duration = Duration::from_millis(5);
 
+/// How long a process that hung up its control channel may take to exit before the
+/// driver kills it.
+const REAP_LIMIT: Duration = Duration::from_secs(1);
+
 /// What one look at an actor's thread shows.
 enum Look {
     /// Asleep in its call, with this evidence.
@@ -103,30 +107,77 @@ impl Waiter<'_> {
     /// Wait for the actor's own exit and say how it went; a process that does not go
     /// within a second is killed.
     pub fn reap(pid: Pid) -> Observed {
-        let until = Instant::now() + Duration::from_secs(1);
+        Self::reap_or_kill(pid).0
+    }
+
+    /// [`Waiter::reap`], and whether the driver had to kill the process.
+    fn reap_or_kill(pid: Pid) -> (Observed, bool) {
+        let until = Instant::now() + REAP_LIMIT;
         loop {
             match waitpid(pid, Some(WaitPidFlag::WNOHANG)) {
-                Ok(WaitStatus::Exited(_, code)) => return Observed::Exited(code),
-                Ok(WaitStatus::Signaled(_, sig, _)) => return Observed::Killed(SignalName(sig)),
-                Ok(WaitStatus::StillAlive) if Instant::now() < until => std::thread::yield_now(),
+                Ok(WaitStatus::Exited(_, code)) => return (Observed::Exited(code), false),
+                Ok(WaitStatus::Signaled(_, sig, _)) => {
+                    return (Observed::Killed(SignalName(sig)), false)
+                }
+                Ok(WaitStatus::StillAlive) if Instant::now() < until => {
+                    // Dying takes a moment; a poll of nothing waits 1 ms without spinning.
+                    let _ = nix::poll::poll(&mut [], PollTimeout::from(1u8));
+                }
                 Ok(WaitStatus::StillAlive) => {
                     let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
                     let _ = waitpid(pid, None);
-                    return Observed::Killed(SignalName(nix::sys::signal::Signal::SIGKILL));
+                    let killed = Observed::Killed(SignalName(nix::sys::signal::Signal::SIGKILL));
+                    return (killed, true);
                 }
                 Ok(_) => {}
-                Err(_) => return Observed::Exited(-1),
+                Err(_) => return (Observed::Exited(-1), false),
             }
         }
     }
 
+    /// The answer, once the control socket is readable or the process has exited. A
+    /// process that exited without a word may have left its socket open in a child it
+    /// forked, so the socket is read only when something is there to read.
     fn answer(&mut self) -> Observed {
+        if !Self::readable(self.control) {
+            return Self::reap(self.pid);
+        }
         match Reply::recv(self.control) {
             Ok(Reply::Outcome(o)) => Observed::Outcome(o),
             Err(_) if self.exec_expected && alive(self.pid) => Observed::Outcome(Outcome::Done),
-            // A hang-up (or garbage) means the process is dying or dead.
-            _ => Self::reap(self.pid),
+            // A hang-up (or garbage) means the process is dying or dead, or it closed
+            // its end of the channel and lives on: then the driver kills it, and says so.
+            _ => {
+                let (how, killed) = Self::reap_or_kill(self.pid);
+                if killed {
+                    self.note(&format!(
+                        "closed its control channel, alive {REAP_LIMIT:?} later: killed"
+                    ));
+                }
+                how
+            }
         }
+    }
+
+    /// A line in the actor's lane of the timeline, at the step its pending call began.
+    fn note(&mut self, text: &str) {
+        self.events.extend(self.log.take_new());
+        let step = self
+            .events
+            .iter()
+            .rev()
+            .find(|e| e.actor as usize == self.actor)
+            .map_or(0, |e| e.step);
+        self.log.append(&Event {
+            seq: 0,
+            kind: EventKind::Gone,
+            actor: self.actor as u32,
+            step,
+            call: super::event_log::CallKind::Other,
+            fd: -1,
+            time_ns: now_ns(),
+            text: text.to_owned(),
+        });
     }
 
     fn start_marker(&mut self, step: usize) -> Option<Event> {
@@ -200,7 +251,7 @@ impl Waiter<'_> {
         let mut looks = 0u32;
         let mut consecutive = 0u32;
         loop {
-            if Self::readable(self.control) {
+            if Self::readable(self.control) || exited(self.pid) {
                 return Watch::Answered;
             }
             if let Some(marker) = self.start_marker(step) {
@@ -248,10 +299,13 @@ impl Waiter<'_> {
                 return OutcomeWait::TimedOut;
             }
             let slice = (deadline - now).min(ASLEEP_LOOK_EVERY);
+            // A process that exited without hanging up (a child it forked holds its end
+            // of the socket) is seen exited at the next slice.
             if poll_in(
                 self.control,
                 PollTimeout::try_from(slice).unwrap_or(PollTimeout::MAX),
-            ) {
+            ) || exited(self.pid)
+            {
                 return OutcomeWait::Observed(self.answer());
             }
             if self.oracle != BlockingOracle::Kernel {
@@ -277,6 +331,25 @@ fn alive(pid: Pid) -> bool {
         waitpid(pid, Some(WaitPidFlag::WNOHANG)),
         Ok(WaitStatus::StillAlive)
     )
+}
+
+/// Whether the process has exited (a zombie not yet reaped), without reaping it.
+#[expect(unsafe_code, reason = "waitid has no safe wrapper on every platform")]
+fn exited(pid: Pid) -> bool {
+    // SAFETY: siginfo_t is plain data, valid when zeroed, and waitid writes only into it.
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    // SAFETY: WNOWAIT leaves the child waitable; the pointer is to `info`, on our stack.
+    let r = unsafe {
+        libc::waitid(
+            libc::P_PID,
+            pid.as_raw() as libc::id_t,
+            &mut info,
+            libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+        )
+    };
+    // With WNOHANG and nothing to report, the pid field stays 0.
+    // SAFETY: waitid filled `info` (or left it zeroed); si_pid reads a plain field.
+    r == 0 && unsafe { info.si_pid() } != 0
 }
 
 fn poll_in(control: &UnixStream, timeout: PollTimeout) -> bool {

@@ -1,5 +1,6 @@
 //! Driver tests: they fork, so they run through libtest-mimic on the main thread.
 
+mod driver_leaks;
 #[path = "../../fixtures/exec_started.rs"]
 mod exec_started;
 #[path = "../../fixtures/faulty.rs"]
@@ -8,6 +9,10 @@ mod exec_started;
     reason = "these tests use some of the faults; suite/fuzz.rs uses all"
 )]
 mod faulty;
+mod harness_faults;
+mod killed_run;
+#[path = "../../fixtures/misbehaving.rs"]
+mod misbehaving;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -442,7 +447,7 @@ fn main() {
     ipc_conformance::driver::serve_exec_actor(&Streams(ExecStarted));
     let mut args = Arguments::from_args();
     args.test_threads = Some(1);
-    let tests: Vec<(&str, TestFn)> = vec![
+    let mut tests: Vec<(&str, TestFn)> = vec![
         (
             "driver::passing_scenario_passes_with_kernel_evidence",
             passing_scenario_passes_with_kernel_evidence,
@@ -493,6 +498,15 @@ fn main() {
             builder_and_file_make_the_same_model,
         ),
     ];
+    tests.extend(harness_faults::tests());
+    tests.push((
+        "harness::nothing_of_the_driver_leaks_over_many_runs",
+        driver_leaks::nothing_of_the_driver_leaks_over_many_runs,
+    ));
+    tests.push((
+        "harness::killed_run_leaves_nothing_a_second_run_cannot_sweep",
+        killed_run::killed_run_leaves_nothing_a_second_run_cannot_sweep,
+    ));
     let trials = tests
         .into_iter()
         .map(|(name, f)| Trial::test(name, f))

@@ -11,7 +11,7 @@ use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
 use self::executor::RegionExecutor;
-use crate::driver::cleanup::random_suffix;
+use crate::driver::cleanup::{mark_sysv_segments, random_suffix};
 use crate::driver::family::{failed_before_fork, provided, ActorContext, Family, SetupError};
 use crate::mechanism::{ActorStart, Capability, Deviation, SharedRegion};
 use crate::model::PlatformProfile;
@@ -30,6 +30,8 @@ pub(crate) struct RegionFamily<'a, I: SharedRegion> {
     segments: RefCell<Vec<I::Segment>>,
     /// POSIX shared memory names given out for this run, unlinked by `clean_up`.
     names: RefCell<Vec<String>>,
+    /// Markers of the segments, for the sweep after a killed run; removed by `clean_up`.
+    markers: RefCell<Vec<PathBuf>>,
 }
 
 impl<'a, I: SharedRegion> RegionFamily<'a, I> {
@@ -39,6 +41,7 @@ impl<'a, I: SharedRegion> RegionFamily<'a, I> {
             profile,
             segments: RefCell::new(Vec::new()),
             names: RefCell::new(Vec::new()),
+            markers: RefCell::new(Vec::new()),
         }
     }
 }
@@ -122,6 +125,7 @@ impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
                     .shmget(spec.len as usize)
                     .map_err(|e| failed("shmget", e))?;
                 self.segments.borrow_mut().push(segment.clone());
+                self.markers.borrow_mut().extend(mark_sysv_segments());
                 object.region = Some(iut.shmat(&segment).map_err(|e| failed("shmat", e))?);
                 object.segment = Some(segment);
             }
@@ -220,6 +224,9 @@ impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
         // The scenario may have removed them already (EINVAL, ENOENT): gone either way.
         for segment in self.segments.borrow_mut().drain(..) {
             let _ = self.iut.shmctl_rmid(&segment);
+        }
+        for marker in self.markers.borrow_mut().drain(..) {
+            let _ = std::fs::remove_file(marker);
         }
         for name in self.names.borrow_mut().drain(..) {
             let _ = self.iut.shm_unlink(&name);
