@@ -238,6 +238,7 @@ fn main() -> ExitCode {
                 seed,
                 max_processes: usize::from(max_processes),
                 max_moves,
+                shrink: true,
             };
             fuzz(&adapter, &properties, &opts, &regressions)
         }

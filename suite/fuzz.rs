@@ -38,41 +38,10 @@ fn cases() -> u32 {
         .unwrap_or(256)
 }
 
-/// The property that catches a fault: concurrent writers for a write split in two (only
-/// another writer's bytes between the halves show it), FIFO sequences for an open that
-/// does not wait, pipe call sequences for the others.
-fn property_for(fault: Fault) -> Property {
-    match fault {
-        Fault::SplitsWrites => Property::ConcurrentWriters,
-        Fault::OpenNeverBlocks => Property::FifoSequences,
-        _ => Property::PipeSequences,
-    }
-}
-
-/// The property that catches a shared-region fault: anonymous shared memory for the
-/// mapping and protection faults, POSIX shared memory for the one in `shm_open`.
-fn region_property_for(fault: RegionFault) -> Property {
-    match fault {
-        RegionFault::SharedMappedPrivate | RegionFault::ProtectIgnored => {
-            Property::AnonSharedSequences
-        }
-        RegionFault::ExclIgnored => Property::PosixShmSequences,
-    }
-}
-
-/// The property that catches a socket fault: each on a mechanism of its own, so that
-/// every connection fuzzer shows it finds something.
-fn socket_property_for(fault: SocketFault) -> Property {
-    match fault {
-        SocketFault::AcceptNeverBlocks => Property::UnixStreamConnections,
-        SocketFault::CloseKeepsSocket => Property::TcpConnections,
-        SocketFault::CloseUnlinksPath => Property::UnixSeqpacketConnections,
-    }
-}
-
 /// Hunt `fault`, injected in `iut`, with `property`.
 fn finds_and_shrinks<I: Implementation>(
     fault: &str,
+    bug: &str,
     iut: &I,
     property: Property,
 ) -> Result<(), Failed> {
@@ -86,7 +55,7 @@ fn finds_and_shrinks<I: Implementation>(
     let report = fuzz(iut, property, &opts, &run, &|| {});
     let finding = report
         .finding
-        .ok_or_else(|| format!("{fault}: not found in {} scenarios", report.runs))?;
+        .ok_or_else(|| format!("{fault} ({bug}): not found in {} scenarios", report.runs))?;
     let s = &finding.scenario;
     println!(
         "{fault}: found after {} scenarios in {:.2} s; {} runs and {:.2} s with shrinking, to {} processes and {} steps: {}",
@@ -149,41 +118,47 @@ fn main() {
     let mut args = Arguments::from_args();
     // Trials fork; forking is only safe from a process's only thread.
     args.test_threads = Some(1);
-    let mut trials: Vec<Trial> = Fault::ALL
-        .iter()
-        .map(|&fault| {
+    let mut trials: Vec<Trial> = Vec::new();
+    for fault in Fault::ALL {
+        trials.extend(fault.fuzzed_by().map(|property| {
             Trial::test(format!("fuzz::finds::{fault:?}"), move || {
                 finds_and_shrinks(
                     &format!("{fault:?}"),
+                    fault.bug(),
                     &Streams(Faulty(fault)),
-                    property_for(fault),
+                    property,
                 )
             })
-        })
-        .collect();
-    trials.extend(SocketFault::ALL.map(|fault| {
-        Trial::test(format!("fuzz::finds::{fault:?}"), move || {
-            finds_and_shrinks(
-                &format!("{fault:?}"),
-                &Sockets(FaultySocket(fault)),
-                socket_property_for(fault),
-            )
-        })
-    }));
-    trials.extend(RegionFault::ALL.map(|fault| {
-        Trial::test(format!("fuzz::finds::{fault:?}"), move || {
-            let started = Instant::now();
-            let iut = Regions(FaultyRegion(fault));
-            finds_and_shrinks(&format!("{fault:?}"), &iut, region_property_for(fault))?;
-            match started.elapsed() {
-                t if t > REGION_BUDGET => Err(format!(
-                    "{fault:?}: found and shrunk in {t:?}, over {REGION_BUDGET:?}"
+        }));
+    }
+    for fault in SocketFault::ALL {
+        trials.extend(fault.fuzzed_by().map(|property| {
+            Trial::test(format!("fuzz::finds::{fault:?}"), move || {
+                finds_and_shrinks(
+                    &format!("{fault:?}"),
+                    fault.bug(),
+                    &Sockets(FaultySocket(fault)),
+                    property,
                 )
-                .into()),
-                _ => Ok(()),
-            }
-        })
-    }));
+            })
+        }));
+    }
+    for fault in RegionFault::ALL {
+        trials.extend(fault.fuzzed_by().map(|property| {
+            Trial::test(format!("fuzz::finds::{fault:?}"), move || {
+                let started = Instant::now();
+                let iut = Regions(FaultyRegion(fault));
+                finds_and_shrinks(&format!("{fault:?}"), fault.bug(), &iut, property)?;
+                match started.elapsed() {
+                    t if t > REGION_BUDGET => Err(format!(
+                        "{fault:?}: found and shrunk in {t:?}, over {REGION_BUDGET:?}"
+                    )
+                    .into()),
+                    _ => Ok(()),
+                }
+            })
+        }));
+    }
     trials.extend(Property::ALL.map(|property| {
         Trial::test(
             format!("fuzz::the_os_passes::{}", property.name()),

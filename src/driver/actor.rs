@@ -63,7 +63,7 @@ impl<'a, E: Executor> Actor<'a, E> {
                 Command::Run(now) => {
                     step = now;
                     let action = self.action_of(step as usize);
-                    let expect = &self.scenario.steps[step as usize].expect;
+                    let expect = self.call_expectation(step as usize);
                     let outcome = self.perform(step, &action, expect);
                     self.mark(
                         EventKind::End,
@@ -117,6 +117,26 @@ impl<'a, E: Executor> Actor<'a, E> {
             .find(|(p, _)| p.0 == self.index)
             .map(|(_, a)| a.clone())
             .expect("the driver only runs steps this actor acts in")
+    }
+
+    /// What the call this actor starts at `step` must return: the step's expectation,
+    /// or, when the step says the call blocks, that of the later step where it
+    /// completes. The executor needs the count the call must return (a receive on a
+    /// stream gathers up to it), which a blocked call learns only from its completion.
+    fn call_expectation(&self, step: usize) -> &'a Expectation {
+        let scenario = self.scenario;
+        let here = &scenario.steps[step].expect;
+        if *here != Expectation::Blocks {
+            return here;
+        }
+        scenario.steps[step + 1..]
+            .iter()
+            .find(|s| {
+                s.actions
+                    .iter()
+                    .any(|(p, a)| p.0 == self.index && *a == Action::Await)
+            })
+            .map_or(here, |s| &s.expect)
     }
 
     fn mark(&self, kind: EventKind, step: u32, call: CallKind, fd: RawFd, text: &str) {

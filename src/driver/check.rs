@@ -35,6 +35,15 @@ pub(crate) fn expected_len(expect: &Expectation, profile: &PlatformProfile) -> O
     expected_bytes(expect, profile).map(|b| b.len())
 }
 
+/// The least count `expect` says a call returns, when it gives only a floor.
+pub(crate) fn expected_floor(expect: &Expectation, profile: &PlatformProfile) -> Option<usize> {
+    match expect {
+        Expectation::ReturnsAtLeast(n) => profile.resolve(*n).ok().map(|n| n as usize),
+        Expectation::Platform(p) => expected_floor(p.for_platform(profile.platform)?, profile),
+        _ => None,
+    }
+}
+
 /// Whether `observed` is a peek on a stream socket that saw a non-empty part of the
 /// bytes `expect` names, from their start: a stream promises no count for one receive,
 /// and a peek takes nothing, so a shorter one is a legal choice, not a failure.

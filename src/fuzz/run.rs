@@ -30,6 +30,9 @@ pub struct FuzzOptions {
     pub max_processes: usize,
     /// The most moves a case is generated with.
     pub max_moves: usize,
+    /// Whether a failure is shrunk; without shrinking the finding is the first failing
+    /// case as generated (what a run that only asks "is it found, and how soon" needs).
+    pub shrink: bool,
 }
 
 impl Default for FuzzOptions {
@@ -39,6 +42,7 @@ impl Default for FuzzOptions {
             seed: 0,
             max_processes: 6,
             max_moves: 12,
+            shrink: true,
         }
     }
 }
@@ -353,7 +357,7 @@ fn hunt<S: Strategy, I: Implementation>(
     let config = Config {
         cases: opts.cases,
         failure_persistence: None,
-        max_shrink_iters: 4096,
+        max_shrink_iters: if opts.shrink { 4096 } else { 0 },
         // A failure that costs a watchdog's bound per run (a call that hangs) would make
         // shrinking slow; five seconds of it find the small case in practice.
         max_shrink_time: 5000,
@@ -405,7 +409,11 @@ fn hunt<S: Strategy, I: Implementation>(
     });
     let finding = match result {
         Err(TestError::Fail(reason, value)) => {
-            let (value, failure) = simplify(value, reason.message().to_owned(), &fails);
+            let failure = reason.message().to_owned();
+            let (value, failure) = match opts.shrink {
+                true => simplify(value, failure, &fails),
+                false => (value, failure),
+            };
             let (cases_to_find, time_to_find) = first_failure.get().unwrap_or_default();
             build(&value).map(|scenario| Finding {
                 scenario,

@@ -10,7 +10,7 @@ use std::net::SocketAddrV4;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 
 use super::addresses::AddressBook;
-use crate::driver::check::expected_len;
+use crate::driver::check::{expected_floor, expected_len};
 use crate::driver::control::Outcome;
 use crate::driver::event_log::CallKind;
 use crate::driver::family::{exposed_fds, ActorContext, Announcement, Executor};
@@ -29,6 +29,15 @@ enum Held<S> {
     Plain(OwnedFd),
 }
 
+/// A count of bytes a step expects a call to return.
+#[derive(Clone, Copy, Debug)]
+enum Count {
+    /// Exactly this many (the step names the bytes).
+    Exact(usize),
+    /// At least this many.
+    AtLeast(usize),
+}
+
 /// One socket actor's state.
 pub(crate) struct SocketExecutor<'a, I: Socket> {
     iut: &'a I,
@@ -42,7 +51,7 @@ pub(crate) struct SocketExecutor<'a, I: Socket> {
     held: BTreeMap<Handle, Held<I::Handle>>,
     /// How many bytes the step being performed expects its call to return, when it
     /// says: what a receive on a stream gathers (see [`Self::rest_of_stream`]).
-    expected_len: Option<usize>,
+    expected_count: Option<Count>,
 }
 
 impl<'a, I: Socket> SocketExecutor<'a, I> {
@@ -64,18 +73,23 @@ impl<'a, I: Socket> SocketExecutor<'a, I> {
                 .into_iter()
                 .map(|(name, end)| (name, Held::Socket(end)))
                 .collect(),
-            expected_len: None,
+            expected_count: None,
         }
     }
 
     /// After a receive on a stream socket got `got` bytes into `buf`, fewer than the
-    /// step expects: take more of what is already there, without waiting, until the
-    /// expected count. A stream keeps no boundaries and POSIX promises no count for one
-    /// receive, so an implementation may hand over in several pieces what the kernel
-    /// hands over in one; judged on one call, that legal choice would fail. Peeks (which
-    /// would see the same bytes again) and MSG_WAITALL (which already waits for the
-    /// whole count) are left as they are, and so is an implementation without
-    /// MSG_DONTWAIT. Returns the bytes in `buf` now.
+    /// step expects: take more, until the count the step expects. A stream keeps no
+    /// boundaries and POSIX promises no count for one receive, so an implementation may
+    /// hand over in several pieces what the kernel hands over in one, and a sender may
+    /// send in several pieces what the scenario sends in one; judged on one call, either
+    /// legal choice would fail. What is already there is taken without waiting (all of
+    /// it, up to the buffer, when the step promises only a floor: one receive of the
+    /// kernel's drains the queue); the rest of an exact count, or of a floor, is waited
+    /// for as the call itself waits (not at all with MSG_DONTWAIT or O_NONBLOCK), since
+    /// the sender may still be sending its later pieces. Peeks (which would see the same
+    /// bytes again) and MSG_WAITALL (which already waits for the whole count) are left
+    /// as they are, and so is an implementation without MSG_DONTWAIT. Returns the bytes
+    /// in `buf` now.
     fn rest_of_stream(
         &self,
         s: &I::Handle,
@@ -88,17 +102,23 @@ impl<'a, I: Socket> SocketExecutor<'a, I> {
             && !flags
                 .iter()
                 .any(|f| matches!(f, MsgFlag::Peek | MsgFlag::WaitAll));
-        let Some(want) = self.expected_len.filter(|_| gathers) else {
+        let Some(want) = self.expected_count.filter(|_| gathers) else {
             return got;
         };
-        let mut flags = flags.to_vec();
-        if !flags.contains(&MsgFlag::DontWait) {
-            flags.push(MsgFlag::DontWait);
+        let (queued, needed) = match want {
+            Count::Exact(n) => (n.min(buf.len()), n.min(buf.len())),
+            Count::AtLeast(n) => (buf.len(), n.min(buf.len())),
+        };
+        let mut without_waiting = flags.to_vec();
+        if !without_waiting.contains(&MsgFlag::DontWait) {
+            without_waiting.push(MsgFlag::DontWait);
         }
-        while got > 0 && got < want.min(buf.len()) {
-            match self.iut.recv(s, &mut buf[got..], &flags) {
-                Ok(more) if more.len > 0 => got += more.len,
-                _ => break,
+        for (limit, flags) in [(queued, &without_waiting[..]), (needed, flags)] {
+            while got > 0 && got < limit {
+                match self.iut.recv(s, &mut buf[got..limit], flags) {
+                    Ok(more) if more.len > 0 => got += more.len,
+                    _ => break,
+                }
             }
         }
         got
@@ -359,7 +379,9 @@ impl<I: Socket> Executor for SocketExecutor<'_, I> {
         let Action::Socket(call) = action else {
             unreachable!("validation keeps other actions out of socket scenarios")
         };
-        self.expected_len = expected_len(expect, self.profile);
+        self.expected_count = expected_len(expect, self.profile)
+            .map(Count::Exact)
+            .or_else(|| expected_floor(expect, self.profile).map(Count::AtLeast));
         self.act(call).unwrap_or_else(|o| o)
     }
 
