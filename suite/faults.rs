@@ -36,7 +36,7 @@ use ipc_conformance::scenario::{self, Mechanism, Scenario};
 const SEED: u64 = 1;
 
 /// The most generated cases a fuzzer may run before it must have found its fault.
-const FUZZ_BUDGET: u32 = 500;
+const FUZZ_BUDGET: u32 = 1000;
 
 /// The bound on one step of a scenario that keeps the default: a fault that hangs
 /// costs it per scenario, and the catalogue against the OS stays far within it (the

@@ -56,8 +56,14 @@ pub enum Op {
     NonBlocking(End, bool),
     /// Leave: every end closes.
     Exit,
-    /// Open the FIFO (FIFOs only): read-only, write-only or both, with O_NONBLOCK or not.
-    Open(AccessMode, bool),
+    /// Open the FIFO (FIFOs only): read-only, write-only or both, with O_NONBLOCK or
+    /// not, with O_CLOEXEC or not.
+    Open(AccessMode, bool, bool),
+    /// Set FD_CLOEXEC on an end.
+    CloExec(End),
+    /// Replace the program (`exec`): the ends without FD_CLOEXEC live on in it, the
+    /// others close, and the process acts no more.
+    Exec,
     /// Remove the FIFO's name (FIFOs only).
     Unlink,
     /// Shut a socket down (socketpairs only; the read end stands for `left`, the write
@@ -182,9 +188,12 @@ fn op() -> impl Strategy<Value = Op> {
                 Just(AccessMode::WriteOnly),
                 Just(AccessMode::ReadWrite)
             ],
+            any::<bool>(),
             any::<bool>()
         )
-            .prop_map(|(mode, nonblock)| Op::Open(mode, nonblock)),
+            .prop_map(|(mode, nonblock, cloexec)| Op::Open(mode, nonblock, cloexec)),
+        1 => end().prop_map(Op::CloExec),
+        1 => Just(Op::Exec),
         1 => Just(Op::Unlink),
         2 => (
             end(),
@@ -470,14 +479,15 @@ fn action_for(
             _ => Action::Dup(e),
         },
         Op::NonBlocking(e, on) if holds(e) => Action::SetNonBlocking { end: e, on },
+        Op::CloExec(e) if holds(e) => Action::SetCloExec(e),
         Op::Exit => Action::Exit,
-        Op::Open(mode, nonblock) if fifo => Action::Open {
+        Op::Exec => Action::Exec,
+        Op::Open(mode, nonblock, cloexec) if fifo => Action::Open {
             mode,
-            flags: if nonblock {
-                vec![OpenFlag::NonBlock]
-            } else {
-                Vec::new()
-            },
+            flags: [(nonblock, OpenFlag::NonBlock), (cloexec, OpenFlag::CloExec)]
+                .into_iter()
+                .filter_map(|(on, flag)| on.then_some(flag))
+                .collect(),
         },
         Op::Unlink if fifo => Action::Unlink,
         _ => return None,
