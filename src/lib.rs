@@ -27,8 +27,99 @@
 //! ```
 //!
 //! Under `cargo test`, [`harness::main`] turns every scenario of the built-in catalogue
-//! into a test named `mechanism::file_stem`. The file format is described in `docs/scenario-format.md`;
-//! scenarios can also be built in Rust with [`scenario::ScenarioBuilder`].
+//! into a test named `mechanism::file_stem` (see [Testing your crate](#testing-your-crate)).
+//!
+//! # Scenarios
+//!
+//! A scenario is a TOML file (the complete guide to the format, every key with an
+//! example, is `docs/scenario-format.md`). [`scenario::parse`] reads one from text and
+//! checks it before anything runs; a malformed file is a [`scenario::LoadError`] that
+//! names `file:line:column`, never a failed check:
+//!
+//! ```
+//! use std::path::Path;
+//! use ipc_conformance::scenario::{self, Mechanism};
+//!
+//! let text = r#"
+//! format_version = 1
+//! summary = "a read on an empty pipe blocks until a writer writes"
+//! reference = "POSIX XSH read(): an empty pipe with a writer suspends the reader"
+//! mechanism = "pipe"
+//!
+//! [processes]
+//! reader = { keeps = ["read"] }
+//! writer = { keeps = ["write"] }
+//!
+//! [[step]]
+//! reader = { read = 5 }
+//! expect = "blocks"
+//!
+//! [[step]]
+//! writer = { write = "hello" }
+//! expect = { returns = 5 }
+//!
+//! [[step]]
+//! reader = "completes"
+//! expect = { data = "hello" }
+//! "#;
+//! let s = scenario::parse(Path::new("scenarios/pipe/read_blocks.toml"), text)?;
+//! assert_eq!(s.id, "pipe::read_blocks");
+//! assert_eq!(s.mechanism, Mechanism::Pipe);
+//! assert_eq!(s.steps.len(), 3);
+//!
+//! // A mistake is reported at the bad value, before anything runs.
+//! let bad = text.replace("read = 5", "read = -5");
+//! let err = scenario::parse(Path::new("read_blocks.toml"), &bad).unwrap_err();
+//! assert!(err.to_string().starts_with("read_blocks.toml:12:"), "{err}");
+//! # Ok::<(), ipc_conformance::scenario::LoadError>(())
+//! ```
+//!
+//! The built-in catalogue is embedded in the crate ([`scenario::CATALOGUE`]), so a
+//! user's crate needs no checkout of `scenarios/`:
+//!
+//! ```
+//! let catalogue = ipc_conformance::scenario::catalogue()?;
+//! assert!(catalogue.iter().any(|s| s.id == "pipe::read_empty_blocks"));
+//! # Ok::<(), ipc_conformance::scenario::LoadError>(())
+//! ```
+//!
+//! Scenarios can also be built in Rust with [`scenario::ScenarioBuilder`].
+//!
+//! # Testing your crate
+//!
+//! Write an adapter: the trait of your mechanism's family ([`mechanism::ByteStream`],
+//! [`mechanism::Socket`], [`mechanism::SharedRegion`]) over your crate's types, with the
+//! [`mechanism::Capability`]s it has and the [`mechanism::Deviation`]s it chooses. Then
+//! a test target with `harness = false`:
+//!
+//! ```no_run
+//! # use ipc_conformance::mechanism::os::Os as MyPipe;
+//! // tests/conformance.rs; Cargo.toml: [[test]] name = "conformance", harness = false
+//! fn main() {
+//!     ipc_conformance::harness::main(MyPipe);
+//! }
+//! ```
+//!
+//! What a scenario needs is known before it runs: one that needs a capability the
+//! adapter does not declare is skipped with that reason, and never run:
+//!
+//! ```
+//! use ipc_conformance::mechanism::{missing_capability, required_capabilities, Capability};
+//!
+//! let catalogue = ipc_conformance::scenario::catalogue()?;
+//! let s = catalogue.iter().find(|s| s.id == "pipe::read_empty_blocks").unwrap();
+//! // The basic blocking read needs nothing beyond making a pipe and moving bytes.
+//! assert_eq!(missing_capability("mypipe", &[], &required_capabilities(s)), None);
+//!
+//! let nonblocking = catalogue.iter().find(|s| s.id == "pipe::read_empty_nonblock_eagain").unwrap();
+//! assert!(required_capabilities(nonblocking).contains(&Capability::NonBlocking));
+//! # Ok::<(), ipc_conformance::scenario::LoadError>(())
+//! ```
+//!
+//! The guide, with a complete example, is `docs/writing-an-adapter.md`; the
+//! [`mechanism`] module's documentation has the same example; the GitHub Actions
+//! template for a user's crate (nextest, partitions, JUnit) is
+//! `ci/user-crate-workflow.yml`. How the pieces fit, for contributors: `ARCHITECTURE.md`.
 //!
 //! # How blocking is decided
 //!
@@ -72,6 +163,11 @@ pub mod model;
 pub mod report;
 #[cfg(not(loom))]
 pub mod scenario;
+
+// The guides' Rust examples are doctests too, so they keep compiling.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/writing-an-adapter.md")]
+mod writing_an_adapter {}
 
 // Under `--cfg loom` only the event log's protocol is built, and its model tests run:
 // `RUSTFLAGS="--cfg loom" cargo test --lib loom` (as .ci/run does).

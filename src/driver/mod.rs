@@ -7,7 +7,8 @@
 //!
 //! What differs between mechanism families (the object made before the fork, what each
 //! actor keeps of it, the actions) is behind the traits in `family.rs`; `families/`
-//! holds one implementation of them per family.
+//! holds one implementation of them per family. `ARCHITECTURE.md` walks through the
+//! phases (set-up, play, finish), the event log and the blocking oracle.
 
 mod actor;
 mod check;

@@ -77,7 +77,10 @@
 //! ```
 //!
 //! `src/adapters/` holds adapters for real crates (std, os_pipe, interprocess, memmap2,
-//! shared_memory, tokio, ipc-channel), and `docs/conformance.md` what they showed.
+//! shared_memory, tokio, ipc-channel), and `docs/conformance.md` what they showed. The
+//! long-form guide (every trait's required and optional methods, capabilities,
+//! deviations against known failures, actors started by exec) is
+//! `docs/writing-an-adapter.md`.
 
 mod byte_stream;
 mod capability;
