@@ -2,6 +2,7 @@
 //! was expected, what was observed, and the timeline.
 
 mod conformance;
+mod explain;
 mod json;
 mod junit;
 mod matrix;
@@ -10,6 +11,7 @@ mod timeline;
 mod verdict;
 
 pub use conformance::{render_conformance, CrateRun, KnownFailure};
+pub use explain::render_explanation;
 pub use json::{parse_json_line, render_json_line};
 pub use junit::render_junit;
 pub use matrix::{matrix, render_matrix, MatrixRow};
