@@ -31,13 +31,19 @@ pub(super) struct Cli {
 #[derive(Subcommand)]
 pub(super) enum Command {
     /// Run scenarios and report a verdict for each.
+    ///
+    /// Prints PASS, FAIL, SKIP, DEVIATION or ERROR per scenario (a failure with its
+    /// timeline) and a summary; `--format json` and `--junit FILE` give the same results
+    /// for machines (docs/report-formats.md).
     #[command(after_help = EXIT_CODES)]
     Run(RunArgs),
     /// List scenarios: id and summary, filtered by mechanism, behaviour or platform.
     #[command(after_help = EXIT_CODES)]
     List(ListArgs),
-    /// Explain one scenario in words: what it shows, its POSIX reference, the processes
-    /// and each step with what it checks, and what each platform expects.
+    /// Explain one scenario in words.
+    ///
+    /// What it shows, its POSIX reference, the processes and how they relate, each step
+    /// with what it checks, what each platform expects, and where it is skipped.
     #[command(after_help = EXIT_CODES)]
     Explain {
         /// The scenario id, `mechanism::behaviour` (as `list` prints it).
@@ -45,13 +51,17 @@ pub(super) enum Command {
         /// Scenario files or directories to look in (default: the catalogue).
         paths: Vec<PathBuf>,
     },
-    /// Generate scenarios of a mechanism the reference models cover and run them as real
-    /// forked processes: sequences of calls checked against the reference model (and,
+    /// Generate scenarios from a reference model, run them, shrink failures.
+    ///
+    /// Generates scenarios of a mechanism the reference models cover and runs them as
+    /// real forked processes: sequences of calls checked against the reference model (and,
     /// for pipes, concurrent writers checked on what arrives); shrink each first failure
     /// and write it to scenarios/regressions/.
     #[command(after_help = EXIT_CODES)]
     Fuzz(FuzzArgs),
-    /// Run the catalogue and print, per mechanism, what its passing scenarios prove.
+    /// Print, per mechanism, what the passing scenarios prove (Markdown).
+    ///
+    /// Runs the catalogue against the operating system.
     ///
     /// The table answers which processes may use the mechanism (related, unrelated),
     /// whether data flows both ways, how many processes take part, and whether a reader
@@ -60,8 +70,9 @@ pub(super) enum Command {
         /// Scenario files or directories (default: the catalogue in scenarios/).
         paths: Vec<PathBuf>,
     },
-    /// Run the catalogue against every compiled-in adapter and write the conformance
-    /// matrix of real crates (Markdown): per crate and mechanism, passed / failed /
+    /// Run the catalogue against every compiled-in adapter (the matrix of real crates).
+    ///
+    /// Writes the conformance matrix of real crates (Markdown): per crate and mechanism, passed / failed /
     /// declared deviations / skipped, and every failure with what the crate does.
     ///
     /// Exits 1 when a failure is not explained by the adapter's known failures, or a
