@@ -71,7 +71,7 @@ fn json_lines(args: &[&str]) -> Vec<Value> {
         .collect()
 }
 
-/// Replace the number before ` ms` and every `time="…"` attribute.
+/// Replace the number before ` ms` (with its padding) and every `time="…"` attribute.
 fn redact_times(text: &str) -> String {
     let mut out = String::new();
     for line in text.lines() {
@@ -90,7 +90,16 @@ fn redact_times(text: &str) -> String {
                 .rfind(|c: char| !(c.is_ascii_digit() || c == '.'))
                 .map_or(0, |i| i + 1);
             if begin < digits.len() {
-                line.replace_range(begin..ms, "[ms]");
+                // A number right-aligned in a fixed width (padded: two spaces or more
+                // before it) keeps the width, so the padding does not change with the
+                // number of digits; a number after one space is replaced alone.
+                let field = line[..begin].trim_end_matches(' ').len();
+                if begin - field >= 2 {
+                    let width = ms - field;
+                    line.replace_range(field..ms, &format!("{:>width$}", "[ms]"));
+                } else {
+                    line.replace_range(begin..ms, "[ms]");
+                }
             }
         }
         out.push_str(&line);
