@@ -4,3 +4,4 @@
 
 mod catalogue_rules;
 mod parse_errors;
+mod reports;

@@ -2,11 +2,19 @@
 //! was expected, what was observed, and the timeline.
 
 mod conformance;
+mod explain;
+mod json;
+mod junit;
 mod matrix;
+mod record;
 mod timeline;
 mod verdict;
 
 pub use conformance::{render_conformance, CrateRun, KnownFailure};
+pub use explain::render_explanation;
+pub use json::{parse_json_line, render_json_line};
+pub use junit::render_junit;
 pub use matrix::{matrix, render_matrix, MatrixRow};
+pub use record::{BlockingRecord, EventRecord, FailureRecord, ScenarioRecord, SCHEMA_VERSION};
 pub use timeline::render_timeline;
 pub use verdict::{BlockingVerdict, Failure, ScenarioReport, TimelineEntry, Verdict};

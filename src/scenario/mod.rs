@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 pub use builder::ScenarioBuilder;
 pub use errno::{Errno, SignalName};
 pub use error::LoadError;
+pub(crate) use file::action_text;
 pub use file::{to_file_text, FORMAT_VERSION};
 pub use model::*;
 pub use validate::skip_reason;

@@ -21,6 +21,7 @@ use super::validate;
 use messages::{polish, unknown_process, unknown_step_key};
 use raw::RawScenario;
 use values::Target;
+pub(crate) use write::action_text;
 pub use write::to_file_text;
 
 /// The only version of the format so far.

@@ -104,7 +104,7 @@ pub fn to_file_text(scenario: &Scenario, comment: &[String]) -> Result<String, S
     Ok(out)
 }
 
-fn action_text(action: &Action) -> Result<String, String> {
+pub(crate) fn action_text(action: &Action) -> Result<String, String> {
     Ok(match action {
         Action::Read(n) => format!("{{ read = {} }}", size(&n.to_string())),
         Action::ReadExactly(n) => format!("{{ read_exactly = {} }}", size(&n.to_string())),

@@ -1,0 +1,73 @@
+//! The command line: the arguments (`args.rs`) and one file per command family.
+
+mod args;
+mod explain;
+mod jobs;
+mod list;
+mod other;
+mod run;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Parser;
+use ipc_conformance::scenario::{self, Scenario};
+
+use args::{Cli, Command};
+
+/// Exit status when the input was malformed (a scenario file, an argument) and nothing ran.
+const EXIT_MALFORMED: u8 = 2;
+
+/// Parse the arguments and run the command.
+pub fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Run(args) => run::run(args),
+        Command::List(args) => list::list(args),
+        Command::Explain { id, paths } => explain::explain(&id, paths),
+        Command::Fuzz(args) => other::fuzz(args),
+        Command::Conformance { paths, write } => match load(paths) {
+            Ok(scenarios) => other::conformance(&scenarios, write.as_deref()),
+            Err(code) => code,
+        },
+        Command::Matrix { paths } => match load(paths) {
+            Ok(scenarios) => other::matrix(&scenarios),
+            Err(code) => code,
+        },
+    }
+}
+
+/// The catalogue: ./scenarios when run from a checkout, else the one this binary was
+/// built from.
+fn default_roots(paths: Vec<PathBuf>) -> Vec<PathBuf> {
+    if !paths.is_empty() {
+        return paths;
+    }
+    let local = Path::new("scenarios");
+    if local.is_dir() {
+        vec![local.to_path_buf()]
+    } else {
+        vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")]
+    }
+}
+
+/// Every scenario under `paths` (default: the catalogue), or exit status 2 when one is
+/// malformed.
+fn load(paths: Vec<PathBuf>) -> Result<Vec<Scenario>, ExitCode> {
+    let mut all = Vec::new();
+    for root in default_roots(paths) {
+        match scenario::load_all(&root) {
+            Ok(found) => all.extend(found),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Err(ExitCode::from(EXIT_MALFORMED));
+            }
+        }
+    }
+    Ok(all)
+}
+
+/// A usage error found after parsing: printed, exit status 2.
+fn usage_error(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(EXIT_MALFORMED)
+}

@@ -1,0 +1,107 @@
+//! `explain ID`: a scenario in words, for a person deciding whether a failure is real.
+
+use std::fmt::Write;
+
+use crate::driver::describe_expectation;
+use crate::model::PlatformProfile;
+use crate::scenario::{action_text, skip_reason, Expectation, Relation, Scenario, SigPipe};
+
+/// The scenario in words: what it shows, its POSIX reference, the processes and how they
+/// relate, each step with what it checks, and what each platform expects where they
+/// differ.
+pub fn render_explanation(s: &Scenario) -> String {
+    let profiles = [&PlatformProfile::LINUX, &PlatformProfile::MACOS];
+    let mut out = String::new();
+    let _ = writeln!(out, "{}\n  {}\n", s.id, s.summary);
+    let _ = writeln!(out, "POSIX reference: {}", s.reference);
+    let _ = writeln!(out, "Mechanism:       {}", s.mechanism);
+    if !s.behaviours.is_empty() {
+        let _ = writeln!(out, "Behaviours:      {}", s.behaviours.join(", "));
+    }
+    if !s.requires.is_empty() {
+        let names: Vec<&str> = s.requires.iter().map(|f| f.name()).collect();
+        let _ = writeln!(out, "Requires:        {}", names.join(", "));
+    }
+    if let Some(p) = &s.source {
+        let _ = writeln!(out, "File:            {}", p.display());
+    }
+    let _ = writeln!(out, "\nProcesses ({}):", s.processes.len());
+    let width = s
+        .processes
+        .iter()
+        .map(|p| p.name.0.len())
+        .max()
+        .unwrap_or(0);
+    for p in &s.processes {
+        let mut how = vec![match p.relation {
+            Relation::Related => "related: forked after the object is made, inherits it".to_owned(),
+            Relation::Unrelated => {
+                "unrelated: inherits nothing, reaches the object by name".to_owned()
+            }
+        }];
+        if !p.keeps.is_empty() {
+            let ends: Vec<String> = p.keeps.iter().map(ToString::to_string).collect();
+            how.push(format!("keeps the {}", ends.join(" and the ")));
+        }
+        if !p.keeps_pair.is_empty() {
+            let ends: Vec<String> = p.keeps_pair.iter().map(ToString::to_string).collect();
+            how.push(format!("keeps {} of the socketpair", ends.join(" and ")));
+        }
+        if let Some(host) = &p.host {
+            how.push(format!("on host `{host}` (its own network namespace)"));
+        }
+        if p.sigpipe == SigPipe::Ignore {
+            how.push("ignores SIGPIPE".to_owned());
+        }
+        if !p.handles.is_empty() {
+            let sigs: Vec<String> = p.handles.iter().map(ToString::to_string).collect();
+            how.push(format!("catches {} without SA_RESTART", sigs.join(", ")));
+        }
+        let _ = writeln!(out, "  {:<width$}  {}", p.name.0, how.join("; "));
+    }
+    let _ = writeln!(out, "\nSteps (the actions of a step start together):");
+    for (i, step) in s.steps.iter().enumerate() {
+        let actions: Vec<String> = step
+            .actions
+            .iter()
+            .map(|(p, a)| {
+                let call = action_text(a).unwrap_or_else(|_| a.name().to_owned());
+                format!("{} does {call}", s.process(*p).name)
+            })
+            .collect();
+        let _ = writeln!(out, "  {}. {}", i + 1, actions.join("; "));
+        let checks: Vec<(String, String)> = profiles
+            .iter()
+            .map(|p| (p.platform.to_string(), expectation_on(&step.expect, p)))
+            .collect();
+        if checks.iter().all(|(_, c)| *c == checks[0].1) {
+            let _ = writeln!(out, "     checks: {}", checks[0].1);
+        } else {
+            for (platform, c) in &checks {
+                let _ = writeln!(out, "     checks on {platform}: {c}");
+            }
+        }
+        if let Some(note) = &step.note {
+            let _ = writeln!(out, "     note: {note}");
+        }
+    }
+    let _ = writeln!(out, "\nPlatforms:");
+    for p in profiles {
+        let _ = match skip_reason(s, p) {
+            None => writeln!(out, "  {:<6} runs", p.platform),
+            Some(why) => writeln!(out, "  {:<6} skipped: {why}", p.platform),
+        };
+    }
+    out
+}
+
+/// The expectation in words on one platform, with the per-platform choice made.
+fn expectation_on(e: &Expectation, profile: &PlatformProfile) -> String {
+    match e {
+        Expectation::Platform(choice) => match choice.for_platform(profile.platform) {
+            Some(e) => describe_expectation(e, profile),
+            None => "nothing stated (skipped there)".to_owned(),
+        },
+        e => describe_expectation(e, profile),
+    }
+}
