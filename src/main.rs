@@ -15,7 +15,8 @@ use ipc_conformance::fuzz::{write_regression, Finding, FuzzOptions, Property};
 use ipc_conformance::mechanism::os::Os;
 use ipc_conformance::model::PlatformProfile;
 use ipc_conformance::report::{
-    matrix, render_conformance, render_matrix, render_timeline, CrateRun, Verdict,
+    matrix, render_conformance, render_html, render_matrix, render_sequence, Colour, CrateRun,
+    Verdict,
 };
 use ipc_conformance::scenario::{self, Scenario};
 
@@ -43,6 +44,10 @@ enum Command {
         /// Print the timeline of passing scenarios too.
         #[arg(long)]
         timeline: bool,
+        /// Also write every scenario's timeline as a sequence diagram to this HTML file
+        /// (self-contained: inline SVG, no external resources).
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
         /// Only scenarios whose id contains this text.
         #[arg(long)]
         filter: Option<String>,
@@ -181,6 +186,7 @@ fn main() -> ExitCode {
             paths,
             blocking_oracle,
             timeline,
+            html,
             filter,
             implementation,
         } => {
@@ -199,7 +205,14 @@ fn main() -> ExitCode {
                 profile: PlatformProfile::host(),
                 oracle: blocking_oracle,
             };
-            run(&adapter, scenarios, &opts, timeline, filter.as_deref())
+            run(
+                &adapter,
+                scenarios,
+                &opts,
+                timeline,
+                filter.as_deref(),
+                html.as_deref(),
+            )
         }
         Command::Fuzz {
             mechanism,
@@ -278,8 +291,11 @@ fn run(
     opts: &RunOptions,
     timeline: bool,
     filter: Option<&str>,
+    html: Option<&Path>,
 ) -> ExitCode {
     let started = Instant::now();
+    let colour = Colour::for_stdout();
+    let mut pictured = Vec::new();
     let (mut passed, mut failed, mut skipped, mut deviations) = (0, 0, 0, 0);
     for s in scenarios
         .iter()
@@ -292,7 +308,7 @@ fn run(
                 passed += 1;
                 println!("PASS  {:<50} {ms:>8.2} ms", s.id);
                 if timeline {
-                    print!("{}", render_timeline(&report));
+                    print!("{}", render_sequence(&report, colour));
                 }
             }
             Verdict::Skip(reason) => {
@@ -306,7 +322,7 @@ fn run(
                 if let Some(p) = &s.source {
                     println!("  scenario: {}", p.display());
                 }
-                print!("{}", render_timeline(&report));
+                print!("{}", render_sequence(&report, colour));
             }
             Verdict::HarnessError(e) => {
                 failed += 1;
@@ -317,10 +333,19 @@ fn run(
                 println!("DEVIATION {:<46} declared: {reason}", s.id);
                 println!("  {failure}");
                 if timeline {
-                    print!("{}", render_timeline(&report));
+                    print!("{}", render_sequence(&report, colour));
                 }
             }
             _ => {}
+        }
+        if html.is_some() {
+            pictured.push(report);
+        }
+    }
+    if let Some(path) = html {
+        if let Err(e) = std::fs::write(path, render_html(&pictured)) {
+            eprintln!("error: {}: {e}", path.display());
+            return ExitCode::from(2);
         }
     }
     println!(
