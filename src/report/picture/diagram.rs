@@ -253,23 +253,18 @@ fn failure_mark<'a>(
         .process
         .as_ref()
         .and_then(|p| lanes.iter().position(|l| *l == p.0));
-    let after_row = match (failure.step, lane) {
-        (Some(step), Some(lane)) => {
-            let of_step = |r: &&Row<'_>| r.lane == lane && r.entry.step.0 <= step.0;
-            // The process's last event up to the step, its end of the scenario only when
-            // there is nothing else (the check looks at what the call did).
-            let last = |gone: bool| {
-                rows.iter()
-                    .enumerate()
-                    .rev()
-                    .filter(|(_, r)| of_step(r))
-                    .find(|(_, r)| gone || !matches!(r.kind, RowKind::Gone { .. }))
-                    .map(|(i, _)| i)
-            };
-            last(false).or_else(|| last(true))
-        }
-        _ => None,
-    };
+    // The driver checks a step once every action of it has returned (or blocked), so
+    // the check follows the last event of any process up to that step; the processes'
+    // ends after it are the driver finishing (logged at the last step played, so they
+    // cannot be told from a death in the step; the check is shown before them).
+    let after_row = failure.step.and_then(|step| {
+        let upto = |r: &Row<'_>| r.entry.step.0 <= step.0;
+        let alive = rows
+            .iter()
+            .rposition(|r| upto(r) && !matches!(r.kind, RowKind::Gone { .. }));
+        let gone = lane.and_then(|l| rows.iter().rposition(|r| r.lane == l && upto(r)));
+        alive.or(gone)
+    });
     Some(FailureMark {
         after_row,
         lane,
