@@ -79,6 +79,9 @@ pub(crate) struct FailureMark<'a> {
     pub after_row: Option<usize>,
     /// The failing process's lane.
     pub lane: Option<usize>,
+    /// The start row of the failing process's call the check looked at: its last call
+    /// started by then.
+    pub call: Option<usize>,
     /// The failure.
     pub failure: &'a Failure,
     /// A declared deviation, not a failure.
@@ -265,9 +268,16 @@ fn failure_mark<'a>(
         let gone = lane.and_then(|l| rows.iter().rposition(|r| r.lane == l && upto(r)));
         alive.or(gone)
     });
+    let call = match (after_row, lane) {
+        (Some(after), Some(lane)) => rows[..=after]
+            .iter()
+            .rposition(|r| r.lane == lane && r.kind == RowKind::Start),
+        _ => None,
+    };
     Some(FailureMark {
         after_row,
         lane,
+        call,
         failure,
         declared,
     })

@@ -251,10 +251,7 @@ const DEFS: &str = r##"<defs>
 
 /// The boxes of calls, their blocked parts, and the failing call in red.
 fn calls(s: &mut String, d: &Diagram<'_>, g: &Geometry) {
-    let failing = d
-        .failure
-        .as_ref()
-        .and_then(|f| Some((f.after_row?, f.lane?)));
+    let failing = d.failure.as_ref().and_then(|f| f.call);
     for (i, row) in d.rows.iter().enumerate() {
         if row.kind != RowKind::Start {
             continue;
@@ -271,7 +268,7 @@ fn calls(s: &mut String, d: &Diagram<'_>, g: &Geometry) {
         });
         let x = Geometry::x(row.lane);
         let (y0, y1) = (g.y(i) - 6.0, g.y(end) + 6.0);
-        let red = failing.is_some_and(|(at, lane)| lane == row.lane && (i..=end).contains(&at));
+        let red = failing == Some(i);
         let (fill, stroke) = if red {
             ("#ffebe9", "#cf222e")
         } else {
@@ -452,22 +449,22 @@ fn failure(s: &mut String, d: &Diagram<'_>, g: &Geometry) {
 /// The legend: each mark the diagrams use, drawn as they draw it.
 fn legend() -> String {
     let mut s = String::from(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1180\" height=\"34\" role=\"img\">\n<title>legend</title>\n",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"620\" height=\"64\" role=\"img\">\n<title>legend</title>\n",
     );
     s.push_str(DEFS);
     s.push_str(concat!(
         "<rect x=\"4\" y=\"8\" width=\"14\" height=\"18\" rx=\"2\" fill=\"#ddf4ff\" stroke=\"#0969da\"/>",
         "<text x=\"24\" y=\"21\">a call, from start ● to return ○</text>",
         "<rect x=\"290\" y=\"8\" width=\"14\" height=\"18\" fill=\"url(#hatch)\" stroke=\"#9a6700\"/>",
-        "<text x=\"310\" y=\"21\" class=\"blocked\">blocked in a wait channel</text>",
-        "<path d=\"M510,17 L555,17\" stroke=\"#0969da\" stroke-width=\"1.5\" stroke-dasharray=\"5,3\" marker-end=\"url(#arrow)\"/>",
-        "<text x=\"562\" y=\"21\" class=\"release\">woken by a step</text>",
-        "<path d=\"M690,9 l8,6 l-5,2 l9,7\" fill=\"none\" stroke=\"#8250df\" stroke-width=\"2\"/>",
-        "<text x=\"712\" y=\"21\" class=\"signal\">signal</text>",
-        "<path d=\"M780,11 l12,12 m0,-12 l-12,12\" stroke=\"#57606a\" stroke-width=\"2.5\"/>",
-        "<text x=\"800\" y=\"21\" class=\"gone\">process gone</text>",
-        "<circle cx=\"920\" cy=\"17\" r=\"8\" fill=\"#cf222e\"/>",
-        "<text x=\"934\" y=\"21\" class=\"fail\">failed check: expected vs observed</text>\n",
+        "<text x=\"310\" y=\"21\" class=\"blocked\">blocked in a kernel wait channel</text>",
+        "<path d=\"M4,47 L44,47\" stroke=\"#0969da\" stroke-width=\"1.5\" stroke-dasharray=\"5,3\" marker-end=\"url(#arrow)\"/>",
+        "<text x=\"52\" y=\"51\" class=\"release\">woken by a step</text>",
+        "<path d=\"M180,39 l8,6 l-5,2 l9,7\" fill=\"none\" stroke=\"#8250df\" stroke-width=\"2\"/>",
+        "<text x=\"202\" y=\"51\" class=\"signal\">signal</text>",
+        "<path d=\"M270,41 l12,12 m0,-12 l-12,12\" stroke=\"#57606a\" stroke-width=\"2.5\"/>",
+        "<text x=\"290\" y=\"51\" class=\"gone\">process gone</text>",
+        "<circle cx=\"402\" cy=\"47\" r=\"8\" fill=\"#cf222e\"/>",
+        "<text x=\"416\" y=\"51\" class=\"fail\">failed check</text>\n",
         "</svg>\n"
     ));
     s
