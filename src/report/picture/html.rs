@@ -391,7 +391,11 @@ fn events(s: &mut String, d: &Diagram<'_>, g: &Geometry) {
                 x + 14.0,
                 y + 16.0,
                 "release",
-                &format!("woken by step {} ({})", by.entry.step, d.lanes[by.lane]),
+                &if rel.lane == row.lane {
+                    format!("woken by step {}: {}", by.entry.step, by.entry.text)
+                } else {
+                    format!("woken by step {} ({})", by.entry.step, d.lanes[by.lane])
+                },
                 LABEL_CHARS,
             ));
         }
