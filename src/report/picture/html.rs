@@ -406,7 +406,8 @@ fn events(s: &mut String, d: &Diagram<'_>, g: &Geometry) {
 fn failure(s: &mut String, d: &Diagram<'_>, g: &Geometry) {
     let Some(f) = &d.failure else { return };
     let after = f.after_row.unwrap_or(d.rows.len() - 1);
-    let y = g.y(after) + ROW;
+    // Below the release label a woken call carries under its row.
+    let y = g.y(after) + ROW + 8.0;
     let x = f.lane.map_or(LEFT + 24.0, Geometry::x);
     let _ = writeln!(
         s,

@@ -39,7 +39,9 @@ impl Colour {
 
     fn paint(self, code: &str, text: &str) -> String {
         match self {
-            Colour::Always if !text.is_empty() => format!("\x1b[{code}m{text}\x1b[0m"),
+            Colour::Always if !text.is_empty() && !code.is_empty() => {
+                format!("\x1b[{code}m{text}\x1b[0m")
+            }
             _ => text.to_owned(),
         }
     }
