@@ -1,7 +1,9 @@
-//! The crate's own integration tests that do not fork (parser, catalogue rules), one
+//! The crate's own integration tests that do not fork (parser, catalogue rules, the
+//! timeline page in a browser, through the command line), one
 //! module per area. Tests that fork live in the `driver` binary, which runs them on its
 //! main thread.
 
 mod catalogue_rules;
 mod parse_errors;
 mod reports;
+mod timeline_html;

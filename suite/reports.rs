@@ -71,11 +71,20 @@ fn json_lines(args: &[&str]) -> Vec<Value> {
         .collect()
 }
 
-/// Replace the number before ` ms` (with its padding) and every `time="…"` attribute.
+/// Replace a diagram row's time, the number before ` ms` (with its padding) and every
+/// `time="…"` attribute.
 fn redact_times(text: &str) -> String {
     let mut out = String::new();
     for line in text.lines() {
         let mut line = line.to_owned();
+        // A row of a sequence diagram starts with its time, unitless: 2 spaces, then 9
+        // characters (the JUnit timeline's rows say `ms`, below).
+        let row_time = line
+            .get(2..11)
+            .is_some_and(|t| t.trim().parse::<f64>().is_ok());
+        if row_time && !line.contains(" ms") {
+            line.replace_range(2..11, &format!("{:>9}", "[t]"));
+        }
         while let Some(start) = line.find("time=\"") {
             let from = start + "time=\"".len();
             let end = from + line[from..].find('"').unwrap();

@@ -107,6 +107,10 @@ pub(super) struct RunArgs {
     /// Print the timeline of passing scenarios too (failures always show theirs).
     #[arg(long)]
     pub timeline: bool,
+    /// Also write every scenario's timeline as a sequence diagram to this HTML file
+    /// (self-contained: inline SVG, nothing fetched).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Only scenarios whose id contains this text.
     #[arg(long)]
     pub filter: Option<String>,
@@ -136,6 +140,10 @@ pub(super) struct RunArgs {
     /// results on standard output.
     #[arg(long, hide = true)]
     pub worker: bool,
+    /// Draw the diagrams in colour: what a `--jobs` worker is told when the parent's
+    /// standard output is a terminal (its own is a pipe).
+    #[arg(long, hide = true)]
+    pub colour: bool,
 }
 
 #[derive(Args)]

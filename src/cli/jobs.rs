@@ -14,18 +14,18 @@ use std::sync::mpsc;
 
 use ipc_conformance::adapters::Adapter;
 use ipc_conformance::driver::RunOptions;
-use ipc_conformance::report::{ScenarioRecord, SCHEMA_VERSION};
+use ipc_conformance::report::{Colour, ScenarioRecord, SCHEMA_VERSION};
 use ipc_conformance::scenario::Scenario;
 
 use super::args::{oracle_arg, RunArgs};
-use super::run::{outcome, Outcome, Sink};
+use super::run::{outcome, Outcome, Show, Sink};
 
 /// Serve as a worker: run each index read from standard input until it closes.
 pub(super) fn serve(
     adapter: &Adapter,
     scenarios: &[Scenario],
     opts: &RunOptions,
-    timeline: bool,
+    show: Show,
 ) -> ExitCode {
     let mut out = io::stdout().lock();
     for line in io::stdin().lock().lines() {
@@ -39,7 +39,7 @@ pub(super) fn serve(
             eprintln!("error: worker: no scenario `{line}`");
             return ExitCode::from(2);
         };
-        let o = outcome(adapter, s.1, s.0, opts, timeline);
+        let o = outcome(adapter, s.1, s.0, opts, show);
         let line = serde_json::to_string(&o).expect("an outcome is representable as JSON");
         if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
             break;
@@ -95,6 +95,12 @@ pub(super) fn run_parallel(
         }
         if args.timeline {
             cmd.arg("--timeline");
+        }
+        if let Some(path) = &args.html {
+            cmd.arg("--html").arg(path);
+        }
+        if Show::of(args).colour == Colour::Always {
+            cmd.arg("--colour");
         }
         cmd.arg("--").args(&args.paths);
         let mut child = cmd
@@ -207,6 +213,7 @@ fn lost(
     Outcome {
         index,
         text: format!("ERROR {:<50} harness could not run: {why}\n", s.id),
+        html: None,
         record: ScenarioRecord {
             schema: SCHEMA_VERSION,
             id: s.id.clone(),

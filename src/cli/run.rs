@@ -11,7 +11,8 @@ use ipc_conformance::adapters::{self, Adapter};
 use ipc_conformance::driver::RunOptions;
 use ipc_conformance::model::PlatformProfile;
 use ipc_conformance::report::{
-    render_json_line, render_junit, render_timeline, ScenarioRecord, Verdict,
+    html_page, render_html_section, render_json_line, render_junit, render_sequence, Colour,
+    ScenarioRecord, Verdict,
 };
 use ipc_conformance::scenario::Scenario;
 use serde::{Deserialize, Serialize};
@@ -19,13 +20,38 @@ use serde::{Deserialize, Serialize};
 use super::args::{Format, RunArgs};
 use super::{jobs, load, usage_error, EXIT_MALFORMED};
 
-/// One scenario's result: the record, and the text the human format prints for it.
+/// One scenario's result: the record, the text the human format prints for it, and its
+/// section of the `--html` page when one is asked for.
 #[derive(Serialize, Deserialize)]
 pub(super) struct Outcome {
     /// The scenario's position among those selected.
     pub index: usize,
     pub record: ScenarioRecord,
     pub text: String,
+    pub html: Option<String>,
+}
+
+/// How results are shown, wherever the scenario runs.
+#[derive(Clone, Copy)]
+pub(super) struct Show {
+    /// The diagram of passing scenarios too.
+    pub timeline: bool,
+    pub colour: Colour,
+    /// A section of the `--html` page.
+    pub html: bool,
+}
+
+impl Show {
+    pub(super) fn of(args: &RunArgs) -> Show {
+        Show {
+            timeline: args.timeline,
+            colour: match args.colour {
+                true => Colour::Always,
+                false => Colour::for_stdout(),
+            },
+            html: args.html.is_some(),
+        }
+    }
 }
 
 /// `run`.
@@ -53,7 +79,7 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
         oracle: args.blocking_oracle,
     };
     if args.worker {
-        return jobs::serve(&adapter, &scenarios, &opts, args.timeline);
+        return jobs::serve(&adapter, &scenarios, &opts, Show::of(&args));
     }
     let started = Instant::now();
     let mut sink = Sink::new(&args, scenarios.len());
@@ -65,7 +91,7 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
         }
     } else {
         for (index, s) in scenarios.iter().enumerate() {
-            sink.take(outcome(&adapter, s, index, &opts, args.timeline));
+            sink.take(outcome(&adapter, s, index, &opts, Show::of(&args)));
             if sink.stopped {
                 break;
             }
@@ -80,16 +106,17 @@ pub(super) fn outcome(
     s: &Scenario,
     index: usize,
     opts: &RunOptions,
-    timeline: bool,
+    show: Show,
 ) -> Outcome {
     let report = (adapter.run)(s, opts);
+    let diagram = || render_sequence(&report, show.colour);
     let ms = report.duration.as_secs_f64() * 1e3;
     let mut text = String::new();
     match &report.verdict {
         Verdict::Pass => {
             let _ = writeln!(text, "PASS  {:<50} {ms:>8.2} ms", s.id);
-            if timeline {
-                text.push_str(&render_timeline(&report));
+            if show.timeline {
+                text.push_str(&diagram());
             }
         }
         Verdict::Skip(reason) => {
@@ -101,7 +128,7 @@ pub(super) fn outcome(
             if let Some(p) = &s.source {
                 let _ = writeln!(text, "  scenario: {}", p.display());
             }
-            text.push_str(&render_timeline(&report));
+            text.push_str(&diagram());
         }
         Verdict::HarnessError(e) => {
             let _ = writeln!(text, "ERROR {:<50} harness could not run: {e}", s.id);
@@ -109,8 +136,8 @@ pub(super) fn outcome(
         Verdict::Deviation { reason, failure } => {
             let _ = writeln!(text, "DEVIATION {:<46} declared: {reason}", s.id);
             let _ = writeln!(text, "  {failure}");
-            if timeline {
-                text.push_str(&render_timeline(&report));
+            if show.timeline {
+                text.push_str(&diagram());
             }
         }
         _ => {}
@@ -119,6 +146,7 @@ pub(super) fn outcome(
         index,
         record: ScenarioRecord::new(s, &report, opts.profile.platform),
         text,
+        html: show.html.then(|| render_html_section(&report)),
     }
 }
 
@@ -127,6 +155,9 @@ pub(super) fn outcome(
 pub(super) struct Sink {
     format: Format,
     junit: Option<std::path::PathBuf>,
+    html: Option<std::path::PathBuf>,
+    /// The `--html` page's sections so far.
+    sections: Vec<String>,
     fail_fast: bool,
     pub bar: ProgressBar,
     records: Vec<ScenarioRecord>,
@@ -154,6 +185,8 @@ impl Sink {
         Sink {
             format: args.format,
             junit: args.junit.clone(),
+            html: args.html.clone(),
+            sections: Vec::new(),
             fail_fast: args.fail_fast,
             bar,
             records: Vec::new(),
@@ -184,6 +217,7 @@ impl Sink {
         });
         self.bar.set_message(r.id.clone());
         self.bar.inc(1);
+        self.sections.extend(o.html);
         if self.junit.is_some() {
             self.records.push(o.record);
         }
@@ -210,9 +244,16 @@ impl Sink {
             Format::Human => println!("\n{summary}"),
             Format::Json => eprintln!("{summary}"),
         }
-        if let Some(path) = &self.junit {
-            let xml = render_junit(&self.records, elapsed.as_secs_f64());
-            if let Err(e) = std::fs::write(path, xml) {
+        let junit = self
+            .junit
+            .as_ref()
+            .map(|path| (path, render_junit(&self.records, elapsed.as_secs_f64())));
+        let html = self
+            .html
+            .as_ref()
+            .map(|path| (path, html_page(&self.sections, failed)));
+        for (path, text) in junit.into_iter().chain(html) {
+            if let Err(e) = std::fs::write(path, text) {
                 eprintln!("error: cannot write {}: {e}", path.display());
                 return ExitCode::from(EXIT_MALFORMED);
             }

@@ -20,7 +20,7 @@ use nix::unistd::Pid;
 use crate::driver::{fork_helper, run_scenario, RunOptions};
 use crate::fuzz::{fuzz, FuzzOptions, Property};
 use crate::mechanism::Implementation;
-use crate::report::{render_timeline, ScenarioReport, Verdict};
+use crate::report::{render_sequence, Colour, ScenarioReport, Verdict};
 use crate::scenario::{to_file_text, Scenario};
 
 /// The requests that run a fuzzer instead of a scenario: the last numbers, one per
@@ -53,7 +53,7 @@ impl TrialResult {
             Verdict::Fail(_) => TrialResult::Failed(format!(
                 "{}\n{}{}",
                 scenario.summary,
-                render_timeline(report),
+                render_sequence(report, Colour::Never),
                 scenario
                     .source
                     .as_ref()

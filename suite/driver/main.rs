@@ -13,6 +13,7 @@ mod harness_faults;
 mod killed_run;
 #[path = "../../fixtures/misbehaving.rs"]
 mod misbehaving;
+mod timeline_pictures;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -499,6 +500,7 @@ fn main() {
         ),
     ];
     tests.extend(harness_faults::tests());
+    tests.extend(timeline_pictures::tests());
     tests.push((
         "harness::nothing_of_the_driver_leaks_over_many_runs",
         driver_leaks::nothing_of_the_driver_leaks_over_many_runs,
