@@ -147,6 +147,10 @@
 //! - A System V segment is removed after each scenario, but one whose run was killed
 //!   mid-scenario outlives it: IPC_PRIVATE segments carry no name to sweep them by.
 
+// The fixtures the faulty adapters include name this crate as their users do.
+#[cfg(feature = "faulty")]
+extern crate self as ipc_conformance;
+
 #[cfg(not(loom))]
 pub mod adapters;
 #[cfg(not(loom))]

@@ -4,6 +4,8 @@
 //! traits, as a user would write one for their own crate; [`compiled_in`] lists them for
 //! the conformance matrix of real crates (`ipc-conformance conformance`).
 
+#[cfg(feature = "faulty")]
+pub mod faulty;
 #[cfg(feature = "adapter-interprocess")]
 pub mod interprocess;
 #[cfg(feature = "adapter-ipc-channel")]
@@ -78,9 +80,13 @@ pub fn compiled_in() -> Vec<Adapter> {
     ]
 }
 
-/// The adapter called `name`, or the names there are.
+/// The adapter called `name` (among the faulty pipes too, with the `faulty` feature),
+/// or the names there are.
 pub fn find(name: &str) -> Result<Adapter, String> {
-    let all = compiled_in();
+    #[cfg_attr(not(feature = "faulty"), expect(unused_mut, reason = "nothing to add"))]
+    let mut all = compiled_in();
+    #[cfg(feature = "faulty")]
+    all.extend(faulty::adapters());
     all.iter().find(|a| a.name == name).copied().ok_or_else(|| {
         let names: Vec<_> = all.iter().map(|a| a.name).collect();
         format!(
