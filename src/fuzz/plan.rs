@@ -322,6 +322,13 @@ pub fn build(
             Mechanism::Socketpair => pair_action_for(model, p, op, profile),
             _ => action_for(model, p, op, fifo, profile),
         };
+        // What survives an exec is what lacks FD_CLOEXEC, which the model knows only
+        // of an implementation that declares it sets that flag as asked (some set it on
+        // every descriptor, on purpose).
+        let execs = matches!(action, Some(Action::Exec));
+        if execs && !capabilities.contains(&Capability::CloseOnExec) {
+            continue;
+        }
         if let Some(action) = action {
             recorder.take(p, action);
         }
