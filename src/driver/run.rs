@@ -128,6 +128,7 @@ fn new_report(scenario: &Scenario, implementation: &str) -> ScenarioReport {
         id: scenario.id.clone(),
         implementation: implementation.to_owned(),
         verdict: Verdict::Pass,
+        processes: scenario.processes.iter().map(|p| p.name.clone()).collect(),
         findings: Vec::new(),
         timeline: Vec::new(),
         blocking: Vec::new(),

@@ -93,6 +93,8 @@ pub struct ScenarioReport {
     pub implementation: String,
     /// The result.
     pub verdict: Verdict,
+    /// The scenario's processes, in the order it names them: the lanes of its pictures.
+    pub processes: Vec<ProcessName>,
     /// Problems found after the steps (leaked descriptors, processes left behind).
     pub findings: Vec<String>,
     /// Every process's actions in one order.

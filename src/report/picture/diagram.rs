@@ -110,7 +110,13 @@ struct Open {
 impl<'a> Diagram<'a> {
     /// Lay out a report's timeline.
     pub(crate) fn new(report: &'a ScenarioReport) -> Self {
-        let mut lanes: Vec<&str> = Vec::new();
+        // A lane per process that acted, in the order the scenario names them.
+        let mut lanes: Vec<&str> = report
+            .processes
+            .iter()
+            .map(|p| p.0.as_str())
+            .filter(|name| report.timeline.iter().any(|e| e.process.0 == *name))
+            .collect();
         for e in &report.timeline {
             if !lanes.contains(&e.process.0.as_str()) {
                 lanes.push(&e.process.0);
