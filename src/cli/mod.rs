@@ -2,10 +2,11 @@
 
 mod args;
 mod explain;
+mod fuzz;
 mod jobs;
 mod list;
-mod other;
 mod run;
+mod tables;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -24,13 +25,13 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::List(args) => list::list(args),
         Command::Explain { id, paths } => explain::explain(&id, paths),
-        Command::Fuzz(args) => other::fuzz(args),
+        Command::Fuzz(args) => fuzz::fuzz(args),
         Command::Conformance { paths, write } => match load(paths) {
-            Ok(scenarios) => other::conformance(&scenarios, write.as_deref()),
+            Ok(scenarios) => tables::conformance(&scenarios, write.as_deref()),
             Err(code) => code,
         },
         Command::Matrix { paths } => match load(paths) {
-            Ok(scenarios) => other::matrix(&scenarios),
+            Ok(scenarios) => tables::matrix(&scenarios),
             Err(code) => code,
         },
     }

@@ -1,0 +1,114 @@
+//! `fuzz`: generated cases against one implementation, a progress bar while they run,
+//! and each shrunk failure written as a regression file.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use ipc_conformance::adapters::{self, Adapter};
+use ipc_conformance::driver::RunOptions;
+use ipc_conformance::fuzz::{write_regression, Finding, FuzzOptions, Property};
+
+use super::args::FuzzArgs;
+use super::usage_error;
+
+/// `fuzz`: generate, run and shrink scenarios of one mechanism.
+pub(super) fn fuzz(args: FuzzArgs) -> ExitCode {
+    let FuzzArgs {
+        mechanism,
+        cases,
+        seed,
+        implementation,
+        regressions,
+        max_processes,
+        max_moves,
+    } = args;
+    let properties: Vec<Property> = Property::ALL
+        .into_iter()
+        .filter(|p| p.mechanism().name() == mechanism)
+        .collect();
+    if properties.is_empty() {
+        let mut covered: Vec<&str> = Property::ALL.iter().map(|p| p.mechanism().name()).collect();
+        covered.sort_unstable();
+        covered.dedup();
+        return usage_error(format!(
+            "`{mechanism}`: the fuzzers cover {}",
+            covered.join(", ")
+        ));
+    }
+    let adapter = match adapters::find(&implementation) {
+        Ok(a) => a,
+        Err(e) => return usage_error(e),
+    };
+    let seed = seed.unwrap_or_else(random_seed);
+    let opts = FuzzOptions {
+        cases,
+        seed,
+        max_processes: usize::from(max_processes),
+        max_moves,
+        shrink: true,
+    };
+    run_fuzz(&adapter, &properties, &opts, &regressions)
+}
+
+fn run_fuzz(
+    adapter: &Adapter,
+    properties: &[Property],
+    opts: &FuzzOptions,
+    regressions: &Path,
+) -> ExitCode {
+    let seed = opts.seed;
+    let bar = indicatif::ProgressBar::new(u64::from(opts.cases));
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} scenarios, {per_sec}")
+            .expect("a valid template"),
+    );
+    let mut failed = false;
+    for &property in properties {
+        bar.reset();
+        let report = (adapter.fuzz)(property, opts, &RunOptions::default(), &|| bar.inc(1));
+        bar.finish_and_clear();
+        let rate = f64::from(report.runs) / report.elapsed.as_secs_f64();
+        println!(
+            "{}: {} scenarios against {} in {:.1} s ({rate:.0}/s), seed {seed}",
+            property.name(),
+            report.runs,
+            adapter.name,
+            report.elapsed.as_secs_f64()
+        );
+        match report.finding {
+            Some(finding) => {
+                failed = true;
+                report_finding(&finding, adapter, seed, regressions);
+            }
+            None => println!("  no failure"),
+        }
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn report_finding(finding: &Finding, adapter: &Adapter, seed: u64, regressions: &Path) {
+    println!(
+        "  FAIL after {} scenarios ({:.1} s), shrunk to {} processes and {} steps: {}",
+        finding.cases_to_find,
+        finding.time_to_find.as_secs_f64(),
+        finding.scenario.processes.len(),
+        finding.scenario.steps.len(),
+        finding.failure
+    );
+    match write_regression(regressions, finding, seed, adapter.name) {
+        Ok(path) => println!("  written to {}", path.display()),
+        Err(e) => eprintln!("error: cannot write the regression: {e}"),
+    }
+}
+
+/// A seed from the clock, for a run that asks for none.
+fn random_seed() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or_default()
+}
