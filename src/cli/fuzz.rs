@@ -9,7 +9,7 @@ use ipc_conformance::driver::RunOptions;
 use ipc_conformance::fuzz::{write_regression, Finding, FuzzOptions, Property};
 
 use super::args::FuzzArgs;
-use super::usage_error;
+use super::{progress_bar, usage_error};
 
 /// `fuzz`: generate, run and shrink scenarios of one mechanism.
 pub(super) fn fuzz(args: FuzzArgs) -> ExitCode {
@@ -57,10 +57,9 @@ fn run_fuzz(
     regressions: &Path,
 ) -> ExitCode {
     let seed = opts.seed;
-    let bar = indicatif::ProgressBar::new(u64::from(opts.cases));
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} scenarios, {per_sec}")
-            .expect("a valid template"),
+    let bar = progress_bar(
+        u64::from(opts.cases),
+        "{bar:40} {pos}/{len} scenarios, {per_sec}",
     );
     let mut failed = false;
     for &property in properties {

@@ -11,13 +11,28 @@ mod tables;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use std::io::IsTerminal;
+
 use clap::Parser;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use ipc_conformance::scenario::{self, Scenario};
 
 use args::{Cli, Command};
 
 /// Exit status when the input was malformed (a scenario file, an argument) and nothing ran.
 const EXIT_MALFORMED: u8 = 2;
+
+/// A progress bar of `total` scenarios on standard error, in `template` (indicatif's),
+/// drawn only for a person watching: hidden when standard error is not a terminal, so
+/// logs and pipes get nothing extra.
+fn progress_bar(total: u64, template: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    bar.set_style(ProgressStyle::with_template(template).expect("a valid template"));
+    bar
+}
 
 /// Parse the arguments and run the command.
 pub fn main() -> ExitCode {

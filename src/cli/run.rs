@@ -2,11 +2,10 @@
 //! processes, printed in catalogue order as text or JSON lines, optionally also as JUnit.
 
 use std::fmt::Write as _;
-use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 use ipc_conformance::adapters::{self, Adapter};
 use ipc_conformance::driver::RunOptions;
 use ipc_conformance::model::PlatformProfile;
@@ -18,7 +17,7 @@ use ipc_conformance::scenario::Scenario;
 use serde::{Deserialize, Serialize};
 
 use super::args::{Format, RunArgs};
-use super::{jobs, load, usage_error, EXIT_MALFORMED};
+use super::{jobs, load, progress_bar, usage_error, EXIT_MALFORMED};
 
 /// One scenario's result: the record, the text the human format prints for it, and its
 /// section of the `--html` page when one is asked for.
@@ -170,18 +169,10 @@ pub(super) struct Sink {
 
 impl Sink {
     fn new(args: &RunArgs, total: usize) -> Self {
-        // A bar only for a person watching: nothing extra in logs and pipes.
-        let bar = if std::io::stderr().is_terminal() {
-            let bar =
-                ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
-            bar.set_style(
-                ProgressStyle::with_template("{bar:40} {pos}/{len} scenarios, {elapsed} {msg}")
-                    .expect("a valid template"),
-            );
-            bar
-        } else {
-            ProgressBar::hidden()
-        };
+        let bar = progress_bar(
+            total as u64,
+            "{bar:40} {pos}/{len} scenarios, {elapsed} {msg}",
+        );
         Sink {
             format: args.format,
             junit: args.junit.clone(),

@@ -12,13 +12,23 @@ use ipc_conformance::mechanism::os::Os;
 use ipc_conformance::report::{self, render_conformance, render_matrix, CrateRun, Verdict};
 use ipc_conformance::scenario::Scenario;
 
+use super::progress_bar;
+
 /// `matrix`: what each mechanism's passing scenarios prove.
 pub(super) fn matrix(scenarios: &[Scenario]) -> ExitCode {
     let opts = RunOptions::default();
+    let bar = progress_bar(
+        scenarios.len() as u64,
+        "{bar:40} {pos}/{len} scenarios, {elapsed}",
+    );
     let verdicts: Vec<Verdict> = scenarios
         .iter()
-        .map(|s| run_scenario(s, &Os, &opts).verdict)
+        .map(|s| {
+            bar.inc(1);
+            run_scenario(s, &Os, &opts).verdict
+        })
         .collect();
+    bar.finish_and_clear();
     print!(
         "{}",
         render_matrix(&report::matrix(scenarios.iter().zip(&verdicts)))
@@ -38,20 +48,30 @@ pub(super) fn conformance(scenarios: &[Scenario], write: Option<&Path>) -> ExitC
     let opts = RunOptions::default();
     let versions = locked_versions();
     let adapters = adapters::compiled_in();
+    let bar = progress_bar(
+        (scenarios.len() * adapters.len()) as u64,
+        "{bar:40} {pos}/{len} runs, {elapsed} {msg}",
+    );
     let runs: Vec<CrateRun<'_>> = adapters
         .iter()
         .map(|a| {
             let started = Instant::now();
+            bar.set_message(a.name);
             let reports: Vec<_> = scenarios
                 .iter()
-                .map(|s| (s.mechanism, (a.run)(s, &opts)))
+                .map(|s| {
+                    bar.inc(1);
+                    (s.mechanism, (a.run)(s, &opts))
+                })
                 .collect();
-            eprintln!(
-                "{}: {} scenarios in {:.1} s",
-                a.name,
-                reports.len(),
-                started.elapsed().as_secs_f64()
-            );
+            bar.suspend(|| {
+                eprintln!(
+                    "{}: {} scenarios in {:.1} s",
+                    a.name,
+                    reports.len(),
+                    started.elapsed().as_secs_f64()
+                )
+            });
             CrateRun {
                 name: a.name,
                 version: versions.get(a.name).map(String::as_str),
