@@ -18,8 +18,5 @@ pub use connections::{
 pub use datagrams::{build_datagrams, datagram_plans, DatagramOp, DatagramPlan};
 pub use plan::{build, plans, Op, Plan, PlanParts, ProcessPlan, SizeClass};
 pub use regions::{build_regions, region_plans, Length, RegionOp, RegionPlan, Spot};
-pub use run::{
-    declared, fuzz, fuzz_connections, fuzz_datagrams, fuzz_pipe_writers, fuzz_regions,
-    fuzz_sequences, write_regression, Finding, FuzzOptions, FuzzReport, Property,
-};
+pub use run::{declared, fuzz, write_regression, Finding, FuzzOptions, FuzzReport, Property};
 pub use writers::{build_writers, writer_plans, WritersPlan};

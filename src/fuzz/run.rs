@@ -9,13 +9,14 @@ use std::time::{Duration, Instant};
 use proptest::strategy::Strategy;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 
-use super::connections::{build_connections, connection_plans, ConnectionPlan};
-use super::datagrams::{build_datagrams, datagram_plans, DatagramPlan};
-use super::plan::{build, plans, Plan, PlanParts};
-use super::regions::{build_regions, region_plans, RegionPlan};
+use super::connections::{build_connections, connection_plans};
+use super::datagrams::{build_datagrams, datagram_plans};
+use super::plan::{build, plans, PlanParts};
+use super::regions::{build_regions, region_plans};
 use super::writers::{build_writers, writer_plans, WritersPlan};
 use crate::driver::{run_scenario, RunOptions};
 use crate::mechanism::{ByteStream, Capability, Implementation, SharedRegion, Socket};
+use crate::model::PlatformProfile;
 use crate::report::Verdict;
 use crate::scenario::{to_file_text, Mechanism, MechanismFamily, Scenario};
 
@@ -174,105 +175,77 @@ pub fn fuzz<I: Implementation>(
     on_run: &dyn Fn(),
 ) -> FuzzReport {
     let run_opts = &run_opts.for_implementation(iut);
+    let (max_processes, max_moves) = (opts.max_processes, opts.max_moves);
+    let hunt = Hunt {
+        iut,
+        property,
+        opts,
+        run_opts,
+        on_run,
+    };
     match property {
         Property::PipeSequences | Property::FifoSequences | Property::SocketpairSequences => {
-            fuzz_sequences(iut, property.mechanism(), opts, run_opts, on_run)
+            hunt.plans(plans(max_processes, max_moves), build)
         }
         Property::ConcurrentWriters => fuzz_pipe_writers(iut, opts, run_opts, on_run),
         Property::DatagramSequences | Property::UdpSequences => {
-            fuzz_datagrams(iut, property.mechanism(), opts, run_opts, on_run)
+            hunt.plans(datagram_plans(max_processes, max_moves), build_datagrams)
         }
         Property::AnonSharedSequences
         | Property::SysvShmSequences
         | Property::PosixShmSequences
-        | Property::FileMmapSequences => fuzz_regions(iut, property, opts, run_opts, on_run),
+        | Property::FileMmapSequences => {
+            hunt.plans(region_plans(max_processes, max_moves), build_regions)
+        }
         Property::UnixStreamConnections
         | Property::UnixSeqpacketConnections
-        | Property::TcpConnections => {
-            fuzz_connections(iut, property.mechanism(), opts, run_opts, on_run)
-        }
+        | Property::TcpConnections => hunt.plans(
+            connection_plans(max_processes, max_moves),
+            build_connections,
+        ),
     }
 }
 
-/// Generate scenarios of connection-oriented sockets of `mechanism` (unix-stream,
-/// unix-seqpacket or tcp) and run them against `iut` until one fails or `opts.cases`
-/// passed; a failure is shrunk.
-pub fn fuzz_connections<I: Implementation>(
-    iut: &I,
-    mechanism: Mechanism,
-    opts: &FuzzOptions,
-    run_opts: &RunOptions,
-    on_run: &dyn Fn(),
-) -> FuzzReport {
-    let id = format!(
-        "{mechanism}::{}_fuzz_{:016x}",
-        mechanism.name().replace('-', "_"),
-        opts.seed
-    );
-    let capabilities = declared(iut, mechanism).unwrap_or_default();
-    hunt(
-        connection_plans(opts.max_processes, opts.max_moves),
-        &|plan: &ConnectionPlan| {
-            build_connections(plan, mechanism, run_opts.profile, &capabilities, &id)
-        },
-        &without_bystanders,
-        iut,
-        opts,
-        run_opts,
-        on_run,
-    )
-}
+/// How a plan becomes a scenario of a mechanism: each family's builder.
+type Build<P> = fn(&P, Mechanism, &PlatformProfile, &[Capability], &str) -> Option<Scenario>;
 
-/// Generate scenarios of `property`'s shared-region mechanism and run them against
-/// `iut` until one fails or `opts.cases` passed; a failure is shrunk (fewer processes,
-/// fewer steps).
-pub fn fuzz_regions<I: Implementation>(
-    iut: &I,
+/// One fuzzing run of a property of sequences against an implementation.
+struct Hunt<'a, I> {
+    iut: &'a I,
     property: Property,
-    opts: &FuzzOptions,
-    run_opts: &RunOptions,
-    on_run: &dyn Fn(),
-) -> FuzzReport {
-    let mechanism = property.mechanism();
-    let id = format!("{mechanism}::{}_fuzz_{:016x}", property.name(), opts.seed);
-    let capabilities = declared(iut, mechanism).unwrap_or_default();
-    hunt(
-        region_plans(opts.max_processes, opts.max_moves),
-        &|plan: &RegionPlan| build_regions(plan, mechanism, run_opts.profile, &capabilities, &id),
-        &without_bystanders,
-        iut,
-        opts,
-        run_opts,
-        on_run,
-    )
+    opts: &'a FuzzOptions,
+    run_opts: &'a RunOptions,
+    on_run: &'a dyn Fn(),
 }
 
-/// Generate scenarios of datagram sockets of `mechanism` (unix-dgram or udp) and run
-/// them against `iut` until one fails or `opts.cases` passed; a failure is shrunk.
-pub fn fuzz_datagrams<I: Implementation>(
-    iut: &I,
-    mechanism: Mechanism,
-    opts: &FuzzOptions,
-    run_opts: &RunOptions,
-    on_run: &dyn Fn(),
-) -> FuzzReport {
-    let id = format!(
-        "{mechanism}::{}_fuzz_{:016x}",
-        mechanism.name().replace('-', "_"),
-        opts.seed
-    );
-    let capabilities = declared(iut, mechanism).unwrap_or_default();
-    hunt(
-        datagram_plans(opts.max_processes, opts.max_moves),
-        &|plan: &DatagramPlan| {
-            build_datagrams(plan, mechanism, run_opts.profile, &capabilities, &id)
-        },
-        &without_bystanders,
-        iut,
-        opts,
-        run_opts,
-        on_run,
-    )
+impl<I: Implementation> Hunt<'_, I> {
+    /// Generate plans from `strategy`, build each into a scenario of the property's
+    /// mechanism with the model's outcomes as its expectations, and run them until one
+    /// fails or `opts.cases` passed; a failure is shrunk (fewer processes, fewer
+    /// moves, smaller sizes).
+    fn plans<S>(&self, strategy: S, build: Build<S::Value>) -> FuzzReport
+    where
+        S: Strategy,
+        S::Value: PlanParts + 'static,
+    {
+        let mechanism = self.property.mechanism();
+        let id = format!(
+            "{mechanism}::{}_fuzz_{:016x}",
+            self.property.name(),
+            self.opts.seed
+        );
+        let capabilities = declared(self.iut, mechanism).unwrap_or_default();
+        let profile = self.run_opts.profile;
+        hunt(
+            strategy,
+            &|plan: &S::Value| build(plan, mechanism, profile, &capabilities, &id),
+            &without_bystanders,
+            self.iut,
+            self.opts,
+            self.run_opts,
+            self.on_run,
+        )
+    }
 }
 
 /// What `iut` declares it can do with `mechanism`, or `None` when it does not provide it.
@@ -293,34 +266,11 @@ pub fn declared<I: Implementation>(iut: &I, mechanism: Mechanism) -> Option<Vec<
     }
 }
 
-/// Generate scenarios of one pipe, FIFO or socketpair and run them against `iut` until one fails or
-/// `opts.cases` passed; a failure is shrunk (fewer processes, fewer steps, smaller
-/// sizes). `on_run` is told of every scenario run (for a progress bar).
-pub fn fuzz_sequences<I: Implementation>(
-    iut: &I,
-    mechanism: Mechanism,
-    opts: &FuzzOptions,
-    run_opts: &RunOptions,
-    on_run: &dyn Fn(),
-) -> FuzzReport {
-    let id = format!("{mechanism}::{}_fuzz_{:016x}", mechanism.name(), opts.seed);
-    let capabilities = declared(iut, mechanism).unwrap_or_default();
-    hunt(
-        plans(opts.max_processes, opts.max_moves),
-        &|plan: &Plan| build(plan, mechanism, run_opts.profile, &capabilities, &id),
-        &without_bystanders,
-        iut,
-        opts,
-        run_opts,
-        on_run,
-    )
-}
-
 /// Generate concurrent writers of tagged records on one pipe and a reader that reads to
 /// the end, and check, against `iut`, that no byte is lost, duplicated or reordered
 /// within a writer, that records of at most PIPE_BUF bytes arrive whole, and that end of
 /// file waits for the last write end (the last writer writes after the others closed).
-pub fn fuzz_pipe_writers<I: Implementation>(
+fn fuzz_pipe_writers<I: Implementation>(
     iut: &I,
     opts: &FuzzOptions,
     run_opts: &RunOptions,
