@@ -19,20 +19,20 @@ pub enum Observed {
     Exited(i32),
 }
 
-/// The bytes `expect` says a call returns, when it names them.
-fn expected_bytes(expect: &Expectation, profile: &PlatformProfile) -> Option<Vec<u8>> {
+/// The payload `expect` says a call returns, when it names one.
+fn expected_payload<'e>(expect: &'e Expectation, profile: &PlatformProfile) -> Option<&'e Payload> {
     match expect {
-        Expectation::Data(p) | Expectation::Message(MessageCheck { data: Some(p), .. }) => {
-            Some(payload_bytes(p, profile))
-        }
-        Expectation::Platform(p) => expected_bytes(p.for_platform(profile.platform)?, profile),
+        Expectation::Data(p) | Expectation::Message(MessageCheck { data: Some(p), .. }) => Some(p),
+        Expectation::Platform(p) => expected_payload(p.for_platform(profile.platform)?, profile),
         _ => None,
     }
 }
 
-/// How many bytes `expect` says a call returns, when it names them.
+/// How many bytes `expect` says a call returns, when it names them (without making
+/// them: every socket call of an actor asks).
 pub(crate) fn expected_len(expect: &Expectation, profile: &PlatformProfile) -> Option<usize> {
-    expected_bytes(expect, profile).map(|b| b.len())
+    let len = expected_payload(expect, profile)?.len();
+    profile.resolve(len).ok().map(|n| n as usize)
 }
 
 /// The least count `expect` says a call returns, when it gives only a floor.
@@ -58,9 +58,10 @@ pub(crate) fn short_stream_peek(
     let stream = mechanism
         .socket_kind()
         .is_some_and(|k| k.style == SocketStyle::Stream);
-    let (Observed::Outcome(Outcome::Message { data, .. }), Some(want)) =
-        (observed, expected_bytes(expect, profile))
-    else {
+    let (Observed::Outcome(Outcome::Message { data, .. }), Some(want)) = (
+        observed,
+        expected_payload(expect, profile).map(|p| payload_bytes(p, profile)),
+    ) else {
         return false;
     };
     peek && stream && !data.is_empty() && data.len() < want.len() && want.starts_with(data)
