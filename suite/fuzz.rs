@@ -70,9 +70,10 @@ fn finds_and_shrinks<I: Implementation>(
     let sequences = property != Property::ConcurrentWriters;
     if sequences && (s.processes.len() > 3 || s.steps.len() > 6) {
         return Err(format!(
-            "{fault}: shrunk only to {} processes and {} steps",
+            "{fault}: shrunk only to {} processes and {} steps:\n{}",
             s.processes.len(),
-            s.steps.len()
+            s.steps.len(),
+            scenario::to_file_text(s, &[]).unwrap_or_default()
         )
         .into());
     }

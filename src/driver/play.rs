@@ -38,6 +38,7 @@ impl Run<'_> {
                 }
                 None => self.await_outcome(si, *p, deadline, &step.expect)?,
             };
+            let observed = self.sender_named(observed);
             self.judge_outcome(si, *p, &step.expect, &observed)?;
             match action {
                 Action::Exit => self.reap(*p),
@@ -64,6 +65,26 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// A received message's sender by the scenario's name, where the actor could give
+    /// only its address: it was in the call when the name was bound.
+    fn sender_named(&self, observed: Observed) -> Observed {
+        match observed {
+            Observed::Outcome(Outcome::Message {
+                data,
+                truncated,
+                from,
+            }) => {
+                let named = from.parse().ok().and_then(|a| self.ports.get(&a));
+                Observed::Outcome(Outcome::Message {
+                    data,
+                    truncated,
+                    from: named.cloned().unwrap_or(from),
+                })
+            }
+            other => other,
+        }
+    }
+
     /// Tell every other actor the port the kernel gave an IPv4 address, through the
     /// control channels (never through the IUT). An actor in a call reads it after.
     fn publish(
@@ -72,6 +93,7 @@ impl Run<'_> {
         name: &str,
         address: std::net::SocketAddrV4,
     ) -> Result<(), Verdict> {
+        self.ports.insert(address, name.to_owned());
         let learn = Command::Learn {
             name: name.to_owned(),
             address,

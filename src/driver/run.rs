@@ -2,6 +2,8 @@
 //! every process and look for leftovers. This file holds the run's state and the
 //! small operations the phases share.
 
+use std::collections::BTreeMap;
+use std::net::SocketAddrV4;
 use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
@@ -268,6 +270,10 @@ pub(super) struct Run<'a> {
     pub(super) _hosts: Option<Hosts>,
     /// The driver's children before the first actor was forked: none of the run's.
     pub(super) children_before: Vec<Pid>,
+    /// The IPv4 addresses the kernel gave the scenario's names so far: a receive that
+    /// was blocked when its sender's name was bound names it by its address, which the
+    /// driver turns back into the name.
+    pub(super) ports: BTreeMap<SocketAddrV4, String>,
 }
 
 impl Run<'_> {

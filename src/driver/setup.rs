@@ -1,6 +1,7 @@
 //! Setting a scenario up: the driver's own channels and event log, the object under
 //! test, and one forked actor per process, each holding only what it may.
 
+use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 use std::os::fd::AsRawFd;
 
@@ -188,6 +189,7 @@ impl<'a> Run<'a> {
             _dir: dir,
             _hosts: hosts,
             children_before,
+            ports: BTreeMap::new(),
         })
     }
 }

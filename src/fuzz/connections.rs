@@ -1,7 +1,8 @@
 //! Plans for connection-oriented sockets reached by address (Unix stream, Unix
 //! seqpacket, TCP on loopback): 2 to 6 processes that serve (socket, bind, listen) on a
-//! few addresses, connect to them, accept, and then send, receive, shut down, close and
-//! exit on what they hold. As for pipes, every expectation is the reference model's
+//! few addresses, connect to them (SOCK_NONBLOCK and SOCK_CLOEXEC or not), accept, and
+//! then send, receive, read descriptor flags, shut down, close and exit on what they
+//! hold. As for pipes, every expectation is the reference model's
 //! (src/model/connection/), and a move the state does not allow is dropped.
 //!
 //! A move names no handle: it acts on the process's latest listener, connecting socket
@@ -15,8 +16,8 @@ use super::plan::{payload, PlanParts, Recorder};
 use crate::mechanism::Capability;
 use crate::model::PlatformProfile;
 use crate::scenario::{
-    Action, Address, Feature, Handle, Mechanism, MsgFlag, Process, ProcessName, Relation, Scenario,
-    ShutdownHow, SigPipe, Size, SocketCall, SocketFlag,
+    Action, Address, FdFlag, Feature, Handle, Mechanism, MsgFlag, Process, ProcessName, Relation,
+    Scenario, ShutdownHow, SigPipe, Size, SocketCall, SocketFlag,
 };
 
 /// The addresses plans use: two names (paths, or loopback ports) and, where the
@@ -44,18 +45,18 @@ pub enum ConnectionOp {
         /// The backlog.
         backlog: u32,
     },
-    /// A new socket (made with SOCK_NONBLOCK or not) connected to address `address`.
+    /// A new socket (made with SOCK_NONBLOCK, SOCK_CLOEXEC or neither) connected to
+    /// address `address`.
     Connect {
         /// Which address: `srv`, `alt` or the abstract `@abs` (Unix only).
         address: usize,
-        /// SOCK_NONBLOCK on the new socket.
-        nonblock: bool,
+        /// The new socket's flags.
+        flags: NewSocket,
     },
-    /// Accept on the latest listener, with `accept4(SOCK_NONBLOCK)` or plain.
-    Accept {
-        /// SOCK_NONBLOCK on the new connection.
-        nonblock: bool,
-    },
+    /// Accept on the latest listener, with `accept4()` and these flags or plain.
+    Accept(NewSocket),
+    /// Read a descriptor flag (O_NONBLOCK or FD_CLOEXEC) of the socket.
+    Flag(Target, FdFlag),
     /// Send this many bytes, with MSG_NOSIGNAL or not.
     Send(Target, u8, bool),
     /// Receive into this many bytes, with MSG_DONTWAIT, MSG_PEEK, MSG_WAITALL or not.
@@ -68,6 +69,35 @@ pub enum ConnectionOp {
     Close(Target),
     /// Leave: every socket closes.
     Exit,
+}
+
+/// The flags a socket is made with: by `socket()`'s type or by `accept4()`, where the
+/// platform has them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NewSocket {
+    /// SOCK_NONBLOCK.
+    pub nonblock: bool,
+    /// SOCK_CLOEXEC.
+    pub cloexec: bool,
+}
+
+impl NewSocket {
+    fn strategy() -> impl Strategy<Value = NewSocket> {
+        (any::<bool>(), any::<bool>())
+            .prop_map(|(nonblock, cloexec)| NewSocket { nonblock, cloexec })
+    }
+
+    /// The flags, none where the platform takes them nowhere (`has_flags` false).
+    fn flags(self, has_flags: bool) -> Vec<SocketFlag> {
+        [
+            (self.nonblock, SocketFlag::NonBlock),
+            (self.cloexec, SocketFlag::CloExec),
+        ]
+        .into_iter()
+        .filter(|(set, _)| *set && has_flags)
+        .map(|(_, flag)| flag)
+        .collect()
+    }
 }
 
 /// One process of a plan.
@@ -131,9 +161,11 @@ fn op() -> impl Strategy<Value = ConnectionOp> {
     prop_oneof![
         1 => (address(), 0u32..=2)
             .prop_map(|(address, backlog)| ConnectionOp::Serve { address, backlog }),
-        1 => (address(), any::<bool>())
-            .prop_map(|(address, nonblock)| ConnectionOp::Connect { address, nonblock }),
-        1 => any::<bool>().prop_map(|nonblock| ConnectionOp::Accept { nonblock }),
+        1 => (address(), NewSocket::strategy())
+            .prop_map(|(address, flags)| ConnectionOp::Connect { address, flags }),
+        1 => NewSocket::strategy().prop_map(ConnectionOp::Accept),
+        1 => (target(), prop_oneof![Just(FdFlag::NonBlock), Just(FdFlag::CloExec)])
+            .prop_map(|(t, flag)| ConnectionOp::Flag(t, flag)),
         5 => (target(), len(), any::<bool>()).prop_map(|(t, n, q)| ConnectionOp::Send(t, n, q)),
         6 => (target(), len(), any::<[bool; 3]>())
             .prop_map(|(t, n, flags)| ConnectionOp::Recv(t, n, flags)),
@@ -156,28 +188,21 @@ fn op() -> impl Strategy<Value = ConnectionOp> {
 /// serves on the first address, and each client named connects to it, which process 0
 /// accepts at once or not. Shrinking drops clients and accepts like any other moves.
 fn setup(most: usize) -> impl Strategy<Value = Vec<(usize, ConnectionOp)>> {
-    (
-        0u32..=2,
-        prop::collection::vec((1..most, any::<bool>(), any::<bool>()), 0..=3),
-    )
-        .prop_map(|(backlog, clients)| {
-            let serve = ConnectionOp::Serve {
-                address: 0,
-                backlog,
-            };
-            let mut moves = vec![(0, serve)];
-            for (p, nonblock, accepted) in clients {
-                let connect = ConnectionOp::Connect {
-                    address: 0,
-                    nonblock,
-                };
-                moves.push((p, connect));
-                if accepted {
-                    moves.push((0, ConnectionOp::Accept { nonblock: false }));
-                }
+    let client = (1..most, NewSocket::strategy(), any::<bool>());
+    (0u32..=2, prop::collection::vec(client, 0..=3)).prop_map(|(backlog, clients)| {
+        let serve = ConnectionOp::Serve {
+            address: 0,
+            backlog,
+        };
+        let mut moves = vec![(0, serve)];
+        for (p, flags, accepted) in clients {
+            moves.push((p, ConnectionOp::Connect { address: 0, flags }));
+            if accepted {
+                moves.push((0, ConnectionOp::Accept(NewSocket::default())));
             }
-            moves
-        })
+        }
+        moves
+    })
 }
 
 /// Plans of 2 to `max_processes` (at most 6) processes and up to `max_moves` moves
@@ -261,7 +286,8 @@ pub fn build_connections(
         })
         .collect();
     let abstract_names = mechanism != Mechanism::Tcp && profile.has(Feature::AbstractSockets);
-    // SOCK_NONBLOCK in socket()'s type and accept4() only where the platform has them.
+    // SOCK_NONBLOCK and SOCK_CLOEXEC in socket()'s type and accept4() only where the
+    // platform has them.
     let type_flags = profile.has(Feature::SocketTypeFlags);
     let accept4 = profile.has(Feature::Accept4);
     let mut recorder = Recorder::new(mechanism, &processes, profile, capabilities)?;
@@ -287,7 +313,10 @@ pub fn build_connections(
                 let Some(to) = address(a) else { continue };
                 let name = fresh("l");
                 vec![
-                    socket(&name, false),
+                    SocketCall::Socket {
+                        name: name.clone(),
+                        flags: Vec::new(),
+                    },
                     SocketCall::Bind {
                         on: name.clone(),
                         to,
@@ -295,26 +324,30 @@ pub fn build_connections(
                     SocketCall::Listen { on: name, backlog },
                 ]
             }
-            ConnectionOp::Connect {
-                address: a,
-                nonblock,
-            } => {
+            ConnectionOp::Connect { address: a, flags } => {
                 let Some(to) = address(a) else { continue };
                 let name = fresh("c");
                 vec![
-                    socket(&name, nonblock && type_flags),
+                    SocketCall::Socket {
+                        name: name.clone(),
+                        flags: flags.flags(type_flags),
+                    },
                     SocketCall::Connect { on: name, to },
                 ]
             }
-            ConnectionOp::Accept { nonblock } => {
+            ConnectionOp::Accept(flags) => {
                 let Some(listener) = on(Target::Listener) else {
                     continue;
                 };
                 vec![SocketCall::Accept {
                     on: listener,
                     name: fresh("a"),
-                    flags: flags(nonblock && accept4),
+                    flags: flags.flags(accept4),
                 }]
+            }
+            ConnectionOp::Flag(t, flag) => {
+                let Some(on) = on(t) else { continue };
+                vec![SocketCall::GetFlag { on, flag }]
             }
             ConnectionOp::Exit => {
                 recorder.take(p, Action::Exit);
@@ -387,18 +420,4 @@ pub fn build_connections(
         &processes,
         2,
     )
-}
-
-fn socket(name: &Handle, nonblock: bool) -> SocketCall {
-    SocketCall::Socket {
-        name: name.clone(),
-        flags: flags(nonblock),
-    }
-}
-
-fn flags(nonblock: bool) -> Vec<SocketFlag> {
-    match nonblock {
-        true => vec![SocketFlag::NonBlock],
-        false => Vec::new(),
-    }
 }

@@ -73,8 +73,9 @@ impl PlanParts for DatagramPlan {
     }
 }
 
-fn op() -> impl Strategy<Value = DatagramOp> {
-    let address = 0..ADDRESSES.len();
+/// Moves among the first `addresses` of [`ADDRESSES`].
+fn op(addresses: usize) -> impl Strategy<Value = DatagramOp> {
+    let address = 0..addresses;
     prop_oneof![
         3 => address.clone().prop_map(DatagramOp::Bind),
         1 => address.clone().prop_map(DatagramOp::Connect),
@@ -90,17 +91,33 @@ fn op() -> impl Strategy<Value = DatagramOp> {
     ]
 }
 
-/// Plans of 2 to `max_processes` processes and up to `max_moves` moves.
+/// Plans of 2 to `max_processes` processes and up to `max_moves` moves after the setup.
+/// The setup binds process 0 to the first address, and process 1 to the second or not,
+/// so that most plans have a socket to send to (shrinking drops those moves like any
+/// other). Each plan uses one to three of the addresses (swarm testing): a plan of one
+/// address sends every datagram to the same socket, so queues of several datagrams,
+/// which a spread over three addresses seldom builds, come often.
 pub fn datagram_plans(
     max_processes: usize,
     max_moves: usize,
 ) -> impl Strategy<Value = DatagramPlan> {
     let most = max_processes.clamp(2, 6);
-    (
-        2..=most,
-        prop::collection::vec((0..most, op()), 1..=max_moves.max(1)),
-    )
-        .prop_map(|(processes, moves)| DatagramPlan { processes, moves })
+    (1..=ADDRESSES.len(), 2..=most).prop_flat_map(move |(addresses, processes)| {
+        // A third of the moves are process 0's, the receiver every plan has.
+        let mover = prop_oneof![1 => Just(0), 2 => 0..processes];
+        (
+            any::<bool>(),
+            prop::collection::vec((mover, op(addresses)), 1..=max_moves.max(1)),
+        )
+            .prop_map(move |(second, rest)| {
+                let mut moves = vec![(0, DatagramOp::Bind(0))];
+                if second && addresses > 1 {
+                    moves.push((1, DatagramOp::Bind(1)));
+                }
+                moves.extend(rest);
+                DatagramPlan { processes, moves }
+            })
+    })
 }
 
 /// Address `i` of `mechanism`'s plans.

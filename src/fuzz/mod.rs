@@ -13,7 +13,8 @@ mod run;
 mod writers;
 
 pub use connections::{
-    build_connections, connection_plans, ConnectionOp, ConnectionPlan, ConnectionProcess, Target,
+    build_connections, connection_plans, ConnectionOp, ConnectionPlan, ConnectionProcess,
+    NewSocket, Target,
 };
 pub use datagrams::{build_datagrams, datagram_plans, DatagramOp, DatagramPlan};
 pub use plan::{build, plans, Op, Plan, PlanParts, ProcessPlan, SizeClass};

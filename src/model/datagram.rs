@@ -14,13 +14,16 @@
 //!   goes with it. A send to a path no socket ever bound fails with ENOENT, to one whose
 //!   socket closed or to an abstract name nothing holds with ECONNREFUSED; a connected
 //!   socket whose peer closed fails once with ECONNREFUSED and then with ENOTCONN; a
-//!   socket connected to another refuses a sender with EPERM (all Linux).
+//!   socket connected to another refuses a sender with EPERM (all Linux). A socket that
+//!   leaves its peer (connects to another, or finds it closed) throws its queue away,
+//!   and a former peer connected back to it gets ECONNRESET, where the profile says so.
 //! - **UDP**: a name keeps the port the kernel gave it at its first bind, and may be
 //!   bound again once its socket closed. A datagram to a port nobody holds is lost and
 //!   the send succeeds; the ICMP port-unreachable it causes becomes a pending
-//!   ECONNREFUSED on the sender only when it is connected, which its next send or
-//!   receive reports and clears (Linux, at once on loopback). A connected socket drops
-//!   datagrams from other senders on arrival. A socket that sends or connects unbound
+//!   ECONNREFUSED on the sender only when it is connected to that port, which its next send or
+//!   receive reports and clears (Linux, at once on loopback). A connected socket does
+//!   not take datagrams from other senders: no socket does, so they draw the same
+//!   port-unreachable. A socket that sends or connects unbound
 //!   gets a port of the kernel's, which no scenario names, and can no longer bind.
 //!
 //! # References
@@ -59,6 +62,10 @@ struct Sock {
     error: Option<Errno>,
     /// The peer address it is connected to, if any.
     peer: Option<Address>,
+    /// Unix: the socket it connected to. Linux holds the peer socket itself, not its
+    /// name: a send goes to it, and only it may send here, even once its name is bound
+    /// anew.
+    peer_sock: Option<SockId>,
     /// Datagrams waiting, each with its sending socket (whose address a receive reports
     /// as it is then: Linux looks it up at receive time).
     queue: VecDeque<(Vec<u8>, SockId)>,
@@ -201,6 +208,7 @@ impl DatagramModel {
                         autobound: false,
                         error: None,
                         peer: None,
+                        peer_sock: None,
                         queue: VecDeque::new(),
                         nonblock: false,
                     },
@@ -238,8 +246,13 @@ impl DatagramModel {
                         ModelOutcome::Done
                     }
                     Ok(t) if !self.may_send(&s, &t) => ModelOutcome::Error(Errno(libc::EPERM)),
-                    Ok(_) => {
-                        self.at(&s).peer = Some(to.clone());
+                    Ok(t) => {
+                        let sock = self.at(&s);
+                        sock.peer = Some(to.clone());
+                        let old = sock.peer_sock.replace(t.clone());
+                        if let Some(old) = old.filter(|old| *old != t) {
+                            self.leave_peer(&s, &old, profile)?;
+                        }
                         ModelOutcome::Done
                     }
                     Err(e) => ModelOutcome::Error(e),
@@ -256,7 +269,7 @@ impl DatagramModel {
                 }
                 let s = self.sock(p, on)?;
                 let bytes = crate::driver::payload_bytes(data, profile);
-                self.send(&s, to.as_ref(), bytes)?
+                self.send(&s, to.as_ref(), bytes, profile)?
             }
             SocketCall::Recv { on, len, flags } => {
                 let s = self.sock(p, on)?;
@@ -318,51 +331,59 @@ impl DatagramModel {
         s: &SockId,
         to: Option<&Address>,
         bytes: Vec<u8>,
+        profile: &PlatformProfile,
     ) -> Result<ModelOutcome, Unmodelled> {
         let len = bytes.len() as u64;
-        if self.udp() {
-            // Linux gives the socket its port before it looks at anything else.
-            let sock = self.at(s);
-            sock.autobound |= sock.bound.is_none();
-            if let Some(error) = sock.error.take() {
-                return Ok(ModelOutcome::Error(error));
+        let peer = self.socks[s].peer.clone();
+        // Linux gives a UDP socket its port before it looks at anything else; a Unix
+        // socket reports a pending error once it has somewhere to send.
+        let reports_error = match self.udp() {
+            true => {
+                let sock = self.at(s);
+                sock.autobound |= sock.bound.is_none();
+                true
             }
+            false => to.is_some() || peer.is_some(),
+        };
+        if let Some(error) = self.at(s).error.take_if(|_| reports_error) {
+            return Ok(ModelOutcome::Error(error));
         }
-        let target = match (to, self.socks[s].peer.clone()) {
+        let destination = to.cloned().or_else(|| peer.clone());
+        let target = match (to, peer) {
             (Some(address), _) => self.resolve(address)?,
-            (None, Some(peer)) => {
-                let target = self.resolve(&peer)?;
-                // Linux: the send that finds the Unix peer gone reports it, and the
-                // socket is no longer connected.
-                if target.is_err() && !self.udp() {
-                    self.at(s).peer = None;
+            (None, Some(peer)) if self.udp() => self.resolve(&peer)?,
+            (None, Some(_)) => {
+                let old = self.socks[s]
+                    .peer_sock
+                    .clone()
+                    .expect("a Unix peer is a socket");
+                if self.socks[&old].open {
+                    Ok(old)
+                } else {
+                    // Linux: the send that finds the Unix peer gone reports it, and the
+                    // socket is no longer connected.
+                    let sock = self.at(s);
+                    sock.peer = None;
+                    sock.peer_sock = None;
+                    self.leave_peer(s, &old, profile)?;
                     return Ok(ModelOutcome::Error(Errno(libc::ECONNREFUSED)));
                 }
-                target
             }
             (None, None) if self.udp() => {
                 return Ok(ModelOutcome::Error(Errno(libc::EDESTADDRREQ)))
             }
             (None, None) => return Ok(ModelOutcome::Error(Errno(libc::ENOTCONN))),
         };
+        // A UDP datagram that no socket takes (nobody holds the port, or its socket is
+        // connected to another) is lost.
+        let unreachable = Errno(libc::ECONNREFUSED);
         let t = match target {
-            Ok(t) => t,
-            Err(e) if self.udp() => {
-                // The datagram is lost; only a connected sender hears of it.
-                let sock = self.at(s);
-                if sock.peer.is_some() {
-                    sock.error = Some(e);
-                }
-                return Ok(ModelOutcome::Count(len));
-            }
+            Ok(t) if self.may_send(s, &t) => t,
+            Ok(_) if !self.udp() => return Ok(ModelOutcome::Error(Errno(libc::EPERM))),
+            Ok(_) => return Ok(self.lost(s, destination, unreachable, len)),
+            Err(e) if self.udp() => return Ok(self.lost(s, destination, e, len)),
             Err(e) => return Ok(ModelOutcome::Error(e)),
         };
-        if !self.may_send(s, &t) {
-            return Ok(match self.udp() {
-                true => ModelOutcome::Count(len),
-                false => ModelOutcome::Error(Errno(libc::EPERM)),
-            });
-        }
         let queue = &self.socks[&t].queue;
         let queued: usize = queue.iter().map(|(d, _)| d.len()).sum();
         if queue.len() >= DATAGRAMS_BOUND || queued + bytes.len() > BYTES_BOUND {
@@ -379,12 +400,59 @@ impl DatagramModel {
         self.socks.get_mut(s).expect("a socket the model made")
     }
 
+    /// A UDP datagram from `s` to `destination` that no socket took: sent all the same.
+    /// The port-unreachable it draws is pending on `s` only if `s` is connected to that
+    /// destination: Linux finds the socket an ICMP error is for by both ends, and an
+    /// unconnected socket is not told.
+    fn lost(
+        &mut self,
+        s: &SockId,
+        destination: Option<Address>,
+        error: Errno,
+        len: u64,
+    ) -> ModelOutcome {
+        let sock = self.at(s);
+        if sock.peer.is_some() && sock.peer == destination {
+            sock.error = Some(error);
+        }
+        ModelOutcome::Count(len)
+    }
+
     /// Whether socket `s` may send to `t`: a connected socket takes datagrams from its
     /// peer only (Linux refuses the others of a Unix socket with EPERM, for `connect`
-    /// too; UDP drops them).
+    /// too; UDP finds no socket for them). UDP matches the peer by address, Unix by the
+    /// socket.
     fn may_send(&self, s: &SockId, t: &SockId) -> bool {
-        let peer = &self.socks[t].peer;
-        peer.is_none() || *peer == self.socks[s].bound
+        let target = &self.socks[t];
+        match self.udp() {
+            true => target.peer.is_none() || target.peer == self.socks[s].bound,
+            false => target.peer_sock.as_ref().is_none_or(|peer| peer == s),
+        }
+    }
+
+    /// Unix socket `s` leaves its peer `old`: where the platform says so, its queue is
+    /// thrown away, and `old`, if open and connected back to `s`, gets ECONNRESET (only
+    /// when something was queued).
+    fn leave_peer(
+        &mut self,
+        s: &SockId,
+        old: &SockId,
+        profile: &PlatformProfile,
+    ) -> Result<(), Unmodelled> {
+        if self.socks[s].queue.is_empty() {
+            return Ok(());
+        }
+        if !profile.unix_dgram_leaving_peer_purges {
+            return Err(Unmodelled::Action(
+                "a Unix datagram socket leaving its peer with datagrams queued".to_owned(),
+            ));
+        }
+        self.at(s).queue.clear();
+        let back = &self.socks[old];
+        if back.open && back.peer_sock.as_ref() == Some(s) {
+            self.at(old).error = Some(Errno(libc::ECONNRESET));
+        }
+        Ok(())
     }
 
     /// One datagram off socket `s`'s queue, cut to `n` bytes; left queued when peeking.

@@ -53,6 +53,12 @@ pub struct PlatformProfile {
     /// each sees the other's changes at once, without `msync` (Linux); where not known,
     /// the model leaves file I/O on a file mapped MAP_SHARED to the kernel.
     pub unified_page_cache: bool,
+    /// A Unix datagram socket that leaves its peer (by connecting to another, or by a
+    /// send that finds the peer closed) throws away every datagram queued for it, and
+    /// the former peer, if it lives and is connected back, gets ECONNRESET (Linux,
+    /// `unix_dgram_disconnected`). Where not known, the model leaves a change of peer
+    /// with datagrams queued to the kernel.
+    pub unix_dgram_leaving_peer_purges: bool,
     /// Features present.
     pub features: &'static [Feature],
     /// How listening sockets queue and hand out connections, where that is known;
@@ -79,7 +85,7 @@ impl PlatformProfile {
     /// System V id stays usable after IPC_RMID while attached (ipc/shm.c keeps the
     /// segment, marked SHM_DEST, findable by id); POSIX shared memory lives in the tmpfs
     /// /dev/shm; file I/O and mappings share the page cache; pipe2 and F_SETPIPE_SZ exist; AF_UNIX has SOCK_SEQPACKET
-    /// and abstract names; send() takes MSG_NOSIGNAL, socket() takes SOCK_NONBLOCK and
+    /// and abstract names, and a datagram socket that leaves its peer drops its queue; send() takes MSG_NOSIGNAL, socket() takes SOCK_NONBLOCK and
     /// accept4() exists;
     /// there is no SO_NOSIGPIPE; network namespaces put processes on hosts of their own;
     /// a listener is full only when more connections than its backlog wait
@@ -96,6 +102,7 @@ impl PlatformProfile {
         sysv_id_outlives_rmid: true,
         shm_is_file: true,
         unified_page_cache: true,
+        unix_dgram_leaving_peer_purges: true,
         features: &[
             Feature::Pipe2,
             Feature::PipeSize,
@@ -121,7 +128,8 @@ impl PlatformProfile {
     /// accept4(); pages of 16 KiB (Apple silicon; Intel Macs, with 4 KiB pages, are not
     /// described); a removed System V id is gone at once (EINVAL); shm objects take one
     /// ftruncate, rounded to pages, and no read or write (ENXIO); whether file I/O and
-    /// mappings share pages is unverified, so not claimed; a listener's queue is scaled
+    /// mappings share pages is unverified, so not claimed, nor what a Unix datagram
+    /// socket that leaves its peer does with its queue; a listener's queue is scaled
     /// (3/2 of the backlog, `sonewconn`), which the model does not follow (read from XNU's
     /// sources, to be confirmed by the macOS CI job).
     pub const MACOS: PlatformProfile = PlatformProfile {
@@ -134,6 +142,7 @@ impl PlatformProfile {
         sysv_id_outlives_rmid: false,
         shm_is_file: false,
         unified_page_cache: false,
+        unix_dgram_leaving_peer_purges: false,
         features: &[Feature::MsgNoSignal, Feature::SoNoSigPipe],
         listen: None,
     };

@@ -2,7 +2,7 @@
 //! that it is replayed as an ordinary scenario from then on. It covers what generated
 //! scenarios use (pipes and FIFOs: opens, reads, writes, records, closes, dups,
 //! O_NONBLOCK, unlink, exit, kill, awaiting; sockets: socket, bind, listen, accept,
-//! connect, send, recv, poll, getsockopt, shutdown, close, O_NONBLOCK; shared regions:
+//! connect, send, recv, poll, getsockopt, descriptor flags, shutdown, close, O_NONBLOCK; shared regions:
 //! the region, maps, loads, stores, atomics, protection, opening, sizing and removing
 //! the object; their expectations); anything else is refused with its name.
 
@@ -284,6 +284,11 @@ fn socket_text(call: &SocketCall) -> Result<String, String> {
             "{{ getsockopt = {{ on = {}, option = {} }} }}",
             quoted(&on.0),
             quoted(sock_opt(*option))
+        ),
+        SocketCall::GetFlag { on, flag } => format!(
+            "{{ get_flag = {{ end = {}, flag = {} }} }}",
+            quoted(&on.0),
+            quoted(fd_flag(*flag))
         ),
         other => return Err(format!("the socket call `{}`", other.name())),
     })
