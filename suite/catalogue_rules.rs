@@ -126,7 +126,7 @@ fn the_catalogue_agrees_with_the_reference_model() {
     let floors = [
         ("pipe::", 48),
         ("fifo::", 27),
-        ("socketpair::", 8),
+        ("socketpair::", 10),
         ("unix-dgram::", 16),
         ("udp::", 12),
         ("anon-shared::", 12),

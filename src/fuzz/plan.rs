@@ -69,6 +69,18 @@ pub enum Op {
     /// Shut a socket down (socketpairs only; the read end stands for `left`, the write
     /// end for `right`).
     Shutdown(End, ShutdownHow),
+    /// Send a descriptor of the second end over the first with SCM_RIGHTS
+    /// (socketpairs only).
+    Pass(End, End),
+    /// Receive a descriptor over an end (socketpairs only).
+    Take(End),
+    /// Write this many bytes through the descriptor received last (socketpairs only).
+    WriteReceived(u8),
+    /// Read at most this many bytes through the descriptor received last (socketpairs
+    /// only).
+    ReadReceived(u8),
+    /// Close the descriptor received last (socketpairs only).
+    CloseReceived,
 }
 
 /// One process of a plan: the ends it keeps and its SIGPIPE disposition.
@@ -207,8 +219,58 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// The moves of a socketpair's plans: a pipe's, and passing the pair's descriptors over
+/// it with SCM_RIGHTS, then using or closing what came.
+fn pair_op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        12 => op(),
+        2 => (end(), end()).prop_map(|(on, passed)| Op::Pass(on, passed)),
+        2 => end().prop_map(Op::Take),
+        2 => (1u8..=8).prop_map(Op::WriteReceived),
+        2 => (1u8..=8).prop_map(Op::ReadReceived),
+        1 => Just(Op::CloseReceived),
+    ]
+}
+
 /// Plans of 2 to `max_processes` processes and up to `max_moves` moves.
 pub fn plans(max_processes: usize, max_moves: usize) -> impl Strategy<Value = Plan> {
+    plans_of(op(), max_processes, max_moves)
+}
+
+/// Plans for a socketpair: as [`plans`], with descriptors passed over the pair. Half
+/// begin with a hand-over: one process sends an end's descriptor, another receives it
+/// on the other end and uses or closes it (shrinking drops those moves like any other),
+/// since random moves seldom meet in that order.
+pub fn pair_plans(max_processes: usize, max_moves: usize) -> impl Strategy<Value = Plan> {
+    let most = max_processes.max(2);
+    let use_received = prop_oneof![
+        (1u8..=8).prop_map(Op::WriteReceived),
+        (1u8..=8).prop_map(Op::ReadReceived),
+        Just(Op::CloseReceived),
+    ];
+    let hand_over = prop::option::of((0..most, 0..most, end(), end(), use_received));
+    (hand_over, plans_of(pair_op(), max_processes, max_moves)).prop_map(|(hand_over, mut plan)| {
+        if let Some((from, to, on, passed, then)) = hand_over {
+            let other = match on {
+                End::Read => End::Write,
+                _ => End::Read,
+            };
+            let start = [
+                (from, Op::Pass(on, passed)),
+                (to, Op::Take(other)),
+                (to, then),
+            ];
+            plan.moves.splice(0..0, start);
+        }
+        plan
+    })
+}
+
+fn plans_of(
+    op: impl Strategy<Value = Op>,
+    max_processes: usize,
+    max_moves: usize,
+) -> impl Strategy<Value = Plan> {
     let process = (any::<bool>(), any::<bool>(), any::<bool>()).prop_map(|(r, w, i)| ProcessPlan {
         reads: r,
         writes: w,
@@ -216,7 +278,7 @@ pub fn plans(max_processes: usize, max_moves: usize) -> impl Strategy<Value = Pl
     });
     (
         prop::collection::vec(process, 2..=max_processes.max(2)),
-        prop::collection::vec((0..max_processes.max(2), op()), 1..=max_moves.max(1)),
+        prop::collection::vec((0..max_processes.max(2), op), 1..=max_moves.max(1)),
     )
         .prop_map(|(processes, moves)| Plan { processes, moves })
 }
@@ -335,8 +397,8 @@ pub fn build(
     }
     let reference = match mechanism {
         Mechanism::Socketpair => {
-            "POSIX XSH socketpair(), send(), recv(), shutdown(), close(): as the reference \
-             model (src/model/socketpair.rs) states them"
+            "POSIX XSH socketpair(), send(), recv(), sendmsg() and recvmsg() with SCM_RIGHTS, \
+             shutdown(), close(): as the reference model (src/model/socketpair.rs) states them"
         }
         _ => {
             "POSIX XSH pipe(), mkfifo(), open(), read(), write(), close(), fcntl(): as the \
@@ -542,6 +604,26 @@ fn pair_action_for(
             enable,
         },
         Op::Shutdown(e, how) => SocketCall::Shutdown { on: held(e)?, how },
+        Op::Pass(on, passed) => SocketCall::SendFd {
+            on: held(on)?,
+            fd: held(passed)?,
+        },
+        Op::Take(on) => SocketCall::RecvFd {
+            on: held(on)?,
+            name: model.next_received(p)?,
+        },
+        Op::WriteReceived(n) => SocketCall::Send {
+            on: model.received(p)?,
+            data: payload(p, u64::from(n)),
+            to: None,
+            flags: Vec::new(),
+        },
+        Op::ReadReceived(n) => SocketCall::Recv {
+            on: model.received(p)?,
+            len: Size::Bytes(u64::from(n)),
+            flags: Vec::new(),
+        },
+        Op::CloseReceived => SocketCall::Close(model.received(p)?),
         Op::Exit => return Some(Action::Exit),
         _ => return None,
     }))

@@ -11,7 +11,7 @@ use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, Test
 
 use super::connections::{build_connections, connection_plans};
 use super::datagrams::{build_datagrams, datagram_plans};
-use super::plan::{build, plans, PlanParts};
+use super::plan::{build, pair_plans, plans, PlanParts};
 use super::regions::{build_regions, region_plans};
 use super::writers::{build_writers, writer_plans, WritersPlan};
 use crate::driver::{run_scenario, RunOptions};
@@ -184,9 +184,10 @@ pub fn fuzz<I: Implementation>(
         on_run,
     };
     match property {
-        Property::PipeSequences | Property::FifoSequences | Property::SocketpairSequences => {
+        Property::PipeSequences | Property::FifoSequences => {
             hunt.plans(plans(max_processes, max_moves), build)
         }
+        Property::SocketpairSequences => hunt.plans(pair_plans(max_processes, max_moves), build),
         Property::ConcurrentWriters => fuzz_pipe_writers(iut, opts, run_opts, on_run),
         Property::DatagramSequences | Property::UdpSequences => {
             hunt.plans(datagram_plans(max_processes, max_moves), build_datagrams)

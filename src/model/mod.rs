@@ -28,7 +28,8 @@ pub use socketpair::SocketPairModel;
 pub use stream::{QUEUE_BOUND, RECORDS_BOUND};
 
 use crate::scenario::{
-    Action, End, Mechanism, MechanismFamily, OpenFlag, Process, RegionSpec, Scenario, SocketDomain,
+    Action, End, Handle, Mechanism, MechanismFamily, OpenFlag, Process, RegionSpec, Scenario,
+    SocketDomain,
 };
 
 /// The reference model of a scenario's mechanism: a pipe or FIFO, a socketpair,
@@ -136,6 +137,23 @@ impl ReferenceModel {
             Self::Pair(m) => m.holds(p, usize::from(end == End::Write)),
             Self::Datagram(_) | Self::Connection(_) => false,
             Self::Region(m) => end == End::Object && m.holds_object(p),
+        }
+    }
+
+    /// The descriptor process `p` received last with SCM_RIGHTS and still holds
+    /// (socketpairs; the other models pass no descriptors).
+    pub fn received(&self, p: usize) -> Option<Handle> {
+        match self {
+            Self::Pair(m) => m.received(p),
+            _ => None,
+        }
+    }
+
+    /// The name the next descriptor process `p` receives gets (socketpairs).
+    pub fn next_received(&self, p: usize) -> Option<Handle> {
+        match self {
+            Self::Pair(m) => Some(m.next_received(p)),
+            _ => None,
         }
     }
 

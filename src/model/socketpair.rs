@@ -3,25 +3,47 @@
 //! good once no live process holds a descriptor of it; the bytes, end of file, EPIPE and
 //! SIGPIPE, shutdowns and resets are the Unix stream data path of [`super::stream`].
 //!
+//! An end's descriptor can be passed over the pair with SCM_RIGHTS (`send_fd`: one
+//! byte carrying it). While it is in flight it keeps its end open, as a descriptor
+//! would; `recv_fd` makes it a new descriptor of that end (its O_NONBLOCK shared, as
+//! one open file description), and a plain receive of the byte closes it. The model
+//! follows one descriptor in flight at a time, alone in its queue; an end kept only by
+//! descriptors no process can reach any more is left to the kernel's garbage collector,
+//! which the model does not time.
+//!
 //! # References
-//! - POSIX XSH `socketpair()`, `send()`, `recv()`, `shutdown()`.
+//! - POSIX XSH `socketpair()`, `send()`, `recv()`, `shutdown()`; XBD `<sys/socket.h>`
+//!   (SCM_RIGHTS: the descriptors received refer to the same open file descriptions).
+//! - Linux `net/unix/af_unix.c` (`unix_stream_read_generic` stops after the data that
+//!   carried descriptors; a plain receive discards them) and `net/unix/garbage.c`.
+
+use std::collections::BTreeMap;
 
 use super::calls::Caller;
 use super::outcome::{ModelOutcome, Unmodelled};
 use super::stream::{Receive, Stream, Transport};
 use super::PlatformProfile;
-use crate::scenario::{Action, Handle, MsgFlag, Process, Relation, SigPipe, SocketCall};
+use crate::scenario::{Action, Errno, Handle, MsgFlag, Process, Relation, SigPipe, SocketCall};
 
 /// What the model keeps of a process besides its calls.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Holder {
-    /// How many descriptors of each end it holds.
+    /// How many descriptors of each end it holds, received ones included.
     holds: [u32; 2],
+    /// The descriptors it received with SCM_RIGHTS and holds, by the scenario's name:
+    /// the end each is.
+    received: BTreeMap<String, usize>,
+    /// How many it has received in all (the next one's name is `r` and this number).
+    taken: usize,
     sigpipe: SigPipe,
 }
 
-/// A process: a receive it is blocked in is the end and the receive.
-type ProcessState = Caller<(usize, Receive), Holder>;
+/// A receive a process is blocked in: the end, the receive, and for a `recv_fd` the
+/// name the descriptor will get.
+type Waiting = (usize, Receive, Option<String>);
+
+/// A process and the receive it is blocked in.
+type ProcessState = Caller<Waiting, Holder>;
 
 /// A stream socketpair shared by a scenario's processes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,6 +51,8 @@ pub struct SocketPairModel {
     stream: Stream,
     /// O_NONBLOCK of each end's open file description.
     nonblock: [bool; 2],
+    /// The end whose descriptor waits in each end's queue, sent with SCM_RIGHTS.
+    in_flight: [Option<usize>; 2],
     processes: Vec<ProcessState>,
 }
 
@@ -39,6 +63,7 @@ impl SocketPairModel {
         let mut model = SocketPairModel {
             stream: Stream::new(Transport::UnixStream),
             nonblock: [false; 2],
+            in_flight: [None; 2],
             processes: processes
                 .iter()
                 .map(|p| {
@@ -53,6 +78,8 @@ impl SocketPairModel {
                         p,
                         Holder {
                             holds,
+                            received: BTreeMap::new(),
+                            taken: 0,
                             sigpipe: p.sigpipe,
                         },
                     )
@@ -73,6 +100,20 @@ impl SocketPairModel {
         self.processes[p].alive && self.processes[p].state.holds[i] > 0
     }
 
+    /// The descriptor process `p` received last and still holds.
+    pub fn received(&self, p: usize) -> Option<Handle> {
+        let holder = &self.processes[p].state;
+        (0..holder.taken)
+            .rev()
+            .map(received_handle)
+            .find(|h| holder.received.contains_key(&h.0))
+    }
+
+    /// The name the next descriptor process `p` receives gets.
+    pub fn next_received(&self, p: usize) -> Handle {
+        received_handle(self.processes[p].state.taken)
+    }
+
     /// Whether process `p` is alive and free to start a call.
     pub fn idle(&self, p: usize) -> bool {
         self.processes[p].idle()
@@ -88,22 +129,47 @@ impl SocketPairModel {
         self.processes[p].finished()
     }
 
-    /// Close for good every end no live process holds any more.
+    /// Close for good every end nothing refers to any more: no live process holds a
+    /// descriptor of it, and none is in flight in an open end's queue. An end still
+    /// referred to that no process can reach (its descriptor in flight only in queues
+    /// nobody can read) waits for the kernel's garbage collector.
     fn close_unheld(&mut self) -> Result<(), Unmodelled> {
-        for i in 0..2 {
-            let held = (0..self.processes.len()).any(|p| self.holds(p, i));
-            if self.stream.is_open(i) && !held {
-                self.stream.close(i)?;
+        loop {
+            let held = [0, 1].map(|i| (0..self.processes.len()).any(|p| self.holds(p, i)));
+            let in_flight =
+                |i: usize| (0..2).any(|k| self.stream.is_open(k) && self.in_flight[k] == Some(i));
+            let referenced = [0, 1].map(|i| held[i] || in_flight(i));
+            let mut reachable = held;
+            for _ in 0..2 {
+                for k in 0..2 {
+                    match self.in_flight[k] {
+                        Some(j) if reachable[k] && self.stream.is_open(k) => reachable[j] = true,
+                        _ => {}
+                    }
+                }
             }
+            let Some(i) = (0..2).find(|&i| self.stream.is_open(i) && !reachable[i]) else {
+                return Ok(());
+            };
+            if referenced[i] {
+                return Err(Unmodelled::Schedule(
+                    "a socket only descriptors in flight that nobody can receive keep: the \
+                     garbage collector decides when it goes"
+                        .to_owned(),
+                ));
+            }
+            self.stream.close(i)?;
+            self.in_flight[i] = None;
         }
-        Ok(())
     }
 
     fn end_of(&self, p: usize, on: &Handle) -> Result<usize, Unmodelled> {
+        let holder = &self.processes[p].state;
         let i = (0..2)
             .find(|&i| pair_handle(i) == *on)
+            .or_else(|| holder.received.get(&on.0).copied())
             .ok_or_else(|| Unmodelled::Action(format!("the handle `{on}`")))?;
-        if self.processes[p].state.holds[i] == 0 {
+        if holder.holds[i] == 0 {
             return Err(Unmodelled::Action(format!("a call on `{on}` not held")));
         }
         Ok(i)
@@ -113,7 +179,42 @@ impl SocketPairModel {
     fn receiving(&self, i: usize) -> bool {
         self.processes
             .iter()
-            .any(|q| q.alive && q.pending.as_ref().is_some_and(|(e, _)| *e == i))
+            .any(|q| q.alive && q.pending.as_ref().is_some_and(|(e, _, _)| *e == i))
+    }
+
+    /// A receive on end `k` came to `outcome`. Bytes taken past a descriptor in flight
+    /// there take it: a `recv_fd` (`name`) makes it process `q`'s, and reports success;
+    /// a plain receive closes it. A `recv_fd` that finds the end of the stream reports
+    /// the driver's EBADMSG (no descriptor came).
+    fn received_by(
+        &mut self,
+        q: usize,
+        k: usize,
+        name: Option<String>,
+        outcome: ModelOutcome,
+    ) -> Result<ModelOutcome, Unmodelled> {
+        let took = matches!(&outcome, ModelOutcome::Bytes(b) if !b.is_empty());
+        let passed = match took {
+            true => self.in_flight[k].take(),
+            false => None,
+        };
+        let Some(name) = name else {
+            self.close_unheld()?;
+            return Ok(outcome);
+        };
+        Ok(match (passed, outcome) {
+            (Some(j), _) => {
+                let holder = &mut self.processes[q].state;
+                holder.holds[j] += 1;
+                holder.received.insert(name, j);
+                holder.taken += 1;
+                ModelOutcome::Done
+            }
+            (None, ModelOutcome::Bytes(b)) if b.is_empty() => {
+                ModelOutcome::Error(Errno(libc::EBADMSG))
+            }
+            (None, other) => other,
+        })
     }
 
     /// What `action` of process `p` does; the state moves on.
@@ -130,7 +231,7 @@ impl SocketPairModel {
                 ModelOutcome::Done
             }
             Action::Kill(signal) => {
-                if self.processes[p].signal(*signal, |(_, r)| r.interrupted()) {
+                if self.processes[p].signal(*signal, |(_, r, _)| r.interrupted()) {
                     self.leave(p)?;
                 }
                 ModelOutcome::Done
@@ -159,13 +260,40 @@ impl SocketPairModel {
                 if flags.iter().any(|f| *f != MsgFlag::NoSignal) {
                     return Err(Unmodelled::Action("send flags but MSG_NOSIGNAL".to_owned()));
                 }
-                let bytes = crate::driver::payload_bytes(data, profile);
-                let quiet = !flags.is_empty() || self.processes[p].state.sigpipe == SigPipe::Ignore;
-                let outcome = self.stream.send(i, bytes, quiet)?;
-                if matches!(outcome, ModelOutcome::Killed(_)) {
-                    self.leave(p)?;
+                if self.in_flight[1 - i].is_some() {
+                    return Err(Unmodelled::Action(
+                        "bytes sent behind a descriptor in flight".to_owned(),
+                    ));
                 }
-                outcome
+                let bytes = crate::driver::payload_bytes(data, profile);
+                self.send(p, i, bytes, !flags.is_empty())?
+            }
+            SocketCall::SendFd { on, fd } => {
+                let i = self.end_of(p, on)?;
+                let j = self.end_of(p, fd)?;
+                if self.stream.queued(1 - i) > 0 || self.in_flight[1 - i].is_some() {
+                    return Err(Unmodelled::Action(
+                        "a descriptor sent behind bytes not yet received".to_owned(),
+                    ));
+                }
+                let waiting = self.processes.iter().any(|q| {
+                    q.alive
+                        && q.pending
+                            .as_ref()
+                            .is_some_and(|(e, r, _)| *e == 1 - i && !r.stops_after_descriptor())
+                });
+                if waiting {
+                    return Err(Unmodelled::Action(
+                        "a descriptor for a receive of nothing, or with MSG_WAITALL".to_owned(),
+                    ));
+                }
+                match self.send(p, i, vec![b'F'], false)? {
+                    ModelOutcome::Count(_) => {
+                        self.in_flight[1 - i] = Some(j);
+                        ModelOutcome::Done
+                    }
+                    other => other,
+                }
             }
             SocketCall::Recv { on, len, flags } => {
                 let i = self.end_of(p, on)?;
@@ -175,15 +303,30 @@ impl SocketPairModel {
                     ));
                 }
                 let n = profile.resolve(*len).map_err(Unmodelled::Action)? as usize;
-                let (mut receive, dont_wait) = Receive::new(n, flags)?;
-                let may_wait = !dont_wait && !self.nonblock[i];
-                match self.stream.recv(i, &mut receive, may_wait)? {
-                    Some(outcome) => outcome,
-                    None => {
-                        self.processes[p].pending = Some((i, receive));
-                        ModelOutcome::Blocks
-                    }
+                let (receive, dont_wait) = Receive::new(n, flags)?;
+                if self.in_flight[i].is_some() && !receive.stops_after_descriptor() {
+                    return Err(Unmodelled::Action(
+                        "a receive of nothing, or with MSG_WAITALL, of a descriptor".to_owned(),
+                    ));
                 }
+                let may_wait = !dont_wait && !self.nonblock[i];
+                self.receive(p, i, receive, may_wait, None)?
+            }
+            SocketCall::RecvFd { on, name } => {
+                let i = self.end_of(p, on)?;
+                if self.receiving(i) {
+                    return Err(Unmodelled::Schedule(
+                        "another process is blocked receiving on the same end".to_owned(),
+                    ));
+                }
+                if self.in_flight[i].is_none() && self.stream.queued(i) > 0 {
+                    return Err(Unmodelled::Action(
+                        "recv_fd with bytes and no descriptor waiting".to_owned(),
+                    ));
+                }
+                let (receive, _) = Receive::new(1, &[])?;
+                let may_wait = !self.nonblock[i];
+                self.receive(p, i, receive, may_wait, Some(name.0.clone()))?
             }
             SocketCall::Shutdown { on, how } => {
                 let i = self.end_of(p, on)?;
@@ -201,12 +344,50 @@ impl SocketPairModel {
             }
             SocketCall::Close(on) => {
                 let i = self.end_of(p, on)?;
-                self.processes[p].state.holds[i] -= 1;
+                let holder = &mut self.processes[p].state;
+                holder.holds[i] -= 1;
+                holder.received.remove(&on.0);
                 self.close_unheld()?;
                 ModelOutcome::Done
             }
             other => return Err(Unmodelled::Action(format!("`{}`", other.name()))),
         })
+    }
+
+    /// A send of `bytes` by process `p` on end `i` (`no_signal`: MSG_NOSIGNAL); a
+    /// SIGPIPE kills the process.
+    fn send(
+        &mut self,
+        p: usize,
+        i: usize,
+        bytes: Vec<u8>,
+        no_signal: bool,
+    ) -> Result<ModelOutcome, Unmodelled> {
+        let quiet = no_signal || self.processes[p].state.sigpipe == SigPipe::Ignore;
+        let outcome = self.stream.send(i, bytes, quiet)?;
+        if matches!(outcome, ModelOutcome::Killed(_)) {
+            self.leave(p)?;
+        }
+        Ok(outcome)
+    }
+
+    /// A receive by process `p` on end `i`: its outcome, or the call blocks.
+    fn receive(
+        &mut self,
+        p: usize,
+        i: usize,
+        mut receive: Receive,
+        may_wait: bool,
+        name: Option<String>,
+    ) -> Result<ModelOutcome, Unmodelled> {
+        match self.stream.recv(i, &mut receive, may_wait)? {
+            Some(outcome) if receive.peeks() => Ok(outcome),
+            Some(outcome) => self.received_by(p, i, name, outcome),
+            None => {
+                self.processes[p].pending = Some((i, receive, name));
+                Ok(ModelOutcome::Blocks)
+            }
+        }
     }
 
     /// The process is gone: every descriptor it held closes.
@@ -220,12 +401,17 @@ impl SocketPairModel {
     fn wake(&mut self) -> Result<(), Unmodelled> {
         for q in 0..self.processes.len() {
             let caller = &mut self.processes[q];
-            let Some((i, receive)) = caller.pending.as_mut().filter(|_| caller.alive) else {
+            let Some((i, receive, _)) = caller.pending.as_mut().filter(|_| caller.alive) else {
                 continue;
             };
-            if let Some(outcome) = self.stream.recv(*i, receive, true)? {
-                caller.pending = None;
-                caller.completed = Some(outcome);
+            let i = *i;
+            if let Some(outcome) = self.stream.recv(i, receive, true)? {
+                let (_, receive, name) = caller.pending.take().expect("it was waiting");
+                let outcome = match receive.peeks() {
+                    true => outcome,
+                    false => self.received_by(q, i, name, outcome)?,
+                };
+                self.processes[q].completed = Some(outcome);
             }
         }
         Ok(())
@@ -235,4 +421,106 @@ impl SocketPairModel {
 /// The scenario's name of end `i` of the pair.
 fn pair_handle(i: usize) -> Handle {
     Handle(Handle::PAIR[i].to_owned())
+}
+
+/// The name of the `k`th descriptor a process receives.
+fn received_handle(k: usize) -> Handle {
+    Handle(format!("r{k}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Payload, ProcessName, Size};
+
+    /// Process 0 holds the ends `first` names, process 1 the right end.
+    fn pair(first: &[usize]) -> SocketPairModel {
+        let holder = |name: &str, ends: &[usize]| Process {
+            name: ProcessName(name.to_owned()),
+            relation: Relation::Related,
+            keeps: Vec::new(),
+            host: None,
+            keeps_pair: ends.iter().map(|&i| pair_handle(i)).collect(),
+            sigpipe: SigPipe::Ignore,
+            handles: Vec::new(),
+        };
+        SocketPairModel::for_processes(&[holder("a", first), holder("b", &[1])]).expect("modelled")
+    }
+
+    fn call(
+        m: &mut SocketPairModel,
+        p: usize,
+        call: SocketCall,
+    ) -> Result<ModelOutcome, Unmodelled> {
+        m.apply(p, &Action::Socket(call), &PlatformProfile::LINUX)
+    }
+
+    fn pass_left_over_itself(m: &mut SocketPairModel) {
+        let pass = SocketCall::SendFd {
+            on: pair_handle(0),
+            fd: pair_handle(0),
+        };
+        assert_eq!(call(m, 0, pass), Ok(ModelOutcome::Done));
+        assert_eq!(
+            call(m, 0, SocketCall::Close(pair_handle(0))),
+            Ok(ModelOutcome::Done)
+        );
+    }
+
+    #[test]
+    fn a_received_end_is_the_end_that_was_sent() {
+        let mut m = pair(&[0]);
+        pass_left_over_itself(&mut m);
+        let take = SocketCall::RecvFd {
+            on: pair_handle(1),
+            name: m.next_received(1),
+        };
+        assert_eq!(call(&mut m, 1, take), Ok(ModelOutcome::Done));
+        let r0 = m.received(1).expect("b holds what it received");
+        let send = SocketCall::Send {
+            on: r0.clone(),
+            data: Payload::Text("hi".to_owned()),
+            to: None,
+            flags: Vec::new(),
+        };
+        assert_eq!(call(&mut m, 1, send), Ok(ModelOutcome::Count(2)));
+        let recv = |on: Handle| SocketCall::Recv {
+            on,
+            len: Size::Bytes(8),
+            flags: Vec::new(),
+        };
+        assert_eq!(
+            call(&mut m, 1, recv(pair_handle(1))),
+            Ok(ModelOutcome::Bytes(b"hi".to_vec()))
+        );
+        assert_eq!(
+            call(&mut m, 1, SocketCall::Close(r0)),
+            Ok(ModelOutcome::Done)
+        );
+        assert_eq!(
+            call(&mut m, 1, recv(pair_handle(1))),
+            Ok(ModelOutcome::Bytes(Vec::new()))
+        );
+    }
+
+    #[test]
+    fn an_end_only_its_own_queue_keeps_is_left_to_the_garbage_collector() {
+        let mut m = pair(&[0, 1]);
+        // Sent over the left end, the right end's descriptor waits in the right end's
+        // own queue.
+        let pass = SocketCall::SendFd {
+            on: pair_handle(0),
+            fd: pair_handle(1),
+        };
+        assert_eq!(call(&mut m, 0, pass), Ok(ModelOutcome::Done));
+        // b still holds the right end, so it could receive the descriptor.
+        assert_eq!(
+            call(&mut m, 0, SocketCall::Close(pair_handle(1))),
+            Ok(ModelOutcome::Done)
+        );
+        // Once b is gone, only the descriptor in flight keeps the right end, and nobody
+        // can receive it.
+        let exit = m.apply(1, &Action::Exit, &PlatformProfile::LINUX);
+        assert!(matches!(exit, Err(Unmodelled::Schedule(_))), "{exit:?}");
+    }
 }

@@ -135,6 +135,19 @@ impl Receive {
 
     /// What a signal that interrupts the wait comes to: the bytes MSG_WAITALL took so
     /// far, or EINTR.
+    /// Whether it peeks (MSG_PEEK): it takes nothing off the queue.
+    pub(super) fn peeks(&self) -> bool {
+        self.peek
+    }
+
+    /// Whether, met by a byte that carries descriptors, it ends with that byte as the
+    /// model says: a receive of nothing or with MSG_WAITALL does otherwise on Linux
+    /// (the descriptors go, the byte stays; or the receive ends early), which the
+    /// model does not follow. A peek leaves everything.
+    pub(super) fn stops_after_descriptor(&self) -> bool {
+        self.peek || (self.len > 0 && !self.wait_all)
+    }
+
     pub(super) fn interrupted(self) -> ModelOutcome {
         match self.got.is_empty() {
             true => ModelOutcome::Error(Errno(libc::EINTR)),
@@ -167,6 +180,11 @@ impl Stream {
     /// Whether end `i` still has a descriptor.
     pub(super) fn is_open(&self, i: usize) -> bool {
         self.ends[i].open
+    }
+
+    /// How many bytes wait at end `i`.
+    pub(super) fn queued(&self, i: usize) -> usize {
+        self.ends[i].queued()
     }
 
     /// A send of `bytes` from end `i`; `quiet` when MSG_NOSIGNAL or an ignored SIGPIPE

@@ -2,7 +2,8 @@
 //! that it is replayed as an ordinary scenario from then on. It covers what generated
 //! scenarios use (pipes and FIFOs: opens, reads, writes, records, closes, dups,
 //! O_NONBLOCK, unlink, exit, kill, awaiting; sockets: socket, bind, listen, accept,
-//! connect, send, recv, poll, getsockopt, descriptor flags, shutdown, close, O_NONBLOCK; shared regions:
+//! connect, send, recv, descriptors passed with SCM_RIGHTS, poll, getsockopt, descriptor flags,
+//! shutdown, close, O_NONBLOCK; shared regions:
 //! the region, maps, loads, stores, atomics, protection, opening, sizing and removing
 //! the object; their expectations); anything else is refused with its name.
 
@@ -284,6 +285,16 @@ fn socket_text(call: &SocketCall) -> Result<String, String> {
             "{{ getsockopt = {{ on = {}, option = {} }} }}",
             quoted(&on.0),
             quoted(sock_opt(*option))
+        ),
+        SocketCall::SendFd { on, fd } => format!(
+            "{{ send_fd = {{ on = {}, fd = {} }} }}",
+            quoted(&on.0),
+            quoted(&fd.0)
+        ),
+        SocketCall::RecvFd { on, name } => format!(
+            "{{ recv_fd = {{ on = {}, as = {} }} }}",
+            quoted(&on.0),
+            quoted(&name.0)
         ),
         SocketCall::GetFlag { on, flag } => format!(
             "{{ get_flag = {{ end = {}, flag = {} }} }}",
