@@ -177,6 +177,28 @@ fn jobs_print_in_catalogue_order_with_the_same_results() {
 }
 
 #[test]
+fn fuzz_jobs_run_a_seed_each_and_print_in_worker_order() {
+    let (out, code) = cli(&[
+        "fuzz",
+        "--mechanism",
+        "socketpair",
+        "--cases",
+        "21",
+        "--seed",
+        "7",
+        "--jobs",
+        "2",
+    ]);
+    assert_eq!(code, Some(0), "{out}");
+    let workers: Vec<&str> = out.lines().filter(|l| l.starts_with("worker")).collect();
+    assert_eq!(workers.len(), 2, "{out}");
+    assert!(workers[0].starts_with("worker 0: socketpair: ") && workers[0].ends_with("seed 7"));
+    assert!(workers[1].starts_with("worker 1: socketpair: ") && workers[1].ends_with("seed 8"));
+    assert_eq!(out.matches("no failure").count(), 2, "{out}");
+    assert!(out.contains("21 cases in 2 workers"), "{out}");
+}
+
+#[test]
 fn junit_of_pass_fail_and_skip() {
     let dir = std::env::temp_dir().join(format!("ipc-conformance-junit-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -185,6 +185,10 @@ pub(super) struct FuzzArgs {
     /// The most moves a generated case is made from.
     #[arg(long, default_value_t = 12)]
     pub max_moves: usize,
+    /// Fuzz in this many worker processes at once: worker i takes seed SEED+i and its
+    /// share of the cases, and the workers' summaries are printed in that order.
+    #[arg(long, short = 'j', default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
 }
 
 fn parse_oracle(text: &str) -> Result<BlockingOracle, String> {

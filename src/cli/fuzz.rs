@@ -1,8 +1,11 @@
 //! `fuzz`: generated cases against one implementation, a progress bar while they run,
-//! and each shrunk failure written as a regression file.
+//! and each shrunk failure written as a regression file; with `--jobs N`, in N worker
+//! processes (this binary again: forking is only safe single-threaded), each with a
+//! seed of its own.
 
 use std::path::Path;
-use std::process::ExitCode;
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Instant;
 
 use ipc_conformance::adapters::{self, Adapter};
 use ipc_conformance::driver::RunOptions;
@@ -21,6 +24,7 @@ pub(super) fn fuzz(args: FuzzArgs) -> ExitCode {
         regressions,
         max_processes,
         max_moves,
+        jobs,
     } = args;
     let properties: Vec<Property> = Property::ALL
         .into_iter()
@@ -40,6 +44,23 @@ pub(super) fn fuzz(args: FuzzArgs) -> ExitCode {
         Err(e) => return usage_error(e),
     };
     let seed = seed.unwrap_or_else(random_seed);
+    if jobs > 1 {
+        let worker = |i: u16, cases: u32| {
+            let mut cmd = Command::new(std::env::current_exe()?);
+            cmd.arg("fuzz")
+                .args(["--mechanism", &mechanism])
+                .args(["--cases", &cases.to_string()])
+                .args(["--seed", &(seed.wrapping_add(u64::from(i))).to_string()])
+                .args(["--implementation", &implementation])
+                .arg("--regressions")
+                .arg(&regressions)
+                .args(["--max-processes", &max_processes.to_string()])
+                .args(["--max-moves", &max_moves.to_string()])
+                .stdout(Stdio::piped())
+                .spawn()
+        };
+        return fuzz_in_workers(worker, jobs, cases);
+    }
     let opts = FuzzOptions {
         cases,
         seed,
@@ -101,6 +122,42 @@ fn report_finding(finding: &Finding, adapter: &Adapter, seed: u64, regressions: 
     match write_regression(regressions, finding, seed, adapter.name) {
         Ok(path) => println!("  written to {}", path.display()),
         Err(e) => eprintln!("error: cannot write the regression: {e}"),
+    }
+}
+
+/// Start `jobs` workers (`worker(i, cases)`: worker `i` with its share of `cases`),
+/// wait for all, and print what each printed, in worker order. Fails when one found a
+/// failure or could not run.
+fn fuzz_in_workers(
+    worker: impl Fn(u16, u32) -> std::io::Result<std::process::Child>,
+    jobs: u16,
+    cases: u32,
+) -> ExitCode {
+    let started = Instant::now();
+    let share =
+        |i: u16| cases / u32::from(jobs) + u32::from(u32::from(i) < cases % u32::from(jobs));
+    let children: Vec<_> = (0..jobs).map(|i| worker(i, share(i))).collect();
+    let mut failed = false;
+    for (i, child) in children.into_iter().enumerate() {
+        let output = child.and_then(|c| c.wait_with_output());
+        match output {
+            Ok(out) => {
+                print!("worker {i}: {}", String::from_utf8_lossy(&out.stdout));
+                failed |= !out.status.success();
+            }
+            Err(e) => {
+                eprintln!("error: worker {i} could not run: {e}");
+                failed = true;
+            }
+        }
+    }
+    println!(
+        "{cases} cases in {jobs} workers, {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    match failed {
+        true => ExitCode::FAILURE,
+        false => ExitCode::SUCCESS,
     }
 }
 
