@@ -184,8 +184,9 @@ impl SocketPairModel {
 
     /// A receive on end `k` came to `outcome`. Bytes taken past a descriptor in flight
     /// there take it: a `recv_fd` (`name`) makes it process `q`'s, and reports success;
-    /// a plain receive closes it. A `recv_fd` that finds the end of the stream reports
-    /// the driver's EBADMSG (no descriptor came).
+    /// a plain receive closes it. A `recv_fd` that takes a byte without a descriptor,
+    /// or finds the end of the stream, reports the driver's EBADMSG (no descriptor
+    /// came).
     fn received_by(
         &mut self,
         q: usize,
@@ -210,9 +211,8 @@ impl SocketPairModel {
                 holder.taken += 1;
                 ModelOutcome::Done
             }
-            (None, ModelOutcome::Bytes(b)) if b.is_empty() => {
-                ModelOutcome::Error(Errno(libc::EBADMSG))
-            }
+            // The byte came without a descriptor, or the stream ended.
+            (None, ModelOutcome::Bytes(_)) => ModelOutcome::Error(Errno(libc::EBADMSG)),
             (None, other) => other,
         })
     }
@@ -501,6 +501,26 @@ mod tests {
             call(&mut m, 1, recv(pair_handle(1))),
             Ok(ModelOutcome::Bytes(Vec::new()))
         );
+    }
+
+    #[test]
+    fn a_byte_without_a_descriptor_fails_a_blocked_recv_fd() {
+        let mut m = pair(&[0]);
+        let take = SocketCall::RecvFd {
+            on: pair_handle(1),
+            name: m.next_received(1),
+        };
+        assert_eq!(call(&mut m, 1, take), Ok(ModelOutcome::Blocks));
+        let send = SocketCall::Send {
+            on: pair_handle(0),
+            data: Payload::Text("xy".to_owned()),
+            to: None,
+            flags: Vec::new(),
+        };
+        assert_eq!(call(&mut m, 0, send), Ok(ModelOutcome::Count(2)));
+        let completes = m.apply(1, &Action::Await, &PlatformProfile::LINUX);
+        assert_eq!(completes, Ok(ModelOutcome::Error(Errno(libc::EBADMSG))));
+        assert_eq!(m.received(1), None);
     }
 
     #[test]

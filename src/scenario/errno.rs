@@ -61,6 +61,7 @@ errno_names!(
     EFBIG,
     EDESTADDRREQ,
     EIDRM,
+    EBADMSG,
 );
 
 impl Errno {
