@@ -67,32 +67,24 @@ pub fn sweep_stale_once() {
     });
 }
 
-/// The middle of a marker's name: `PREFIX PID.sysv.SHMID` in the temporary directory
-/// records a System V segment a run made, for the sweep to remove should the run die.
-const SYSV_MARK: &str = "sysv.";
+/// The end of a marker's name: `PREFIX PID.sysv` in the temporary directory records that
+/// run PID makes System V segments, for the sweep to remove them should the run die.
+const SYSV_MARK: &str = "sysv";
 
-/// Mark every System V segment this process made that is not marked yet: a segment made
-/// with IPC_PRIVATE has no name to find it by, so a run killed before its `IPC_RMID`
-/// would leave it for ever. The driver makes segments itself, before the fork, so they
-/// carry its pid as their creator's. Returns the markers made, to remove once the
-/// segments are. Linux only (the segments are listed in /proc/sysvipc/shm).
-pub fn mark_sysv_segments() -> Vec<PathBuf> {
-    let me = std::process::id();
-    sysv_segments()
-        .into_iter()
-        .filter(|&(_, cpid)| cpid == me)
-        .filter_map(|(id, _)| {
-            let marker = std::env::temp_dir().join(format!("{PREFIX}{me}.{SYSV_MARK}{id}"));
-            match std::fs::File::create_new(&marker) {
-                Ok(_) => Some(marker),
-                Err(_) => None,
-            }
-        })
-        .collect()
+/// Mark this process as one that makes System V segments, before it makes one: a
+/// segment made with IPC_PRIVATE has no name to find it by, so a run killed before its
+/// `IPC_RMID` (even before it could note the new segment's id) would leave it for ever.
+/// The driver makes segments itself, before the fork, so they carry its pid as their
+/// creator's, and the sweep removes those of a marked process that is gone. Returns the
+/// marker, to remove once the segments are; `None` when this process is marked already.
+/// Linux only (the segments are listed in /proc/sysvipc/shm).
+pub fn mark_sysv_maker() -> Option<PathBuf> {
+    let marker = std::env::temp_dir().join(format!("{PREFIX}{}.{SYSV_MARK}", std::process::id()));
+    std::fs::File::create_new(&marker).ok().map(|_| marker)
 }
 
 /// The System V segments of the system: (shmid, creator's pid).
-fn sysv_segments() -> Vec<(i32, u32)> {
+fn sysv_segments() -> Vec<(i32, i32)> {
     let Ok(table) = std::fs::read_to_string("/proc/sysvipc/shm") else {
         return Vec::new();
     };
@@ -104,6 +96,13 @@ fn sysv_segments() -> Vec<(i32, u32)> {
             Some((fields.get(1)?.parse().ok()?, fields.get(4)?.parse().ok()?))
         })
         .collect()
+}
+
+/// Remove every System V segment process `pid` made.
+fn remove_sysv_segments_of(pid: i32) {
+    for (id, _) in sysv_segments().into_iter().filter(|&(_, cpid)| cpid == pid) {
+        remove_sysv_segment(id, pid);
+    }
 }
 
 /// Remove segment `id` if `pid` made it (the id may have been given to another since).
@@ -120,7 +119,7 @@ fn remove_sysv_segment(id: i32, pid: i32) {
 }
 
 /// Remove the entries `PREFIX PID.…` of `dir` whose creating process is gone (a run
-/// killed by SIGKILL); a marker of a System V segment takes its segment with it.
+/// killed by SIGKILL); a marker of a System V maker takes the segments it made with it.
 pub fn sweep_stale(dir: &Path, prefix: &str) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -138,8 +137,8 @@ pub fn sweep_stale(dir: &Path, prefix: &str) {
         };
         let alive = kill(Pid::from_raw(pid), None).is_ok();
         if !alive {
-            if let Some(id) = what.strip_prefix(SYSV_MARK).and_then(|id| id.parse().ok()) {
-                remove_sysv_segment(id, pid);
+            if what == SYSV_MARK {
+                remove_sysv_segments_of(pid);
             }
             let path = entry.path();
             let _ = if path.is_dir() {

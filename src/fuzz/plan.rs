@@ -226,6 +226,13 @@ fn pair_op() -> impl Strategy<Value = Op> {
         12 => op(),
         2 => (end(), end()).prop_map(|(on, passed)| Op::Pass(on, passed)),
         2 => end().prop_map(Op::Take),
+        5 => use_received(),
+    ]
+}
+
+/// A write, a read or a close of the descriptor received last.
+fn use_received() -> impl Strategy<Value = Op> {
+    prop_oneof![
         2 => (1u8..=8).prop_map(Op::WriteReceived),
         2 => (1u8..=8).prop_map(Op::ReadReceived),
         1 => Just(Op::CloseReceived),
@@ -243,12 +250,7 @@ pub fn plans(max_processes: usize, max_moves: usize) -> impl Strategy<Value = Pl
 /// since random moves seldom meet in that order.
 pub fn pair_plans(max_processes: usize, max_moves: usize) -> impl Strategy<Value = Plan> {
     let most = max_processes.max(2);
-    let use_received = prop_oneof![
-        (1u8..=8).prop_map(Op::WriteReceived),
-        (1u8..=8).prop_map(Op::ReadReceived),
-        Just(Op::CloseReceived),
-    ];
-    let hand_over = prop::option::of((0..most, 0..most, end(), end(), use_received));
+    let hand_over = prop::option::of((0..most, 0..most, end(), end(), use_received()));
     (hand_over, plans_of(pair_op(), max_processes, max_moves)).prop_map(|(hand_over, mut plan)| {
         if let Some((from, to, on, passed, then)) = hand_over {
             let other = match on {

@@ -11,7 +11,7 @@ use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
 use self::executor::RegionExecutor;
-use crate::driver::cleanup::{mark_sysv_segments, random_suffix};
+use crate::driver::cleanup::{mark_sysv_maker, random_suffix};
 use crate::driver::family::{failed_before_fork, provided, ActorContext, Family, SetupError};
 use crate::mechanism::{ActorStart, Capability, Deviation, SharedRegion};
 use crate::model::PlatformProfile;
@@ -121,11 +121,11 @@ impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
         };
         match scenario.mechanism {
             Mechanism::SysvShm => {
+                self.markers.borrow_mut().extend(mark_sysv_maker());
                 let segment = iut
                     .shmget(spec.len as usize)
                     .map_err(|e| failed("shmget", e))?;
                 self.segments.borrow_mut().push(segment.clone());
-                self.markers.borrow_mut().extend(mark_sysv_segments());
                 object.region = Some(iut.shmat(&segment).map_err(|e| failed("shmat", e))?);
                 object.segment = Some(segment);
             }
