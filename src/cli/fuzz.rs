@@ -56,7 +56,9 @@ pub(super) fn fuzz(args: FuzzArgs) -> ExitCode {
                 .arg(&regressions)
                 .args(["--max-processes", &max_processes.to_string()])
                 .args(["--max-moves", &max_moves.to_string()])
+                // Piped, so that no worker draws a progress bar over another's.
                 .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
                 .spawn()
         };
         return fuzz_in_workers(worker, jobs, cases);
@@ -126,8 +128,8 @@ fn report_finding(finding: &Finding, adapter: &Adapter, seed: u64, regressions: 
 }
 
 /// Start `jobs` workers (`worker(i, cases)`: worker `i` with its share of `cases`),
-/// wait for all, and print what each printed, in worker order. Fails when one found a
-/// failure or could not run.
+/// wait for all, and print what each printed (standard output and error), in worker
+/// order. Fails when one found a failure or could not run.
 fn fuzz_in_workers(
     worker: impl Fn(u16, u32) -> std::io::Result<std::process::Child>,
     jobs: u16,
@@ -143,6 +145,7 @@ fn fuzz_in_workers(
         match output {
             Ok(out) => {
                 print!("worker {i}: {}", String::from_utf8_lossy(&out.stdout));
+                eprint!("{}", String::from_utf8_lossy(&out.stderr));
                 failed |= !out.status.success();
             }
             Err(e) => {
