@@ -9,6 +9,7 @@ use ipc_conformance::mechanism::Streams;
 use ipc_conformance::report::{render_timeline, Verdict};
 use libtest_mimic::Failed;
 
+use super::faulty::changed_os_stream::ChangedOsStream;
 use super::misbehaving::{Call, Misbehaving, Misbehaviour};
 use super::{check, no_children_left, run, scenario_with, TestFn};
 
@@ -34,7 +35,10 @@ fn misbehave(how: Misbehaviour, call: Call, expect: Expect) -> Result<(), Failed
     let mut scenario = scenario_with("hello");
     scenario.step_timeout = WATCHDOG;
     let started = Instant::now();
-    let report = run(&scenario, &Streams(Misbehaving { how, call }));
+    let report = run(
+        &scenario,
+        &Streams(ChangedOsStream(Misbehaving { how, call })),
+    );
     let took = started.elapsed();
     let show = || format!("{:?}\n{}", report.verdict, render_timeline(&report));
     match (&report.verdict, expect) {
