@@ -7,6 +7,7 @@
 
 mod connections;
 mod datagrams;
+mod pairs;
 mod plan;
 mod regions;
 mod run;
@@ -17,7 +18,8 @@ pub use connections::{
     NewSocket, Target,
 };
 pub use datagrams::{build_datagrams, datagram_plans, DatagramOp, DatagramPlan};
-pub use plan::{build, pair_plans, plans, Op, Plan, PlanParts, ProcessPlan, SizeClass};
+pub use pairs::pair_plans;
+pub use plan::{build, plans, Op, Plan, PlanParts, ProcessPlan, SizeClass};
 pub use regions::{build_regions, region_plans, Length, RegionOp, RegionPlan, Spot};
 pub use run::{declared, fuzz, write_regression, Finding, FuzzOptions, FuzzReport, Property};
 pub use writers::{build_writers, writer_plans, WritersPlan};

@@ -6,12 +6,14 @@
 
 use proptest::prelude::*;
 
+use super::pairs::pair_action_for;
+
 use crate::mechanism::Capability;
 use crate::model::{ModelOutcome, PlatformProfile, ReferenceModel};
 use crate::scenario::{
     AccessMode, Action, Address, End, Expectation, Handle, Mechanism, MessageCheck, OpenFlag,
     Pattern, Payload, Process, ProcessName, RegionSpec, Relation, Scenario, ScenarioBuilder,
-    ShutdownHow, SigPipe, SignalName, Size, SizeSymbol, SocketCall,
+    ShutdownHow, SigPipe, SignalName, Size, SizeSymbol,
 };
 
 /// A size, clustered around the platform's boundaries.
@@ -29,7 +31,7 @@ pub enum SizeClass {
 
 impl SizeClass {
     /// The size, by the profile's names where it has them (twice the capacity in bytes).
-    fn size(self, profile: &PlatformProfile) -> Option<Size> {
+    pub(super) fn size(self, profile: &PlatformProfile) -> Option<Size> {
         Some(match self {
             SizeClass::Small(n) => Size::Bytes(u64::from(n)),
             SizeClass::PipeBuf(d) => Size::Symbol(SizeSymbol::PipeBuf, i64::from(d)),
@@ -181,11 +183,11 @@ fn size_class() -> impl Strategy<Value = SizeClass> {
     ]
 }
 
-fn end() -> impl Strategy<Value = End> {
+pub(super) fn end() -> impl Strategy<Value = End> {
     prop_oneof![Just(End::Read), Just(End::Write)]
 }
 
-fn op() -> impl Strategy<Value = Op> {
+pub(super) fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         4 => size_class().prop_map(Op::Read),
         1 => Just(Op::ReadToEnd),
@@ -219,56 +221,12 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-/// The moves of a socketpair's plans: a pipe's, and passing the pair's descriptors over
-/// it with SCM_RIGHTS, then using or closing what came.
-fn pair_op() -> impl Strategy<Value = Op> {
-    prop_oneof![
-        12 => op(),
-        2 => (end(), end()).prop_map(|(on, passed)| Op::Pass(on, passed)),
-        2 => end().prop_map(Op::Take),
-        5 => use_received(),
-    ]
-}
-
-/// A write, a read or a close of the descriptor received last.
-fn use_received() -> impl Strategy<Value = Op> {
-    prop_oneof![
-        2 => (1u8..=8).prop_map(Op::WriteReceived),
-        2 => (1u8..=8).prop_map(Op::ReadReceived),
-        1 => Just(Op::CloseReceived),
-    ]
-}
-
 /// Plans of 2 to `max_processes` processes and up to `max_moves` moves.
 pub fn plans(max_processes: usize, max_moves: usize) -> impl Strategy<Value = Plan> {
     plans_of(op(), max_processes, max_moves)
 }
 
-/// Plans for a socketpair: as [`plans`], with descriptors passed over the pair. Half
-/// begin with a hand-over: one process sends an end's descriptor, another receives it
-/// on the other end and uses or closes it (shrinking drops those moves like any other),
-/// since random moves seldom meet in that order.
-pub fn pair_plans(max_processes: usize, max_moves: usize) -> impl Strategy<Value = Plan> {
-    let most = max_processes.max(2);
-    let hand_over = prop::option::of((0..most, 0..most, end(), end(), use_received()));
-    (hand_over, plans_of(pair_op(), max_processes, max_moves)).prop_map(|(hand_over, mut plan)| {
-        if let Some((from, to, on, passed, then)) = hand_over {
-            let other = match on {
-                End::Read => End::Write,
-                _ => End::Read,
-            };
-            let start = [
-                (from, Op::Pass(on, passed)),
-                (to, Op::Take(other)),
-                (to, then),
-            ];
-            plan.moves.splice(0..0, start);
-        }
-        plan
-    })
-}
-
-fn plans_of(
+pub(super) fn plans_of(
     op: impl Strategy<Value = Op>,
     max_processes: usize,
     max_moves: usize,
@@ -366,7 +324,7 @@ pub fn build(
             keeps_pair: [(p.reads, 0), (p.writes, 1)]
                 .iter()
                 .filter(|(k, _)| *k && mechanism == Mechanism::Socketpair)
-                .map(|(_, i)| pair_end(*i))
+                .map(|(_, i)| Handle::pair(*i))
                 .collect(),
             sigpipe: if p.ignores_sigpipe {
                 SigPipe::Ignore
@@ -563,70 +521,4 @@ fn action_for(
         Op::Unlink if fifo => Action::Unlink,
         _ => return None,
     })
-}
-
-/// The socketpair end `i` (0 `left`, 1 `right`).
-fn pair_end(i: usize) -> Handle {
-    Handle(Handle::PAIR[i].to_owned())
-}
-
-/// The socket call a move stands for on a socketpair, if the process holds its end: reads
-/// receive on `left` when held (else `right`), writes send on `right` when held (else
-/// `left`), so that bytes cross the pair both ways.
-fn pair_action_for(
-    model: &ReferenceModel,
-    p: usize,
-    op: Op,
-    profile: &PlatformProfile,
-) -> Option<Action> {
-    let held = |e: End| {
-        model
-            .holds(p, e)
-            .then(|| pair_end(usize::from(e == End::Write)))
-    };
-    let either = |first: End, second: End| held(first).or_else(|| held(second));
-    let size = |c: SizeClass| c.size(profile).filter(|s| profile.resolve(*s).is_ok());
-    let small = |c: SizeClass| matches!(c, SizeClass::Small(_));
-    Some(Action::Socket(match op {
-        Op::Read(c) => SocketCall::Recv {
-            on: either(End::Read, End::Write)?,
-            len: size(c)?,
-            flags: Vec::new(),
-        },
-        // Sends stay far below what a socket buffers, so that none waits.
-        Op::Write(c) if small(c) => SocketCall::Send {
-            on: either(End::Write, End::Read)?,
-            data: payload(p, profile.resolve(size(c)?).ok()?),
-            to: None,
-            flags: Vec::new(),
-        },
-        Op::Close(e) => SocketCall::Close(held(e)?),
-        Op::NonBlocking(e, enable) => SocketCall::SetNonBlocking {
-            on: held(e)?,
-            enable,
-        },
-        Op::Shutdown(e, how) => SocketCall::Shutdown { on: held(e)?, how },
-        Op::Pass(on, passed) => SocketCall::SendFd {
-            on: held(on)?,
-            fd: held(passed)?,
-        },
-        Op::Take(on) => SocketCall::RecvFd {
-            on: held(on)?,
-            name: model.next_received(p)?,
-        },
-        Op::WriteReceived(n) => SocketCall::Send {
-            on: model.received(p)?,
-            data: payload(p, u64::from(n)),
-            to: None,
-            flags: Vec::new(),
-        },
-        Op::ReadReceived(n) => SocketCall::Recv {
-            on: model.received(p)?,
-            len: Size::Bytes(u64::from(n)),
-            flags: Vec::new(),
-        },
-        Op::CloseReceived => SocketCall::Close(model.received(p)?),
-        Op::Exit => return Some(Action::Exit),
-        _ => return None,
-    }))
 }

@@ -70,7 +70,7 @@ impl SocketPairModel {
                     let keeps = |i: usize| {
                         u32::from(
                             p.relation == Relation::Related
-                                && p.keeps_pair.iter().any(|h| *h == pair_handle(i)),
+                                && p.keeps_pair.iter().any(|h| *h == Handle::pair(i)),
                         )
                     };
                     let holds = [keeps(0), keeps(1)];
@@ -166,7 +166,7 @@ impl SocketPairModel {
     fn end_of(&self, p: usize, on: &Handle) -> Result<usize, Unmodelled> {
         let holder = &self.processes[p].state;
         let i = (0..2)
-            .find(|&i| pair_handle(i) == *on)
+            .find(|&i| Handle::pair(i) == *on)
             .or_else(|| holder.received.get(&on.0).copied())
             .ok_or_else(|| Unmodelled::Action(format!("the handle `{on}`")))?;
         if holder.holds[i] == 0 {
@@ -418,11 +418,6 @@ impl SocketPairModel {
     }
 }
 
-/// The scenario's name of end `i` of the pair.
-fn pair_handle(i: usize) -> Handle {
-    Handle(Handle::PAIR[i].to_owned())
-}
-
 /// The name of the `k`th descriptor a process receives.
 fn received_handle(k: usize) -> Handle {
     Handle(format!("r{k}"))
@@ -440,7 +435,7 @@ mod tests {
             relation: Relation::Related,
             keeps: Vec::new(),
             host: None,
-            keeps_pair: ends.iter().map(|&i| pair_handle(i)).collect(),
+            keeps_pair: ends.iter().map(|&i| Handle::pair(i)).collect(),
             sigpipe: SigPipe::Ignore,
             handles: Vec::new(),
         };
@@ -457,12 +452,12 @@ mod tests {
 
     fn pass_left_over_itself(m: &mut SocketPairModel) {
         let pass = SocketCall::SendFd {
-            on: pair_handle(0),
-            fd: pair_handle(0),
+            on: Handle::pair(0),
+            fd: Handle::pair(0),
         };
         assert_eq!(call(m, 0, pass), Ok(ModelOutcome::Done));
         assert_eq!(
-            call(m, 0, SocketCall::Close(pair_handle(0))),
+            call(m, 0, SocketCall::Close(Handle::pair(0))),
             Ok(ModelOutcome::Done)
         );
     }
@@ -472,7 +467,7 @@ mod tests {
         let mut m = pair(&[0]);
         pass_left_over_itself(&mut m);
         let take = SocketCall::RecvFd {
-            on: pair_handle(1),
+            on: Handle::pair(1),
             name: m.next_received(1),
         };
         assert_eq!(call(&mut m, 1, take), Ok(ModelOutcome::Done));
@@ -490,7 +485,7 @@ mod tests {
             flags: Vec::new(),
         };
         assert_eq!(
-            call(&mut m, 1, recv(pair_handle(1))),
+            call(&mut m, 1, recv(Handle::pair(1))),
             Ok(ModelOutcome::Bytes(b"hi".to_vec()))
         );
         assert_eq!(
@@ -498,7 +493,7 @@ mod tests {
             Ok(ModelOutcome::Done)
         );
         assert_eq!(
-            call(&mut m, 1, recv(pair_handle(1))),
+            call(&mut m, 1, recv(Handle::pair(1))),
             Ok(ModelOutcome::Bytes(Vec::new()))
         );
     }
@@ -507,12 +502,12 @@ mod tests {
     fn a_byte_without_a_descriptor_fails_a_blocked_recv_fd() {
         let mut m = pair(&[0]);
         let take = SocketCall::RecvFd {
-            on: pair_handle(1),
+            on: Handle::pair(1),
             name: m.next_received(1),
         };
         assert_eq!(call(&mut m, 1, take), Ok(ModelOutcome::Blocks));
         let send = SocketCall::Send {
-            on: pair_handle(0),
+            on: Handle::pair(0),
             data: Payload::Text("xy".to_owned()),
             to: None,
             flags: Vec::new(),
@@ -529,13 +524,13 @@ mod tests {
         // Sent over the left end, the right end's descriptor waits in the right end's
         // own queue.
         let pass = SocketCall::SendFd {
-            on: pair_handle(0),
-            fd: pair_handle(1),
+            on: Handle::pair(0),
+            fd: Handle::pair(1),
         };
         assert_eq!(call(&mut m, 0, pass), Ok(ModelOutcome::Done));
         // b still holds the right end, so it could receive the descriptor.
         assert_eq!(
-            call(&mut m, 0, SocketCall::Close(pair_handle(1))),
+            call(&mut m, 0, SocketCall::Close(Handle::pair(1))),
             Ok(ModelOutcome::Done)
         );
         // Once b is gone, only the descriptor in flight keeps the right end, and nobody

@@ -24,6 +24,11 @@ impl fmt::Display for Handle {
 impl Handle {
     /// The two ends of the socketpair a `socketpair` scenario makes before the fork.
     pub const PAIR: [&'static str; 2] = ["left", "right"];
+
+    /// End `i` of a socketpair (0 `left`, 1 `right`).
+    pub fn pair(i: usize) -> Handle {
+        Handle(Self::PAIR[i].to_owned())
+    }
 }
 
 /// An address named by the scenario, written `"srv"` (a path, or a loopback port) or
