@@ -104,6 +104,23 @@ fn socket_properties(choice: SocketChoice) -> Vec<Property> {
     properties
 }
 
+/// The two trials of a variant: the catalogue, and the fuzzers of `properties`.
+fn trials_of<I: Implementation + Copy + Send + 'static>(
+    iut: I,
+    scenarios: &[Scenario],
+    properties: Vec<Property>,
+) -> [Trial; 2] {
+    let catalogue = scenarios.to_vec();
+    [
+        Trial::test(format!("legal::{}::catalogue", iut.name()), move || {
+            passes_the_catalogue(&iut, &catalogue)
+        }),
+        Trial::test(format!("legal::{}::fuzzers", iut.name()), move || {
+            passes_the_fuzzers(&iut, &properties)
+        }),
+    ]
+}
+
 fn main() {
     let mut args = Arguments::from_args();
     // Trials fork; forking is only safe from a process's only thread.
@@ -112,27 +129,11 @@ fn main() {
     let mut trials = Vec::new();
     for choice in Choice::ALL {
         let iut = Streams(Legal(choice));
-        let catalogue = scenarios.clone();
-        trials.push(Trial::test(
-            format!("legal::{}::catalogue", iut.name()),
-            move || passes_the_catalogue(&iut, &catalogue),
-        ));
-        trials.push(Trial::test(
-            format!("legal::{}::fuzzers", iut.name()),
-            move || passes_the_fuzzers(&iut, &stream_properties(choice)),
-        ));
+        trials.extend(trials_of(iut, &scenarios, stream_properties(choice)));
     }
     for choice in SocketChoice::ALL {
         let iut = Sockets(LegalSocket(choice));
-        let catalogue = scenarios.clone();
-        trials.push(Trial::test(
-            format!("legal::{}::catalogue", iut.name()),
-            move || passes_the_catalogue(&iut, &catalogue),
-        ));
-        trials.push(Trial::test(
-            format!("legal::{}::fuzzers", iut.name()),
-            move || passes_the_fuzzers(&iut, &socket_properties(choice)),
-        ));
+        trials.extend(trials_of(iut, &scenarios, socket_properties(choice)));
     }
     libtest_mimic::run(&args, trials).exit()
 }
