@@ -13,9 +13,9 @@
 //! # Running scenarios
 //!
 //! ```no_run
-//! use ipc_conformance::driver::{run_scenario, RunOptions};
+//! use ipc_conformance::driver::{run_scenario, RunOptions, Verdict};
 //! use ipc_conformance::mechanism::os::Os;
-//! use ipc_conformance::report::{render_timeline, Verdict};
+//! use ipc_conformance::report::render_timeline;
 //! use ipc_conformance::scenario;
 //!
 //! let s = scenario::load_file("scenarios/pipe/read_empty_blocks.toml".as_ref())?;
@@ -160,9 +160,13 @@ pub mod fuzz;
 #[cfg(not(loom))]
 pub mod harness;
 #[cfg(not(loom))]
+mod judge;
+#[cfg(not(loom))]
 pub mod mechanism;
 #[cfg(not(loom))]
 pub mod model;
+#[cfg(not(loom))]
+pub mod platform;
 #[cfg(not(loom))]
 pub mod report;
 #[cfg(not(loom))]

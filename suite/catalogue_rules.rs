@@ -101,7 +101,8 @@ fn the_built_in_catalogue_is_the_scenarios_directory() {
 /// lists the ones it does not cover, and why).
 #[test]
 fn the_catalogue_agrees_with_the_reference_model() {
-    use ipc_conformance::model::{cross_check, CrossCheck, PlatformProfile};
+    use ipc_conformance::model::{cross_check, CrossCheck};
+    use ipc_conformance::platform::PlatformProfile;
     let profile = &PlatformProfile::LINUX;
     let (mut agree, mut outside, mut disagree) = (Vec::new(), Vec::new(), Vec::new());
     for s in catalogue() {

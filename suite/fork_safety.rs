@@ -9,10 +9,10 @@ use std::time::Instant;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 
+use ipc_conformance::driver::Verdict;
 use ipc_conformance::driver::{run_scenario, RunOptions};
 use ipc_conformance::harness::{ForkServer, TrialResult};
 use ipc_conformance::mechanism::os::Os;
-use ipc_conformance::report::Verdict;
 use ipc_conformance::scenario::{self, Mechanism, Scenario};
 
 fn main() {

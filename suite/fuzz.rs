@@ -16,11 +16,11 @@ use std::time::{Duration, Instant};
 use faulty::{Fault, Faulty};
 use faulty_regions::{FaultyRegion, RegionFault};
 use faulty_sockets::{FaultySocket, SocketFault};
+use ipc_conformance::driver::Verdict;
 use ipc_conformance::driver::{run_scenario, RunOptions};
 use ipc_conformance::fuzz::{fuzz, write_regression, FuzzOptions, Property};
 use ipc_conformance::mechanism::os::Os;
 use ipc_conformance::mechanism::{Implementation, Regions, Sockets, Streams};
-use ipc_conformance::report::Verdict;
 use ipc_conformance::scenario;
 use libtest_mimic::{Arguments, Failed, Trial};
 

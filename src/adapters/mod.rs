@@ -21,11 +21,12 @@ pub mod std_lib;
 #[cfg(feature = "adapter-tokio")]
 pub mod tokio;
 
+use crate::driver::ScenarioReport;
 use crate::driver::{run_scenario, serve_exec_actor, RunOptions};
 use crate::fuzz::{fuzz, FuzzOptions, FuzzReport, Property};
 use crate::mechanism::os::Os;
 use crate::mechanism::{Deviation, Implementation};
-use crate::report::{KnownFailure, ScenarioReport};
+use crate::report::KnownFailure;
 use crate::scenario::Scenario;
 
 /// One implementation the command line can run the catalogue against.

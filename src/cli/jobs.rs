@@ -196,7 +196,7 @@ pub(super) fn run_parallel(
 
 fn sink_platform(args: &RunArgs) -> String {
     args.platform_profile.clone().unwrap_or_else(|| {
-        ipc_conformance::model::PlatformProfile::host()
+        ipc_conformance::platform::PlatformProfile::host()
             .platform
             .to_string()
     })

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use ipc_conformance::model::PlatformProfile;
+use ipc_conformance::platform::PlatformProfile;
 use ipc_conformance::scenario::{skip_reason, Mechanism};
 
 use super::args::ListArgs;

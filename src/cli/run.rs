@@ -8,10 +8,11 @@ use std::time::Instant;
 use indicatif::ProgressBar;
 use ipc_conformance::adapters::{self, Adapter};
 use ipc_conformance::driver::RunOptions;
-use ipc_conformance::model::PlatformProfile;
+use ipc_conformance::driver::Verdict;
+use ipc_conformance::platform::PlatformProfile;
 use ipc_conformance::report::{
     html_page, render_html_section, render_json_line, render_junit, render_sequence, Colour,
-    ScenarioRecord, Verdict,
+    ScenarioRecord,
 };
 use ipc_conformance::scenario::Scenario;
 use serde::{Deserialize, Serialize};

@@ -7,9 +7,10 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use ipc_conformance::adapters;
+use ipc_conformance::driver::Verdict;
 use ipc_conformance::driver::{run_scenario, RunOptions};
 use ipc_conformance::mechanism::os::Os;
-use ipc_conformance::report::{self, render_conformance, render_matrix, CrateRun, Verdict};
+use ipc_conformance::report::{self, render_conformance, render_matrix, CrateRun};
 use ipc_conformance::scenario::Scenario;
 
 use super::progress_bar;

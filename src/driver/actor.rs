@@ -8,9 +8,10 @@ use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::net::UnixStream;
 
 use super::clock::now_ns;
-use super::control::{Command, Outcome, Reply};
+use super::control::{Command, Reply};
 use super::event_log::{CallKind, Event, EventKind, SharedLog};
 use super::family::{Announcement, Executor};
+use crate::judge::Outcome;
 use crate::scenario::*;
 
 /// The exit status of an actor that lost its control channel (the driver is gone or

@@ -21,7 +21,7 @@ use super::family::{ActorContext, Family};
 use super::run::LOG_SLOTS;
 use super::spawn::{exit_now, set_dispositions};
 use crate::mechanism::{ActorStart, Implementation};
-use crate::model::PlatformProfile;
+use crate::platform::PlatformProfile;
 use crate::scenario::{self, MechanismFamily, Relation, Scenario};
 
 /// The environment variable that carries an actor's role.

@@ -7,10 +7,10 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 use std::path::Path;
 
-use super::control::Outcome;
 use super::event_log::CallKind;
+use crate::judge::Outcome;
 use crate::mechanism::{ActorStart, Capability, Deviation};
-use crate::model::PlatformProfile;
+use crate::platform::PlatformProfile;
 use crate::scenario::{Action, Errno, Expectation, Mechanism, Process, Scenario};
 
 /// One mechanism family (byte streams, shared regions, …) with its implementation under

@@ -11,7 +11,6 @@
 //! phases (set-up, play, finish), the event log and the blocking oracle.
 
 mod actor;
-mod check;
 mod cleanup;
 mod clock;
 mod control;
@@ -22,7 +21,6 @@ mod family;
 mod fds;
 mod hosts;
 mod observe;
-mod payload;
 mod play;
 mod probe;
 mod run;
@@ -30,13 +28,12 @@ mod setup;
 mod spawn;
 mod strays;
 mod sync;
+mod verdict;
 mod wait;
 
-pub(crate) use check::{describe_expectation, meets, Observed};
-pub(crate) use control::Outcome;
 pub use event_log::EventKind;
 pub use exec_actor::{exec_actor_implementation, serve_exec_actor};
 pub use observe::Evidence;
-pub(crate) use payload::payload_bytes;
 pub use run::{run_scenario, skip_reason_for, BlockingOracle, RunOptions};
 pub(crate) use spawn::fork_helper;
+pub use verdict::{BlockingVerdict, Failure, ScenarioReport, TimelineEntry, Verdict};

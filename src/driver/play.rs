@@ -3,13 +3,14 @@
 
 use std::time::Instant;
 
-use super::check::{describe_expectation, describe_observed, meets, short_stream_peek, Observed};
 use super::cleanup::kill_group;
-use super::control::{Command, Outcome};
+use super::control::Command;
 use super::event_log::EventKind;
 use super::run::Run;
 use super::wait::{BlockWait, OutcomeWait, Waiter};
-use crate::report::{BlockingVerdict, Verdict};
+use crate::driver::{BlockingVerdict, Verdict};
+use crate::judge::Outcome;
+use crate::judge::{describe_expectation, describe_observed, meets, short_stream_peek, Observed};
 use crate::scenario::*;
 
 impl Run<'_> {

@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 use nix::sys::wait::waitpid;
 use nix::unistd::Pid;
 
-use super::check::Observed;
 use super::cleanup::{group_alive, kill_group, PrivateDir};
 use super::clock::now_ns;
 use super::control::{Command, Reply};
@@ -21,11 +20,12 @@ use super::family::{Family, SetupError};
 use super::hosts::{self, Hosts};
 use super::strays::kill_strays;
 use super::wait::Waiter;
+use crate::driver::{BlockingVerdict, Failure, ScenarioReport, TimelineEntry, Verdict};
+use crate::judge::Observed;
 use crate::mechanism::{
     missing_capability, required_capabilities, ByteStream, Deviation, Implementation,
 };
-use crate::model::PlatformProfile;
-use crate::report::{BlockingVerdict, Failure, ScenarioReport, TimelineEntry, Verdict};
+use crate::platform::PlatformProfile;
 use crate::scenario::*;
 
 /// How the driver decides that a call blocks.

@@ -13,12 +13,13 @@ use nix::poll::{PollFd, PollFlags, PollTimeout};
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
 
-use super::check::Observed;
 use super::clock::now_ns;
-use super::control::{Outcome, Reply};
+use super::control::Reply;
 use super::event_log::{Event, EventKind, SharedLog};
 use super::observe::{self, Evidence};
 use super::run::BlockingOracle;
+use crate::judge::Observed;
+use crate::judge::Outcome;
 use crate::scenario::SignalName;
 
 /// Looks spent spinning before the waiter starts to poll in 1 ms slices.

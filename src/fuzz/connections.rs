@@ -14,7 +14,7 @@ use proptest::prelude::*;
 
 use super::plan::{payload, PlanParts, Recorder};
 use crate::mechanism::Capability;
-use crate::model::PlatformProfile;
+use crate::platform::PlatformProfile;
 use crate::scenario::{
     Action, Address, FdFlag, Feature, Handle, Mechanism, MsgFlag, Process, ProcessName, Relation,
     Scenario, ShutdownHow, SigPipe, Size, SocketCall, SocketFlag,

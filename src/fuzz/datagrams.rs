@@ -9,7 +9,7 @@ use proptest::prelude::*;
 
 use super::plan::{payload, PlanParts, Recorder};
 use crate::mechanism::Capability;
-use crate::model::PlatformProfile;
+use crate::platform::PlatformProfile;
 use crate::scenario::{
     Action, Address, Handle, Mechanism, MsgFlag, PollEvent, Process, ProcessName, Relation,
     Scenario, SigPipe, Size, SockOpt, SocketCall,

@@ -5,7 +5,8 @@
 use proptest::prelude::*;
 
 use super::plan::{end, op, payload, plans_of, Op, Plan, SizeClass};
-use crate::model::{PlatformProfile, ReferenceModel};
+use crate::model::ReferenceModel;
+use crate::platform::PlatformProfile;
 use crate::scenario::{Action, End, Handle, Size, SocketCall};
 
 /// The moves of a socketpair's plans: a pipe's, and passing the pair's descriptors over

@@ -9,7 +9,8 @@ use proptest::prelude::*;
 use super::pairs::pair_action_for;
 
 use crate::mechanism::Capability;
-use crate::model::{ModelOutcome, PlatformProfile, ReferenceModel};
+use crate::model::{ModelOutcome, ReferenceModel};
+use crate::platform::PlatformProfile;
 use crate::scenario::{
     AccessMode, Action, Address, End, Expectation, Handle, Mechanism, MessageCheck, OpenFlag,
     Pattern, Payload, Process, ProcessName, RegionSpec, Relation, Scenario, ScenarioBuilder,

@@ -9,7 +9,8 @@ use proptest::prelude::*;
 
 use super::plan::{PlanParts, Recorder};
 use crate::mechanism::Capability;
-use crate::model::{PlatformProfile, ReferenceModel, RegionModel};
+use crate::model::{ReferenceModel, RegionModel};
+use crate::platform::PlatformProfile;
 use crate::scenario::{
     AccessMode, Action, End, Mechanism, OpenFlag, Payload, Process, ProcessName, Prot, RegionSpec,
     Relation, Scenario, Sharing, SigPipe, Size,

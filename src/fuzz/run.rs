@@ -15,10 +15,10 @@ use super::pairs::pair_plans;
 use super::plan::{build, plans, PlanParts};
 use super::regions::{build_regions, region_plans};
 use super::writers::{build_writers, writer_plans, WritersPlan};
+use crate::driver::Verdict;
 use crate::driver::{run_scenario, RunOptions};
 use crate::mechanism::{ByteStream, Capability, Implementation, SharedRegion, Socket};
-use crate::model::PlatformProfile;
-use crate::report::Verdict;
+use crate::platform::PlatformProfile;
 use crate::scenario::{to_file_text, Mechanism, MechanismFamily, Scenario};
 
 /// How to fuzz.

@@ -8,7 +8,7 @@
 
 use proptest::prelude::*;
 
-use crate::model::PlatformProfile;
+use crate::platform::PlatformProfile;
 use crate::scenario::{
     Action, End, Expectation, Mechanism, RecordCheck, Scenario, ScenarioBuilder, Size, SizeSymbol,
 };

@@ -18,9 +18,10 @@ use nix::sys::wait::waitpid;
 use nix::unistd::Pid;
 
 use crate::driver::{fork_helper, run_scenario, RunOptions};
+use crate::driver::{ScenarioReport, Verdict};
 use crate::fuzz::{fuzz, FuzzOptions, Property};
 use crate::mechanism::Implementation;
-use crate::report::{render_sequence, Colour, ScenarioReport, Verdict};
+use crate::report::{render_sequence, Colour};
 use crate::scenario::{to_file_text, Scenario};
 
 /// The requests that run a fuzzer instead of a scenario: the last numbers, one per

@@ -3,9 +3,9 @@
 //! model keep each other honest. A disagreement names the step and gives both views.
 
 use super::outcome::{ModelOutcome, Unmodelled};
-use super::PlatformProfile;
 use super::ReferenceModel;
-use crate::driver::{describe_expectation, meets, Observed, Outcome};
+use crate::judge::{describe_expectation, meets, Observed, Outcome};
+use crate::platform::PlatformProfile;
 use crate::scenario::{Expectation, Scenario};
 
 /// What checking one scenario against the model found.

@@ -38,7 +38,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use super::calls::Caller;
 use super::names::UnixNames;
 use super::outcome::{ModelOutcome, Unmodelled};
-use super::PlatformProfile;
+use crate::platform::PlatformProfile;
 use crate::scenario::{
     Action, Address, Errno, Handle, MsgFlag, PollEvent, Process, SockOpt, SocketCall, SocketDomain,
 };
@@ -268,7 +268,7 @@ impl DatagramModel {
                     return Err(Unmodelled::Action("send flags".to_owned()));
                 }
                 let s = self.sock(p, on)?;
-                let bytes = crate::driver::payload_bytes(data, profile);
+                let bytes = crate::judge::payload_bytes(data, profile);
                 self.send(&s, to.as_ref(), bytes, profile)?
             }
             SocketCall::Recv { on, len, flags } => {

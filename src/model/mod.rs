@@ -1,8 +1,7 @@
-//! Reference semantics and platform profiles: the reference models (pipes and FIFOs,
-//! stream socketpairs, datagram sockets (Unix and UDP), connections reached by address
-//! over Unix stream and seqpacket sockets and TCP, shared regions), the cross-check of
-//! scenarios against them, and the numbers and
-//! features of each platform.
+//! Reference semantics: the reference models (pipes and FIFOs, stream socketpairs,
+//! datagram sockets (Unix and UDP), connections reached by address over Unix stream and
+//! seqpacket sockets and TCP, shared regions), and the cross-check of scenarios against
+//! them. The platforms' numbers and features they follow are in [`crate::platform`].
 
 mod calls;
 mod connection;
@@ -12,7 +11,6 @@ mod names;
 mod outcome;
 mod pipe;
 mod pipe_buffer;
-mod profile;
 mod region;
 mod socketpair;
 mod stream;
@@ -22,11 +20,11 @@ pub use cross_check::{cross_check, CrossCheck};
 pub use datagram::{DatagramModel, BYTES_BOUND, DATAGRAMS_BOUND};
 pub use outcome::{ModelOutcome, Unmodelled};
 pub use pipe::PipeModel;
-pub use profile::{ListenRules, Platform, PlatformProfile};
 pub use region::RegionModel;
 pub use socketpair::SocketPairModel;
 pub use stream::{QUEUE_BOUND, RECORDS_BOUND};
 
+use crate::platform::PlatformProfile;
 use crate::scenario::{
     Action, End, Handle, Mechanism, MechanismFamily, OpenFlag, Process, RegionSpec, Scenario,
     SocketDomain,

@@ -25,7 +25,7 @@
 use super::calls::Caller;
 use super::outcome::{ModelOutcome, Unmodelled};
 use super::pipe_buffer::PipeBuffer;
-use super::PlatformProfile;
+use crate::platform::PlatformProfile;
 use crate::scenario::{
     AccessMode, Action, End, Errno, FdFlag, Mechanism, OpenFlag, PollEvent, Process, Relation,
     SigPipe, SignalName,
@@ -287,7 +287,7 @@ impl PipeModel {
             )?,
             Action::ReadToEnd => self.read(p, Pending::ReadToEnd(Vec::new()))?,
             Action::Write(payload) => {
-                let bytes = crate::driver::payload_bytes(payload, profile);
+                let bytes = crate::judge::payload_bytes(payload, profile);
                 self.write(p, bytes)?
             }
             Action::Close(end) => {
@@ -352,7 +352,7 @@ impl PipeModel {
             Action::WriteOn {
                 end: End::Write,
                 data,
-            } => self.write(p, crate::driver::payload_bytes(data, profile))?,
+            } => self.write(p, crate::judge::payload_bytes(data, profile))?,
             // The descriptor of the other end is not open for that: EBADF.
             Action::ReadOn { end, .. } | Action::WriteOn { end, .. } => {
                 self.description(p, *end)?;
@@ -863,7 +863,7 @@ mod tests {
         assert_eq!(apply(&mut m, 1, write(65537)), ModelOutcome::Blocks);
         assert_eq!(
             apply(&mut m, 0, Action::ReadExactly(Size::Bytes(65537))).clone(),
-            ModelOutcome::Bytes(crate::driver::payload_bytes(
+            ModelOutcome::Bytes(crate::judge::payload_bytes(
                 &Payload::Pattern {
                     pattern: crate::scenario::Pattern::Seq,
                     len: Size::Bytes(65537)

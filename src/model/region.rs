@@ -29,8 +29,8 @@ use self::mapping::{Mapping, Rights};
 use self::object::MemoryObject;
 use super::calls::Caller;
 use super::outcome::{ModelOutcome, Unmodelled};
-use super::PlatformProfile;
-use crate::driver::payload_bytes;
+use crate::judge::payload_bytes;
+use crate::platform::PlatformProfile;
 use crate::scenario::{
     AccessMode, Action, End, Errno, Mechanism, OpenFlag, Process, RegionSpec, Relation, Sharing,
     SignalName, Size,

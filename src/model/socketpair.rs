@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use super::calls::Caller;
 use super::outcome::{ModelOutcome, Unmodelled};
 use super::stream::{Receive, Stream, Transport};
-use super::PlatformProfile;
+use crate::platform::PlatformProfile;
 use crate::scenario::{Action, Errno, Handle, MsgFlag, Process, Relation, SigPipe, SocketCall};
 
 /// What the model keeps of a process besides its calls.
@@ -265,7 +265,7 @@ impl SocketPairModel {
                         "bytes sent behind a descriptor in flight".to_owned(),
                     ));
                 }
-                let bytes = crate::driver::payload_bytes(data, profile);
+                let bytes = crate::judge::payload_bytes(data, profile);
                 self.send(p, i, bytes, !flags.is_empty())?
             }
             SocketCall::SendFd { on, fd } => {

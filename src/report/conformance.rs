@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::{ScenarioReport, Verdict};
+use crate::driver::{ScenarioReport, Verdict};
 use crate::mechanism::{unknown_deviations, Deviation};
 use crate::scenario::Mechanism;
 

@@ -2,8 +2,8 @@
 
 use std::fmt::Write;
 
-use crate::driver::describe_expectation;
-use crate::model::PlatformProfile;
+use crate::judge::describe_expectation;
+use crate::platform::PlatformProfile;
 use crate::scenario::{action_text, skip_reason, Expectation, Relation, Scenario, SigPipe};
 
 /// The scenario in words: what it shows, its POSIX reference, the processes and how they

@@ -10,7 +10,7 @@
 
 use std::fmt::Write;
 
-use super::verdict::Verdict;
+use crate::driver::Verdict;
 use crate::scenario::{
     Action, Expectation, Mechanism, Pattern, Payload, Relation, Scenario, Size, SocketCall,
 };
@@ -277,7 +277,7 @@ mod tests {
             .build()
             .unwrap();
         assert!(flows(&s).is_empty());
-        let failed = Verdict::Fail(crate::report::Failure {
+        let failed = Verdict::Fail(crate::driver::Failure {
             step: None,
             process: None,
             expected: String::new(),

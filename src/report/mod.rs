@@ -9,7 +9,6 @@ mod matrix;
 mod picture;
 mod record;
 mod timeline;
-mod verdict;
 
 pub use conformance::{render_conformance, CrateRun, KnownFailure};
 pub use explain::render_explanation;
@@ -19,4 +18,3 @@ pub use matrix::{matrix, render_matrix, MatrixRow};
 pub use picture::{html_page, render_html, render_html_section, render_sequence, Colour};
 pub use record::{BlockingRecord, EventRecord, FailureRecord, ScenarioRecord, SCHEMA_VERSION};
 pub use timeline::render_timeline;
-pub use verdict::{BlockingVerdict, Failure, ScenarioReport, TimelineEntry, Verdict};

@@ -6,9 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::verdict::{ScenarioReport, Verdict};
 use crate::driver::EventKind;
-use crate::model::Platform;
+use crate::driver::{ScenarioReport, Verdict};
+use crate::platform::Platform;
 use crate::scenario::Scenario;
 
 /// The version of the record's schema, carried in every record as `schema`.

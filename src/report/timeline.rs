@@ -2,8 +2,8 @@
 
 use std::fmt::Write;
 
-use super::verdict::{ScenarioReport, Verdict};
 use crate::driver::EventKind;
+use crate::driver::{ScenarioReport, Verdict};
 
 /// The report of a failed (or any) scenario as the terminal shows it.
 pub fn render_timeline(report: &ScenarioReport) -> String {

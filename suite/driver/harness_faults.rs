@@ -5,8 +5,9 @@
 
 use std::time::{Duration, Instant};
 
+use ipc_conformance::driver::Verdict;
 use ipc_conformance::mechanism::Streams;
-use ipc_conformance::report::{render_timeline, Verdict};
+use ipc_conformance::report::render_timeline;
 use libtest_mimic::Failed;
 
 use super::faulty::changed_os_stream::ChangedOsStream;

@@ -5,9 +5,10 @@
 use std::path::Path;
 
 use ipc_conformance::driver::{run_scenario, EventKind, RunOptions};
+use ipc_conformance::driver::{ScenarioReport, Verdict};
 use ipc_conformance::mechanism::os::Os;
 use ipc_conformance::mechanism::{Implementation, Streams};
-use ipc_conformance::report::{render_sequence, Colour, ScenarioReport, Verdict};
+use ipc_conformance::report::{render_sequence, Colour};
 use ipc_conformance::scenario::{self, Scenario};
 use libtest_mimic::Failed;
 

@@ -35,7 +35,7 @@ use super::calls::Caller;
 use super::names::UnixNames;
 use super::outcome::{ModelOutcome, Unmodelled};
 use super::stream::{Receive, Stream, Transport};
-use super::{ListenRules, PlatformProfile};
+use crate::platform::{ListenRules, PlatformProfile};
 use crate::scenario::{
     Action, Address, Errno, FdFlag, Handle, Mechanism, MsgFlag, PollEvent, Process, SigPipe,
     SocketCall, SocketFlag,
@@ -272,7 +272,7 @@ impl ConnectionModel {
                 if flags.iter().any(|f| *f != MsgFlag::NoSignal) {
                     return Err(Unmodelled::Action("send flags but MSG_NOSIGNAL".to_owned()));
                 }
-                let bytes = crate::driver::payload_bytes(data, profile);
+                let bytes = crate::judge::payload_bytes(data, profile);
                 let quiet = !flags.is_empty() || self.processes[p].state == SigPipe::Ignore;
                 let outcome = self.conns[conn].send(side, bytes, quiet)?;
                 if matches!(outcome, ModelOutcome::Killed(_)) {

@@ -3,7 +3,7 @@
 //! row, the step that released each blocked call, and where the failing check goes.
 
 use crate::driver::EventKind;
-use crate::report::{Failure, ScenarioReport, TimelineEntry, Verdict};
+use crate::driver::{Failure, ScenarioReport, TimelineEntry, Verdict};
 
 /// What a lane is doing after a row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -11,7 +11,7 @@
 use std::fmt::Write as _;
 
 use super::diagram::{Diagram, RowKind};
-use crate::report::{ScenarioReport, Verdict};
+use crate::driver::{ScenarioReport, Verdict};
 
 const ROW: f64 = 30.0;
 const TOP: f64 = 44.0;

@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 use std::io::IsTerminal as _;
 
 use super::diagram::{call_of, Diagram, FailureMark, LaneState, Row, RowKind};
-use crate::report::ScenarioReport;
+use crate::driver::ScenarioReport;
 
 /// Whether the diagram is drawn with ANSI colours.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

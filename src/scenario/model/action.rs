@@ -1,6 +1,7 @@
 //! The actions a process performs, and their names as a scenario file spells them.
 
-use super::{AccessMode, End, FdFlag, OpenFlag, Payload, PollEvent, Prot, Size, SocketCall};
+use super::{AccessMode, End, FdFlag, OpenFlag, Payload, PollEvent, Prot, SocketCall};
+use crate::platform::Size;
 use crate::scenario::errno::SignalName;
 
 /// One operation a process performs on the implementation under test.

@@ -1,7 +1,8 @@
 //! What an action needs and gives back: the end it is called on, the family it belongs
 //! to, the bytes of the region it touches and the kind of result it produces.
 
-use super::{Action, End, MechanismFamily, Size, SocketCall};
+use super::{Action, End, MechanismFamily, SocketCall};
+use crate::platform::Size;
 
 impl Action {
     /// The end the action needs the process to hold, if any.

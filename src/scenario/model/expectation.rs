@@ -2,7 +2,8 @@
 
 #[cfg(doc)]
 use super::Action;
-use super::{MessageCheck, Payload, Size};
+use super::{MessageCheck, Payload};
+use crate::platform::Size;
 use crate::scenario::errno::{Errno, SignalName};
 
 /// A per-platform choice of expectation.
@@ -16,10 +17,10 @@ pub struct PlatformExpectation {
 
 impl PlatformExpectation {
     /// The expectation for one platform, if the scenario states one.
-    pub fn for_platform(&self, platform: crate::model::Platform) -> Option<&Expectation> {
+    pub fn for_platform(&self, platform: crate::platform::Platform) -> Option<&Expectation> {
         match platform {
-            crate::model::Platform::Linux => self.linux.as_deref(),
-            crate::model::Platform::Macos => self.macos.as_deref(),
+            crate::platform::Platform::Linux => self.linux.as_deref(),
+            crate::platform::Platform::Macos => self.macos.as_deref(),
         }
     }
 }

@@ -17,3 +17,5 @@ pub use process::*;
 pub use scenario::*;
 pub use socket::*;
 pub use values::*;
+// The sizes and features a scenario names are the platform's vocabulary.
+pub use crate::platform::{Feature, Size, SizeSymbol};

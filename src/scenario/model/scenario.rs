@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::{Action, Expectation, Feature, Mechanism, OpenFlag, Process, ProcessIndex, RegionSpec};
+use super::{Action, Expectation, Mechanism, OpenFlag, Process, ProcessIndex, RegionSpec};
+use crate::platform::Feature;
 
 /// One step: the actions that start together and what each must do.
 #[derive(Clone, Debug, PartialEq)]

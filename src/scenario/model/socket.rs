@@ -9,7 +9,8 @@
 
 use std::fmt;
 
-use super::{FdFlag, Payload, PollEvent, Size};
+use super::{FdFlag, Payload, PollEvent};
+use crate::platform::Size;
 
 /// A descriptor a socket process holds, named by the scenario.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -1,7 +1,7 @@
 //! Whether an action can apply: to the scenario's mechanism and its family, and (a
 //! memory access) to the region the process has mapped.
 
-use crate::model::PlatformProfile;
+use crate::platform::PlatformProfile;
 use crate::scenario::model::*;
 
 /// A memory access needs the region mapped, within its bounds, and an atomic one

@@ -1,7 +1,7 @@
 //! The platform checks that turn a valid scenario into a skip.
 
 use super::actions::action_size;
-use crate::model::PlatformProfile;
+use crate::platform::PlatformProfile;
 use crate::scenario::model::*;
 
 /// Why a valid scenario cannot run on this platform, if it cannot: a skip, not a failure.

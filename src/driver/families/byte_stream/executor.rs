@@ -6,13 +6,13 @@ use std::path::PathBuf;
 
 use nix::fcntl::{fcntl, FcntlArg, FdFlag as NixFdFlag};
 
-use crate::driver::control::Outcome;
 use crate::driver::event_log::CallKind;
 use crate::driver::family::{exposed_fds, ActorContext, Announcement, Executor};
-use crate::driver::payload::{payload_bytes, record, records_may_split};
 use crate::driver::probe;
+use crate::judge::Outcome;
+use crate::judge::{payload_bytes, record, records_may_split};
 use crate::mechanism::ByteStream;
-use crate::model::PlatformProfile;
+use crate::platform::PlatformProfile;
 use crate::scenario::*;
 
 /// An open end in an actor, and which roles it serves (an O_RDWR FIFO serves both).

@@ -8,12 +8,12 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{padded, Named};
-use crate::driver::control::Outcome;
 use crate::driver::event_log::CallKind;
 use crate::driver::family::{exposed_fds, ActorContext, Announcement, Executor};
-use crate::driver::payload::payload_bytes;
+use crate::judge::payload_bytes;
+use crate::judge::Outcome;
 use crate::mechanism::{Protection, SharedRegion};
-use crate::model::PlatformProfile;
+use crate::platform::PlatformProfile;
 use crate::scenario::*;
 
 /// One actor's mapping, if it has one.

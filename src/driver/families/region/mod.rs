@@ -14,7 +14,7 @@ use self::executor::RegionExecutor;
 use crate::driver::cleanup::{mark_sysv_maker, random_suffix};
 use crate::driver::family::{failed_before_fork, provided, ActorContext, Family, SetupError};
 use crate::mechanism::{ActorStart, Capability, Deviation, SharedRegion};
-use crate::model::PlatformProfile;
+use crate::platform::PlatformProfile;
 use crate::scenario::*;
 
 /// How POSIX shared memory names of ours start (`/ipcc.PID.RANDOM`): short, because

@@ -10,15 +10,15 @@ use std::net::SocketAddrV4;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 
 use super::addresses::AddressBook;
-use crate::driver::check::{expected_floor, expected_len};
-use crate::driver::control::Outcome;
 use crate::driver::event_log::CallKind;
 use crate::driver::family::{exposed_fds, ActorContext, Announcement, Executor};
-use crate::driver::payload::payload_bytes;
 use crate::driver::probe;
+use crate::judge::payload_bytes;
+use crate::judge::Outcome;
+use crate::judge::{expected_floor, expected_len};
 use crate::mechanism::os::set_nonblocking;
 use crate::mechanism::{Capability, Socket, SocketAddress};
-use crate::model::PlatformProfile;
+use crate::platform::PlatformProfile;
 use crate::scenario::*;
 
 /// A descriptor an actor holds.

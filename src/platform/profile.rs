@@ -1,9 +1,9 @@
 //! Platform profiles: the numbers and rules that differ by operating system, as data.
+//! What is read from the running system is in `host.rs`.
 
 use std::fmt;
-use std::sync::Mutex;
 
-use crate::scenario::{Feature, Size, SizeSymbol};
+use super::{Feature, Size, SizeSymbol};
 
 /// An operating system the suite knows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -147,15 +147,6 @@ impl PlatformProfile {
         listen: None,
     };
 
-    /// The profile of the platform this was compiled for.
-    pub fn host() -> &'static PlatformProfile {
-        if cfg!(target_os = "macos") {
-            &Self::MACOS
-        } else {
-            &Self::LINUX
-        }
-    }
-
     /// The profile named `linux` or `macos`.
     pub fn by_name(name: &str) -> Option<&'static PlatformProfile> {
         match name {
@@ -168,26 +159,6 @@ impl PlatformProfile {
     /// Whether the platform has a feature.
     pub fn has(&self, feature: Feature) -> bool {
         self.features.contains(&feature)
-    }
-
-    /// This profile with pipes of `capacity` bytes, when given: one per capacity asked
-    /// for is made for the rest of the process (runs hold `&'static` profiles).
-    pub fn with_pipe_capacity(&'static self, capacity: Option<u64>) -> &'static PlatformProfile {
-        static MADE: Mutex<Vec<&'static PlatformProfile>> = Mutex::new(Vec::new());
-        let Some(capacity) = capacity.filter(|c| Some(*c) != self.pipe_capacity) else {
-            return self;
-        };
-        let wanted = PlatformProfile {
-            pipe_capacity: Some(capacity),
-            ..self.clone()
-        };
-        let mut made = MADE.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(profile) = made.iter().find(|p| ***p == wanted) {
-            return profile;
-        }
-        let profile: &'static PlatformProfile = Box::leak(Box::new(wanted));
-        made.push(profile);
-        profile
     }
 
     /// The byte count a size stands for here, or why it has none.

@@ -1,23 +1,12 @@
-//! Whether an observed outcome meets an expectation, and how both read in a report.
+//! Whether an observed outcome meets an expectation.
 
-use super::control::Outcome;
+use super::describe::sender_name;
+use super::outcome::{Observed, Outcome};
 use super::payload::{check_records, payload_bytes};
-use crate::model::PlatformProfile;
+use crate::platform::PlatformProfile;
 use crate::scenario::{
-    Action, Address, Expectation, Mechanism, MessageCheck, MsgFlag, Payload, SignalName,
-    SocketCall, SocketStyle,
+    Action, Expectation, Mechanism, MessageCheck, MsgFlag, Payload, SocketCall, SocketStyle,
 };
-
-/// What the driver saw an action do, all kinds together.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Observed {
-    /// The actor answered.
-    Outcome(Outcome),
-    /// The actor's process was killed by a signal during the call.
-    Killed(SignalName),
-    /// The actor's process exited during the call.
-    Exited(i32),
-}
 
 /// The payload `expect` says a call returns, when it names one.
 fn expected_payload<'e>(expect: &'e Expectation, profile: &PlatformProfile) -> Option<&'e Payload> {
@@ -30,13 +19,13 @@ fn expected_payload<'e>(expect: &'e Expectation, profile: &PlatformProfile) -> O
 
 /// How many bytes `expect` says a call returns, when it names them (without making
 /// them: every socket call of an actor asks).
-pub(crate) fn expected_len(expect: &Expectation, profile: &PlatformProfile) -> Option<usize> {
+pub fn expected_len(expect: &Expectation, profile: &PlatformProfile) -> Option<usize> {
     let len = expected_payload(expect, profile)?.len();
     profile.resolve(len).ok().map(|n| n as usize)
 }
 
 /// The least count `expect` says a call returns, when it gives only a floor.
-pub(crate) fn expected_floor(expect: &Expectation, profile: &PlatformProfile) -> Option<usize> {
+pub fn expected_floor(expect: &Expectation, profile: &PlatformProfile) -> Option<usize> {
     match expect {
         Expectation::ReturnsAtLeast(n) => profile.resolve(*n).ok().map(|n| n as usize),
         Expectation::Platform(p) => expected_floor(p.for_platform(profile.platform)?, profile),
@@ -47,7 +36,7 @@ pub(crate) fn expected_floor(expect: &Expectation, profile: &PlatformProfile) ->
 /// Whether `observed` is a peek on a stream socket that saw a non-empty part of the
 /// bytes `expect` names, from their start: a stream promises no count for one receive,
 /// and a peek takes nothing, so a shorter one is a legal choice, not a failure.
-pub(crate) fn short_stream_peek(
+pub fn short_stream_peek(
     action: &Action,
     mechanism: Mechanism,
     expect: &Expectation,
@@ -173,155 +162,10 @@ fn meets_message(
     Ok(())
 }
 
-/// An expectation in words.
-pub fn describe_expectation(expect: &Expectation, profile: &PlatformProfile) -> String {
-    let size = |s| match profile.resolve(s) {
-        Ok(n) if s != crate::scenario::Size::Bytes(n) => format!("{s} ({n})"),
-        _ => s.to_string(),
-    };
-    match expect {
-        Expectation::Blocks => "blocks in the call".to_owned(),
-        Expectation::Succeeds => "succeeds".to_owned(),
-        Expectation::Returns(n) => format!("returns {}", size(*n)),
-        Expectation::ReturnsBetween(a, b) => {
-            format!("returns between {} and {}", size(*a), size(*b))
-        }
-        Expectation::ReturnsAtLeast(n) => format!("returns at least {}", size(*n)),
-        Expectation::Data(p) => format!("reads {}", show_payload(p, profile)),
-        Expectation::Eof => "end of file (read returns 0)".to_owned(),
-        Expectation::Error(e) => format!("fails with {e}"),
-        Expectation::Signal(s) => format!("is killed by {s}"),
-        Expectation::Records(r) => format!(
-            "{} writers x {} records of {} bytes, {}",
-            r.writers,
-            r.count,
-            size(r.len),
-            if r.atomic {
-                "each unbroken and in order"
-            } else {
-                "none lost"
-            }
-        ),
-        Expectation::Message(m) => describe_message(m, profile),
-        Expectation::AnyOf(v) => format!(
-            "any of: {}",
-            v.iter()
-                .map(|e| describe_expectation(e, profile))
-                .collect::<Vec<_>>()
-                .join(" | ")
-        ),
-        Expectation::Platform(p) => p.for_platform(profile.platform).map_or_else(
-            || format!("nothing stated for {}", profile.platform),
-            |e| {
-                format!(
-                    "on {}: {}",
-                    profile.platform,
-                    describe_expectation(e, profile)
-                )
-            },
-        ),
-    }
-}
-
-/// An observation in words.
-pub fn describe_observed(observed: &Observed) -> String {
-    match observed {
-        Observed::Outcome(Outcome::Bytes(b)) if b.is_empty() => {
-            "end of file (read returned 0)".to_owned()
-        }
-        Observed::Outcome(Outcome::Bytes(b)) => {
-            format!("read {} bytes: {}", b.len(), show_bytes(b))
-        }
-        Observed::Outcome(Outcome::Count(n)) => format!("returned {n}"),
-        Observed::Outcome(Outcome::Done) => "succeeded".to_owned(),
-        Observed::Outcome(Outcome::Error(e)) => format!("failed with {e}"),
-        Observed::Outcome(Outcome::Unsupported(why)) => format!("could not run: {why}"),
-        Observed::Outcome(Outcome::NoSuchEnd(end)) => {
-            format!("made no call: the process holds no {end}")
-        }
-        Observed::Outcome(Outcome::NoSuchHandle(handle)) => {
-            format!("made no call: the process holds no handle `{handle}`")
-        }
-        Observed::Outcome(Outcome::Message {
-            data,
-            truncated,
-            from,
-        }) => {
-            let mut text = format!("received {} bytes: {}", data.len(), show_bytes(data));
-            if *truncated {
-                text.push_str(", MSG_TRUNC");
-            }
-            text.push_str(&sender_words(from));
-            text
-        }
-        Observed::Outcome(Outcome::Bound(address)) => format!("bound to {address}"),
-        Observed::Killed(s) => format!("was killed by {s}"),
-        Observed::Exited(code) => format!("exited with status {code} during the call"),
-    }
-}
-
-fn describe_message(m: &MessageCheck, profile: &PlatformProfile) -> String {
-    let mut parts = vec![match &m.data {
-        Some(p) => format!("receives {}", show_payload(p, profile)),
-        None => "receives a message".to_owned(),
-    }];
-    match m.truncated {
-        Some(true) => parts.push("with MSG_TRUNC".to_owned()),
-        Some(false) => parts.push("without MSG_TRUNC".to_owned()),
-        None => {}
-    }
-    if let Some(from) = &m.from {
-        parts.push(
-            sender_words(&sender_name(from))
-                .trim_start_matches(", ")
-                .to_owned(),
-        );
-    }
-    parts.join(", ")
-}
-
-/// How an actor reports a sender: the address as the scenario writes it, or empty.
-fn sender_name(a: &Option<Address>) -> String {
-    a.as_ref().map(Address::to_string).unwrap_or_default()
-}
-
-fn sender_words(from: &str) -> String {
-    if from.is_empty() {
-        ", from an unnamed socket".to_owned()
-    } else {
-        format!(", from `{from}`")
-    }
-}
-
-fn show_payload(p: &Payload, profile: &PlatformProfile) -> String {
-    match p {
-        Payload::Pattern { pattern, len } => format!(
-            "{} bytes of pattern {pattern:?}",
-            profile.resolve(*len).unwrap_or(0)
-        ),
-        _ => show_bytes(&payload_bytes(p, profile)),
-    }
-}
-
-fn show_bytes(b: &[u8]) -> String {
-    const SHOWN: usize = 32;
-    let head = &b[..b.len().min(SHOWN)];
-    let text = if head.iter().all(|c| c.is_ascii_graphic() || *c == b' ') {
-        format!("{:?}", String::from_utf8_lossy(head))
-    } else {
-        head.iter().map(|c| format!("{c:02x}")).collect::<String>()
-    };
-    if b.len() > SHOWN {
-        format!("{text}… ({} bytes)", b.len())
-    } else {
-        text
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::{Errno, Size, SizeSymbol};
+    use crate::scenario::{Errno, SignalName, Size, SizeSymbol};
     use rstest::rstest;
 
     fn count(n: u64) -> Observed {

@@ -1,6 +1,6 @@
 //! Payload bytes, and the tagged records that make interleaving visible.
 
-use crate::model::PlatformProfile;
+use crate::platform::PlatformProfile;
 use crate::scenario::{Pattern, Payload};
 
 /// The bytes a payload stands for on this platform.

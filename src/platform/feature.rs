@@ -1,0 +1,42 @@
+//! The platform features a scenario may need.
+
+/// A platform feature a scenario needs; missing ones make it a skip.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Feature {
+    /// `pipe2()` with flags.
+    Pipe2,
+    /// `F_GETPIPE_SZ` / `F_SETPIPE_SZ`.
+    PipeSize,
+    /// `SOCK_SEQPACKET` in the `AF_UNIX` domain.
+    SeqPacket,
+    /// Abstract `AF_UNIX` names (a leading NUL byte), outside the file system.
+    AbstractSockets,
+    /// The `MSG_NOSIGNAL` flag of `send()`.
+    MsgNoSignal,
+    /// The `SO_NOSIGPIPE` socket option.
+    SoNoSigPipe,
+    /// `SOCK_NONBLOCK` and `SOCK_CLOEXEC` in the type of `socket()`.
+    SocketTypeFlags,
+    /// `accept4()`, which takes `SOCK_NONBLOCK` and `SOCK_CLOEXEC`.
+    Accept4,
+    /// Network namespaces joined by a veth pair, for processes on different hosts.
+    NetNamespaces,
+}
+
+impl Feature {
+    /// The spelling used in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Feature::Pipe2 => "pipe2",
+            Feature::PipeSize => "F_SETPIPE_SZ",
+            Feature::SeqPacket => "SOCK_SEQPACKET",
+            Feature::AbstractSockets => "abstract-sockets",
+            Feature::MsgNoSignal => "MSG_NOSIGNAL",
+            Feature::SoNoSigPipe => "SO_NOSIGPIPE",
+            Feature::SocketTypeFlags => "SOCK_NONBLOCK",
+            Feature::NetNamespaces => "network-namespaces",
+            Feature::Accept4 => "accept4",
+        }
+    }
+}
