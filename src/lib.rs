@@ -144,8 +144,10 @@
 //!   reader) are allowed.
 //! - A blocked call is checked to be still blocked when the next step begins, not at
 //!   every later step.
-//! - A System V segment is removed after each scenario, but one whose run was killed
-//!   mid-scenario outlives it: IPC_PRIVATE segments carry no name to sweep them by.
+//! - A System V segment is removed after each scenario. One whose run was killed
+//!   mid-scenario (SIGKILL) is removed by the next run's sweep on Linux, where a marker
+//!   file names the run that made it; on macOS it outlives the run (IPC_PRIVATE segments
+//!   carry no name the next run could recognise as ours).
 
 // The fixtures the faulty adapters include name this crate as their users do.
 #[cfg(feature = "faulty")]
