@@ -5,6 +5,7 @@
 
 use std::fmt::Write;
 
+use super::markup::escape;
 use super::record::ScenarioRecord;
 
 /// The JUnit document for `records`, in their order; `time_s` is the run's wall time.
@@ -137,33 +138,4 @@ fn details(r: &ScenarioRecord) -> String {
         );
     }
     out
-}
-
-/// Text made safe for an XML attribute or element; characters XML 1.0 cannot carry
-/// at all (control characters other than tab and newline) become `?`.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => out.push('?'),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::escape;
-
-    #[test]
-    fn escapes_markup_and_control_characters() {
-        assert_eq!(escape("a<b & \"c\"\u{1}"), "a&lt;b &amp; &quot;c&quot;?");
-    }
 }

@@ -5,6 +5,7 @@ mod conformance;
 mod explain;
 mod json;
 mod junit;
+mod markup;
 mod matrix;
 mod picture;
 mod record;

@@ -2,8 +2,7 @@
 //! process, a row per event, which calls are open (and asleep) in each lane after each
 //! row, the step that released each blocked call, and where the failing check goes.
 
-use crate::driver::EventKind;
-use crate::driver::{Failure, ScenarioReport, TimelineEntry, Verdict};
+use crate::driver::{EventKind, Failure, ScenarioReport, TimelineEntry, Verdict};
 
 /// What a lane is doing after a row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

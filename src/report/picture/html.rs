@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 
 use super::diagram::{Diagram, RowKind};
 use crate::driver::{ScenarioReport, Verdict};
+use crate::report::markup::escape;
 
 const ROW: f64 = 30.0;
 const TOP: f64 = 44.0;
@@ -83,22 +84,6 @@ pub fn html_page(sections: &[String], failed: usize) -> String {
     out
 }
 
-/// Text for HTML and SVG alike.
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// A label cut to fit, with the whole text as its tooltip.
 fn label(x: f64, y: f64, class: &str, text: &str, max: usize) -> String {
     let shown: String = if text.chars().count() > max {
@@ -110,8 +95,8 @@ fn label(x: f64, y: f64, class: &str, text: &str, max: usize) -> String {
     };
     format!(
         "<text x=\"{x:.1}\" y=\"{y:.1}\" class=\"{class}\"><title>{}</title>{}</text>\n",
-        esc(text),
-        esc(&shown)
+        escape(text),
+        escape(&shown)
     )
 }
 
@@ -126,12 +111,12 @@ fn section(out: &mut String, r: &ScenarioReport) {
     let _ = writeln!(
         out,
         "<section>\n<h2><span class=\"verdict {class}\">{word}</span>{}</h2>",
-        esc(&r.id)
+        escape(&r.id)
     );
     let _ = writeln!(
         out,
         "<p class=\"meta\">implementation {}, {:.2} ms</p>",
-        esc(&r.implementation),
+        escape(&r.implementation),
         r.duration.as_secs_f64() * 1e3
     );
     match &r.verdict {
@@ -144,18 +129,18 @@ fn section(out: &mut String, r: &ScenarioReport) {
             let _ = writeln!(
                 out,
                 "<div class=\"failure\"><b>failed at {}</b><br>expected: {}<br>observed: {}</div>",
-                esc(&at),
-                esc(&f.expected),
-                esc(&f.observed)
+                escape(&at),
+                escape(&f.expected),
+                escape(&f.observed)
             );
         }
         Verdict::Skip(reason) | Verdict::HarnessError(reason) => {
-            let _ = writeln!(out, "<p class=\"meta\">{}</p>", esc(reason));
+            let _ = writeln!(out, "<p class=\"meta\">{}</p>", escape(reason));
         }
         _ => {}
     }
     for finding in &r.findings {
-        let _ = writeln!(out, "<p class=\"finding\">finding: {}</p>", esc(finding));
+        let _ = writeln!(out, "<p class=\"finding\">finding: {}</p>", escape(finding));
     }
     if !r.timeline.is_empty() {
         out.push_str(&svg(r));
@@ -201,7 +186,7 @@ fn svg(r: &ScenarioReport) -> String {
         s,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width:.0}\" height=\"{height:.0}\" \
          viewBox=\"0 0 {width:.0} {height:.0}\" role=\"img\">\n<title>{}</title>",
-        esc(&r.id)
+        escape(&r.id)
     );
     s.push_str(DEFS);
     // Columns: time and step, then the lanes with their names and lifelines.
@@ -496,7 +481,7 @@ mod tests {
     #[test]
     fn text_is_escaped() {
         assert_eq!(
-            esc("<b>\"x\" & 'y'</b>"),
+            escape("<b>\"x\" & 'y'</b>"),
             "&lt;b&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/b&gt;"
         );
         assert!(label(0.0, 0.0, "", "a<b", 10).contains("a&lt;b"));
