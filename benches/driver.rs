@@ -14,8 +14,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use ipc_conformance::driver::Verdict;
-use ipc_conformance::driver::{run_scenario, BlockingOracle, RunOptions};
+use ipc_conformance::driver::{run_scenario, BlockingOracle, RunOptions, Verdict};
 use ipc_conformance::fuzz::{fuzz, FuzzOptions, Property};
 use ipc_conformance::mechanism::os::Os;
 use ipc_conformance::scenario::{self, Scenario};

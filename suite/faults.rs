@@ -25,8 +25,7 @@ use faulty_regions::{FaultyRegion, RegionFault};
 use faulty_sockets::{FaultySocket, SocketFault};
 use libtest_mimic::{Arguments, Failed, Trial};
 
-use ipc_conformance::driver::Verdict;
-use ipc_conformance::driver::{run_scenario, RunOptions};
+use ipc_conformance::driver::{run_scenario, RunOptions, Verdict};
 use ipc_conformance::fuzz::{fuzz, FuzzOptions, Property};
 use ipc_conformance::mechanism::os::Os;
 use ipc_conformance::mechanism::{Implementation, Regions, Sockets, Streams};

@@ -9,8 +9,7 @@ use std::time::Instant;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 
-use ipc_conformance::driver::Verdict;
-use ipc_conformance::driver::{run_scenario, RunOptions};
+use ipc_conformance::driver::{run_scenario, RunOptions, Verdict};
 use ipc_conformance::harness::{ForkServer, TrialResult};
 use ipc_conformance::mechanism::os::Os;
 use ipc_conformance::scenario::{self, Mechanism, Scenario};

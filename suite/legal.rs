@@ -12,8 +12,7 @@ use legal_sockets::{LegalSocket, SocketChoice};
 use legal_streams::{Choice, Legal};
 use libtest_mimic::{Arguments, Failed, Trial};
 
-use ipc_conformance::driver::Verdict;
-use ipc_conformance::driver::{run_scenario, RunOptions};
+use ipc_conformance::driver::{run_scenario, RunOptions, Verdict};
 use ipc_conformance::fuzz::{fuzz, FuzzOptions, Property};
 use ipc_conformance::mechanism::{Implementation, Sockets, Streams};
 use ipc_conformance::scenario::{self, Scenario};

@@ -17,8 +17,7 @@ use std::time::{Duration, Instant};
 
 use libtest_mimic::{Arguments, Failed, Trial};
 
-use ipc_conformance::driver::Verdict;
-use ipc_conformance::driver::{run_scenario, skip_reason_for, RunOptions};
+use ipc_conformance::driver::{run_scenario, skip_reason_for, RunOptions, Verdict};
 use ipc_conformance::mechanism::os::Os;
 use ipc_conformance::report::render_timeline;
 use ipc_conformance::scenario::{self, Scenario};

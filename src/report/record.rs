@@ -6,8 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::driver::EventKind;
-use crate::driver::{ScenarioReport, Verdict};
+use crate::driver::{EventKind, ScenarioReport, Verdict};
 use crate::platform::Platform;
 use crate::scenario::Scenario;
 

@@ -2,8 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::driver::EventKind;
-use crate::driver::{ScenarioReport, Verdict};
+use crate::driver::{EventKind, ScenarioReport, Verdict};
 
 /// The report of a failed (or any) scenario as the terminal shows it.
 pub fn render_timeline(report: &ScenarioReport) -> String {

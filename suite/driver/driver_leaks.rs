@@ -5,8 +5,7 @@
 
 use std::time::Instant;
 
-use ipc_conformance::driver::Verdict;
-use ipc_conformance::driver::{run_scenario, RunOptions};
+use ipc_conformance::driver::{run_scenario, RunOptions, Verdict};
 use ipc_conformance::mechanism::os::Os;
 use ipc_conformance::scenario;
 use libtest_mimic::Failed;

@@ -20,8 +20,7 @@ use std::time::{Duration, Instant};
 
 use exec_started::ExecStarted;
 use faulty::{Fault, Faulty};
-use ipc_conformance::driver::{run_scenario, Evidence, RunOptions};
-use ipc_conformance::driver::{ScenarioReport, Verdict};
+use ipc_conformance::driver::{run_scenario, Evidence, RunOptions, ScenarioReport, Verdict};
 use ipc_conformance::mechanism::os::Os;
 use ipc_conformance::mechanism::{Implementation, Streams};
 use ipc_conformance::report::render_timeline;

@@ -4,8 +4,7 @@
 
 use std::path::Path;
 
-use ipc_conformance::driver::{run_scenario, EventKind, RunOptions};
-use ipc_conformance::driver::{ScenarioReport, Verdict};
+use ipc_conformance::driver::{run_scenario, EventKind, RunOptions, ScenarioReport, Verdict};
 use ipc_conformance::mechanism::os::Os;
 use ipc_conformance::mechanism::{Implementation, Streams};
 use ipc_conformance::report::{render_sequence, Colour};
