@@ -153,26 +153,42 @@
 #[cfg(feature = "faulty")]
 extern crate self as ipc_conformance;
 
+// The layers, from the ground floor up: each imports only layers listed before it (the
+// table of allowed imports is in ARCHITECTURE.md; suite/architecture.rs holds the code to
+// it).
+
+// Ground floor: the platform, scenarios, and the judge of outcomes.
 #[cfg(not(loom))]
-pub mod adapters;
+pub mod platform;
+
+#[cfg(not(loom))]
+pub mod scenario;
+
+#[cfg(not(loom))]
+mod judge;
+
+// The implementation under test, and the two that use it or stand beside it: the driver
+// runs scenarios, the models say what they must do; neither imports the other.
+#[cfg(not(loom))]
+pub mod mechanism;
+
 #[cfg(not(loom))]
 pub mod driver;
 #[cfg(not(loom))]
-pub mod fuzz;
-#[cfg(not(loom))]
-pub mod harness;
-#[cfg(not(loom))]
-mod judge;
-#[cfg(not(loom))]
-pub mod mechanism;
-#[cfg(not(loom))]
 pub mod model;
+
+// What is built on them: fuzzers, reports, the cargo test harness, adapters of real crates.
 #[cfg(not(loom))]
-pub mod platform;
+pub mod fuzz;
+
 #[cfg(not(loom))]
 pub mod report;
+
 #[cfg(not(loom))]
-pub mod scenario;
+pub mod harness;
+
+#[cfg(not(loom))]
+pub mod adapters;
 
 // The guides' Rust examples are doctests too, so they keep compiling.
 #[cfg(doctest)]
