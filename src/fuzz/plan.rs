@@ -363,7 +363,7 @@ pub fn build(
         }
         _ => {
             "POSIX XSH pipe(), mkfifo(), open(), read(), write(), close(), fcntl(): as the \
-             reference model (src/model/pipe.rs) states them"
+             reference model (src/model/pipe/) states them"
         }
     };
     recorder.finish(id, mechanism, reference, &processes, 1)
