@@ -8,6 +8,7 @@
 mod connections;
 mod datagrams;
 mod pairs;
+mod pipes;
 mod plan;
 mod regions;
 mod run;
@@ -19,7 +20,8 @@ pub use connections::{
 };
 pub use datagrams::{build_datagrams, datagram_plans, DatagramOp, DatagramPlan};
 pub use pairs::pair_plans;
-pub use plan::{build, plans, Op, Plan, PlanParts, ProcessPlan, SizeClass};
+pub use pipes::build;
+pub use plan::{plans, Op, Plan, PlanParts, ProcessPlan, SizeClass};
 pub use regions::{build_regions, region_plans, Length, RegionOp, RegionPlan, Spot};
 pub use run::{declared, fuzz, write_regression, Finding, FuzzOptions, FuzzReport, Property};
 pub use writers::{build_writers, writer_plans, WritersPlan};

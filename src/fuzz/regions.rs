@@ -3,7 +3,7 @@
 //! and store at offsets clustered around page boundaries and the region's end, use
 //! 64-bit atomics, change the protection, and open, size, read, write and remove the
 //! named object. As for pipes, every expectation is the reference model's
-//! (src/model/region.rs), and a move the state does not allow is dropped.
+//! (src/model/region/), and a move the state does not allow is dropped.
 
 use proptest::prelude::*;
 
@@ -231,7 +231,7 @@ pub fn build_regions(
         mechanism,
         "POSIX XSH mmap(), munmap(), mprotect(), shm_open(), shm_unlink(), open(), \
          ftruncate(), shmat(), shmdt(), shmctl(): as the reference model \
-         (src/model/region.rs) states them",
+         (src/model/region/) states them",
         &processes,
         1,
     )

@@ -12,7 +12,8 @@ use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, Test
 use super::connections::{build_connections, connection_plans};
 use super::datagrams::{build_datagrams, datagram_plans};
 use super::pairs::pair_plans;
-use super::plan::{build, plans, PlanParts};
+use super::pipes::build;
+use super::plan::{plans, PlanParts};
 use super::regions::{build_regions, region_plans};
 use super::writers::{build_writers, writer_plans, WritersPlan};
 use crate::driver::Verdict;
