@@ -5,6 +5,38 @@
 use super::outcome::ModelOutcome;
 use crate::scenario::{Action, Process, SignalName};
 
+/// What [`ReferenceModel`](super::ReferenceModel) asks every model of its processes,
+/// answered the same way by each from its callers.
+pub(super) trait Callers {
+    /// A blocked call, as the model keeps it.
+    type Call;
+    /// What the model keeps of a process besides its calls.
+    type State;
+
+    /// Every process, in the scenario's order.
+    fn callers(&self) -> &[Caller<Self::Call, Self::State>];
+
+    /// How many processes there are.
+    fn process_count(&self) -> usize {
+        self.callers().len()
+    }
+
+    /// Whether process `p` is alive and free to start a call.
+    fn idle(&self, p: usize) -> bool {
+        self.callers()[p].idle()
+    }
+
+    /// Whether process `p` is blocked in a call.
+    fn blocked(&self, p: usize) -> bool {
+        self.callers()[p].blocked()
+    }
+
+    /// Whether a call process `p` blocked in has come to its result.
+    fn finished(&self, p: usize) -> bool {
+        self.callers()[p].finished()
+    }
+}
+
 /// One process as a model sees it: `P` is a blocked call, `S` the model's own state of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) struct Caller<P, S> {

@@ -35,9 +35,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use super::calls::Caller;
+use super::calls::{Caller, Callers};
 use super::names::UnixNames;
-use super::outcome::{ModelOutcome, Unmodelled};
+use super::outcome::{Answer, ModelOutcome, Unmodelled};
 use crate::platform::PlatformProfile;
 use crate::scenario::{
     Action, Address, Errno, Handle, MsgFlag, PollEvent, Process, SockOpt, SocketCall, SocketDomain,
@@ -106,26 +106,6 @@ impl DatagramModel {
         self.domain == SocketDomain::Inet
     }
 
-    /// How many processes there are.
-    pub fn process_count(&self) -> usize {
-        self.processes.len()
-    }
-
-    /// Whether process `p` is alive and free to start a call.
-    pub fn idle(&self, p: usize) -> bool {
-        self.processes[p].idle()
-    }
-
-    /// Whether process `p` is blocked in a call.
-    pub fn blocked(&self, p: usize) -> bool {
-        self.processes[p].blocked()
-    }
-
-    /// Whether a call process `p` blocked in has come to its result.
-    pub fn finished(&self, p: usize) -> bool {
-        self.processes[p].finished()
-    }
-
     /// The open socket process `p` holds as `handle`.
     fn sock(&self, p: usize, handle: &Handle) -> Result<SockId, Unmodelled> {
         let id = (p, handle.0.clone());
@@ -163,12 +143,7 @@ impl DatagramModel {
     }
 
     /// What `action` of process `p` does; the state moves on.
-    pub fn apply(
-        &mut self,
-        p: usize,
-        action: &Action,
-        profile: &PlatformProfile,
-    ) -> Result<ModelOutcome, Unmodelled> {
+    pub fn apply(&mut self, p: usize, action: &Action, profile: &PlatformProfile) -> Answer {
         let outcome = match action {
             Action::Socket(call) => self.call(p, call, profile)?,
             Action::Exit => {
@@ -189,12 +164,7 @@ impl DatagramModel {
         Ok(self.processes[p].settle(outcome, action))
     }
 
-    fn call(
-        &mut self,
-        p: usize,
-        call: &SocketCall,
-        profile: &PlatformProfile,
-    ) -> Result<ModelOutcome, Unmodelled> {
+    fn call(&mut self, p: usize, call: &SocketCall, profile: &PlatformProfile) -> Answer {
         Ok(match call {
             SocketCall::Socket { name, flags } => {
                 if !flags.is_empty() {
@@ -332,7 +302,7 @@ impl DatagramModel {
         to: Option<&Address>,
         bytes: Vec<u8>,
         profile: &PlatformProfile,
-    ) -> Result<ModelOutcome, Unmodelled> {
+    ) -> Answer {
         let len = bytes.len() as u64;
         let peer = self.socks[s].peer.clone();
         // Linux gives a UDP socket its port before it looks at anything else; a Unix
@@ -497,5 +467,14 @@ impl DatagramModel {
                 self.processes[q].completed = Some(self.take(&s, n, peek));
             }
         }
+    }
+}
+
+impl Callers for DatagramModel {
+    type Call = (SockId, usize, bool);
+    type State = ();
+
+    fn callers(&self) -> &[Caller<(SockId, usize, bool), ()>] {
+        &self.processes
     }
 }

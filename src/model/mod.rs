@@ -18,11 +18,13 @@ mod stream;
 pub use connection::ConnectionModel;
 pub use cross_check::{cross_check, CrossCheck};
 pub use datagram::{DatagramModel, BYTES_BOUND, DATAGRAMS_BOUND};
-pub use outcome::{ModelOutcome, Unmodelled};
+pub use outcome::{Answer, ModelOutcome, Unmodelled};
 pub use pipe::PipeModel;
 pub use region::RegionModel;
 pub use socketpair::SocketPairModel;
 pub use stream::{QUEUE_BOUND, RECORDS_BOUND};
+
+use calls::Callers;
 
 use crate::platform::PlatformProfile;
 use crate::scenario::{
@@ -100,12 +102,7 @@ impl ReferenceModel {
     }
 
     /// What `action` of process `p` does; the state moves on.
-    pub fn apply(
-        &mut self,
-        p: usize,
-        action: &Action,
-        profile: &PlatformProfile,
-    ) -> Result<ModelOutcome, Unmodelled> {
+    pub fn apply(&mut self, p: usize, action: &Action, profile: &PlatformProfile) -> Answer {
         match self {
             Self::Pipe(m) => m.apply(p, action, profile),
             Self::Pair(m) => m.apply(p, action, profile),
@@ -172,7 +169,7 @@ impl ReferenceModel {
             Self::Pipe(m) => m.blocked(p),
             Self::Pair(m) => m.blocked(p),
             Self::Datagram(m) => m.blocked(p),
-            Self::Region(_) => false,
+            Self::Region(m) => m.blocked(p),
             Self::Connection(m) => m.blocked(p),
         }
     }
@@ -183,7 +180,7 @@ impl ReferenceModel {
             Self::Pipe(m) => m.finished(p),
             Self::Pair(m) => m.finished(p),
             Self::Datagram(m) => m.finished(p),
-            Self::Region(_) => false,
+            Self::Region(m) => m.finished(p),
             Self::Connection(m) => m.finished(p),
         }
     }

@@ -30,6 +30,9 @@ pub enum ModelOutcome {
     },
 }
 
+/// What a model answers for a call: the platform's outcome, or why it cannot say.
+pub type Answer = Result<ModelOutcome, Unmodelled>;
+
 /// Why the model cannot answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Unmodelled {

@@ -19,15 +19,15 @@
 
 use std::collections::BTreeMap;
 
-use super::calls::Caller;
-use super::outcome::{ModelOutcome, Unmodelled};
+use super::calls::{Caller, Callers};
+use super::outcome::{Answer, ModelOutcome, Unmodelled};
 use super::stream::{Receive, Stream, Transport};
 use crate::platform::PlatformProfile;
 use crate::scenario::{Action, Errno, Handle, MsgFlag, Process, Relation, SigPipe, SocketCall};
 
 /// What the model keeps of a process besides its calls.
 #[derive(Clone, Debug, PartialEq, Eq)]
-struct Holder {
+pub(super) struct Holder {
     /// How many descriptors of each end it holds, received ones included.
     holds: [u32; 2],
     /// The descriptors it received with SCM_RIGHTS and holds, by the scenario's name:
@@ -90,11 +90,6 @@ impl SocketPairModel {
         Ok(model)
     }
 
-    /// How many processes share the pair.
-    pub fn process_count(&self) -> usize {
-        self.processes.len()
-    }
-
     /// Whether process `p` holds end `i` (0 left, 1 right).
     pub fn holds(&self, p: usize, i: usize) -> bool {
         self.processes[p].alive && self.processes[p].state.holds[i] > 0
@@ -112,21 +107,6 @@ impl SocketPairModel {
     /// The name the next descriptor process `p` receives gets.
     pub fn next_received(&self, p: usize) -> Handle {
         received_handle(self.processes[p].state.taken)
-    }
-
-    /// Whether process `p` is alive and free to start a call.
-    pub fn idle(&self, p: usize) -> bool {
-        self.processes[p].idle()
-    }
-
-    /// Whether process `p` is blocked in a call.
-    pub fn blocked(&self, p: usize) -> bool {
-        self.processes[p].blocked()
-    }
-
-    /// Whether a call process `p` blocked in has come to its result.
-    pub fn finished(&self, p: usize) -> bool {
-        self.processes[p].finished()
     }
 
     /// Close for good every end nothing refers to any more: no live process holds a
@@ -193,7 +173,7 @@ impl SocketPairModel {
         k: usize,
         name: Option<String>,
         outcome: ModelOutcome,
-    ) -> Result<ModelOutcome, Unmodelled> {
+    ) -> Answer {
         let took = matches!(&outcome, ModelOutcome::Bytes(b) if !b.is_empty());
         let passed = match took {
             true => self.in_flight[k].take(),
@@ -218,12 +198,7 @@ impl SocketPairModel {
     }
 
     /// What `action` of process `p` does; the state moves on.
-    pub fn apply(
-        &mut self,
-        p: usize,
-        action: &Action,
-        profile: &PlatformProfile,
-    ) -> Result<ModelOutcome, Unmodelled> {
+    pub fn apply(&mut self, p: usize, action: &Action, profile: &PlatformProfile) -> Answer {
         let outcome = match action {
             Action::Socket(call) => self.call(p, call, profile)?,
             Action::Exit => {
@@ -243,12 +218,7 @@ impl SocketPairModel {
         Ok(self.processes[p].settle(outcome, action))
     }
 
-    fn call(
-        &mut self,
-        p: usize,
-        call: &SocketCall,
-        profile: &PlatformProfile,
-    ) -> Result<ModelOutcome, Unmodelled> {
+    fn call(&mut self, p: usize, call: &SocketCall, profile: &PlatformProfile) -> Answer {
         Ok(match call {
             SocketCall::Send {
                 on,
@@ -356,13 +326,7 @@ impl SocketPairModel {
 
     /// A send of `bytes` by process `p` on end `i` (`no_signal`: MSG_NOSIGNAL); a
     /// SIGPIPE kills the process.
-    fn send(
-        &mut self,
-        p: usize,
-        i: usize,
-        bytes: Vec<u8>,
-        no_signal: bool,
-    ) -> Result<ModelOutcome, Unmodelled> {
+    fn send(&mut self, p: usize, i: usize, bytes: Vec<u8>, no_signal: bool) -> Answer {
         let quiet = no_signal || self.processes[p].state.sigpipe == SigPipe::Ignore;
         let outcome = self.stream.send(i, bytes, quiet)?;
         if matches!(outcome, ModelOutcome::Killed(_)) {
@@ -379,7 +343,7 @@ impl SocketPairModel {
         mut receive: Receive,
         may_wait: bool,
         name: Option<String>,
-    ) -> Result<ModelOutcome, Unmodelled> {
+    ) -> Answer {
         match self.stream.recv(i, &mut receive, may_wait)? {
             Some(outcome) if receive.peeks() => Ok(outcome),
             Some(outcome) => self.received_by(p, i, name, outcome),
@@ -423,6 +387,15 @@ fn received_handle(k: usize) -> Handle {
     Handle(format!("r{k}"))
 }
 
+impl Callers for SocketPairModel {
+    type Call = Waiting;
+    type State = Holder;
+
+    fn callers(&self) -> &[Caller<Waiting, Holder>] {
+        &self.processes
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -442,11 +415,7 @@ mod tests {
         SocketPairModel::for_processes(&[holder("a", first), holder("b", &[1])]).expect("modelled")
     }
 
-    fn call(
-        m: &mut SocketPairModel,
-        p: usize,
-        call: SocketCall,
-    ) -> Result<ModelOutcome, Unmodelled> {
+    fn call(m: &mut SocketPairModel, p: usize, call: SocketCall) -> Answer {
         m.apply(p, &Action::Socket(call), &PlatformProfile::LINUX)
     }
 

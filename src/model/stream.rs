@@ -31,7 +31,7 @@ use std::collections::VecDeque;
 
 use nix::sys::signal::Signal;
 
-use super::outcome::{ModelOutcome, Unmodelled};
+use super::outcome::{Answer, ModelOutcome, Unmodelled};
 use crate::scenario::{Errno, MsgFlag, ShutdownHow, SignalName};
 
 /// The most bytes the model lets wait at one end: far below any socket buffer, so that
@@ -189,12 +189,7 @@ impl Stream {
 
     /// A send of `bytes` from end `i`; `quiet` when MSG_NOSIGNAL or an ignored SIGPIPE
     /// spares the sender. `Killed(SIGPIPE)` means the sender dies.
-    pub(super) fn send(
-        &mut self,
-        i: usize,
-        bytes: Vec<u8>,
-        quiet: bool,
-    ) -> Result<ModelOutcome, Unmodelled> {
+    pub(super) fn send(&mut self, i: usize, bytes: Vec<u8>, quiet: bool) -> Answer {
         let broken = match quiet {
             true => ModelOutcome::Error(Errno(libc::EPIPE)),
             false => ModelOutcome::Killed(SignalName(Signal::SIGPIPE)),
@@ -333,11 +328,7 @@ impl Stream {
 
     /// `shutdown()` of end `i`: done, or ENOTCONN for a TCP end whose connection is
     /// over (it shuts down all the same).
-    pub(super) fn shutdown(
-        &mut self,
-        i: usize,
-        how: ShutdownHow,
-    ) -> Result<ModelOutcome, Unmodelled> {
+    pub(super) fn shutdown(&mut self, i: usize, how: ShutdownHow) -> Answer {
         let (read, write) = match how {
             ShutdownHow::Read => (true, false),
             ShutdownHow::Write => (false, true),

@@ -4,12 +4,12 @@
 use std::collections::VecDeque;
 
 use super::{socket_flags, ConnectionModel, Pending, Role, Sock, SockId};
-use crate::model::outcome::{ModelOutcome, Unmodelled};
+use crate::model::outcome::{Answer, ModelOutcome, Unmodelled};
 use crate::model::stream::{Stream, Transport};
 use crate::scenario::{Address, Errno, SocketFlag};
 
 impl ConnectionModel {
-    pub(super) fn bind(&mut self, s: &SockId, to: &Address) -> Result<ModelOutcome, Unmodelled> {
+    pub(super) fn bind(&mut self, s: &SockId, to: &Address) -> Answer {
         if self.socks[s].role != Role::Fresh {
             return Err(Unmodelled::Action(
                 "bind of a socket that listens, is connected or tried to".to_owned(),
@@ -38,7 +38,7 @@ impl ConnectionModel {
         Ok(ModelOutcome::Done)
     }
 
-    pub(super) fn listen(&mut self, s: &SockId, backlog: u32) -> Result<ModelOutcome, Unmodelled> {
+    pub(super) fn listen(&mut self, s: &SockId, backlog: u32) -> Answer {
         if backlog > self.rules.backlog_max {
             return Err(Unmodelled::Action(format!(
                 "a backlog above {}",
@@ -72,12 +72,7 @@ impl ConnectionModel {
         Ok(ModelOutcome::Done)
     }
 
-    pub(super) fn connect(
-        &mut self,
-        p: usize,
-        s: &SockId,
-        to: &Address,
-    ) -> Result<ModelOutcome, Unmodelled> {
+    pub(super) fn connect(&mut self, p: usize, s: &SockId, to: &Address) -> Answer {
         if self.socks[s].role != Role::Fresh {
             return Err(Unmodelled::Action(
                 "connect of a socket that listens, is connected or tried to".to_owned(),
@@ -169,7 +164,7 @@ impl ConnectionModel {
         listener: &SockId,
         name: &str,
         flags: &[SocketFlag],
-    ) -> Result<ModelOutcome, Unmodelled> {
+    ) -> Answer {
         let id = (p, name.to_owned());
         if self.socks.get(&id).is_some_and(|s| s.open) {
             return Err(Unmodelled::Action(format!("a second `{name}`")));

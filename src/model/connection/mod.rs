@@ -31,9 +31,9 @@ mod listen;
 
 use std::collections::{BTreeMap, VecDeque};
 
-use super::calls::Caller;
+use super::calls::{Caller, Callers};
 use super::names::UnixNames;
-use super::outcome::{ModelOutcome, Unmodelled};
+use super::outcome::{Answer, ModelOutcome, Unmodelled};
 use super::stream::{Receive, Stream, Transport};
 use crate::platform::{ListenRules, PlatformProfile};
 use crate::scenario::{
@@ -86,7 +86,7 @@ impl Sock {
 
 /// A call a process is blocked in.
 #[derive(Clone, Debug, PartialEq, Eq)]
-enum Pending {
+pub(super) enum Pending {
     /// A receive on end `side` of connection `conn`.
     Recv {
         conn: usize,
@@ -157,26 +157,6 @@ impl ConnectionModel {
         })
     }
 
-    /// How many processes there are.
-    pub fn process_count(&self) -> usize {
-        self.processes.len()
-    }
-
-    /// Whether process `p` is alive and free to start a call.
-    pub fn idle(&self, p: usize) -> bool {
-        self.processes[p].idle()
-    }
-
-    /// Whether process `p` is blocked in a call.
-    pub fn blocked(&self, p: usize) -> bool {
-        self.processes[p].blocked()
-    }
-
-    /// Whether a call process `p` blocked in has come to its result.
-    pub fn finished(&self, p: usize) -> bool {
-        self.processes[p].finished()
-    }
-
     /// The open socket process `p` holds as `handle`.
     fn sock(&self, p: usize, handle: &Handle) -> Result<SockId, Unmodelled> {
         let id = (p, handle.0.clone());
@@ -200,12 +180,7 @@ impl ConnectionModel {
     }
 
     /// What `action` of process `p` does; the state moves on.
-    pub fn apply(
-        &mut self,
-        p: usize,
-        action: &Action,
-        profile: &PlatformProfile,
-    ) -> Result<ModelOutcome, Unmodelled> {
+    pub fn apply(&mut self, p: usize, action: &Action, profile: &PlatformProfile) -> Answer {
         let outcome = match action {
             Action::Socket(call) => self.call(p, call, profile)?,
             Action::Exit => {
@@ -229,12 +204,7 @@ impl ConnectionModel {
         Ok(self.processes[p].settle(outcome, action))
     }
 
-    fn call(
-        &mut self,
-        p: usize,
-        call: &SocketCall,
-        profile: &PlatformProfile,
-    ) -> Result<ModelOutcome, Unmodelled> {
+    fn call(&mut self, p: usize, call: &SocketCall, profile: &PlatformProfile) -> Answer {
         Ok(match call {
             SocketCall::Socket { name, flags } => {
                 let id = (p, name.0.clone());
@@ -420,6 +390,15 @@ fn socket_flags(flags: &[SocketFlag]) -> (bool, bool) {
         flags.contains(&SocketFlag::NonBlock),
         flags.contains(&SocketFlag::CloExec),
     )
+}
+
+impl Callers for ConnectionModel {
+    type Call = Pending;
+    type State = SigPipe;
+
+    fn callers(&self) -> &[Caller<Pending, SigPipe>] {
+        &self.processes
+    }
 }
 
 #[cfg(test)]

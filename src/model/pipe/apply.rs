@@ -4,18 +4,13 @@
 //! [`super::io`]. After each action the blocked calls get their chance to move on.
 
 use super::state::{Description, Descriptor, Pending, PipeModel};
-use crate::model::outcome::{ModelOutcome, Unmodelled};
+use crate::model::outcome::{Answer, ModelOutcome, Unmodelled};
 use crate::platform::PlatformProfile;
 use crate::scenario::{AccessMode, Action, End, Errno, FdFlag, OpenFlag};
 
 impl PipeModel {
     /// What `action` of process `p` does, `profile` resolving sizes; the state moves on.
-    pub fn apply(
-        &mut self,
-        p: usize,
-        action: &Action,
-        profile: &PlatformProfile,
-    ) -> Result<ModelOutcome, Unmodelled> {
+    pub fn apply(&mut self, p: usize, action: &Action, profile: &PlatformProfile) -> Answer {
         let size = |s| {
             profile
                 .resolve(s)
@@ -159,12 +154,7 @@ impl PipeModel {
     }
 
     /// `open()` of the FIFO: a new open file description, read-only, write-only or both.
-    fn open(
-        &mut self,
-        p: usize,
-        mode: AccessMode,
-        flags: &[OpenFlag],
-    ) -> Result<ModelOutcome, Unmodelled> {
+    fn open(&mut self, p: usize, mode: AccessMode, flags: &[OpenFlag]) -> Answer {
         let Some(fifo) = self.named else {
             return Err(Unmodelled::Action("`open` of a pipe".to_owned()));
         };
@@ -223,7 +213,7 @@ impl PipeModel {
 
     /// The driver's `fill`: non-blocking writes of PIPE_BUF bytes while they go in,
     /// then halves down to one byte, until even that gets EAGAIN.
-    fn fill(&mut self, p: usize) -> Result<ModelOutcome, Unmodelled> {
+    fn fill(&mut self, p: usize) -> Answer {
         if self.readers() == 0 {
             return self.write(p, vec![0x55]);
         }

@@ -4,7 +4,7 @@
 //! blocked calls could take the same bytes or room, the kernel's scheduling decides.
 
 use super::state::{Descriptor, Pending, PipeModel};
-use crate::model::outcome::{ModelOutcome, Unmodelled};
+use crate::model::outcome::{Answer, ModelOutcome, Unmodelled};
 use crate::scenario::{End, Errno, PollEvent, SigPipe, SignalName};
 
 impl PipeModel {
@@ -21,7 +21,7 @@ impl PipeModel {
         }
     }
 
-    pub(super) fn read(&mut self, p: usize, call: Pending) -> Result<ModelOutcome, Unmodelled> {
+    pub(super) fn read(&mut self, p: usize, call: Pending) -> Answer {
         let d = self.description(p, End::Read)?;
         let nonblock = self.descriptions[d].nonblock;
         // Linux returns 0 for an empty read before it looks at the pipe.
@@ -104,7 +104,7 @@ impl PipeModel {
         })
     }
 
-    pub(super) fn write(&mut self, p: usize, bytes: Vec<u8>) -> Result<ModelOutcome, Unmodelled> {
+    pub(super) fn write(&mut self, p: usize, bytes: Vec<u8>) -> Answer {
         let d = self.description(p, End::Write)?;
         let len = bytes.len() as u64;
         // Linux returns 0 for an empty write before it looks for readers.

@@ -4,7 +4,7 @@
 //! holds an end, how many readers and writers are left) are answered here, so that the
 //! actions in [`super::apply`] and the data path in [`super::io`] read it one way.
 
-use crate::model::calls::Caller;
+use crate::model::calls::{Caller, Callers};
 use crate::model::outcome::Unmodelled;
 use crate::model::pipe_buffer::PipeBuffer;
 use crate::platform::PlatformProfile;
@@ -12,7 +12,7 @@ use crate::scenario::{End, Mechanism, OpenFlag, Process, Relation, SigPipe};
 
 /// A call waiting in a process.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) enum Pending {
+pub(in crate::model) enum Pending {
     /// One read of at most this many bytes.
     Read(usize),
     /// Reads until `want` bytes or end of file; what came so far.
@@ -57,7 +57,7 @@ pub(super) struct Descriptor {
 
 /// What the model keeps of a process besides its calls.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) struct Holder {
+pub(in crate::model) struct Holder {
     /// Its descriptors, in the order it got them (a call on an end uses the first that
     /// serves it, as the driver's actor does).
     pub(super) held: Vec<Descriptor>,
@@ -158,31 +158,9 @@ impl PipeModel {
         })
     }
 
-    /// How many processes share the pipe.
-    pub fn process_count(&self) -> usize {
-        self.processes.len()
-    }
-
     /// Whether process `p` holds an `end`.
     pub fn holds(&self, p: usize, end: End) -> bool {
         self.processes[p].alive && self.handle(p, end).is_some()
-    }
-
-    /// Whether process `p` is alive and free to start a call: not blocked, not holding
-    /// the result of one that blocked (a `completes` step must take it first), and not
-    /// replaced by another program.
-    pub fn idle(&self, p: usize) -> bool {
-        self.processes[p].idle() && !self.processes[p].state.execed
-    }
-
-    /// Whether process `p` is blocked in a call.
-    pub fn blocked(&self, p: usize) -> bool {
-        self.processes[p].blocked()
-    }
-
-    /// Whether a call process `p` blocked in has come to its result.
-    pub fn finished(&self, p: usize) -> bool {
-        self.processes[p].finished()
     }
 
     /// Where in process `p`'s descriptors the first that serves `end` is.
@@ -240,5 +218,21 @@ impl PipeModel {
 
     pub(super) fn writers(&self) -> usize {
         self.count(|d| d.writes)
+    }
+}
+
+impl Callers for PipeModel {
+    type Call = (Pending, usize);
+    type State = Holder;
+
+    fn callers(&self) -> &[Caller<(Pending, usize), Holder>] {
+        &self.processes
+    }
+
+    /// Whether process `p` is alive and free to start a call: not blocked, not holding
+    /// the result of one that blocked (a `completes` step must take it first), and not
+    /// replaced by another program.
+    fn idle(&self, p: usize) -> bool {
+        self.processes[p].idle() && !self.processes[p].state.execed
     }
 }

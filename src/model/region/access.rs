@@ -7,7 +7,7 @@ use nix::sys::signal::Signal;
 
 use super::mapping::Rights;
 use super::state::RegionModel;
-use crate::model::outcome::{ModelOutcome, Unmodelled};
+use crate::model::outcome::{Answer, ModelOutcome, Unmodelled};
 
 impl RegionModel {
     /// A load, store or atomic of `len` bytes at `at` through process `p`'s mapping,
@@ -21,7 +21,7 @@ impl RegionModel {
         rights: Rights,
         page: u64,
         act: impl FnOnce(&[u8]) -> (Vec<u8>, ModelOutcome),
-    ) -> Result<ModelOutcome, Unmodelled> {
+    ) -> Answer {
         let mapping = self.mapping_mut(p)?.clone();
         if len == 0 {
             return Ok(act(&[]).1);

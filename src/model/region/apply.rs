@@ -8,18 +8,13 @@ use super::access::word;
 use super::mapping::Rights;
 use super::state::RegionModel;
 use crate::judge::payload_bytes;
-use crate::model::outcome::{ModelOutcome, Unmodelled};
+use crate::model::outcome::{Answer, ModelOutcome, Unmodelled};
 use crate::platform::PlatformProfile;
 use crate::scenario::{AccessMode, Action, End, Errno};
 
 impl RegionModel {
     /// What `action` of process `p` does; the state moves on.
-    pub fn apply(
-        &mut self,
-        p: usize,
-        action: &Action,
-        profile: &PlatformProfile,
-    ) -> Result<ModelOutcome, Unmodelled> {
+    pub fn apply(&mut self, p: usize, action: &Action, profile: &PlatformProfile) -> Answer {
         let page = profile.page_size;
         match action {
             Action::Store { at, data } => {

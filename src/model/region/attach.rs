@@ -6,7 +6,7 @@
 use super::mapping::{Mapping, Rights};
 use super::object::MemoryObject;
 use super::state::{RegionModel, Segment};
-use crate::model::outcome::{ModelOutcome, Unmodelled};
+use crate::model::outcome::{Answer, ModelOutcome, Unmodelled};
 use crate::platform::PlatformProfile;
 use crate::scenario::{AccessMode, Errno, Sharing};
 
@@ -14,7 +14,7 @@ impl RegionModel {
     /// `mmap()`: of the object the process holds open (EACCES when open write-only;
     /// writable when open read-write), or of new anonymous memory no other process
     /// shares.
-    pub(super) fn mmap(&mut self, p: usize) -> Result<ModelOutcome, Unmodelled> {
+    pub(super) fn mmap(&mut self, p: usize) -> Answer {
         if self.processes[p].state.mapping.is_some() {
             return Err(Unmodelled::Action("mmap over a mapping".to_owned()));
         }
@@ -76,11 +76,7 @@ impl RegionModel {
         Ok(!segment.removed || (profile.sysv_id_outlives_rmid && self.attached(segment) > 0))
     }
 
-    pub(super) fn shmat(
-        &mut self,
-        p: usize,
-        profile: &PlatformProfile,
-    ) -> Result<ModelOutcome, Unmodelled> {
+    pub(super) fn shmat(&mut self, p: usize, profile: &PlatformProfile) -> Answer {
         if self.processes[p].state.mapping.is_some() {
             return Err(Unmodelled::Action("shmat over an attachment".to_owned()));
         }
@@ -101,10 +97,7 @@ impl RegionModel {
     }
 
     /// `shmctl(IPC_RMID)`: the id goes (the memory stays while attached).
-    pub(super) fn shmctl_rmid(
-        &mut self,
-        profile: &PlatformProfile,
-    ) -> Result<ModelOutcome, Unmodelled> {
+    pub(super) fn shmctl_rmid(&mut self, profile: &PlatformProfile) -> Answer {
         if !self.segment_found(profile)? {
             return Ok(ModelOutcome::Error(Errno(libc::EINVAL)));
         }

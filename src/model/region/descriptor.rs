@@ -5,7 +5,7 @@
 
 use super::object::MemoryObject;
 use super::state::RegionModel;
-use crate::model::outcome::{ModelOutcome, Unmodelled};
+use crate::model::outcome::{Answer, ModelOutcome, Unmodelled};
 use crate::platform::PlatformProfile;
 use crate::scenario::{AccessMode, Errno, Mechanism, OpenFlag, Size};
 
@@ -69,7 +69,7 @@ impl RegionModel {
         key: Option<u64>,
         mode: AccessMode,
         flags: &[OpenFlag],
-    ) -> Result<ModelOutcome, Unmodelled> {
+    ) -> Answer {
         let creat = flags.contains(&OpenFlag::Creat);
         let excl = flags.contains(&OpenFlag::Excl);
         if flags
@@ -97,12 +97,7 @@ impl RegionModel {
     }
 
     /// `ftruncate()` of the object descriptor: the object takes the new size.
-    pub(super) fn ftruncate(
-        &mut self,
-        p: usize,
-        len: u64,
-        profile: &PlatformProfile,
-    ) -> Result<ModelOutcome, Unmodelled> {
+    pub(super) fn ftruncate(&mut self, p: usize, len: u64, profile: &PlatformProfile) -> Answer {
         let (object, mode) = self.file_io(p, profile)?;
         if mode == AccessMode::ReadOnly {
             return Err(Unmodelled::Action(

@@ -8,13 +8,13 @@ use nix::sys::signal::Signal;
 
 use super::mapping::{Mapping, Rights};
 use super::object::MemoryObject;
-use crate::model::calls::Caller;
+use crate::model::calls::{Caller, Callers};
 use crate::model::outcome::{ModelOutcome, Unmodelled};
 use crate::scenario::{AccessMode, Mechanism, Process, RegionSpec, Relation, SignalName};
 
 /// What the model keeps of a process besides its calls.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) struct Holder {
+pub(in crate::model) struct Holder {
     pub(super) mapping: Option<Mapping>,
     /// The object descriptor: which object, opened how.
     pub(super) object: Option<(usize, AccessMode)>,
@@ -89,16 +89,6 @@ impl RegionModel {
         })
     }
 
-    /// How many processes there are.
-    pub fn process_count(&self) -> usize {
-        self.processes.len()
-    }
-
-    /// Whether process `p` is alive and free to start a call (region calls never wait).
-    pub fn idle(&self, p: usize) -> bool {
-        self.processes[p].idle()
-    }
-
     /// Whether process `p` holds the object descriptor.
     pub fn holds_object(&self, p: usize) -> bool {
         self.processes[p].alive && self.processes[p].state.object.is_some()
@@ -136,4 +126,15 @@ impl RegionModel {
             )
         })
     }
+}
+
+impl Callers for RegionModel {
+    type Call = ();
+    type State = Holder;
+
+    fn callers(&self) -> &[Caller<(), Holder>] {
+        &self.processes
+    }
+
+    // Region calls never wait: no process blocks, so none finishes a blocked call.
 }
