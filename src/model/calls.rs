@@ -2,8 +2,9 @@
 //! it catches, the call it is blocked in, and the result of one that blocked (for the
 //! `completes` step that awaits it), next to what the model itself keeps of it.
 
-use super::outcome::ModelOutcome;
-use crate::scenario::{Action, Process, SignalName};
+use super::outcome::{Answer, ModelOutcome, Unmodelled};
+use crate::platform::PlatformProfile;
+use crate::scenario::{Action, Process, SignalName, SocketCall};
 
 /// What [`ReferenceModel`](super::ReferenceModel) asks every model of its processes,
 /// answered the same way by each from its callers.
@@ -15,6 +16,9 @@ pub(super) trait Callers {
 
     /// Every process, in the scenario's order.
     fn callers(&self) -> &[Caller<Self::Call, Self::State>];
+
+    /// Every process, to change one.
+    fn callers_mut(&mut self) -> &mut [Caller<Self::Call, Self::State>];
 
     /// How many processes there are.
     fn process_count(&self) -> usize {
@@ -34,6 +38,65 @@ pub(super) trait Callers {
     /// Whether a call process `p` blocked in has come to its result.
     fn finished(&self, p: usize) -> bool {
         self.callers()[p].finished()
+    }
+}
+
+/// [`Callers`] for a model that keeps its processes in its field `processes`, each a
+/// `Caller<$call, $state>`.
+macro_rules! callers_in_processes {
+    ($model:ty, $call:ty, $state:ty) => {
+        impl $crate::model::calls::Callers for $model {
+            type Call = $call;
+            type State = $state;
+
+            fn callers(&self) -> &[$crate::model::calls::Caller<$call, $state>] {
+                &self.processes
+            }
+
+            fn callers_mut(&mut self) -> &mut [$crate::model::calls::Caller<$call, $state>] {
+                &mut self.processes
+            }
+        }
+    };
+}
+pub(super) use callers_in_processes;
+
+/// A model whose processes act through socket calls. Leaving (an exit, or a signal that
+/// kills), `completes`, and letting blocked calls go on after every action mean the same
+/// in each; what differs is the call itself, what a process's leaving closes, what
+/// wakes a blocked call, and what a caught signal makes of one.
+pub(super) trait SocketCalls: Callers {
+    /// What socket call `call` of process `p` does, before blocked calls go on.
+    fn call(&mut self, p: usize, call: &SocketCall, profile: &PlatformProfile) -> Answer;
+
+    /// Process `p` is gone: what it held closes, a call it was blocked in with it.
+    fn leave(&mut self, p: usize) -> Result<(), Unmodelled>;
+
+    /// Blocked calls that can now go on, do.
+    fn wake(&mut self) -> Result<(), Unmodelled>;
+
+    /// What a caught signal makes of a blocked call.
+    fn interrupted(call: Self::Call) -> ModelOutcome;
+
+    /// What `action` of process `p` does; the state moves on.
+    fn apply(&mut self, p: usize, action: &Action, profile: &PlatformProfile) -> Answer {
+        let outcome = match action {
+            Action::Socket(call) => self.call(p, call, profile)?,
+            Action::Exit => {
+                self.leave(p)?;
+                ModelOutcome::Done
+            }
+            Action::Kill(signal) => {
+                if self.callers_mut()[p].signal(*signal, Self::interrupted) {
+                    self.leave(p)?;
+                }
+                ModelOutcome::Done
+            }
+            Action::Await => self.callers_mut()[p].await_result(),
+            other => return Err(Unmodelled::Action(format!("`{}`", other.name()))),
+        };
+        self.wake()?;
+        Ok(self.callers_mut()[p].settle(outcome, action))
     }
 }
 

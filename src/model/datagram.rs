@@ -35,12 +35,12 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use super::calls::{Caller, Callers};
+use super::calls::{callers_in_processes, Caller, SocketCalls};
 use super::names::UnixNames;
 use super::outcome::{Answer, ModelOutcome, Unmodelled};
 use crate::platform::PlatformProfile;
 use crate::scenario::{
-    Action, Address, Errno, Handle, MsgFlag, PollEvent, Process, SockOpt, SocketCall, SocketDomain,
+    Address, Errno, Handle, MsgFlag, PollEvent, Process, SockOpt, SocketCall, SocketDomain,
 };
 
 /// The most datagrams the model lets wait in one socket.
@@ -140,159 +140,6 @@ impl DatagramModel {
                 "`{address}`, a UDP name no socket has bound"
             ))),
         }
-    }
-
-    /// What `action` of process `p` does; the state moves on.
-    pub fn apply(&mut self, p: usize, action: &Action, profile: &PlatformProfile) -> Answer {
-        let outcome = match action {
-            Action::Socket(call) => self.call(p, call, profile)?,
-            Action::Exit => {
-                self.leave(p);
-                ModelOutcome::Done
-            }
-            Action::Kill(signal) => {
-                let interrupted = |_| ModelOutcome::Error(Errno(libc::EINTR));
-                if self.processes[p].signal(*signal, interrupted) {
-                    self.leave(p);
-                }
-                ModelOutcome::Done
-            }
-            Action::Await => self.processes[p].await_result(),
-            other => return Err(Unmodelled::Action(format!("`{}`", other.name()))),
-        };
-        self.wake();
-        Ok(self.processes[p].settle(outcome, action))
-    }
-
-    fn call(&mut self, p: usize, call: &SocketCall, profile: &PlatformProfile) -> Answer {
-        Ok(match call {
-            SocketCall::Socket { name, flags } => {
-                if !flags.is_empty() {
-                    return Err(Unmodelled::Action("socket() flags".to_owned()));
-                }
-                self.socks.insert(
-                    (p, name.0.clone()),
-                    Sock {
-                        open: true,
-                        bound: None,
-                        autobound: false,
-                        error: None,
-                        peer: None,
-                        peer_sock: None,
-                        queue: VecDeque::new(),
-                        nonblock: false,
-                    },
-                );
-                ModelOutcome::Done
-            }
-            SocketCall::Bind { on, to } => {
-                let s = self.sock(p, on)?;
-                let bound = self.socks[&s].bound.is_some() || self.socks[&s].autobound;
-                let held = self.bound_to(to).is_some();
-                // A port is looked at only after the socket: bound already is EINVAL.
-                let refused = match self.udp() {
-                    true if bound => Some(Errno(libc::EINVAL)),
-                    true if held => Some(Errno(libc::EADDRINUSE)),
-                    true => {
-                        self.ports.insert(to.name.clone());
-                        None
-                    }
-                    false => self.names.bind(to, bound, held),
-                };
-                if let Some(errno) = refused {
-                    return Ok(ModelOutcome::Error(errno));
-                }
-                self.at(&s).bound = Some(to.clone());
-                ModelOutcome::Done
-            }
-            SocketCall::Connect { on, to } => {
-                let s = self.sock(p, on)?;
-                match self.resolve(to)? {
-                    // UDP sends nothing to connect, wherever it points.
-                    _ if self.udp() => {
-                        let sock = self.at(&s);
-                        sock.autobound |= sock.bound.is_none();
-                        sock.peer = Some(to.clone());
-                        ModelOutcome::Done
-                    }
-                    Ok(t) if !self.may_send(&s, &t) => ModelOutcome::Error(Errno(libc::EPERM)),
-                    Ok(t) => {
-                        let sock = self.at(&s);
-                        sock.peer = Some(to.clone());
-                        let old = sock.peer_sock.replace(t.clone());
-                        if let Some(old) = old.filter(|old| *old != t) {
-                            self.leave_peer(&s, &old, profile)?;
-                        }
-                        ModelOutcome::Done
-                    }
-                    Err(e) => ModelOutcome::Error(e),
-                }
-            }
-            SocketCall::Send {
-                on,
-                data,
-                to,
-                flags,
-            } => {
-                if !flags.is_empty() {
-                    return Err(Unmodelled::Action("send flags".to_owned()));
-                }
-                let s = self.sock(p, on)?;
-                let bytes = crate::judge::payload_bytes(data, profile);
-                self.send(&s, to.as_ref(), bytes, profile)?
-            }
-            SocketCall::Recv { on, len, flags } => {
-                let s = self.sock(p, on)?;
-                if let Some(error) = self.at(&s).error.take() {
-                    return Ok(ModelOutcome::Error(error));
-                }
-                let n = profile.resolve(*len).map_err(Unmodelled::Action)? as usize;
-                let mut peek = false;
-                let mut dont_wait = false;
-                for f in flags {
-                    match f {
-                        MsgFlag::Peek => peek = true,
-                        MsgFlag::DontWait => dont_wait = true,
-                        other => return Err(Unmodelled::Action(format!("recv flag {other:?}"))),
-                    }
-                }
-                if self.socks[&s].queue.is_empty() {
-                    if dont_wait || self.socks[&s].nonblock {
-                        return Ok(ModelOutcome::Error(Errno(libc::EAGAIN)));
-                    }
-                    self.processes[p].pending = Some((s, n, peek));
-                    return Ok(ModelOutcome::Blocks);
-                }
-                self.take(&s, n, peek)
-            }
-            SocketCall::SetNonBlocking { on, enable } => {
-                let s = self.sock(p, on)?;
-                self.at(&s).nonblock = *enable;
-                ModelOutcome::Done
-            }
-            // SO_ERROR reads the pending error and clears it.
-            SocketCall::GetOption {
-                on,
-                option: SockOpt::Error,
-            } => {
-                let s = self.sock(p, on)?;
-                ModelOutcome::Count(self.at(&s).error.take().map_or(0, |e| e.0 as u64))
-            }
-            // Below the queue bounds a socket can always send.
-            SocketCall::Poll { on, event } => {
-                let s = self.sock(p, on)?;
-                ModelOutcome::Count(match event {
-                    PollEvent::In => u64::from(!self.socks[&s].queue.is_empty()),
-                    PollEvent::Out => 1,
-                })
-            }
-            SocketCall::Close(on) => {
-                let s = self.sock(p, on)?;
-                self.at(&s).open = false;
-                ModelOutcome::Done
-            }
-            other => return Err(Unmodelled::Action(format!("`{}`", other.name()))),
-        })
     }
 
     /// A datagram from socket `s` to `to`, or to its peer.
@@ -446,18 +293,154 @@ impl DatagramModel {
             from,
         }
     }
+}
+
+callers_in_processes!(DatagramModel, (SockId, usize, bool), ());
+
+impl SocketCalls for DatagramModel {
+    fn call(&mut self, p: usize, call: &SocketCall, profile: &PlatformProfile) -> Answer {
+        Ok(match call {
+            SocketCall::Socket { name, flags } => {
+                if !flags.is_empty() {
+                    return Err(Unmodelled::Action("socket() flags".to_owned()));
+                }
+                self.socks.insert(
+                    (p, name.0.clone()),
+                    Sock {
+                        open: true,
+                        bound: None,
+                        autobound: false,
+                        error: None,
+                        peer: None,
+                        peer_sock: None,
+                        queue: VecDeque::new(),
+                        nonblock: false,
+                    },
+                );
+                ModelOutcome::Done
+            }
+            SocketCall::Bind { on, to } => {
+                let s = self.sock(p, on)?;
+                let bound = self.socks[&s].bound.is_some() || self.socks[&s].autobound;
+                let held = self.bound_to(to).is_some();
+                // A port is looked at only after the socket: bound already is EINVAL.
+                let refused = match self.udp() {
+                    true if bound => Some(Errno(libc::EINVAL)),
+                    true if held => Some(Errno(libc::EADDRINUSE)),
+                    true => {
+                        self.ports.insert(to.name.clone());
+                        None
+                    }
+                    false => self.names.bind(to, bound, held),
+                };
+                if let Some(errno) = refused {
+                    return Ok(ModelOutcome::Error(errno));
+                }
+                self.at(&s).bound = Some(to.clone());
+                ModelOutcome::Done
+            }
+            SocketCall::Connect { on, to } => {
+                let s = self.sock(p, on)?;
+                match self.resolve(to)? {
+                    // UDP sends nothing to connect, wherever it points.
+                    _ if self.udp() => {
+                        let sock = self.at(&s);
+                        sock.autobound |= sock.bound.is_none();
+                        sock.peer = Some(to.clone());
+                        ModelOutcome::Done
+                    }
+                    Ok(t) if !self.may_send(&s, &t) => ModelOutcome::Error(Errno(libc::EPERM)),
+                    Ok(t) => {
+                        let sock = self.at(&s);
+                        sock.peer = Some(to.clone());
+                        let old = sock.peer_sock.replace(t.clone());
+                        if let Some(old) = old.filter(|old| *old != t) {
+                            self.leave_peer(&s, &old, profile)?;
+                        }
+                        ModelOutcome::Done
+                    }
+                    Err(e) => ModelOutcome::Error(e),
+                }
+            }
+            SocketCall::Send {
+                on,
+                data,
+                to,
+                flags,
+            } => {
+                if !flags.is_empty() {
+                    return Err(Unmodelled::Action("send flags".to_owned()));
+                }
+                let s = self.sock(p, on)?;
+                let bytes = crate::judge::payload_bytes(data, profile);
+                self.send(&s, to.as_ref(), bytes, profile)?
+            }
+            SocketCall::Recv { on, len, flags } => {
+                let s = self.sock(p, on)?;
+                if let Some(error) = self.at(&s).error.take() {
+                    return Ok(ModelOutcome::Error(error));
+                }
+                let n = profile.resolve(*len).map_err(Unmodelled::Action)? as usize;
+                let mut peek = false;
+                let mut dont_wait = false;
+                for f in flags {
+                    match f {
+                        MsgFlag::Peek => peek = true,
+                        MsgFlag::DontWait => dont_wait = true,
+                        other => return Err(Unmodelled::Action(format!("recv flag {other:?}"))),
+                    }
+                }
+                if self.socks[&s].queue.is_empty() {
+                    if dont_wait || self.socks[&s].nonblock {
+                        return Ok(ModelOutcome::Error(Errno(libc::EAGAIN)));
+                    }
+                    self.processes[p].pending = Some((s, n, peek));
+                    return Ok(ModelOutcome::Blocks);
+                }
+                self.take(&s, n, peek)
+            }
+            SocketCall::SetNonBlocking { on, enable } => {
+                let s = self.sock(p, on)?;
+                self.at(&s).nonblock = *enable;
+                ModelOutcome::Done
+            }
+            // SO_ERROR reads the pending error and clears it.
+            SocketCall::GetOption {
+                on,
+                option: SockOpt::Error,
+            } => {
+                let s = self.sock(p, on)?;
+                ModelOutcome::Count(self.at(&s).error.take().map_or(0, |e| e.0 as u64))
+            }
+            // Below the queue bounds a socket can always send.
+            SocketCall::Poll { on, event } => {
+                let s = self.sock(p, on)?;
+                ModelOutcome::Count(match event {
+                    PollEvent::In => u64::from(!self.socks[&s].queue.is_empty()),
+                    PollEvent::Out => 1,
+                })
+            }
+            SocketCall::Close(on) => {
+                let s = self.sock(p, on)?;
+                self.at(&s).open = false;
+                ModelOutcome::Done
+            }
+            other => return Err(Unmodelled::Action(format!("`{}`", other.name()))),
+        })
+    }
 
     /// The process is gone: its sockets close, a call it was blocked in with them.
-    fn leave(&mut self, p: usize) {
+    fn leave(&mut self, p: usize) -> Result<(), Unmodelled> {
         self.processes[p].alive = false;
         self.processes[p].pending = None;
         for (_, sock) in self.socks.iter_mut().filter(|((owner, _), _)| *owner == p) {
             sock.open = false;
         }
+        Ok(())
     }
 
     /// Blocked receives take the datagram that came.
-    fn wake(&mut self) {
+    fn wake(&mut self) -> Result<(), Unmodelled> {
         for q in 0..self.processes.len() {
             let Some((s, n, peek)) = self.processes[q].pending.clone() else {
                 continue;
@@ -467,14 +450,10 @@ impl DatagramModel {
                 self.processes[q].completed = Some(self.take(&s, n, peek));
             }
         }
+        Ok(())
     }
-}
 
-impl Callers for DatagramModel {
-    type Call = (SockId, usize, bool);
-    type State = ();
-
-    fn callers(&self) -> &[Caller<(SockId, usize, bool), ()>] {
-        &self.processes
+    fn interrupted(_: (SockId, usize, bool)) -> ModelOutcome {
+        ModelOutcome::Error(Errno(libc::EINTR))
     }
 }

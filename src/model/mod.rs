@@ -24,7 +24,7 @@ pub use region::RegionModel;
 pub use socketpair::SocketPairModel;
 pub use stream::{QUEUE_BOUND, RECORDS_BOUND};
 
-use calls::Callers;
+use calls::{Callers, SocketCalls};
 
 use crate::platform::PlatformProfile;
 use crate::scenario::{

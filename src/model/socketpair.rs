@@ -19,11 +19,11 @@
 
 use std::collections::BTreeMap;
 
-use super::calls::{Caller, Callers};
+use super::calls::{callers_in_processes, Caller, SocketCalls};
 use super::outcome::{Answer, ModelOutcome, Unmodelled};
 use super::stream::{Receive, Stream, Transport};
 use crate::platform::PlatformProfile;
-use crate::scenario::{Action, Errno, Handle, MsgFlag, Process, Relation, SigPipe, SocketCall};
+use crate::scenario::{Errno, Handle, MsgFlag, Process, Relation, SigPipe, SocketCall};
 
 /// What the model keeps of a process besides its calls.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -197,27 +197,45 @@ impl SocketPairModel {
         })
     }
 
-    /// What `action` of process `p` does; the state moves on.
-    pub fn apply(&mut self, p: usize, action: &Action, profile: &PlatformProfile) -> Answer {
-        let outcome = match action {
-            Action::Socket(call) => self.call(p, call, profile)?,
-            Action::Exit => {
-                self.leave(p)?;
-                ModelOutcome::Done
-            }
-            Action::Kill(signal) => {
-                if self.processes[p].signal(*signal, |(_, r, _)| r.interrupted()) {
-                    self.leave(p)?;
-                }
-                ModelOutcome::Done
-            }
-            Action::Await => self.processes[p].await_result(),
-            other => return Err(Unmodelled::Action(format!("`{}`", other.name()))),
-        };
-        self.wake()?;
-        Ok(self.processes[p].settle(outcome, action))
+    /// A send of `bytes` by process `p` on end `i` (`no_signal`: MSG_NOSIGNAL); a
+    /// SIGPIPE kills the process.
+    fn send(&mut self, p: usize, i: usize, bytes: Vec<u8>, no_signal: bool) -> Answer {
+        let quiet = no_signal || self.processes[p].state.sigpipe == SigPipe::Ignore;
+        let outcome = self.stream.send(i, bytes, quiet)?;
+        if matches!(outcome, ModelOutcome::Killed(_)) {
+            self.leave(p)?;
+        }
+        Ok(outcome)
     }
 
+    /// A receive by process `p` on end `i`: its outcome, or the call blocks.
+    fn receive(
+        &mut self,
+        p: usize,
+        i: usize,
+        mut receive: Receive,
+        may_wait: bool,
+        name: Option<String>,
+    ) -> Answer {
+        match self.stream.recv(i, &mut receive, may_wait)? {
+            Some(outcome) if receive.peeks() => Ok(outcome),
+            Some(outcome) => self.received_by(p, i, name, outcome),
+            None => {
+                self.processes[p].pending = Some((i, receive, name));
+                Ok(ModelOutcome::Blocks)
+            }
+        }
+    }
+}
+
+/// The name of the `k`th descriptor a process receives.
+fn received_handle(k: usize) -> Handle {
+    Handle(format!("r{k}"))
+}
+
+callers_in_processes!(SocketPairModel, Waiting, Holder);
+
+impl SocketCalls for SocketPairModel {
     fn call(&mut self, p: usize, call: &SocketCall, profile: &PlatformProfile) -> Answer {
         Ok(match call {
             SocketCall::Send {
@@ -324,36 +342,6 @@ impl SocketPairModel {
         })
     }
 
-    /// A send of `bytes` by process `p` on end `i` (`no_signal`: MSG_NOSIGNAL); a
-    /// SIGPIPE kills the process.
-    fn send(&mut self, p: usize, i: usize, bytes: Vec<u8>, no_signal: bool) -> Answer {
-        let quiet = no_signal || self.processes[p].state.sigpipe == SigPipe::Ignore;
-        let outcome = self.stream.send(i, bytes, quiet)?;
-        if matches!(outcome, ModelOutcome::Killed(_)) {
-            self.leave(p)?;
-        }
-        Ok(outcome)
-    }
-
-    /// A receive by process `p` on end `i`: its outcome, or the call blocks.
-    fn receive(
-        &mut self,
-        p: usize,
-        i: usize,
-        mut receive: Receive,
-        may_wait: bool,
-        name: Option<String>,
-    ) -> Answer {
-        match self.stream.recv(i, &mut receive, may_wait)? {
-            Some(outcome) if receive.peeks() => Ok(outcome),
-            Some(outcome) => self.received_by(p, i, name, outcome),
-            None => {
-                self.processes[p].pending = Some((i, receive, name));
-                Ok(ModelOutcome::Blocks)
-            }
-        }
-    }
-
     /// The process is gone: every descriptor it held closes.
     fn leave(&mut self, p: usize) -> Result<(), Unmodelled> {
         self.processes[p].alive = false;
@@ -380,26 +368,16 @@ impl SocketPairModel {
         }
         Ok(())
     }
-}
 
-/// The name of the `k`th descriptor a process receives.
-fn received_handle(k: usize) -> Handle {
-    Handle(format!("r{k}"))
-}
-
-impl Callers for SocketPairModel {
-    type Call = Waiting;
-    type State = Holder;
-
-    fn callers(&self) -> &[Caller<Waiting, Holder>] {
-        &self.processes
+    fn interrupted((_, receive, _): Waiting) -> ModelOutcome {
+        receive.interrupted()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::{Payload, ProcessName, Size};
+    use crate::scenario::{Action, Payload, ProcessName, Size};
 
     /// Process 0 holds the ends `first` names, process 1 the right end.
     fn pair(first: &[usize]) -> SocketPairModel {

@@ -31,14 +31,14 @@ mod listen;
 
 use std::collections::{BTreeMap, VecDeque};
 
-use super::calls::{Caller, Callers};
+use super::calls::{callers_in_processes, Caller, SocketCalls};
 use super::names::UnixNames;
 use super::outcome::{Answer, ModelOutcome, Unmodelled};
 use super::stream::{Receive, Stream, Transport};
 use crate::platform::{ListenRules, PlatformProfile};
 use crate::scenario::{
-    Action, Address, Errno, FdFlag, Handle, Mechanism, MsgFlag, PollEvent, Process, SigPipe,
-    SocketCall, SocketFlag,
+    Address, Errno, FdFlag, Handle, Mechanism, MsgFlag, PollEvent, Process, SigPipe, SocketCall,
+    SocketFlag,
 };
 
 /// A socket, by its process and the scenario's name for it (unique in the process).
@@ -179,31 +179,68 @@ impl ConnectionModel {
             .map(|(id, _)| id.clone())
     }
 
-    /// What `action` of process `p` does; the state moves on.
-    pub fn apply(&mut self, p: usize, action: &Action, profile: &PlatformProfile) -> Answer {
-        let outcome = match action {
-            Action::Socket(call) => self.call(p, call, profile)?,
-            Action::Exit => {
-                self.leave(p)?;
-                ModelOutcome::Done
-            }
-            Action::Kill(signal) => {
-                let interrupted = |call| match call {
-                    Pending::Recv { receive, .. } => receive.interrupted(),
-                    _ => ModelOutcome::Error(Errno(libc::EINTR)),
-                };
-                if self.processes[p].signal(*signal, interrupted) {
-                    self.leave(p)?;
-                }
-                ModelOutcome::Done
-            }
-            Action::Await => self.processes[p].await_result(),
-            other => return Err(Unmodelled::Action(format!("`{}`", other.name()))),
-        };
-        self.wake()?;
-        Ok(self.processes[p].settle(outcome, action))
+    /// The connection end process `p` holds as `on`.
+    fn connected(&self, p: usize, on: &Handle) -> Result<(usize, usize), Unmodelled> {
+        match self.socks[&self.sock(p, on)?].role {
+            Role::Connected { conn, side } => Ok((conn, side)),
+            _ => Err(Unmodelled::Action(format!(
+                "a data call on `{on}`, which is not connected"
+            ))),
+        }
     }
 
+    /// Carry on the call process `q` is blocked in: its outcome once it finishes.
+    fn carry_on(&mut self, q: usize) -> Result<Option<ModelOutcome>, Unmodelled> {
+        let caller = &mut self.processes[q];
+        if !caller.alive {
+            return Ok(None);
+        }
+        match caller.pending.as_mut() {
+            Some(Pending::Recv {
+                conn,
+                side,
+                receive,
+            }) => self.conns[*conn].recv(*side, receive, true),
+            Some(Pending::Accept {
+                listener,
+                name,
+                flags,
+            }) => {
+                let ready = matches!(
+                    &self.socks[&*listener].role,
+                    Role::Listening { queue, .. } if !queue.is_empty()
+                );
+                if ready {
+                    let (listener, id, flags) =
+                        (listener.clone(), (q, name.clone()), flags.clone());
+                    self.take_connection(&listener, id, &flags);
+                }
+                Ok(ready.then_some(ModelOutcome::Done))
+            }
+            Some(Pending::Connect { sock, listener }) => {
+                let (sock, listener) = (sock.clone(), listener.clone());
+                let ready = self.has_room(&listener);
+                if ready {
+                    self.join(&sock, &listener);
+                }
+                Ok(ready.then_some(ModelOutcome::Done))
+            }
+            None => Ok(None),
+        }
+    }
+}
+
+/// O_NONBLOCK and FD_CLOEXEC, as `socket()` or `accept4()` flags set them.
+fn socket_flags(flags: &[SocketFlag]) -> (bool, bool) {
+    (
+        flags.contains(&SocketFlag::NonBlock),
+        flags.contains(&SocketFlag::CloExec),
+    )
+}
+
+callers_in_processes!(ConnectionModel, Pending, SigPipe);
+
+impl SocketCalls for ConnectionModel {
     fn call(&mut self, p: usize, call: &SocketCall, profile: &PlatformProfile) -> Answer {
         Ok(match call {
             SocketCall::Socket { name, flags } => {
@@ -304,16 +341,6 @@ impl ConnectionModel {
         })
     }
 
-    /// The connection end process `p` holds as `on`.
-    fn connected(&self, p: usize, on: &Handle) -> Result<(usize, usize), Unmodelled> {
-        match self.socks[&self.sock(p, on)?].role {
-            Role::Connected { conn, side } => Ok((conn, side)),
-            _ => Err(Unmodelled::Action(format!(
-                "a data call on `{on}`, which is not connected"
-            ))),
-        }
-    }
-
     /// The process is gone: its sockets close, a call it was blocked in with them.
     fn leave(&mut self, p: usize) -> Result<(), Unmodelled> {
         self.processes[p].alive = false;
@@ -343,61 +370,11 @@ impl ConnectionModel {
         Ok(())
     }
 
-    /// Carry on the call process `q` is blocked in: its outcome once it finishes.
-    fn carry_on(&mut self, q: usize) -> Result<Option<ModelOutcome>, Unmodelled> {
-        let caller = &mut self.processes[q];
-        if !caller.alive {
-            return Ok(None);
+    fn interrupted(call: Pending) -> ModelOutcome {
+        match call {
+            Pending::Recv { receive, .. } => receive.interrupted(),
+            _ => ModelOutcome::Error(Errno(libc::EINTR)),
         }
-        match caller.pending.as_mut() {
-            Some(Pending::Recv {
-                conn,
-                side,
-                receive,
-            }) => self.conns[*conn].recv(*side, receive, true),
-            Some(Pending::Accept {
-                listener,
-                name,
-                flags,
-            }) => {
-                let ready = matches!(
-                    &self.socks[&*listener].role,
-                    Role::Listening { queue, .. } if !queue.is_empty()
-                );
-                if ready {
-                    let (listener, id, flags) =
-                        (listener.clone(), (q, name.clone()), flags.clone());
-                    self.take_connection(&listener, id, &flags);
-                }
-                Ok(ready.then_some(ModelOutcome::Done))
-            }
-            Some(Pending::Connect { sock, listener }) => {
-                let (sock, listener) = (sock.clone(), listener.clone());
-                let ready = self.has_room(&listener);
-                if ready {
-                    self.join(&sock, &listener);
-                }
-                Ok(ready.then_some(ModelOutcome::Done))
-            }
-            None => Ok(None),
-        }
-    }
-}
-
-/// O_NONBLOCK and FD_CLOEXEC, as `socket()` or `accept4()` flags set them.
-fn socket_flags(flags: &[SocketFlag]) -> (bool, bool) {
-    (
-        flags.contains(&SocketFlag::NonBlock),
-        flags.contains(&SocketFlag::CloExec),
-    )
-}
-
-impl Callers for ConnectionModel {
-    type Call = Pending;
-    type State = SigPipe;
-
-    fn callers(&self) -> &[Caller<Pending, SigPipe>] {
-        &self.processes
     }
 }
 

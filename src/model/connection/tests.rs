@@ -5,8 +5,9 @@ use nix::sys::signal::Signal;
 use rstest::rstest;
 
 use super::*;
+use crate::model::calls::Callers;
 use crate::scenario::{
-    MsgFlag, Payload, Process, ProcessName, Relation, ShutdownHow, SignalName, Size,
+    Action, MsgFlag, Payload, Process, ProcessName, Relation, ShutdownHow, SignalName, Size,
 };
 
 /// Process 0 serves, processes 1 and 2 are clients; process 2 ignores SIGPIPE and

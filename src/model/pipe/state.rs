@@ -229,6 +229,10 @@ impl Callers for PipeModel {
         &self.processes
     }
 
+    fn callers_mut(&mut self) -> &mut [Caller<(Pending, usize), Holder>] {
+        &mut self.processes
+    }
+
     /// Whether process `p` is alive and free to start a call: not blocked, not holding
     /// the result of one that blocked (a `completes` step must take it first), and not
     /// replaced by another program.

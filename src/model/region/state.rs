@@ -8,7 +8,7 @@ use nix::sys::signal::Signal;
 
 use super::mapping::{Mapping, Rights};
 use super::object::MemoryObject;
-use crate::model::calls::{Caller, Callers};
+use crate::model::calls::{callers_in_processes, Caller};
 use crate::model::outcome::{ModelOutcome, Unmodelled};
 use crate::scenario::{AccessMode, Mechanism, Process, RegionSpec, Relation, SignalName};
 
@@ -128,13 +128,5 @@ impl RegionModel {
     }
 }
 
-impl Callers for RegionModel {
-    type Call = ();
-    type State = Holder;
-
-    fn callers(&self) -> &[Caller<(), Holder>] {
-        &self.processes
-    }
-
-    // Region calls never wait: no process blocks, so none finishes a blocked call.
-}
+// Region calls never wait: no process blocks, so none finishes a blocked call.
+callers_in_processes!(RegionModel, (), Holder);
