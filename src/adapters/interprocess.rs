@@ -45,7 +45,7 @@ use super::Adapter;
 use crate::driver::{run_scenario, serve_exec_actor};
 use crate::fuzz::fuzz;
 use crate::mechanism::{
-    ByteStream, Capability, Deviation, Implementation, Received, Socket, SocketAddress,
+    ByteStream, Capability, Describe, Deviation, Implementation, Received, Socket, SocketAddress,
     Unimplemented,
 };
 use crate::report::KnownFailure;
@@ -126,11 +126,7 @@ pub enum End {
     Fifo(File),
 }
 
-// The crate's types have no `read` on a `Sender` and no `write` on a `Recver`: it
-// refuses at compile time what POSIX refuses with EBADF, so EBADF is what is reported.
-impl ByteStream for Pipes {
-    type End = End;
-
+impl Describe for Pipes {
     fn name(&self) -> &str {
         "interprocess"
     }
@@ -146,6 +142,12 @@ impl ByteStream for Pipes {
             _ => &[Capability::MakeFifo, Capability::Descriptor],
         }
     }
+}
+
+// The crate's types have no `read` on a `Sender` and no `write` on a `Recver`: it
+// refuses at compile time what POSIX refuses with EBADF, so EBADF is what is reported.
+impl ByteStream for Pipes {
+    type End = End;
 
     fn pipe(&self, flags: &[OpenFlag]) -> Result<(End, End), Errno> {
         let (sender, recver) = unnamed_pipe::pipe(flags.contains(&OpenFlag::NonBlock))?;
@@ -291,9 +293,7 @@ fn accept_mode(nonblocking: bool) -> ListenerNonblockingMode {
     }
 }
 
-impl Socket for LocalSockets {
-    type Handle = LocalSocket;
-
+impl Describe for LocalSockets {
     fn name(&self) -> &str {
         "interprocess"
     }
@@ -312,6 +312,10 @@ impl Socket for LocalSockets {
             reason: "name reclamation (documented, on by default): dropping a Listener unlinks its socket file, so connect() finds no file (ENOENT)",
         }]
     }
+}
+
+impl Socket for LocalSockets {
+    type Handle = LocalSocket;
 
     fn socket(&self, _kind: SocketKind, flags: &[SocketFlag]) -> Result<LocalSocket, Errno> {
         let socket = LocalSocket::default();

@@ -32,7 +32,9 @@ use ipc_channel::ErrorKind;
 use super::Adapter;
 use crate::driver::{run_scenario, serve_exec_actor};
 use crate::fuzz::fuzz;
-use crate::mechanism::{ActorStart, Implementation, Received, Socket, SocketAddress, Sockets};
+use crate::mechanism::{
+    ActorStart, Describe, Implementation, Received, Socket, SocketAddress, Sockets,
+};
 use crate::report::KnownFailure;
 use crate::scenario::{Errno, Mechanism, MsgFlag, SocketKind};
 
@@ -81,9 +83,7 @@ pub enum ChannelEnd {
     Receiver(IpcReceiver<Vec<u8>>),
 }
 
-impl Socket for IpcChannel {
-    type Handle = ChannelEnd;
-
+impl Describe for IpcChannel {
     fn name(&self) -> &str {
         "ipc-channel"
     }
@@ -100,6 +100,10 @@ impl Socket for IpcChannel {
     fn mechanisms(&self) -> &[Mechanism] {
         &[Mechanism::Socketpair]
     }
+}
+
+impl Socket for IpcChannel {
+    type Handle = ChannelEnd;
 
     fn socketpair(&self, _kind: SocketKind) -> Result<(ChannelEnd, ChannelEnd), Errno> {
         let (sender, receiver) = ipc::channel()?;

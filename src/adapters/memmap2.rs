@@ -42,7 +42,7 @@ use ::memmap2::{Mmap, MmapMut, MmapOptions};
 use super::Adapter;
 use crate::driver::{run_scenario, serve_exec_actor};
 use crate::fuzz::fuzz;
-use crate::mechanism::{Capability, Implementation, Protection, Regions, SharedRegion};
+use crate::mechanism::{Capability, Describe, Implementation, Protection, Regions, SharedRegion};
 use crate::report::KnownFailure;
 use crate::scenario::{AccessMode, Errno, Mechanism, OpenFlag};
 
@@ -96,11 +96,7 @@ impl Mapping {
     }
 }
 
-impl SharedRegion for Memmap2 {
-    type Region = Mapping;
-    type Segment = ();
-    type Object = File;
-
+impl Describe for Memmap2 {
     fn name(&self) -> &str {
         "memmap2"
     }
@@ -120,6 +116,12 @@ impl SharedRegion for Memmap2 {
             Capability::ObjectIo,
         ]
     }
+}
+
+impl SharedRegion for Memmap2 {
+    type Region = Mapping;
+    type Segment = ();
+    type Object = File;
 
     fn map_anonymous(&self, len: usize, shared: bool) -> Result<Mapping, Errno> {
         if shared {

@@ -14,7 +14,9 @@ use ::os_pipe::{PipeReader, PipeWriter};
 use super::Adapter;
 use crate::driver::{run_scenario, serve_exec_actor};
 use crate::fuzz::fuzz;
-use crate::mechanism::{ByteStream, Capability, Deviation, Implementation, PipeEnd, Streams};
+use crate::mechanism::{
+    ByteStream, Capability, Describe, Deviation, Implementation, PipeEnd, Streams,
+};
 use crate::report::KnownFailure;
 use crate::scenario::{Errno, Mechanism, OpenFlag};
 
@@ -37,11 +39,7 @@ pub const ADAPTER: Adapter = Adapter {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct OsPipe;
 
-// The crate's types have no `read` on a writer and no `write` on a reader: it refuses at
-// compile time what POSIX refuses with EBADF, which `PipeEnd` reports.
-impl ByteStream for OsPipe {
-    type End = PipeEnd<PipeReader, PipeWriter>;
-
+impl Describe for OsPipe {
     fn name(&self) -> &str {
         "os_pipe"
     }
@@ -60,6 +58,12 @@ impl ByteStream for OsPipe {
             reason: "os_pipe::pipe() documents its pipes as non-inheritable: FD_CLOEXEC is set",
         }]
     }
+}
+
+// The crate's types have no `read` on a writer and no `write` on a reader: it refuses at
+// compile time what POSIX refuses with EBADF, which `PipeEnd` reports.
+impl ByteStream for OsPipe {
+    type End = PipeEnd<PipeReader, PipeWriter>;
 
     fn pipe(&self, _flags: &[OpenFlag]) -> Result<(Self::End, Self::End), Errno> {
         let (reader, writer) = ::os_pipe::pipe()?;

@@ -48,7 +48,7 @@ use ::shared_memory::{Shmem, ShmemConf, ShmemError};
 use super::Adapter;
 use crate::driver::{run_scenario, serve_exec_actor};
 use crate::fuzz::fuzz;
-use crate::mechanism::{Implementation, Regions, SharedRegion};
+use crate::mechanism::{Describe, Implementation, Regions, SharedRegion};
 use crate::report::KnownFailure;
 use crate::scenario::{AccessMode, Errno, Mechanism, OpenFlag};
 
@@ -112,11 +112,7 @@ fn errno(e: ShmemError) -> Errno {
     }
 }
 
-impl SharedRegion for SharedMemory {
-    type Region = ShmRegion;
-    type Segment = ();
-    type Object = ShmObject;
-
+impl Describe for SharedMemory {
     fn name(&self) -> &str {
         "shared_memory"
     }
@@ -124,6 +120,12 @@ impl SharedRegion for SharedMemory {
     fn mechanisms(&self) -> &[Mechanism] {
         &[Mechanism::PosixShm]
     }
+}
+
+impl SharedRegion for SharedMemory {
+    type Region = ShmRegion;
+    type Segment = ();
+    type Object = ShmObject;
 
     fn bytes(&self, region: &ShmRegion) -> (NonNull<u8>, usize) {
         let base = NonNull::new(region.shmem.as_ptr()).expect("a live mapping is not at 0");

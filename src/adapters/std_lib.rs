@@ -52,7 +52,7 @@ pub use self::socket::{StdHandle, StdSocket};
 use super::Adapter;
 use crate::driver::{run_scenario, serve_exec_actor};
 use crate::fuzz::fuzz;
-use crate::mechanism::{ByteStream, Capability, Implementation, PipeEnd, Unimplemented};
+use crate::mechanism::{ByteStream, Capability, Describe, Implementation, PipeEnd, Unimplemented};
 use crate::report::KnownFailure;
 use crate::scenario::{Errno, Mechanism, OpenFlag};
 
@@ -174,9 +174,7 @@ impl Implementation for Std {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct StdPipe;
 
-impl ByteStream for StdPipe {
-    type End = PipeEnd<PipeReader, PipeWriter>;
-
+impl Describe for StdPipe {
     fn name(&self) -> &str {
         "std"
     }
@@ -192,6 +190,10 @@ impl ByteStream for StdPipe {
             Capability::Descriptor,
         ]
     }
+}
+
+impl ByteStream for StdPipe {
+    type End = PipeEnd<PipeReader, PipeWriter>;
 
     /// Only `O_CLOEXEC` can be asked for here (non-blocking mode is not declared), and
     /// std's `pipe2(O_CLOEXEC)` always sets it.

@@ -45,7 +45,7 @@ use super::Adapter;
 use crate::driver::{run_scenario, serve_exec_actor};
 use crate::fuzz::fuzz;
 use crate::mechanism::{
-    ByteStream, Capability, Deviation, Implementation, Received, Socket, SocketAddress,
+    ByteStream, Capability, Describe, Deviation, Implementation, Received, Socket, SocketAddress,
     Unimplemented,
 };
 use crate::report::KnownFailure;
@@ -248,9 +248,7 @@ impl PipeEnd {
     }
 }
 
-impl ByteStream for TokioPipe {
-    type End = PipeEnd;
-
+impl Describe for TokioPipe {
     fn name(&self) -> &str {
         "tokio"
     }
@@ -285,6 +283,10 @@ impl ByteStream for TokioPipe {
     fn capabilities(&self, _mechanism: Mechanism) -> &[Capability] {
         &[Capability::Descriptor]
     }
+}
+
+impl ByteStream for TokioPipe {
+    type End = PipeEnd;
 
     fn pipe(&self, _flags: &[OpenFlag]) -> Result<(PipeEnd, PipeEnd), Errno> {
         // A runtime for this call alone, dropped (after the guard) before the fork.
@@ -399,9 +401,7 @@ fn unix_path(address: &SocketAddress) -> Result<PathBuf, Errno> {
     }
 }
 
-impl Socket for TokioUnixStream {
-    type Handle = SocketHandle;
-
+impl Describe for TokioUnixStream {
     fn name(&self) -> &str {
         "tokio"
     }
@@ -413,6 +413,10 @@ impl Socket for TokioUnixStream {
     fn capabilities(&self, _mechanism: Mechanism) -> &[Capability] {
         &[Capability::Descriptor, Capability::Shutdown]
     }
+}
+
+impl Socket for TokioUnixStream {
+    type Handle = SocketHandle;
 
     fn socket(&self, _kind: SocketKind, _flags: &[SocketFlag]) -> Result<SocketHandle, Errno> {
         let socket = UnixSocket::new_stream()?;

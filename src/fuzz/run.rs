@@ -17,7 +17,7 @@ use super::regions::{build_regions, region_plans};
 use super::writers::{build_writers, writer_plans, WritersPlan};
 use crate::driver::Verdict;
 use crate::driver::{run_scenario, RunOptions};
-use crate::mechanism::{ByteStream, Capability, Implementation, SharedRegion, Socket};
+use crate::mechanism::{Capability, Describe, Implementation};
 use crate::platform::PlatformProfile;
 use crate::scenario::{to_file_text, Mechanism, MechanismFamily, Scenario};
 

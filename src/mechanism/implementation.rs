@@ -2,7 +2,7 @@
 
 use std::ptr::NonNull;
 
-use super::{ByteStream, Deviation, Received, SharedRegion, Socket, SocketAddress};
+use super::{ByteStream, Describe, Deviation, Received, SharedRegion, Socket, SocketAddress};
 use crate::scenario::{Errno, Mechanism, MsgFlag};
 
 /// An implementation under test: what it provides of each mechanism family. A family it
@@ -148,15 +148,18 @@ impl<I: Socket> Implementation for Sockets<I> {
 #[derive(Clone, Copy, Debug)]
 pub enum Unimplemented {}
 
-impl ByteStream for Unimplemented {
-    type End = Unimplemented;
-
+impl Describe for Unimplemented {
     fn name(&self) -> &str {
         match *self {}
     }
     fn mechanisms(&self) -> &[Mechanism] {
         match *self {}
     }
+}
+
+impl ByteStream for Unimplemented {
+    type End = Unimplemented;
+
     fn read(&self, _: &Self, _: &mut [u8]) -> Result<usize, Errno> {
         match *self {}
     }
@@ -170,12 +173,6 @@ impl SharedRegion for Unimplemented {
     type Segment = Unimplemented;
     type Object = Unimplemented;
 
-    fn name(&self) -> &str {
-        match *self {}
-    }
-    fn mechanisms(&self) -> &[Mechanism] {
-        match *self {}
-    }
     fn bytes(&self, _: &Self) -> (NonNull<u8>, usize) {
         match *self {}
     }
@@ -184,12 +181,6 @@ impl SharedRegion for Unimplemented {
 impl Socket for Unimplemented {
     type Handle = Unimplemented;
 
-    fn name(&self) -> &str {
-        match *self {}
-    }
-    fn mechanisms(&self) -> &[Mechanism] {
-        match *self {}
-    }
     fn send(
         &self,
         _: &Self,
