@@ -42,8 +42,6 @@ use ::interprocess::unnamed_pipe::{Recver, Sender};
 use ::interprocess::ConnectWaitMode;
 
 use super::Adapter;
-use crate::driver::{run_scenario, serve_exec_actor};
-use crate::fuzz::fuzz;
 use crate::mechanism::{
     ByteStream, Capability, Describe, Deviation, Implementation, Received, Socket, SocketAddress,
     Unimplemented,
@@ -52,15 +50,12 @@ use crate::report::KnownFailure;
 use crate::scenario::{AccessMode, Errno, Mechanism, MsgFlag, OpenFlag, SocketFlag, SocketKind};
 
 /// The adapter in the conformance matrix.
-pub const ADAPTER: Adapter = Adapter {
-    name: "interprocess",
-    adapts: "interprocess 2.4: unnamed_pipe, fifo_file::create_fifo, local_socket \
+pub const ADAPTER: Adapter = Adapter::of(
+    "interprocess",
+    "interprocess 2.4: unnamed_pipe, fifo_file::create_fifo, local_socket \
              (ListenerOptions, ConnectOptions)",
-    run: |s, o| run_scenario(s, &Interprocess, o),
-    deviations: || Interprocess.deviations(),
-    fuzz: |p, f, o, tick| fuzz(&Interprocess, p, f, o, tick),
-    serve_exec_actor: || serve_exec_actor(&Interprocess),
-    known_failures: &[
+    &Interprocess,
+    &[
         KnownFailure {
             scenario: "unix-stream::bind_existing_path_eaddrinuse",
             explanation: "ListenerOptions::create_sync does socket, bind and listen in one call: bind() alone cannot fail, the second listener's creation does",
@@ -82,7 +77,7 @@ pub const ADAPTER: Adapter = Adapter {
             explanation: "Stream's write is std's UnixStream write, which sends with MSG_NOSIGNAL: EPIPE, and no SIGPIPE",
         },
     ],
-};
+);
 
 /// The `interprocess` crate: its pipes and FIFOs, and its local sockets.
 #[derive(Clone, Copy, Debug, Default)]

@@ -42,8 +42,6 @@ use ::tokio::net::{UnixListener, UnixSocket, UnixStream};
 use ::tokio::runtime::{Builder, Runtime};
 
 use super::Adapter;
-use crate::driver::{run_scenario, serve_exec_actor};
-use crate::fuzz::fuzz;
 use crate::mechanism::{
     ByteStream, Capability, Describe, Deviation, Implementation, Received, Socket, SocketAddress,
     Unimplemented,
@@ -53,15 +51,12 @@ use crate::scenario::{AccessMode, Errno, Mechanism, MsgFlag, OpenFlag, ShutdownH
 use crate::scenario::{SocketFlag, SocketKind};
 
 /// The `tokio` adapter for the command line.
-pub const ADAPTER: Adapter = Adapter {
-    name: "tokio",
-    adapts: "tokio 1.54: net::unix::pipe::pipe, net::UnixSocket, UnixListener, UnixStream \
+pub const ADAPTER: Adapter = Adapter::of(
+    "tokio",
+    "tokio 1.54: net::unix::pipe::pipe, net::UnixSocket, UnixListener, UnixStream \
              (a current-thread runtime per actor)",
-    run: |s, o| run_scenario(s, &Tokio, o),
-    deviations: || Tokio.deviations(),
-    fuzz: |p, f, o, tick| fuzz(&Tokio, p, f, o, tick),
-    serve_exec_actor: || serve_exec_actor(&Tokio),
-    known_failures: &[
+    &Tokio,
+    &[
         KnownFailure {
             scenario: "fifo::blocked_read_wakes_eof_on_writer_close",
             explanation: "pipe::OpenOptions::open_receiver opens with O_NONBLOCK: opening the read end never waits for a writer",
@@ -115,7 +110,7 @@ pub const ADAPTER: Adapter = Adapter {
             explanation: "the write is std's UnixStream write, which sends with MSG_NOSIGNAL: EPIPE, and no SIGPIPE",
         },
     ],
-};
+);
 
 /// tokio's pipes and unix stream sockets.
 #[derive(Clone, Copy, Debug, Default)]
