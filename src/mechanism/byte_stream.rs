@@ -15,11 +15,10 @@ use crate::scenario::{AccessMode, Errno, OpenFlag};
 /// cannot work in a forked child must say so through [`Describe::mechanisms`].
 ///
 /// Only `read` and `write` must be written, and `name` and `mechanisms` of its
-/// [`Describe`]. The others
-/// have bodies that fail with EOPNOTSUPP and are called only when what gates them is
-/// declared: `pipe` for [`Mechanism::Pipe`], `open` for [`Mechanism::Fifo`], `mkfifo`
-/// for [`Capability::MakeFifo`] (without it the operating system makes the FIFO),
-/// `set_nonblocking` for [`Capability::NonBlocking`], `dup` for
+/// [`Describe`]. The others have bodies that fail with EOPNOTSUPP and are called only
+/// when what gates them is declared: `pipe` for [`Mechanism::Pipe`], `open` for
+/// [`Mechanism::Fifo`], `mkfifo` for [`Capability::MakeFifo`] (without it the operating
+/// system makes the FIFO), `set_nonblocking` for [`Capability::NonBlocking`], `dup` for
 /// [`Capability::Duplicate`]. `fd` should return the descriptor whenever there is one
 /// (it makes the blocking verdict exact), and must when [`Capability::Descriptor`] is
 /// declared.

@@ -7,8 +7,9 @@
 //! declares), and implement the trait of your mechanism's family: [`ByteStream`]
 //! (pipes, FIFOs), [`Socket`] (Unix, TCP and UDP sockets, socketpairs, message channels)
 //! or [`SharedRegion`] (shared and mapped memory). Write the few methods without a body;
-//! then whatever else your crate offers, declaring it in `capabilities`. Scenarios that need a mechanism or a [`Capability`] you do not
-//! declare are skipped with that as the reason, and the method behind it is never called.
+//! then whatever else your crate offers, declaring it in `capabilities`. Scenarios that
+//! need a mechanism or a [`Capability`] you do not declare are skipped with that as the
+//! reason, and the method behind it is never called.
 //! A scenario your crate fails on purpose (documented behaviour that differs from POSIX)
 //! goes in `deviations`: it is then reported as a declared deviation, never as a pass.
 //!
