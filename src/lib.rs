@@ -88,8 +88,9 @@
 //! # Testing your crate
 //!
 //! Write an adapter: the trait of your mechanism's family ([`mechanism::ByteStream`],
-//! [`mechanism::Socket`], [`mechanism::SharedRegion`]) over your crate's types, with the
-//! [`mechanism::Capability`]s it has and the [`mechanism::Deviation`]s it chooses. Then
+//! [`mechanism::Socket`], [`mechanism::SharedRegion`]) over your crate's types, and its
+//! [`mechanism::Describe`]: its name and mechanisms, the [`mechanism::Capability`]s it
+//! has and the [`mechanism::Deviation`]s it chooses. Then
 //! a test target with `harness = false`:
 //!
 //! ```no_run

@@ -16,8 +16,6 @@ mod fixture;
 use fixture::{Fault, Faulty};
 
 use super::Adapter;
-use crate::driver::{run_scenario, serve_exec_actor};
-use crate::fuzz::fuzz;
 use crate::mechanism::Streams;
 
 /// What each of them adapts, for reports.
@@ -26,15 +24,7 @@ const ADAPTS: &str = "fixtures/faulty.rs: the operating system's pipes and FIFOs
 /// An adapter per fault, named as the fixture names it.
 macro_rules! faulty_adapters {
     ($($fault:ident => $name:literal),* $(,)?) => {
-        vec![$(Adapter {
-            name: $name,
-            adapts: ADAPTS,
-            run: |s, o| run_scenario(s, &Streams(Faulty(Fault::$fault)), o),
-            deviations: Vec::new,
-            fuzz: |p, f, o, tick| fuzz(&Streams(Faulty(Fault::$fault)), p, f, o, tick),
-            serve_exec_actor: || serve_exec_actor(&Streams(Faulty(Fault::$fault))),
-            known_failures: &[],
-        }),*]
+        vec![$(Adapter::of($name, ADAPTS, &Streams(Faulty(Fault::$fault)), &[])),*]
     };
 }
 

@@ -42,25 +42,20 @@ use ::interprocess::unnamed_pipe::{Recver, Sender};
 use ::interprocess::ConnectWaitMode;
 
 use super::Adapter;
-use crate::driver::{run_scenario, serve_exec_actor};
-use crate::fuzz::fuzz;
 use crate::mechanism::{
-    ByteStream, Capability, Deviation, Implementation, Received, Socket, SocketAddress,
+    ByteStream, Capability, Describe, Deviation, Implementation, Received, Socket, SocketAddress,
     Unimplemented,
 };
 use crate::report::KnownFailure;
 use crate::scenario::{AccessMode, Errno, Mechanism, MsgFlag, OpenFlag, SocketFlag, SocketKind};
 
 /// The adapter in the conformance matrix.
-pub const ADAPTER: Adapter = Adapter {
-    name: "interprocess",
-    adapts: "interprocess 2.4: unnamed_pipe, fifo_file::create_fifo, local_socket \
+pub const ADAPTER: Adapter = Adapter::of(
+    "interprocess",
+    "interprocess 2.4: unnamed_pipe, fifo_file::create_fifo, local_socket \
              (ListenerOptions, ConnectOptions)",
-    run: |s, o| run_scenario(s, &Interprocess, o),
-    deviations: || Interprocess.deviations(),
-    fuzz: |p, f, o, tick| fuzz(&Interprocess, p, f, o, tick),
-    serve_exec_actor: || serve_exec_actor(&Interprocess),
-    known_failures: &[
+    &Interprocess,
+    &[
         KnownFailure {
             scenario: "unix-stream::bind_existing_path_eaddrinuse",
             explanation: "ListenerOptions::create_sync does socket, bind and listen in one call: bind() alone cannot fail, the second listener's creation does",
@@ -82,7 +77,7 @@ pub const ADAPTER: Adapter = Adapter {
             explanation: "Stream's write is std's UnixStream write, which sends with MSG_NOSIGNAL: EPIPE, and no SIGPIPE",
         },
     ],
-};
+);
 
 /// The `interprocess` crate: its pipes and FIFOs, and its local sockets.
 #[derive(Clone, Copy, Debug, Default)]
@@ -126,11 +121,7 @@ pub enum End {
     Fifo(File),
 }
 
-// The crate's types have no `read` on a `Sender` and no `write` on a `Recver`: it
-// refuses at compile time what POSIX refuses with EBADF, so EBADF is what is reported.
-impl ByteStream for Pipes {
-    type End = End;
-
+impl Describe for Pipes {
     fn name(&self) -> &str {
         "interprocess"
     }
@@ -146,6 +137,12 @@ impl ByteStream for Pipes {
             _ => &[Capability::MakeFifo, Capability::Descriptor],
         }
     }
+}
+
+// The crate's types have no `read` on a `Sender` and no `write` on a `Recver`: it
+// refuses at compile time what POSIX refuses with EBADF, so EBADF is what is reported.
+impl ByteStream for Pipes {
+    type End = End;
 
     fn pipe(&self, flags: &[OpenFlag]) -> Result<(End, End), Errno> {
         let (sender, recver) = unnamed_pipe::pipe(flags.contains(&OpenFlag::NonBlock))?;
@@ -291,9 +288,7 @@ fn accept_mode(nonblocking: bool) -> ListenerNonblockingMode {
     }
 }
 
-impl Socket for LocalSockets {
-    type Handle = LocalSocket;
-
+impl Describe for LocalSockets {
     fn name(&self) -> &str {
         "interprocess"
     }
@@ -312,6 +307,10 @@ impl Socket for LocalSockets {
             reason: "name reclamation (documented, on by default): dropping a Listener unlinks its socket file, so connect() finds no file (ENOENT)",
         }]
     }
+}
+
+impl Socket for LocalSockets {
+    type Handle = LocalSocket;
 
     fn socket(&self, _kind: SocketKind, flags: &[SocketFlag]) -> Result<LocalSocket, Errno> {
         let socket = LocalSocket::default();

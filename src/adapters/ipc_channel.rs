@@ -30,21 +30,16 @@ use ipc_channel::ipc::{self, IpcError, IpcReceiver, IpcSender};
 use ipc_channel::ErrorKind;
 
 use super::Adapter;
-use crate::driver::{run_scenario, serve_exec_actor};
-use crate::fuzz::fuzz;
-use crate::mechanism::{ActorStart, Implementation, Received, Socket, SocketAddress, Sockets};
+use crate::mechanism::{ActorStart, Describe, Received, Socket, SocketAddress, Sockets};
 use crate::report::KnownFailure;
 use crate::scenario::{Errno, Mechanism, MsgFlag, SocketKind};
 
 /// The `ipc-channel` adapter for the command line.
-pub const ADAPTER: Adapter = Adapter {
-    name: "ipc-channel",
-    adapts: "ipc-channel 0.20: ipc::channel, IpcSender::send, IpcReceiver::recv",
-    run: |s, o| run_scenario(s, &Sockets(IpcChannel), o),
-    deviations: || Sockets(IpcChannel).deviations(),
-    fuzz: |p, f, o, tick| fuzz(&Sockets(IpcChannel), p, f, o, tick),
-    serve_exec_actor: || serve_exec_actor(&Sockets(IpcChannel)),
-    known_failures: &[
+pub const ADAPTER: Adapter = Adapter::of(
+    "ipc-channel",
+    "ipc-channel 0.20: ipc::channel, IpcSender::send, IpcReceiver::recv",
+    &Sockets(IpcChannel),
+    &[
         KnownFailure {
             scenario: "socketpair::data_both_ways",
             explanation: "a channel is one-way: the receiving end (IpcReceiver) has no send",
@@ -66,7 +61,7 @@ pub const ADAPTER: Adapter = Adapter {
             explanation: "a channel is one-way: the receiving end (IpcReceiver) has no send",
         },
     ],
-};
+);
 
 /// ipc-channel's channels, as socketpairs that go one way.
 #[derive(Clone, Copy, Debug, Default)]
@@ -81,9 +76,7 @@ pub enum ChannelEnd {
     Receiver(IpcReceiver<Vec<u8>>),
 }
 
-impl Socket for IpcChannel {
-    type Handle = ChannelEnd;
-
+impl Describe for IpcChannel {
     fn name(&self) -> &str {
         "ipc-channel"
     }
@@ -100,6 +93,10 @@ impl Socket for IpcChannel {
     fn mechanisms(&self) -> &[Mechanism] {
         &[Mechanism::Socketpair]
     }
+}
+
+impl Socket for IpcChannel {
+    type Handle = ChannelEnd;
 
     fn socketpair(&self, _kind: SocketKind) -> Result<(ChannelEnd, ChannelEnd), Errno> {
         let (sender, receiver) = ipc::channel()?;

@@ -40,28 +40,23 @@ use std::ptr::NonNull;
 use ::memmap2::{Mmap, MmapMut, MmapOptions};
 
 use super::Adapter;
-use crate::driver::{run_scenario, serve_exec_actor};
-use crate::fuzz::fuzz;
-use crate::mechanism::{Capability, Implementation, Protection, Regions, SharedRegion};
+use crate::mechanism::{Capability, Describe, Protection, Regions, SharedRegion};
 use crate::report::KnownFailure;
 use crate::scenario::{AccessMode, Errno, Mechanism, OpenFlag};
 
 /// The adapter: memmap2's file mappings over std's files.
-pub const ADAPTER: Adapter = Adapter {
-    name: "memmap2",
-    adapts: "memmap2 0.9: MmapOptions::map, map_mut, map_copy, map_copy_read_only, \
+pub const ADAPTER: Adapter = Adapter::of(
+    "memmap2",
+    "memmap2 0.9: MmapOptions::map, map_mut, map_copy, map_copy_read_only, \
              map_anon, MmapMut::flush, make_read_only, make_mut (files through std::fs)",
-    run: |s, o| run_scenario(s, &Regions(Memmap2), o),
-    deviations: || Regions(Memmap2).deviations(),
-    fuzz: |p, f, o, tick| fuzz(&Regions(Memmap2), p, f, o, tick),
-    serve_exec_actor: || serve_exec_actor(&Regions(Memmap2)),
-    known_failures: &[
+    &Regions(Memmap2),
+    &[
         KnownFailure {
             scenario: "file-mmap::rdonly_fd_shared_mapping_mprotect_write_eacces",
             explanation: "Mmap::make_mut(self) consumes the map: when mprotect fails (EACCES) the map is dropped and unmapped, so the next load faults (SIGSEGV)",
         },
     ],
-};
+);
 
 /// memmap2's mappings.
 #[derive(Clone, Copy, Debug, Default)]
@@ -96,11 +91,7 @@ impl Mapping {
     }
 }
 
-impl SharedRegion for Memmap2 {
-    type Region = Mapping;
-    type Segment = ();
-    type Object = File;
-
+impl Describe for Memmap2 {
     fn name(&self) -> &str {
         "memmap2"
     }
@@ -120,6 +111,12 @@ impl SharedRegion for Memmap2 {
             Capability::ObjectIo,
         ]
     }
+}
+
+impl SharedRegion for Memmap2 {
+    type Region = Mapping;
+    type Segment = ();
+    type Object = File;
 
     fn map_anonymous(&self, len: usize, shared: bool) -> Result<Mapping, Errno> {
         if shared {

@@ -36,29 +36,103 @@ pub struct Adapter {
     pub name: &'static str,
     /// The APIs it drives, for the report.
     pub adapts: &'static str,
-    /// Run one scenario against it.
-    pub run: fn(&Scenario, &RunOptions) -> ScenarioReport,
-    /// The deviations it declares.
-    pub deviations: fn() -> Vec<Deviation>,
-    /// Fuzz its pipes (see [`fuzz`]).
-    pub fuzz: fn(Property, &FuzzOptions, &RunOptions, &dyn Fn()) -> FuzzReport,
-    /// Serve as its actor, if this process was started as one by exec
-    /// ([`ActorStart::Exec`](crate::mechanism::ActorStart::Exec)); else return.
-    pub serve_exec_actor: fn(),
     /// The crate's failures that have been looked into, with what it does instead.
     pub known_failures: &'static [KnownFailure],
+    /// The implementation itself.
+    implementation: &'static (dyn AnyImplementation + Sync),
+}
+
+impl Adapter {
+    /// The entry of `implementation`, called `name`, which drives the APIs `adapts`
+    /// names, with the failures of the crate that have been looked into.
+    pub const fn of<I: Implementation + Sync>(
+        name: &'static str,
+        adapts: &'static str,
+        implementation: &'static I,
+        known_failures: &'static [KnownFailure],
+    ) -> Adapter {
+        Adapter {
+            name,
+            adapts,
+            known_failures,
+            implementation,
+        }
+    }
+
+    /// Run one scenario against it.
+    pub fn run(&self, scenario: &Scenario, opts: &RunOptions) -> ScenarioReport {
+        self.implementation.run(scenario, opts)
+    }
+
+    /// The deviations it declares.
+    pub fn deviations(&self) -> Vec<Deviation> {
+        self.implementation.deviations()
+    }
+
+    /// Fuzz it (see [`fuzz`]).
+    pub fn fuzz(
+        &self,
+        property: Property,
+        opts: &FuzzOptions,
+        run_opts: &RunOptions,
+        on_run: &dyn Fn(),
+    ) -> FuzzReport {
+        self.implementation.fuzz(property, opts, run_opts, on_run)
+    }
+
+    /// Serve as its actor, if this process was started as one by exec
+    /// ([`ActorStart::Exec`](crate::mechanism::ActorStart::Exec)); else return.
+    pub fn serve_exec_actor(&self) {
+        self.implementation.serve_exec_actor();
+    }
+}
+
+/// What the command line does with an implementation, whatever its type: what lets an
+/// [`Adapter`] hold any of them.
+trait AnyImplementation {
+    fn run(&self, scenario: &Scenario, opts: &RunOptions) -> ScenarioReport;
+    fn deviations(&self) -> Vec<Deviation>;
+    fn fuzz(
+        &self,
+        property: Property,
+        opts: &FuzzOptions,
+        run_opts: &RunOptions,
+        on_run: &dyn Fn(),
+    ) -> FuzzReport;
+    fn serve_exec_actor(&self);
+}
+
+impl<I: Implementation> AnyImplementation for I {
+    fn run(&self, scenario: &Scenario, opts: &RunOptions) -> ScenarioReport {
+        run_scenario(scenario, self, opts)
+    }
+
+    fn deviations(&self) -> Vec<Deviation> {
+        Implementation::deviations(self)
+    }
+
+    fn fuzz(
+        &self,
+        property: Property,
+        opts: &FuzzOptions,
+        run_opts: &RunOptions,
+        on_run: &dyn Fn(),
+    ) -> FuzzReport {
+        fuzz(self, property, opts, run_opts, on_run)
+    }
+
+    fn serve_exec_actor(&self) {
+        serve_exec_actor(self);
+    }
 }
 
 /// The operating system through nix: the reference every adapter is compared with.
-pub const OS: Adapter = Adapter {
-    name: "os",
-    adapts: "nix: unistd::pipe, mkfifo, sys::socket, sys::mman (the reference implementation)",
-    run: |s, o| run_scenario(s, &Os, o),
-    deviations: || Os.deviations(),
-    fuzz: |p, f, o, tick| fuzz(&Os, p, f, o, tick),
-    serve_exec_actor: || serve_exec_actor(&Os),
-    known_failures: &[],
-};
+pub const OS: Adapter = Adapter::of(
+    "os",
+    "nix: unistd::pipe, mkfifo, sys::socket, sys::mman (the reference implementation)",
+    &Os,
+    &[],
+);
 
 /// Every adapter compiled into this build, the reference first.
 pub fn compiled_in() -> Vec<Adapter> {

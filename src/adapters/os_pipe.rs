@@ -12,36 +12,27 @@ use std::os::fd::{AsFd, BorrowedFd};
 use ::os_pipe::{PipeReader, PipeWriter};
 
 use super::Adapter;
-use crate::driver::{run_scenario, serve_exec_actor};
-use crate::fuzz::fuzz;
-use crate::mechanism::{ByteStream, Capability, Deviation, Implementation, PipeEnd, Streams};
+use crate::mechanism::{ByteStream, Capability, Describe, Deviation, PipeEnd, Streams};
 use crate::report::KnownFailure;
 use crate::scenario::{Errno, Mechanism, OpenFlag};
 
 /// The adapter in the conformance matrix.
-pub const ADAPTER: Adapter = Adapter {
-    name: "os_pipe",
-    adapts: "os_pipe 1.2: pipe(), PipeReader, PipeWriter, try_clone",
-    run: |s, o| run_scenario(s, &Streams(OsPipe), o),
-    deviations: || Streams(OsPipe).deviations(),
-    fuzz: |p, f, o, tick| fuzz(&Streams(OsPipe), p, f, o, tick),
-    serve_exec_actor: || serve_exec_actor(&Streams(OsPipe)),
-    known_failures: &[KnownFailure {
+pub const ADAPTER: Adapter = Adapter::of(
+    "os_pipe",
+    "os_pipe 1.2: pipe(), PipeReader, PipeWriter, try_clone",
+    &Streams(OsPipe),
+    &[KnownFailure {
         scenario: "pipe::dup_clears_cloexec",
         explanation: "try_clone() is std's File::try_clone, fcntl(F_DUPFD_CLOEXEC): the copy \
                       keeps FD_CLOEXEC where dup() clears it (not documented by os_pipe)",
     }],
-};
+);
 
 /// The `os_pipe` crate's pipes.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct OsPipe;
 
-// The crate's types have no `read` on a writer and no `write` on a reader: it refuses at
-// compile time what POSIX refuses with EBADF, which `PipeEnd` reports.
-impl ByteStream for OsPipe {
-    type End = PipeEnd<PipeReader, PipeWriter>;
-
+impl Describe for OsPipe {
     fn name(&self) -> &str {
         "os_pipe"
     }
@@ -60,6 +51,12 @@ impl ByteStream for OsPipe {
             reason: "os_pipe::pipe() documents its pipes as non-inheritable: FD_CLOEXEC is set",
         }]
     }
+}
+
+// The crate's types have no `read` on a writer and no `write` on a reader: it refuses at
+// compile time what POSIX refuses with EBADF, which `PipeEnd` reports.
+impl ByteStream for OsPipe {
+    type End = PipeEnd<PipeReader, PipeWriter>;
 
     fn pipe(&self, _flags: &[OpenFlag]) -> Result<(Self::End, Self::End), Errno> {
         let (reader, writer) = ::os_pipe::pipe()?;

@@ -46,22 +46,17 @@ use std::rc::Rc;
 use ::shared_memory::{Shmem, ShmemConf, ShmemError};
 
 use super::Adapter;
-use crate::driver::{run_scenario, serve_exec_actor};
-use crate::fuzz::fuzz;
-use crate::mechanism::{Implementation, Regions, SharedRegion};
+use crate::mechanism::{Describe, Regions, SharedRegion};
 use crate::report::KnownFailure;
 use crate::scenario::{AccessMode, Errno, Mechanism, OpenFlag};
 
 /// The adapter: shared_memory's `ShmemConf::create` / `open` and `Shmem`.
-pub const ADAPTER: Adapter = Adapter {
-    name: "shared_memory",
-    adapts: "shared_memory 0.12: ShmemConf::size, os_id, create, open; \
+pub const ADAPTER: Adapter = Adapter::of(
+    "shared_memory",
+    "shared_memory 0.12: ShmemConf::size, os_id, create, open; \
              Shmem::set_owner, as_ptr, len, drop",
-    run: |s, o| run_scenario(s, &Regions(SharedMemory), o),
-    deviations: || Regions(SharedMemory).deviations(),
-    fuzz: |p, f, o, tick| fuzz(&Regions(SharedMemory), p, f, o, tick),
-    serve_exec_actor: || serve_exec_actor(&Regions(SharedMemory)),
-    known_failures: &[
+    &Regions(SharedMemory),
+    &[
         KnownFailure {
             scenario: "posix-shm::create_excl_then_eexist",
             explanation: "create() needs the size: an object exists only from the first ftruncate, so a second O_CREAT|O_EXCL open before it succeeds",
@@ -75,7 +70,7 @@ pub const ADAPTER: Adapter = Adapter {
             explanation: "create() needs the size: the object made by shm_open does not exist (ENOENT) until its first ftruncate",
         },
     ],
-};
+);
 
 /// shared_memory's POSIX shared memory objects.
 #[derive(Clone, Copy, Debug, Default)]
@@ -112,11 +107,7 @@ fn errno(e: ShmemError) -> Errno {
     }
 }
 
-impl SharedRegion for SharedMemory {
-    type Region = ShmRegion;
-    type Segment = ();
-    type Object = ShmObject;
-
+impl Describe for SharedMemory {
     fn name(&self) -> &str {
         "shared_memory"
     }
@@ -124,6 +115,12 @@ impl SharedRegion for SharedMemory {
     fn mechanisms(&self) -> &[Mechanism] {
         &[Mechanism::PosixShm]
     }
+}
+
+impl SharedRegion for SharedMemory {
+    type Region = ShmRegion;
+    type Segment = ();
+    type Object = ShmObject;
 
     fn bytes(&self, region: &ShmRegion) -> (NonNull<u8>, usize) {
         let base = NonNull::new(region.shmem.as_ptr()).expect("a live mapping is not at 0");

@@ -50,21 +50,16 @@ use std::os::fd::{AsFd, BorrowedFd};
 
 pub use self::socket::{StdHandle, StdSocket};
 use super::Adapter;
-use crate::driver::{run_scenario, serve_exec_actor};
-use crate::fuzz::fuzz;
-use crate::mechanism::{ByteStream, Capability, Implementation, PipeEnd, Unimplemented};
+use crate::mechanism::{ByteStream, Capability, Describe, Implementation, PipeEnd, Unimplemented};
 use crate::report::KnownFailure;
 use crate::scenario::{Errno, Mechanism, OpenFlag};
 
 /// The standard library on the command line: `--implementation std`.
-pub const ADAPTER: Adapter = Adapter {
-    name: "std",
-    adapts: "std::io::pipe; std::os::unix::net::{UnixStream, UnixListener, UnixDatagram}; std::net::{TcpStream, TcpListener, UdpSocket}",
-    run: |s, o| run_scenario(s, &Std, o),
-    deviations: || Std.deviations(),
-    fuzz: |p, f, o, tick| fuzz(&Std, p, f, o, tick),
-    serve_exec_actor: || serve_exec_actor(&Std),
-    known_failures: &[
+pub const ADAPTER: Adapter = Adapter::of(
+    "std",
+    "std::io::pipe; std::os::unix::net::{UnixStream, UnixListener, UnixDatagram}; std::net::{TcpStream, TcpListener, UdpSocket}",
+    &Std,
+    &[
         KnownFailure {
             scenario: "pipe::dup_clears_cloexec",
             explanation: "try_clone() duplicates with fcntl(F_DUPFD_CLOEXEC): the copy keeps FD_CLOEXEC, where dup() clears it",
@@ -142,7 +137,7 @@ pub const ADAPTER: Adapter = Adapter {
             explanation: "std has no setsockopt(SO_RCVBUF)",
         },
     ],
-};
+);
 
 /// The standard library: its pipes and its sockets.
 #[derive(Clone, Copy, Debug, Default)]
@@ -174,9 +169,7 @@ impl Implementation for Std {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct StdPipe;
 
-impl ByteStream for StdPipe {
-    type End = PipeEnd<PipeReader, PipeWriter>;
-
+impl Describe for StdPipe {
     fn name(&self) -> &str {
         "std"
     }
@@ -192,6 +185,10 @@ impl ByteStream for StdPipe {
             Capability::Descriptor,
         ]
     }
+}
+
+impl ByteStream for StdPipe {
+    type End = PipeEnd<PipeReader, PipeWriter>;
 
     /// Only `O_CLOEXEC` can be asked for here (non-blocking mode is not declared), and
     /// std's `pipe2(O_CLOEXEC)` always sets it.

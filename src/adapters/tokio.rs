@@ -32,7 +32,7 @@ use std::cell::{OnceCell, RefCell, RefMut};
 use std::ffi::OsString;
 use std::future::Future;
 use std::io;
-use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
 
@@ -42,10 +42,8 @@ use ::tokio::net::{UnixListener, UnixSocket, UnixStream};
 use ::tokio::runtime::{Builder, Runtime};
 
 use super::Adapter;
-use crate::driver::{run_scenario, serve_exec_actor};
-use crate::fuzz::fuzz;
 use crate::mechanism::{
-    ByteStream, Capability, Deviation, Implementation, Received, Socket, SocketAddress,
+    ByteStream, Capability, Describe, Deviation, Implementation, Received, Socket, SocketAddress,
     Unimplemented,
 };
 use crate::report::KnownFailure;
@@ -53,15 +51,12 @@ use crate::scenario::{AccessMode, Errno, Mechanism, MsgFlag, OpenFlag, ShutdownH
 use crate::scenario::{SocketFlag, SocketKind};
 
 /// The `tokio` adapter for the command line.
-pub const ADAPTER: Adapter = Adapter {
-    name: "tokio",
-    adapts: "tokio 1.54: net::unix::pipe::pipe, net::UnixSocket, UnixListener, UnixStream \
+pub const ADAPTER: Adapter = Adapter::of(
+    "tokio",
+    "tokio 1.54: net::unix::pipe::pipe, net::UnixSocket, UnixListener, UnixStream \
              (a current-thread runtime per actor)",
-    run: |s, o| run_scenario(s, &Tokio, o),
-    deviations: || Tokio.deviations(),
-    fuzz: |p, f, o, tick| fuzz(&Tokio, p, f, o, tick),
-    serve_exec_actor: || serve_exec_actor(&Tokio),
-    known_failures: &[
+    &Tokio,
+    &[
         KnownFailure {
             scenario: "fifo::blocked_read_wakes_eof_on_writer_close",
             explanation: "pipe::OpenOptions::open_receiver opens with O_NONBLOCK: opening the read end never waits for a writer",
@@ -115,7 +110,7 @@ pub const ADAPTER: Adapter = Adapter {
             explanation: "the write is std's UnixStream write, which sends with MSG_NOSIGNAL: EPIPE, and no SIGPIPE",
         },
     ],
-};
+);
 
 /// tokio's pipes and unix stream sockets.
 #[derive(Clone, Copy, Debug, Default)]
@@ -171,22 +166,30 @@ fn block_on<T>(future: impl Future<Output = io::Result<T>>) -> Result<T, Errno> 
     in_runtime(|runtime| runtime.block_on(future))
 }
 
-/// The descriptor a handle owns, lent for as long as the handle is borrowed.
-///
-/// A handle moves from one tokio type to the next (a detached pipe end to `Receiver`, a
-/// `UnixSocket` to `UnixListener`) inside a `RefCell`, so no reference into it can
-/// outlive the borrow of the cell; tokio keeps the descriptor's number through each move.
+/// A handle's stage: the tokio type that owns its descriptor now. A handle moves from one
+/// to the next (a detached pipe end to `Receiver`, a `UnixSocket` to `UnixListener`)
+/// inside a `RefCell`, and tokio keeps the descriptor's number through each move.
+trait Stage {
+    /// The descriptor this stage owns, or none once tokio has closed it.
+    fn owned_fd(&self) -> Option<BorrowedFd<'_>>;
+}
+
+/// The descriptor of the handle whose stage sits in `cell`, lent for as long as the
+/// handle is borrowed; none once tokio has closed it.
 #[expect(
     unsafe_code,
     reason = "a handle's descriptor outlives any one borrow of its RefCell"
 )]
-fn lend(fd: RawFd) -> BorrowedFd<'static> {
-    // SAFETY: callers pass the number their handle owns in its current stage, checked
-    // just before, and tie the result to the handle's lifetime. A stage change keeps the
-    // number open, except a failed `listen`, `connect` or registration, which happens
-    // inside a call on that same handle: the driver uses each lent descriptor at once and
-    // never keeps one across a call.
-    unsafe { BorrowedFd::borrow_raw(fd) }
+fn lend<S: Stage>(cell: &RefCell<S>) -> Option<BorrowedFd<'_>> {
+    let fd = cell.borrow().owned_fd()?.as_raw_fd();
+    // SAFETY: `fd` is the descriptor the handle's stage owns, and the result borrows the
+    // handle (the cell is its field), so it cannot outlive the handle or its descriptor.
+    // The stage changes only inside a call on the handle, and keeps the number open
+    // through the change; the one exception is a change that fails (a registration,
+    // `listen` or `connect`), after which tokio has dropped what it consumed and the
+    // stage is `Closed`: a descriptor lent before that call must not be used after it,
+    // and the driver uses each one at once, before its next call on the handle.
+    Some(unsafe { BorrowedFd::borrow_raw(fd) })
 }
 
 /// tokio's anonymous pipes (`tokio::net::unix::pipe`).
@@ -203,7 +206,6 @@ enum Role {
 /// One end of a pipe.
 #[derive(Debug)]
 pub struct PipeEnd {
-    fd: RawFd,
     state: RefCell<PipeState>,
 }
 
@@ -219,14 +221,7 @@ enum PipeState {
 
 impl PipeEnd {
     fn new(state: PipeState) -> PipeEnd {
-        let fd = match &state {
-            PipeState::Detached(_, fd) => fd.as_raw_fd(),
-            PipeState::Receiver(r) => r.as_raw_fd(),
-            PipeState::Sender(s) => s.as_raw_fd(),
-            PipeState::Closed => -1,
-        };
         PipeEnd {
-            fd,
             state: RefCell::new(state),
         }
     }
@@ -248,9 +243,18 @@ impl PipeEnd {
     }
 }
 
-impl ByteStream for TokioPipe {
-    type End = PipeEnd;
+impl Stage for PipeState {
+    fn owned_fd(&self) -> Option<BorrowedFd<'_>> {
+        match self {
+            PipeState::Detached(_, fd) => Some(fd.as_fd()),
+            PipeState::Receiver(r) => Some(r.as_fd()),
+            PipeState::Sender(s) => Some(s.as_fd()),
+            PipeState::Closed => None,
+        }
+    }
+}
 
+impl Describe for TokioPipe {
     fn name(&self) -> &str {
         "tokio"
     }
@@ -285,6 +289,10 @@ impl ByteStream for TokioPipe {
     fn capabilities(&self, _mechanism: Mechanism) -> &[Capability] {
         &[Capability::Descriptor]
     }
+}
+
+impl ByteStream for TokioPipe {
+    type End = PipeEnd;
 
     fn pipe(&self, _flags: &[OpenFlag]) -> Result<(PipeEnd, PipeEnd), Errno> {
         // A runtime for this call alone, dropped (after the guard) before the fork.
@@ -323,10 +331,7 @@ impl ByteStream for TokioPipe {
     }
 
     fn fd<'a>(&self, end: &'a PipeEnd) -> Option<BorrowedFd<'a>> {
-        match *end.state.borrow() {
-            PipeState::Closed => None,
-            _ => Some(lend(end.fd)),
-        }
+        lend(&end.state)
     }
 }
 
@@ -337,12 +342,11 @@ pub struct TokioUnixStream;
 /// One socket, in the tokio type of its stage.
 #[derive(Debug)]
 pub struct SocketHandle {
-    fd: RawFd,
-    stage: RefCell<Stage>,
+    stage: RefCell<SocketStage>,
 }
 
 #[derive(Debug)]
-enum Stage {
+enum SocketStage {
     /// After `socket()`, and `bind()`.
     Socket(UnixSocket),
     Listener(UnixListener),
@@ -352,20 +356,19 @@ enum Stage {
 }
 
 impl SocketHandle {
-    fn new(fd: RawFd, stage: Stage) -> SocketHandle {
+    fn new(stage: SocketStage) -> SocketHandle {
         SocketHandle {
-            fd,
             stage: RefCell::new(stage),
         }
     }
 
     /// Take the `UnixSocket` out for a call that consumes it; `Closed` stays behind
     /// until the call puts its result back.
-    fn take_socket(&self) -> Result<(RefMut<'_, Stage>, UnixSocket), Errno> {
+    fn take_socket(&self) -> Result<(RefMut<'_, SocketStage>, UnixSocket), Errno> {
         let mut stage = self.stage.borrow_mut();
-        match std::mem::replace(&mut *stage, Stage::Closed) {
-            Stage::Socket(socket) => Ok((stage, socket)),
-            Stage::Closed => Err(Errno(libc::EBADF)),
+        match std::mem::replace(&mut *stage, SocketStage::Closed) {
+            SocketStage::Socket(socket) => Ok((stage, socket)),
+            SocketStage::Closed => Err(Errno(libc::EBADF)),
             other => {
                 *stage = other;
                 Err(Errno(libc::EOPNOTSUPP))
@@ -375,13 +378,24 @@ impl SocketHandle {
 
     fn stream(&self) -> Result<RefMut<'_, UnixStream>, Errno> {
         RefMut::filter_map(self.stage.borrow_mut(), |stage| match stage {
-            Stage::Stream(stream) => Some(stream),
+            SocketStage::Stream(stream) => Some(stream),
             _ => None,
         })
         .map_err(|stage| match *stage {
-            Stage::Closed => Errno(libc::EBADF),
+            SocketStage::Closed => Errno(libc::EBADF),
             _ => Errno(libc::EOPNOTSUPP),
         })
+    }
+}
+
+impl Stage for SocketStage {
+    fn owned_fd(&self) -> Option<BorrowedFd<'_>> {
+        match self {
+            SocketStage::Socket(s) => Some(s.as_fd()),
+            SocketStage::Listener(l) => Some(l.as_fd()),
+            SocketStage::Stream(s) => Some(s.as_fd()),
+            SocketStage::Closed => None,
+        }
     }
 }
 
@@ -399,9 +413,7 @@ fn unix_path(address: &SocketAddress) -> Result<PathBuf, Errno> {
     }
 }
 
-impl Socket for TokioUnixStream {
-    type Handle = SocketHandle;
-
+impl Describe for TokioUnixStream {
     fn name(&self) -> &str {
         "tokio"
     }
@@ -413,33 +425,37 @@ impl Socket for TokioUnixStream {
     fn capabilities(&self, _mechanism: Mechanism) -> &[Capability] {
         &[Capability::Descriptor, Capability::Shutdown]
     }
+}
+
+impl Socket for TokioUnixStream {
+    type Handle = SocketHandle;
 
     fn socket(&self, _kind: SocketKind, _flags: &[SocketFlag]) -> Result<SocketHandle, Errno> {
         let socket = UnixSocket::new_stream()?;
-        Ok(SocketHandle::new(socket.as_raw_fd(), Stage::Socket(socket)))
+        Ok(SocketHandle::new(SocketStage::Socket(socket)))
     }
 
     fn bind(&self, socket: &SocketHandle, to: &SocketAddress) -> Result<(), Errno> {
         match &*socket.stage.borrow() {
-            Stage::Socket(s) => Ok(s.bind(unix_path(to)?)?),
-            Stage::Closed => Err(Errno(libc::EBADF)),
+            SocketStage::Socket(s) => Ok(s.bind(unix_path(to)?)?),
+            SocketStage::Closed => Err(Errno(libc::EBADF)),
             _ => Err(Errno(libc::EOPNOTSUPP)),
         }
     }
 
     fn listen(&self, socket: &SocketHandle, backlog: u32) -> Result<(), Errno> {
         let (mut stage, s) = socket.take_socket()?;
-        *stage = Stage::Listener(in_runtime(|_| s.listen(backlog))?);
+        *stage = SocketStage::Listener(in_runtime(|_| s.listen(backlog))?);
         Ok(())
     }
 
     fn accept(&self, socket: &SocketHandle, _flags: &[SocketFlag]) -> Result<SocketHandle, Errno> {
         match &*socket.stage.borrow() {
-            Stage::Listener(listener) => {
+            SocketStage::Listener(listener) => {
                 let (stream, _) = block_on(listener.accept())?;
-                Ok(SocketHandle::new(stream.as_raw_fd(), Stage::Stream(stream)))
+                Ok(SocketHandle::new(SocketStage::Stream(stream)))
             }
-            Stage::Closed => Err(Errno(libc::EBADF)),
+            SocketStage::Closed => Err(Errno(libc::EBADF)),
             _ => Err(Errno(libc::EOPNOTSUPP)),
         }
     }
@@ -447,7 +463,7 @@ impl Socket for TokioUnixStream {
     fn connect(&self, socket: &SocketHandle, to: &SocketAddress) -> Result<(), Errno> {
         let path = unix_path(to)?;
         let (mut stage, s) = socket.take_socket()?;
-        *stage = Stage::Stream(block_on(s.connect(path))?);
+        *stage = SocketStage::Stream(block_on(s.connect(path))?);
         Ok(())
     }
 
@@ -486,10 +502,7 @@ impl Socket for TokioUnixStream {
     }
 
     fn fd<'a>(&self, socket: &'a SocketHandle) -> Option<BorrowedFd<'a>> {
-        match *socket.stage.borrow() {
-            Stage::Closed => None,
-            _ => Some(lend(socket.fd)),
-        }
+        lend(&socket.stage)
     }
 }
 

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use super::event_log::CallKind;
 use crate::judge::Outcome;
-use crate::mechanism::{ActorStart, Capability, Deviation};
+use crate::mechanism::{ActorStart, Capability, Describe, Deviation};
 use crate::platform::PlatformProfile;
 use crate::scenario::{Action, Errno, Expectation, Mechanism, Process, Scenario};
 
@@ -22,22 +22,35 @@ pub(crate) trait Family {
     /// One actor's state: what it holds and how it acts.
     type Executor: Executor;
 
+    /// The implementation under test, as it describes itself.
+    fn iut(&self) -> &dyn Describe;
+
     /// A short name of the implementation for reports.
-    fn name(&self) -> &str;
+    fn name(&self) -> &str {
+        self.iut().name()
+    }
 
     /// Whether this implementation provides the scenario's mechanism; else why not,
     /// which makes the scenario a skip.
-    fn provides(&self, mechanism: Mechanism) -> Result<(), String>;
+    fn provides(&self, mechanism: Mechanism) -> Result<(), String> {
+        provided(self.iut().name(), self.iut().mechanisms(), mechanism)
+    }
 
     /// What the implementation declares it can do with `mechanism` beyond the
     /// essentials.
-    fn capabilities(&self, mechanism: Mechanism) -> &[Capability];
+    fn capabilities(&self, mechanism: Mechanism) -> &[Capability] {
+        self.iut().capabilities(mechanism)
+    }
 
     /// The scenarios the implementation declares it fails on purpose.
-    fn deviations(&self) -> &[Deviation];
+    fn deviations(&self) -> &[Deviation] {
+        self.iut().deviations()
+    }
 
     /// How the implementation's actors must be started.
-    fn actor_start(&self) -> ActorStart;
+    fn actor_start(&self) -> ActorStart {
+        self.iut().actor_start()
+    }
 
     /// The name an actor started by exec reaches the object by (a path, a shared memory
     /// name); `None` when processes can only inherit it.
@@ -91,7 +104,7 @@ pub(crate) fn failed_before_fork(implementation: &str, call: &str, e: Errno) -> 
 
 /// `Ok` when `mechanisms` (what an implementation declares) holds `mechanism`, else
 /// the reason for the skip.
-pub(crate) fn provided(
+fn provided(
     implementation: &str,
     mechanisms: &[Mechanism],
     mechanism: Mechanism,

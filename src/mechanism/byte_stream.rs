@@ -4,52 +4,37 @@ use std::fmt;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::path::Path;
 
-use super::{ActorStart, Capability, Deviation};
-use crate::scenario::{AccessMode, Errno, Mechanism, OpenFlag};
+use super::Describe;
+use crate::scenario::{AccessMode, Errno, OpenFlag};
 
 /// A byte-stream implementation under test: something with a read end and a write end,
 /// made anonymously (`pipe()`) or by name (`mkfifo()` + `open()`).
 ///
 /// The driver makes the object before it forks, for processes that inherit it, and calls
 /// every other method inside the actor processes after the fork. An implementation that
-/// cannot work in a forked child must say so through [`ByteStream::mechanisms`].
+/// cannot work in a forked child must say so through [`Describe::mechanisms`].
 ///
-/// Only `name`, `mechanisms`, `read`, `write` and `close` must be written. The others
-/// have bodies that fail with EOPNOTSUPP and are called only when what gates them is
-/// declared: `pipe` for [`Mechanism::Pipe`], `open` for [`Mechanism::Fifo`], `mkfifo`
-/// for [`Capability::MakeFifo`] (without it the operating system makes the FIFO),
-/// `set_nonblocking` for [`Capability::NonBlocking`], `dup` for
+/// Only `read` and `write` must be written, and `name` and `mechanisms` of its
+/// [`Describe`]. The others have bodies that fail with EOPNOTSUPP and are called only
+/// when what gates them is declared: `pipe` for [`Mechanism::Pipe`], `open` for
+/// [`Mechanism::Fifo`], `mkfifo` for [`Capability::MakeFifo`] (without it the operating
+/// system makes the FIFO), `set_nonblocking` for [`Capability::NonBlocking`], `dup` for
 /// [`Capability::Duplicate`]. `fd` should return the descriptor whenever there is one
 /// (it makes the blocking verdict exact), and must when [`Capability::Descriptor`] is
 /// declared.
 ///
 /// # References
 /// - POSIX XSH `pipe()`, `mkfifo()`, `open()`, `read()`, `write()`, `close()`, `fcntl()`.
-pub trait ByteStream {
+///
+/// [`Mechanism::Pipe`]: crate::scenario::Mechanism::Pipe
+/// [`Mechanism::Fifo`]: crate::scenario::Mechanism::Fifo
+/// [`Capability::MakeFifo`]: super::Capability::MakeFifo
+/// [`Capability::NonBlocking`]: super::Capability::NonBlocking
+/// [`Capability::Duplicate`]: super::Capability::Duplicate
+/// [`Capability::Descriptor`]: super::Capability::Descriptor
+pub trait ByteStream: Describe {
     /// One end of the stream, as the implementation represents it.
     type End: fmt::Debug;
-
-    /// A short name for reports (`os`, `os_pipe`, …).
-    fn name(&self) -> &str;
-
-    /// The mechanisms this implementation provides; scenarios of others are skipped.
-    fn mechanisms(&self) -> &[Mechanism];
-
-    /// What it can do with `mechanism` beyond the essentials; scenarios that need more
-    /// are skipped.
-    fn capabilities(&self, _mechanism: Mechanism) -> &[Capability] {
-        &[]
-    }
-
-    /// Scenarios it fails on purpose, with the reason.
-    fn deviations(&self) -> &[Deviation] {
-        &[]
-    }
-
-    /// How its actors must be started.
-    fn actor_start(&self) -> ActorStart {
-        ActorStart::Fork
-    }
 
     /// Make an anonymous pipe: `(read end, write end)`, with `pipe2()` flags if any
     /// (only those its capabilities declare).

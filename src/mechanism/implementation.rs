@@ -2,8 +2,8 @@
 
 use std::ptr::NonNull;
 
-use super::{ByteStream, Deviation, Received, SharedRegion, Socket, SocketAddress};
-use crate::scenario::{Errno, Mechanism, MsgFlag};
+use super::{ByteStream, Describe, Deviation, Received, SharedRegion, Socket, SocketAddress};
+use crate::scenario::{Errno, Mechanism, MechanismFamily, MsgFlag};
 
 /// An implementation under test: what it provides of each mechanism family. A family it
 /// does not provide is `None`, and that family's scenarios are skipped with the reason.
@@ -30,19 +30,23 @@ pub trait Implementation {
     /// Its sockets, if it has them.
     fn sockets(&self) -> Option<&Self::Sockets>;
 
+    /// How its implementation of `family` describes itself, if it has one.
+    fn describe(&self, family: MechanismFamily) -> Option<&dyn Describe> {
+        match family {
+            MechanismFamily::ByteStream => self.byte_streams().map(|x| x as &dyn Describe),
+            MechanismFamily::SharedRegion => self.shared_regions().map(|x| x as &dyn Describe),
+            MechanismFamily::Socket => self.sockets().map(|x| x as &dyn Describe),
+        }
+    }
+
     /// Every deviation its families declare.
     fn deviations(&self) -> Vec<Deviation> {
-        let mut all = Vec::new();
-        if let Some(x) = self.byte_streams() {
-            all.extend_from_slice(x.deviations());
-        }
-        if let Some(x) = self.shared_regions() {
-            all.extend_from_slice(x.deviations());
-        }
-        if let Some(x) = self.sockets() {
-            all.extend_from_slice(x.deviations());
-        }
-        all
+        MechanismFamily::ALL
+            .iter()
+            .filter_map(|family| self.describe(*family))
+            .flat_map(|x| x.deviations())
+            .copied()
+            .collect()
     }
 }
 
@@ -148,15 +152,18 @@ impl<I: Socket> Implementation for Sockets<I> {
 #[derive(Clone, Copy, Debug)]
 pub enum Unimplemented {}
 
-impl ByteStream for Unimplemented {
-    type End = Unimplemented;
-
+impl Describe for Unimplemented {
     fn name(&self) -> &str {
         match *self {}
     }
     fn mechanisms(&self) -> &[Mechanism] {
         match *self {}
     }
+}
+
+impl ByteStream for Unimplemented {
+    type End = Unimplemented;
+
     fn read(&self, _: &Self, _: &mut [u8]) -> Result<usize, Errno> {
         match *self {}
     }
@@ -170,12 +177,6 @@ impl SharedRegion for Unimplemented {
     type Segment = Unimplemented;
     type Object = Unimplemented;
 
-    fn name(&self) -> &str {
-        match *self {}
-    }
-    fn mechanisms(&self) -> &[Mechanism] {
-        match *self {}
-    }
     fn bytes(&self, _: &Self) -> (NonNull<u8>, usize) {
         match *self {}
     }
@@ -184,12 +185,6 @@ impl SharedRegion for Unimplemented {
 impl Socket for Unimplemented {
     type Handle = Unimplemented;
 
-    fn name(&self) -> &str {
-        match *self {}
-    }
-    fn mechanisms(&self) -> &[Mechanism] {
-        match *self {}
-    }
     fn send(
         &self,
         _: &Self,

@@ -3,12 +3,13 @@
 //!
 //! # Writing an adapter for your crate
 //!
-//! Implement the trait of your mechanism's family: [`ByteStream`] (pipes, FIFOs),
-//! [`Socket`] (Unix, TCP and UDP sockets, socketpairs, message channels) or
-//! [`SharedRegion`] (shared and mapped memory). Write `name`, `mechanisms` and the few
-//! methods without a body; then whatever else your crate offers, declaring it in
-//! `capabilities`. Scenarios that need a mechanism or a [`Capability`] you do not
-//! declare are skipped with that as the reason, and the method behind it is never called.
+//! Describe your implementation once ([`Describe`]: `name`, `mechanisms`, and what it
+//! declares), and implement the trait of your mechanism's family: [`ByteStream`]
+//! (pipes, FIFOs), [`Socket`] (Unix, TCP and UDP sockets, socketpairs, message channels)
+//! or [`SharedRegion`] (shared and mapped memory). Write the few methods without a body;
+//! then whatever else your crate offers, declaring it in `capabilities`. Scenarios that
+//! need a mechanism or a [`Capability`] you do not declare are skipped with that as the
+//! reason, and the method behind it is never called.
 //! A scenario your crate fails on purpose (documented behaviour that differs from POSIX)
 //! goes in `deviations`: it is then reported as a declared deviation, never as a pass.
 //!
@@ -25,14 +26,14 @@
 //! use std::io::{PipeReader, PipeWriter, Read, Write};
 //! use std::os::fd::{AsFd, BorrowedFd};
 //!
-//! use ipc_conformance::mechanism::{ByteStream, Capability, Deviation, PipeEnd, Streams};
+//! use ipc_conformance::mechanism::{
+//!     ByteStream, Capability, Describe, Deviation, PipeEnd, Streams,
+//! };
 //! use ipc_conformance::scenario::{Errno, Mechanism, OpenFlag};
 //!
 //! struct StdPipe;
 //!
-//! impl ByteStream for StdPipe {
-//!     type End = PipeEnd<PipeReader, PipeWriter>;
-//!
+//! impl Describe for StdPipe {
 //!     fn name(&self) -> &str {
 //!         "std::io::pipe"
 //!     }
@@ -48,6 +49,11 @@
 //!             reason: "std makes every descriptor close-on-exec",
 //!         }]
 //!     }
+//! }
+//!
+//! impl ByteStream for StdPipe {
+//!     type End = PipeEnd<PipeReader, PipeWriter>;
+//!
 //!     fn pipe(&self, _flags: &[OpenFlag]) -> Result<(Self::End, Self::End), Errno> {
 //!         let (r, w) = std::io::pipe()?;
 //!         Ok((PipeEnd::Read(r), PipeEnd::Write(w)))
@@ -84,6 +90,7 @@
 
 mod byte_stream;
 mod capability;
+mod describe;
 mod implementation;
 pub mod os;
 mod shared_region;
@@ -94,6 +101,7 @@ pub use capability::{
     action_capabilities, missing_capability, required_capabilities, ActorStart, Capability,
     Deviation,
 };
+pub use describe::Describe;
 pub use implementation::{
     unknown_deviations, Implementation, Regions, Sockets, Streams, Unimplemented,
 };

@@ -5,8 +5,8 @@ use std::os::fd::BorrowedFd;
 use std::path::Path;
 use std::ptr::NonNull;
 
-use super::{ActorStart, Capability, Deviation};
-use crate::scenario::{AccessMode, Errno, Mechanism, OpenFlag};
+use super::Describe;
+use crate::scenario::{AccessMode, Errno, OpenFlag};
 
 /// Memory protection of a mapping, as `mmap()` and `mprotect()` take it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -28,35 +28,13 @@ pub struct Protection {
 /// - POSIX XSH `mmap()` (MAP_SHARED: stores are seen by every process that maps the
 ///   object; MAP_PRIVATE: stores stay in the process that made them), `mprotect()`,
 ///   `munmap()`, `fork()` (mappings are inherited).
-pub trait SharedRegion {
+pub trait SharedRegion: Describe {
     /// One mapping (or System V attachment), as the implementation represents it.
     type Region;
     /// A System V shared memory segment (its id: copies refer to the one segment).
     type Segment: Clone;
     /// An open POSIX shared memory object (its descriptor).
     type Object;
-
-    /// A short name for reports.
-    fn name(&self) -> &str;
-
-    /// The mechanisms this implementation provides; scenarios of others are skipped.
-    fn mechanisms(&self) -> &[Mechanism];
-
-    /// What it can do with `mechanism` beyond the essentials; scenarios that need more
-    /// are skipped.
-    fn capabilities(&self, _mechanism: Mechanism) -> &[Capability] {
-        &[]
-    }
-
-    /// Scenarios it fails on purpose, with the reason.
-    fn deviations(&self) -> &[Deviation] {
-        &[]
-    }
-
-    /// How its actors must be started.
-    fn actor_start(&self) -> ActorStart {
-        ActorStart::Fork
-    }
 
     /// Map `len` bytes of zeroed anonymous memory, read and write, MAP_SHARED when
     /// `shared` and MAP_PRIVATE otherwise.

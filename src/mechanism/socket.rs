@@ -6,8 +6,8 @@ use std::net::SocketAddrV4;
 use std::os::fd::{BorrowedFd, OwnedFd};
 use std::path::PathBuf;
 
-use super::{ActorStart, Capability, Deviation};
-use crate::scenario::{Errno, Mechanism, MsgFlag, ShutdownHow, SockOpt, SocketFlag, SocketKind};
+use super::Describe;
+use crate::scenario::{Errno, MsgFlag, ShutdownHow, SockOpt, SocketFlag, SocketKind};
 
 /// An address as the driver resolved it for this run: always private to the run.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,31 +43,9 @@ pub struct Received {
 /// - POSIX XSH `socket()`, `socketpair()`, `bind()`, `listen()`, `accept()`,
 ///   `connect()`, `send()`, `sendto()`, `recvmsg()`, `shutdown()`, `setsockopt()`,
 ///   `getsockopt()`; XBD `<sys/socket.h>` for SCM_RIGHTS.
-pub trait Socket {
+pub trait Socket: Describe {
     /// One socket, as the implementation represents it.
     type Handle: fmt::Debug;
-
-    /// A short name for reports.
-    fn name(&self) -> &str;
-
-    /// The mechanisms this implementation provides; scenarios of others are skipped.
-    fn mechanisms(&self) -> &[Mechanism];
-
-    /// What it can do with `mechanism` beyond the essentials; scenarios that need more
-    /// are skipped.
-    fn capabilities(&self, _mechanism: Mechanism) -> &[Capability] {
-        &[]
-    }
-
-    /// Scenarios it fails on purpose, with the reason.
-    fn deviations(&self) -> &[Deviation] {
-        &[]
-    }
-
-    /// How its actors must be started.
-    fn actor_start(&self) -> ActorStart {
-        ActorStart::Fork
-    }
 
     /// `socket()` of this domain and type, with `SOCK_NONBLOCK` / `SOCK_CLOEXEC` in the
     /// type when `flags` name them.

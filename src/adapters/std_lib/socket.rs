@@ -8,7 +8,7 @@ use std::net::{Ipv4Addr, Shutdown, SocketAddrV4, TcpListener, TcpStream, UdpSock
 use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::net::{SocketAddr as UnixAddr, UnixDatagram, UnixListener, UnixStream};
 
-use crate::mechanism::{Capability, Received, Socket, SocketAddress};
+use crate::mechanism::{Capability, Describe, Received, Socket, SocketAddress};
 use crate::scenario::{
     Errno, Mechanism, MsgFlag, ShutdownHow, SockOpt, SocketDomain, SocketFlag, SocketKind,
     SocketStyle,
@@ -162,9 +162,7 @@ fn received(len: usize, from: Option<SocketAddress>) -> Received {
     }
 }
 
-impl Socket for StdSocket {
-    type Handle = StdHandle;
-
+impl Describe for StdSocket {
     fn name(&self) -> &str {
         "std"
     }
@@ -189,6 +187,10 @@ impl Socket for StdSocket {
             Capability::MessageFlags,
         ]
     }
+}
+
+impl Socket for StdSocket {
+    type Handle = StdHandle;
 
     fn socket(&self, kind: SocketKind, flags: &[SocketFlag]) -> Result<StdHandle, Errno> {
         if kind.style == SocketStyle::SeqPacket {

@@ -7,16 +7,14 @@ use nix::fcntl::OFlag;
 use nix::sys::stat::Mode;
 
 use super::{access_mode, oflags, set_nonblocking};
-use crate::mechanism::{ByteStream, Capability};
+use crate::mechanism::{ByteStream, Capability, Describe};
 use crate::scenario::{AccessMode, Errno, Mechanism, OpenFlag};
 
 /// The operating system's pipes and FIFOs.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct OsByteStream;
 
-impl ByteStream for OsByteStream {
-    type End = OwnedFd;
-
+impl Describe for OsByteStream {
     fn name(&self) -> &str {
         "os"
     }
@@ -28,6 +26,10 @@ impl ByteStream for OsByteStream {
     fn capabilities(&self, _mechanism: Mechanism) -> &[Capability] {
         Capability::ALL
     }
+}
+
+impl ByteStream for OsByteStream {
+    type End = OwnedFd;
 
     fn pipe(&self, flags: &[OpenFlag]) -> Result<(OwnedFd, OwnedFd), Errno> {
         if flags.is_empty() {

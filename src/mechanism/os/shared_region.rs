@@ -14,7 +14,7 @@ use nix::sys::mman::{mmap, mmap_anonymous, mprotect, msync, munmap, MapFlags, Ms
 use nix::sys::stat::Mode;
 
 use super::{access_mode, oflags};
-use crate::mechanism::{Capability, Protection, SharedRegion};
+use crate::mechanism::{Capability, Describe, Protection, SharedRegion};
 use crate::scenario::{AccessMode, Errno, Mechanism, OpenFlag};
 
 /// The operating system's anonymous mappings.
@@ -43,12 +43,7 @@ fn prot_flags(p: Protection) -> ProtFlags {
     flags
 }
 
-#[expect(unsafe_code, reason = "mapping memory")]
-impl SharedRegion for OsSharedRegion {
-    type Region = OsRegion;
-    type Segment = SysvSegment;
-    type Object = OwnedFd;
-
+impl Describe for OsSharedRegion {
     fn name(&self) -> &str {
         "os"
     }
@@ -65,6 +60,13 @@ impl SharedRegion for OsSharedRegion {
     fn capabilities(&self, _mechanism: Mechanism) -> &[Capability] {
         Capability::ALL
     }
+}
+
+#[expect(unsafe_code, reason = "mapping memory")]
+impl SharedRegion for OsSharedRegion {
+    type Region = OsRegion;
+    type Segment = SysvSegment;
+    type Object = OwnedFd;
 
     fn map_anonymous(&self, len: usize, shared: bool) -> Result<OsRegion, Errno> {
         let length = NonZeroUsize::new(len).ok_or(Errno(libc::EINVAL))?;

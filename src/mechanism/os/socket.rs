@@ -12,7 +12,7 @@ use nix::sys::socket::{
 };
 
 use super::set_nonblocking;
-use crate::mechanism::{Capability, Received, Socket, SocketAddress};
+use crate::mechanism::{Capability, Describe, Received, Socket, SocketAddress};
 use crate::scenario::{
     Errno, Mechanism, MsgFlag, ShutdownHow, SockOpt, SocketDomain, SocketFlag, SocketKind,
     SocketStyle,
@@ -229,9 +229,7 @@ fn get_int_option(fd: BorrowedFd<'_>, name: libc::c_int) -> Result<libc::c_int, 
     Ok(value)
 }
 
-impl Socket for OsSocket {
-    type Handle = OwnedFd;
-
+impl Describe for OsSocket {
     fn name(&self) -> &str {
         "os"
     }
@@ -250,6 +248,10 @@ impl Socket for OsSocket {
     fn capabilities(&self, _mechanism: Mechanism) -> &[Capability] {
         Capability::ALL
     }
+}
+
+impl Socket for OsSocket {
+    type Handle = OwnedFd;
 
     fn socket(&self, kind: SocketKind, flags: &[SocketFlag]) -> Result<OwnedFd, Errno> {
         open_socket(kind, flags)

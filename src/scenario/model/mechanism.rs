@@ -50,6 +50,15 @@ pub enum MechanismFamily {
     Socket,
 }
 
+impl MechanismFamily {
+    /// Every family: byte streams, shared regions, sockets.
+    pub const ALL: [MechanismFamily; 3] = [
+        MechanismFamily::ByteStream,
+        MechanismFamily::SharedRegion,
+        MechanismFamily::Socket,
+    ];
+}
+
 impl fmt::Display for MechanismFamily {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

@@ -7,9 +7,9 @@ mod executor;
 use std::path::{Path, PathBuf};
 
 use self::executor::StreamExecutor;
-use crate::driver::family::{failed_before_fork, provided, ActorContext, Family, SetupError};
+use crate::driver::family::{failed_before_fork, ActorContext, Family, SetupError};
 use crate::mechanism::os::OsByteStream;
-use crate::mechanism::{ActorStart, ByteStream, Capability, Deviation};
+use crate::mechanism::{ByteStream, Capability, Describe};
 use crate::scenario::*;
 
 /// A byte-stream implementation under test, as the driver runs it.
@@ -40,24 +40,8 @@ impl<'a, I: ByteStream> Family for ByteStreamFamily<'a, I> {
     type Object = StreamObject<I::End>;
     type Executor = StreamExecutor<'a, I>;
 
-    fn name(&self) -> &str {
-        self.iut.name()
-    }
-
-    fn provides(&self, mechanism: Mechanism) -> Result<(), String> {
-        provided(self.iut.name(), self.iut.mechanisms(), mechanism)
-    }
-
-    fn capabilities(&self, mechanism: Mechanism) -> &[Capability] {
-        self.iut.capabilities(mechanism)
-    }
-
-    fn deviations(&self) -> &[Deviation] {
-        self.iut.deviations()
-    }
-
-    fn actor_start(&self) -> ActorStart {
-        self.iut.actor_start()
+    fn iut(&self) -> &dyn Describe {
+        self.iut
     }
 
     fn create(&self, scenario: &Scenario, dir: Option<&Path>) -> Result<Self::Object, SetupError> {

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 
 use self::executor::RegionExecutor;
 use crate::driver::cleanup::{mark_sysv_maker, random_suffix};
-use crate::driver::family::{failed_before_fork, provided, ActorContext, Family, SetupError};
-use crate::mechanism::{ActorStart, Capability, Deviation, SharedRegion};
+use crate::driver::family::{failed_before_fork, ActorContext, Family, SetupError};
+use crate::mechanism::{Describe, SharedRegion};
 use crate::platform::PlatformProfile;
 use crate::scenario::*;
 
@@ -89,24 +89,8 @@ impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
     type Object = RegionObject<I::Region, I::Segment>;
     type Executor = RegionExecutor<'a, I>;
 
-    fn name(&self) -> &str {
-        self.iut.name()
-    }
-
-    fn provides(&self, mechanism: Mechanism) -> Result<(), String> {
-        provided(self.iut.name(), self.iut.mechanisms(), mechanism)
-    }
-
-    fn capabilities(&self, mechanism: Mechanism) -> &[Capability] {
-        self.iut.capabilities(mechanism)
-    }
-
-    fn deviations(&self) -> &[Deviation] {
-        self.iut.deviations()
-    }
-
-    fn actor_start(&self) -> ActorStart {
-        self.iut.actor_start()
+    fn iut(&self) -> &dyn Describe {
+        self.iut
     }
 
     fn create(&self, scenario: &Scenario, dir: Option<&Path>) -> Result<Self::Object, SetupError> {

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 use self::addresses::AddressBook;
 use self::executor::SocketExecutor;
-use crate::driver::family::{failed_before_fork, provided, ActorContext, Family, SetupError};
-use crate::mechanism::{ActorStart, Capability, Deviation, Socket};
+use crate::driver::family::{failed_before_fork, ActorContext, Family, SetupError};
+use crate::mechanism::{Describe, Socket};
 use crate::scenario::*;
 
 /// A socket implementation under test, as the driver runs it.
@@ -40,24 +40,8 @@ impl<'a, I: Socket> Family for SocketFamily<'a, I> {
     type Object = SocketObject<I::Handle>;
     type Executor = SocketExecutor<'a, I>;
 
-    fn name(&self) -> &str {
-        self.iut.name()
-    }
-
-    fn provides(&self, mechanism: Mechanism) -> Result<(), String> {
-        provided(self.iut.name(), self.iut.mechanisms(), mechanism)
-    }
-
-    fn capabilities(&self, mechanism: Mechanism) -> &[Capability] {
-        self.iut.capabilities(mechanism)
-    }
-
-    fn deviations(&self) -> &[Deviation] {
-        self.iut.deviations()
-    }
-
-    fn actor_start(&self) -> ActorStart {
-        self.iut.actor_start()
+    fn iut(&self) -> &dyn Describe {
+        self.iut
     }
 
     fn create(&self, scenario: &Scenario, dir: Option<&Path>) -> Result<Self::Object, SetupError> {
