@@ -87,6 +87,9 @@
 //!
 //! # Testing your crate
 //!
+//! Add the crate under `[dev-dependencies]` as
+//! `ipc-conformance = { version = "0.1", default-features = false }`: the default
+//! feature, `cli`, builds the `ipc-conformance` command line, which tests do not need.
 //! Write an adapter: the trait of your mechanism's family ([`mechanism::ByteStream`],
 //! [`mechanism::Socket`], [`mechanism::SharedRegion`]) over your crate's types, and its
 //! [`mechanism::Describe`]: its name and mechanisms, the [`mechanism::Capability`]s it

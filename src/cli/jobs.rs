@@ -18,7 +18,8 @@ use ipc_conformance::report::{Colour, ScenarioRecord, SCHEMA_VERSION};
 use ipc_conformance::scenario::Scenario;
 
 use super::args::{oracle_arg, RunArgs};
-use super::run::{outcome, Outcome, Show, Sink};
+use super::outcome::{outcome, Outcome, Show};
+use super::sink::Sink;
 
 /// Serve as a worker: run each index read from standard input until it closes.
 pub(super) fn serve(

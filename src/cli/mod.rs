@@ -1,11 +1,17 @@
 //! The command line: the arguments (`args.rs`) and one file per command family.
+//!
+//! `run` runs scenarios here (`run.rs`) or in worker processes (`jobs.rs`); both make
+//! an [`outcome::Outcome`] per scenario and hand it to the [`sink::Sink`], so the arrow
+//! points one way: run → jobs → outcome, sink.
 
 mod args;
 mod explain;
 mod fuzz;
 mod jobs;
 mod list;
+mod outcome;
 mod run;
+mod sink;
 mod tables;
 
 use std::path::{Path, PathBuf};

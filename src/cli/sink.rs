@@ -1,0 +1,119 @@
+//! Where `run`'s results go, in catalogue order, wherever they were run: standard output
+//! (text or JSON lines), the progress bar, the tally, and the `--junit` and `--html` files.
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use indicatif::ProgressBar;
+use ipc_conformance::adapters::Adapter;
+use ipc_conformance::driver::RunOptions;
+use ipc_conformance::report::{html_page, render_json_line, render_junit, ScenarioRecord};
+
+use super::args::{Format, RunArgs};
+use super::outcome::Outcome;
+use super::{progress_bar, EXIT_MALFORMED};
+
+/// Where results go, in catalogue order: standard output, the progress bar, the tally
+/// and the records kept for `--junit`.
+pub(super) struct Sink {
+    format: Format,
+    junit: Option<std::path::PathBuf>,
+    html: Option<std::path::PathBuf>,
+    /// The `--html` page's sections so far.
+    sections: Vec<String>,
+    fail_fast: bool,
+    pub bar: ProgressBar,
+    records: Vec<ScenarioRecord>,
+    total: usize,
+    taken: usize,
+    /// A failure was seen and `--fail-fast` asks to stop.
+    pub stopped: bool,
+    counts: [usize; 4],
+}
+
+impl Sink {
+    pub(super) fn new(args: &RunArgs, total: usize) -> Self {
+        let bar = progress_bar(
+            total as u64,
+            "{bar:40} {pos}/{len} scenarios, {elapsed} {msg}",
+        );
+        Sink {
+            format: args.format,
+            junit: args.junit.clone(),
+            html: args.html.clone(),
+            sections: Vec::new(),
+            fail_fast: args.fail_fast,
+            bar,
+            records: Vec::new(),
+            total,
+            taken: 0,
+            stopped: false,
+            counts: [0; 4],
+        }
+    }
+
+    /// Print one result; results must come in catalogue order.
+    pub(super) fn take(&mut self, o: Outcome) {
+        let r = &o.record;
+        let slot = match r.verdict.as_str() {
+            "pass" => 0,
+            "fail" | "harness_error" => 1,
+            "skip" => 2,
+            _ => 3,
+        };
+        self.counts[slot] += 1;
+        self.taken += 1;
+        if r.is_failure() && self.fail_fast {
+            self.stopped = true;
+        }
+        self.bar.suspend(|| match self.format {
+            Format::Human => print!("{}", o.text),
+            Format::Json => println!("{}", render_json_line(r)),
+        });
+        self.bar.set_message(r.id.clone());
+        self.bar.inc(1);
+        self.sections.extend(o.html);
+        if self.junit.is_some() {
+            self.records.push(o.record);
+        }
+    }
+
+    pub(super) fn finish(self, adapter: &Adapter, opts: &RunOptions, started: Instant) -> ExitCode {
+        self.bar.finish_and_clear();
+        let elapsed = started.elapsed();
+        let [passed, failed, skipped, deviations] = self.counts;
+        let mut summary = format!(
+            "implementation {} on {}, {:.1} ms\n{passed} passed, {failed} failed, {skipped} skipped, {deviations} declared deviations",
+            adapter.name,
+            opts.profile.platform,
+            elapsed.as_secs_f64() * 1e3
+        );
+        if self.taken < self.total {
+            let _ = write!(
+                summary,
+                "\nstopped at the first failure (--fail-fast): {} not run",
+                self.total - self.taken
+            );
+        }
+        match self.format {
+            Format::Human => println!("\n{summary}"),
+            Format::Json => eprintln!("{summary}"),
+        }
+        let junit = self
+            .junit
+            .as_ref()
+            .map(|path| (path, render_junit(&self.records, elapsed.as_secs_f64())));
+        let html = self
+            .html
+            .as_ref()
+            .map(|path| (path, html_page(&self.sections, failed)));
+        for (path, text) in junit.into_iter().chain(html) {
+            if let Err(e) = std::fs::write(path, text) {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                return ExitCode::from(EXIT_MALFORMED);
+            }
+        }
+        ExitCode::from(if failed == 0 { 0 } else { 1 })
+    }
+}
