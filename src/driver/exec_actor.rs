@@ -18,7 +18,7 @@ use super::actor::Actor;
 use super::event_log::SharedLog;
 use super::families::{ByteStreamFamily, RegionFamily, SocketFamily};
 use super::family::{ActorContext, Family};
-use super::run::LOG_SLOTS;
+use super::options::LOG_SLOTS;
 use super::spawn::{exit_now, set_dispositions};
 use crate::mechanism::{ActorStart, Implementation};
 use crate::platform::PlatformProfile;

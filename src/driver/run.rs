@@ -18,57 +18,14 @@ use super::exec_actor::exec_skip_reason;
 use super::families::{ByteStreamFamily, RegionFamily, SocketFamily};
 use super::family::{Family, SetupError};
 use super::hosts::{self, Hosts};
+use super::options::{RunOptions, LOG_SLOTS};
 use super::strays::kill_strays;
 use super::wait::Waiter;
 use crate::driver::{BlockingVerdict, Failure, ScenarioReport, TimelineEntry, Verdict};
 use crate::judge::Observed;
-use crate::mechanism::{
-    missing_capability, required_capabilities, ByteStream, Deviation, Implementation,
-};
+use crate::mechanism::{missing_capability, required_capabilities, Deviation, Implementation};
 use crate::platform::PlatformProfile;
 use crate::scenario::*;
-
-/// How the driver decides that a call blocks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BlockingOracle {
-    /// From the kernel's view of the thread (the default).
-    Kernel,
-    /// "Blocked" once the call has not returned after this long: what sleep-based
-    /// suites do. Kept for comparison; slower and weaker.
-    Timeout(Duration),
-}
-
-/// Settings of a run.
-#[derive(Clone, Debug)]
-pub struct RunOptions {
-    /// The platform profile sizes and features come from.
-    pub profile: &'static PlatformProfile,
-    /// How blocking is decided.
-    pub oracle: BlockingOracle,
-}
-
-impl RunOptions {
-    /// These options for `iut`: the profile as the implementation declares it differs
-    /// from the platform's (its pipes' capacity).
-    pub fn for_implementation<I: Implementation>(&self, iut: &I) -> RunOptions {
-        let capacity = iut.byte_streams().and_then(ByteStream::pipe_capacity);
-        RunOptions {
-            profile: self.profile.with_pipe_capacity(capacity),
-            ..self.clone()
-        }
-    }
-}
-
-impl Default for RunOptions {
-    fn default() -> Self {
-        RunOptions {
-            profile: PlatformProfile::host(),
-            oracle: BlockingOracle::Kernel,
-        }
-    }
-}
-
-pub(super) const LOG_SLOTS: usize = 1024;
 
 /// Run one scenario against an implementation, through the family its mechanism
 /// belongs to; a family the implementation does not provide makes it a skip.

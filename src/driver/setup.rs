@@ -6,7 +6,7 @@ use std::net::Ipv4Addr;
 use std::os::fd::AsRawFd;
 
 use super::actor::Actor;
-use super::cleanup::{kill_group, sweep_stale_once, PrivateDir};
+use super::cleanup::{kill_group, PrivateDir};
 use super::clock::now_ns;
 use super::control::Reply;
 use super::event_log::SharedLog;
@@ -14,9 +14,11 @@ use super::exec_actor::{Program, Role};
 use super::family::{ActorContext, Family, SetupError};
 use super::fds::open_fds;
 use super::hosts::{Host, Hosts};
-use super::run::{ActorState, Run, RunOptions, LOG_SLOTS};
+use super::options::{RunOptions, LOG_SLOTS};
+use super::run::{ActorState, Run};
 use super::spawn::{check_single_threaded, control_pair, spawn, ChildSetup};
 use super::strays::{adopt_orphans, children};
+use super::sweep::sweep_stale_once;
 use crate::mechanism::ActorStart;
 use crate::scenario::*;
 
