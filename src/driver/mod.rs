@@ -14,6 +14,7 @@ mod actor;
 mod cleanup;
 mod clock;
 mod control;
+mod dispatch;
 mod event_log;
 mod exec_actor;
 mod families;
@@ -33,6 +34,7 @@ mod sync;
 mod verdict;
 mod wait;
 
+pub(crate) use dispatch::declared_capabilities;
 pub use event_log::EventKind;
 pub use exec_actor::{exec_actor_implementation, serve_exec_actor};
 pub use observe::Evidence;

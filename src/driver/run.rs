@@ -13,9 +13,9 @@ use nix::unistd::Pid;
 use super::cleanup::{group_alive, kill_group, PrivateDir};
 use super::clock::now_ns;
 use super::control::{Command, Reply};
+use super::dispatch::{family_missing, with_family, FamilyVisitor};
 use super::event_log::{CallKind, Event, EventKind, SharedLog};
 use super::exec_actor::exec_skip_reason;
-use super::families::{ByteStreamFamily, RegionFamily, SocketFamily};
 use super::family::{Family, SetupError};
 use super::hosts::{self, Hosts};
 use super::options::{RunOptions, LOG_SLOTS};
@@ -35,20 +35,16 @@ pub fn run_scenario<I: Implementation>(
     opts: &RunOptions,
 ) -> ScenarioReport {
     let opts = &opts.for_implementation(iut);
-    match scenario.mechanism.family() {
-        MechanismFamily::ByteStream => match iut.byte_streams() {
-            Some(streams) => run_family(scenario, &ByteStreamFamily::new(streams), opts),
-            None => skipped(scenario, iut.name(), family_missing(scenario, iut)),
-        },
-        MechanismFamily::SharedRegion => match iut.shared_regions() {
-            Some(regions) => run_family(scenario, &RegionFamily::new(regions, opts.profile), opts),
-            None => skipped(scenario, iut.name(), family_missing(scenario, iut)),
-        },
-        MechanismFamily::Socket => match iut.sockets() {
-            Some(sockets) => run_family(scenario, &SocketFamily::new(sockets), opts),
-            None => skipped(scenario, iut.name(), family_missing(scenario, iut)),
-        },
-    }
+    with_family(
+        scenario.mechanism,
+        iut,
+        opts.profile,
+        Running { scenario, opts },
+    )
+    .unwrap_or_else(|| {
+        let reason = family_missing(scenario.mechanism, iut);
+        skipped(scenario, iut.name(), reason)
+    })
 }
 
 /// Why `scenario` would be skipped against `iut` here, known without running it: the
@@ -60,26 +56,41 @@ pub fn skip_reason_for<I: Implementation>(
     opts: &RunOptions,
 ) -> Option<String> {
     let profile = opts.for_implementation(iut).profile;
-    let reason = match scenario.mechanism.family() {
-        MechanismFamily::ByteStream => iut
-            .byte_streams()
-            .map(|x| applicability(scenario, &ByteStreamFamily::new(x), profile)),
-        MechanismFamily::SharedRegion => iut
-            .shared_regions()
-            .map(|x| applicability(scenario, &RegionFamily::new(x, profile), profile)),
-        MechanismFamily::Socket => iut
-            .sockets()
-            .map(|x| applicability(scenario, &SocketFamily::new(x), profile)),
-    };
-    reason.unwrap_or_else(|| Some(family_missing(scenario, iut)))
+    with_family(
+        scenario.mechanism,
+        iut,
+        profile,
+        Applicability { scenario, profile },
+    )
+    .unwrap_or_else(|| Some(family_missing(scenario.mechanism, iut)))
 }
 
-fn family_missing<I: Implementation>(scenario: &Scenario, iut: &I) -> String {
-    format!(
-        "implementation `{}` provides no {}",
-        iut.name(),
-        scenario.mechanism.family()
-    )
+/// A run of the scenario through its family.
+struct Running<'a> {
+    scenario: &'a Scenario,
+    opts: &'a RunOptions,
+}
+
+impl FamilyVisitor for Running<'_> {
+    type Output = ScenarioReport;
+
+    fn visit<F: Family>(self, family: &F) -> ScenarioReport {
+        run_family(self.scenario, family, self.opts)
+    }
+}
+
+/// Why the scenario would be skipped with a family, if it would.
+struct Applicability<'a> {
+    scenario: &'a Scenario,
+    profile: &'a PlatformProfile,
+}
+
+impl FamilyVisitor for Applicability<'_> {
+    type Output = Option<String>;
+
+    fn visit<F: Family>(self, family: &F) -> Option<String> {
+        applicability(self.scenario, family, self.profile)
+    }
 }
 
 fn new_report(scenario: &Scenario, implementation: &str) -> ScenarioReport {

@@ -16,10 +16,10 @@ use super::plan::{build, plans, PlanParts};
 use super::regions::{build_regions, region_plans};
 use super::writers::{build_writers, writer_plans, WritersPlan};
 use crate::driver::Verdict;
-use crate::driver::{run_scenario, RunOptions};
-use crate::mechanism::{ByteStream, Capability, Implementation, SharedRegion, Socket};
+use crate::driver::{declared_capabilities, run_scenario, RunOptions};
+use crate::mechanism::{Capability, Implementation};
 use crate::platform::PlatformProfile;
-use crate::scenario::{to_file_text, Mechanism, MechanismFamily, Scenario};
+use crate::scenario::{to_file_text, Mechanism, Scenario};
 
 /// How to fuzz.
 #[derive(Clone, Debug)]
@@ -252,20 +252,7 @@ impl<I: Implementation> Hunt<'_, I> {
 
 /// What `iut` declares it can do with `mechanism`, or `None` when it does not provide it.
 pub fn declared<I: Implementation>(iut: &I, mechanism: Mechanism) -> Option<Vec<Capability>> {
-    match mechanism.family() {
-        MechanismFamily::ByteStream => iut
-            .byte_streams()
-            .filter(|b| b.mechanisms().contains(&mechanism))
-            .map(|b| b.capabilities(mechanism).to_vec()),
-        MechanismFamily::Socket => iut
-            .sockets()
-            .filter(|s| s.mechanisms().contains(&mechanism))
-            .map(|s| s.capabilities(mechanism).to_vec()),
-        MechanismFamily::SharedRegion => iut
-            .shared_regions()
-            .filter(|r| r.mechanisms().contains(&mechanism))
-            .map(|r| r.capabilities(mechanism).to_vec()),
-    }
+    declared_capabilities(iut, mechanism)
 }
 
 /// Generate concurrent writers of tagged records on one pipe and a reader that reads to

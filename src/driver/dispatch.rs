@@ -1,0 +1,72 @@
+//! The one place the driver turns a mechanism into the family that runs it: the
+//! implementation's byte streams, shared regions or sockets, wrapped as a [`Family`].
+//! Whatever the driver does with a family (run a scenario, say why it would be skipped,
+//! serve as an actor started by exec, list what it declares) is a [`FamilyVisitor`]
+//! handed to [`with_family`].
+
+use super::families::{ByteStreamFamily, RegionFamily, SocketFamily};
+use super::family::Family;
+use crate::mechanism::{Capability, Implementation};
+use crate::platform::PlatformProfile;
+use crate::scenario::{Mechanism, MechanismFamily};
+
+/// Something done with whichever family runs a mechanism: generic over the family, as
+/// each has its own object and executor types.
+pub(crate) trait FamilyVisitor {
+    /// What it comes to.
+    type Output;
+
+    /// Do it with `family`.
+    fn visit<F: Family>(self, family: &F) -> Self::Output;
+}
+
+/// Hand `visitor` the family of `mechanism` over `iut`'s implementation of it, sizes
+/// from `profile`; `None` when `iut` implements no mechanism of that family.
+pub(crate) fn with_family<I: Implementation, V: FamilyVisitor>(
+    mechanism: Mechanism,
+    iut: &I,
+    profile: &'static PlatformProfile,
+    visitor: V,
+) -> Option<V::Output> {
+    match mechanism.family() {
+        MechanismFamily::ByteStream => iut
+            .byte_streams()
+            .map(|x| visitor.visit(&ByteStreamFamily::new(x))),
+        MechanismFamily::SharedRegion => iut
+            .shared_regions()
+            .map(|x| visitor.visit(&RegionFamily::new(x, profile))),
+        MechanismFamily::Socket => iut.sockets().map(|x| visitor.visit(&SocketFamily::new(x))),
+    }
+}
+
+/// Why a scenario of `mechanism` is skipped when [`with_family`] finds no family.
+pub(crate) fn family_missing<I: Implementation>(mechanism: Mechanism, iut: &I) -> String {
+    format!(
+        "implementation `{}` provides no {}",
+        iut.name(),
+        mechanism.family()
+    )
+}
+
+/// What `iut` declares it can do with `mechanism`, or `None` when it does not provide it.
+pub(crate) fn declared_capabilities<I: Implementation>(
+    iut: &I,
+    mechanism: Mechanism,
+) -> Option<Vec<Capability>> {
+    with_family(mechanism, iut, PlatformProfile::host(), Declared(mechanism)).flatten()
+}
+
+/// The capabilities a family declares for a mechanism it provides.
+struct Declared(Mechanism);
+
+impl FamilyVisitor for Declared {
+    type Output = Option<Vec<Capability>>;
+
+    fn visit<F: Family>(self, family: &F) -> Self::Output {
+        let Declared(mechanism) = self;
+        family
+            .provides(mechanism)
+            .is_ok()
+            .then(|| family.capabilities(mechanism).to_vec())
+    }
+}
