@@ -4,6 +4,7 @@
 //! serve as an actor started by exec, list what it declares) is a [`FamilyVisitor`]
 //! handed to [`with_family`].
 
+use super::error::SkipReason;
 use super::families::{ByteStreamFamily, RegionFamily, SocketFamily};
 use super::family::Family;
 use crate::mechanism::{Capability, Implementation};
@@ -40,12 +41,12 @@ pub(crate) fn with_family<I: Implementation, V: FamilyVisitor>(
 }
 
 /// Why a scenario of `mechanism` is skipped when [`with_family`] finds no family.
-pub(crate) fn family_missing<I: Implementation>(mechanism: Mechanism, iut: &I) -> String {
-    format!(
+pub(crate) fn family_missing<I: Implementation>(mechanism: Mechanism, iut: &I) -> SkipReason {
+    SkipReason(format!(
         "implementation `{}` provides no {}",
         iut.name(),
         mechanism.family()
-    )
+    ))
 }
 
 /// What `iut` declares it can do with `mechanism`, or `None` when it does not provide it.

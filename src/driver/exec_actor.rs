@@ -16,6 +16,7 @@ use nix::fcntl::{fcntl, FcntlArg, FdFlag};
 
 use super::actor::Actor;
 use super::dispatch::{with_family, FamilyVisitor};
+use super::error::{HarnessError, SkipReason};
 use super::event_log::SharedLog;
 use super::family::{ActorContext, Family};
 use super::options::LOG_SLOTS;
@@ -189,10 +190,9 @@ pub(crate) struct Program {
 
 impl Program {
     /// The running program, as it was started.
-    pub(crate) fn current() -> Result<Program, String> {
-        let path = std::env::current_exe()
-            .map_err(|e| format!("cannot find the running program to exec: {e}"))?;
-        let c = |s: OsString| CString::new(s.as_bytes()).map_err(|e| e.to_string());
+    pub(crate) fn current() -> Result<Program, HarnessError> {
+        let path = std::env::current_exe().map_err(HarnessError::CurrentExe)?;
+        let c = |s: OsString| CString::new(s.as_bytes()).map_err(HarnessError::ProgramArgument);
         Ok(Program {
             path: c(path.into_os_string())?,
             args: std::env::args_os().map(c).collect::<Result<_, _>>()?,
@@ -245,16 +245,16 @@ pub(crate) fn exec_skip_reason(
     start: ActorStart,
     implementation: &str,
     scenario: &Scenario,
-) -> Option<String> {
+) -> Option<SkipReason> {
     let related = scenario
         .processes
         .iter()
         .any(|p| p.relation == Relation::Related);
     (start == ActorStart::Exec && related).then(|| {
-        format!(
+        SkipReason(format!(
             "implementation `{implementation}` starts its actors by exec, which nothing made \
              before the fork reaches, and this scenario has related processes"
-        )
+        ))
     })
 }
 

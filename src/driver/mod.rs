@@ -15,6 +15,7 @@ mod cleanup;
 mod clock;
 mod control;
 mod dispatch;
+mod error;
 mod event_log;
 mod exec_actor;
 mod families;
@@ -37,6 +38,7 @@ mod verdict;
 mod wait;
 
 pub(crate) use dispatch::declared_capabilities;
+pub use error::HarnessError;
 pub use event_log::EventKind;
 pub use exec_actor::{exec_actor_implementation, serve_exec_actor};
 pub use observe::Evidence;

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use super::cleanup::kill_group;
 use super::control::Command;
+use super::error::HarnessError;
 use super::event_log::EventKind;
 use super::options::RunOptions;
 use super::stage::Stage;
@@ -168,11 +169,12 @@ impl Player<'_, '_> {
             if ai == from.0 || actor.gone.is_some() || actor.execed {
                 continue;
             }
-            learn.send(&mut actor.control).map_err(|e| {
-                Verdict::HarnessError(format!(
-                    "cannot reach process {}: {e}",
-                    self.stage.scenario.processes[ai].name
-                ))
+            learn.send(&mut actor.control).map_err(|source| {
+                HarnessError::Unreachable {
+                    process: self.stage.scenario.processes[ai].name.clone(),
+                    source,
+                }
+                .into_verdict()
             })?;
         }
         Ok(())
@@ -235,11 +237,12 @@ impl Player<'_, '_> {
                 _ => {
                     Command::Run(si as u32)
                         .send(&mut self.stage.actors[p.0].control)
-                        .map_err(|e| {
-                            Verdict::HarnessError(format!(
-                                "cannot reach process {}: {e}",
-                                self.stage.scenario.process(*p).name
-                            ))
+                        .map_err(|source| {
+                            HarnessError::Unreachable {
+                                process: self.stage.scenario.process(*p).name.clone(),
+                                source,
+                            }
+                            .into_verdict()
                         })?;
                     self.stage.actors[p.0].pending = Some(si);
                 }

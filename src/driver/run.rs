@@ -8,8 +8,9 @@
 use std::time::{Duration, Instant};
 
 use super::dispatch::{family_missing, with_family, FamilyVisitor};
+use super::error::SkipReason;
 use super::exec_actor::exec_skip_reason;
-use super::family::{Family, SetupError};
+use super::family::Family;
 use super::finish::finish;
 use super::hosts;
 use super::options::RunOptions;
@@ -55,7 +56,9 @@ pub fn skip_reason_for<I: Implementation>(
         profile,
         Applicability { scenario, profile },
     )
-    .unwrap_or_else(|| Some(family_missing(scenario.mechanism, iut)))
+    .unwrap_or_else(|| Err(family_missing(scenario.mechanism, iut)))
+    .err()
+    .map(|SkipReason(reason)| reason)
 }
 
 /// Run one scenario against one family of an implementation: whether it applies here,
@@ -65,8 +68,8 @@ fn run_family<F: Family>(scenario: &Scenario, family: &F, opts: &RunOptions) -> 
     let started = Instant::now();
     let mut report = new_report(scenario, family.name());
     let verdict = match applicability(scenario, family, opts.profile) {
-        Some(reason) => Verdict::Skip(reason),
-        None => run_phases(scenario, family, opts, &mut report),
+        Err(reason) => reason.into_verdict(),
+        Ok(()) => run_phases(scenario, family, opts, &mut report),
     };
     report.verdict = declared(verdict, scenario, family.deviations());
     family.clean_up();
@@ -84,7 +87,7 @@ fn run_phases<F: Family>(
 ) -> Verdict {
     let (mut stage, workspace) = match set_up(scenario, family, opts) {
         Ok(set) => set,
-        Err(e) => return setup_failed(e),
+        Err(e) => return e.into_verdict(),
     };
     let played = play(&mut stage, opts);
     let finished = finish(stage, workspace, played.step);
@@ -99,20 +102,6 @@ fn run_phases<F: Family>(
             observed: report.findings.join("; "),
         }),
         v => v,
-    }
-}
-
-/// A set-up that failed: a verdict on the implementation when its own call failed
-/// before the fork, else the harness's.
-fn setup_failed(e: SetupError) -> Verdict {
-    match e {
-        SetupError::Implementation(e) => Verdict::Fail(Failure {
-            step: None,
-            process: None,
-            expected: "the object is made before the fork".to_owned(),
-            observed: e,
-        }),
-        SetupError::Harness(e) => Verdict::HarnessError(e),
     }
 }
 
@@ -138,26 +127,31 @@ fn declared(verdict: Verdict, scenario: &Scenario, deviations: &[Deviation]) -> 
     }
 }
 
-fn applicability<F: Family>(s: &Scenario, family: &F, profile: &PlatformProfile) -> Option<String> {
-    if let Err(reason) = family.provides(s.mechanism) {
-        return Some(reason);
-    }
+/// Whether `s` applies to `family` here; else why it is skipped.
+fn applicability<F: Family>(
+    s: &Scenario,
+    family: &F,
+    profile: &PlatformProfile,
+) -> Result<(), SkipReason> {
+    family.provides(s.mechanism)?;
     if let Some(reason) = exec_skip_reason(family.actor_start(), family.name(), s) {
-        return Some(reason);
+        return Err(reason);
     }
     let required = required_capabilities(s);
-    if let Some(reason) =
-        missing_capability(family.name(), family.capabilities(s.mechanism), &required)
-    {
-        return Some(reason);
-    }
-    skip_reason(s, profile).or_else(|| {
+    let reason = missing_capability(family.name(), family.capabilities(s.mechanism), &required)
+        .or_else(|| skip_reason(s, profile))
+        .map(SkipReason);
+    let hosts = || {
         s.processes
             .iter()
             .any(|p| p.host.is_some())
             .then(hosts::unavailable)
             .flatten()
-    })
+    };
+    match reason.or_else(hosts) {
+        Some(reason) => Err(reason),
+        None => Ok(()),
+    }
 }
 
 /// A run of the scenario through its family.
@@ -181,9 +175,9 @@ struct Applicability<'a> {
 }
 
 impl FamilyVisitor for Applicability<'_> {
-    type Output = Option<String>;
+    type Output = Result<(), SkipReason>;
 
-    fn visit<F: Family>(self, family: &F) -> Option<String> {
+    fn visit<F: Family>(self, family: &F) -> Result<(), SkipReason> {
         applicability(self.scenario, family, self.profile)
     }
 }
@@ -201,9 +195,9 @@ fn new_report(scenario: &Scenario, implementation: &str) -> ScenarioReport {
     }
 }
 
-fn skipped(scenario: &Scenario, implementation: &str, reason: String) -> ScenarioReport {
+fn skipped(scenario: &Scenario, implementation: &str, reason: SkipReason) -> ScenarioReport {
     ScenarioReport {
-        verdict: Verdict::Skip(reason),
+        verdict: reason.into_verdict(),
         ..new_report(scenario, implementation)
     }
 }

@@ -11,9 +11,10 @@ use super::actor::Actor;
 use super::cleanup::{kill_group, PrivateDir};
 use super::clock::now_ns;
 use super::control::Reply;
+use super::error::{HarnessError, SetupError};
 use super::event_log::SharedLog;
 use super::exec_actor::{Program, Role};
-use super::family::{ActorContext, Family, SetupError};
+use super::family::{ActorContext, Family};
 use super::fds::open_fds;
 use super::hosts::{Host, Hosts};
 use super::options::{RunOptions, LOG_SLOTS};
@@ -49,24 +50,23 @@ pub(super) fn set_up<'a, F: Family>(
     let start_ns = now_ns();
     // Only named objects need the private directory.
     let dir = if scenario.mechanism.needs_private_dir() {
-        Some(PrivateDir::create().map_err(|e| format!("cannot make the private directory: {e}"))?)
+        Some(PrivateDir::create().map_err(HarnessError::PrivateDir)?)
     } else {
         None
     };
     let hosts = Hosts::create(scenario)?;
-    let log = SharedLog::new(LOG_SLOTS).map_err(|e| format!("cannot map the event log: {e}"))?;
+    let log = SharedLog::new(LOG_SLOTS).map_err(HarnessError::EventLog)?;
     let devnull = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
         .open("/dev/null")
-        .map_err(|e| format!("cannot open /dev/null: {e}"))?;
+        .map_err(HarnessError::DevNull)?;
     let devnull = std::os::fd::OwnedFd::from(devnull);
     // The driver's channels exist before the IUT's objects and are never given to it.
     let mut driver_ends = Vec::new();
     let mut child_ends = Vec::new();
     for _ in &scenario.processes {
-        let (ours, theirs) =
-            control_pair().map_err(|e| format!("cannot make a control socketpair: {e}"))?;
+        let (ours, theirs) = control_pair().map_err(HarnessError::ControlPair)?;
         driver_ends.push(ours);
         child_ends.push(Some(theirs));
     }
@@ -90,9 +90,7 @@ pub(super) fn set_up<'a, F: Family>(
             object
                 .as_ref()
                 .and_then(|o| family.object_name(o))
-                .ok_or_else(|| {
-                    "this object can only be inherited, not reached by an exec'd actor".to_owned()
-                })?,
+                .ok_or(HarnessError::NotReachableByName)?,
         ),
         None => None,
     };
@@ -157,7 +155,7 @@ pub(super) fn set_up<'a, F: Family>(
             if let Some(g) = pgid {
                 kill_group(g);
             }
-            format!("fork failed: {e}")
+            HarnessError::Fork(e)
         })?;
         pgid.get_or_insert(pid);
         actors.push(ActorState {
@@ -198,10 +196,11 @@ fn await_ready(stage: &mut Stage<'_>) -> Result<(), SetupError> {
             Ok(Reply::Ready) => {}
             other => {
                 kill_group(stage.pgid);
-                return Err(SetupError::Harness(format!(
-                    "process {} did not start: {other:?}",
-                    process.name
-                )));
+                return Err(HarnessError::DidNotStart {
+                    process: process.name.clone(),
+                    reply: format!("{other:?}"),
+                }
+                .into());
             }
         }
     }

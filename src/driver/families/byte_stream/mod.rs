@@ -7,7 +7,8 @@ mod executor;
 use std::path::{Path, PathBuf};
 
 use self::executor::StreamExecutor;
-use crate::driver::family::{failed_before_fork, provided, ActorContext, Family, SetupError};
+use crate::driver::error::{HarnessError, SetupError, SkipReason};
+use crate::driver::family::{failed_before_fork, provided, ActorContext, Family};
 use crate::mechanism::os::OsByteStream;
 use crate::mechanism::{ActorStart, ByteStream, Capability, Deviation};
 use crate::scenario::*;
@@ -44,7 +45,7 @@ impl<'a, I: ByteStream> Family for ByteStreamFamily<'a, I> {
         self.iut.name()
     }
 
-    fn provides(&self, mechanism: Mechanism) -> Result<(), String> {
+    fn provides(&self, mechanism: Mechanism) -> Result<(), SkipReason> {
         provided(self.iut.name(), self.iut.mechanisms(), mechanism)
     }
 
@@ -81,13 +82,15 @@ impl<'a, I: ByteStream> Family for ByteStreamFamily<'a, I> {
                     iut.mkfifo(&path)
                         .map_err(|e| failed_before_fork(iut.name(), "mkfifo", e))?;
                 } else {
-                    OsByteStream
-                        .mkfifo(&path)
-                        .map_err(|e| format!("the OS's mkfifo() failed with {e}"))?;
+                    OsByteStream.mkfifo(&path).map_err(HarnessError::OsMkfifo)?;
                 }
                 Ok(StreamObject::Fifo(path))
             }
-            other => Err(format!("{other} is no byte stream").into()),
+            other => Err(HarnessError::WrongFamily {
+                mechanism: other,
+                family: "byte stream",
+            }
+            .into()),
         }
     }
 

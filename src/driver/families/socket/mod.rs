@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 
 use self::addresses::AddressBook;
 use self::executor::SocketExecutor;
-use crate::driver::family::{failed_before_fork, provided, ActorContext, Family, SetupError};
+use crate::driver::error::{HarnessError, SetupError, SkipReason};
+use crate::driver::family::{failed_before_fork, provided, ActorContext, Family};
 use crate::mechanism::{ActorStart, Capability, Deviation, Socket};
 use crate::scenario::*;
 
@@ -44,7 +45,7 @@ impl<'a, I: Socket> Family for SocketFamily<'a, I> {
         self.iut.name()
     }
 
-    fn provides(&self, mechanism: Mechanism) -> Result<(), String> {
+    fn provides(&self, mechanism: Mechanism) -> Result<(), SkipReason> {
         provided(self.iut.name(), self.iut.mechanisms(), mechanism)
     }
 
@@ -64,7 +65,10 @@ impl<'a, I: Socket> Family for SocketFamily<'a, I> {
         let kind = scenario
             .mechanism
             .socket_kind()
-            .ok_or_else(|| format!("{} is no socket", scenario.mechanism))?;
+            .ok_or(HarnessError::WrongFamily {
+                mechanism: scenario.mechanism,
+                family: "socket",
+            })?;
         let pair = if scenario.mechanism == Mechanism::Socketpair {
             let (left, right) = self
                 .iut
