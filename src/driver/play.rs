@@ -50,6 +50,7 @@ struct Player<'s, 'a> {
     opts: &'s RunOptions,
     /// The step being played.
     step: usize,
+    /// The blocking claims confirmed so far.
     blocking: Vec<BlockingVerdict>,
     /// The IPv4 addresses the kernel gave the scenario's names so far: a receive that
     /// was blocked when its sender's name was bound names it by its address, which the
@@ -69,6 +70,7 @@ impl Player<'_, '_> {
         Verdict::Pass
     }
 
+    /// A failed check of `process`'s action at `step`.
     fn fail(
         &self,
         step: usize,
