@@ -3,14 +3,15 @@
 //! non-conformance); the implementation failed a call the driver made for it before the
 //! fork ([`FailedBeforeFork`], a verdict on it); the scenario does not apply here
 //! ([`SkipReason`], a skip). A malformed scenario is a `scenario::LoadError` and is
-//! rejected before the driver sees it; a failed check is a [`Verdict::Fail`].
+//! rejected before the driver sees it; a failed check is a `Verdict::Fail`. `verdict.rs`
+//! turns each of these errors into the verdict it makes; this module needs nothing of
+//! the driver's.
 
 use std::error::Error;
 use std::ffi::NulError;
 use std::io;
 use std::time::Duration;
 
-use super::verdict::{Failure, Verdict};
 use crate::scenario::{Errno, Mechanism, ProcessName};
 
 /// The harness could not run a scenario: the machine, the permissions or the driver
@@ -130,11 +131,6 @@ impl HarnessError {
         }
         text
     }
-
-    /// The verdict of a run the harness could not make.
-    pub(crate) fn into_verdict(self) -> Verdict {
-        Verdict::HarnessError(self.with_causes())
-    }
 }
 
 /// The implementation failed a call the driver makes for it before the fork (making
@@ -150,18 +146,6 @@ pub(crate) struct FailedBeforeFork {
     pub(crate) errno: Errno,
 }
 
-impl FailedBeforeFork {
-    /// The verdict of a run whose object could not be made.
-    pub(crate) fn into_verdict(self) -> Verdict {
-        Verdict::Fail(Failure {
-            step: None,
-            process: None,
-            expected: "the object is made before the fork".to_owned(),
-            observed: self.to_string(),
-        })
-    }
-}
-
 /// Why a run could not start: the implementation's failure or the harness's, kept
 /// apart.
 #[derive(Debug, thiserror::Error)]
@@ -174,24 +158,7 @@ pub(crate) enum SetupError {
     Harness(#[from] HarnessError),
 }
 
-impl SetupError {
-    /// The verdict of a run that could not start.
-    pub(crate) fn into_verdict(self) -> Verdict {
-        match self {
-            SetupError::Implementation(e) => e.into_verdict(),
-            SetupError::Harness(e) => e.into_verdict(),
-        }
-    }
-}
-
 /// Why a scenario does not apply to this implementation or platform: a skip, neither a
 /// failure nor an error.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct SkipReason(pub(crate) String);
-
-impl SkipReason {
-    /// The verdict of a scenario skipped for this reason.
-    pub(crate) fn into_verdict(self) -> Verdict {
-        Verdict::Skip(self.0)
-    }
-}
