@@ -1,17 +1,14 @@
 //! Nothing is left behind: a private 0700 directory per scenario with an unpredictable
-//! name, removed on every path out (Drop), and a sweep of directories left by runs that
-//! were killed.
+//! name, removed on every path out (Drop), and the sweep of names left by runs that were
+//! killed (`sweep.rs` runs it, with the families' and the hosts' own sweeps).
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Once;
 
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 
-use super::families::SHM_PREFIX;
-
-const PREFIX: &str = "ipc-conformance.";
+pub(super) const PREFIX: &str = "ipc-conformance.";
 
 /// A directory only this run can enter; FIFOs live in it.
 #[derive(Debug)]
@@ -51,20 +48,6 @@ pub fn random_suffix() -> std::io::Result<u64> {
     let mut random = [0u8; 8];
     std::fs::File::open("/dev/urandom")?.read_exact(&mut random)?;
     Ok(u64::from_le_bytes(random))
-}
-
-/// Sweep what killed runs left behind, once per process: private directories in the
-/// temporary directory, and, where the system shows them as files (Linux, in /dev/shm),
-/// POSIX shared memory objects.
-pub fn sweep_stale_once() {
-    static SWEEP: Once = Once::new();
-    SWEEP.call_once(|| {
-        sweep_stale(&std::env::temp_dir(), PREFIX);
-        sweep_stale(Path::new("/dev/shm"), SHM_PREFIX);
-        if super::hosts::unavailable().is_none() {
-            super::hosts::sweep_stale();
-        }
-    });
 }
 
 /// The end of a marker's name: `PREFIX PID.sysv` in the temporary directory records that

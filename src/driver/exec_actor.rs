@@ -15,14 +15,15 @@ use std::path::PathBuf;
 use nix::fcntl::{fcntl, FcntlArg, FdFlag};
 
 use super::actor::Actor;
+use super::dispatch::{with_family, FamilyVisitor};
+use super::error::{HarnessError, SkipReason};
 use super::event_log::SharedLog;
-use super::families::{ByteStreamFamily, RegionFamily, SocketFamily};
 use super::family::{ActorContext, Family};
-use super::run::LOG_SLOTS;
+use super::options::LOG_SLOTS;
 use super::spawn::{exit_now, set_dispositions};
 use crate::mechanism::{ActorStart, Implementation};
 use crate::platform::PlatformProfile;
-use crate::scenario::{self, MechanismFamily, Relation, Scenario};
+use crate::scenario::{self, Relation, Scenario};
 
 /// The environment variable that carries an actor's role.
 const ROLE_VAR: &str = "IPC_CONFORMANCE_ACTOR";
@@ -112,18 +113,27 @@ fn serve<I: Implementation>(iut: &I, role: &Role) -> i32 {
         return NO_ROLE;
     };
     let profile = PlatformProfile::host();
-    match scenario.mechanism.family() {
-        MechanismFamily::ByteStream => iut
-            .byte_streams()
-            .map(|x| serve_family(&ByteStreamFamily::new(x), &scenario, role, profile)),
-        MechanismFamily::SharedRegion => iut
-            .shared_regions()
-            .map(|x| serve_family(&RegionFamily::new(x, profile), &scenario, role, profile)),
-        MechanismFamily::Socket => iut
-            .sockets()
-            .map(|x| serve_family(&SocketFamily::new(x), &scenario, role, profile)),
+    let serving = Serving {
+        scenario: &scenario,
+        role,
+        profile,
+    };
+    with_family(scenario.mechanism, iut, profile, serving).unwrap_or(NO_ROLE)
+}
+
+/// Serving as the actor a role describes, through the scenario's family.
+struct Serving<'a> {
+    scenario: &'a Scenario,
+    role: &'a Role,
+    profile: &'static PlatformProfile,
+}
+
+impl FamilyVisitor for Serving<'_> {
+    type Output = i32;
+
+    fn visit<F: Family>(self, family: &F) -> i32 {
+        serve_family(family, self.scenario, self.role, self.profile)
     }
-    .unwrap_or(NO_ROLE)
 }
 
 fn find_scenario(role: &Role) -> Option<Scenario> {
@@ -180,10 +190,9 @@ pub(crate) struct Program {
 
 impl Program {
     /// The running program, as it was started.
-    pub(crate) fn current() -> Result<Program, String> {
-        let path = std::env::current_exe()
-            .map_err(|e| format!("cannot find the running program to exec: {e}"))?;
-        let c = |s: OsString| CString::new(s.as_bytes()).map_err(|e| e.to_string());
+    pub(crate) fn current() -> Result<Program, HarnessError> {
+        let path = std::env::current_exe().map_err(HarnessError::CurrentExe)?;
+        let c = |s: OsString| CString::new(s.as_bytes()).map_err(HarnessError::ProgramArgument);
         Ok(Program {
             path: c(path.into_os_string())?,
             args: std::env::args_os().map(c).collect::<Result<_, _>>()?,
@@ -236,16 +245,16 @@ pub(crate) fn exec_skip_reason(
     start: ActorStart,
     implementation: &str,
     scenario: &Scenario,
-) -> Option<String> {
+) -> Option<SkipReason> {
     let related = scenario
         .processes
         .iter()
         .any(|p| p.relation == Relation::Related);
     (start == ActorStart::Exec && related).then(|| {
-        format!(
+        SkipReason(format!(
             "implementation `{implementation}` starts its actors by exec, which nothing made \
              before the fork reaches, and this scenario has related processes"
-        )
+        ))
     })
 }
 

@@ -7,6 +7,7 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 use std::path::Path;
 
+use super::error::{FailedBeforeFork, SetupError, SkipReason};
 use super::event_log::CallKind;
 use crate::judge::Outcome;
 use crate::mechanism::{ActorStart, Capability, Describe, Deviation};
@@ -32,7 +33,7 @@ pub(crate) trait Family {
 
     /// Whether this implementation provides the scenario's mechanism; else why not,
     /// which makes the scenario a skip.
-    fn provides(&self, mechanism: Mechanism) -> Result<(), String> {
+    fn provides(&self, mechanism: Mechanism) -> Result<(), SkipReason> {
         provided(self.iut().name(), self.iut().mechanisms(), mechanism)
     }
 
@@ -81,25 +82,13 @@ pub(crate) trait Family {
     fn clean_up(&self) {}
 }
 
-/// Why a run could not start.
-#[derive(Debug)]
-pub(crate) enum SetupError {
-    /// The implementation failed a call the driver makes for it before the fork: a
-    /// verdict on the implementation.
-    Implementation(String),
-    /// The harness itself could not set up (fork, /proc, a socket of its own).
-    Harness(String),
-}
-
-impl From<String> for SetupError {
-    fn from(e: String) -> Self {
-        SetupError::Harness(e)
-    }
-}
-
 /// An implementation's failure in `call` before the fork.
-pub(crate) fn failed_before_fork(implementation: &str, call: &str, e: Errno) -> SetupError {
-    SetupError::Implementation(format!("{implementation}: {call}() failed with {e}"))
+pub(crate) fn failed_before_fork(implementation: &str, call: &'static str, e: Errno) -> SetupError {
+    SetupError::Implementation(FailedBeforeFork {
+        implementation: implementation.to_owned(),
+        call,
+        errno: e,
+    })
 }
 
 /// `Ok` when `mechanisms` (what an implementation declares) holds `mechanism`, else
@@ -108,13 +97,13 @@ fn provided(
     implementation: &str,
     mechanisms: &[Mechanism],
     mechanism: Mechanism,
-) -> Result<(), String> {
+) -> Result<(), SkipReason> {
     if mechanisms.contains(&mechanism) {
         return Ok(());
     }
-    Err(format!(
+    Err(SkipReason(format!(
         "implementation `{implementation}` does not provide {mechanism}"
-    ))
+    )))
 }
 
 /// What an executor may need to know about its actor beyond its share of the object.

@@ -18,6 +18,7 @@ use nix::sys::signal::kill;
 use nix::unistd::Pid;
 
 use super::cleanup::random_suffix;
+use super::error::{HarnessError, SkipReason};
 use crate::scenario::Scenario;
 
 /// Where `ip netns` keeps its named namespaces.
@@ -61,36 +62,37 @@ pub(crate) struct Hosts {
 }
 
 /// Why scenarios across hosts cannot run here, if they cannot.
-pub(crate) fn unavailable() -> Option<String> {
+pub(crate) fn unavailable() -> Option<SkipReason> {
     if !nix::unistd::geteuid().is_root() {
-        return Some("scenarios across hosts need root, to make network namespaces".to_owned());
+        return Some(SkipReason(
+            "scenarios across hosts need root, to make network namespaces".to_owned(),
+        ));
     }
     match Command::new("ip").arg("-V").output() {
         Ok(out) if out.status.success() => None,
-        _ => Some(
+        _ => Some(SkipReason(
             "scenarios across hosts need iproute2's `ip` (apt-get install iproute2)".to_owned(),
-        ),
+        )),
     }
 }
 
-fn ip(args: &[&str]) -> Result<(), String> {
+fn ip(args: &[&str]) -> Result<(), HarnessError> {
     let out = Command::new("ip")
         .args(args)
         .output()
-        .map_err(|e| format!("cannot run `ip`: {e}"))?;
+        .map_err(HarnessError::NoIp)?;
     if out.status.success() {
         return Ok(());
     }
-    Err(format!(
-        "`ip {}` failed: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr).trim()
-    ))
+    Err(HarnessError::Ip {
+        command: args.join(" "),
+        stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+    })
 }
 
 impl Hosts {
     /// Make the scenario's hosts, or nothing when no process names one.
-    pub(crate) fn create(scenario: &Scenario) -> Result<Option<Hosts>, String> {
+    pub(crate) fn create(scenario: &Scenario) -> Result<Option<Hosts>, HarnessError> {
         let mut names: Vec<&str> = Vec::new();
         for host in scenario.processes.iter().filter_map(|p| p.host.as_deref()) {
             if !names.contains(&host) {
@@ -100,19 +102,18 @@ impl Hosts {
         if names.is_empty() {
             return Ok(None);
         }
-        let suffix = random_suffix().map_err(|e| format!("cannot read /dev/urandom: {e}"))? as u32;
+        let suffix = random_suffix().map_err(HarnessError::Random)? as u32;
         let mut hosts = Hosts { hosts: Vec::new() };
         for (i, (name, address)) in names.iter().zip(ADDRESSES).enumerate() {
             let netns = format!("{PREFIX}{}-{suffix:08x}-{i}", std::process::id());
             ip(&["netns", "add", &netns])?;
-            let file = File::open(Path::new(NETNS_DIR).join(&netns))
-                .map_err(|e| format!("cannot open namespace {netns}: {e}"));
+            let file = File::open(Path::new(NETNS_DIR).join(&netns));
             // Recorded before anything else can fail, so that Drop removes it.
             let file = match file {
                 Ok(file) => file,
-                Err(e) => {
+                Err(source) => {
                     let _ = ip(&["netns", "delete", &netns]);
-                    return Err(e);
+                    return Err(HarnessError::Namespace { netns, source });
                 }
             };
             hosts.hosts.push(Host {
@@ -128,7 +129,7 @@ impl Hosts {
 
     /// Join the namespaces by a veth pair (or, for one host, give it only its own
     /// address), each end up with its address.
-    fn link(&self) -> Result<(), String> {
+    fn link(&self) -> Result<(), HarnessError> {
         if let [a, b] = self.hosts.as_slice() {
             ip(&[
                 "link", "add", LINK, "netns", &a.netns, "type", "veth", "peer", "name", LINK,
@@ -164,23 +165,23 @@ impl Hosts {
     /// scenario started before that loses its first packets (an ARP reply, a SYN-ACK)
     /// and sees a connect or a receive hang for a second. Found by the soak, with the
     /// machine busy.
-    fn await_link(&self, host: &Host) -> Result<(), String> {
+    fn await_link(&self, host: &Host) -> Result<(), HarnessError> {
         let until = std::time::Instant::now() + LINK_UP_LIMIT;
         loop {
             let out = Command::new("ip")
                 .args(["-n", &host.netns, "-o", "link", "show", LINK])
                 .output()
-                .map_err(|e| format!("cannot run `ip`: {e}"))?;
+                .map_err(HarnessError::NoIp)?;
             let state = String::from_utf8_lossy(&out.stdout);
             if state.contains("LOWER_UP") && !state.contains("qdisc noop") {
                 return Ok(());
             }
             if std::time::Instant::now() >= until {
-                return Err(format!(
-                    "the link of host {} did not come up within {LINK_UP_LIMIT:?}: {}",
-                    host.name,
-                    state.trim()
-                ));
+                return Err(HarnessError::LinkDown {
+                    host: host.name.clone(),
+                    limit: LINK_UP_LIMIT,
+                    state: state.trim().to_owned(),
+                });
             }
         }
     }

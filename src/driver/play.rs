@@ -1,23 +1,68 @@
 //! Playing the steps in lockstep: start each step's actions, then judge each one, by the
 //! kernel's view for "blocks" and by the outcome for everything else.
 
+use std::collections::BTreeMap;
+use std::net::SocketAddrV4;
 use std::time::Instant;
 
 use super::cleanup::kill_group;
 use super::control::Command;
+use super::error::HarnessError;
 use super::event_log::EventKind;
-use super::run::Run;
+use super::options::RunOptions;
+use super::stage::Stage;
 use super::wait::{BlockWait, OutcomeWait, Waiter};
-use crate::driver::{BlockingVerdict, Verdict};
+use crate::driver::{BlockingVerdict, Failure, Verdict};
 use crate::judge::Outcome;
 use crate::judge::{describe_expectation, describe_observed, meets, short_stream_peek, Observed};
 use crate::scenario::*;
 
-impl Run<'_> {
-    pub(super) fn play(&mut self) -> Verdict {
-        let scenario = self.scenario;
+/// What the play came to.
+pub(super) struct Played {
+    /// Pass, or the first check that failed.
+    pub(super) verdict: Verdict,
+    /// The blocking claims confirmed, with their evidence.
+    pub(super) blocking: Vec<BlockingVerdict>,
+    /// The step the play ended at (the last one, once all have passed).
+    pub(super) step: usize,
+}
+
+/// Play the scenario's steps on `stage`, until one fails or all have passed.
+pub(super) fn play(stage: &mut Stage<'_>, opts: &RunOptions) -> Played {
+    let mut player = Player {
+        stage,
+        opts,
+        step: 0,
+        blocking: Vec::new(),
+        ports: BTreeMap::new(),
+    };
+    let verdict = player.play();
+    Played {
+        verdict,
+        blocking: player.blocking,
+        step: player.step,
+    }
+}
+
+/// The play's own state beside the stage.
+struct Player<'s, 'a> {
+    stage: &'s mut Stage<'a>,
+    opts: &'s RunOptions,
+    /// The step being played.
+    step: usize,
+    /// The blocking claims confirmed so far.
+    blocking: Vec<BlockingVerdict>,
+    /// The IPv4 addresses the kernel gave the scenario's names so far: a receive that
+    /// was blocked when its sender's name was bound names it by its address, which the
+    /// driver turns back into the name.
+    ports: BTreeMap<SocketAddrV4, String>,
+}
+
+impl Player<'_, '_> {
+    fn play(&mut self) -> Verdict {
+        let scenario = self.stage.scenario;
         for (si, step) in scenario.steps.iter().enumerate() {
-            self.current_step = si;
+            self.step = si;
             if let Err(verdict) = self.play_step(si, step) {
                 return verdict;
             }
@@ -25,10 +70,33 @@ impl Run<'_> {
         Verdict::Pass
     }
 
+    /// A failed check of `process`'s action at `step`.
+    fn fail(
+        &self,
+        step: usize,
+        process: ProcessIndex,
+        expected: String,
+        observed: String,
+    ) -> Verdict {
+        Verdict::Fail(Failure {
+            step: Some(StepIndex(step)),
+            process: Some(self.stage.scenario.process(process).name.clone()),
+            expected,
+            observed,
+        })
+    }
+
+    /// Record a process that died during its call.
+    fn settle(&mut self, p: ProcessIndex, obs: &Observed) {
+        if matches!(obs, Observed::Killed(_) | Observed::Exited(_)) {
+            self.stage.gone(p, self.step, obs.clone());
+        }
+    }
+
     fn play_step(&mut self, si: usize, step: &Step) -> Result<(), Verdict> {
         self.check_still_blocked(si)?;
         self.settle_blocked_calls();
-        let deadline = Instant::now() + self.scenario.step_timeout;
+        let deadline = Instant::now() + self.stage.scenario.step_timeout;
         let signalled = self.start_actions(si, step)?;
         for (p, action) in &step.actions {
             let observed = match signalled.iter().find(|(q, _)| q == p) {
@@ -42,10 +110,10 @@ impl Run<'_> {
             let observed = self.sender_named(observed);
             self.judge_outcome(si, *p, &step.expect, &observed)?;
             match action {
-                Action::Exit => self.reap(*p),
+                Action::Exit => self.stage.reap(*p, self.step),
                 Action::Exec if observed == Observed::Outcome(Outcome::Done) => {
-                    self.actors[p.0].execed = true;
-                    self.note(
+                    self.stage.actors[p.0].execed = true;
+                    self.stage.note(
                         *p,
                         si,
                         EventKind::End,
@@ -54,7 +122,7 @@ impl Run<'_> {
                 }
                 // A program that replaced the actor does nothing the driver waits on
                 // but its death, which the next step may depend on.
-                Action::Kill(_) if self.actors[p.0].execed => self.reap(*p),
+                Action::Kill(_) if self.stage.actors[p.0].execed => self.stage.reap(*p, self.step),
                 Action::Socket(SocketCall::Bind { to, .. }) => {
                     if let Observed::Outcome(Outcome::Bound(address)) = observed {
                         self.publish(*p, &to.name, address)?;
@@ -92,22 +160,23 @@ impl Run<'_> {
         &mut self,
         from: ProcessIndex,
         name: &str,
-        address: std::net::SocketAddrV4,
+        address: SocketAddrV4,
     ) -> Result<(), Verdict> {
         self.ports.insert(address, name.to_owned());
         let learn = Command::Learn {
             name: name.to_owned(),
             address,
         };
-        for (ai, actor) in self.actors.iter_mut().enumerate() {
+        for (ai, actor) in self.stage.actors.iter_mut().enumerate() {
             if ai == from.0 || actor.gone.is_some() || actor.execed {
                 continue;
             }
-            learn.send(&mut actor.control).map_err(|e| {
-                Verdict::HarnessError(format!(
-                    "cannot reach process {}: {e}",
-                    self.scenario.processes[ai].name
-                ))
+            learn.send(&mut actor.control).map_err(|source| {
+                HarnessError::Unreachable {
+                    process: self.stage.scenario.processes[ai].name.clone(),
+                    source,
+                }
+                .into_verdict()
             })?;
         }
         Ok(())
@@ -116,7 +185,7 @@ impl Run<'_> {
     /// A call judged blocked in the previous step must still be blocked now: nothing has
     /// happened since that could release it.
     fn check_still_blocked(&self, si: usize) -> Result<(), Verdict> {
-        for (ai, actor) in self.actors.iter().enumerate() {
+        for (ai, actor) in self.stage.actors.iter().enumerate() {
             if let (Some(from), None) = (actor.pending, &actor.gone) {
                 if from + 1 == si && Waiter::readable(&actor.control) {
                     return Err(self.fail(
@@ -137,10 +206,12 @@ impl Run<'_> {
     /// Let every call blocked in an earlier step that the previous steps woke come to
     /// rest (answer, or fall asleep again) before this step starts.
     fn settle_blocked_calls(&mut self) {
-        for ai in 0..self.actors.len() {
-            let actor = &self.actors[ai];
+        for ai in 0..self.stage.actors.len() {
+            let actor = &self.stage.actors[ai];
             if let (Some(from), None, false) = (actor.pending, &actor.gone, actor.execed) {
-                self.waiter(ProcessIndex(ai)).settle(from);
+                self.stage
+                    .waiter(ProcessIndex(ai), self.opts.oracle)
+                    .settle(from);
             }
         }
     }
@@ -154,7 +225,7 @@ impl Run<'_> {
     ) -> Result<Vec<(ProcessIndex, Observed)>, Verdict> {
         let mut signalled = Vec::new();
         for (p, action) in &step.actions {
-            if let Some(how) = &self.actors[p.0].gone {
+            if let Some(how) = &self.stage.actors[p.0].gone {
                 return Err(self.fail(
                     si,
                     *p,
@@ -167,14 +238,15 @@ impl Run<'_> {
                 Action::Await => {}
                 _ => {
                     Command::Run(si as u32)
-                        .send(&mut self.actors[p.0].control)
-                        .map_err(|e| {
-                            Verdict::HarnessError(format!(
-                                "cannot reach process {}: {e}",
-                                self.scenario.process(*p).name
-                            ))
+                        .send(&mut self.stage.actors[p.0].control)
+                        .map_err(|source| {
+                            HarnessError::Unreachable {
+                                process: self.stage.scenario.process(*p).name.clone(),
+                                source,
+                            }
+                            .into_verdict()
                         })?;
-                    self.actors[p.0].pending = Some(si);
+                    self.stage.actors[p.0].pending = Some(si);
                 }
             }
         }
@@ -190,11 +262,11 @@ impl Run<'_> {
         expect: &Expectation,
     ) -> Result<(), Verdict> {
         let expected = describe_expectation(expect, self.opts.profile);
-        match self.waiter(p).blocked(si, deadline) {
+        match self.stage.waiter(p, self.opts.oracle).blocked(si, deadline) {
             BlockWait::Blocked { evidence, latency } => {
                 self.blocking.push(BlockingVerdict {
                     step: StepIndex(si),
-                    process: self.scenario.process(p).name.clone(),
+                    process: self.stage.scenario.process(p).name.clone(),
                     evidence,
                     latency,
                 });
@@ -221,13 +293,17 @@ impl Run<'_> {
         deadline: Instant,
         expect: &Expectation,
     ) -> Result<Observed, Verdict> {
-        let from = self.actors[p.0]
+        let from = self.stage.actors[p.0]
             .pending
             .expect("every acting process has a pending call");
         let expected = || describe_expectation(expect, self.opts.profile);
-        match self.waiter(p).outcome(from, deadline) {
+        match self
+            .stage
+            .waiter(p, self.opts.oracle)
+            .outcome(from, deadline)
+        {
             OutcomeWait::Observed(obs) => {
-                self.actors[p.0].pending = None;
+                self.stage.actors[p.0].pending = None;
                 self.settle(p, &obs);
                 Ok(obs)
             }
@@ -257,7 +333,7 @@ impl Run<'_> {
         let Err(why) = meets(expect, observed, self.opts.profile) else {
             return Ok(());
         };
-        let action = self.scenario.steps[si]
+        let action = self.stage.scenario.steps[si]
             .actions
             .iter()
             .find(|(q, _)| *q == p)
@@ -265,7 +341,7 @@ impl Run<'_> {
         if action.is_some_and(|a| {
             short_stream_peek(
                 a,
-                self.scenario.mechanism,
+                self.stage.scenario.mechanism,
                 expect,
                 observed,
                 self.opts.profile,
@@ -292,25 +368,26 @@ impl Run<'_> {
 
     /// `kill()` from the driver, recorded in the process's lane of the timeline.
     fn kill(&mut self, p: ProcessIndex, step: usize, signal: SignalName) -> Observed {
-        self.note(
+        self.stage.note(
             p,
             step,
             EventKind::Start,
             &format!("kill({signal}) from the driver"),
         );
-        let outcome = match nix::sys::signal::kill(self.actors[p.0].pid, signal.0) {
+        let outcome = match nix::sys::signal::kill(self.stage.actors[p.0].pid, signal.0) {
             Ok(()) => Outcome::Done,
             Err(e) => Outcome::Error(e.into()),
         };
-        self.note(p, step, EventKind::End, &super::actor::describe(&outcome));
+        self.stage
+            .note(p, step, EventKind::End, &super::actor::describe(&outcome));
         Observed::Outcome(outcome)
     }
 
     /// The watchdog fired: kill the whole group so nothing hangs, and say so.
     fn watchdog(&mut self, step: usize, p: ProcessIndex, expected: String) -> Verdict {
-        kill_group(self.pgid);
-        let bound = self.scenario.step_timeout;
-        self.note(
+        kill_group(self.stage.pgid);
+        let bound = self.stage.scenario.step_timeout;
+        self.stage.note(
             p,
             step,
             EventKind::Gone,

@@ -8,19 +8,16 @@ use std::os::unix::net::UnixStream;
 use nix::sys::signal::{sigaction, signal, SaFlags, SigAction, SigHandler, SigSet, Signal};
 use nix::unistd::{fork, setpgid, ForkResult, Pid};
 
+use super::error::HarnessError;
 use crate::scenario::{SigPipe, SignalName};
 
 extern "C" fn do_nothing(_: libc::c_int) {}
 
-/// Why the harness could not fork here.
-pub fn check_single_threaded() -> Result<(), String> {
+/// Refused unless this process has one thread: the harness could not fork here.
+pub fn check_single_threaded() -> Result<(), HarnessError> {
     match thread_count() {
         Some(1) | None => Ok(()),
-        Some(n) => Err(format!(
-            "the driver must fork from a single-threaded process, but this one has {n} threads \
-             (the harness runs scenarios in a fork server started before any thread; an \
-             implementation that starts threads in the driver breaks that)"
-        )),
+        Some(threads) => Err(HarnessError::Threads { threads }),
     }
 }
 
@@ -41,11 +38,11 @@ fn thread_count() -> Option<usize> {
 /// Fork a helper process that runs `body` and `_exit`s with its status, and dies with
 /// its parent. Refused unless this process has one thread.
 #[expect(unsafe_code, reason = "fork")]
-pub fn fork_helper(body: impl FnOnce() -> i32) -> Result<Pid, String> {
+pub fn fork_helper(body: impl FnOnce() -> i32) -> Result<Pid, HarnessError> {
     check_single_threaded()?;
     // SAFETY: this process has one thread (checked above), so the child inherits no
     // lock another thread held.
-    match unsafe { fork() }.map_err(|e| format!("fork failed: {e}"))? {
+    match unsafe { fork() }.map_err(HarnessError::Fork)? {
         ForkResult::Parent { child } => Ok(child),
         ForkResult::Child => {
             #[cfg(linux_like)]

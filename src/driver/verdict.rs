@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use super::error::{FailedBeforeFork, HarnessError, SetupError, SkipReason};
 use crate::driver::{EventKind, Evidence};
 use crate::scenario::{ProcessName, StepIndex};
 
@@ -109,5 +110,43 @@ impl ScenarioReport {
     /// Whether this counts as a failure of the implementation or of the harness.
     pub fn is_failure(&self) -> bool {
         matches!(self.verdict, Verdict::Fail(_) | Verdict::HarnessError(_))
+    }
+}
+
+// How the errors of a run become its verdict: each kind its own.
+
+impl HarnessError {
+    /// The verdict of a run the harness could not make.
+    pub(crate) fn into_verdict(self) -> Verdict {
+        Verdict::HarnessError(self.with_causes())
+    }
+}
+
+impl FailedBeforeFork {
+    /// The verdict of a run whose object could not be made.
+    pub(crate) fn into_verdict(self) -> Verdict {
+        Verdict::Fail(Failure {
+            step: None,
+            process: None,
+            expected: "the object is made before the fork".to_owned(),
+            observed: self.to_string(),
+        })
+    }
+}
+
+impl SetupError {
+    /// The verdict of a run that could not start.
+    pub(crate) fn into_verdict(self) -> Verdict {
+        match self {
+            SetupError::Implementation(e) => e.into_verdict(),
+            SetupError::Harness(e) => e.into_verdict(),
+        }
+    }
+}
+
+impl SkipReason {
+    /// The verdict of a scenario skipped for this reason.
+    pub(crate) fn into_verdict(self) -> Verdict {
+        Verdict::Skip(self.0)
     }
 }

@@ -17,7 +17,7 @@ use super::clock::now_ns;
 use super::control::Reply;
 use super::event_log::{Event, EventKind, SharedLog};
 use super::observe::{self, Evidence};
-use super::run::BlockingOracle;
+use super::options::BlockingOracle;
 use crate::judge::Observed;
 use crate::judge::Outcome;
 use crate::scenario::SignalName;

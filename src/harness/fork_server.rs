@@ -17,7 +17,7 @@ use nix::sys::signal::{kill, Signal};
 use nix::sys::wait::waitpid;
 use nix::unistd::Pid;
 
-use crate::driver::{fork_helper, run_scenario, RunOptions};
+use crate::driver::{fork_helper, run_scenario, HarnessError, RunOptions};
 use crate::driver::{ScenarioReport, Verdict};
 use crate::fuzz::{fuzz, FuzzOptions, Property};
 use crate::mechanism::Implementation;
@@ -105,9 +105,8 @@ impl ForkServer {
         iut: &I,
         scenarios: &[Scenario],
         opts: &RunOptions,
-    ) -> Result<ForkServer, String> {
-        let (ours, theirs) =
-            UnixStream::pair().map_err(|e| format!("cannot make the server's socket: {e}"))?;
+    ) -> Result<ForkServer, HarnessError> {
+        let (ours, theirs) = UnixStream::pair().map_err(HarnessError::ServerSocket)?;
         let ours_fd = ours.as_raw_fd();
         let pid = fork_helper(|| {
             // The server must not hold the harness's end, or it would never see it close.

@@ -71,7 +71,7 @@ fn run_trials<I: Implementation>(iut: &I, scenarios: Result<Vec<Scenario>, LoadE
             return Err(unknown.join("\n"));
         }
         let opts = RunOptions::default();
-        let server = ForkServer::start(iut, &scenarios, &opts)?;
+        let server = ForkServer::start(iut, &scenarios, &opts).map_err(|e| e.with_causes())?;
         let skips = skip_summary(iut, &scenarios, &opts);
         let server = Arc::new(server);
         let mut all = trials(&server, iut, &scenarios, &opts);

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::error::Located;
+use super::error::{LoadError, Located};
 use super::model::*;
 use super::validate;
 
@@ -146,12 +146,16 @@ impl ScenarioBuilder {
     }
 
     /// The scenario, checked as a file would be.
-    pub fn build(self) -> Result<Scenario, String> {
-        if let Some(e) = self.error {
-            return Err(e);
+    pub fn build(self) -> Result<Scenario, LoadError> {
+        let invalid = |message| LoadError::Invalid {
+            id: self.scenario.id.clone(),
+            message,
+        };
+        if let Some(e) = self.error.clone() {
+            return Err(invalid(e));
         }
         validate::check(&self.scenario, &validate::Spans::default())
-            .map_err(|Located { message, .. }| message)?;
+            .map_err(|Located { message, .. }| invalid(message))?;
         Ok(self.scenario)
     }
 }

@@ -1,4 +1,5 @@
-//! Errors of loading a scenario: every one names the file, line and column.
+//! Errors of loading a scenario: every one names the file, line and column (or, for a
+//! scenario made in Rust, the scenario).
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -26,6 +27,15 @@ pub enum LoadError {
         /// One-based column (in characters) of the offending text.
         column: usize,
         /// What is wrong and what was expected there, on one line.
+        message: String,
+    },
+    /// A scenario made with [`ScenarioBuilder`](crate::scenario::ScenarioBuilder) is not
+    /// valid: it has no file to point into, so the error names the scenario.
+    #[error("{id}: {message}")]
+    Invalid {
+        /// The scenario's id.
+        id: String,
+        /// What is wrong, on one line.
         message: String,
     },
 }

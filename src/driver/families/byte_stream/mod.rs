@@ -7,7 +7,8 @@ mod executor;
 use std::path::{Path, PathBuf};
 
 use self::executor::StreamExecutor;
-use crate::driver::family::{failed_before_fork, ActorContext, Family, SetupError};
+use crate::driver::error::{HarnessError, SetupError};
+use crate::driver::family::{failed_before_fork, ActorContext, Family};
 use crate::mechanism::os::OsByteStream;
 use crate::mechanism::{ByteStream, Capability, Describe};
 use crate::scenario::*;
@@ -65,13 +66,15 @@ impl<'a, I: ByteStream> Family for ByteStreamFamily<'a, I> {
                     iut.mkfifo(&path)
                         .map_err(|e| failed_before_fork(iut.name(), "mkfifo", e))?;
                 } else {
-                    OsByteStream
-                        .mkfifo(&path)
-                        .map_err(|e| format!("the OS's mkfifo() failed with {e}"))?;
+                    OsByteStream.mkfifo(&path).map_err(HarnessError::OsMkfifo)?;
                 }
                 Ok(StreamObject::Fifo(path))
             }
-            other => Err(format!("{other} is no byte stream").into()),
+            other => Err(HarnessError::WrongFamily {
+                mechanism: other,
+                family: "byte stream",
+            }
+            .into()),
         }
     }
 

@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 
 use self::executor::RegionExecutor;
 use crate::driver::cleanup::{mark_sysv_maker, random_suffix};
-use crate::driver::family::{failed_before_fork, ActorContext, Family, SetupError};
+use crate::driver::error::{HarnessError, SetupError};
+use crate::driver::family::{failed_before_fork, ActorContext, Family};
 use crate::mechanism::{Describe, SharedRegion};
 use crate::platform::PlatformProfile;
 use crate::scenario::*;
@@ -96,7 +97,7 @@ impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
     fn create(&self, scenario: &Scenario, dir: Option<&Path>) -> Result<Self::Object, SetupError> {
         let spec = scenario.region;
         let iut = self.iut;
-        let failed = |call: &str, e: Errno| failed_before_fork(iut.name(), call, e);
+        let failed = |call: &'static str, e: Errno| failed_before_fork(iut.name(), call, e);
         let mut object = RegionObject {
             region: None,
             segment: None,
@@ -114,8 +115,7 @@ impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
                 object.segment = Some(segment);
             }
             Mechanism::PosixShm => {
-                let suffix =
-                    random_suffix().map_err(|e| format!("cannot read /dev/urandom: {e}"))?;
+                let suffix = random_suffix().map_err(HarnessError::Random)?;
                 let name = format!("/{SHM_PREFIX}{}.{:08x}", std::process::id(), suffix as u32);
                 // The names the processes will open, lengthened ones included, so that
                 // `clean_up` removes every one of them.

@@ -14,6 +14,21 @@ use std::path::PathBuf;
 use crate::mechanism::SocketAddress;
 use crate::scenario::{Address, SocketDomain};
 
+/// Why an address name has no concrete address: the action cannot run (an outcome the
+/// executor reports as "could not run", never a harness error).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub(super) enum Unresolved {
+    /// An `AF_UNIX` path, and the run made no private directory for it.
+    #[error("an AF_UNIX scenario has a private directory")]
+    NoPrivateDir,
+    /// An IPv4 address name that no process has bound, so it has no port.
+    #[error(
+        "no process has bound `{0}` yet, so it has no port; bind it first (and close it, for a \
+         port nobody listens on)"
+    )]
+    NotBound(String),
+}
+
 /// One actor's view of the scenario's addresses.
 pub(super) struct AddressBook {
     /// The run's private directory (the `AF_UNIX` mechanisms).
@@ -49,7 +64,7 @@ impl AddressBook {
         address: &Address,
         domain: SocketDomain,
         binding: bool,
-    ) -> Result<SocketAddress, String> {
+    ) -> Result<SocketAddress, Unresolved> {
         Ok(match domain {
             SocketDomain::Unix if address.abstract_name => {
                 let mut name = self.abstract_prefix();
@@ -59,18 +74,13 @@ impl AddressBook {
             SocketDomain::Unix => SocketAddress::Path(
                 self.dir
                     .as_ref()
-                    .ok_or("an AF_UNIX scenario has a private directory")?
+                    .ok_or(Unresolved::NoPrivateDir)?
                     .join(&address.name),
             ),
             SocketDomain::Inet => match self.bound.get(&address.name) {
                 Some(bound) => SocketAddress::Inet(*bound),
                 None if binding => SocketAddress::Inet(SocketAddrV4::new(self.own_ip, 0)),
-                None => {
-                    return Err(format!(
-                        "no process has bound `{}` yet, so it has no port; bind it first (and close it, for a port nobody listens on)",
-                        address.name
-                    ))
-                }
+                None => return Err(Unresolved::NotBound(address.name.clone())),
             },
         })
     }

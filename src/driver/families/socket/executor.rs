@@ -161,7 +161,7 @@ impl<'a, I: Socket> SocketExecutor<'a, I> {
     fn address(&self, address: &Address, binding: bool) -> Result<SocketAddress, Outcome> {
         self.book
             .resolve(address, self.kind.domain, binding)
-            .map_err(Outcome::Unsupported)
+            .map_err(|e| Outcome::Unsupported(e.to_string()))
     }
 
     /// Add a handle the call made; validation keeps names unique, so nothing is lost.

@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 
 use self::addresses::AddressBook;
 use self::executor::SocketExecutor;
-use crate::driver::family::{failed_before_fork, ActorContext, Family, SetupError};
+use crate::driver::error::{HarnessError, SetupError};
+use crate::driver::family::{failed_before_fork, ActorContext, Family};
 use crate::mechanism::{Describe, Socket};
 use crate::scenario::*;
 
@@ -48,7 +49,10 @@ impl<'a, I: Socket> Family for SocketFamily<'a, I> {
         let kind = scenario
             .mechanism
             .socket_kind()
-            .ok_or_else(|| format!("{} is no socket", scenario.mechanism))?;
+            .ok_or(HarnessError::WrongFamily {
+                mechanism: scenario.mechanism,
+                family: "socket",
+            })?;
         let pair = if scenario.mechanism == Mechanism::Socketpair {
             let (left, right) = self
                 .iut
