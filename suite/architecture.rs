@@ -1,6 +1,7 @@
 //! The layering holds: every `crate::…` path in `src/` goes from a layer to one that
 //! ARCHITECTURE.md's table lets it import. The table is the one description of the
-//! layering; this test reads it, so the words and the code cannot drift apart.
+//! layering; this test reads it, so the words and the code cannot drift apart. Inside a
+//! layer, files that sit side by side import each other one way only: no circles.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -128,6 +129,153 @@ fn forbidden_imports(src: &Path, arrows: &Arrows) -> Vec<String> {
 fn architecture_md() -> String {
     std::fs::read_to_string(Path::new(ROOT).join("ARCHITECTURE.md"))
         .expect("ARCHITECTURE.md is readable")
+}
+
+/// The sibling modules a file names through `super::` (`use super::{a, b::X}`,
+/// `super::a::f()`), or through its full path from the crate's root.
+fn siblings_named(text: &str, module: &[&str], siblings: &BTreeSet<String>) -> BTreeSet<String> {
+    let parent = module[..module.len() - 1].join("::");
+    let mut named = BTreeSet::new();
+    for line in text.lines() {
+        let code = line.split("//").next().unwrap_or("");
+        let mut paths: Vec<&str> = Vec::new();
+        if let Some(group) = code
+            .split("super::{")
+            .nth(1)
+            .and_then(|g| g.split('}').next())
+        {
+            paths.extend(group.split(','));
+        }
+        paths.extend(code.split("super::").skip(1));
+        let full = format!("crate::{parent}::");
+        paths.extend(code.split(full.as_str()).skip(1));
+        for path in paths {
+            let first: String = path
+                .trim()
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
+                .collect();
+            if siblings.contains(&first) && first != module[module.len() - 1] {
+                named.insert(first);
+            }
+        }
+    }
+    named
+}
+
+/// For each folder of `src/`, its files (not `mod.rs`) and the siblings each imports.
+fn sibling_imports(src: &Path) -> BTreeMap<PathBuf, BTreeMap<String, BTreeSet<String>>> {
+    let files = rust_files(src);
+    let mut folders: BTreeMap<PathBuf, BTreeMap<String, PathBuf>> = BTreeMap::new();
+    for path in &files {
+        let relative = path.strip_prefix(src).expect("below src/");
+        let (folder, name) = match path.file_name().and_then(|n| n.to_str()) {
+            Some("mod.rs") => {
+                let dir = relative.parent().expect("mod.rs is in a folder");
+                (dir.parent().unwrap_or(Path::new("")), dir.file_name())
+            }
+            _ => (
+                relative.parent().unwrap_or(Path::new("")),
+                relative.file_stem(),
+            ),
+        };
+        let name = name.and_then(|n| n.to_str()).expect("utf-8 names");
+        folders
+            .entry(folder.to_path_buf())
+            .or_default()
+            .insert(name.to_owned(), path.clone());
+    }
+    folders
+        .into_iter()
+        .map(|(folder, modules)| {
+            let names: BTreeSet<String> = modules.keys().cloned().collect();
+            let mut prefix: Vec<String> = folder
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            let edges = modules
+                .iter()
+                .filter(|(_, path)| !path.ends_with("mod.rs"))
+                .map(|(name, path)| {
+                    prefix.push(name.clone());
+                    let module: Vec<&str> = prefix.iter().map(String::as_str).collect();
+                    let text = std::fs::read_to_string(path).expect("a source file is readable");
+                    let named = siblings_named(&text, &module, &names);
+                    prefix.pop();
+                    (name.clone(), named)
+                })
+                .collect();
+            (folder, edges)
+        })
+        .collect()
+}
+
+/// A circle of imports among `edges`, as `a → b → a`, if there is one.
+fn circle(edges: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+    fn visit(
+        node: &str,
+        edges: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(at) = path.iter().position(|n| n == node) {
+            let mut found = path[at..].to_vec();
+            found.push(node.to_owned());
+            return Some(found);
+        }
+        if !done.insert(node.to_owned()) {
+            return None;
+        }
+        path.push(node.to_owned());
+        for next in edges.get(node).into_iter().flatten() {
+            if let Some(found) = visit(next, edges, path, done) {
+                return Some(found);
+            }
+        }
+        path.pop();
+        None
+    }
+    let mut done = BTreeSet::new();
+    edges
+        .keys()
+        .find_map(|start| visit(start, edges, &mut Vec::new(), &mut done))
+}
+
+#[test]
+fn files_side_by_side_import_each_other_one_way() {
+    let circles: Vec<String> = sibling_imports(&Path::new(ROOT).join("src"))
+        .iter()
+        .filter_map(|(folder, edges)| {
+            circle(edges).map(|c| format!("src/{}: {}", folder.display(), c.join(" → ")))
+        })
+        .collect();
+    assert!(
+        circles.is_empty(),
+        "import circles:\n{}",
+        circles.join("\n")
+    );
+}
+
+#[test]
+fn a_circle_of_siblings_is_found() {
+    let names: BTreeSet<String> = ["run", "jobs", "args"].map(String::from).into();
+    let run = siblings_named(
+        "use super::{jobs, load};\nuse super::args::RunArgs;",
+        &["cli", "run"],
+        &names,
+    );
+    let jobs = siblings_named(
+        "fn f() { crate::cli::run::outcome(); }",
+        &["cli", "jobs"],
+        &names,
+    );
+    assert_eq!(run, ["args", "jobs"].map(String::from).into());
+    let edges = BTreeMap::from([
+        ("run".to_owned(), run),
+        ("jobs".to_owned(), jobs),
+        ("args".to_owned(), BTreeSet::new()),
+    ]);
+    assert_eq!(circle(&edges).unwrap().join(" → "), "jobs → run → jobs");
 }
 
 #[test]
