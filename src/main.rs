@@ -10,7 +10,7 @@ fn main() -> ExitCode {
     // Started by exec as an actor of one of the adapters: serve as it (and exit).
     if let Some(name) = ipc_conformance::driver::exec_actor_implementation() {
         if let Ok(adapter) = adapters::find(&name) {
-            adapter.serve_exec_actor();
+            adapter.implementation.serve_exec_actor();
         }
         eprintln!("error: started as an actor of `{name}`, which this build does not have");
         return ExitCode::from(2);

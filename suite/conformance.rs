@@ -27,10 +27,10 @@ fn main() {
                     version: None,
                     adapts: adapter.adapts,
                     known: adapter.known_failures,
-                    declared: adapter.deviations(),
+                    declared: adapter.implementation.deviations(),
                     reports: scenarios
                         .iter()
-                        .map(|s| (s.mechanism, adapter.run(s, &opts)))
+                        .map(|s| (s.mechanism, adapter.implementation.run(s, &opts)))
                         .collect(),
                 };
                 let problems = run.unexplained();

@@ -38,8 +38,8 @@ pub struct Adapter {
     pub adapts: &'static str,
     /// The crate's failures that have been looked into, with what it does instead.
     pub known_failures: &'static [KnownFailure],
-    /// The implementation itself.
-    implementation: &'static (dyn AnyImplementation + Sync),
+    /// The implementation itself, to run, fuzz or serve as an actor.
+    pub implementation: &'static (dyn AnyImplementation + Sync),
 }
 
 impl Adapter {
@@ -58,40 +58,16 @@ impl Adapter {
             implementation,
         }
     }
-
-    /// Run one scenario against it.
-    pub fn run(&self, scenario: &Scenario, opts: &RunOptions) -> ScenarioReport {
-        self.implementation.run(scenario, opts)
-    }
-
-    /// The deviations it declares.
-    pub fn deviations(&self) -> Vec<Deviation> {
-        self.implementation.deviations()
-    }
-
-    /// Fuzz it (see [`fuzz`]).
-    pub fn fuzz(
-        &self,
-        property: Property,
-        opts: &FuzzOptions,
-        run_opts: &RunOptions,
-        on_run: &dyn Fn(),
-    ) -> FuzzReport {
-        self.implementation.fuzz(property, opts, run_opts, on_run)
-    }
-
-    /// Serve as its actor, if this process was started as one by exec
-    /// ([`ActorStart::Exec`](crate::mechanism::ActorStart::Exec)); else return.
-    pub fn serve_exec_actor(&self) {
-        self.implementation.serve_exec_actor();
-    }
 }
 
 /// What the command line does with an implementation, whatever its type: what lets an
-/// [`Adapter`] hold any of them.
-trait AnyImplementation {
+/// [`Adapter`] hold any of them. Every [`Implementation`] is one.
+pub trait AnyImplementation {
+    /// Run one scenario against it.
     fn run(&self, scenario: &Scenario, opts: &RunOptions) -> ScenarioReport;
+    /// The deviations it declares.
     fn deviations(&self) -> Vec<Deviation>;
+    /// Fuzz it (see [`fuzz`]).
     fn fuzz(
         &self,
         property: Property,
@@ -99,6 +75,8 @@ trait AnyImplementation {
         run_opts: &RunOptions,
         on_run: &dyn Fn(),
     ) -> FuzzReport;
+    /// Serve as its actor, if this process was started as one by exec
+    /// ([`ActorStart::Exec`](crate::mechanism::ActorStart::Exec)); else return.
     fn serve_exec_actor(&self);
 }
 

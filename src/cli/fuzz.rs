@@ -87,7 +87,9 @@ fn run_fuzz(
     let mut failed = false;
     for &property in properties {
         bar.reset();
-        let report = adapter.fuzz(property, opts, &RunOptions::default(), &|| bar.inc(1));
+        let report = adapter
+            .implementation
+            .fuzz(property, opts, &RunOptions::default(), &|| bar.inc(1));
         bar.finish_and_clear();
         let rate = f64::from(report.runs) / report.elapsed.as_secs_f64();
         println!(

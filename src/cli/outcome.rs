@@ -53,7 +53,7 @@ pub(super) fn outcome(
     opts: &RunOptions,
     show: Show,
 ) -> Outcome {
-    let report = adapter.run(s, opts);
+    let report = adapter.implementation.run(s, opts);
     let diagram = || render_sequence(&report, show.colour);
     let ms = report.duration.as_secs_f64() * 1e3;
     let mut text = String::new();

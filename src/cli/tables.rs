@@ -62,7 +62,7 @@ pub(super) fn conformance(scenarios: &[Scenario], write: Option<&Path>) -> ExitC
                 .iter()
                 .map(|s| {
                     bar.inc(1);
-                    (s.mechanism, a.run(s, &opts))
+                    (s.mechanism, a.implementation.run(s, &opts))
                 })
                 .collect();
             bar.suspend(|| {
@@ -78,7 +78,7 @@ pub(super) fn conformance(scenarios: &[Scenario], write: Option<&Path>) -> ExitC
                 version: versions.get(a.name).map(String::as_str),
                 adapts: a.adapts,
                 known: a.known_failures,
-                declared: a.deviations(),
+                declared: a.implementation.deviations(),
                 reports,
             }
         })
