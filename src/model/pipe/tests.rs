@@ -5,7 +5,9 @@
 use super::PipeModel;
 use crate::model::outcome::ModelOutcome;
 use crate::platform::PlatformProfile;
-use crate::scenario::{AccessMode, Action, End, Errno, OpenFlag, Payload, SignalName, Size};
+use crate::scenario::{
+    AccessMode, Action, End, Errno, OpenFlag, Payload, Scenario, SignalName, Size,
+};
 
 /// A reader (index 0) and a writer (index 1) of one pipe, under the Linux profile.
 fn pipe() -> PipeModel {
@@ -18,6 +20,11 @@ fn pipe() -> PipeModel {
         )
         .build()
         .expect("a valid scenario");
+    model_of(&s)
+}
+
+/// The model of `s`'s pipe or FIFO on Linux.
+fn model_of(s: &Scenario) -> PipeModel {
     PipeModel::for_processes(
         s.mechanism,
         &s.processes,
@@ -132,13 +139,7 @@ fn fifo() -> PipeModel {
         )
         .build()
         .expect("a valid scenario");
-    PipeModel::for_processes(
-        s.mechanism,
-        &s.processes,
-        &s.create_flags,
-        &PlatformProfile::LINUX,
-    )
-    .expect("Linux pipes have a capacity")
+    model_of(&s)
 }
 
 fn open(mode: AccessMode, nonblock: bool) -> Action {
