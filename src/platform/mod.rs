@@ -5,11 +5,15 @@
 //! Nothing here knows about scenarios, runs or reports: it imports no other module of
 //! the crate (`ARCHITECTURE.md` has the table of allowed imports).
 
+mod check;
 mod feature;
 mod host;
+mod measure;
 mod profile;
 mod size;
 
+pub use check::{Agreement, PlatformCheck, Row};
 pub use feature::Feature;
+pub use measure::{thread_count, Measured, Measurements, PipeCapacity, SocketBuffers};
 pub use profile::{ListenRules, Platform, PlatformProfile};
 pub use size::{Size, SizeSymbol};

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use nix::sys::signal::Signal;
+
 use super::{Feature, Size, SizeSymbol};
 
 /// An operating system the suite knows.
@@ -59,6 +61,8 @@ pub struct PlatformProfile {
     /// `unix_dgram_disconnected`). Where not known, the model leaves a change of peer
     /// with datagrams queued to the kernel.
     pub unix_dgram_leaving_peer_purges: bool,
+    /// The signal a store to a page mapped without PROT_WRITE raises.
+    pub protection_fault: Signal,
     /// Features present.
     pub features: &'static [Feature],
     /// How listening sockets queue and hand out connections, where that is known;
@@ -103,6 +107,9 @@ impl PlatformProfile {
         shm_is_file: true,
         unified_page_cache: true,
         unix_dgram_leaving_peer_purges: true,
+        // arch/x86/mm/fault.c and arch/arm64/mm/fault.c: an access a VMA does not allow
+        // is SIGSEGV (SEGV_ACCERR).
+        protection_fault: Signal::SIGSEGV,
         features: &[
             Feature::Pipe2,
             Feature::PipeSize,
@@ -143,6 +150,8 @@ impl PlatformProfile {
         shm_is_file: false,
         unified_page_cache: false,
         unix_dgram_leaving_peer_purges: false,
+        // bsd/uxkern/ux_exception.c, `ux_exception`: KERN_PROTECTION_FAILURE is SIGBUS.
+        protection_fault: Signal::SIGBUS,
         features: &[Feature::MsgNoSignal, Feature::SoNoSigPipe],
         listen: None,
     };
