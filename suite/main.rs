@@ -6,5 +6,6 @@
 mod architecture;
 mod catalogue_rules;
 mod parse_errors;
+mod platform;
 mod reports;
 mod timeline_html;

@@ -12,6 +12,12 @@ Exit status:
   1  a scenario failed, or the harness could not run one
   2  the input was malformed (a scenario file, an argument); nothing ran";
 
+const PLATFORM_EXIT_CODES: &str = "\
+Exit status:
+  0  the profile agrees with this system (rows that could not be measured are shown, not counted)
+  2  the input was malformed (an unknown profile)
+  3  the profile disagrees with this system: the rows marked NO";
+
 #[derive(Parser)]
 #[command(
     version,
@@ -50,6 +56,20 @@ pub(super) enum Command {
         id: String,
         /// Scenario files or directories to look in (default: the catalogue).
         paths: Vec<PathBuf>,
+    },
+    /// Measure on this system what a platform profile assumes, beside the profile's values.
+    ///
+    /// PIPE_BUF (fpathconf), the page size (sysconf), a new pipe's capacity and whether it
+    /// grows, how many connections a listen backlog of 2 queues, SOCK_SEQPACKET,
+    /// MSG_NOSIGNAL, SO_NOSIGPIPE, abstract Unix names, the longest shm name, the signal a
+    /// protection fault raises, and the default socket buffer sizes. Run it first: a
+    /// profile that is wrong here would make every scenario relying on it fail for that
+    /// one cause.
+    #[command(after_help = PLATFORM_EXIT_CODES)]
+    Platform {
+        /// The profile to check (`linux` or `macos`; default: the host's).
+        #[arg(long, value_name = "PLATFORM", value_parser = ["linux", "macos"])]
+        platform_profile: Option<String>,
     },
     /// Generate scenarios from a reference model, run them, shrink failures.
     ///

@@ -10,6 +10,7 @@ mod fuzz;
 mod jobs;
 mod list;
 mod outcome;
+mod platform;
 mod run;
 mod sink;
 mod tables;
@@ -47,6 +48,7 @@ pub fn main() -> ExitCode {
         Command::List(args) => list::list(args),
         Command::Explain { id, paths } => explain::explain(&id, paths),
         Command::Fuzz(args) => fuzz::fuzz(args),
+        Command::Platform { platform_profile } => platform::platform(platform_profile.as_deref()),
         Command::Conformance { paths, write } => match load(paths) {
             Ok(scenarios) => tables::conformance(&scenarios, write.as_deref()),
             Err(code) => code,
