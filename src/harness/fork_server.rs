@@ -4,9 +4,16 @@
 //! (an async runtime's): none of them is ever forked. Only the server forks, and it stays
 //! single-threaded.
 //!
-//! A request is a scenario's index (u32, little-endian), or [`FUZZ_PIPE`]; the answer is
-//! a tag byte (0 passed, 1 ignored, 2 failed) and the text for libtest (u32 length,
-//! UTF-8). The server serves one request at a time and exits when its socket closes.
+//! A request is a scenario's index (u32, little-endian), a fuzzer's number, or the
+//! platform check's; the answer is a tag byte (0 passed, 1 ignored, 2 failed) and the
+//! text for libtest (u32 length, UTF-8). The server serves one request at a time and
+//! exits when its socket closes.
+//!
+//! The platform check (`platform::PlatformCheck`: the profile of the run against what
+//! this system measures) runs here too, because some of its probes fork: at most once,
+//! when the trial `platform::profile` asks or when a scenario first fails. A failure
+//! while the profile is wrong for this system carries a note that names the wrong
+//! values, so that a failure caused by the profile is read as such.
 
 use std::io::{self, Read, Write};
 use std::os::fd::AsRawFd;
@@ -21,6 +28,7 @@ use crate::driver::{fork_helper, run_scenario, HarnessError, RunOptions};
 use crate::driver::{ScenarioReport, Verdict};
 use crate::fuzz::{fuzz, FuzzOptions, Property};
 use crate::mechanism::Implementation;
+use crate::platform::PlatformCheck;
 use crate::report::{render_sequence, Colour};
 use crate::scenario::{to_file_text, Scenario};
 
@@ -28,6 +36,11 @@ use crate::scenario::{to_file_text, Scenario};
 /// property.
 fn fuzz_request(property: Property) -> u32 {
     u32::MAX - property as u32
+}
+
+/// The request that runs the platform check: the number below the fuzzers'.
+fn platform_request() -> u32 {
+    u32::MAX - Property::ALL.len() as u32
 }
 
 /// What one scenario came to, as libtest shows it.
@@ -126,6 +139,12 @@ impl ForkServer {
         self.ask(index as u32)
     }
 
+    /// Check the run's platform profile against this system (`platform::PlatformCheck`):
+    /// failed, naming each wrong value, when they disagree.
+    pub fn platform_check(&self) -> TrialResult {
+        self.ask(platform_request())
+    }
+
     /// Run the fuzzer of `property` ([`fuzz_options`]) and wait for it.
     pub fn fuzz(&self, property: Property) -> TrialResult {
         self.ask(fuzz_request(property))
@@ -187,6 +206,33 @@ fn fuzzed<I: Implementation>(iut: &I, property: Property, opts: &RunOptions) -> 
     ))
 }
 
+/// The trial `platform::profile`: passed when the profile agrees with this system,
+/// else failed with each wrong value and the whole table.
+fn checked(check: &PlatformCheck) -> TrialResult {
+    if check.agrees() {
+        return TrialResult::Passed;
+    }
+    TrialResult::Failed(format!(
+        "the {} platform profile is wrong for this system; scenarios that rely on these \
+         values fail for this one cause (their failures say so):\n{}\n{check}",
+        check.profile,
+        check.summary()
+    ))
+}
+
+/// Added to a failure while the profile is wrong for this system.
+fn profile_note(check: &PlatformCheck) -> String {
+    if check.agrees() {
+        return String::new();
+    }
+    format!(
+        "note: the {} platform profile is wrong for this system (trial platform::profile), \
+         and this failure may follow from it:\n{}",
+        check.profile,
+        check.summary()
+    )
+}
+
 /// The server's loop: one scenario per request until the socket closes.
 fn serve<I: Implementation>(
     mut connection: &UnixStream,
@@ -195,14 +241,24 @@ fn serve<I: Implementation>(
     opts: &RunOptions,
 ) -> i32 {
     let mut request = [0u8; 4];
+    let mut check: Option<PlatformCheck> = None;
+    let mut check = || {
+        check
+            .get_or_insert_with(|| PlatformCheck::run(opts.profile))
+            .clone()
+    };
     while connection.read_exact(&mut request).is_ok() {
         let request = u32::from_le_bytes(request);
         let property = Property::ALL
             .into_iter()
             .find(|p| fuzz_request(*p) == request);
         let result = match (property, scenarios.get(request as usize)) {
+            _ if request == platform_request() => checked(&check()),
             (Some(property), _) => fuzzed(iut, property, opts),
-            (None, Some(s)) => TrialResult::of(&run_scenario(s, iut, opts), s),
+            (None, Some(s)) => match TrialResult::of(&run_scenario(s, iut, opts), s) {
+                TrialResult::Failed(text) => TrialResult::Failed(text + &profile_note(&check())),
+                other => other,
+            },
             (None, None) => TrialResult::Failed(format!("no scenario number {request}")),
         };
         if connection.write_all(&result.encode()).is_err() {

@@ -10,6 +10,14 @@
 //! the user's crate may start threads of its own, without any fork happening in a
 //! multi-threaded process.
 //!
+//! The first trial, `platform::profile`, checks the platform profile the scenarios are
+//! judged by against what this system measures (`ipc-conformance platform`, run in the
+//! fork server because some probes fork): it fails, naming each wrong value, when the
+//! profile is wrong here. The other trials still run: a scenario that does not rely on
+//! the wrong value still gives a true verdict, and ignoring them all would hide real
+//! failures behind one wrong number. Instead each failure, while the profile is wrong,
+//! ends with a note naming the wrong values, so the cause is read first and once.
+//!
 //! In a test target with `harness = false` (`[[test]] name = "conformance"`,
 //! `harness = false` in Cargo.toml), against the built-in catalogue:
 //!
@@ -74,7 +82,8 @@ fn run_trials<I: Implementation>(iut: &I, scenarios: Result<Vec<Scenario>, LoadE
         let server = ForkServer::start(iut, &scenarios, &opts).map_err(|e| e.with_causes())?;
         let skips = skip_summary(iut, &scenarios, &opts);
         let server = Arc::new(server);
-        let mut all = trials(&server, iut, &scenarios, &opts);
+        let mut all = vec![platform_trial(&server)];
+        all.extend(trials(&server, iut, &scenarios, &opts));
         all.extend(Property::ALL.map(|property| fuzz_trial(&server, iut, property)));
         Ok((all, skips))
     });
@@ -94,6 +103,16 @@ fn run_trials<I: Implementation>(iut: &I, scenarios: Result<Vec<Scenario>, LoadE
             std::process::exit(101);
         }
     }
+}
+
+/// The platform check as one trial, `platform::profile`: failed, naming each wrong
+/// value, when the run's platform profile disagrees with what this system measures.
+pub fn platform_trial(server: &Arc<ForkServer>) -> Trial {
+    let server = Arc::clone(server);
+    Trial::test("platform::profile", move || match server.platform_check() {
+        TrialResult::Failed(text) => Err(Failed::from(text)),
+        _ => Ok(()),
+    })
 }
 
 /// A fuzzer as one trial (`fuzz::pipe`, `fuzz::tcp`, … one per [`Property`]): ignored

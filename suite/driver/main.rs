@@ -13,6 +13,7 @@ mod harness_faults;
 mod killed_run;
 #[path = "../../fixtures/misbehaving.rs"]
 mod misbehaving;
+mod platform_check;
 mod timeline_pictures;
 
 use std::path::Path;
@@ -501,6 +502,7 @@ fn main() {
     ];
     tests.extend(harness_faults::tests());
     tests.extend(timeline_pictures::tests());
+    tests.extend(platform_check::tests());
     tests.push((
         "harness::nothing_of_the_driver_leaks_over_many_runs",
         driver_leaks::nothing_of_the_driver_leaks_over_many_runs,
