@@ -152,6 +152,10 @@
 //!   mid-scenario (SIGKILL) is removed by the next run's sweep on Linux, where a marker
 //!   file names the run that made it; on macOS it outlives the run (IPC_PRIVATE segments
 //!   carry no name the next run could recognise as ours).
+//! - The platform check ([`platform::PlatformCheck`], the trial `platform::profile`)
+//!   sees what its probes can: whether a pipe grows is read from `st_blksize` before and
+//!   after filling it (XNU reports the buffer's size there), and its probes that fork are
+//!   "not compared" in a process known to have several threads.
 
 // The fixtures the faulty adapters include name this crate as their users do.
 #[cfg(feature = "faulty")]
