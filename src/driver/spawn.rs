@@ -9,30 +9,18 @@ use nix::sys::signal::{sigaction, signal, SaFlags, SigAction, SigHandler, SigSet
 use nix::unistd::{fork, setpgid, ForkResult, Pid};
 
 use super::error::HarnessError;
+use crate::platform::thread_count;
 use crate::scenario::{SigPipe, SignalName};
 
 extern "C" fn do_nothing(_: libc::c_int) {}
 
-/// Refused unless this process has one thread: the harness could not fork here.
+/// Refused unless this process has one thread: the harness could not fork here. (Where
+/// the count is not known, the harness keeps to one thread by design.)
 pub fn check_single_threaded() -> Result<(), HarnessError> {
     match thread_count() {
         Some(1) | None => Ok(()),
         Some(threads) => Err(HarnessError::Threads { threads }),
     }
-}
-
-#[cfg(linux_like)]
-fn thread_count() -> Option<usize> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("Threads:")?.trim().parse().ok())
-}
-
-/// Without /proc the count is not known; the harness keeps to one thread by design.
-#[cfg(not(linux_like))]
-fn thread_count() -> Option<usize> {
-    None
 }
 
 /// Fork a helper process that runs `body` and `_exit`s with its status, and dies with
