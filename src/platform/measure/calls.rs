@@ -28,6 +28,9 @@ pub(super) fn fork_child(body: impl FnOnce() -> i32) -> nix::Result<Pid> {
             };
             // SAFETY: setrlimit reads one rlimit through the pointer.
             let _ = unsafe { libc::setrlimit(libc::RLIMIT_CORE, &no_core) };
+            // A core_pattern that pipes to a helper ignores RLIMIT_CORE; this does not.
+            #[cfg(linux_like)]
+            let _ = nix::sys::prctl::set_dumpable(false);
             let status = body();
             // SAFETY: _exit takes a plain int and never returns.
             unsafe { libc::_exit(status) }
