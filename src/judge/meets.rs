@@ -175,7 +175,7 @@ mod tests {
     #[rstest]
     #[case(Expectation::Returns(Size::Bytes(5)), count(5), true)]
     #[case(
-        Expectation::Returns(Size::Symbol(SizeSymbol::PipeBuf, 0)),
+        Expectation::Returns(Size::plus(SizeSymbol::PipeBuf, 0)),
         count(4096),
         true
     )]
