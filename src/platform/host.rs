@@ -67,3 +67,21 @@ fn page_size() -> u64 {
         other => panic!("sysconf(_SC_PAGESIZE) gave no page size: {other:?}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_host_profile_has_the_running_systems_page_size() {
+        let host = PlatformProfile::host();
+        assert_eq!(host.page_size, page_size());
+        assert!(host.page_size.is_power_of_two() && host.page_size >= 4096);
+        if host.platform == Platform::Linux {
+            assert_eq!(host.pipe_page, host.page_size);
+            assert_eq!(host.pipe_capacity, Some(16 * host.page_size));
+        }
+        let name = host.platform.to_string();
+        assert!(std::ptr::eq(PlatformProfile::by_name(&name).unwrap(), host));
+    }
+}
