@@ -204,7 +204,7 @@ mod tests {
         assert_eq!(PlatformProfile::LINUX.resolve(plus_one), Ok(4097));
         assert_eq!(PlatformProfile::MACOS.resolve(plus_one), Ok(513));
         assert!(PlatformProfile::MACOS
-            .resolve(Size::plus(SizeSymbol::PipeCapacity, 0))
+            .resolve(Size::of(SizeSymbol::PipeCapacity))
             .is_err());
     }
 }

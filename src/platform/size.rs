@@ -38,6 +38,11 @@ impl Size {
     /// actor, so a file cannot ask for more. The catalogue's largest is 1 MiB.
     pub const MAX_BYTES: u64 = 64 << 20;
 
+    /// The constant itself: `PAGE_SIZE` is `Size::of(SizeSymbol::PageSize)`.
+    pub const fn of(symbol: SizeSymbol) -> Size {
+        Size::plus(symbol, 0)
+    }
+
     /// `symbol` plus `offset` bytes: `PIPE_BUF+1` is `Size::plus(SizeSymbol::PipeBuf, 1)`.
     pub const fn plus(symbol: SizeSymbol, offset: i64) -> Size {
         Size::Symbol {
@@ -116,7 +121,7 @@ mod tests {
     fn page_sizes_resolve_per_profile() {
         let page = SizeSymbol::PageSize;
         for (size, linux, macos) in [
-            (Size::plus(page, 0), 4096, 16384),
+            (Size::of(page), 4096, 16384),
             (Size::times(2, page), 8192, 32768),
             (Size::plus(page, 1), 4097, 16385),
             (
@@ -139,7 +144,7 @@ mod tests {
     #[test]
     fn sizes_print_as_files_write_them() {
         let page = SizeSymbol::PageSize;
-        assert_eq!(Size::plus(page, 0).to_string(), "PAGE_SIZE");
+        assert_eq!(Size::of(page).to_string(), "PAGE_SIZE");
         assert_eq!(Size::times(2, page).to_string(), "2*PAGE_SIZE");
         assert_eq!(
             Size::plus(SizeSymbol::PipeBuf, -1).to_string(),

@@ -314,11 +314,11 @@ mod tests {
     use rstest::rstest;
 
     #[rstest]
-    #[case("PIPE_BUF", Size::plus(SizeSymbol::PipeBuf, 0))]
+    #[case("PIPE_BUF", Size::of(SizeSymbol::PipeBuf))]
     #[case("PIPE_BUF+1", Size::plus(SizeSymbol::PipeBuf, 1))]
     #[case("PIPE_BUF - 1", Size::plus(SizeSymbol::PipeBuf, -1))]
     #[case("PIPE_CAPACITY+100", Size::plus(SizeSymbol::PipeCapacity, 100))]
-    #[case("PAGE_SIZE", Size::plus(SizeSymbol::PageSize, 0))]
+    #[case("PAGE_SIZE", Size::of(SizeSymbol::PageSize))]
     #[case("2*PAGE_SIZE", Size::times(2, SizeSymbol::PageSize))]
     #[case("PAGE_SIZE+100", Size::plus(SizeSymbol::PageSize, 100))]
     #[case("3 * PAGE_SIZE - 1", Size::Symbol { times: 3, symbol: SizeSymbol::PageSize, offset: -1 })]

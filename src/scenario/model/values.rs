@@ -105,7 +105,7 @@ pub struct RegionSpec {
 impl Default for RegionSpec {
     fn default() -> Self {
         RegionSpec {
-            len: Size::plus(SizeSymbol::PageSize, 0),
+            len: Size::of(SizeSymbol::PageSize),
             sharing: Sharing::Shared,
         }
     }
