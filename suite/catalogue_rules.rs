@@ -146,3 +146,69 @@ fn the_catalogue_agrees_with_the_reference_model() {
         );
     }
 }
+
+/// A page is named `PAGE_SIZE`, never written as 4096: a scenario that says "the second
+/// page" with a number checks something else where pages are 16 or 64 KiB. Where pages
+/// matter (shared regions, and the pipe sizes F_SETPIPE_SZ rounds to pages), no literal
+/// multiple of 4096 is left in a size, an offset or an expected count.
+#[test]
+fn page_sized_numbers_are_named_page_size() {
+    use ipc_conformance::scenario::{Action, Expectation, MechanismFamily, Payload, Size};
+
+    fn page_sized(size: &Size) -> bool {
+        matches!(size, Size::Bytes(n) if *n >= 4096 && n % 4096 == 0)
+    }
+    fn expected(e: &Expectation, out: &mut Vec<Size>) {
+        match e {
+            Expectation::Returns(n) | Expectation::ReturnsAtLeast(n) => out.push(*n),
+            Expectation::ReturnsBetween(a, b) => out.extend([*a, *b]),
+            Expectation::Data(Payload::Pattern { len, .. }) => out.push(*len),
+            Expectation::AnyOf(v) => v.iter().for_each(|e| expected(e, out)),
+            Expectation::Platform(p) => [&p.linux, &p.macos]
+                .into_iter()
+                .flatten()
+                .for_each(|e| expected(e, out)),
+            _ => {}
+        }
+    }
+    let mut bad = Vec::new();
+    for s in catalogue() {
+        let regions = s.mechanism.family() == MechanismFamily::SharedRegion;
+        let mut sizes = Vec::new();
+        if regions {
+            sizes.push(s.region.len);
+        }
+        for step in &s.steps {
+            let mut pages = false;
+            for (_, action) in &step.actions {
+                match action {
+                    Action::Store { at, data } | Action::Pwrite { at, data, .. } => {
+                        sizes.extend([*at, data.len()])
+                    }
+                    Action::Load { at, len } | Action::Pread { at, len, .. } => {
+                        sizes.extend([*at, *len])
+                    }
+                    Action::Ftruncate { len, .. } => sizes.push(*len),
+                    Action::SetPipeSize { size, .. } => {
+                        pages = true;
+                        sizes.push(*size)
+                    }
+                    _ => {}
+                }
+            }
+            match (&step.expect, regions) {
+                (e, true) => expected(e, &mut sizes),
+                // A bound such as pipe-max-size's 1048576 is a byte limit, not pages.
+                (Expectation::Returns(n), false) if pages => sizes.push(*n),
+                _ => {}
+            }
+        }
+        if let Some(n) = sizes.iter().find(|n| page_sized(n)) {
+            bad.push(format!("{}: {n}", s.id));
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "page-sized numbers written as numbers, not as PAGE_SIZE: {bad:?}"
+    );
+}

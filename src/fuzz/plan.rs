@@ -32,8 +32,8 @@ impl SizeClass {
     pub(super) fn size(self, profile: &PlatformProfile) -> Option<Size> {
         Some(match self {
             SizeClass::Small(n) => Size::Bytes(u64::from(n)),
-            SizeClass::PipeBuf(d) => Size::Symbol(SizeSymbol::PipeBuf, i64::from(d)),
-            SizeClass::Capacity(d) => Size::Symbol(SizeSymbol::PipeCapacity, i64::from(d)),
+            SizeClass::PipeBuf(d) => Size::plus(SizeSymbol::PipeBuf, i64::from(d)),
+            SizeClass::Capacity(d) => Size::plus(SizeSymbol::PipeCapacity, i64::from(d)),
             SizeClass::TwiceCapacity => Size::Bytes(2 * profile.pipe_capacity?),
         })
     }

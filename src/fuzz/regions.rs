@@ -185,8 +185,10 @@ pub fn build_regions(
     let private = plan.private
         && mechanism != Mechanism::SysvShm
         && capabilities.contains(&Capability::PrivateMapping);
+    // Offsets are generated in bytes on the fuzzing profile, so the region is too.
+    let region = plan.pages * profile.page_size;
     let spec = RegionSpec {
-        len: plan.pages * profile.page_size,
+        len: Size::Bytes(region),
         sharing: if private {
             Sharing::Private
         } else {
@@ -211,7 +213,7 @@ pub fn build_regions(
             handles: Vec::new(),
         })
         .collect();
-    let model = ReferenceModel::for_regions(mechanism, &processes, spec).ok()?;
+    let model = ReferenceModel::for_regions(mechanism, &processes, spec, profile).ok()?;
     let mut recorder = Recorder::with_model(model, spec, profile, capabilities);
     for (n, &(p, op)) in plan.moves.iter().enumerate() {
         if p >= processes.len() {
@@ -220,7 +222,7 @@ pub fn build_regions(
         let ReferenceModel::Region(model) = recorder.model() else {
             return None;
         };
-        let action = region_action(model, mechanism, spec.len, p, op, n, profile)
+        let action = region_action(model, mechanism, region, p, op, n, profile)
             .or_else(|| step_towards(model, mechanism, p, op));
         if let Some(action) = action {
             recorder.take(p, action);
@@ -323,11 +325,11 @@ fn region_action(
     };
     Some(match op {
         RegionOp::Store(s, len) if mapped => Action::Store {
-            at: at(s, u64::from(len)),
+            at: Size::Bytes(at(s, u64::from(len))),
             data: letters(n, len),
         },
         RegionOp::Load(s, len) if mapped => Action::Load {
-            at: at(s, u64::from(len)),
+            at: Size::Bytes(at(s, u64::from(len))),
             len: Size::Bytes(u64::from(len)),
         },
         RegionOp::StoreWord(s, value) if mapped => Action::StoreU64 {
@@ -375,17 +377,17 @@ fn region_action(
         RegionOp::Close if holds => Action::Close(End::Object),
         RegionOp::Resize(l) if holds => Action::Ftruncate {
             end: End::Object,
-            len: length(l),
+            len: Size::Bytes(length(l)),
         },
         RegionOp::Size if holds => Action::FstatSize(End::Object),
         RegionOp::Pread(s, len) if holds => Action::Pread {
             end: End::Object,
-            at: at(s, u64::from(len)),
+            at: Size::Bytes(at(s, u64::from(len))),
             len: Size::Bytes(u64::from(len)),
         },
         RegionOp::Pwrite(s, len) if holds => Action::Pwrite {
             end: End::Object,
-            at: at(s, u64::from(len)),
+            at: Size::Bytes(at(s, u64::from(len))),
             data: letters(n, len),
         },
         RegionOp::Sync if mapped && mechanism == Mechanism::FileMmap => Action::Msync,

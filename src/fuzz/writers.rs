@@ -30,7 +30,7 @@ impl WritersPlan {
     fn len(&self) -> Size {
         match self.small {
             Some(n) => Size::Bytes(u64::from(n)),
-            None => Size::Symbol(SizeSymbol::PipeBuf, i64::from(self.pipe_buf_offset)),
+            None => Size::plus(SizeSymbol::PipeBuf, i64::from(self.pipe_buf_offset)),
         }
     }
 }

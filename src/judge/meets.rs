@@ -174,11 +174,7 @@ mod tests {
 
     #[rstest]
     #[case(Expectation::Returns(Size::Bytes(5)), count(5), true)]
-    #[case(
-        Expectation::Returns(Size::Symbol(SizeSymbol::PipeBuf, 0)),
-        count(4096),
-        true
-    )]
+    #[case(Expectation::Returns(Size::of(SizeSymbol::PipeBuf)), count(4096), true)]
     #[case(Expectation::Returns(Size::Bytes(5)), count(4), false)]
     #[case(Expectation::Eof, Observed::Outcome(Outcome::Bytes(vec![])), true)]
     #[case(Expectation::Eof, Observed::Outcome(Outcome::Bytes(vec![1])), false)]

@@ -53,7 +53,12 @@ impl ReferenceModel {
     /// The model of `scenario`'s mechanism, as the scenario sets it up.
     pub fn new(scenario: &Scenario, profile: &PlatformProfile) -> Result<Self, Unmodelled> {
         if scenario.mechanism.family() == MechanismFamily::SharedRegion {
-            return Self::for_regions(scenario.mechanism, &scenario.processes, scenario.region);
+            return Self::for_regions(
+                scenario.mechanism,
+                &scenario.processes,
+                scenario.region,
+                profile,
+            );
         }
         Self::for_processes(
             scenario.mechanism,
@@ -97,8 +102,9 @@ impl ReferenceModel {
         mechanism: Mechanism,
         processes: &[Process],
         spec: RegionSpec,
+        profile: &PlatformProfile,
     ) -> Result<Self, Unmodelled> {
-        RegionModel::for_processes(mechanism, processes, spec).map(Self::Region)
+        RegionModel::for_processes(mechanism, processes, spec, profile).map(Self::Region)
     }
 
     /// What `action` of process `p` does; the state moves on.

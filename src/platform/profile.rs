@@ -41,7 +41,14 @@ pub struct PlatformProfile {
     /// The longest POSIX shared memory name `shm_open` accepts, the leading `/` counted.
     pub shm_name_max: u64,
     /// The page size: a mapping's bytes past the end of its object are zeros up to the
-    /// end of the object's last page, and whole pages past it raise SIGBUS.
+    /// end of the object's last page, and whole pages past it raise SIGBUS. Scenarios
+    /// name it `PAGE_SIZE`. The running system's is read (`sysconf(_SC_PAGESIZE)`,
+    /// [`PlatformProfile::host`]); the constants below hold a nominal one, which
+    /// `--platform-profile` uses when it names another OS: Linux 4096 (`PAGE_SHIFT` 12
+    /// in `arch/x86/include/asm/page_types.h`, and arm64's default
+    /// `CONFIG_ARM64_PAGE_SHIFT`; arm64 kernels built for 16 or 64 KiB pages exist), macOS
+    /// 16384 (XNU's `vm_page_size` on Apple silicon, arm64 `PAGE_SHIFT` 14 in
+    /// `osfmk/mach/arm/vm_param.h`; Intel Macs have 4096).
     pub page_size: u64,
     /// A System V segment's id stays usable after `IPC_RMID` while the segment is still
     /// attached somewhere: `shmat` and a second `IPC_RMID` succeed (Linux); elsewhere
@@ -102,7 +109,7 @@ impl PlatformProfile {
         pipe_capacity: Some(65536),
         pipe_page: 4096,
         shm_name_max: 256,
-        page_size: 4096,
+        page_size: 4096, // nominal: the host's is read (`page_size` has the sources)
         sysv_id_outlives_rmid: true,
         shm_is_file: true,
         unified_page_cache: true,
@@ -145,7 +152,7 @@ impl PlatformProfile {
         pipe_capacity: None,
         pipe_page: 1,
         shm_name_max: 31,
-        page_size: 16384,
+        page_size: 16384, // nominal: the host's is read (`page_size` has the sources)
         sysv_id_outlives_rmid: false,
         shm_is_file: false,
         unified_page_cache: false,
@@ -156,9 +163,11 @@ impl PlatformProfile {
         listen: None,
     };
 
-    /// The profile named `linux` or `macos`.
+    /// The profile named `linux` or `macos`: the running system's ([`Self::host`]) when
+    /// it names this platform, the nominal constant when it names another.
     pub fn by_name(name: &str) -> Option<&'static PlatformProfile> {
         match name {
+            _ if Self::host().platform.to_string() == name => Some(Self::host()),
             "linux" => Some(&Self::LINUX),
             "macos" => Some(&Self::MACOS),
             _ => None,
@@ -172,18 +181,25 @@ impl PlatformProfile {
 
     /// The byte count a size stands for here, or why it has none.
     pub fn resolve(&self, size: Size) -> Result<u64, String> {
-        let (base, offset) = match size {
+        let (times, symbol, offset) = match size {
             Size::Bytes(n) => return Ok(n),
-            Size::Symbol(SizeSymbol::PipeBuf, d) => (self.pipe_buf, d),
-            Size::Symbol(SizeSymbol::PipeCapacity, d) => (
-                self.pipe_capacity
-                    .ok_or_else(|| format!("{} has no fixed pipe capacity", self.platform))?,
-                d,
-            ),
-            Size::Symbol(SizeSymbol::ShmNameMax, d) => (self.shm_name_max, d),
+            Size::Symbol {
+                times,
+                symbol,
+                offset,
+            } => (times, symbol, offset),
         };
-        base.checked_add_signed(offset)
-            .ok_or_else(|| format!("{size} is negative on {}", self.platform))
+        let base = match symbol {
+            SizeSymbol::PipeBuf => self.pipe_buf,
+            SizeSymbol::PipeCapacity => self
+                .pipe_capacity
+                .ok_or_else(|| format!("{} has no fixed pipe capacity", self.platform))?,
+            SizeSymbol::ShmNameMax => self.shm_name_max,
+            SizeSymbol::PageSize => self.page_size,
+        };
+        base.checked_mul(u64::from(times))
+            .and_then(|n| n.checked_add_signed(offset))
+            .ok_or_else(|| format!("{size} is negative or too large on {}", self.platform))
     }
 }
 
@@ -193,11 +209,11 @@ mod tests {
 
     #[test]
     fn symbols_resolve_per_platform() {
-        let plus_one = Size::Symbol(SizeSymbol::PipeBuf, 1);
+        let plus_one = Size::plus(SizeSymbol::PipeBuf, 1);
         assert_eq!(PlatformProfile::LINUX.resolve(plus_one), Ok(4097));
         assert_eq!(PlatformProfile::MACOS.resolve(plus_one), Ok(513));
         assert!(PlatformProfile::MACOS
-            .resolve(Size::Symbol(SizeSymbol::PipeCapacity, 0))
+            .resolve(Size::of(SizeSymbol::PipeCapacity))
             .is_err());
     }
 }

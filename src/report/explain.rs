@@ -4,7 +4,10 @@ use std::fmt::Write;
 
 use crate::judge::describe_expectation;
 use crate::platform::PlatformProfile;
-use crate::scenario::{action_text, skip_reason, Expectation, Relation, Scenario, SigPipe};
+use crate::scenario::{
+    action_text, skip_reason, Expectation, MechanismFamily, Relation, Scenario, Sharing, SigPipe,
+    Size,
+};
 
 /// The scenario in words: what it shows, its POSIX reference, the processes and how they
 /// relate, each step with what it checks, and what each platform expects where they
@@ -15,6 +18,18 @@ pub fn render_explanation(s: &Scenario) -> String {
     let _ = writeln!(out, "{}\n  {}\n", s.id, s.summary);
     let _ = writeln!(out, "POSIX reference: {}", s.reference);
     let _ = writeln!(out, "Mechanism:       {}", s.mechanism);
+    if s.mechanism.family() == MechanismFamily::SharedRegion {
+        let map = match s.region.sharing {
+            Sharing::Shared => "MAP_SHARED",
+            Sharing::Private => "MAP_PRIVATE",
+        };
+        let _ = writeln!(
+            out,
+            "Region:          {} bytes{}, {map}",
+            s.region.len,
+            resolved(s.region.len, &profiles)
+        );
+    }
     if !s.behaviours.is_empty() {
         let _ = writeln!(out, "Behaviours:      {}", s.behaviours.join(", "));
     }
@@ -104,4 +119,20 @@ fn expectation_on(e: &Expectation, profile: &PlatformProfile) -> String {
         },
         e => describe_expectation(e, profile),
     }
+}
+
+/// What a size that names a profile constant is on each profile, ` (linux 8192, macos
+/// 32768)`; nothing for a literal count.
+fn resolved(size: Size, profiles: &[&PlatformProfile]) -> String {
+    if let Size::Bytes(_) = size {
+        return String::new();
+    }
+    let each: Vec<String> = profiles
+        .iter()
+        .map(|p| match p.resolve(size) {
+            Ok(n) => format!("{} {n}", p.platform),
+            Err(e) => format!("{}: {e}", p.platform),
+        })
+        .collect();
+    format!(" ({})", each.join(", "))
 }

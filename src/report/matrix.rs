@@ -258,7 +258,7 @@ mod tests {
                 &[(
                     "a",
                     Action::Store {
-                        at: 0,
+                        at: Size::Bytes(0),
                         data: Payload::Text("x".into()),
                     },
                 )],
@@ -268,7 +268,7 @@ mod tests {
                 &[(
                     "b",
                     Action::Load {
-                        at: 8,
+                        at: Size::Bytes(8),
                         len: Size::Bytes(1),
                     },
                 )],

@@ -16,16 +16,22 @@ impl RegionModel {
     /// What `action` of process `p` does; the state moves on.
     pub fn apply(&mut self, p: usize, action: &Action, profile: &PlatformProfile) -> Answer {
         let page = profile.page_size;
+        let bytes = |size| profile.resolve(size).map_err(Unmodelled::Action);
         match action {
             Action::Store { at, data } => {
                 let data = payload_bytes(data, profile);
-                self.access(p, *at, data.len() as u64, Rights::WRITE, page, |_| {
-                    (data.clone(), ModelOutcome::Done)
-                })
+                self.access(
+                    p,
+                    bytes(*at)?,
+                    data.len() as u64,
+                    Rights::WRITE,
+                    page,
+                    |_| (data.clone(), ModelOutcome::Done),
+                )
             }
             Action::Load { at, len } => {
-                let len = profile.resolve(*len).map_err(Unmodelled::Action)?;
-                self.access(p, *at, len, Rights::READ, page, |bytes| {
+                let len = bytes(*len)?;
+                self.access(p, bytes(*at)?, len, Rights::READ, page, |bytes| {
                     (bytes.to_vec(), ModelOutcome::Bytes(bytes.to_vec()))
                 })
             }
@@ -104,7 +110,7 @@ impl RegionModel {
             Action::Ftruncate {
                 end: End::Object,
                 len,
-            } => self.ftruncate(p, *len, profile),
+            } => self.ftruncate(p, bytes(*len)?, profile),
             Action::Pread {
                 end: End::Object,
                 at,
@@ -114,8 +120,10 @@ impl RegionModel {
                 if mode == AccessMode::WriteOnly {
                     return Ok(ModelOutcome::Error(Errno(libc::EBADF)));
                 }
-                let len = profile.resolve(*len).map_err(Unmodelled::Action)?;
-                Ok(ModelOutcome::Bytes(self.objects[object].pread(*at, len)))
+                let len = bytes(*len)?;
+                Ok(ModelOutcome::Bytes(
+                    self.objects[object].pread(bytes(*at)?, len),
+                ))
             }
             Action::Pwrite {
                 end: End::Object,
@@ -127,7 +135,7 @@ impl RegionModel {
                     return Ok(ModelOutcome::Error(Errno(libc::EBADF)));
                 }
                 let data = payload_bytes(data, profile);
-                self.objects[object].pwrite(*at, &data)?;
+                self.objects[object].pwrite(bytes(*at)?, &data)?;
                 Ok(ModelOutcome::Count(data.len() as u64))
             }
             Action::Exit => {

@@ -18,7 +18,7 @@ impl RegionModel {
         if self.processes[p].state.mapping.is_some() {
             return Err(Unmodelled::Action("mmap over a mapping".to_owned()));
         }
-        let (sharing, len) = (self.spec.sharing, self.spec.len);
+        let (sharing, len) = (self.spec.sharing, self.len);
         let (object, rights, may_write) = match self.mechanism.has_object() {
             true => {
                 let (object, mode) = self.descriptor(p)?;
@@ -87,7 +87,7 @@ impl RegionModel {
         let mapping = Mapping::new(
             object,
             &mut self.objects[object],
-            self.spec.len,
+            self.len,
             Sharing::Shared,
             Rights::READ_WRITE,
             true,

@@ -10,6 +10,7 @@ use super::mapping::{Mapping, Rights};
 use super::object::MemoryObject;
 use crate::model::calls::{callers_in_processes, Caller};
 use crate::model::outcome::{ModelOutcome, Unmodelled};
+use crate::platform::PlatformProfile;
 use crate::scenario::{AccessMode, Mechanism, Process, RegionSpec, Relation, SignalName};
 
 /// What the model keeps of a process besides its calls.
@@ -32,6 +33,8 @@ pub(super) struct Segment {
 pub struct RegionModel {
     pub(super) mechanism: Mechanism,
     pub(super) spec: RegionSpec,
+    /// The region's length in bytes: `spec.len` on the profile the model was made for.
+    pub(super) len: u64,
     pub(super) objects: Vec<MemoryObject>,
     /// The objects the names lead to: the scenario's own name (`None`), or that name
     /// padded to a length (`shm_open` with `name_len`).
@@ -48,15 +51,17 @@ impl RegionModel {
         mechanism: Mechanism,
         processes: &[Process],
         spec: RegionSpec,
+        profile: &PlatformProfile,
     ) -> Result<RegionModel, Unmodelled> {
+        let len = profile.resolve(spec.len).map_err(Unmodelled::Action)?;
         let mut objects = Vec::new();
         let mut inherited = None;
         if mechanism.inherits_region() {
-            objects.push(MemoryObject::zeroed(spec.len));
+            objects.push(MemoryObject::zeroed(len));
             inherited = Some(Mapping::new(
                 0,
                 &mut objects[0],
-                spec.len,
+                len,
                 spec.sharing,
                 Rights::READ_WRITE,
                 true,
@@ -65,6 +70,7 @@ impl RegionModel {
         Ok(RegionModel {
             mechanism,
             spec,
+            len,
             objects,
             names: Vec::new(),
             segment: (mechanism == Mechanism::SysvShm).then_some(Segment {

@@ -29,7 +29,9 @@ fn model(mechanism: Mechanism, relations: &[Relation], len: u64, sharing: Sharin
             handles: Vec::new(),
         })
         .collect();
-    RegionModel::for_processes(mechanism, &processes, RegionSpec { len, sharing })
+    let len = Size::Bytes(len);
+    let spec = RegionSpec { len, sharing };
+    RegionModel::for_processes(mechanism, &processes, spec, &PlatformProfile::LINUX)
         .expect("a region the model covers")
 }
 
@@ -39,14 +41,14 @@ fn apply(m: &mut RegionModel, p: usize, action: Action, profile: &PlatformProfil
 
 fn store(at: u64, text: &str) -> Action {
     Action::Store {
-        at,
+        at: Size::Bytes(at),
         data: Payload::Text(text.to_owned()),
     }
 }
 
 fn load(at: u64, len: u64) -> Action {
     Action::Load {
-        at,
+        at: Size::Bytes(at),
         len: Size::Bytes(len),
     }
 }
@@ -69,7 +71,7 @@ fn open(flags: &[OpenFlag]) -> Action {
 fn ftruncate(len: u64) -> Action {
     Action::Ftruncate {
         end: End::Object,
-        len,
+        len: Size::Bytes(len),
     }
 }
 

@@ -45,7 +45,7 @@ pub(super) struct RawCreate {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawRegion {
     #[serde(default)]
-    pub(super) size: Option<u64>,
+    pub(super) size: Option<Size>,
     #[serde(default)]
     pub(super) map: Option<Sharing>,
 }

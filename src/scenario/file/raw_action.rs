@@ -51,14 +51,14 @@ pub(super) struct RawShmOpen {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawStore {
-    at: u64,
+    at: Size,
     data: Payload,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawLoad {
-    at: u64,
+    at: Size,
     len: Size,
 }
 
@@ -88,8 +88,8 @@ pub(super) struct RawFetchAdd {
     times: u32,
 }
 
-fn offset_zero() -> u64 {
-    0
+fn offset_zero() -> Size {
+    Size::Bytes(0)
 }
 
 #[derive(Deserialize)]
@@ -97,7 +97,7 @@ fn offset_zero() -> u64 {
 pub(super) struct RawPread {
     end: End,
     #[serde(default = "offset_zero")]
-    at: u64,
+    at: Size,
     len: Size,
 }
 
@@ -106,7 +106,7 @@ pub(super) struct RawPread {
 pub(super) struct RawPwrite {
     end: End,
     #[serde(default = "offset_zero")]
-    at: u64,
+    at: Size,
     data: Payload,
 }
 
@@ -128,7 +128,7 @@ pub(super) struct RawWriteOn {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawFtruncate {
     end: End,
-    len: u64,
+    len: Size,
 }
 
 #[derive(Deserialize)]

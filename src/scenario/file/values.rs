@@ -178,7 +178,7 @@ impl<'de> Deserialize<'de> for Size {
         impl Visitor<'_> for SizeVisitor {
             type Value = Size;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a byte count: a non-negative integer, or PIPE_BUF / PIPE_CAPACITY / SHM_NAME_MAX with an optional +N or -N")
+                f.write_str("a byte count: a non-negative integer, or PIPE_BUF / PIPE_CAPACITY / SHM_NAME_MAX / PAGE_SIZE with an optional N* before it and +N or -N after it, such as \"2*PAGE_SIZE-1\"")
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Size, E> {
                 u64::try_from(v)
@@ -196,21 +196,26 @@ impl<'de> Deserialize<'de> for Size {
     }
 }
 
+/// `[N*]SYMBOL[+M|-M]`, spaces allowed around the operators: `PIPE_BUF+1`, `2*PAGE_SIZE`,
+/// `3 * PAGE_SIZE - 1`. N is at least 1.
 fn parse_size_symbol(text: &str) -> Option<Size> {
-    let split = text.find(['+', '-']).unwrap_or(text.len());
-    let (name, offset) = text.split_at(split);
-    let symbol = [
-        SizeSymbol::PipeBuf,
-        SizeSymbol::PipeCapacity,
-        SizeSymbol::ShmNameMax,
-    ]
-    .into_iter()
-    .find(|s| s.name() == name.trim())?;
-    let offset = match offset.trim() {
-        "" => 0,
-        o => o.replace(' ', "").parse::<i64>().ok()?,
+    let text = text.replace(' ', "");
+    let (times, rest) = match text.split_once('*') {
+        Some((n, rest)) => (n.parse::<u32>().ok().filter(|n| *n >= 1)?, rest),
+        None => (1, text.as_str()),
     };
-    Some(Size::Symbol(symbol, offset))
+    let split = rest.find(['+', '-']).unwrap_or(rest.len());
+    let (name, offset) = rest.split_at(split);
+    let symbol = SizeSymbol::ALL.into_iter().find(|s| s.name() == name)?;
+    let offset = match offset {
+        "" => 0,
+        o => o.parse::<i64>().ok()?,
+    };
+    Some(Size::Symbol {
+        times,
+        symbol,
+        offset,
+    })
 }
 
 /// The keys of a payload table.
@@ -309,18 +314,31 @@ mod tests {
     use rstest::rstest;
 
     #[rstest]
-    #[case("PIPE_BUF", Size::Symbol(SizeSymbol::PipeBuf, 0))]
-    #[case("PIPE_BUF+1", Size::Symbol(SizeSymbol::PipeBuf, 1))]
-    #[case("PIPE_BUF - 1", Size::Symbol(SizeSymbol::PipeBuf, -1))]
-    #[case("PIPE_CAPACITY+100", Size::Symbol(SizeSymbol::PipeCapacity, 100))]
+    #[case("PIPE_BUF", Size::of(SizeSymbol::PipeBuf))]
+    #[case("PIPE_BUF+1", Size::plus(SizeSymbol::PipeBuf, 1))]
+    #[case("PIPE_BUF - 1", Size::plus(SizeSymbol::PipeBuf, -1))]
+    #[case("PIPE_CAPACITY+100", Size::plus(SizeSymbol::PipeCapacity, 100))]
+    #[case("PAGE_SIZE", Size::of(SizeSymbol::PageSize))]
+    #[case("2*PAGE_SIZE", Size::times(2, SizeSymbol::PageSize))]
+    #[case("PAGE_SIZE+100", Size::plus(SizeSymbol::PageSize, 100))]
+    #[case("3 * PAGE_SIZE - 1", Size::Symbol { times: 3, symbol: SizeSymbol::PageSize, offset: -1 })]
     fn size_symbols_parse(#[case] text: &str, #[case] size: Size) {
         assert_eq!(parse_size_symbol(text), Some(size));
+        assert_eq!(parse_size_symbol(&size.to_string()), Some(size));
     }
 
     #[rstest]
     #[case("PIPEBUF")]
     #[case("PIPE_BUF+x")]
     #[case("")]
+    #[case("PAGE_SIZE*2")]
+    #[case("0*PAGE_SIZE")]
+    #[case("-2*PAGE_SIZE")]
+    #[case("2**PAGE_SIZE")]
+    #[case("2*PAGE")]
+    #[case("PAGE_SIZE+-1")]
+    #[case("PAGE_SIZE+1+1")]
+    #[case("x*PAGE_SIZE")]
     fn bad_size_symbols_are_refused(#[case] text: &str) {
         assert_eq!(parse_size_symbol(text), None);
     }

@@ -57,7 +57,7 @@ pub fn to_file_text(scenario: &Scenario, comment: &[String]) -> Result<String, S
         let _ = writeln!(
             out,
             "\n[region]\nsize = {}\nmap = \"{map}\"",
-            scenario.region.len
+            size(&scenario.region.len.to_string())
         );
     }
     let _ = writeln!(out, "\n[processes]");
@@ -165,10 +165,15 @@ pub(crate) fn action_text(action: &Action) -> Result<String, String> {
         | Action::Shmdt
         | Action::ShmctlRmid => quoted(action.name()),
         Action::Store { at, data } => {
-            format!("{{ store = {{ at = {at}, data = {} }} }}", payload(data))
+            format!(
+                "{{ store = {{ at = {}, data = {} }} }}",
+                size(&at.to_string()),
+                payload(data)
+            )
         }
         Action::Load { at, len } => format!(
-            "{{ load = {{ at = {at}, len = {} }} }}",
+            "{{ load = {{ at = {}, len = {} }} }}",
+            size(&at.to_string()),
             size(&len.to_string())
         ),
         Action::StoreU64 { at, value } => {
@@ -189,18 +194,21 @@ pub(crate) fn action_text(action: &Action) -> Result<String, String> {
             format!("{{ mprotect = [{}] }}", prots.join(", "))
         }
         Action::Ftruncate { end: e, len } => format!(
-            "{{ ftruncate = {{ end = {}, len = {len} }} }}",
-            quoted(end(*e))
-        ),
-        Action::FstatSize(e) => format!("{{ fstat_size = {} }}", quoted(end(*e))),
-        Action::Pread { end: e, at, len } => format!(
-            "{{ pread = {{ end = {}, at = {at}, len = {} }} }}",
+            "{{ ftruncate = {{ end = {}, len = {} }} }}",
             quoted(end(*e)),
             size(&len.to_string())
         ),
-        Action::Pwrite { end: e, at, data } => format!(
-            "{{ pwrite = {{ end = {}, at = {at}, data = {} }} }}",
+        Action::FstatSize(e) => format!("{{ fstat_size = {} }}", quoted(end(*e))),
+        Action::Pread { end: e, at, len } => format!(
+            "{{ pread = {{ end = {}, at = {}, len = {} }} }}",
             quoted(end(*e)),
+            size(&at.to_string()),
+            size(&len.to_string())
+        ),
+        Action::Pwrite { end: e, at, data } => format!(
+            "{{ pwrite = {{ end = {}, at = {}, data = {} }} }}",
+            quoted(end(*e)),
+            size(&at.to_string()),
             payload(data)
         ),
         Action::Socket(call) => socket_text(call)?,

@@ -61,7 +61,7 @@ pub enum Action {
         /// Which descriptor.
         end: End,
         /// The file offset.
-        at: u64,
+        at: Size,
         /// How many bytes at most.
         len: Size,
     },
@@ -70,7 +70,7 @@ pub enum Action {
         /// Which descriptor.
         end: End,
         /// The file offset.
-        at: u64,
+        at: Size,
         /// The bytes.
         data: Payload,
     },
@@ -112,21 +112,21 @@ pub enum Action {
         /// Which end.
         end: End,
         /// The new length.
-        len: u64,
+        len: Size,
     },
     /// `_exit(0)`: every descriptor the process holds is closed by the kernel.
     Exit,
     /// Copy bytes into the region at an offset (a plain store).
     Store {
         /// Byte offset in the region.
-        at: u64,
+        at: Size,
         /// The bytes.
         data: Payload,
     },
     /// Copy bytes out of the region at an offset (a plain load).
     Load {
         /// Byte offset in the region.
-        at: u64,
+        at: Size,
         /// How many bytes.
         len: Size,
     },

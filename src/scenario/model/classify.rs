@@ -64,13 +64,13 @@ impl Action {
     }
 
     /// The bytes of the region an access touches, `(offset, length)`, for bounds checks.
-    pub fn region_access(&self) -> Option<(u64, Size)> {
+    pub fn region_access(&self) -> Option<(Size, Size)> {
         match self {
             Action::Store { at, data } => Some((*at, data.len())),
             Action::Load { at, len } => Some((*at, *len)),
             Action::StoreU64 { at, .. }
             | Action::LoadU64 { at }
-            | Action::FetchAddU64 { at, .. } => Some((*at, Size::Bytes(8))),
+            | Action::FetchAddU64 { at, .. } => Some((Size::Bytes(*at), Size::Bytes(8))),
             _ => None,
         }
     }

@@ -1,7 +1,7 @@
 //! The values actions and expectations take: payloads, flags, events and the region (the
 //! sizes and features a scenario names are the platform's, in [`crate::platform`]).
 
-use crate::platform::Size;
+use crate::platform::{Size, SizeSymbol};
 
 #[cfg(doc)]
 use super::Action;
@@ -96,8 +96,8 @@ pub enum Prot {
 /// The memory region a shared-region scenario maps before the fork.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RegionSpec {
-    /// Its length in bytes.
-    pub len: u64,
+    /// Its length in bytes (one page by default).
+    pub len: Size,
     /// MAP_SHARED or MAP_PRIVATE.
     pub sharing: Sharing,
 }
@@ -105,7 +105,7 @@ pub struct RegionSpec {
 impl Default for RegionSpec {
     fn default() -> Self {
         RegionSpec {
-            len: 4096,
+            len: Size::of(SizeSymbol::PageSize),
             sharing: Sharing::Shared,
         }
     }

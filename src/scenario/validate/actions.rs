@@ -45,20 +45,39 @@ pub(super) fn check_region_access(
     if matches!(
         action,
         Action::StoreU64 { .. } | Action::LoadU64 { .. } | Action::FetchAddU64 { .. }
-    ) && at % 8 != 0
+    ) && matches!(at, Size::Bytes(n) if n % 8 != 0)
     {
         return Err(format!(
             "`{}` at {at} is not 8-byte aligned; expected an offset that is a multiple of 8",
             action.name()
         ));
     }
-    if let Size::Bytes(len) = len {
-        if at.checked_add(len).is_none_or(|end| end > s.region.len) {
-            return Err(format!(
-                "`{}` of {len} bytes at {at} runs past the end of the {}-byte region",
-                action.name(),
-                s.region.len
-            ));
+    // Sizes that name a profile constant are checked on each profile the suite
+    // describes; the driver still checks every access against the mapping it made.
+    for profile in [&PlatformProfile::LINUX, &PlatformProfile::MACOS] {
+        let region = s.region.len;
+        let (Ok(at_n), Ok(len_n), Ok(region_n)) = (
+            profile.resolve(at),
+            profile.resolve(len),
+            profile.resolve(region),
+        ) else {
+            continue;
+        };
+        if at_n.checked_add(len_n).is_none_or(|end| end > region_n) {
+            let literal = [at, len, region]
+                .iter()
+                .all(|n| matches!(n, Size::Bytes(_)));
+            return Err(match literal {
+                true => format!(
+                    "`{}` of {len} bytes at {at} runs past the end of the {region}-byte region",
+                    action.name()
+                ),
+                false => format!(
+                    "`{}` of {len} bytes at {at} runs past the end of the region of {region} bytes on {} ({len_n} bytes at {at_n}, a {region_n}-byte region)",
+                    action.name(),
+                    profile.platform
+                ),
+            });
         }
     }
     Ok(())
@@ -121,6 +140,19 @@ pub(super) fn action_size(a: &Action) -> Option<Size> {
         | Action::WriteOn { data, .. }
         | Action::Pwrite { data, .. }
         | Action::Store { data, .. } => Some(data.len()),
+        _ => None,
+    }
+}
+
+/// The offset or length that is no buffer's size an action names, if it names one: where
+/// it reads, writes or stores, and the length `ftruncate` sets.
+pub(super) fn action_offset(a: &Action) -> Option<Size> {
+    match a {
+        Action::Pread { at, .. }
+        | Action::Pwrite { at, .. }
+        | Action::Store { at, .. }
+        | Action::Load { at, .. }
+        | Action::Ftruncate { len: at, .. } => Some(*at),
         _ => None,
     }
 }

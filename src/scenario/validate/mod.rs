@@ -11,7 +11,8 @@ use std::ops::Range;
 
 use super::error::Located;
 use super::model::*;
-use actions::{check_action_fits_mechanism, check_amounts, check_region_access};
+use crate::platform::PlatformProfile;
+use actions::{check_action_fits_mechanism, check_amounts, check_region_access, largest};
 use expectations::check_expectation_fits;
 pub use platform::skip_reason;
 use sockets::{check_hosts, check_pair_ends, Handles};
@@ -153,16 +154,22 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
             "`map = \"MAP_PRIVATE\"` cannot apply to sysv-shm: a System V attachment is always shared".to_owned(),
         ));
     }
-    if s.region.len == 0 {
+    if [PlatformProfile::LINUX, PlatformProfile::MACOS]
+        .iter()
+        .any(|p| p.resolve(s.region.len) == Ok(0))
+    {
         return Err(Located::new(
             spans.region.clone(),
             "`size` of `[region]` must be at least 1 byte".to_owned(),
         ));
     }
-    if s.region.len > Size::MAX_BYTES {
+    if largest(s.region.len) > Size::MAX_BYTES {
         return Err(Located::new(
             spans.region.clone(),
-            format!("`size` of `[region]`: {}", Size::too_large(s.region.len)),
+            format!(
+                "`size` of `[region]`: {}",
+                Size::too_large(largest(s.region.len))
+            ),
         ));
     }
     // Whether each process has the region mapped: related ones inherit it.

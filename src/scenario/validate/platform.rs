@@ -1,6 +1,6 @@
 //! The platform checks that turn a valid scenario into a skip.
 
-use super::actions::action_size;
+use super::actions::{action_offset, action_size};
 use crate::platform::PlatformProfile;
 use crate::scenario::model::*;
 
@@ -24,9 +24,10 @@ pub fn skip_reason(s: &Scenario, profile: &PlatformProfile) -> Option<String> {
     if let Some(f) = needs.iter().find(|f| !profile.has(**f)) {
         return Some(format!("{} has no {}", profile.platform, f.name()));
     }
-    let mut sizes = Vec::new();
+    let mut sizes = vec![s.region.len];
     for step in &s.steps {
         sizes.extend(step.actions.iter().filter_map(|(_, a)| action_size(a)));
+        sizes.extend(step.actions.iter().filter_map(|(_, a)| action_offset(a)));
         if let Err(reason) = expectation_sizes(&step.expect, profile, &mut sizes) {
             return Some(reason);
         }

@@ -184,7 +184,8 @@ impl<'a, I: ByteStream> StreamExecutor<'a, I> {
             }
             Action::Pread { end, at, len } => {
                 let mut buf = vec![0u8; self.size(*len)];
-                let n = nix::sys::uio::pread(self.probe_fd(*end)?, &mut buf, *at as libc::off_t)
+                let at = self.size(*at) as libc::off_t;
+                let n = nix::sys::uio::pread(self.probe_fd(*end)?, &mut buf, at)
                     .map_err(|e| err(e.into()))?;
                 buf.truncate(n);
                 Outcome::Bytes(buf)
@@ -192,9 +193,9 @@ impl<'a, I: ByteStream> StreamExecutor<'a, I> {
             Action::Pwrite { end, at, data } => {
                 let bytes = payload_bytes(data, self.profile);
                 let fd = self.probe_fd(*end)?;
+                let at = self.size(*at) as libc::off_t;
                 Outcome::Count(
-                    nix::sys::uio::pwrite(fd, &bytes, *at as libc::off_t)
-                        .map_err(|e| err(e.into()))? as u64,
+                    nix::sys::uio::pwrite(fd, &bytes, at).map_err(|e| err(e.into()))? as u64,
                 )
             }
             Action::ReadOn { end, len } => {
@@ -221,7 +222,8 @@ impl<'a, I: ByteStream> StreamExecutor<'a, I> {
             }
             Action::Ftruncate { end, len } => {
                 let fd = self.probe_fd(*end)?;
-                nix::unistd::ftruncate(fd, *len as libc::off_t).map_err(|e| err(e.into()))?;
+                let len = self.size(*len) as libc::off_t;
+                nix::unistd::ftruncate(fd, len).map_err(|e| err(e.into()))?;
                 Outcome::Done
             }
             Action::Mkfifo => {

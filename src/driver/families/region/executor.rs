@@ -134,7 +134,7 @@ impl<'a, I: SharedRegion> RegionExecutor<'a, I> {
         Ok(match action {
             Action::Store { at, data } => {
                 let bytes = payload_bytes(data, self.profile);
-                let dst = self.span(*at, bytes.len())?;
+                let dst = self.span(self.size(*at) as u64, bytes.len())?;
                 // SAFETY: `dst` has room for the bytes (checked by `span`) and does not
                 // overlap the local buffer. A protected page makes this a SIGSEGV of the
                 // actor, which is the observable outcome the scenario asks about.
@@ -143,7 +143,7 @@ impl<'a, I: SharedRegion> RegionExecutor<'a, I> {
             }
             Action::Load { at, len } => {
                 let len = self.size(*len);
-                let src = self.span(*at, len)?;
+                let src = self.span(self.size(*at) as u64, len)?;
                 let mut out = vec![0u8; len];
                 // SAFETY: as for Store, the other way round.
                 unsafe { std::ptr::copy_nonoverlapping(src, out.as_mut_ptr(), len) };
@@ -181,7 +181,7 @@ impl<'a, I: SharedRegion> RegionExecutor<'a, I> {
                 let (object, mode) = self.object()?;
                 let shared = self.spec.sharing == Sharing::Shared;
                 let writable = *mode == AccessMode::ReadWrite;
-                let len = self.spec.len as usize;
+                let len = self.size(self.spec.len);
                 self.region = Some(self.iut.mmap(object, len, shared, writable).map_err(err)?);
                 Outcome::Done
             }
@@ -219,7 +219,7 @@ impl<'a, I: SharedRegion> RegionExecutor<'a, I> {
                 let mut buf = vec![0u8; len];
                 let n = self
                     .iut
-                    .pread(&self.object()?.0, *at, &mut buf)
+                    .pread(&self.object()?.0, self.size(*at) as u64, &mut buf)
                     .map_err(err)?;
                 buf.truncate(n);
                 Outcome::Bytes(buf)
@@ -232,7 +232,7 @@ impl<'a, I: SharedRegion> RegionExecutor<'a, I> {
                 let bytes = payload_bytes(data, self.profile);
                 Outcome::Count(
                     self.iut
-                        .pwrite(&self.object()?.0, *at, &bytes)
+                        .pwrite(&self.object()?.0, self.size(*at) as u64, &bytes)
                         .map_err(err)? as u64,
                 )
             }
@@ -249,7 +249,8 @@ impl<'a, I: SharedRegion> RegionExecutor<'a, I> {
                 end: End::Object,
                 len,
             } => {
-                self.iut.ftruncate(&self.object()?.0, *len).map_err(err)?;
+                let len = self.size(*len) as u64;
+                self.iut.ftruncate(&self.object()?.0, len).map_err(err)?;
                 Outcome::Done
             }
             Action::FstatSize(End::Object) => {
@@ -264,7 +265,7 @@ impl<'a, I: SharedRegion> RegionExecutor<'a, I> {
                 let shared = self.spec.sharing == Sharing::Shared;
                 self.region = Some(
                     self.iut
-                        .map_anonymous(self.spec.len as usize, shared)
+                        .map_anonymous(self.size(self.spec.len), shared)
                         .map_err(err)?,
                 );
                 Outcome::Done

@@ -96,6 +96,10 @@ impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
 
     fn create(&self, scenario: &Scenario, dir: Option<&Path>) -> Result<Self::Object, SetupError> {
         let spec = scenario.region;
+        let len = self
+            .profile
+            .resolve(spec.len)
+            .expect("sizes are resolved before the run") as usize;
         let iut = self.iut;
         let failed = |call: &'static str, e: Errno| failed_before_fork(iut.name(), call, e);
         let mut object = RegionObject {
@@ -107,9 +111,7 @@ impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
         match scenario.mechanism {
             Mechanism::SysvShm => {
                 self.markers.borrow_mut().extend(mark_sysv_maker());
-                let segment = iut
-                    .shmget(spec.len as usize)
-                    .map_err(|e| failed("shmget", e))?;
+                let segment = iut.shmget(len).map_err(|e| failed("shmget", e))?;
                 self.segments.borrow_mut().push(segment.clone());
                 object.region = Some(iut.shmat(&segment).map_err(|e| failed("shmat", e))?);
                 object.segment = Some(segment);
@@ -145,7 +147,7 @@ impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
             _ => {
                 let shared = spec.sharing == Sharing::Shared;
                 object.region = Some(
-                    iut.map_anonymous(spec.len as usize, shared)
+                    iut.map_anonymous(len, shared)
                         .map_err(|e| failed("mmap", e))?,
                 );
             }
