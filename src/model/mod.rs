@@ -81,7 +81,7 @@ impl ReferenceModel {
                     _ => SocketDomain::Unix,
                 };
                 Ok(Self::Datagram(DatagramModel::for_processes(
-                    processes, domain,
+                    processes, domain, profile,
                 )))
             }
             Mechanism::UnixStream | Mechanism::UnixSeqpacket | Mechanism::Tcp => {
