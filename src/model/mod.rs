@@ -74,7 +74,9 @@ impl ReferenceModel {
             Mechanism::Pipe | Mechanism::Fifo => {
                 PipeModel::for_processes(mechanism, processes, flags, profile).map(Self::Pipe)
             }
-            Mechanism::Socketpair => SocketPairModel::for_processes(processes).map(Self::Pair),
+            Mechanism::Socketpair => {
+                SocketPairModel::for_processes(processes, profile).map(Self::Pair)
+            }
             Mechanism::UnixDgram | Mechanism::Udp => {
                 let domain = match mechanism {
                     Mechanism::Udp => SocketDomain::Inet,

@@ -11,5 +11,5 @@ mod profile;
 mod size;
 
 pub use feature::Feature;
-pub use profile::{DatagramRules, ListenRules, Platform, PlatformProfile};
+pub use profile::{DatagramRules, ListenRules, Platform, PlatformProfile, UnixStreamRules};
 pub use size::{Size, SizeSymbol};

@@ -62,6 +62,16 @@ pub struct PlatformProfile {
     pub unix_dgram_leaving_peer_purges: bool,
     /// What datagram sockets (Unix and UDP) do where the two kernels part.
     pub datagram: DatagramRules,
+    /// What Unix stream sockets (socketpairs, and connections by address) do where the
+    /// two kernels part.
+    pub unix_stream: UnixStreamRules,
+    /// A packet sent over loopback (a UDP datagram, a TCP segment, the ICMP error a
+    /// datagram to a closed port draws) has been received by the time the call that sent
+    /// it returns (Linux: `loopback_xmit` → `__netif_rx`, and the softirq runs as the
+    /// sender leaves `__dev_queue_xmit`; `icmpv4_xrlim_allow` does not limit loopback).
+    /// Where false, arrival is the kernel's threads' business: the model leaves TCP, and
+    /// what a UDP receive or poll finds without waiting, to the kernel.
+    pub loopback_at_once: bool,
     /// Features present.
     pub features: &'static [Feature],
     /// How listening sockets queue and hand out connections, where that is known;
@@ -111,10 +121,6 @@ pub struct DatagramRules {
     pub error_before_data: bool,
     /// A pending socket error makes `poll` report POLLIN.
     pub error_polls_in: bool,
-    /// The ECONNREFUSED of a UDP datagram to a loopback port nobody holds is pending on
-    /// its connected sender when `sendto` returns. Where false, when it comes depends on
-    /// the kernel's threads, and the model leaves it to the kernel.
-    pub udp_unreachable_at_once: bool,
     /// `connect` on a connected datagram socket first disconnects it, so a `connect` that
     /// fails leaves it unconnected; where false, a failed `connect` keeps the old peer.
     pub connect_disconnects_first: bool,
@@ -126,6 +132,25 @@ pub struct DatagramRules {
     /// leaves a send past it to the kernel. `None` where the queue is counted in
     /// datagrams and the model's own bounds are below the kernel's.
     pub unix_room: Option<u64>,
+}
+
+/// What Unix stream sockets do where Linux and XNU part. Each field says what `true`
+/// means; the sources are beside the values in [`PlatformProfile::LINUX`] and
+/// [`PlatformProfile::MACOS`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnixStreamRules {
+    /// An end closed with bytes it had not received leaves ECONNRESET for its peer's next
+    /// receive; where false, the peer reads what it has, then end of file.
+    pub close_unread_resets: bool,
+    /// `shutdown(SHUT_RD)` reaches the peer: it may no longer send (EPIPE), and the bytes
+    /// queued stay readable. Where false, the model leaves SHUT_RD to the kernel.
+    pub shut_rd_reaches_peer: bool,
+    /// `shutdown()` fails with ENOTCONN once the peer is gone or the side asked for is
+    /// shut down already; where false, it succeeds.
+    pub shutdown_again_enotconn: bool,
+    /// A receive into 0 bytes waits for a byte like any other; where false, it returns
+    /// at once, which the model leaves to the kernel.
+    pub empty_recv_waits: bool,
 }
 
 impl PlatformProfile {
@@ -154,6 +179,18 @@ impl PlatformProfile {
         shm_is_file: true,
         unified_page_cache: true,
         unix_dgram_leaving_peer_purges: true,
+        loopback_at_once: true,
+        unix_stream: UnixStreamRules {
+            // net/unix/af_unix.c `unix_release_sock`: ECONNRESET for the peer when the
+            // closing end's receive queue is not empty.
+            close_unread_resets: true,
+            // `unix_shutdown` sets the mirrored bits on the peer.
+            shut_rd_reaches_peer: true,
+            // `unix_shutdown` never looks at the state it finds.
+            shutdown_again_enotconn: false,
+            // `unix_stream_read_generic` waits for data whatever the length asked.
+            empty_recv_waits: true,
+        },
         datagram: DatagramRules {
             // net/unix/af_unix.c `unix_may_send`, asked by `unix_dgram_sendmsg` and
             // `unix_dgram_connect`.
@@ -175,9 +212,6 @@ impl PlatformProfile {
             error_before_data: true,
             // `datagram_poll` and `unix_dgram_poll` give POLLERR for it, POLLIN only for data.
             error_polls_in: false,
-            // loopback delivers the ICMP error before `udp_sendmsg` returns, and
-            // `icmpv4_xrlim_allow` does not limit loopback.
-            udp_unreachable_at_once: true,
             // `unix_dgram_connect` finds the new peer before it leaves the old one;
             // `ip4_datagram_connect` cannot fail on loopback.
             connect_disconnects_first: false,
@@ -227,6 +261,25 @@ impl PlatformProfile {
         shm_is_file: false,
         unified_page_cache: false,
         unix_dgram_leaving_peer_purges: false,
+        // bsd/net/dlil.c `ifnet_attach`: loopback gets no input thread of its own, so
+        // `dlil_input_handler` queues what lo0 (bsd/net/if_loop.c `lo_output` →
+        // `ifnet_input_extended`) sends to the main input thread (`dlil_input_async`),
+        // which runs when it is scheduled; and bsd/netinet/ip_icmp.c `icmp_error` marks
+        // its errors for suppression (`comp_gencnt`), so a run of them may be cut.
+        loopback_at_once: false,
+        unix_stream: UnixStreamRules {
+            // bsd/kern/uipc_usrreq.c `unp_disconnect` (SOCK_STREAM): both ends can no
+            // longer send or receive, and no `so_error` is set.
+            close_unread_resets: false,
+            // bsd/kern/uipc_socket.c `soshutdownlock_final`: SHUT_RD only `sorflush`es
+            // this end; `uipc_shutdown` (SHUT_WR) is all the peer hears.
+            shut_rd_reaches_peer: false,
+            // `soshutdown`: ENOTCONN when not connected; `soshutdownlock_final`: ENOTCONN
+            // for a side shut down already.
+            shutdown_again_enotconn: true,
+            // `soreceive` goes to `release` when `uio_resid` is 0 and nothing is queued.
+            empty_recv_waits: false,
+        },
         datagram: DatagramRules {
             // bsd/kern/uipc_usrreq.c `uipc_send` appends to the target's buffer whatever
             // its own peer, and `unp_connect` links to it without looking.
@@ -251,10 +304,6 @@ impl PlatformProfile {
             error_before_data: false,
             // `filt_soread_common` fires on `so_error`; `poll_callback` makes it POLLIN.
             error_polls_in: true,
-            // `udp_input` answers with `icmp_error`, which goes back through lo0's input
-            // thread (bsd/net/if_loop.c `lo_output` → `ifnet_input_extended`) and the
-            // ICMP rate limit before `udp_ctlinput` sets `so_error`.
-            udp_unreachable_at_once: false,
             // `soconnectlock` calls `sodisconnectlocked` before `pru_connect`.
             connect_disconnects_first: true,
             // `soreceive` goes to `release` when `uio_resid` is 0 and nothing is queued.

@@ -107,6 +107,9 @@ pub struct DatagramModel {
     /// The platform's rules, and which platform they are.
     rules: DatagramRules,
     platform: Platform,
+    /// Whether a UDP datagram, and the port-unreachable it draws, have arrived when the
+    /// send returns (`PlatformProfile::loopback_at_once`).
+    loopback_at_once: bool,
 }
 
 impl DatagramModel {
@@ -120,6 +123,7 @@ impl DatagramModel {
         DatagramModel {
             rules: profile.datagram,
             platform: profile.platform,
+            loopback_at_once: profile.loopback_at_once,
             domain,
             socks: BTreeMap::new(),
             names: UnixNames::default(),
@@ -263,7 +267,7 @@ impl DatagramModel {
     /// destination: both kernels find the socket an ICMP error is for by both ends, and
     /// an unconnected socket is not told. When it lands is the platform's.
     fn lost(&mut self, s: &SockId, destination: Option<Address>, error: Errno, len: u64) -> Answer {
-        let (at_once, platform) = (self.rules.udp_unreachable_at_once, self.platform);
+        let (at_once, platform) = (self.loopback_at_once, self.platform);
         let sock = self.at(s);
         if sock.peer.is_some() && sock.peer == destination {
             if !at_once {
@@ -288,6 +292,18 @@ impl DatagramModel {
             true => target.peer.is_none() || target.peer == self.socks[s].bound,
             false if !self.rules.unix_peer_filters_senders => true,
             false => target.peer_sock.as_ref().is_none_or(|peer| peer == s),
+        }
+    }
+
+    /// That the datagrams the model has queued are there for a call that does not wait:
+    /// UDP's are, only where loopback delivers before the send returns.
+    fn arrived(&self) -> Result<(), Unmodelled> {
+        match self.udp() && !self.loopback_at_once {
+            true => Err(Unmodelled::Schedule(format!(
+                "whether a UDP datagram sent over loopback has arrived yet on {}",
+                self.platform
+            ))),
+            false => Ok(()),
         }
     }
 
@@ -515,6 +531,9 @@ impl SocketCalls for DatagramModel {
                     self.processes[p].pending = Some((s, n, peek));
                     return Ok(ModelOutcome::Blocks);
                 }
+                if dont_wait || self.socks[&s].nonblock {
+                    self.arrived()?;
+                }
                 self.take(&s, n, peek)
             }
             SocketCall::SetNonBlocking { on, enable } => {
@@ -533,6 +552,9 @@ impl SocketCalls for DatagramModel {
             // Below the queue bounds a socket can always send.
             SocketCall::Poll { on, event } => {
                 let s = self.sock(p, on)?;
+                if event == &PollEvent::In && !self.socks[&s].queue.is_empty() {
+                    self.arrived()?;
+                }
                 let sock = &self.socks[&s];
                 let error = sock.error.is_some() && self.rules.error_polls_in;
                 ModelOutcome::Count(match event {

@@ -346,3 +346,22 @@ fn outside_on_macos(
 ) {
     assert_eq!(last(domain, profile, &calls), expected);
 }
+
+/// What a UDP call that does not wait finds: the datagram sent the step before, where
+/// loopback delivers within the send (Linux); on XNU it may still be with lo0's input
+/// thread, which the model leaves to the kernel. A receive that may wait is modelled on
+/// both.
+#[rstest]
+#[case::dontwait_linux(LINUX, recv(8, &[MsgFlag::DontWait]), message("x", "b"))]
+#[case::dontwait_macos(MACOS, recv(8, &[MsgFlag::DontWait]), Err(Unmodelled::Schedule(String::new())))]
+#[case::poll_linux(LINUX, poll_in(), count(1))]
+#[case::poll_macos(MACOS, poll_in(), Err(Unmodelled::Schedule(String::new())))]
+#[case::waiting_macos(MACOS, recv(8, &[]), message("x", "b"))]
+fn udp_arrival(
+    #[case] profile: &PlatformProfile,
+    #[case] call: SocketCall,
+    #[case] expected: Answer,
+) {
+    let calls = [(1, send_to("a", "x")), (0, call)];
+    assert_eq!(last(SocketDomain::Inet, profile, &calls), expected);
+}
