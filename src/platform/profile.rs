@@ -60,6 +60,15 @@ pub struct PlatformProfile {
     /// bsd/kern/uipc_usrreq.c `unp_disconnect` only unlinks a datagram socket from its
     /// peer's `unp_refs`, and a peer's close disconnects it without touching its queue).
     pub unix_dgram_leaving_peer_purges: bool,
+    /// A touch of a mapping that lacks the right (a load through PROT_NONE, a store
+    /// through a read-only mapping) raises SIGBUS; where false, SIGSEGV (as POSIX's
+    /// `mmap()` describes it).
+    pub protection_fault_sigbus: bool,
+    /// `mmap` of a POSIX shared memory object fails with EINVAL unless it is MAP_SHARED
+    /// and within the object's size rounded to pages (an object never sized maps
+    /// nothing); where false, any mapping is made and its pages past the end raise
+    /// SIGBUS when touched.
+    pub shm_mmap_within_size: bool,
     /// What datagram sockets (Unix and UDP) do where the two kernels part.
     pub datagram: DatagramRules,
     /// What Unix stream sockets (socketpairs, and connections by address) do where the
@@ -180,6 +189,12 @@ impl PlatformProfile {
         unified_page_cache: true,
         unix_dgram_leaving_peer_purges: true,
         loopback_at_once: true,
+        // arch/x86/mm/fault.c `bad_area_access_error` (and arm64's `do_page_fault`):
+        // SIGSEGV with SEGV_ACCERR.
+        protection_fault_sigbus: false,
+        // mm/shmem.c `shmem_mmap` takes any length and MAP_PRIVATE; `shmem_fault` gives
+        // SIGBUS past the size.
+        shm_mmap_within_size: false,
         unix_stream: UnixStreamRules {
             // net/unix/af_unix.c `unix_release_sock`: ECONNRESET for the peer when the
             // closing end's receive queue is not empty.
@@ -267,6 +282,12 @@ impl PlatformProfile {
         // which runs when it is scheduled; and bsd/netinet/ip_icmp.c `icmp_error` marks
         // its errors for suppression (`comp_gencnt`), so a run of them may be cut.
         loopback_at_once: false,
+        // bsd/uxkern/ux_exception.c `ux_exception`: EXC_BAD_ACCESS is SIGSEGV only for
+        // KERN_INVALID_ADDRESS; a protection failure is SIGBUS.
+        protection_fault_sigbus: true,
+        // bsd/kern/posix_shm.c `pshm_mmap`: EINVAL without MAP_SHARED, without
+        // PSHM_ALLOCATED (no ftruncate yet), or past the rounded `pshm_length`.
+        shm_mmap_within_size: true,
         unix_stream: UnixStreamRules {
             // bsd/kern/uipc_usrreq.c `unp_disconnect` (SOCK_STREAM): both ends can no
             // longer send or receive, and no `so_error` is set.

@@ -15,24 +15,25 @@ use crate::scenario::{AccessMode, Action, End, Errno};
 impl RegionModel {
     /// What `action` of process `p` does; the state moves on.
     pub fn apply(&mut self, p: usize, action: &Action, profile: &PlatformProfile) -> Answer {
-        let page = profile.page_size;
         match action {
             Action::Store { at, data } => {
                 let data = payload_bytes(data, profile);
-                self.access(p, *at, data.len() as u64, Rights::WRITE, page, |_| {
+                self.access(p, *at, data.len() as u64, Rights::WRITE, profile, |_| {
                     (data.clone(), ModelOutcome::Done)
                 })
             }
             Action::Load { at, len } => {
                 let len = profile.resolve(*len).map_err(Unmodelled::Action)?;
-                self.access(p, *at, len, Rights::READ, page, |bytes| {
+                self.access(p, *at, len, Rights::READ, profile, |bytes| {
                     (bytes.to_vec(), ModelOutcome::Bytes(bytes.to_vec()))
                 })
             }
-            Action::StoreU64 { at, value } => self.access(p, *at, 8, Rights::WRITE, page, |_| {
-                (value.to_ne_bytes().to_vec(), ModelOutcome::Done)
-            }),
-            Action::LoadU64 { at } => self.access(p, *at, 8, Rights::READ, page, |bytes| {
+            Action::StoreU64 { at, value } => {
+                self.access(p, *at, 8, Rights::WRITE, profile, |_| {
+                    (value.to_ne_bytes().to_vec(), ModelOutcome::Done)
+                })
+            }
+            Action::LoadU64 { at } => self.access(p, *at, 8, Rights::READ, profile, |bytes| {
                 (bytes.to_vec(), ModelOutcome::Count(word(bytes)))
             }),
             Action::FetchAddU64 { at, value, times } => {
@@ -40,7 +41,7 @@ impl RegionModel {
                     0 => Rights::READ,
                     _ => Rights::READ_WRITE,
                 };
-                self.access(p, *at, 8, rights, page, |bytes| {
+                self.access(p, *at, 8, rights, profile, |bytes| {
                     let before = word(bytes);
                     let seen = match times {
                         0 => before,
@@ -65,7 +66,7 @@ impl RegionModel {
                 self.processes[p].state.mapping = None;
                 Ok(ModelOutcome::Done)
             }
-            Action::Mmap => self.mmap(p),
+            Action::Mmap => self.mmap(p, profile),
             Action::Shmat => self.shmat(p, profile),
             Action::ShmctlRmid => self.shmctl_rmid(profile),
             Action::ShmOpen {
