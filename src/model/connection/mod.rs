@@ -259,6 +259,14 @@ callers_in_processes!(ConnectionModel, Pending, SigPipe);
 
 impl SocketCalls for ConnectionModel {
     fn call(&mut self, p: usize, call: &SocketCall, profile: &PlatformProfile) -> Answer {
+        if let SocketCall::Bind { to, .. } | SocketCall::Connect { to, .. } = call {
+            if to.abstract_name && !profile.has(Feature::AbstractSockets) {
+                return Err(Unmodelled::Action(format!(
+                    "`{to}`: abstract names are Linux's, {} has none",
+                    profile.platform
+                )));
+            }
+        }
         Ok(match call {
             SocketCall::Socket { name, flags } => {
                 let id = (p, name.0.clone());
