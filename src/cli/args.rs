@@ -209,6 +209,12 @@ pub(super) struct FuzzArgs {
     /// share of the cases, and the workers' summaries are printed in that order.
     #[arg(long, short = 'j', default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: u16,
+    /// Generate the cases, and their expectations, by this platform's profile (`linux`
+    /// or `macos`; default: the host's). The kernel is still the host's: on another
+    /// platform's profile, failures show where the two differ, and the regression files
+    /// show what the model expects there.
+    #[arg(long, value_name = "PLATFORM", value_parser = ["linux", "macos"])]
+    pub platform_profile: Option<String>,
 }
 
 fn parse_oracle(text: &str) -> Result<BlockingOracle, String> {

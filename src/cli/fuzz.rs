@@ -10,6 +10,7 @@ use std::time::Instant;
 use ipc_conformance::adapters::{self, Adapter};
 use ipc_conformance::driver::RunOptions;
 use ipc_conformance::fuzz::{write_regression, Finding, FuzzOptions, Property};
+use ipc_conformance::platform::PlatformProfile;
 
 use super::args::FuzzArgs;
 use super::{progress_bar, usage_error};
@@ -25,6 +26,7 @@ pub(super) fn fuzz(args: FuzzArgs) -> ExitCode {
         max_processes,
         max_moves,
         jobs,
+        platform_profile,
     } = args;
     let properties: Vec<Property> = Property::ALL
         .into_iter()
@@ -56,6 +58,11 @@ pub(super) fn fuzz(args: FuzzArgs) -> ExitCode {
                 .arg(&regressions)
                 .args(["--max-processes", &max_processes.to_string()])
                 .args(["--max-moves", &max_moves.to_string()])
+                .args(
+                    platform_profile
+                        .iter()
+                        .flat_map(|p| ["--platform-profile", p.as_str()]),
+                )
                 // Piped, so that no worker draws a progress bar over another's.
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
@@ -70,13 +77,25 @@ pub(super) fn fuzz(args: FuzzArgs) -> ExitCode {
         max_moves,
         shrink: true,
     };
-    run_fuzz(&adapter, &properties, &opts, &regressions)
+    let profile = match platform_profile.as_deref() {
+        Some(name) => match PlatformProfile::by_name(name) {
+            Some(p) => p,
+            None => return usage_error(format!("`{name}`: no such platform profile")),
+        },
+        None => PlatformProfile::host(),
+    };
+    let run_opts = RunOptions {
+        profile,
+        ..RunOptions::default()
+    };
+    run_fuzz(&adapter, &properties, &opts, &run_opts, &regressions)
 }
 
 fn run_fuzz(
     adapter: &Adapter,
     properties: &[Property],
     opts: &FuzzOptions,
+    run_opts: &RunOptions,
     regressions: &Path,
 ) -> ExitCode {
     let seed = opts.seed;
@@ -89,7 +108,7 @@ fn run_fuzz(
         bar.reset();
         let report = adapter
             .implementation
-            .fuzz(property, opts, &RunOptions::default(), &|| bar.inc(1));
+            .fuzz(property, opts, run_opts, &|| bar.inc(1));
         bar.finish_and_clear();
         let rate = f64::from(report.runs) / report.elapsed.as_secs_f64();
         println!(

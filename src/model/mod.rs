@@ -79,14 +79,16 @@ impl ReferenceModel {
             Mechanism::Pipe | Mechanism::Fifo => {
                 PipeModel::for_processes(mechanism, processes, flags, profile).map(Self::Pipe)
             }
-            Mechanism::Socketpair => SocketPairModel::for_processes(processes).map(Self::Pair),
+            Mechanism::Socketpair => {
+                SocketPairModel::for_processes(processes, profile).map(Self::Pair)
+            }
             Mechanism::UnixDgram | Mechanism::Udp => {
                 let domain = match mechanism {
                     Mechanism::Udp => SocketDomain::Inet,
                     _ => SocketDomain::Unix,
                 };
                 Ok(Self::Datagram(DatagramModel::for_processes(
-                    processes, domain,
+                    processes, domain, profile,
                 )))
             }
             Mechanism::UnixStream | Mechanism::UnixSeqpacket | Mechanism::Tcp => {

@@ -59,9 +59,12 @@ pub struct SocketPairModel {
 impl SocketPairModel {
     /// The pair made before the fork, each related process keeping the ends it names;
     /// an end nobody keeps is closed from the start.
-    pub fn for_processes(processes: &[Process]) -> Result<SocketPairModel, Unmodelled> {
+    pub fn for_processes(
+        processes: &[Process],
+        profile: &PlatformProfile,
+    ) -> Result<SocketPairModel, Unmodelled> {
         let mut model = SocketPairModel {
-            stream: Stream::new(Transport::UnixStream),
+            stream: Stream::new(Transport::UnixStream, profile.unix_stream),
             nonblock: [false; 2],
             in_flight: [None; 2],
             processes: processes
@@ -377,7 +380,7 @@ impl SocketCalls for SocketPairModel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::{Action, Payload, ProcessName, Size};
+    use crate::scenario::{Action, Payload, ProcessName, ShutdownHow, Size};
 
     /// Process 0 holds the ends `first` names, process 1 the right end.
     fn pair(first: &[usize]) -> SocketPairModel {
@@ -390,7 +393,11 @@ mod tests {
             sigpipe: SigPipe::Ignore,
             handles: Vec::new(),
         };
-        SocketPairModel::for_processes(&[holder("a", first), holder("b", &[1])]).expect("modelled")
+        SocketPairModel::for_processes(
+            &[holder("a", first), holder("b", &[1])],
+            &PlatformProfile::LINUX,
+        )
+        .expect("modelled")
     }
 
     fn call(m: &mut SocketPairModel, p: usize, call: SocketCall) -> Answer {
@@ -407,6 +414,83 @@ mod tests {
             call(m, 0, SocketCall::Close(Handle::pair(0))),
             Ok(ModelOutcome::Done)
         );
+    }
+
+    /// The Unix stream rules side by side: process 0 holds end 0, process 1 end 1; the
+    /// calls run in turn and the last one's answer is checked (`None`: outside).
+    #[rstest::rstest]
+    #[case::close_unread_linux(LINUX, vec![(1, send(1, "x")), (0, close(0)), (1, recv(1, 8))], Some(error(libc::ECONNRESET)))]
+    #[case::close_unread_macos(MACOS, vec![(1, send(1, "x")), (0, close(0)), (1, recv(1, 8))], Some(ModelOutcome::Bytes(Vec::new())))]
+    #[case::shutdown_twice_linux(LINUX, vec![(0, shut(0, ShutdownHow::Write)), (0, shut(0, ShutdownHow::Write))], Some(ModelOutcome::Done))]
+    #[case::shutdown_twice_macos(MACOS, vec![(0, shut(0, ShutdownHow::Write)), (0, shut(0, ShutdownHow::Write))], Some(error(libc::ENOTCONN)))]
+    #[case::shutdown_peer_gone_macos(MACOS, vec![(1, close(1)), (0, shut(0, ShutdownHow::Write))], Some(error(libc::ENOTCONN)))]
+    #[case::shut_rd_linux(LINUX, vec![(0, shut(0, ShutdownHow::Read))], Some(ModelOutcome::Done))]
+    #[case::shut_rd_macos(MACOS, vec![(0, shut(0, ShutdownHow::Read))], None)]
+    #[case::empty_receive_linux(LINUX, vec![(0, recv(0, 0))], Some(ModelOutcome::Blocks))]
+    #[case::empty_receive_macos(MACOS, vec![(0, recv(0, 0))], None)]
+    fn unix_stream_rules(
+        #[case] profile: &PlatformProfile,
+        #[case] calls: Vec<(usize, SocketCall)>,
+        #[case] expected: Option<ModelOutcome>,
+    ) {
+        let process = |name: &str, end: usize| Process {
+            name: ProcessName(name.to_owned()),
+            relation: Relation::Related,
+            keeps: Vec::new(),
+            host: None,
+            keeps_pair: vec![Handle::pair(end)],
+            sigpipe: SigPipe::Ignore,
+            handles: Vec::new(),
+        };
+        let mut m = SocketPairModel::for_processes(&[process("a", 0), process("b", 1)], profile)
+            .expect("modelled");
+        let (last, before) = calls.split_last().expect("a call");
+        for (p, c) in before {
+            assert!(
+                m.apply(*p, &Action::Socket(c.clone()), profile).is_ok(),
+                "{c:?}"
+            );
+        }
+        assert_eq!(
+            m.apply(last.0, &Action::Socket(last.1.clone()), profile)
+                .ok(),
+            expected
+        );
+    }
+
+    const LINUX: &PlatformProfile = &PlatformProfile::LINUX;
+    const MACOS: &PlatformProfile = &PlatformProfile::MACOS;
+
+    fn send(end: usize, text: &str) -> SocketCall {
+        SocketCall::Send {
+            on: Handle::pair(end),
+            data: Payload::Text(text.to_owned()),
+            to: None,
+            flags: Vec::new(),
+        }
+    }
+
+    fn recv(end: usize, len: u64) -> SocketCall {
+        SocketCall::Recv {
+            on: Handle::pair(end),
+            len: Size::Bytes(len),
+            flags: Vec::new(),
+        }
+    }
+
+    fn close(end: usize) -> SocketCall {
+        SocketCall::Close(Handle::pair(end))
+    }
+
+    fn shut(end: usize, how: ShutdownHow) -> SocketCall {
+        SocketCall::Shutdown {
+            on: Handle::pair(end),
+            how,
+        }
+    }
+
+    fn error(errno: i32) -> ModelOutcome {
+        ModelOutcome::Error(Errno(errno))
     }
 
     #[test]

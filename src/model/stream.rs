@@ -32,6 +32,7 @@ use std::collections::VecDeque;
 use nix::sys::signal::Signal;
 
 use super::outcome::{Answer, ModelOutcome, Unmodelled};
+use crate::platform::UnixStreamRules;
 use crate::scenario::{Errno, MsgFlag, ShutdownHow, SignalName};
 
 /// The most bytes the model lets wait at one end: far below any socket buffer, so that
@@ -160,14 +161,18 @@ impl Receive {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) struct Stream {
     transport: Transport,
+    /// What a Unix connection does where the platforms part (TCP's are Linux's).
+    rules: UnixStreamRules,
     ends: [End; 2],
 }
 
 impl Stream {
-    /// A new connection, both ends open and empty.
-    pub(super) fn new(transport: Transport) -> Stream {
+    /// A new connection, both ends open and empty, on a platform whose Unix streams
+    /// follow `rules`.
+    pub(super) fn new(transport: Transport, rules: UnixStreamRules) -> Stream {
         Stream {
             transport,
+            rules,
             ends: [End::new(), End::new()],
         }
     }
@@ -256,6 +261,16 @@ impl Stream {
         }
         let end = &mut self.ends[i];
         let stopped = end.fin || end.error.is_some() || end.read_shut;
+        if self.transport == Transport::UnixStream
+            && receive.len == 0
+            && !self.rules.empty_recv_waits
+            && end.queued() == 0
+            && !stopped
+        {
+            return Err(Unmodelled::Action(
+                "a receive into 0 bytes with nothing queued, which returns at once here".to_owned(),
+            ));
+        }
         // Linux's TCP loop ends on the first wake when asked for no byte: 0, whatever
         // woke it, and an error stays pending.
         if self.transport == Transport::Tcp && receive.len == 0 && receive.waited {
@@ -357,6 +372,15 @@ impl Stream {
             }
             return Ok(outcome);
         }
+        if read && !self.rules.shut_rd_reaches_peer {
+            return Err(Unmodelled::Action(
+                "shutdown(SHUT_RD) of a Unix stream, which flushes this end only".to_owned(),
+            ));
+        }
+        let over = !self.ends[1 - i].open || (write && self.ends[i].write_shut);
+        if self.rules.shutdown_again_enotconn && over {
+            return Ok(ModelOutcome::Error(Errno(libc::ENOTCONN)));
+        }
         // Linux carries it to the peer: what this end stops, the peer cannot do.
         self.ends[i].read_shut |= read;
         self.ends[i].write_shut |= write;
@@ -388,7 +412,7 @@ impl Stream {
             Transport::UnixStream => {
                 peer.read_shut = true;
                 peer.write_shut = true;
-                if reset {
+                if reset && self.rules.close_unread_resets {
                     peer.error = Some(Errno(libc::ECONNRESET));
                 }
             }

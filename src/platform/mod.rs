@@ -15,5 +15,5 @@ mod size;
 pub use check::{Agreement, PlatformCheck, Row};
 pub use feature::Feature;
 pub use measure::{thread_count, Measured, Measurements, PipeCapacity, SocketBuffers};
-pub use profile::{ListenRules, Platform, PlatformProfile};
+pub use profile::{DatagramRules, ListenRules, Platform, PlatformProfile, UnixStreamRules};
 pub use size::{Size, SizeSymbol};

@@ -65,11 +65,30 @@ pub struct PlatformProfile {
     /// A Unix datagram socket that leaves its peer (by connecting to another, or by a
     /// send that finds the peer closed) throws away every datagram queued for it, and
     /// the former peer, if it lives and is connected back, gets ECONNRESET (Linux,
-    /// `unix_dgram_disconnected`). Where not known, the model leaves a change of peer
-    /// with datagrams queued to the kernel.
+    /// `unix_dgram_disconnected`). Where false, the queue stays and nobody is told (XNU:
+    /// bsd/kern/uipc_usrreq.c `unp_disconnect` only unlinks a datagram socket from its
+    /// peer's `unp_refs`, and a peer's close disconnects it without touching its queue).
     pub unix_dgram_leaving_peer_purges: bool,
-    /// The signal a store to a page mapped without PROT_WRITE raises.
+    /// The signal a touch of a mapping that lacks the right raises (a load through
+    /// PROT_NONE, a store through a read-only mapping); POSIX's `mmap()` names SIGSEGV.
     pub protection_fault: Signal,
+    /// `mmap` of a POSIX shared memory object fails with EINVAL unless it is MAP_SHARED
+    /// and within the object's size rounded to pages (an object never sized maps
+    /// nothing); where false, any mapping is made and its pages past the end raise
+    /// SIGBUS when touched.
+    pub shm_mmap_within_size: bool,
+    /// What datagram sockets (Unix and UDP) do where the two kernels part.
+    pub datagram: DatagramRules,
+    /// What Unix stream sockets (socketpairs, and connections by address) do where the
+    /// two kernels part.
+    pub unix_stream: UnixStreamRules,
+    /// A packet sent over loopback (a UDP datagram, a TCP segment, the ICMP error a
+    /// datagram to a closed port draws) has been received by the time the call that sent
+    /// it returns (Linux: `loopback_xmit` → `__netif_rx`, and the softirq runs as the
+    /// sender leaves `__dev_queue_xmit`; `icmpv4_xrlim_allow` does not limit loopback).
+    /// Where false, arrival is the kernel's threads' business: the model leaves TCP, and
+    /// what a UDP receive or poll finds without waiting, to the kernel.
+    pub loopback_at_once: bool,
     /// Features present.
     pub features: &'static [Feature],
     /// How listening sockets queue and hand out connections, where that is known;
@@ -86,6 +105,69 @@ pub struct ListenRules {
     pub backlog_max: u32,
     /// `accept()` gives the new socket the listener's O_NONBLOCK.
     pub accept_inherits_nonblock: bool,
+}
+
+/// What datagram sockets, Unix (`AF_UNIX`, `SOCK_DGRAM`) and UDP, do where Linux and
+/// XNU part. Each field says what `true` means; the sources are beside the values in
+/// [`PlatformProfile::LINUX`] and [`PlatformProfile::MACOS`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DatagramRules {
+    /// A Unix datagram socket connected to a peer takes datagrams from that peer only:
+    /// a send from another socket, and a `connect` to it from another, fail with EPERM.
+    /// Where false, anyone may send to it and connect to it.
+    pub unix_peer_filters_senders: bool,
+    /// A Unix datagram send reports a pending socket error before it looks for where the
+    /// datagram goes; where false, only once it has an address or a peer.
+    pub unix_send_error_first: bool,
+    /// `sendto` with an address on a connected socket (Unix or UDP) fails with EISCONN;
+    /// where false, the datagram goes to the address given.
+    pub sendto_connected_eisconn: bool,
+    /// A Unix datagram socket that closes leaves ECONNRESET pending on every socket
+    /// connected to it and disconnects them at once. Where false, such a socket learns it
+    /// at its next send, which fails with ECONNREFUSED and leaves it unconnected.
+    pub unix_close_resets_peers: bool,
+    /// `send` without an address on an unconnected Unix datagram socket fails with
+    /// ENOTCONN; where false, with EDESTADDRREQ (as UDP does on both).
+    pub unix_unconnected_send_enotconn: bool,
+    /// A receive reports the sender's address as the sender is bound when the datagram is
+    /// received; where false, as it was bound when the datagram was sent.
+    pub unix_sender_named_at_receive: bool,
+    /// A pending socket error (SO_ERROR) is reported by a receive before any datagram
+    /// queued, and taken even by MSG_PEEK. Where false, a receive takes the queued
+    /// datagrams first, reports the error only on an empty queue, and MSG_PEEK leaves it.
+    pub error_before_data: bool,
+    /// A pending socket error makes `poll` report POLLIN.
+    pub error_polls_in: bool,
+    /// `connect` on a connected datagram socket first disconnects it, so a `connect` that
+    /// fails leaves it unconnected; where false, a failed `connect` keeps the old peer.
+    pub connect_disconnects_first: bool,
+    /// A receive into 0 bytes waits for a datagram like any other; where false, it
+    /// returns at once on an empty queue, which the model leaves to the kernel.
+    pub empty_recv_waits: bool,
+    /// Where set, the bytes a Unix datagram socket's queue is known to hold, counting
+    /// each datagram's sender address (at most 255 bytes, SOCK_MAXADDRLEN): the model
+    /// leaves a send past it to the kernel. `None` where the queue is counted in
+    /// datagrams and the model's own bounds are below the kernel's.
+    pub unix_room: Option<u64>,
+}
+
+/// What Unix stream sockets do where Linux and XNU part. Each field says what `true`
+/// means; the sources are beside the values in [`PlatformProfile::LINUX`] and
+/// [`PlatformProfile::MACOS`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnixStreamRules {
+    /// An end closed with bytes it had not received leaves ECONNRESET for its peer's next
+    /// receive; where false, the peer reads what it has, then end of file.
+    pub close_unread_resets: bool,
+    /// `shutdown(SHUT_RD)` reaches the peer: it may no longer send (EPIPE), and the bytes
+    /// queued stay readable. Where false, the model leaves SHUT_RD to the kernel.
+    pub shut_rd_reaches_peer: bool,
+    /// `shutdown()` fails with ENOTCONN once the peer is gone or the side asked for is
+    /// shut down already; where false, it succeeds.
+    pub shutdown_again_enotconn: bool,
+    /// A receive into 0 bytes waits for a byte like any other; where false, it returns
+    /// at once, which the model leaves to the kernel.
+    pub empty_recv_waits: bool,
 }
 
 impl PlatformProfile {
@@ -117,6 +199,51 @@ impl PlatformProfile {
         // arch/x86/mm/fault.c and arch/arm64/mm/fault.c: an access a VMA does not allow
         // is SIGSEGV (SEGV_ACCERR).
         protection_fault: Signal::SIGSEGV,
+        loopback_at_once: true,
+        // mm/shmem.c `shmem_mmap` takes any length and MAP_PRIVATE; `shmem_fault` gives
+        // SIGBUS past the size.
+        shm_mmap_within_size: false,
+        unix_stream: UnixStreamRules {
+            // net/unix/af_unix.c `unix_release_sock`: ECONNRESET for the peer when the
+            // closing end's receive queue is not empty.
+            close_unread_resets: true,
+            // `unix_shutdown` sets the mirrored bits on the peer.
+            shut_rd_reaches_peer: true,
+            // `unix_shutdown` never looks at the state it finds.
+            shutdown_again_enotconn: false,
+            // `unix_stream_read_generic` waits for data whatever the length asked.
+            empty_recv_waits: true,
+        },
+        datagram: DatagramRules {
+            // net/unix/af_unix.c `unix_may_send`, asked by `unix_dgram_sendmsg` and
+            // `unix_dgram_connect`.
+            unix_peer_filters_senders: true,
+            // `unix_dgram_sendmsg` gives ENOTCONN for no peer first, and meets `sk_err`
+            // only in `sock_alloc_send_pskb`.
+            unix_send_error_first: false,
+            // `unix_dgram_sendmsg` and net/ipv4/udp.c `udp_sendmsg` take the address given.
+            sendto_connected_eisconn: false,
+            // `unix_release_sock` drops only its own peer; the sockets connected to it
+            // find it dead in `unix_dgram_sendmsg` (ECONNREFUSED, then unconnected).
+            unix_close_resets_peers: false,
+            // `unix_dgram_sendmsg`: no address and no peer is ENOTCONN.
+            unix_unconnected_send_enotconn: true,
+            // `unix_dgram_recvmsg` copies the address of the sending socket
+            // (`unix_copy_addr` on the buffer's owner) when it receives.
+            unix_sender_named_at_receive: true,
+            // net/core/datagram.c `__skb_try_recv_datagram` takes `sock_error` first.
+            error_before_data: true,
+            // `datagram_poll` and `unix_dgram_poll` give POLLERR for it, POLLIN only for data.
+            error_polls_in: false,
+            // `unix_dgram_connect` finds the new peer before it leaves the old one;
+            // `ip4_datagram_connect` cannot fail on loopback.
+            connect_disconnects_first: false,
+            // `__skb_recv_datagram` waits for a datagram whatever the length asked.
+            empty_recv_waits: true,
+            // Counted in datagrams (`net.unix.max_dgram_qlen`, 10) and a send buffer of
+            // 208 KiB, both above the model's bounds.
+            unix_room: None,
+        },
         features: &[
             Feature::Pipe2,
             Feature::PipeSize,
@@ -157,8 +284,65 @@ impl PlatformProfile {
         shm_is_file: false,
         unified_page_cache: false,
         unix_dgram_leaving_peer_purges: false,
-        // bsd/uxkern/ux_exception.c, `ux_exception`: KERN_PROTECTION_FAILURE is SIGBUS.
+        // bsd/uxkern/ux_exception.c `ux_exception`: EXC_BAD_ACCESS is SIGSEGV only for
+        // KERN_INVALID_ADDRESS; a protection failure is SIGBUS.
         protection_fault: Signal::SIGBUS,
+        // bsd/net/dlil.c `ifnet_attach`: loopback gets no input thread of its own, so
+        // `dlil_input_handler` queues what lo0 (bsd/net/if_loop.c `lo_output` →
+        // `ifnet_input_extended`) sends to the main input thread (`dlil_input_async`),
+        // which runs when it is scheduled; and bsd/netinet/ip_icmp.c `icmp_error` marks
+        // its errors for suppression (`comp_gencnt`), so a run of them may be cut.
+        loopback_at_once: false,
+        // bsd/kern/posix_shm.c `pshm_mmap`: EINVAL without MAP_SHARED, without
+        // PSHM_ALLOCATED (no ftruncate yet), or past the rounded `pshm_length`.
+        shm_mmap_within_size: true,
+        unix_stream: UnixStreamRules {
+            // bsd/kern/uipc_usrreq.c `unp_disconnect` (SOCK_STREAM): both ends can no
+            // longer send or receive, and no `so_error` is set.
+            close_unread_resets: false,
+            // bsd/kern/uipc_socket.c `soshutdownlock_final`: SHUT_RD only `sorflush`es
+            // this end; `uipc_shutdown` (SHUT_WR) is all the peer hears.
+            shut_rd_reaches_peer: false,
+            // `soshutdown`: ENOTCONN when not connected; `soshutdownlock_final`: ENOTCONN
+            // for a side shut down already.
+            shutdown_again_enotconn: true,
+            // `soreceive` goes to `release` when `uio_resid` is 0 and nothing is queued.
+            empty_recv_waits: false,
+        },
+        datagram: DatagramRules {
+            // bsd/kern/uipc_usrreq.c `uipc_send` appends to the target's buffer whatever
+            // its own peer, and `unp_connect` links to it without looking.
+            unix_peer_filters_senders: false,
+            // bsd/kern/uipc_socket.c `sosendcheck` returns `so_error` before it looks at
+            // the connection or the address.
+            unix_send_error_first: true,
+            // `uipc_send` (SOCK_DGRAM with an address and `unp_conn` set) and
+            // bsd/netinet/udp_usrreq.c `udp_output` (a foreign address set) give EISCONN.
+            sendto_connected_eisconn: true,
+            // `unp_detach` calls `unp_drop(ECONNRESET)` on every socket in its
+            // `unp_refs`: `so_error` set, `unp_disconnect`ed.
+            unix_close_resets_peers: true,
+            // bsd/kern/uipc_socket.c `sosendcheck`: not connected, no address, and no
+            // PR_CONNREQUIRED is EDESTADDRREQ, before `uipc_send` is reached.
+            unix_unconnected_send_enotconn: false,
+            // `uipc_send` hands `sbappendaddr` the sender's `unp_addr` (or `sun_noname`)
+            // as it is then, and the queue keeps that copy.
+            unix_sender_named_at_receive: false,
+            // `soreceive`: with a record queued it goes to `dontblock`; `so_error` is
+            // returned only on an empty queue, and kept under MSG_PEEK.
+            error_before_data: false,
+            // `filt_soread_common` fires on `so_error`; `poll_callback` makes it POLLIN.
+            error_polls_in: true,
+            // `soconnectlock` calls `sodisconnectlocked` before `pru_connect`.
+            connect_disconnects_first: true,
+            // `soreceive` goes to `release` when `uio_resid` is 0 and nothing is queued.
+            empty_recv_waits: false,
+            // `unpdg_recvspace` 4096 with every sender address counted (`sbappendaddr`),
+            // `unpdg_sendspace` 2048 the largest datagram (`sosendcheck` EMSGSIZE), and a
+            // connected sender writable only while its peer has room for 2048 bytes
+            // (`filt_sowrite_common`): the model stays within 2048.
+            unix_room: Some(2048),
+        },
         features: &[Feature::MsgNoSignal, Feature::SoNoSigPipe],
         listen: None,
     };

@@ -35,7 +35,7 @@ use super::calls::{callers_in_processes, Caller, SocketCalls};
 use super::names::UnixNames;
 use super::outcome::{Answer, ModelOutcome, Unmodelled};
 use super::stream::{Receive, Stream, Transport};
-use crate::platform::{ListenRules, PlatformProfile};
+use crate::platform::{Feature, ListenRules, PlatformProfile, UnixStreamRules};
 use crate::scenario::{
     Address, Errno, FdFlag, Handle, Mechanism, MsgFlag, PollEvent, Process, SigPipe, SocketCall,
     SocketFlag,
@@ -111,6 +111,8 @@ type ProcessState = Caller<Pending, SigPipe>;
 pub struct ConnectionModel {
     transport: Transport,
     rules: ListenRules,
+    /// What its Unix connections do where the platforms part.
+    stream_rules: UnixStreamRules,
     /// Keyed, not in the order made: the actions of one step may make them in any order.
     socks: BTreeMap<SockId, Sock>,
     /// Every connection made, by number.
@@ -143,9 +145,24 @@ impl ConnectionModel {
         if processes.iter().any(|p| p.host.is_some()) {
             return Err(Unmodelled::Action("processes on other hosts".to_owned()));
         }
+        if transport == Transport::UnixSeqpacket && !profile.has(Feature::SeqPacket) {
+            return Err(Unmodelled::Action(format!(
+                "SOCK_SEQPACKET, which {} has not",
+                profile.platform
+            )));
+        }
+        // Handshakes, FINs and RSTs are segments over loopback: where they arrive after
+        // the call that sent them returns, which call sees them is the scheduler's.
+        if transport == Transport::Tcp && !profile.loopback_at_once {
+            return Err(Unmodelled::Schedule(format!(
+                "when TCP segments over loopback arrive on {}",
+                profile.platform
+            )));
+        }
         Ok(ConnectionModel {
             transport,
             rules,
+            stream_rules: profile.unix_stream,
             socks: BTreeMap::new(),
             conns: Vec::new(),
             names: UnixNames::default(),
@@ -242,6 +259,14 @@ callers_in_processes!(ConnectionModel, Pending, SigPipe);
 
 impl SocketCalls for ConnectionModel {
     fn call(&mut self, p: usize, call: &SocketCall, profile: &PlatformProfile) -> Answer {
+        if let SocketCall::Bind { to, .. } | SocketCall::Connect { to, .. } = call {
+            if to.abstract_name && !profile.has(Feature::AbstractSockets) {
+                return Err(Unmodelled::Action(format!(
+                    "`{to}`: abstract names are Linux's, {} has none",
+                    profile.platform
+                )));
+            }
+        }
         Ok(match call {
             SocketCall::Socket { name, flags } => {
                 let id = (p, name.0.clone());

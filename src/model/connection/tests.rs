@@ -328,3 +328,21 @@ fn shutdown_write_gives_the_peer_end_of_file_after_the_bytes() {
     assert_eq!(apply(&mut m, 0, send("a", "reply")), ModelOutcome::Count(5));
     assert_eq!(apply(&mut m, 1, recv("c", 64, &[])), bytes("reply"));
 }
+
+/// macOS with listen rules as Linux's (its own are another matter): TCP is left to the
+/// kernel, whose lo0 delivers segments from the main input thread (`dlil_input_async`),
+/// and SOCK_SEQPACKET, which XNU's `localsw` has not, is outside; Unix streams stay.
+#[rstest]
+#[case::tcp(Mechanism::Tcp, Some(true))]
+#[case::seqpacket(Mechanism::UnixSeqpacket, Some(false))]
+#[case::unix_stream(Mechanism::UnixStream, None)]
+fn outside_on_macos(#[case] mechanism: Mechanism, #[case] scheduled: Option<bool>) {
+    let macos = PlatformProfile {
+        listen: PlatformProfile::LINUX.listen,
+        ..PlatformProfile::MACOS
+    };
+    let processes: Vec<Process> = Vec::new();
+    let made = ConnectionModel::for_processes(mechanism, &processes, &macos);
+    let outside = made.err().map(|e| matches!(e, Unmodelled::Schedule(_)));
+    assert_eq!(outside, scheduled);
+}

@@ -1,5 +1,6 @@
 //! Loads, stores and atomics through a process's mapping: the rights a touch needs, in
 //! the order the kernel checks them (SIGSEGV for a right missing on the first touch,
+//! SIGBUS on macOS, where XNU raises SIGBUS for every fault but an unmapped address;
 //! SIGBUS for a whole page past the object's end), and the bytes the mapping shows or
 //! takes. The cases POSIX leaves open are declined here with the reason.
 
@@ -8,20 +9,24 @@ use nix::sys::signal::Signal;
 use super::mapping::Rights;
 use super::state::RegionModel;
 use crate::model::outcome::{Answer, ModelOutcome, Unmodelled};
+use crate::platform::PlatformProfile;
 
 impl RegionModel {
     /// A load, store or atomic of `len` bytes at `at` through process `p`'s mapping,
     /// needing `rights`: `act` gets the bytes there (when read) and gives the bytes to
-    /// store (when written) and the outcome.
+    /// store (when written) and the outcome. A right missing raises the profile's
+    /// protection-fault signal.
     pub(super) fn access(
         &mut self,
         p: usize,
         at: u64,
         len: u64,
         rights: Rights,
-        page: u64,
+        profile: &PlatformProfile,
         act: impl FnOnce(&[u8]) -> (Vec<u8>, ModelOutcome),
     ) -> Answer {
+        let page = profile.page_size;
+        let denied = profile.protection_fault;
         let mapping = self.mapping_mut(p)?.clone();
         if len == 0 {
             return Ok(act(&[]).1);
@@ -41,7 +46,7 @@ impl RegionModel {
             false => !granted.write,
         };
         if first_touch_denied {
-            return Ok(self.killed(p, Signal::SIGSEGV));
+            return Ok(self.killed(p, denied));
         }
         let object = &self.objects[mapping.object];
         let pages = object.pages(page);
@@ -56,7 +61,7 @@ impl RegionModel {
             return Ok(self.killed(p, Signal::SIGBUS));
         }
         if rights.write && !granted.write {
-            return Ok(self.killed(p, Signal::SIGSEGV));
+            return Ok(self.killed(p, denied));
         }
         let current = match rights.read {
             true => mapping.load(object, at, len, page)?,

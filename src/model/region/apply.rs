@@ -15,7 +15,6 @@ use crate::scenario::{AccessMode, Action, End, Errno};
 impl RegionModel {
     /// What `action` of process `p` does; the state moves on.
     pub fn apply(&mut self, p: usize, action: &Action, profile: &PlatformProfile) -> Answer {
-        let page = profile.page_size;
         let bytes = |size| profile.resolve(size).map_err(Unmodelled::Action);
         match action {
             Action::Store { at, data } => {
@@ -25,20 +24,22 @@ impl RegionModel {
                     bytes(*at)?,
                     data.len() as u64,
                     Rights::WRITE,
-                    page,
+                    profile,
                     |_| (data.clone(), ModelOutcome::Done),
                 )
             }
             Action::Load { at, len } => {
                 let len = bytes(*len)?;
-                self.access(p, bytes(*at)?, len, Rights::READ, page, |bytes| {
+                self.access(p, bytes(*at)?, len, Rights::READ, profile, |bytes| {
                     (bytes.to_vec(), ModelOutcome::Bytes(bytes.to_vec()))
                 })
             }
-            Action::StoreU64 { at, value } => self.access(p, *at, 8, Rights::WRITE, page, |_| {
-                (value.to_ne_bytes().to_vec(), ModelOutcome::Done)
-            }),
-            Action::LoadU64 { at } => self.access(p, *at, 8, Rights::READ, page, |bytes| {
+            Action::StoreU64 { at, value } => {
+                self.access(p, *at, 8, Rights::WRITE, profile, |_| {
+                    (value.to_ne_bytes().to_vec(), ModelOutcome::Done)
+                })
+            }
+            Action::LoadU64 { at } => self.access(p, *at, 8, Rights::READ, profile, |bytes| {
                 (bytes.to_vec(), ModelOutcome::Count(word(bytes)))
             }),
             Action::FetchAddU64 { at, value, times } => {
@@ -46,7 +47,7 @@ impl RegionModel {
                     0 => Rights::READ,
                     _ => Rights::READ_WRITE,
                 };
-                self.access(p, *at, 8, rights, page, |bytes| {
+                self.access(p, *at, 8, rights, profile, |bytes| {
                     let before = word(bytes);
                     let seen = match times {
                         0 => before,
@@ -71,7 +72,7 @@ impl RegionModel {
                 self.processes[p].state.mapping = None;
                 Ok(ModelOutcome::Done)
             }
-            Action::Mmap => self.mmap(p),
+            Action::Mmap => self.mmap(p, profile),
             Action::Shmat => self.shmat(p, profile),
             Action::ShmctlRmid => self.shmctl_rmid(profile),
             Action::ShmOpen {

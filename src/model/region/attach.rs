@@ -8,13 +8,14 @@ use super::object::MemoryObject;
 use super::state::{RegionModel, Segment};
 use crate::model::outcome::{Answer, ModelOutcome, Unmodelled};
 use crate::platform::PlatformProfile;
-use crate::scenario::{AccessMode, Errno, Sharing};
+use crate::scenario::{AccessMode, Errno, Mechanism, Sharing};
 
 impl RegionModel {
     /// `mmap()`: of the object the process holds open (EACCES when open write-only;
     /// writable when open read-write), or of new anonymous memory no other process
-    /// shares.
-    pub(super) fn mmap(&mut self, p: usize) -> Answer {
+    /// shares. Where the profile says so, a POSIX shared memory object maps only
+    /// MAP_SHARED and within its size rounded to pages (EINVAL).
+    pub(super) fn mmap(&mut self, p: usize, profile: &PlatformProfile) -> Answer {
         if self.processes[p].state.mapping.is_some() {
             return Err(Unmodelled::Action("mmap over a mapping".to_owned()));
         }
@@ -23,6 +24,22 @@ impl RegionModel {
             true => {
                 let (object, mode) = self.descriptor(p)?;
                 let writable = mode == AccessMode::ReadWrite;
+                let within =
+                    len <= self.objects[object].pages(profile.page_size) * profile.page_size;
+                // XNU's `mmap` hands a shm descriptor to `pshm_mmap` before any check of
+                // its access mode, and a write-only one is not refused there.
+                if self.mechanism == Mechanism::PosixShm && profile.shm_mmap_within_size && len > 0
+                {
+                    if sharing == Sharing::Private || !within {
+                        return Ok(ModelOutcome::Error(Errno(libc::EINVAL)));
+                    }
+                    if mode == AccessMode::WriteOnly {
+                        return Err(Unmodelled::Action(format!(
+                            "a mapping of a write-only POSIX shared memory descriptor on {}",
+                            profile.platform
+                        )));
+                    }
+                }
                 match mode {
                     AccessMode::WriteOnly => return Ok(ModelOutcome::Error(Errno(libc::EACCES))),
                     _ => (

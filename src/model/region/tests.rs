@@ -13,6 +13,7 @@ use crate::scenario::{
 };
 
 const LINUX: &PlatformProfile = &PlatformProfile::LINUX;
+const MACOS: &PlatformProfile = &PlatformProfile::MACOS;
 
 /// A model of `mechanism` with one process per relation, its region `len` bytes.
 fn model(mechanism: Mechanism, relations: &[Relation], len: u64, sharing: Sharing) -> RegionModel {
@@ -110,13 +111,17 @@ fn an_unrelated_process_maps_memory_of_its_own() {
     assert_eq!(apply(&mut m, 1, load(0, 4), LINUX), bytes(&[0; 4]));
 }
 
+/// A right missing is SIGSEGV on Linux, SIGBUS on macOS (XNU `ux_exception`).
 #[rstest]
-#[case::none_then_load(&[], load(0, 1), Ok(killed(Signal::SIGSEGV)))]
-#[case::read_only_then_store(&[Prot::Read], store(0, "x"), Ok(killed(Signal::SIGSEGV)))]
-#[case::read_only_then_load(&[Prot::Read], load(0, 1), Ok(bytes(b"\0")))]
-#[case::write_only_then_store(&[Prot::Write], store(0, "x"), Ok(ModelOutcome::Done))]
-#[case::write_only_then_load(&[Prot::Write], load(0, 1), Err(()))]
+#[case::none_then_load(LINUX, &[], load(0, 1), Ok(killed(Signal::SIGSEGV)))]
+#[case::none_then_load_macos(MACOS, &[], load(0, 1), Ok(killed(Signal::SIGBUS)))]
+#[case::read_only_then_store(LINUX, &[Prot::Read], store(0, "x"), Ok(killed(Signal::SIGSEGV)))]
+#[case::read_only_then_store_macos(MACOS, &[Prot::Read], store(0, "x"), Ok(killed(Signal::SIGBUS)))]
+#[case::read_only_then_load(LINUX, &[Prot::Read], load(0, 1), Ok(bytes(b"\0")))]
+#[case::write_only_then_store(LINUX, &[Prot::Write], store(0, "x"), Ok(ModelOutcome::Done))]
+#[case::write_only_then_load(LINUX, &[Prot::Write], load(0, 1), Err(()))]
 fn protection_decides_what_an_access_does(
+    #[case] profile: &PlatformProfile,
     #[case] prots: &[Prot],
     #[case] access: Action,
     #[case] expected: Result<ModelOutcome, ()>,
@@ -127,8 +132,8 @@ fn protection_decides_what_an_access_does(
         4096,
         Sharing::Shared,
     );
-    apply(&mut m, 0, Action::Mprotect(prots.to_vec()), LINUX);
-    assert_eq!(m.apply(0, &access, LINUX).map_err(|_| ()), expected);
+    apply(&mut m, 0, Action::Mprotect(prots.to_vec()), profile);
+    assert_eq!(m.apply(0, &access, profile).map_err(|_| ()), expected);
 }
 
 #[test]
@@ -262,4 +267,25 @@ fn a_removed_segment_is_found_while_attached_where_the_profile_says(
         ModelOutcome::Error(Errno(libc::EINVAL)),
         "gone with its last attachment"
     );
+}
+
+/// `mmap` of a POSIX shared memory object never sized: Linux maps it (its pages raise
+/// SIGBUS when touched); XNU's `pshm_mmap` refuses it, and MAP_PRIVATE too, with EINVAL.
+#[rstest]
+#[case::linux_shared(LINUX, Sharing::Shared, ModelOutcome::Done)]
+#[case::macos_shared(MACOS, Sharing::Shared, ModelOutcome::Error(Errno(libc::EINVAL)))]
+#[case::macos_private(MACOS, Sharing::Private, ModelOutcome::Error(Errno(libc::EINVAL)))]
+fn a_shm_object_never_sized_maps_where_the_profile_says(
+    #[case] profile: &PlatformProfile,
+    #[case] sharing: Sharing,
+    #[case] expected: ModelOutcome,
+) {
+    let mut m = model(Mechanism::PosixShm, &[Relation::Unrelated], 4096, sharing);
+    let shm_open = Action::ShmOpen {
+        mode: AccessMode::ReadWrite,
+        flags: vec![OpenFlag::Creat],
+        name_len: None,
+    };
+    apply(&mut m, 0, shm_open, profile);
+    assert_eq!(apply(&mut m, 0, Action::Mmap, profile), expected);
 }

@@ -12,19 +12,28 @@
 //! The two domains part where a datagram finds nobody, and on connections:
 //! - **Unix**: a path's file stays after its socket closes, an abstract name (Linux)
 //!   goes with it. A send to a path no socket ever bound fails with ENOENT, to one whose
-//!   socket closed or to an abstract name nothing holds with ECONNREFUSED; a connected
-//!   socket whose peer closed fails once with ECONNREFUSED and then with ENOTCONN; a
-//!   socket connected to another refuses a sender with EPERM (all Linux). A socket that
-//!   leaves its peer (connects to another, or finds it closed) throws its queue away,
-//!   and a former peer connected back to it gets ECONNRESET, where the profile says so.
+//!   socket closed or to an abstract name nothing holds with ECONNREFUSED.
 //! - **UDP**: a name keeps the port the kernel gave it at its first bind, and may be
 //!   bound again once its socket closed. A datagram to a port nobody holds is lost and
 //!   the send succeeds; the ICMP port-unreachable it causes becomes a pending
 //!   ECONNREFUSED on the sender only when it is connected to that port, which its next send or
-//!   receive reports and clears (Linux, at once on loopback). A connected socket does
+//!   receive reports and clears. A connected socket does
 //!   not take datagrams from other senders: no socket does, so they draw the same
 //!   port-unreachable. A socket that sends or connects unbound
 //!   gets a port of the kernel's, which no scenario names, and can no longer bind.
+//!
+//! Where Linux and XNU part, the profile's [`DatagramRules`] say which way
+//! (`PlatformProfile::datagram`, each rule with the source that decides it): whether a
+//! connected Unix socket refuses strangers (EPERM), what a closing peer leaves behind
+//! (Linux: ECONNREFUSED at the next send, then ENOTCONN; XNU: ECONNRESET pending at once,
+//! then EDESTADDRREQ), EISCONN for `sendto` on a connected socket, whether a pending error
+//! comes before queued data and makes the socket readable, when a receive names the
+//! sender, whether a failed `connect` drops the old peer, and whether the port-unreachable
+//! is pending when `sendto` returns. A socket that leaves its peer (connects to another,
+//! or finds it closed) throws its queue away, and a former peer connected back to it
+//! gets ECONNRESET, where the profile says so. What a rule cannot say (a receive into 0
+//! bytes on XNU, when XNU's port-unreachable lands, a queue past what XNU is known to
+//! hold) the model leaves to the kernel.
 //!
 //! # References
 //! - POSIX XSH `socket()`, `bind()` (EADDRINUSE for a name in use), `connect()` (for a
@@ -38,7 +47,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use super::calls::{callers_in_processes, Caller, SocketCalls};
 use super::names::UnixNames;
 use super::outcome::{Answer, ModelOutcome, Unmodelled};
-use crate::platform::PlatformProfile;
+use crate::platform::{DatagramRules, Feature, Platform, PlatformProfile};
 use crate::scenario::{
     Address, Errno, Handle, MsgFlag, PollEvent, Process, SockOpt, SocketCall, SocketDomain,
 };
@@ -47,6 +56,9 @@ use crate::scenario::{
 pub const DATAGRAMS_BOUND: usize = 8;
 /// The most bytes the model lets wait in one socket.
 pub const BYTES_BOUND: usize = 4096;
+/// The most bytes of address a Unix datagram's sender takes in a queue that counts them
+/// (XNU's `SOCK_MAXADDRLEN`).
+const SOCK_MAXADDRLEN: usize = 255;
 
 /// A socket, by its process and the scenario's name for it (unique in the process).
 type SockId = (usize, String);
@@ -66,11 +78,15 @@ struct Sock {
     /// name: a send goes to it, and only it may send here, even once its name is bound
     /// anew.
     peer_sock: Option<SockId>,
-    /// Datagrams waiting, each with its sending socket (whose address a receive reports
-    /// as it is then: Linux looks it up at receive time).
-    queue: VecDeque<(Vec<u8>, SockId)>,
+    /// Datagrams waiting, each with its sending socket and that socket's address as it
+    /// was at the send (the platform's rules say which of the two a receive reports).
+    queue: VecDeque<Queued>,
     nonblock: bool,
 }
+
+/// A datagram waiting: its bytes, its sending socket, and the address that socket had
+/// when it sent (as [`ModelOutcome::Message`] names it).
+type Queued = (Vec<u8>, SockId, Option<String>);
 
 /// A process: a receive it is blocked in is the socket, the buffer size, and whether it
 /// peeks; the model keeps nothing else of it (its sockets are keyed by it).
@@ -88,12 +104,26 @@ pub struct DatagramModel {
     /// bind.
     ports: BTreeSet<String>,
     processes: Vec<ProcessState>,
+    /// The platform's rules, and which platform they are.
+    rules: DatagramRules,
+    platform: Platform,
+    /// Whether a UDP datagram, and the port-unreachable it draws, have arrived when the
+    /// send returns (`PlatformProfile::loopback_at_once`).
+    loopback_at_once: bool,
 }
 
 impl DatagramModel {
-    /// The scenario's processes, with no socket yet, in `domain`.
-    pub fn for_processes(processes: &[Process], domain: SocketDomain) -> DatagramModel {
+    /// The scenario's processes, with no socket yet, in `domain`, on the platform of
+    /// `profile`.
+    pub fn for_processes(
+        processes: &[Process],
+        domain: SocketDomain,
+        profile: &PlatformProfile,
+    ) -> DatagramModel {
         DatagramModel {
+            rules: profile.datagram,
+            platform: profile.platform,
+            loopback_at_once: profile.loopback_at_once,
             domain,
             socks: BTreeMap::new(),
             names: UnixNames::default(),
@@ -150,20 +180,24 @@ impl DatagramModel {
         bytes: Vec<u8>,
         profile: &PlatformProfile,
     ) -> Answer {
+        let rules = self.rules;
         let len = bytes.len() as u64;
         let peer = self.socks[s].peer.clone();
         // Linux gives a UDP socket its port before it looks at anything else; a Unix
-        // socket reports a pending error once it has somewhere to send.
+        // socket reports a pending error first, or once it has somewhere to send.
         let reports_error = match self.udp() {
             true => {
                 let sock = self.at(s);
                 sock.autobound |= sock.bound.is_none();
                 true
             }
-            false => to.is_some() || peer.is_some(),
+            false => rules.unix_send_error_first || to.is_some() || peer.is_some(),
         };
         if let Some(error) = self.at(s).error.take_if(|_| reports_error) {
             return Ok(ModelOutcome::Error(error));
+        }
+        if to.is_some() && peer.is_some() && rules.sendto_connected_eisconn {
+            return Ok(ModelOutcome::Error(Errno(libc::EISCONN)));
         }
         let destination = to.cloned().or_else(|| peer.clone());
         let target = match (to, peer) {
@@ -186,10 +220,10 @@ impl DatagramModel {
                     return Ok(ModelOutcome::Error(Errno(libc::ECONNREFUSED)));
                 }
             }
-            (None, None) if self.udp() => {
-                return Ok(ModelOutcome::Error(Errno(libc::EDESTADDRREQ)))
+            (None, None) if !self.udp() && rules.unix_unconnected_send_enotconn => {
+                return Ok(ModelOutcome::Error(Errno(libc::ENOTCONN)))
             }
-            (None, None) => return Ok(ModelOutcome::Error(Errno(libc::ENOTCONN))),
+            (None, None) => return Ok(ModelOutcome::Error(Errno(libc::EDESTADDRREQ))),
         };
         // A UDP datagram that no socket takes (nobody holds the port, or its socket is
         // connected to another) is lost.
@@ -197,18 +231,29 @@ impl DatagramModel {
         let t = match target {
             Ok(t) if self.may_send(s, &t) => t,
             Ok(_) if !self.udp() => return Ok(ModelOutcome::Error(Errno(libc::EPERM))),
-            Ok(_) => return Ok(self.lost(s, destination, unreachable, len)),
-            Err(e) if self.udp() => return Ok(self.lost(s, destination, e, len)),
+            Ok(_) => return self.lost(s, destination, unreachable, len),
+            Err(e) if self.udp() => return self.lost(s, destination, e, len),
             Err(e) => return Ok(ModelOutcome::Error(e)),
         };
         let queue = &self.socks[&t].queue;
-        let queued: usize = queue.iter().map(|(d, _)| d.len()).sum();
+        let queued: usize = queue.iter().map(|(d, ..)| d.len()).sum();
         if queue.len() >= DATAGRAMS_BOUND || queued + bytes.len() > BYTES_BOUND {
             return Err(Unmodelled::Action(format!(
                 "more than {DATAGRAMS_BOUND} datagrams or {BYTES_BOUND} bytes queued"
             )));
         }
-        self.at(&t).queue.push_back((bytes, s.clone()));
+        if let Some(room) = rules.unix_room.filter(|_| !self.udp()) {
+            let counted = (queue.len() + 1) * SOCK_MAXADDRLEN + queued + bytes.len();
+            if counted as u64 > room {
+                return Err(Unmodelled::Action(format!(
+                    "a Unix datagram queue past the {room} bytes {} is known to hold, \
+                     sender addresses counted",
+                    profile.platform
+                )));
+            }
+        }
+        let from = self.name_of(s);
+        self.at(&t).queue.push_back((bytes, s.clone(), from));
         Ok(ModelOutcome::Count(len))
     }
 
@@ -219,37 +264,95 @@ impl DatagramModel {
 
     /// A UDP datagram from `s` to `destination` that no socket took: sent all the same.
     /// The port-unreachable it draws is pending on `s` only if `s` is connected to that
-    /// destination: Linux finds the socket an ICMP error is for by both ends, and an
-    /// unconnected socket is not told.
-    fn lost(
-        &mut self,
-        s: &SockId,
-        destination: Option<Address>,
-        error: Errno,
-        len: u64,
-    ) -> ModelOutcome {
+    /// destination: both kernels find the socket an ICMP error is for by both ends, and
+    /// an unconnected socket is not told. When it lands is the platform's.
+    fn lost(&mut self, s: &SockId, destination: Option<Address>, error: Errno, len: u64) -> Answer {
+        let (at_once, platform) = (self.loopback_at_once, self.platform);
         let sock = self.at(s);
         if sock.peer.is_some() && sock.peer == destination {
+            if !at_once {
+                return Err(Unmodelled::Schedule(format!(
+                    "when the port-unreachable of a UDP datagram to `{}` is pending on \
+                     {platform}",
+                    destination.expect("connected"),
+                )));
+            }
             sock.error = Some(error);
         }
-        ModelOutcome::Count(len)
+        Ok(ModelOutcome::Count(len))
     }
 
-    /// Whether socket `s` may send to `t`: a connected socket takes datagrams from its
-    /// peer only (Linux refuses the others of a Unix socket with EPERM, for `connect`
-    /// too; UDP finds no socket for them). UDP matches the peer by address, Unix by the
-    /// socket.
+    /// Whether socket `s` may send to `t`: a connected UDP socket takes datagrams from
+    /// its peer only (no socket is found for the others), matched by address; a Unix one
+    /// from its peer socket only where the platform says so (Linux refuses the others
+    /// with EPERM, for `connect` too).
     fn may_send(&self, s: &SockId, t: &SockId) -> bool {
         let target = &self.socks[t];
         match self.udp() {
             true => target.peer.is_none() || target.peer == self.socks[s].bound,
+            false if !self.rules.unix_peer_filters_senders => true,
             false => target.peer_sock.as_ref().is_none_or(|peer| peer == s),
         }
     }
 
+    /// That the datagrams the model has queued are there for a call that does not wait:
+    /// UDP's are, only where loopback delivers before the send returns.
+    fn arrived(&self) -> Result<(), Unmodelled> {
+        match self.udp() && !self.loopback_at_once {
+            true => Err(Unmodelled::Schedule(format!(
+                "whether a UDP datagram sent over loopback has arrived yet on {}",
+                self.platform
+            ))),
+            false => Ok(()),
+        }
+    }
+
+    /// Socket `s`'s address as a receive names it now.
+    fn name_of(&self, s: &SockId) -> Option<String> {
+        let sock = &self.socks[s];
+        match &sock.bound {
+            Some(address) => Some(address.to_string()),
+            None if sock.autobound => None,
+            None => Some(String::new()),
+        }
+    }
+
+    /// Unix socket `s` closes: where the platform says so, every open socket connected to
+    /// it is disconnected with ECONNRESET pending. A receive blocked on one of them is
+    /// not woken by that (XNU `unp_drop` sets the error without a wakeup), which the
+    /// model leaves to the kernel.
+    fn reset_peers_of(&mut self, s: &SockId) -> Result<(), Unmodelled> {
+        if self.udp() || !self.rules.unix_close_resets_peers {
+            return Ok(());
+        }
+        let connected: Vec<SockId> = self
+            .socks
+            .iter()
+            .filter(|(id, sock)| *id != s && sock.open && sock.peer_sock.as_ref() == Some(s))
+            .map(|(id, _)| id.clone())
+            .collect();
+        if connected.iter().any(|id| {
+            self.processes[id.0]
+                .pending
+                .as_ref()
+                .is_some_and(|(on, ..)| on == id)
+        }) {
+            return Err(Unmodelled::Action(
+                "a receive blocked on a socket whose peer closes".to_owned(),
+            ));
+        }
+        for id in connected {
+            let sock = self.at(&id);
+            sock.peer = None;
+            sock.peer_sock = None;
+            sock.error = Some(Errno(libc::ECONNRESET));
+        }
+        Ok(())
+    }
+
     /// Unix socket `s` leaves its peer `old`: where the platform says so, its queue is
     /// thrown away, and `old`, if open and connected back to `s`, gets ECONNRESET (only
-    /// when something was queued).
+    /// when something was queued); elsewhere the queue stays and nobody is told.
     fn leave_peer(
         &mut self,
         s: &SockId,
@@ -260,9 +363,7 @@ impl DatagramModel {
             return Ok(());
         }
         if !profile.unix_dgram_leaving_peer_purges {
-            return Err(Unmodelled::Action(
-                "a Unix datagram socket leaving its peer with datagrams queued".to_owned(),
-            ));
+            return Ok(());
         }
         self.at(s).queue.clear();
         let back = &self.socks[old];
@@ -273,19 +374,18 @@ impl DatagramModel {
     }
 
     /// One datagram off socket `s`'s queue, cut to `n` bytes; left queued when peeking.
+    /// Its sender is named as it is now or as it was at the send, as the platform says.
     fn take(&mut self, s: &SockId, n: usize, peek: bool) -> ModelOutcome {
         let queue = &mut self.at(s).queue;
-        let (data, sender) = if peek {
+        let (data, sender, from) = if peek {
             queue.front().cloned()
         } else {
             queue.pop_front()
         }
         .expect("the queue is not empty");
-        let sender = &self.socks[&sender];
-        let from = match &sender.bound {
-            Some(address) => Some(address.to_string()),
-            None if sender.autobound => None,
-            None => Some(String::new()),
+        let from = match self.rules.unix_sender_named_at_receive {
+            true => self.name_of(&sender),
+            false => from,
         };
         ModelOutcome::Message {
             truncated: data.len() > n,
@@ -299,6 +399,14 @@ callers_in_processes!(DatagramModel, (SockId, usize, bool), ());
 
 impl SocketCalls for DatagramModel {
     fn call(&mut self, p: usize, call: &SocketCall, profile: &PlatformProfile) -> Answer {
+        if let Some(address) = abstract_address(call) {
+            if !profile.has(Feature::AbstractSockets) {
+                return Err(Unmodelled::Action(format!(
+                    "`{address}`: abstract names are Linux's, {} has none",
+                    profile.platform
+                )));
+            }
+        }
         Ok(match call {
             SocketCall::Socket { name, flags } => {
                 if !flags.is_empty() {
@@ -359,7 +467,14 @@ impl SocketCalls for DatagramModel {
                         }
                         ModelOutcome::Done
                     }
-                    Err(e) => ModelOutcome::Error(e),
+                    Err(e) => {
+                        if self.rules.connect_disconnects_first {
+                            let sock = self.at(&s);
+                            sock.peer = None;
+                            sock.peer_sock = None;
+                        }
+                        ModelOutcome::Error(e)
+                    }
                 }
             }
             SocketCall::Send {
@@ -377,8 +492,11 @@ impl SocketCalls for DatagramModel {
             }
             SocketCall::Recv { on, len, flags } => {
                 let s = self.sock(p, on)?;
-                if let Some(error) = self.at(&s).error.take() {
-                    return Ok(ModelOutcome::Error(error));
+                let rules = self.rules;
+                if rules.error_before_data {
+                    if let Some(error) = self.at(&s).error.take() {
+                        return Ok(ModelOutcome::Error(error));
+                    }
                 }
                 let n = profile.resolve(*len).map_err(Unmodelled::Action)? as usize;
                 let mut peek = false;
@@ -391,11 +509,30 @@ impl SocketCalls for DatagramModel {
                     }
                 }
                 if self.socks[&s].queue.is_empty() {
+                    // Where data comes first, the error is reported on an empty queue,
+                    // and MSG_PEEK leaves it pending.
+                    let sock = self.at(&s);
+                    if let Some(error) = sock.error {
+                        if !peek {
+                            sock.error = None;
+                        }
+                        return Ok(ModelOutcome::Error(error));
+                    }
+                    if n == 0 && !rules.empty_recv_waits {
+                        return Err(Unmodelled::Action(format!(
+                            "a receive into 0 bytes on an empty queue, which {} answers at \
+                             once with nothing",
+                            profile.platform
+                        )));
+                    }
                     if dont_wait || self.socks[&s].nonblock {
                         return Ok(ModelOutcome::Error(Errno(libc::EAGAIN)));
                     }
                     self.processes[p].pending = Some((s, n, peek));
                     return Ok(ModelOutcome::Blocks);
+                }
+                if dont_wait || self.socks[&s].nonblock {
+                    self.arrived()?;
                 }
                 self.take(&s, n, peek)
             }
@@ -415,13 +552,19 @@ impl SocketCalls for DatagramModel {
             // Below the queue bounds a socket can always send.
             SocketCall::Poll { on, event } => {
                 let s = self.sock(p, on)?;
+                if event == &PollEvent::In && !self.socks[&s].queue.is_empty() {
+                    self.arrived()?;
+                }
+                let sock = &self.socks[&s];
+                let error = sock.error.is_some() && self.rules.error_polls_in;
                 ModelOutcome::Count(match event {
-                    PollEvent::In => u64::from(!self.socks[&s].queue.is_empty()),
+                    PollEvent::In => u64::from(!sock.queue.is_empty() || error),
                     PollEvent::Out => 1,
                 })
             }
             SocketCall::Close(on) => {
                 let s = self.sock(p, on)?;
+                self.reset_peers_of(&s)?;
                 self.at(&s).open = false;
                 ModelOutcome::Done
             }
@@ -433,19 +576,38 @@ impl SocketCalls for DatagramModel {
     fn leave(&mut self, p: usize) -> Result<(), Unmodelled> {
         self.processes[p].alive = false;
         self.processes[p].pending = None;
-        for (_, sock) in self.socks.iter_mut().filter(|((owner, _), _)| *owner == p) {
-            sock.open = false;
+        let own: Vec<SockId> = self
+            .socks
+            .iter()
+            .filter(|((owner, _), sock)| *owner == p && sock.open)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for s in &own {
+            self.reset_peers_of(s)?;
+            self.at(s).open = false;
         }
         Ok(())
     }
 
-    /// Blocked receives take the datagram that came.
+    /// Blocked receives take the datagram that came; where a pending error comes before
+    /// data, one that came ends the receive with it (Linux wakes the waiter in
+    /// `sk_error_report`, and `__skb_wait_for_more_packets` reports `sock_error`).
     fn wake(&mut self) -> Result<(), Unmodelled> {
         for q in 0..self.processes.len() {
             let Some((s, n, peek)) = self.processes[q].pending.clone() else {
                 continue;
             };
-            if self.processes[q].alive && !self.socks[&s].queue.is_empty() {
+            if !self.processes[q].alive {
+                continue;
+            }
+            let error = match self.rules.error_before_data {
+                true => self.at(&s).error.take(),
+                false => None,
+            };
+            if let Some(error) = error {
+                self.processes[q].pending = None;
+                self.processes[q].completed = Some(ModelOutcome::Error(error));
+            } else if !self.socks[&s].queue.is_empty() {
                 self.processes[q].pending = None;
                 self.processes[q].completed = Some(self.take(&s, n, peek));
             }
@@ -457,3 +619,16 @@ impl SocketCalls for DatagramModel {
         ModelOutcome::Error(Errno(libc::EINTR))
     }
 }
+
+/// The abstract name a call names, if any.
+fn abstract_address(call: &SocketCall) -> Option<&Address> {
+    let address = match call {
+        SocketCall::Bind { to, .. } | SocketCall::Connect { to, .. } => Some(to),
+        SocketCall::Send { to, .. } => to.as_ref(),
+        _ => None,
+    };
+    address.filter(|a| a.abstract_name)
+}
+
+#[cfg(test)]
+mod tests;
