@@ -31,6 +31,9 @@ pub fn to_file_text(scenario: &Scenario, comment: &[String]) -> Result<String, S
     let _ = writeln!(out, "format_version = {FORMAT_VERSION}");
     let _ = writeln!(out, "summary = {}", quoted(&scenario.summary));
     let _ = writeln!(out, "reference = {}", quoted(&scenario.reference));
+    if let Some(source) = &scenario.macos_source {
+        let _ = writeln!(out, "macos_source = {}", quoted(source));
+    }
     let behaviours: Vec<String> = scenario.behaviours.iter().map(|b| quoted(b)).collect();
     let _ = writeln!(out, "behaviours = [{}]", behaviours.join(", "));
     let _ = writeln!(out, "mechanism = \"{}\"", scenario.mechanism);
@@ -472,8 +475,8 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{}: {e}\n{text}", s.id));
             let notes = s.steps.iter().any(|step| step.note.is_some());
             assert_eq!(
-                (&back.region, &back.processes),
-                (&s.region, &s.processes),
+                (&back.region, &back.processes, &back.macos_source),
+                (&s.region, &s.processes, &s.macos_source),
                 "{}",
                 s.id
             );
