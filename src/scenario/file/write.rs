@@ -5,7 +5,8 @@
 //! connect, send, recv, descriptors passed with SCM_RIGHTS, poll, getsockopt, descriptor flags,
 //! shutdown, close, O_NONBLOCK; shared regions:
 //! the region, maps, loads, stores, atomics, protection, opening, sizing and removing
-//! the object; their expectations); anything else is refused with its name.
+//! the object; their expectations, with ranges, `any_of` and per-platform branches);
+//! anything else is refused with its name.
 
 use std::fmt::Write as _;
 
@@ -341,7 +342,29 @@ fn expectation_text(expect: &Expectation) -> Result<String, String> {
             r.count,
             r.atomic
         ),
-        _ => return Err("an expectation beyond those the fuzzer makes".to_owned()),
+        Expectation::ReturnsBetween(a, b) => format!(
+            "{{ returns_between = [{}, {}] }}",
+            size(&a.to_string()),
+            size(&b.to_string())
+        ),
+        Expectation::ReturnsAtLeast(n) => {
+            format!("{{ returns_at_least = {} }}", size(&n.to_string()))
+        }
+        Expectation::AnyOf(v) => {
+            let each: Result<Vec<String>, String> = v.iter().map(expectation_text).collect();
+            format!("{{ any_of = [{}] }}", each?.join(", "))
+        }
+        // Scenarios carried over from the catalogue keep their per-platform branches.
+        Expectation::Platform(p) => {
+            let mut parts = Vec::new();
+            if let Some(e) = &p.linux {
+                parts.push(format!("linux = {}", expectation_text(e)?));
+            }
+            if let Some(e) = &p.macos {
+                parts.push(format!("macos = {}", expectation_text(e)?));
+            }
+            format!("{{ platform = {{ {} }} }}", parts.join(", "))
+        }
     })
 }
 
