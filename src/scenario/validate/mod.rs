@@ -147,12 +147,12 @@ pub(crate) fn check_setup(
 
 /// Checks that hold on every platform: names, ends, the order of blocking and awaiting,
 /// and that each expectation can apply to its actions.
-/// A `macos_source` names at least one source file (a word ending in `.c`, `.h` or `.s`,
-/// such as `bsd/kern/sys_pipe.c`) and says more than its name: the function, in our words.
+/// A `macos_source` names at least one source file (a word ending in `.c`, `.h`, `.s` or
+/// `.master`, such as `bsd/kern/sys_pipe.c` or `bsd/kern/syscalls.master`) and says more than its name: the function, in our words.
 fn check_macos_source(text: &str) -> Result<(), String> {
     let is_file = |word: &str| {
         let word = word.trim_matches(|c: char| !(c.is_ascii_alphanumeric() || c == '_'));
-        [".c", ".h", ".s"].iter().any(|ext| {
+        [".c", ".h", ".s", ".master"].iter().any(|ext| {
             word.strip_suffix(ext)
                 .is_some_and(|stem| !stem.is_empty() && !stem.ends_with('/'))
         })
