@@ -146,3 +146,46 @@ fn the_catalogue_agrees_with_the_reference_model() {
         );
     }
 }
+
+/// Whether the macOS side of a scenario is its own: a `platform` expectation with a
+/// macOS branch, or a skip on macOS where Linux runs it (a branch-less `platform`, a
+/// feature or size macOS lacks). Each is decided by XNU's (or Libc's) source, so each
+/// must name it (DESIGN rule 9).
+fn has_macos_side(s: &Scenario) -> bool {
+    use ipc_conformance::platform::PlatformProfile;
+    use ipc_conformance::scenario::Expectation;
+    fn macos_branch(e: &Expectation) -> bool {
+        match e {
+            Expectation::Platform(p) => p.macos.is_some(),
+            Expectation::AnyOf(v) => v.iter().any(macos_branch),
+            _ => false,
+        }
+    }
+    s.steps.iter().any(|step| macos_branch(&step.expect))
+        || (scenario::skip_reason(s, &PlatformProfile::MACOS).is_some()
+            && scenario::skip_reason(s, &PlatformProfile::LINUX).is_none())
+}
+
+/// The scenarios with a macOS side of their own and no `macos_source` naming what decides it.
+fn without_macos_source(scenarios: &[Scenario]) -> Vec<String> {
+    scenarios
+        .iter()
+        .filter(|s| has_macos_side(s) && s.macos_source.is_none())
+        .map(|s| {
+            let why = scenario::skip_reason(s, &ipc_conformance::platform::PlatformProfile::MACOS)
+                .map_or_else(|| "a macOS branch".to_owned(), |r| format!("skipped: {r}"));
+            format!("{} ({why})", s.id)
+        })
+        .collect()
+}
+
+#[test]
+fn every_macos_expectation_and_skip_names_its_source() {
+    let bad = without_macos_source(&catalogue());
+    assert!(
+        bad.is_empty(),
+        "{} scenarios have a macOS branch or a macOS-only skip and no `macos_source` (the XNU file and function that decides it):\n  {}",
+        bad.len(),
+        bad.join("\n  ")
+    );
+}
