@@ -189,3 +189,31 @@ fn every_macos_expectation_and_skip_names_its_source() {
         bad.join("\n  ")
     );
 }
+
+/// The rule itself, on inline scenarios: a macOS branch without `macos_source` is caught,
+/// and so is a skip on macOS only; naming the source clears both.
+#[test]
+fn the_macos_source_rule_catches_a_branch_or_skip_without_source() {
+    let text = |source: &str, expect: &str| {
+        format!(
+            "format_version = 1\nsummary = \"s\"\nreference = \"POSIX XSH write()\"\n{source}behaviours = [\"pipe.x\"]\nmechanism = \"pipe\"\n\n[processes]\nwriter = {{ keeps = [\"write\"] }}\n\n[[step]]\nwriter = {{ write = \"\" }}\nexpect = {expect}\n"
+        )
+    };
+    let parse = |t: String| {
+        scenario::parse(Path::new("scenarios/pipe/inline.toml"), &t).expect("the inline scenario parses")
+    };
+    let branch = "{ platform = { linux = { returns = 0 }, macos = { returns = 0 } } }";
+    let linux_only = "{ platform = { linux = { returns = 0 } } }";
+    let source = "macos_source = \"bsd/kern/sys_pipe.c pipe_write: a zero-byte write returns 0\"\n";
+    assert_eq!(
+        without_macos_source(&[parse(text("", branch))]),
+        ["pipe::inline (a macOS branch)"]
+    );
+    assert_eq!(
+        without_macos_source(&[parse(text("", linux_only))]),
+        ["pipe::inline (skipped: the scenario states no expectation for macos)"]
+    );
+    assert!(without_macos_source(&[parse(text(source, branch))]).is_empty());
+    assert!(without_macos_source(&[parse(text(source, linux_only))]).is_empty());
+    assert!(without_macos_source(&[parse(text("", "{ returns = 0 }"))]).is_empty());
+}
