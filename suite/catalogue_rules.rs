@@ -200,7 +200,8 @@ fn the_macos_source_rule_catches_a_branch_or_skip_without_source() {
         )
     };
     let parse = |t: String| {
-        scenario::parse(Path::new("scenarios/pipe/inline.toml"), &t).expect("the inline scenario parses")
+        scenario::parse(Path::new("scenarios/pipe/inline.toml"), &t)
+            .expect("the inline scenario parses")
     };
     let branch = "{ platform = { linux = { returns = 0 }, macos = { returns = 0 } } }";
     let linux_only = "{ platform = { linux = { returns = 0 } } }";

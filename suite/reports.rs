@@ -259,7 +259,10 @@ fn explain_the_macos_side() {
         "macos",
     ]);
     assert_eq!(code, Some(0));
-    assert!(out.contains("macOS source:    bsd/kern/uipc_usrreq.c"), "{out}");
+    assert!(
+        out.contains("macOS source:    bsd/kern/uipc_usrreq.c"),
+        "{out}"
+    );
     assert!(!out.contains("checks on linux"), "{out}");
     insta::assert_snapshot!("explain_reconnect_discards_queue_macos", out);
 }
