@@ -212,3 +212,75 @@ fn page_sized_numbers_are_named_page_size() {
         "page-sized numbers written as numbers, not as PAGE_SIZE: {bad:?}"
     );
 }
+
+/// Whether the macOS side of a scenario is its own: a `platform` expectation with a
+/// macOS branch, or a skip on macOS where Linux runs it (a branch-less `platform`, a
+/// feature or size macOS lacks). Each is decided by XNU's (or Libc's) source, so each
+/// must name it (DESIGN rule 9).
+fn has_macos_side(s: &Scenario) -> bool {
+    use ipc_conformance::platform::PlatformProfile;
+    use ipc_conformance::scenario::Expectation;
+    fn macos_branch(e: &Expectation) -> bool {
+        match e {
+            Expectation::Platform(p) => p.macos.is_some(),
+            Expectation::AnyOf(v) => v.iter().any(macos_branch),
+            _ => false,
+        }
+    }
+    s.steps.iter().any(|step| macos_branch(&step.expect))
+        || (scenario::skip_reason(s, &PlatformProfile::MACOS).is_some()
+            && scenario::skip_reason(s, &PlatformProfile::LINUX).is_none())
+}
+
+/// The scenarios with a macOS side of their own and no `macos_source` naming what decides it.
+fn without_macos_source(scenarios: &[Scenario]) -> Vec<String> {
+    scenarios
+        .iter()
+        .filter(|s| has_macos_side(s) && s.macos_source.is_none())
+        .map(|s| {
+            let why = scenario::skip_reason(s, &ipc_conformance::platform::PlatformProfile::MACOS)
+                .map_or_else(|| "a macOS branch".to_owned(), |r| format!("skipped: {r}"));
+            format!("{} ({why})", s.id)
+        })
+        .collect()
+}
+
+#[test]
+fn every_macos_expectation_and_skip_names_its_source() {
+    let bad = without_macos_source(&catalogue());
+    assert!(
+        bad.is_empty(),
+        "{} scenarios have a macOS branch or a macOS-only skip and no `macos_source` (the XNU file and function that decides it):\n  {}",
+        bad.len(),
+        bad.join("\n  ")
+    );
+}
+
+/// The rule itself, on inline scenarios: a macOS branch without `macos_source` is caught,
+/// and so is a skip on macOS only; naming the source clears both.
+#[test]
+fn the_macos_source_rule_catches_a_branch_or_skip_without_source() {
+    let text = |source: &str, expect: &str| {
+        format!(
+            "format_version = 1\nsummary = \"s\"\nreference = \"POSIX XSH write()\"\n{source}behaviours = [\"pipe.x\"]\nmechanism = \"pipe\"\n\n[processes]\nwriter = {{ keeps = [\"write\"] }}\n\n[[step]]\nwriter = {{ write = \"\" }}\nexpect = {expect}\n"
+        )
+    };
+    let parse = |t: String| {
+        scenario::parse(Path::new("scenarios/pipe/inline.toml"), &t)
+            .expect("the inline scenario parses")
+    };
+    let branch = "{ platform = { linux = { returns = 0 }, macos = { returns = 0 } } }";
+    let linux_only = "{ platform = { linux = { returns = 0 } } }";
+    let source = "macos_source = \"bsd/kern/sys_pipe.c pipe_write: a zero-byte write returns 0\"\n";
+    assert_eq!(
+        without_macos_source(&[parse(text("", branch))]),
+        ["pipe::inline (a macOS branch)"]
+    );
+    assert_eq!(
+        without_macos_source(&[parse(text("", linux_only))]),
+        ["pipe::inline (skipped: the scenario states no expectation for macos)"]
+    );
+    assert!(without_macos_source(&[parse(text(source, branch))]).is_empty());
+    assert!(without_macos_source(&[parse(text(source, linux_only))]).is_empty());
+    assert!(without_macos_source(&[parse(text("", "{ returns = 0 }"))]).is_empty());
+}

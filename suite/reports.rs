@@ -248,6 +248,25 @@ fn explain_a_scenario() {
     insta::assert_snapshot!("explain_pipe_capacity", out);
 }
 
+/// On any host, `--platform-profile macos` shows the macOS branch of every step and the
+/// XNU source that decides it.
+#[test]
+fn explain_the_macos_side() {
+    let (out, code) = cli(&[
+        "explain",
+        "unix-dgram::reconnect_discards_queue",
+        "--platform-profile",
+        "macos",
+    ]);
+    assert_eq!(code, Some(0));
+    assert!(
+        out.contains("macOS source:    bsd/kern/uipc_usrreq.c"),
+        "{out}"
+    );
+    assert!(!out.contains("checks on linux"), "{out}");
+    insta::assert_snapshot!("explain_reconnect_discards_queue_macos", out);
+}
+
 #[test]
 fn list_filters() {
     let (fifo_all, _) = cli(&["list", "--mechanism", "fifo"]);

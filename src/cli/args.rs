@@ -49,11 +49,17 @@ pub(super) enum Command {
     /// Explain one scenario in words.
     ///
     /// What it shows, its POSIX reference, the processes and how they relate, each step
-    /// with what it checks, what each platform expects, and where it is skipped.
+    /// with what it checks, what each platform expects, where it is skipped, and the
+    /// source that decides the macOS side.
     #[command(after_help = EXIT_CODES)]
     Explain {
         /// The scenario id, `mechanism::behaviour` (as `list` prints it).
         id: String,
+        /// Show only what this platform's profile expects (`linux` or `macos`; default:
+        /// both): `--platform-profile macos` reads the macOS side and its XNU source on
+        /// any host.
+        #[arg(long, value_name = "PLATFORM", value_parser = ["linux", "macos"])]
+        platform_profile: Option<String>,
         /// Scenario files or directories to look in (default: the catalogue).
         paths: Vec<PathBuf>,
     },

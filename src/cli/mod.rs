@@ -46,7 +46,11 @@ pub fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Run(args) => run::run(args),
         Command::List(args) => list::list(args),
-        Command::Explain { id, paths } => explain::explain(&id, paths),
+        Command::Explain {
+            id,
+            platform_profile,
+            paths,
+        } => explain::explain(&id, platform_profile.as_deref(), paths),
         Command::Fuzz(args) => fuzz::fuzz(args),
         Command::Platform { platform_profile } => platform::platform(platform_profile.as_deref()),
         Command::Conformance { paths, write } => match load(paths) {

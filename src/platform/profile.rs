@@ -261,28 +261,46 @@ impl PlatformProfile {
         }),
     };
 
-    /// macOS: PIPE_BUF 512 (sys/syslimits.h); the pipe buffer starts at 512 bytes and grows
-    /// on demand, so no fixed capacity; shm names of at most PSHMNAMLEN 31 characters;
-    /// no pipe2 and no F_SETPIPE_SZ; AF_UNIX has stream and datagram sockets only (no
-    /// SOCK_SEQPACKET in `localsw`) and no abstract names; SO_NOSIGPIPE exists, and so
-    /// does MSG_NOSIGNAL in current XNU; socket() takes no SOCK_NONBLOCK and there is no
-    /// accept4(); pages of 16 KiB (Apple silicon; Intel Macs, with 4 KiB pages, are not
-    /// described); a removed System V id is gone at once (EINVAL); shm objects take one
-    /// ftruncate, rounded to pages, and no read or write (ENXIO); whether file I/O and
-    /// mappings share pages is unverified, so not claimed, nor what a Unix datagram
-    /// socket that leaves its peer does with its queue; a listener's queue is scaled
-    /// (3/2 of the backlog, `sonewconn`), which the model does not follow (read from XNU's
-    /// sources, to be confirmed by the macOS CI job).
+    /// macOS (XNU xnu-11417, macOS 15), each value beside the source file and function
+    /// that decides it. Not described: Intel Macs (4 KiB pages). Where the model cannot
+    /// follow XNU, the value says "not claimed" and the model leaves those calls to the
+    /// kernel.
     pub const MACOS: PlatformProfile = PlatformProfile {
         platform: Platform::Macos,
+        // bsd/sys/syslimits.h: PIPE_BUF is 512; pipe_write (bsd/kern/sys_pipe.c) keeps
+        // writes of at most that many bytes whole.
         pipe_buf: 512,
+        // bsd/kern/sys_pipe.c choose_pipespace: a new pipe's buffer is 512 bytes and
+        // pipe_write grows it on demand through the sizes of pipesize_blocks, up to
+        // 4 * PIPE_SIZE (64 KiB) while pipe memory lasts: no fixed capacity.
         pipe_capacity: None,
+        // bsd/kern/sys_pipe.c pipe_write: room is the buffer size less the bytes queued,
+        // counted in bytes.
         pipe_page: 1,
+        // bsd/sys/posix_shm.h PSHMNAMLEN 31: pshm_get_name (bsd/kern/posix_shm.c)
+        // copies at most 31 characters and the NUL, the leading `/` counted; a longer
+        // name fails with ENAMETOOLONG from copyinstr.
         shm_name_max: 31,
+        // osfmk/mach/arm/vm_param.h: PAGE_SHIFT is ARM_PGSHIFT, 14, in kernels built
+        // with __ARM_16K_PG__, as Apple silicon's are: pages of 16 KiB.
         page_size: 16384, // nominal: the host's is read (`page_size` has the sources)
+        // bsd/kern/sysv_shm.c shm_find_segment_by_shmid: a segment marked
+        // SHMSEG_REMOVED by IPC_RMID is no longer found by id, so shmat and shmctl
+        // (both look the id up with it) fail with EINVAL at once.
         sysv_id_outlives_rmid: false,
+        // bsd/kern/posix_shm.c: the object is no file. pshm_truncate sizes it once,
+        // rounded to pages (a second ftruncate is EINVAL); pshmops has fo_no_read and
+        // fo_no_write (read and write: ENXIO), and pread and pwrite fail earlier with
+        // ESPIPE (valid_for_random_access in bsd/kern/sys_generic.c takes only vnodes).
         shm_is_file: false,
+        // Not claimed: file I/O reaches the page cache through the file system
+        // (VNOP_READ/VNOP_WRITE into APFS, whose source is closed), so whether it uses
+        // the pages a mapping uses (the vnode's UBC object) is not in the source.
         unified_page_cache: false,
+        // bsd/kern/uipc_usrreq.c unp_disconnect: a datagram socket that connects
+        // elsewhere only leaves its peer's referrers; its queue stays and nobody gets an
+        // error (only unp_detach, a close, resets a referrer with ECONNRESET), as the
+        // datagram model follows.
         unix_dgram_leaving_peer_purges: false,
         // bsd/uxkern/ux_exception.c `ux_exception`: EXC_BAD_ACCESS is SIGSEGV only for
         // KERN_INVALID_ADDRESS; a protection failure is SIGBUS.
@@ -343,7 +361,25 @@ impl PlatformProfile {
             // (`filt_sowrite_common`): the model stays within 2048.
             unix_room: Some(2048),
         },
+        // bsd/sys/socket.h MSG_NOSIGNAL (sendit and sendit_x in
+        // bsd/kern/uipc_syscalls.c skip SIGPIPE with it) and SO_NOSIGPIPE (SOF_NOSIGPIPE).
+        // No pipe2 and no accept4 (bsd/kern/syscalls.master), no F_SETPIPE_SZ
+        // (bsd/sys/fcntl.h), no SOCK_NONBLOCK (bsd/sys/socket.h), no SOCK_SEQPACKET for
+        // AF_UNIX (localsw in bsd/kern/uipc_proto.c: stream and datagram only), no
+        // abstract names (unp_bind in bsd/kern/uipc_usrreq.c looks the path up with
+        // namei), no network namespaces.
         features: &[Feature::MsgNoSignal, Feature::SoNoSigPipe],
+        // Not claimed, since ListenRules cannot say it: a listener is full once its
+        // queue holds exactly the backlog (sonewconn_internal in
+        // bsd/kern/uipc_socket2.c, kern.ipc.soqlimitcompat 1 by default; the 3/2 scaling
+        // is only for soqlimitcompat 0), and then a Unix connect is refused with
+        // ECONNREFUSED, never waits (unp_connect in bsd/kern/uipc_usrreq.c); a backlog
+        // of 0 or less, or above somaxconn, means somaxconn, 128 (solisten in
+        // bsd/kern/uipc_socket.c, SOMAXCONN in bsd/sys/socket.h); accept() gives the new
+        // socket the listener's O_NONBLOCK (accept_nocancel in
+        // bsd/kern/uipc_syscalls.c copies the listener's file flags). The model has no
+        // refusal on a full queue and no backlog 0, so it leaves connect and accept to
+        // the kernel.
         listen: None,
     };
 

@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use crate::judge::describe_expectation;
-use crate::platform::PlatformProfile;
+use crate::platform::{Platform, PlatformProfile};
 use crate::scenario::{
     action_text, skip_reason, Expectation, MechanismFamily, Relation, Scenario, Sharing, SigPipe,
     Size,
@@ -11,9 +11,20 @@ use crate::scenario::{
 
 /// The scenario in words: what it shows, its POSIX reference, the processes and how they
 /// relate, each step with what it checks, and what each platform expects where they
-/// differ.
+/// differ, with the source that decides the macOS side.
 pub fn render_explanation(s: &Scenario) -> String {
-    let profiles = [&PlatformProfile::LINUX, &PlatformProfile::MACOS];
+    render_explanation_for(s, None)
+}
+
+/// The scenario in words as one platform's profile reads it (`None`: every platform):
+/// `explain --platform-profile macos` on Linux shows each step's macOS expectation and
+/// the XNU source that decides it, so the macOS side can be reviewed without a Mac.
+pub fn render_explanation_for(s: &Scenario, only: Option<&PlatformProfile>) -> String {
+    let all = [&PlatformProfile::LINUX, &PlatformProfile::MACOS];
+    let profiles: Vec<&PlatformProfile> = match only {
+        Some(p) => vec![p],
+        None => all.to_vec(),
+    };
     let mut out = String::new();
     let _ = writeln!(out, "{}\n  {}\n", s.id, s.summary);
     let _ = writeln!(out, "POSIX reference: {}", s.reference);
@@ -39,6 +50,16 @@ pub fn render_explanation(s: &Scenario) -> String {
     }
     if let Some(p) = &s.source {
         let _ = writeln!(out, "File:            {}", p.display());
+    }
+    let shows_macos = profiles.iter().any(|p| p.platform == Platform::Macos);
+    if shows_macos {
+        let _ = writeln!(
+            out,
+            "macOS source:    {}",
+            s.macos_source
+                .as_deref()
+                .unwrap_or("none named (the macOS side is the same as every platform's)")
+        );
     }
     let _ = writeln!(out, "\nProcesses ({}):", s.processes.len());
     let width = s
@@ -89,7 +110,7 @@ pub fn render_explanation(s: &Scenario) -> String {
             .iter()
             .map(|p| (p.platform.to_string(), expectation_on(&step.expect, p)))
             .collect();
-        if checks.iter().all(|(_, c)| *c == checks[0].1) {
+        if only.is_none() && checks.iter().all(|(_, c)| *c == checks[0].1) {
             let _ = writeln!(out, "     checks: {}", checks[0].1);
         } else {
             for (platform, c) in &checks {

@@ -12,7 +12,7 @@ mod record;
 mod timeline;
 
 pub use conformance::{render_conformance, CrateRun, KnownFailure};
-pub use explain::render_explanation;
+pub use explain::{render_explanation, render_explanation_for};
 pub use json::{parse_json_line, render_json_line};
 pub use junit::render_junit;
 pub use matrix::{matrix, render_matrix, MatrixRow};

@@ -38,6 +38,7 @@ impl ScenarioBuilder {
                 source: None,
                 summary: String::new(),
                 reference: String::new(),
+                macos_source: None,
                 behaviours: Vec::new(),
                 mechanism,
                 requires: Vec::new(),
@@ -54,6 +55,13 @@ impl ScenarioBuilder {
     /// The one-line summary.
     pub fn summary(mut self, text: &str) -> Self {
         self.scenario.summary = text.to_owned();
+        self
+    }
+
+    /// What decides the macOS side: the XNU (or Libc, libpthread) file and function, in
+    /// our words.
+    pub fn macos_source(mut self, text: &str) -> Self {
+        self.scenario.macos_source = Some(text.to_owned());
         self
     }
 

@@ -96,11 +96,17 @@ fn reported(storage: &SockaddrStorage) -> Option<SocketAddress> {
 
 /// An `AF_UNIX` address: a path, an abstract name, or `None` when unnamed. A connected
 /// stream reports no address at all (length 0), which nix cannot parse: unnamed too.
+/// XNU reports an unnamed socket as `sun_noname` (bsd/kern/uipc_usrreq.c: uipc_send,
+/// uipc_sockaddr and uipc_peeraddr hand it out), a 16-byte `struct sockaddr` whose path
+/// bytes are all zero, which nix reads as a path of NULs: a path that starts with NUL
+/// names nothing (Linux reports such an address as abstract before it gets here).
 fn unix_reported(unix: &UnixAddr) -> Option<SocketAddress> {
+    use std::os::unix::ffi::OsStrExt as _;
     if (unix.len() as usize) <= std::mem::size_of::<libc::sa_family_t>() {
         return None;
     }
     match unix.path() {
+        Some(path) if path.as_os_str().as_bytes().first().is_none_or(|b| *b == 0) => None,
         Some(path) => Some(SocketAddress::Path(path.to_path_buf())),
         None => abstract_name(unix).map(SocketAddress::Abstract),
     }
@@ -397,5 +403,47 @@ impl Socket for OsSocket {
 
     fn fd<'a>(&self, socket: &'a OwnedFd) -> Option<BorrowedFd<'a>> {
         Some(socket.as_fd())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use nix::sys::socket::UnixAddr;
+
+    use super::unix_reported;
+    use crate::mechanism::SocketAddress;
+
+    #[test]
+    fn a_path_is_reported() {
+        let named = UnixAddr::new("/tmp/ipcc-srv").expect("a short path");
+        assert_eq!(
+            unix_reported(&named),
+            Some(SocketAddress::Path("/tmp/ipcc-srv".into()))
+        );
+    }
+
+    /// Linux's unnamed address: the family alone.
+    #[cfg(linux_like)]
+    #[test]
+    fn linux_family_only_address_is_unnamed() {
+        assert_eq!(unix_reported(&UnixAddr::new_unnamed()), None);
+    }
+
+    /// XNU's `sun_noname`: a 16-byte `struct sockaddr`, family AF_UNIX, path bytes zero.
+    #[cfg(not(linux_like))]
+    #[test]
+    #[expect(unsafe_code, reason = "builds the address the kernel would hand back")]
+    fn xnu_sun_noname_is_unnamed() {
+        use nix::sys::socket::SockaddrLike as _;
+        // SAFETY: an all-zero sockaddr_un is a valid value of the plain C struct.
+        let mut sun: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+        sun.sun_len = 16;
+        sun.sun_family = libc::AF_UNIX as libc::sa_family_t;
+        // SAFETY: `sun` is a live sockaddr_un and 16 bytes of it are initialised.
+        let addr = unsafe {
+            UnixAddr::from_raw(std::ptr::addr_of!(sun).cast::<libc::sockaddr>(), Some(16))
+        }
+        .expect("an AF_UNIX address");
+        assert_eq!(unix_reported(&addr), None);
     }
 }

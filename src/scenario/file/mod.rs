@@ -65,6 +65,9 @@ fn lower(raw: RawScenario, stem: String, path: Option<&Path>) -> Result<Scenario
         processes_table: raw.processes.span(),
         ..validate::Spans::default()
     };
+    if let Some(text) = &raw.macos_source {
+        spans.macos_source = text.span();
+    }
     let mut processes = Vec::new();
     for (name, spec) in raw.processes.into_inner().0 {
         let spec_span = spec.span();
@@ -150,6 +153,7 @@ fn lower(raw: RawScenario, stem: String, path: Option<&Path>) -> Result<Scenario
         source: path.map(Path::to_path_buf),
         summary: raw.summary,
         reference: raw.reference,
+        macos_source: raw.macos_source.map(toml::Spanned::into_inner),
         behaviours: raw.behaviours,
         mechanism,
         requires: raw.requires,

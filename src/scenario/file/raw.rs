@@ -20,6 +20,8 @@ pub(super) struct RawScenario {
     pub(super) summary: String,
     pub(super) reference: String,
     #[serde(default)]
+    pub(super) macos_source: Option<Spanned<String>>,
+    #[serde(default)]
     pub(super) behaviours: Vec<String>,
     pub(super) mechanism: Spanned<Mechanism>,
     #[serde(default)]

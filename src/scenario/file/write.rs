@@ -5,7 +5,8 @@
 //! connect, send, recv, descriptors passed with SCM_RIGHTS, poll, getsockopt, descriptor flags,
 //! shutdown, close, O_NONBLOCK; shared regions:
 //! the region, maps, loads, stores, atomics, protection, opening, sizing and removing
-//! the object; their expectations); anything else is refused with its name.
+//! the object; their expectations, with ranges, `any_of` and per-platform branches);
+//! anything else is refused with its name.
 
 use std::fmt::Write as _;
 
@@ -31,6 +32,9 @@ pub fn to_file_text(scenario: &Scenario, comment: &[String]) -> Result<String, S
     let _ = writeln!(out, "format_version = {FORMAT_VERSION}");
     let _ = writeln!(out, "summary = {}", quoted(&scenario.summary));
     let _ = writeln!(out, "reference = {}", quoted(&scenario.reference));
+    if let Some(source) = &scenario.macos_source {
+        let _ = writeln!(out, "macos_source = {}", quoted(source));
+    }
     let behaviours: Vec<String> = scenario.behaviours.iter().map(|b| quoted(b)).collect();
     let _ = writeln!(out, "behaviours = [{}]", behaviours.join(", "));
     let _ = writeln!(out, "mechanism = \"{}\"", scenario.mechanism);
@@ -346,7 +350,29 @@ fn expectation_text(expect: &Expectation) -> Result<String, String> {
             r.count,
             r.atomic
         ),
-        _ => return Err("an expectation beyond those the fuzzer makes".to_owned()),
+        Expectation::ReturnsBetween(a, b) => format!(
+            "{{ returns_between = [{}, {}] }}",
+            size(&a.to_string()),
+            size(&b.to_string())
+        ),
+        Expectation::ReturnsAtLeast(n) => {
+            format!("{{ returns_at_least = {} }}", size(&n.to_string()))
+        }
+        Expectation::AnyOf(v) => {
+            let each: Result<Vec<String>, String> = v.iter().map(expectation_text).collect();
+            format!("{{ any_of = [{}] }}", each?.join(", "))
+        }
+        // Scenarios carried over from the catalogue keep their per-platform branches.
+        Expectation::Platform(p) => {
+            let mut parts = Vec::new();
+            if let Some(e) = &p.linux {
+                parts.push(format!("linux = {}", expectation_text(e)?));
+            }
+            if let Some(e) = &p.macos {
+                parts.push(format!("macos = {}", expectation_text(e)?));
+            }
+            format!("{{ platform = {{ {} }} }}", parts.join(", "))
+        }
     })
 }
 
@@ -480,8 +506,8 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{}: {e}\n{text}", s.id));
             let notes = s.steps.iter().any(|step| step.note.is_some());
             assert_eq!(
-                (&back.region, &back.processes),
-                (&s.region, &s.processes),
+                (&back.region, &back.processes, &back.macos_source),
+                (&s.region, &s.processes, &s.macos_source),
                 "{}",
                 s.id
             );

@@ -28,6 +28,10 @@ pub struct Scenario {
     pub summary: String,
     /// The POSIX page and rule it checks, in our words.
     pub reference: String,
+    /// What decides the macOS side (its expectations, or why it skips there): the XNU,
+    /// Libc or libpthread source file and function, in our words (`macos_source` in a
+    /// file). Every scenario with a macOS branch or a macOS-only skip carries one.
+    pub macos_source: Option<String>,
     /// Slugs of the behaviours it covers (see the behaviour catalogue).
     pub behaviours: Vec<String>,
     /// The mechanism under test.

@@ -30,6 +30,8 @@ pub(crate) struct Spans {
     pub create_flags: Range<usize>,
     /// The `[region]` table, when given.
     pub region: Range<usize>,
+    /// The `macos_source` value, when given.
+    pub macos_source: Range<usize>,
     /// Per step.
     pub steps: Vec<StepSpans>,
 }
@@ -146,8 +148,35 @@ pub(crate) fn check_setup(
 
 /// Checks that hold on every platform: names, ends, the order of blocking and awaiting,
 /// and that each expectation can apply to its actions.
+/// A `macos_source` names at least one source file (a word ending in `.c`, `.h`, `.s` or
+/// `.master`, such as `bsd/kern/sys_pipe.c` or `bsd/kern/syscalls.master`) and says more than its name: the function, in our words.
+fn check_macos_source(text: &str) -> Result<(), String> {
+    let is_file = |word: &str| {
+        let word = word.trim_matches(|c: char| !(c.is_ascii_alphanumeric() || c == '_'));
+        [".c", ".h", ".s", ".master"].iter().any(|ext| {
+            word.strip_suffix(ext)
+                .is_some_and(|stem| !stem.is_empty() && !stem.ends_with('/'))
+        })
+    };
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if !words.iter().any(|w| is_file(w)) {
+        return Err(format!(
+            "`macos_source` must name the XNU, Libc or libpthread file that decides the macOS side, such as \"bsd/kern/sys_pipe.c pipe_write: ...\"; got {text:?}"
+        ));
+    }
+    if words.len() < 2 {
+        return Err(format!(
+            "`macos_source` must name the function that decides, and say what it does, beside the file; got {text:?}"
+        ));
+    }
+    Ok(())
+}
+
 pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
     check_setup(s.mechanism, &s.processes, &s.create_flags, spans)?;
+    if let Some(text) = &s.macos_source {
+        check_macos_source(text).map_err(|m| Located::new(spans.macos_source.clone(), m))?;
+    }
     if s.region.sharing == Sharing::Private && s.mechanism == Mechanism::SysvShm {
         return Err(Located::new(
             spans.region.clone(),
