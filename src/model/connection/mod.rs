@@ -31,7 +31,7 @@ mod listen;
 
 use std::collections::{BTreeMap, VecDeque};
 
-use super::calls::{callers_in_processes, Caller, SocketCalls};
+use super::calls::{callers_in_processes, open_sockets_of, Caller, SockId, SocketCalls};
 use super::names::UnixNames;
 use super::outcome::{Answer, ModelOutcome, Unmodelled};
 use super::stream::{Receive, Stream, Transport};
@@ -40,9 +40,6 @@ use crate::scenario::{
     Address, Errno, FdFlag, Handle, Mechanism, MsgFlag, PollEvent, Process, SigPipe, SocketCall,
     SocketFlag,
 };
-
-/// A socket, by its process and the scenario's name for it (unique in the process).
-type SockId = (usize, String);
 
 /// What a socket is doing.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -370,13 +367,9 @@ impl SocketCalls for ConnectionModel {
     fn leave(&mut self, p: usize) -> Result<(), Unmodelled> {
         self.processes[p].alive = false;
         self.processes[p].pending = None;
-        let own: Vec<SockId> = self
-            .socks
+        open_sockets_of(&self.socks, p, |s| s.open)
             .iter()
-            .filter(|((owner, _), s)| *owner == p && s.open)
-            .map(|(id, _)| id.clone())
-            .collect();
-        own.iter().try_for_each(|s| self.close(s))
+            .try_for_each(|s| self.close(s))
     }
 
     /// Blocked calls that can now go on do, until none can.

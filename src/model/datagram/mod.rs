@@ -44,7 +44,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use super::calls::{callers_in_processes, Caller, SocketCalls};
+use super::calls::{callers_in_processes, open_sockets_of, Caller, SockId, SocketCalls};
 use super::names::UnixNames;
 use super::outcome::{Answer, ModelOutcome, Unmodelled};
 use crate::platform::{DatagramRules, Feature, Platform, PlatformProfile};
@@ -59,9 +59,6 @@ pub const BYTES_BOUND: usize = 4096;
 /// The most bytes of address a Unix datagram's sender takes in a queue that counts them
 /// (XNU's `SOCK_MAXADDRLEN`).
 const SOCK_MAXADDRLEN: usize = 255;
-
-/// A socket, by its process and the scenario's name for it (unique in the process).
-type SockId = (usize, String);
 
 /// One socket.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -317,6 +314,13 @@ impl DatagramModel {
         }
     }
 
+    /// Socket `s` closes, and the sockets connected to it hear of it as the platform says.
+    fn close(&mut self, s: &SockId) -> Result<(), Unmodelled> {
+        self.reset_peers_of(s)?;
+        self.at(s).open = false;
+        Ok(())
+    }
+
     /// Unix socket `s` closes: where the platform says so, every open socket connected to
     /// it is disconnected with ECONNRESET pending. A receive blocked on one of them is
     /// not woken by that (XNU `unp_drop` sets the error without a wakeup), which the
@@ -564,8 +568,7 @@ impl SocketCalls for DatagramModel {
             }
             SocketCall::Close(on) => {
                 let s = self.sock(p, on)?;
-                self.reset_peers_of(&s)?;
-                self.at(&s).open = false;
+                self.close(&s)?;
                 ModelOutcome::Done
             }
             other => return Err(Unmodelled::Action(format!("`{}`", other.name()))),
@@ -576,17 +579,9 @@ impl SocketCalls for DatagramModel {
     fn leave(&mut self, p: usize) -> Result<(), Unmodelled> {
         self.processes[p].alive = false;
         self.processes[p].pending = None;
-        let own: Vec<SockId> = self
-            .socks
+        open_sockets_of(&self.socks, p, |s| s.open)
             .iter()
-            .filter(|((owner, _), sock)| *owner == p && sock.open)
-            .map(|(id, _)| id.clone())
-            .collect();
-        for s in &own {
-            self.reset_peers_of(s)?;
-            self.at(s).open = false;
-        }
-        Ok(())
+            .try_for_each(|s| self.close(s))
     }
 
     /// Blocked receives take the datagram that came; where a pending error comes before
