@@ -32,17 +32,25 @@ fn cases() -> u32 {
 /// provide; the failures are listed, each on one line.
 fn passes_the_catalogue<I: Implementation>(iut: &I, scenarios: &[Scenario]) -> Result<(), Failed> {
     let opts = RunOptions::default();
-    let failures: Vec<String> = scenarios
-        .iter()
-        .filter_map(|s| match run_scenario(s, iut, &opts).verdict {
-            Verdict::Pass | Verdict::Skip(_) => None,
-            other => Some(format!("{}: {other:?}", s.id)),
-        })
-        .collect();
+    let mut run = 0;
+    let mut failures = Vec::new();
+    for s in scenarios {
+        match run_scenario(s, iut, &opts).verdict {
+            Verdict::Skip(_) => {}
+            Verdict::Pass => run += 1,
+            other => {
+                run += 1;
+                failures.push(format!("{}: {other:?}", s.id));
+            }
+        }
+    }
     match failures.is_empty() {
-        true => Ok(()),
+        true => {
+            eprintln!("{}: {run} scenarios run, none failed", iut.name());
+            Ok(())
+        }
         false => Err(format!(
-            "{} false alarms against {}:\n{}",
+            "{} false alarms in {run} scenarios run against {}:\n{}",
             failures.len(),
             iut.name(),
             failures.join("\n")
@@ -120,6 +128,36 @@ fn trials_of<I: Implementation + Copy + Send + 'static>(
     ]
 }
 
+/// Against undeclared 4096-byte pipes, the driver reads each pipe's and FIFO's
+/// capacity from the object and says so, and the scenario whose rule is the default
+/// capacity is a skip that names the measurement.
+fn reads_the_capacity_from_the_object(scenarios: &[Scenario]) -> Result<(), Failed> {
+    if !cfg!(target_os = "linux") {
+        return Ok(());
+    }
+    let iut = Streams(Legal(Choice::UndeclaredSmallPipes));
+    let run = |id: &str| {
+        let s = scenarios
+            .iter()
+            .find(|s| s.id == id)
+            .expect("in the catalogue");
+        run_scenario(s, &iut, &RunOptions::default())
+    };
+    let read = "PIPE_CAPACITY = 4096: read from the object under test (F_GETPIPE_SZ)";
+    for id in ["pipe::capacity", "fifo::capacity_same_as_pipe"] {
+        let report = run(id);
+        if report.verdict != Verdict::Pass || report.measurements != [read] {
+            return Err(format!("{id}: {:?}, {:?}", report.verdict, report.measurements).into());
+        }
+    }
+    match run("pipe::setpipe_sz_default").verdict {
+        Verdict::Skip(why) if why.contains("default pipe capacity") && why.contains("4096") => {
+            Ok(())
+        }
+        other => Err(format!("pipe::setpipe_sz_default: {other:?}").into()),
+    }
+}
+
 fn main() {
     let mut args = Arguments::from_args();
     // Trials fork; forking is only safe from a process's only thread.
@@ -130,6 +168,11 @@ fn main() {
         let iut = Streams(Legal(choice));
         trials.extend(trials_of(iut, &scenarios, stream_properties(choice)));
     }
+    let catalogue = scenarios.clone();
+    trials.push(Trial::test(
+        "legal::reads_the_capacity_from_the_object",
+        move || reads_the_capacity_from_the_object(&catalogue),
+    ));
     for choice in SocketChoice::ALL {
         let iut = Sockets(LegalSocket(choice));
         trials.extend(trials_of(iut, &scenarios, socket_properties(choice)));

@@ -73,6 +73,13 @@ pub(crate) trait Family {
         actor: ActorContext<'_>,
     ) -> Self::Executor;
 
+    /// In the driver, before any fork: the capacity of the pipe behind the object, read
+    /// from it where the platform can tell (`F_GETPIPE_SZ` on Linux), or why it could
+    /// not be read; `None` for a family whose objects are no pipes.
+    fn pipe_capacity(&self, _object: &Self::Object) -> Option<Result<u64, String>> {
+        None
+    }
+
     /// In the driver, once every actor is forked: let go of the driver's own copy
     /// (end of file and EPIPE depend on that).
     fn release(&self, object: Self::Object);

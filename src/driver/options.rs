@@ -3,8 +3,10 @@
 
 use std::time::Duration;
 
-use crate::mechanism::{ByteStream, Implementation};
+use super::probe::{get_pipe_size, in_child};
+use crate::mechanism::{ActorStart, ByteStream, Capability, Implementation};
 use crate::platform::PlatformProfile;
+use crate::scenario::Mechanism;
 
 /// How many records the event log of one run holds; an actor started by exec maps the
 /// log again with the same number.
@@ -30,15 +32,38 @@ pub struct RunOptions {
 }
 
 impl RunOptions {
-    /// These options for `iut`: the profile as the implementation declares it differs
-    /// from the platform's (its pipes' capacity).
+    /// These options for `iut`: the profile as the implementation's pipes differ from
+    /// the platform's default: their capacity read from a pipe it makes where the
+    /// platform can tell (`F_GETPIPE_SZ`, see [`probed_pipe_capacity`]), else as it
+    /// declares it. (A run reads its own object's capacity again at set-up; this one is
+    /// what plans made before any object, the fuzzers', are built with.)
     pub fn for_implementation<I: Implementation>(&self, iut: &I) -> RunOptions {
-        let capacity = iut.byte_streams().and_then(ByteStream::pipe_capacity);
+        let capacity = iut
+            .byte_streams()
+            .and_then(|b| probed_pipe_capacity(b).or_else(|| b.pipe_capacity()));
         RunOptions {
             profile: self.profile.with_pipe_capacity(capacity),
             ..self.clone()
         }
     }
+}
+
+/// The capacity of a pipe `iut` makes, read with `F_GETPIPE_SZ` from a pipe made for
+/// the purpose in a child of its own ([`in_child`]); `None` where it cannot be read (no
+/// pipes, no descriptors, actors started by exec, a platform without the call).
+fn probed_pipe_capacity<B: ByteStream>(iut: &B) -> Option<u64> {
+    let readable = iut.mechanisms().contains(&Mechanism::Pipe)
+        && iut
+            .capabilities(Mechanism::Pipe)
+            .contains(&Capability::Descriptor)
+        && iut.actor_start() == ActorStart::Fork;
+    if !readable {
+        return None;
+    }
+    in_child(|| {
+        let (_read, write) = iut.pipe(&[]).ok()?;
+        iut.fd(&write).and_then(|fd| get_pipe_size(fd).ok())
+    })
 }
 
 impl Default for RunOptions {

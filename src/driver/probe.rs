@@ -1,6 +1,15 @@
 //! Questions the actor asks the kernel about the object itself, through its descriptor.
 
+use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, BorrowedFd};
+use std::os::unix::net::UnixStream;
+use std::time::Duration;
+
+use nix::sys::signal::{kill, Signal};
+use nix::sys::wait::waitpid;
+use nix::unistd::{fork, ForkResult};
+
+use super::spawn::check_single_threaded;
 
 use nix::fcntl::{fcntl, FcntlArg, FdFlag as NixFdFlag, OFlag};
 use nix::poll::{PollFd, PollFlags, PollTimeout};
@@ -65,4 +74,40 @@ pub fn poll_ready(fd: BorrowedFd<'_>, event: PollEvent) -> Result<bool, Errno> {
     let mut fds = [PollFd::new(fd, flags)];
     nix::poll::poll(&mut fds, PollTimeout::ZERO)?;
     Ok(fds[0].revents().is_some_and(|r| r.intersects(flags)))
+}
+
+/// How long a measuring child may take.
+const CHILD_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// `measure` run in a child of its own, which answers over a socketpair of the driver's
+/// and leaves with `_exit`: whatever an implementation sets up in a process that makes
+/// or opens its object (a runtime, threads, a cache) stays out of the driver, which
+/// forks the actors afterwards. `None` when `measure` has no answer, the child takes
+/// longer than 5 s, or the driver is not single-threaded (forking would not be safe).
+#[expect(unsafe_code, reason = "fork, and _exit in the child")]
+pub(crate) fn in_child(measure: impl FnOnce() -> Option<u64>) -> Option<u64> {
+    check_single_threaded().ok()?;
+    let (mut ours, mut theirs) = UnixStream::pair().ok()?;
+    // SAFETY: the process has one thread (checked above); the child measures, writes 8
+    // bytes and leaves with _exit.
+    match unsafe { fork() }.ok()? {
+        ForkResult::Child => {
+            drop(ours);
+            let answer = measure().unwrap_or(0);
+            let _ = theirs.write_all(&answer.to_ne_bytes());
+            // SAFETY: leaves at once, running nothing of the parent's.
+            unsafe { libc::_exit(0) }
+        }
+        ForkResult::Parent { child } => {
+            drop(theirs);
+            let _ = ours.set_read_timeout(Some(CHILD_TIMEOUT));
+            let mut answer = [0u8; 8];
+            let read = ours.read_exact(&mut answer);
+            let _ = kill(child, Signal::SIGKILL);
+            let _ = waitpid(child, None);
+            read.ok()
+                .map(|()| u64::from_ne_bytes(answer))
+                .filter(|n| *n > 0)
+        }
+    }
 }

@@ -89,6 +89,27 @@ fn run_phases<F: Family>(
         Ok(set) => set,
         Err(e) => return e.into_verdict(),
     };
+    // The judge reads sizes from the profile the actors were given.
+    let opts = &RunOptions {
+        profile: stage.profile,
+        ..opts.clone()
+    };
+    report.measurements = std::mem::take(&mut stage.measurements);
+    // The object may lack what the scenario's rule needs (a pipe at the default
+    // capacity): known only now that it is made and measured.
+    let unmet = skip_reason(scenario, opts.profile)
+        .map(|why| {
+            format!(
+                "{why} (the object under test: {})",
+                report.measurements.join("; ")
+            )
+        })
+        .or_else(|| premise_unmet(scenario, opts.profile));
+    if let Some(reason) = unmet {
+        // Nothing was played: the finish reaps the actors and removes the names.
+        let _ = finish(stage, workspace, 0);
+        return Verdict::Skip(reason);
+    }
     let played = play(&mut stage, opts);
     let finished = finish(stage, workspace, played.step);
     report.findings = finished.findings;
@@ -182,6 +203,32 @@ impl FamilyVisitor for Applicability<'_> {
     }
 }
 
+/// Why `scenario` cannot be played against the object set-up measured: a step whose
+/// allowed counts are empty under the object's sizes (a pipe already at the largest
+/// size it may be grown to, asked to grow). Its rule is about an object it did not get:
+/// a skip, with the reason.
+fn premise_unmet(scenario: &Scenario, profile: &PlatformProfile) -> Option<String> {
+    scenario.steps.iter().enumerate().find_map(|(i, step)| {
+        let expect = match &step.expect {
+            Expectation::Platform(p) => p.for_platform(profile.platform)?,
+            other => other,
+        };
+        let Expectation::ReturnsBetween(lo, hi) = expect else {
+            return None;
+        };
+        let (lo_n, hi_n) = (profile.resolve(*lo).ok()?, profile.resolve(*hi).ok()?);
+        (lo_n > hi_n).then(|| {
+            format!(
+                "step {i} allows no count for this object: between {lo} ({lo_n}) and {hi} \
+                 ({hi_n}), with PIPE_CAPACITY {} as read from it",
+                profile
+                    .pipe_capacity
+                    .map_or_else(|| "unknown".to_owned(), |c| c.to_string())
+            )
+        })
+    })
+}
+
 fn new_report(scenario: &Scenario, implementation: &str) -> ScenarioReport {
     ScenarioReport {
         id: scenario.id.clone(),
@@ -191,6 +238,7 @@ fn new_report(scenario: &Scenario, implementation: &str) -> ScenarioReport {
         findings: Vec::new(),
         timeline: Vec::new(),
         blocking: Vec::new(),
+        measurements: Vec::new(),
         duration: Duration::ZERO,
     }
 }

@@ -84,6 +84,26 @@ pub(super) fn set_up<'a, F: Family>(
         .into_iter()
         .filter(|fd| !before.contains(fd))
         .collect();
+    // PIPE_CAPACITY is the object's, for the actors and the judge alike, where it can
+    // be read; else the implementation's declared capacity or the platform's default.
+    let mut measurements = Vec::new();
+    let mut profile = opts.profile;
+    match object.as_ref().and_then(|o| family.pipe_capacity(o)) {
+        Some(Ok(size)) => {
+            profile = profile.with_pipe_capacity(Some(size));
+            measurements.push(format!(
+                "PIPE_CAPACITY = {size}: read from the object under test (F_GETPIPE_SZ)"
+            ));
+        }
+        Some(Err(why)) => measurements.push(match opts.profile.pipe_capacity {
+            Some(size) => format!(
+                "PIPE_CAPACITY = {size}: declared by the implementation or the platform's \
+                 default, not read from the object ({why})"
+            ),
+            None => format!("PIPE_CAPACITY unknown: not read from the object ({why})"),
+        }),
+        None => {}
+    }
     // An actor started by exec reaches the object by its name alone.
     let object_name = match &program {
         Some(_) => Some(
@@ -144,7 +164,7 @@ pub(super) fn set_up<'a, F: Family>(
                 .expect("the child's copy of the object is taken once");
             let actor = ActorContext {
                 index,
-                profile: opts.profile,
+                profile,
                 ip,
                 capabilities: family.capabilities(scenario.mechanism),
             };
@@ -178,6 +198,8 @@ pub(super) fn set_up<'a, F: Family>(
         events: Vec::new(),
         pgid: pgid.expect("a scenario has at least one process"),
         start_ns,
+        profile,
+        measurements,
     };
     await_ready(&mut stage)?;
     let workspace = Workspace {

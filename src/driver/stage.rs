@@ -12,6 +12,7 @@ use super::event_log::{CallKind, Event, EventKind, SharedLog};
 use super::options::BlockingOracle;
 use super::wait::Waiter;
 use crate::judge::Observed;
+use crate::platform::PlatformProfile;
 use crate::scenario::{Action, ProcessIndex, Scenario};
 
 /// The running scenario's processes and the driver's ends of their channels.
@@ -28,6 +29,11 @@ pub(super) struct Stage<'a> {
     pub(super) pgid: Pid,
     /// When set-up began: time zero of the timeline.
     pub(super) start_ns: u64,
+    /// The profile of this run: the options', with what set-up read from the object
+    /// (its pipe's capacity), which the actors inherited too.
+    pub(super) profile: &'static PlatformProfile,
+    /// What set-up read from the object, or took as given, each naming its source.
+    pub(super) measurements: Vec<String>,
 }
 
 /// Per actor, as the driver tracks it.

@@ -102,6 +102,10 @@ pub struct ScenarioReport {
     pub timeline: Vec<TimelineEntry>,
     /// The blocking claims confirmed, with their evidence.
     pub blocking: Vec<BlockingVerdict>,
+    /// The sizes the run used that set-up read from the object under test, or took as
+    /// given where it could not, each naming its source (`PIPE_CAPACITY = 4096: read
+    /// from the object under test (F_GETPIPE_SZ)`).
+    pub measurements: Vec<String>,
     /// Wall time of the whole scenario.
     pub duration: Duration,
 }

@@ -22,6 +22,10 @@ pub enum Feature {
     Accept4,
     /// Network namespaces joined by a veth pair, for processes on different hosts.
     NetNamespaces,
+    /// Pipes and FIFOs at the platform's default capacity: what a scenario whose rule
+    /// is that default needs. A run whose object's capacity (read from it, or declared
+    /// by the implementation) is another lacks it, and such a scenario is a skip.
+    DefaultPipeCapacity,
 }
 
 impl Feature {
@@ -37,6 +41,7 @@ impl Feature {
             Feature::SocketTypeFlags => "SOCK_NONBLOCK",
             Feature::NetNamespaces => "network-namespaces",
             Feature::Accept4 => "accept4",
+            Feature::DefaultPipeCapacity => "default-pipe-capacity",
         }
     }
 }

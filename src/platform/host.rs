@@ -4,7 +4,7 @@ use std::sync::{Mutex, OnceLock};
 
 use nix::unistd::{sysconf, SysconfVar};
 
-use super::{Platform, PlatformProfile};
+use super::{Feature, Platform, PlatformProfile};
 
 impl PlatformProfile {
     /// The profile of the platform this was compiled for, with what the running system
@@ -37,21 +37,43 @@ impl PlatformProfile {
     }
 
     /// This profile with pipes of `capacity` bytes, when given: one per capacity asked
-    /// for is made for the rest of the process (runs hold `&'static` profiles).
+    /// for is made for the rest of the process (runs hold `&'static` profiles). It has
+    /// [`Feature::DefaultPipeCapacity`] only when `capacity` is the platform's default
+    /// (the host profile's, on the host's platform).
     pub fn with_pipe_capacity(&'static self, capacity: Option<u64>) -> &'static PlatformProfile {
         static MADE: Mutex<Vec<&'static PlatformProfile>> = Mutex::new(Vec::new());
         let Some(capacity) = capacity.filter(|c| Some(*c) != self.pipe_capacity) else {
             return self;
         };
-        let wanted = PlatformProfile {
-            pipe_capacity: Some(capacity),
-            ..self.clone()
+        let host = Self::host();
+        let at_default = self.platform == host.platform
+            && Some(capacity) == host.pipe_capacity
+            && host.has(Feature::DefaultPipeCapacity);
+        let features: Vec<Feature> = self
+            .features
+            .iter()
+            .copied()
+            .filter(|f| *f != Feature::DefaultPipeCapacity)
+            .chain(at_default.then_some(Feature::DefaultPipeCapacity))
+            .collect();
+        let wanted = |p: &PlatformProfile| {
+            p.features == features.as_slice()
+                && *p
+                    == PlatformProfile {
+                        pipe_capacity: Some(capacity),
+                        features: p.features,
+                        ..self.clone()
+                    }
         };
         let mut made = MADE.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(profile) = made.iter().find(|p| ***p == wanted) {
+        if let Some(profile) = made.iter().find(|p| wanted(p)) {
             return profile;
         }
-        let profile: &'static PlatformProfile = Box::leak(Box::new(wanted));
+        let profile: &'static PlatformProfile = Box::leak(Box::new(PlatformProfile {
+            pipe_capacity: Some(capacity),
+            features: Box::leak(features.into_boxed_slice()),
+            ..self.clone()
+        }));
         made.push(profile);
         profile
     }

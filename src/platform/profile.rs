@@ -253,6 +253,9 @@ impl PlatformProfile {
             Feature::SocketTypeFlags,
             Feature::NetNamespaces,
             Feature::Accept4,
+            // A new pipe's 16 pages (alloc_pipe_info in fs/pipe.c), unless the run's
+            // object has another capacity (`with_pipe_capacity`).
+            Feature::DefaultPipeCapacity,
         ],
         listen: Some(ListenRules {
             backlog_slack: 1,

@@ -22,7 +22,15 @@ pub fn skip_reason(s: &Scenario, profile: &PlatformProfile) -> Option<String> {
         }
     }
     if let Some(f) = needs.iter().find(|f| !profile.has(**f)) {
-        return Some(format!("{} has no {}", profile.platform, f.name()));
+        return Some(match (f, profile.pipe_capacity) {
+            (Feature::DefaultPipeCapacity, Some(size)) => format!(
+                "the scenario's rule is {}'s default pipe capacity, and this run's pipes \
+                 have another: PIPE_CAPACITY is {size} ({})",
+                profile.platform,
+                f.name()
+            ),
+            _ => format!("{} has no {}", profile.platform, f.name()),
+        });
     }
     let mut sizes = vec![s.region.len];
     for step in &s.steps {

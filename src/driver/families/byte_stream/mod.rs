@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 use self::executor::StreamExecutor;
 use crate::driver::error::{HarnessError, SetupError};
 use crate::driver::family::{failed_before_fork, ActorContext, Family};
+use crate::driver::probe::{get_pipe_size, in_child};
 use crate::mechanism::os::OsByteStream;
-use crate::mechanism::{ByteStream, Capability, Describe};
+use crate::mechanism::{ActorStart, ByteStream, Capability, Describe};
 use crate::scenario::*;
 
 /// A byte-stream implementation under test, as the driver runs it.
@@ -113,6 +114,44 @@ impl<'a, I: ByteStream> Family for ByteStreamFamily<'a, I> {
             StreamObject::Fifo(path) => fifo_path = path,
         }
         StreamExecutor::new(self.iut, actor, fifo_path, ends)
+    }
+
+    fn pipe_capacity(&self, object: &Self::Object) -> Option<Result<u64, String>> {
+        let iut = self.iut;
+        let mechanism = match object {
+            StreamObject::Pipe { .. } => Mechanism::Pipe,
+            StreamObject::Fifo(_) => Mechanism::Fifo,
+        };
+        if !iut
+            .capabilities(mechanism)
+            .contains(&Capability::Descriptor)
+        {
+            return Some(Err("the implementation exposes no descriptor".to_owned()));
+        }
+        // An actor started by exec builds its own profile: it would not share ours.
+        if iut.actor_start() == ActorStart::Exec {
+            return Some(Err("the actors are started by exec".to_owned()));
+        }
+        let read = |fd| get_pipe_size(fd).map_err(|e| format!("F_GETPIPE_SZ: {e}"));
+        Some(match object {
+            StreamObject::Pipe { write, .. } => iut
+                .fd(write)
+                .ok_or_else(|| "the pipe's end has no descriptor".to_owned())
+                .and_then(read),
+            // A FIFO's pipe exists while it is open: a child of the driver opens it as
+            // the actors will, through the implementation, without waiting and without a
+            // writer, and exits before any actor is forked (the buffer goes with the last
+            // close, so the actors' opens find it as they would have).
+            StreamObject::Fifo(path) => in_child(|| {
+                let end = iut
+                    .open(path, AccessMode::ReadOnly, &[OpenFlag::NonBlock])
+                    .ok()?;
+                iut.fd(&end).and_then(|fd| get_pipe_size(fd).ok())
+            })
+            .ok_or_else(|| {
+                "a child opening the FIFO through the implementation could not read it".to_owned()
+            }),
+        })
     }
 
     fn release(&self, object: Self::Object) {
