@@ -7,7 +7,9 @@ use rstest::rstest;
 
 use super::*;
 use crate::model::calls::SocketCalls;
-use crate::scenario::{Action, Payload, ProcessName, Relation, SigPipe, Size};
+use crate::scenario::{
+    Action, MsgFlag, Payload, PollEvent, ProcessName, Relation, SigPipe, Size, SocketCall,
+};
 
 const LINUX: &PlatformProfile = &PlatformProfile::LINUX;
 const MACOS: &PlatformProfile = &PlatformProfile::MACOS;
