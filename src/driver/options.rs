@@ -32,15 +32,25 @@ pub struct RunOptions {
 }
 
 impl RunOptions {
-    /// These options for `iut`: the profile as the implementation's pipes differ from
-    /// the platform's default: their capacity read from a pipe it makes where the
-    /// platform can tell (`F_GETPIPE_SZ`, see [`probed_pipe_capacity`]), else as it
-    /// declares it. (A run reads its own object's capacity again at set-up; this one is
-    /// what plans made before any object, the fuzzers', are built with.)
+    /// These options for `iut`: the profile as the implementation declares its pipes
+    /// differ from the platform's default. A run reads its own object's capacity at
+    /// set-up, so nothing is probed here, on every scenario's path.
     pub fn for_implementation<I: Implementation>(&self, iut: &I) -> RunOptions {
+        let capacity = iut.byte_streams().and_then(ByteStream::pipe_capacity);
+        self.with_pipe_capacity(capacity)
+    }
+
+    /// These options for plans made before any object exists (the fuzzers'): the
+    /// capacity read from a pipe `iut` makes where the platform can tell
+    /// (`F_GETPIPE_SZ`, see [`probed_pipe_capacity`]), else as it declares it.
+    pub fn for_plans<I: Implementation>(&self, iut: &I) -> RunOptions {
         let capacity = iut
             .byte_streams()
             .and_then(|b| probed_pipe_capacity(b).or_else(|| b.pipe_capacity()));
+        self.with_pipe_capacity(capacity)
+    }
+
+    fn with_pipe_capacity(&self, capacity: Option<u64>) -> RunOptions {
         RunOptions {
             profile: self.profile.with_pipe_capacity(capacity),
             ..self.clone()
