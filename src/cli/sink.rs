@@ -8,7 +8,9 @@ use std::time::Instant;
 use indicatif::ProgressBar;
 use ipc_conformance::adapters::Adapter;
 use ipc_conformance::driver::RunOptions;
-use ipc_conformance::report::{html_page, render_json_line, render_junit, ScenarioRecord};
+use ipc_conformance::report::{
+    group_causes, html_page, render_causes, render_json_line, render_junit, ScenarioRecord,
+};
 
 use super::args::{Format, RunArgs};
 use super::outcome::Outcome;
@@ -30,6 +32,8 @@ pub(super) struct Sink {
     /// A failure was seen and `--fail-fast` asks to stop.
     pub stopped: bool,
     counts: [usize; 4],
+    /// Each failed scenario's id and the cause its failed check names.
+    causes: Vec<(String, String)>,
 }
 
 impl Sink {
@@ -50,6 +54,7 @@ impl Sink {
             taken: 0,
             stopped: false,
             counts: [0; 4],
+            causes: Vec::new(),
         }
     }
 
@@ -66,6 +71,9 @@ impl Sink {
         self.taken += 1;
         if r.is_failure() && self.fail_fast {
             self.stopped = true;
+        }
+        if let (Some(f), "fail") = (&r.failure, r.verdict.as_str()) {
+            self.causes.push((r.id.clone(), f.cause.clone()));
         }
         self.bar.suspend(|| match self.format {
             Format::Human => print!("{}", o.text),
@@ -96,6 +104,10 @@ impl Sink {
                 self.total - self.taken
             );
         }
+        let causes = group_causes(self.causes.iter().map(|(id, c)| (id.as_str(), c.as_str())));
+        summary.push('\n');
+        summary.push_str(render_causes(&causes).trim_end());
+        let summary = summary.trim_end();
         match self.format {
             Format::Human => println!("\n{summary}"),
             Format::Json => eprintln!("{summary}"),

@@ -37,6 +37,8 @@ mod sync;
 mod verdict;
 mod wait;
 
+/// The cause a [`Failure`] names, and the kind of check behind it.
+pub use crate::judge::{Cause, Check};
 pub use error::HarnessError;
 pub use event_log::EventKind;
 pub use exec_actor::{exec_actor_implementation, serve_exec_actor};

@@ -13,8 +13,9 @@ use super::options::RunOptions;
 use super::stage::Stage;
 use super::wait::{BlockWait, OutcomeWait, Waiter};
 use crate::driver::{BlockingVerdict, Failure, Verdict};
-use crate::judge::Outcome;
-use crate::judge::{describe_expectation, describe_observed, meets, short_stream_peek, Observed};
+use crate::judge::{
+    describe_expectation, describe_observed, meets, short_stream_peek, Cause, Observed, Outcome,
+};
 use crate::scenario::*;
 
 /// What the play came to.
@@ -44,6 +45,10 @@ pub(super) fn play(stage: &mut Stage<'_>, opts: &RunOptions) -> Played {
     }
 }
 
+/// Why the play stopped before its last step: the verdict, boxed (a failure is large,
+/// and rare).
+type Stop = Box<Verdict>;
+
 /// The play's own state beside the stage.
 struct Player<'s, 'a> {
     stage: &'s mut Stage<'a>,
@@ -63,8 +68,8 @@ impl Player<'_, '_> {
         let scenario = self.stage.scenario;
         for (si, step) in scenario.steps.iter().enumerate() {
             self.step = si;
-            if let Err(verdict) = self.play_step(si, step) {
-                return verdict;
+            if let Err(stop) = self.play_step(si, step) {
+                return *stop;
             }
         }
         Verdict::Pass
@@ -75,15 +80,32 @@ impl Player<'_, '_> {
         &self,
         step: usize,
         process: ProcessIndex,
+        cause: Cause,
         expected: String,
         observed: String,
-    ) -> Verdict {
-        Verdict::Fail(Failure {
+    ) -> Stop {
+        Box::new(Verdict::Fail(Failure {
             step: Some(StepIndex(step)),
             process: Some(self.stage.scenario.process(process).name.clone()),
+            cause,
             expected,
             observed,
-        })
+        }))
+    }
+
+    /// The call `process` made at `step`: for an `await`, the call it awaits, started at
+    /// an earlier step (the driver's signals since then are not the process's calls).
+    fn call_at(&self, step: usize, process: ProcessIndex) -> &Action {
+        let steps = &self.stage.scenario.steps;
+        match steps[step].action_of(process) {
+            Some(Action::Await) => steps[..step]
+                .iter()
+                .rev()
+                .filter_map(|s| s.action_of(process))
+                .find(|a| !matches!(a, Action::Await | Action::Kill(_))),
+            other => other,
+        }
+        .expect("a process acts at the step it is judged for")
     }
 
     /// Record a process that died during its call.
@@ -93,7 +115,7 @@ impl Player<'_, '_> {
         }
     }
 
-    fn play_step(&mut self, si: usize, step: &Step) -> Result<(), Verdict> {
+    fn play_step(&mut self, si: usize, step: &Step) -> Result<(), Stop> {
         self.check_still_blocked(si)?;
         self.settle_blocked_calls();
         let deadline = Instant::now() + self.stage.scenario.step_timeout;
@@ -161,7 +183,7 @@ impl Player<'_, '_> {
         from: ProcessIndex,
         name: &str,
         address: SocketAddrV4,
-    ) -> Result<(), Verdict> {
+    ) -> Result<(), Stop> {
         self.ports.insert(address, name.to_owned());
         let learn = Command::Learn {
             name: name.to_owned(),
@@ -172,11 +194,13 @@ impl Player<'_, '_> {
                 continue;
             }
             learn.send(&mut actor.control).map_err(|source| {
-                HarnessError::Unreachable {
-                    process: self.stage.scenario.processes[ai].name.clone(),
-                    source,
-                }
-                .into_verdict()
+                Box::new(
+                    HarnessError::Unreachable {
+                        process: self.stage.scenario.processes[ai].name.clone(),
+                        source,
+                    }
+                    .into_verdict(),
+                )
             })?;
         }
         Ok(())
@@ -184,13 +208,14 @@ impl Player<'_, '_> {
 
     /// A call judged blocked in the previous step must still be blocked now: nothing has
     /// happened since that could release it.
-    fn check_still_blocked(&self, si: usize) -> Result<(), Verdict> {
+    fn check_still_blocked(&self, si: usize) -> Result<(), Stop> {
         for (ai, actor) in self.stage.actors.iter().enumerate() {
             if let (Some(from), None) = (actor.pending, &actor.gone) {
                 if from + 1 == si && Waiter::readable(&actor.control) {
                     return Err(self.fail(
                         from,
                         ProcessIndex(ai),
+                        Cause::released_early(self.call_at(from, ProcessIndex(ai))),
                         format!(
                             "to stay blocked until a later step released it (step {})",
                             StepIndex(si)
@@ -222,13 +247,14 @@ impl Player<'_, '_> {
         &mut self,
         si: usize,
         step: &Step,
-    ) -> Result<Vec<(ProcessIndex, Observed)>, Verdict> {
+    ) -> Result<Vec<(ProcessIndex, Observed)>, Stop> {
         let mut signalled = Vec::new();
         for (p, action) in &step.actions {
             if let Some(how) = &self.stage.actors[p.0].gone {
                 return Err(self.fail(
                     si,
                     *p,
+                    Cause::gone(),
                     "a live process".to_owned(),
                     format!("it is gone: {}", describe_observed(how)),
                 ));
@@ -240,11 +266,13 @@ impl Player<'_, '_> {
                     Command::Run(si as u32)
                         .send(&mut self.stage.actors[p.0].control)
                         .map_err(|source| {
-                            HarnessError::Unreachable {
-                                process: self.stage.scenario.process(*p).name.clone(),
-                                source,
-                            }
-                            .into_verdict()
+                            Box::new(
+                                HarnessError::Unreachable {
+                                    process: self.stage.scenario.process(*p).name.clone(),
+                                    source,
+                                }
+                                .into_verdict(),
+                            )
                         })?;
                     self.stage.actors[p.0].pending = Some(si);
                 }
@@ -260,7 +288,7 @@ impl Player<'_, '_> {
         p: ProcessIndex,
         deadline: Instant,
         expect: &Expectation,
-    ) -> Result<(), Verdict> {
+    ) -> Result<(), Stop> {
         let expected = describe_expectation(expect, self.opts.profile);
         match self.stage.waiter(p, self.opts.oracle).blocked(si, deadline) {
             BlockWait::Blocked { evidence, latency } => {
@@ -277,6 +305,7 @@ impl Player<'_, '_> {
                 Err(self.fail(
                     si,
                     p,
+                    Cause::did_not_block(self.call_at(si, p), &obs),
                     expected,
                     format!("did not block: {}", describe_observed(&obs)),
                 ))
@@ -292,7 +321,7 @@ impl Player<'_, '_> {
         p: ProcessIndex,
         deadline: Instant,
         expect: &Expectation,
-    ) -> Result<Observed, Verdict> {
+    ) -> Result<Observed, Stop> {
         let from = self.stage.actors[p.0]
             .pending
             .expect("every acting process has a pending call");
@@ -310,6 +339,7 @@ impl Player<'_, '_> {
             OutcomeWait::Asleep(wchan) => Err(self.fail(
                 si,
                 p,
+                Cause::blocked(self.call_at(si, p), expect, self.opts.profile),
                 expected(),
                 format!(
                     "blocked in the call (kernel{})",
@@ -329,29 +359,19 @@ impl Player<'_, '_> {
         p: ProcessIndex,
         expect: &Expectation,
         observed: &Observed,
-    ) -> Result<(), Verdict> {
+    ) -> Result<(), Stop> {
         let Err(why) = meets(expect, observed, self.opts.profile) else {
             return Ok(());
         };
-        let action = self.stage.scenario.steps[si]
-            .actions
-            .iter()
-            .find(|(q, _)| *q == p)
-            .map(|(_, a)| a);
-        if action.is_some_and(|a| {
-            short_stream_peek(
-                a,
-                self.stage.scenario.mechanism,
-                expect,
-                observed,
-                self.opts.profile,
-            )
-        }) {
+        let action = self.call_at(si, p);
+        let mechanism = self.stage.scenario.mechanism;
+        if short_stream_peek(action, mechanism, expect, observed, self.opts.profile) {
             return Ok(());
         }
         if let Observed::Outcome(Outcome::Unsupported(reason)) = observed {
-            return Err(Verdict::Skip(reason.clone()));
+            return Err(Box::new(Verdict::Skip(reason.clone())));
         }
+        let cause = Cause::of_result(action, expect, observed, self.opts.profile);
         let observed = describe_observed(observed);
         let observed = if why.is_empty() {
             observed
@@ -361,6 +381,7 @@ impl Player<'_, '_> {
         Err(self.fail(
             si,
             p,
+            cause,
             describe_expectation(expect, self.opts.profile),
             observed,
         ))
@@ -384,7 +405,7 @@ impl Player<'_, '_> {
     }
 
     /// The watchdog fired: kill the whole group so nothing hangs, and say so.
-    fn watchdog(&mut self, step: usize, p: ProcessIndex, expected: String) -> Verdict {
+    fn watchdog(&mut self, step: usize, p: ProcessIndex, expected: String) -> Stop {
         kill_group(self.stage.pgid);
         let bound = self.stage.scenario.step_timeout;
         self.stage.note(
@@ -396,6 +417,7 @@ impl Player<'_, '_> {
         self.fail(
             step,
             p,
+            Cause::never_returned(self.call_at(step, p)),
             expected,
             format!("no result within {bound:?}; the watchdog killed the processes"),
         )

@@ -17,6 +17,7 @@ use super::options::RunOptions;
 use super::play::play;
 use super::setup::set_up;
 use crate::driver::{Failure, ScenarioReport, Verdict};
+use crate::judge::Cause;
 use crate::mechanism::{missing_capability, required_capabilities, Deviation, Implementation};
 use crate::platform::PlatformProfile;
 use crate::scenario::*;
@@ -119,6 +120,7 @@ fn run_phases<F: Family>(
         Verdict::Pass if !report.findings.is_empty() => Verdict::Fail(Failure {
             step: None,
             process: None,
+            cause: Cause::left_behind(),
             expected: "nothing left behind".to_owned(),
             observed: report.findings.join("; "),
         }),
@@ -141,6 +143,7 @@ fn declared(verdict: Verdict, scenario: &Scenario, deviations: &[Deviation]) -> 
         Verdict::Pass => Verdict::Fail(Failure {
             step: None,
             process: None,
+            cause: Cause::undeclared(),
             expected: format!("the declared deviation: {}", deviation.reason),
             observed: "the scenario passed".to_owned(),
         }),

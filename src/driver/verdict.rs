@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::error::{FailedBeforeFork, HarnessError, SetupError, SkipReason};
 use crate::driver::{EventKind, Evidence};
+use crate::judge::Cause;
 use crate::scenario::{ProcessName, StepIndex};
 
 /// What a step's check found wrong.
@@ -14,6 +15,8 @@ pub struct Failure {
     pub step: Option<StepIndex>,
     /// The process whose action failed.
     pub process: Option<ProcessName>,
+    /// The rule the failed check found broken: what failures of one root cause share.
+    pub cause: Cause,
     /// What the scenario expected, in words.
     pub expected: String,
     /// What happened, in words.
@@ -132,6 +135,7 @@ impl FailedBeforeFork {
         Verdict::Fail(Failure {
             step: None,
             process: None,
+            cause: Cause::not_made(),
             expected: "the object is made before the fork".to_owned(),
             observed: self.to_string(),
         })

@@ -6,11 +6,13 @@
 //! answers with the same rules, so the two can never disagree on what an expectation
 //! says. It imports only `platform` and `scenario`.
 
+mod cause;
 mod describe;
 mod meets;
 mod outcome;
 mod payload;
 
+pub use cause::{Cause, Check};
 pub use describe::{describe_expectation, describe_observed};
 pub use meets::{expected_floor, expected_len, meets, short_stream_peek};
 pub use outcome::{Observed, Outcome};

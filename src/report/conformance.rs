@@ -1,10 +1,12 @@
 //! The conformance matrix of real crates: for each adapter, per mechanism, how many
-//! scenarios passed, failed, deviated as declared or were skipped; every failure with the
-//! check that failed and what the crate does instead; the reasons for skips.
+//! scenarios passed, failed (and from how many root causes), deviated as declared or were
+//! skipped; the failures grouped by root cause, then each with the check that failed and
+//! what the crate does instead; the reasons for skips.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
+use super::causes::{group_causes, render_causes};
 use crate::driver::{ScenarioReport, Verdict};
 use crate::mechanism::{unknown_deviations, Deviation};
 use crate::scenario::Mechanism;
@@ -77,9 +79,11 @@ impl CrateRun<'_> {
 }
 
 #[derive(Default)]
-struct Counts {
+struct Counts<'r> {
     passed: usize,
     failed: usize,
+    /// The causes of the failures, each once.
+    causes: BTreeSet<&'r str>,
     deviations: usize,
     skipped: usize,
 }
@@ -103,18 +107,21 @@ pub fn render_conformance(runs: &[CrateRun<'_>], platform: &str, command: &str) 
     );
     let _ = writeln!(
         w,
-        "| crate | mechanism | passed | failed | declared deviations | skipped |"
+        "| crate | mechanism | passed | failed | root causes | declared deviations | skipped |"
     );
-    let _ = writeln!(w, "|---|---|---:|---:|---:|---:|");
+    let _ = writeln!(w, "|---|---|---:|---:|---:|---:|---:|");
     for run in runs {
         let mut by_mechanism: BTreeMap<String, Counts> = BTreeMap::new();
         for (m, r) in &run.reports {
             let c = by_mechanism.entry(m.to_string()).or_default();
-            match r.verdict {
+            match &r.verdict {
                 Verdict::Pass => c.passed += 1,
                 Verdict::Deviation { .. } => c.deviations += 1,
                 Verdict::Skip(_) => c.skipped += 1,
-                _ => c.failed += 1,
+                other => {
+                    c.failed += 1;
+                    c.causes.insert(cause_of(other));
+                }
             }
         }
         let name = match run.version {
@@ -127,8 +134,12 @@ pub fn render_conformance(runs: &[CrateRun<'_>], platform: &str, command: &str) 
         {
             let _ = writeln!(
                 w,
-                "| {name} | {m} | {} | {} | {} | {} |",
-                c.passed, c.failed, c.deviations, c.skipped
+                "| {name} | {m} | {} | {} | {} | {} | {} |",
+                c.passed,
+                c.failed,
+                c.causes.len(),
+                c.deviations,
+                c.skipped
             );
         }
     }
@@ -152,6 +163,13 @@ fn render_crate(w: &mut String, run: &CrateRun<'_>) {
     if failures.is_empty() {
         let _ = writeln!(w, "No failures.");
     } else {
+        let causes = group_causes(
+            run.reports
+                .iter()
+                .filter(|(_, r)| r.is_failure())
+                .map(|(_, r)| (r.id.as_str(), cause_of(&r.verdict))),
+        );
+        let _ = writeln!(w, "```text\n{}```\n", render_causes(&causes));
         let _ = writeln!(w, "| failing scenario | what the check saw | why |");
         let _ = writeln!(w, "|---|---|---|");
         for (r, check) in failures {
@@ -186,6 +204,14 @@ fn render_crate(w: &mut String, run: &CrateRun<'_>) {
         for (reason, n) in skips {
             let _ = writeln!(w, "- {n} × {reason}");
         }
+    }
+}
+
+/// The root cause a failed verdict counts under: its check's, or the harness's.
+fn cause_of(verdict: &Verdict) -> &str {
+    match verdict {
+        Verdict::Fail(f) => &f.cause.rule,
+        _ => "the harness could not run the scenario",
     }
 }
 

@@ -280,6 +280,7 @@ mod tests {
         let failed = Verdict::Fail(crate::driver::Failure {
             step: None,
             process: None,
+            cause: crate::judge::Cause::left_behind(),
             expected: String::new(),
             observed: String::new(),
         });

@@ -1,6 +1,7 @@
 //! Verdicts and how they are shown: a one-line result, and for a failure the step, what
 //! was expected, what was observed, and the timeline.
 
+mod causes;
 mod conformance;
 mod explain;
 mod json;
@@ -11,6 +12,7 @@ mod picture;
 mod record;
 mod timeline;
 
+pub use causes::{group_causes, render_causes, CauseGroup};
 pub use conformance::{render_conformance, CrateRun, KnownFailure};
 pub use explain::{render_explanation, render_explanation_for};
 pub use json::{parse_json_line, render_json_line};

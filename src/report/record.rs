@@ -53,6 +53,13 @@ pub struct FailureRecord {
     pub step: Option<usize>,
     /// The process whose action failed.
     pub process: Option<String>,
+    /// The kind of check that failed (`result`, `blocking`, `left_behind`, …).
+    #[serde(default)]
+    pub check: String,
+    /// The rule the check found broken, without the scenario's particulars: records
+    /// with the same cause are one root cause.
+    #[serde(default)]
+    pub cause: String,
     /// What the scenario expected, in words.
     pub expected: String,
     /// What happened, in words.
@@ -120,6 +127,8 @@ impl ScenarioRecord {
             failure: failure.map(|f| FailureRecord {
                 step: f.step.map(|s| s.0 + 1),
                 process: f.process.as_ref().map(|p| p.0.clone()),
+                check: f.cause.check.name().to_owned(),
+                cause: f.cause.rule.clone(),
                 expected: f.expected.clone(),
                 observed: f.observed.clone(),
             }),

@@ -17,6 +17,16 @@ pub struct Step {
     pub note: Option<String>,
 }
 
+impl Step {
+    /// What `process` does in this step, if it acts.
+    pub fn action_of(&self, process: ProcessIndex) -> Option<&Action> {
+        self.actions
+            .iter()
+            .find(|(p, _)| *p == process)
+            .map(|(_, a)| a)
+    }
+}
+
 /// A whole scenario.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scenario {
