@@ -83,7 +83,7 @@ fn passes_the_fuzzers<I: Implementation>(iut: &I, properties: &[Property]) -> Re
 
 /// The fuzzers a pipe variant must pass: all three. The pipe model states no count
 /// that a write of more than PIPE_BUF made in parts could change, so a variant that
-/// makes it so passes them too.
+/// writes in PIPE_BUF pieces passes them too.
 fn stream_properties() -> Vec<Property> {
     vec![
         Property::PipeSequences,
