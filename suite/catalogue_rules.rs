@@ -153,8 +153,10 @@ fn the_catalogue_agrees_with_the_reference_model() {
         disagree.join("\n")
     );
     // The models cover most of these scenarios; fewer would mean they lost ground.
+    // (pipe::write_gt_pipebuf_partial left the pipe model on purpose: Linux's count for
+    // a non-blocking write of more than PIPE_BUF is one of the many POSIX allows.)
     let floors = [
-        ("pipe::", 48),
+        ("pipe::", 47),
         ("fifo::", 27),
         ("socketpair::", 10),
         ("unix-dgram::", 16),

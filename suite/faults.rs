@@ -3,7 +3,8 @@
 //! property the fault names (its fuzzer finds a failing case from a fixed seed within
 //! [`FUZZ_BUDGET`] cases, not shrunk), or both. One trial per fault fails when nothing
 //! catches it, or when its property does not find it; a last trial checks that
-//! docs/faults.md, the table of what caught what, is what this run found.
+//! docs/faults.md, the table of what caught what, is what this run found. One more
+//! holds the catalogue to "one rule, one failing scenario" for one-byte reads.
 //!
 //! Regenerate the table with `IPC_CONFORMANCE_WRITE_DOCS=1 cargo test --test faults`.
 
@@ -14,7 +15,7 @@ mod faulty_regions;
 #[path = "../fixtures/faulty_sockets.rs"]
 mod faulty_sockets;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::{Mutex, OnceLock};
@@ -195,6 +196,54 @@ fn is_caught(fault: AnyFault) -> Result<(), Failed> {
     }
 }
 
+/// The behaviours whose rule is how many bytes one read returns, each with why. Every
+/// other scenario checks the bytes it moves as bytes (`read_exactly`, `read_to_end`),
+/// so a pipe whose reads return one byte at a time while more is queued fails these
+/// and nothing else.
+const READ_SIZE_BEHAVIOURS: &[(&str, &str)] = &[(
+    "pipe.read-partial",
+    "a pipe read returns the bytes queued, up to the count: the rule one-byte reads break",
+)];
+
+/// Against [`Fault::ReadsOneByteAtATime`] the catalogue fails exactly the scenarios
+/// that name a behaviour of [`READ_SIZE_BEHAVIOURS`] (among those passing against the
+/// OS): a deviation from one rule fails the scenarios of that rule.
+fn one_byte_reads_fail_only_read_size_rules() -> Result<(), Failed> {
+    let failing: BTreeSet<String> = caught(AnyFault::Stream(Fault::ReadsOneByteAtATime))
+        .scenarios
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    let (scenarios, passing) = catalogue();
+    let about_read_sizes: BTreeSet<String> = scenarios
+        .iter()
+        .filter(|s| passing.contains(&s.id))
+        .filter(|s| {
+            s.behaviours
+                .iter()
+                .any(|b| READ_SIZE_BEHAVIOURS.iter().any(|(slug, _)| slug == b))
+        })
+        .map(|s| s.id.clone())
+        .collect();
+    for (slug, why) in READ_SIZE_BEHAVIOURS {
+        println!("read-size behaviour `{slug}`: {why}");
+    }
+    println!(
+        "one-byte reads: {} catalogue scenarios fail: {failing:?}",
+        failing.len()
+    );
+    let other_rules: Vec<&String> = failing.difference(&about_read_sizes).collect();
+    let not_caught: Vec<&String> = about_read_sizes.difference(&failing).collect();
+    match (other_rules.is_empty(), not_caught.is_empty()) {
+        (true, true) => Ok(()),
+        _ => Err(format!(
+            "one-byte reads fail scenarios whose rule is not about read sizes: {other_rules:?}; \
+             and pass scenarios whose rule is: {not_caught:?}"
+        )
+        .into()),
+    }
+}
+
 /// One row of the table.
 fn row(fault: AnyFault, found: &Caught) -> String {
     let mut per_mechanism: BTreeMap<&str, usize> = BTreeMap::new();
@@ -321,6 +370,10 @@ fn main() {
             })
         })
         .collect();
+    trials.push(Trial::test(
+        "faults::one_byte_reads_fail_only_read_size_rules",
+        one_byte_reads_fail_only_read_size_rules,
+    ));
     // The table records what this platform's kernel does; it is written on Linux.
     trials.push(
         Trial::test(

@@ -76,13 +76,11 @@ impl PipeBuffer {
     /// there whole, then page-sized pieces into free buffers.
     pub(super) fn put(&mut self, bytes: &[u8], merge: bool) -> usize {
         let mut done = 0;
-        let odd = bytes.len() % self.page;
-        if merge && odd > 0 && !self.data.is_empty() {
-            let last = self.buffers.back_mut().expect("bytes are in buffers");
-            if last.offset + last.len + odd <= self.page {
-                last.len += odd;
-                done = odd;
-            }
+        if merge && self.merges(bytes.len()) {
+            let odd = bytes.len() % self.page;
+            let last = self.buffers.back_mut().expect("merges into a buffer");
+            last.len += odd;
+            done = odd;
         }
         while done < bytes.len() && self.free_slots() > 0 {
             let k = (bytes.len() - done).min(self.page);
@@ -91,6 +89,15 @@ impl PipeBuffer {
         }
         self.data.extend(&bytes[..done]);
         done
+    }
+
+    /// Whether `put` with `merge` would put the odd part of `len` bytes into the last
+    /// buffer's tail.
+    pub(super) fn merges(&self, len: usize) -> bool {
+        let odd = len % self.page;
+        self.buffers
+            .back()
+            .is_some_and(|last| odd > 0 && last.offset + last.len + odd <= self.page)
     }
 
     /// Whether `put` would take all of `len` bytes.

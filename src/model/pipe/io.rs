@@ -104,6 +104,39 @@ impl PipeModel {
         })
     }
 
+    /// Why the model states no outcome for a write of more than PIPE_BUF, where one
+    /// made in parts would come out otherwise than the kernel makes it whole: POSIX lets
+    /// such a write interleave with other writers' and, without waiting, stop early, so
+    /// an implementation may write it as several calls.
+    fn parts_could_change(&self, bytes: &[u8], nonblock: bool) -> Option<Unmodelled> {
+        let reader_waits = self
+            .processes
+            .iter()
+            .any(|q| matches!(q.pending, Some((Pending::Read(_), _))));
+        if reader_waits {
+            return Some(Unmodelled::Schedule(
+                "a read blocked for a write of more than PIPE_BUF may wake between its parts"
+                    .to_owned(),
+            ));
+        }
+        if nonblock && self.bytes.clone().put(bytes, true) > 0 {
+            return Some(Unmodelled::Action(
+                "the count of a non-blocking write of more than PIPE_BUF, which POSIX leaves \
+                 to the implementation (any from 1)"
+                    .to_owned(),
+            ));
+        }
+        // Whole, its odd part shares the last buffer; in parts it takes buffers of its
+        // own, and what fits afterwards follows from that.
+        self.bytes.merges(bytes.len()).then(|| {
+            Unmodelled::Action(
+                "a write of more than PIPE_BUF into a last buffer with room for its odd \
+                 part, which written in parts leaves other room"
+                    .to_owned(),
+            )
+        })
+    }
+
     pub(super) fn write(&mut self, p: usize, bytes: Vec<u8>) -> Answer {
         let d = self.description(p, End::Write)?;
         let len = bytes.len() as u64;
@@ -116,9 +149,14 @@ impl PipeModel {
                 "another process is between the parts of a long write".to_owned(),
             ));
         }
-        if self.readers() > 0 && self.descriptions[d].nonblock {
-            // All or nothing up to PIPE_BUF; above it, what fits, EAGAIN when nothing
-            // does.
+        let nonblock = self.descriptions[d].nonblock;
+        if len > self.pipe_buf && self.readers() > 0 {
+            if let Some(why) = self.parts_could_change(&bytes, nonblock) {
+                return Err(why);
+            }
+        }
+        if self.readers() > 0 && nonblock {
+            // All or nothing up to PIPE_BUF; above it, EAGAIN when nothing fits.
             if len <= self.pipe_buf && !self.bytes.fits(bytes.len()) {
                 return Ok(ModelOutcome::Error(Errno(libc::EAGAIN)));
             }

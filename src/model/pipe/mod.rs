@@ -7,10 +7,12 @@
 //! Where POSIX leaves a choice to the platform, the model takes the profile's: Linux
 //! keeps a pipe's bytes in page-sized buffers (`pipe_page`), so room comes back only
 //! when a whole buffer has been read, a write first fills the tail of the last buffer if
-//! its odd part fits there, and a non-blocking write of more than PIPE_BUF bytes writes
-//! what fits; an `open` of a FIFO for reading and writing never waits. Where the outcome
-//! would depend on how the kernel schedules the processes (two blocked readers and data
-//! for one), the model says so and does not guess.
+//! its odd part fits there; an `open` of a FIFO for reading and writing never waits.
+//! Where the outcome would depend on how the kernel schedules the processes (two blocked
+//! readers and data for one), the model says so and does not guess; so it does where a
+//! write of more than PIPE_BUF made in parts, as POSIX allows, would come out otherwise
+//! than the kernel makes it whole (a non-blocking one's count, which may be any from 1;
+//! a blocked reader's share; the buffers its odd part would share).
 //!
 //! # References
 //! - POSIX XSH `read()`: an empty pipe with a writer blocks the reader, or fails with

@@ -128,6 +128,39 @@ fn a_blocking_write_over_capacity_completes_as_the_reader_drains() {
     assert_eq!(apply(&mut m, 1, Action::Await), ModelOutcome::Count(65537));
 }
 
+/// Where a write of more than PIPE_BUF may go in parts (POSIX lets it interleave and,
+/// without waiting, stop early), the model states no count the parts could change.
+#[test]
+fn counts_a_write_above_pipe_buf_may_change_in_parts_are_not_stated() {
+    let declined =
+        |m: &mut PipeModel, p: usize, a: Action| m.apply(p, &a, &PlatformProfile::LINUX).is_err();
+    // A reader blocked in one read may wake between the parts and return the first.
+    let mut m = pipe();
+    apply(&mut m, 0, Action::Read(Size::Bytes(8192)));
+    assert!(declined(&mut m, 1, write(4097)));
+    // Written whole, the odd byte would share the first buffer; in parts it takes a
+    // buffer of its own.
+    let mut m = pipe();
+    apply(&mut m, 1, write(5));
+    assert!(declined(&mut m, 1, write(4097)));
+    assert_eq!(apply(&mut m, 1, write(4096)), ModelOutcome::Count(4096));
+    // Non-blocking: any count from 1 where something fits, EAGAIN where nothing does.
+    apply(
+        &mut m,
+        1,
+        Action::SetNonBlocking {
+            end: End::Write,
+            on: true,
+        },
+    );
+    assert!(declined(&mut m, 1, write(65537)));
+    assert_eq!(apply(&mut m, 1, Action::Fill), ModelOutcome::Count(57344));
+    assert_eq!(
+        apply(&mut m, 1, write(4097)),
+        ModelOutcome::Error(Errno(libc::EAGAIN))
+    );
+}
+
 /// Two unrelated processes of a FIFO, under the Linux profile.
 fn fifo() -> PipeModel {
     let s = crate::scenario::ScenarioBuilder::new("fifo::model", crate::scenario::Mechanism::Fifo)
