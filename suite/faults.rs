@@ -30,6 +30,7 @@ use ipc_conformance::driver::{run_scenario, RunOptions, Verdict};
 use ipc_conformance::fuzz::{fuzz, FuzzOptions, Property};
 use ipc_conformance::mechanism::os::Os;
 use ipc_conformance::mechanism::{Implementation, Regions, Sockets, Streams};
+use ipc_conformance::report::{group_causes, render_causes};
 use ipc_conformance::scenario::{self, Mechanism, Scenario};
 
 /// The seed every fault is hunted with, so that runs repeat.
@@ -95,12 +96,20 @@ impl AnyFault {
 /// What caught one fault.
 #[derive(Clone, Debug)]
 struct Caught {
-    /// The catalogue scenarios that fail against it and pass against the OS, with
-    /// their mechanisms.
-    scenarios: Vec<(String, Mechanism)>,
+    /// The catalogue scenarios that fail against it and pass against the OS.
+    scenarios: Vec<FailedScenario>,
     /// Its fuzz property, and the cases it ran until the first failure (`None` when it
     /// found nothing within the budget).
     fuzzed: Option<(Property, Option<u32>)>,
+}
+
+/// A catalogue scenario a fault fails.
+#[derive(Clone, Debug)]
+struct FailedScenario {
+    id: String,
+    mechanism: Mechanism,
+    /// The root cause its failed check names.
+    cause: String,
 }
 
 impl Caught {
@@ -137,8 +146,14 @@ fn hunt<I: Implementation>(iut: &I, property: Option<Property>) -> Caught {
     let scenarios = scenarios
         .iter()
         .filter(|s| passing.contains(&s.id))
-        .filter(|s| matches!(run_scenario(s, iut, &opts).verdict, Verdict::Fail(_)))
-        .map(|s| (s.id.clone(), s.mechanism))
+        .filter_map(|s| match run_scenario(s, iut, &opts).verdict {
+            Verdict::Fail(f) => Some(FailedScenario {
+                id: s.id.clone(),
+                mechanism: s.mechanism,
+                cause: f.cause.rule,
+            }),
+            _ => None,
+        })
         .collect();
     let fuzzed = property.map(|property| {
         let budget = FuzzOptions {
@@ -209,11 +224,9 @@ const READ_SIZE_BEHAVIOURS: &[(&str, &str)] = &[(
 /// that name a behaviour of [`READ_SIZE_BEHAVIOURS`] (among those passing against the
 /// OS): a deviation from one rule fails the scenarios of that rule.
 fn one_byte_reads_fail_only_read_size_rules() -> Result<(), Failed> {
-    let failing: BTreeSet<String> = caught(AnyFault::Stream(Fault::ReadsOneByteAtATime))
-        .scenarios
-        .into_iter()
-        .map(|(id, _)| id)
-        .collect();
+    let failed = caught(AnyFault::Stream(Fault::ReadsOneByteAtATime)).scenarios;
+    let causes = group_causes(failed.iter().map(|f| (f.id.as_str(), f.cause.as_str())));
+    let failing: BTreeSet<String> = failed.into_iter().map(|f| f.id).collect();
     let (scenarios, passing) = catalogue();
     let about_read_sizes: BTreeSet<String> = scenarios
         .iter()
@@ -228,10 +241,14 @@ fn one_byte_reads_fail_only_read_size_rules() -> Result<(), Failed> {
     for (slug, why) in READ_SIZE_BEHAVIOURS {
         println!("read-size behaviour `{slug}`: {why}");
     }
-    println!(
-        "one-byte reads: {} catalogue scenarios fail: {failing:?}",
-        failing.len()
-    );
+    print!("one-byte reads: {}", render_causes(&causes));
+    if causes.len() != 1 {
+        return Err(format!(
+            "one-byte reads fail from {} root causes, not one",
+            causes.len()
+        )
+        .into());
+    }
     let other_rules: Vec<&String> = failing.difference(&about_read_sizes).collect();
     let not_caught: Vec<&String> = about_read_sizes.difference(&failing).collect();
     match (other_rules.is_empty(), not_caught.is_empty()) {
@@ -247,8 +264,8 @@ fn one_byte_reads_fail_only_read_size_rules() -> Result<(), Failed> {
 /// One row of the table.
 fn row(fault: AnyFault, found: &Caught) -> String {
     let mut per_mechanism: BTreeMap<&str, usize> = BTreeMap::new();
-    for (_, mechanism) in &found.scenarios {
-        *per_mechanism.entry(mechanism.name()).or_default() += 1;
+    for failed in &found.scenarios {
+        *per_mechanism.entry(failed.mechanism.name()).or_default() += 1;
     }
     let per_mechanism: Vec<String> = per_mechanism
         .iter()
@@ -258,7 +275,7 @@ fn row(fault: AnyFault, found: &Caught) -> String {
         .scenarios
         .iter()
         .take(NAMED_SCENARIOS)
-        .map(|(id, _)| format!("`{id}`"))
+        .map(|failed| format!("`{}`", failed.id))
         .collect();
     let more = found.scenarios.len().saturating_sub(NAMED_SCENARIOS);
     let catalogue = match (found.scenarios.len(), more) {
