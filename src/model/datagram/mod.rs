@@ -49,6 +49,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use super::calls::{callers_in_processes, Caller, SockId};
 use super::names::UnixNames;
 use super::outcome::{Answer, ModelOutcome, Unmodelled};
+use super::room::Room;
 use crate::platform::{DatagramRules, Platform, PlatformProfile};
 use crate::scenario::{Address, Errno, Handle, Process, SocketDomain};
 
@@ -239,6 +240,17 @@ impl DatagramModel {
                 "more than {DATAGRAMS_BOUND} datagrams or {BYTES_BOUND} bytes queued"
             )));
         }
+        // Linux charges a Unix datagram to its sender until it is received, and a UDP
+        // one to its receiver.
+        let room = Room::of(profile);
+        if !room.holds(queue.iter().map(|(d, ..)| d.len()).chain([bytes.len()]))
+            || !room.holds(self.sent_by(s).chain([bytes.len()]))
+        {
+            return Err(Unmodelled::Action(format!(
+                "more datagrams queued than {} surely hold",
+                room.describe()
+            )));
+        }
         if let Some(room) = rules.unix_room.filter(|_| !self.udp()) {
             let counted = (queue.len() + 1) * SOCK_MAXADDRLEN + queued + bytes.len();
             if counted as u64 > room {
@@ -252,6 +264,15 @@ impl DatagramModel {
         let from = self.name_of(s);
         self.at(&t).queue.push_back((bytes, s.clone(), from));
         Ok(ModelOutcome::Count(len))
+    }
+
+    /// The lengths of the datagrams `s` sent that wait in any socket's queue.
+    fn sent_by<'a>(&'a self, s: &'a SockId) -> impl Iterator<Item = usize> + 'a {
+        self.socks
+            .values()
+            .flat_map(|t| t.queue.iter())
+            .filter(move |(_, from, _)| from == s)
+            .map(|(d, ..)| d.len())
     }
 
     /// The socket `s`, to change it.
