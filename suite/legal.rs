@@ -96,22 +96,14 @@ fn stream_properties(choice: Choice) -> Vec<Property> {
 }
 
 /// The fuzzers a socket variant must pass: every socket fuzzer, streams and datagrams.
-/// The TCP model states the kernel's count for a send to a peer that has closed (all
-/// of it: the reset comes back after that one segment), which a sender in pieces
-/// legally cuts short when the reset arrives between them.
-fn socket_properties(choice: SocketChoice) -> Vec<Property> {
-    let mut properties = vec![
-        Property::SocketpairSequences,
-        Property::UnixStreamConnections,
-        Property::UnixSeqpacketConnections,
-        Property::DatagramSequences,
-        Property::UdpSequences,
-    ];
-    if choice != SocketChoice::SplitSends {
-        properties.push(Property::TcpConnections);
-    }
-    properties
-}
+const SOCKET_PROPERTIES: [Property; 6] = [
+    Property::SocketpairSequences,
+    Property::UnixStreamConnections,
+    Property::UnixSeqpacketConnections,
+    Property::TcpConnections,
+    Property::DatagramSequences,
+    Property::UdpSequences,
+];
 
 /// The two trials of a variant: the catalogue, and the fuzzers of `properties`.
 fn trials_of<I: Implementation + Copy + Send + 'static>(
@@ -214,7 +206,7 @@ fn main() {
     ));
     for choice in SocketChoice::ALL {
         let iut = Sockets(LegalSocket(choice));
-        trials.extend(trials_of(iut, &scenarios, socket_properties(choice)));
+        trials.extend(trials_of(iut, &scenarios, SOCKET_PROPERTIES.to_vec()));
     }
     libtest_mimic::run(&args, trials).exit()
 }

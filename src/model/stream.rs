@@ -230,12 +230,17 @@ impl Stream {
                     // The closed peer answers the segment with RST (an empty send
                     // sends none): the connection is gone, and the error it leaves
                     // (EPIPE after FIN) is one later sends report anyway and receives
-                    // never see.
+                    // never see. Linux takes the whole send in that one segment, but a
+                    // sender that goes in pieces is cut short when the reset arrives
+                    // between them, and POSIX lets it return what went.
                     let end = &mut self.ends[i];
                     end.read_shut = true;
                     end.write_shut = true;
                     end.done = true;
-                    return Ok(ModelOutcome::Count(bytes.len() as u64));
+                    return Ok(match bytes.len() as u64 {
+                        1 => ModelOutcome::Count(1),
+                        n => ModelOutcome::CountBetween(1, n),
+                    });
                 }
             }
             _ => {}
