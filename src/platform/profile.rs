@@ -246,8 +246,9 @@ impl PlatformProfile {
             connect_disconnects_first: false,
             // `__skb_recv_datagram` waits for a datagram whatever the length asked.
             empty_recv_waits: true,
-            // Counted in datagrams (`net.unix.max_dgram_qlen`, 10) and a send buffer of
-            // 208 KiB, both above the model's bounds.
+            // Counted in datagrams (`net.unix.max_dgram_qlen`, 10, above the model's
+            // bounds) and against the sender's send buffer, which the run reads back
+            // (the models' `Room`).
             unix_room: None,
         },
         features: &[

@@ -7,7 +7,10 @@
 //! (MSG_PEEK leaves it queued), waits while the queue is empty, or fails with EAGAIN when
 //! O_NONBLOCK or MSG_DONTWAIT says not to wait. How many datagrams a socket queues
 //! depends on the kernel's accounting, so the model stops (says "outside") past
-//! [`DATAGRAMS_BOUND`] queued datagrams or [`BYTES_BOUND`] bytes.
+//! [`DATAGRAMS_BOUND`] queued datagrams or [`BYTES_BOUND`] bytes, or past what the
+//! run's socket buffers surely hold (`Room`: a Unix datagram counts against its sender
+//! until received, a UDP one against its receiver), and claims POLLOUT only while a
+//! quarter of the sender's buffer holds what it sent.
 //!
 //! The two domains part where a datagram finds nobody, and on connections:
 //! - **Unix**: a path's file stays after its socket closes, an abstract name (Linux)
