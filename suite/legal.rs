@@ -8,11 +8,11 @@ mod legal_sockets;
 #[path = "../fixtures/legal_streams.rs"]
 mod legal_streams;
 
-use legal_sockets::{LegalSocket, SocketChoice};
+use legal_sockets::{LegalSocket, SocketChoice, SMALL_BUFFER};
 use legal_streams::{Choice, Legal};
 use libtest_mimic::{Arguments, Failed, Trial};
 
-use ipc_conformance::driver::{run_scenario, RunOptions, Verdict};
+use ipc_conformance::driver::{run_scenario, RunOptions, ScenarioReport, Verdict};
 use ipc_conformance::fuzz::{fuzz, FuzzOptions, Property};
 use ipc_conformance::mechanism::{Implementation, Sockets, Streams};
 use ipc_conformance::scenario::{self, Scenario};
@@ -92,21 +92,15 @@ fn stream_properties() -> Vec<Property> {
     ]
 }
 
-/// The fuzzers a stream-socket variant must pass: socketpairs, Unix stream and TCP
-/// connections. The TCP model states the kernel's count for a send to a peer that has
-/// closed (all of it: the reset comes back after that one segment), which a sender in
-/// pieces legally cuts short when the reset arrives between them; the other two check
-/// it only for what POSIX promises.
-fn socket_properties(choice: SocketChoice) -> Vec<Property> {
-    let mut properties = vec![
-        Property::SocketpairSequences,
-        Property::UnixStreamConnections,
-    ];
-    if choice != SocketChoice::SplitSends {
-        properties.push(Property::TcpConnections);
-    }
-    properties
-}
+/// The fuzzers a socket variant must pass: every socket fuzzer, streams and datagrams.
+const SOCKET_PROPERTIES: [Property; 6] = [
+    Property::SocketpairSequences,
+    Property::UnixStreamConnections,
+    Property::UnixSeqpacketConnections,
+    Property::TcpConnections,
+    Property::DatagramSequences,
+    Property::UdpSequences,
+];
 
 /// The two trials of a variant: the catalogue, and the fuzzers of `properties`.
 fn trials_of<I: Implementation + Copy + Send + 'static>(
@@ -125,6 +119,15 @@ fn trials_of<I: Implementation + Copy + Send + 'static>(
     ]
 }
 
+/// `id` from the catalogue, run against `iut`.
+fn run_one<I: Implementation>(iut: &I, scenarios: &[Scenario], id: &str) -> ScenarioReport {
+    let s = scenarios
+        .iter()
+        .find(|s| s.id == id)
+        .expect("in the catalogue");
+    run_scenario(s, iut, &RunOptions::default())
+}
+
 /// Against undeclared 4096-byte pipes, the driver reads each pipe's and FIFO's
 /// capacity from the object and says so, and the scenario whose rule is the default
 /// capacity is a skip that names the measurement.
@@ -133,25 +136,48 @@ fn reads_the_capacity_from_the_object(scenarios: &[Scenario]) -> Result<(), Fail
         return Ok(());
     }
     let iut = Streams(Legal(Choice::UndeclaredSmallPipes));
-    let run = |id: &str| {
-        let s = scenarios
-            .iter()
-            .find(|s| s.id == id)
-            .expect("in the catalogue");
-        run_scenario(s, &iut, &RunOptions::default())
-    };
     let read = "PIPE_CAPACITY = 4096: read from the object under test (F_GETPIPE_SZ)";
     for id in ["pipe::capacity", "fifo::capacity_same_as_pipe"] {
-        let report = run(id);
+        let report = run_one(&iut, scenarios, id);
         if report.verdict != Verdict::Pass || report.measurements != [read] {
             return Err(format!("{id}: {:?}, {:?}", report.verdict, report.measurements).into());
         }
     }
-    match run("pipe::setpipe_sz_default").verdict {
+    match run_one(&iut, scenarios, "pipe::setpipe_sz_default").verdict {
         Verdict::Skip(why) if why.contains("default pipe capacity") && why.contains("4096") => {
             Ok(())
         }
         other => Err(format!("pipe::setpipe_sz_default: {other:?}").into()),
+    }
+}
+
+/// Against undeclared small socket buffers, the driver reads the buffers back from the
+/// sockets the implementation makes (a socketpair's own ends, or one made for the
+/// purpose) and says so, and a scenario whose rule is the default buffers is a skip that
+/// names them.
+fn reads_the_socket_buffers_back(scenarios: &[Scenario]) -> Result<(), Failed> {
+    let iut = Sockets(LegalSocket(SocketChoice::SmallBuffers));
+    // Linux keeps twice the size set (net/core/sock.c, `sock_setsockopt`).
+    let kept = match cfg!(target_os = "linux") {
+        true => 2 * SMALL_BUFFER,
+        false => SMALL_BUFFER,
+    };
+    let buffers = format!("SO_SNDBUF {kept}, SO_RCVBUF {kept}");
+    let read = format!("{buffers}: read back from a");
+    for id in ["socketpair::data_both_ways", "unix-dgram::boundaries_kept"] {
+        let report = run_one(&iut, scenarios, id);
+        if report.verdict != Verdict::Pass
+            || !report.measurements.iter().any(|m| m.starts_with(&read))
+        {
+            return Err(format!("{id}: {:?}, {:?}", report.verdict, report.measurements).into());
+        }
+    }
+    let id = "unix-dgram::connected_send_until_full";
+    match run_one(&iut, scenarios, id).verdict {
+        Verdict::Skip(why) if why.contains("default socket buffers") && why.contains(&buffers) => {
+            Ok(())
+        }
+        other => Err(format!("{id}: {other:?}").into()),
     }
 }
 
@@ -170,9 +196,14 @@ fn main() {
         "legal::reads_the_capacity_from_the_object",
         move || reads_the_capacity_from_the_object(&catalogue),
     ));
+    let catalogue = scenarios.clone();
+    trials.push(Trial::test(
+        "legal::reads_the_socket_buffers_back",
+        move || reads_the_socket_buffers_back(&catalogue),
+    ));
     for choice in SocketChoice::ALL {
         let iut = Sockets(LegalSocket(choice));
-        trials.extend(trials_of(iut, &scenarios, socket_properties(choice)));
+        trials.extend(trials_of(iut, &scenarios, SOCKET_PROPERTIES.to_vec()));
     }
     libtest_mimic::run(&args, trials).exit()
 }

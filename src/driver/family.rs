@@ -11,8 +11,18 @@ use super::error::{FailedBeforeFork, SetupError, SkipReason};
 use super::event_log::CallKind;
 use crate::judge::Outcome;
 use crate::mechanism::{ActorStart, Capability, Describe, Deviation};
-use crate::platform::PlatformProfile;
+use crate::platform::{PlatformProfile, SocketBuffers};
 use crate::scenario::{Action, Errno, Expectation, Mechanism, Process, Scenario};
+
+/// The socket buffers set-up read: the implementation's, and the platform's default for
+/// sockets of the same kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct BufferReading {
+    /// Read back from a socket the implementation made.
+    pub(crate) read: SocketBuffers,
+    /// Read back from a new socket of the operating system's.
+    pub(crate) default: SocketBuffers,
+}
 
 /// One mechanism family (byte streams, shared regions, …) with its implementation under
 /// test, as the driver runs it.
@@ -77,6 +87,14 @@ pub(crate) trait Family {
     /// from it where the platform can tell (`F_GETPIPE_SZ` on Linux), or why it could
     /// not be read; `None` for a family whose objects are no pipes.
     fn pipe_capacity(&self, _object: &Self::Object) -> Option<Result<u64, String>> {
+        None
+    }
+
+    /// In the driver, before any fork: the buffers of the scenario's sockets, read back
+    /// from one the implementation makes (SO_SNDBUF and SO_RCVBUF), beside a new
+    /// socket's of the same kind from the platform; or why they could not be read;
+    /// `None` for a family whose objects are no sockets.
+    fn socket_buffers(&self, _object: &Self::Object) -> Option<Result<BufferReading, String>> {
         None
     }
 

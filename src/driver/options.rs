@@ -3,8 +3,10 @@
 
 use std::time::Duration;
 
+use super::families::read_socket_buffers;
+use super::family::BufferReading;
 use super::probe::{get_pipe_size, in_child};
-use crate::mechanism::{ActorStart, ByteStream, Capability, Implementation};
+use crate::mechanism::{ActorStart, ByteStream, Capability, Describe, Implementation};
 use crate::platform::PlatformProfile;
 use crate::scenario::Mechanism;
 
@@ -40,14 +42,28 @@ impl RunOptions {
         self.with_pipe_capacity(capacity)
     }
 
-    /// These options for plans made before any object exists (the fuzzers'): the
-    /// capacity read from a pipe `iut` makes where the platform can tell
-    /// (`F_GETPIPE_SZ`, see [`probed_pipe_capacity`]), else as it declares it.
-    pub fn for_plans<I: Implementation>(&self, iut: &I) -> RunOptions {
+    /// These options for plans of `mechanism` made before any object exists (the
+    /// fuzzers'): the capacity read from a pipe `iut` makes where the platform can tell
+    /// (`F_GETPIPE_SZ`, see [`probed_pipe_capacity`]), else as it declares it; for a
+    /// socket mechanism, the buffers read back from a socket of its kind `iut` makes
+    /// (see [`read_socket_buffers`]), where it can be read.
+    pub fn for_plans<I: Implementation>(&self, iut: &I, mechanism: Mechanism) -> RunOptions {
         let capacity = iut
             .byte_streams()
             .and_then(|b| probed_pipe_capacity(b).or_else(|| b.pipe_capacity()));
-        self.with_pipe_capacity(capacity)
+        let opts = self.with_pipe_capacity(capacity);
+        let buffers = iut
+            .sockets()
+            .filter(|s| s.mechanisms().contains(&mechanism))
+            .zip(mechanism.socket_kind())
+            .and_then(|(s, kind)| read_socket_buffers(s, kind, &[]).ok());
+        match buffers {
+            Some(BufferReading { read, default }) => RunOptions {
+                profile: opts.profile.with_socket_buffers(read, read == default),
+                ..opts
+            },
+            None => opts,
+        }
     }
 
     fn with_pipe_capacity(&self, capacity: Option<u64>) -> RunOptions {

@@ -84,30 +84,42 @@ const CHILD_TIMEOUT: Duration = Duration::from_secs(5);
 /// or opens its object (a runtime, threads, a cache) stays out of the driver, which
 /// forks the actors afterwards. `None` when `measure` has no answer, the child takes
 /// longer than 5 s, or the driver is not single-threaded (forking would not be safe).
-#[expect(unsafe_code, reason = "fork, and _exit in the child")]
 pub(crate) fn in_child(measure: impl FnOnce() -> Option<u64>) -> Option<u64> {
+    in_child_all(|| measure().map(|n| [n]))
+        .map(|[n]| n)
+        .filter(|n| *n > 0)
+}
+
+/// [`in_child`] for a measurement of `N` numbers.
+#[expect(unsafe_code, reason = "fork, and _exit in the child")]
+pub(crate) fn in_child_all<const N: usize>(
+    measure: impl FnOnce() -> Option<[u64; N]>,
+) -> Option<[u64; N]> {
     check_single_threaded().ok()?;
     let (mut ours, mut theirs) = UnixStream::pair().ok()?;
-    // SAFETY: the process has one thread (checked above); the child measures, writes 8
-    // bytes and leaves with _exit.
+    // SAFETY: the process has one thread (checked above); the child measures, writes
+    // its answer and leaves with _exit.
     match unsafe { fork() }.ok()? {
         ForkResult::Child => {
             drop(ours);
-            let answer = measure().unwrap_or(0);
-            let _ = theirs.write_all(&answer.to_ne_bytes());
+            // Nothing written is no answer.
+            if let Some(answer) = measure() {
+                let bytes: Vec<u8> = answer.iter().flat_map(|n| n.to_ne_bytes()).collect();
+                let _ = theirs.write_all(&bytes);
+            }
             // SAFETY: leaves at once, running nothing of the parent's.
             unsafe { libc::_exit(0) }
         }
         ForkResult::Parent { child } => {
             drop(theirs);
             let _ = ours.set_read_timeout(Some(CHILD_TIMEOUT));
-            let mut answer = [0u8; 8];
-            let read = ours.read_exact(&mut answer);
+            let mut answer = [[0u8; 8]; N];
+            let read = answer
+                .iter_mut()
+                .try_for_each(|n| ours.read_exact(n.as_mut_slice()));
             let _ = kill(child, Signal::SIGKILL);
             let _ = waitpid(child, None);
-            read.ok()
-                .map(|()| u64::from_ne_bytes(answer))
-                .filter(|n| *n > 0)
+            read.ok().map(|()| answer.map(u64::from_ne_bytes))
         }
     }
 }

@@ -14,7 +14,7 @@ use super::control::Reply;
 use super::error::{HarnessError, SetupError};
 use super::event_log::SharedLog;
 use super::exec_actor::{Program, Role};
-use super::family::{ActorContext, Family};
+use super::family::{ActorContext, BufferReading, Family};
 use super::fds::open_fds;
 use super::hosts::{Host, Hosts};
 use super::options::{RunOptions, LOG_SLOTS};
@@ -102,6 +102,22 @@ pub(super) fn set_up<'a, F: Family>(
             ),
             None => format!("PIPE_CAPACITY unknown: not read from the object ({why})"),
         }),
+        None => {}
+    }
+    // The sockets' buffers are what the implementation makes, for the models' bounds and
+    // for a scenario whose rule is the platform's default buffers.
+    match object.as_ref().and_then(|o| family.socket_buffers(o)) {
+        Some(Ok(BufferReading { read, default })) => {
+            profile = profile.with_socket_buffers(read, read == default);
+            measurements.push(format!(
+                "{read}: read back from a {} socket the implementation made (getsockopt); \
+                 a new one of the operating system's has {default}",
+                scenario.mechanism
+            ));
+        }
+        Some(Err(why)) => measurements.push(format!(
+            "socket buffers unknown: not read back ({why}); taken to be the platform's defaults"
+        )),
         None => {}
     }
     // An actor started by exec reaches the object by its name alone.

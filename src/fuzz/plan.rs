@@ -268,6 +268,9 @@ fn expectation(outcome: &ModelOutcome) -> Expectation {
         }
         ModelOutcome::Bytes(b) => Expectation::Returns(Size::Bytes(b.len() as u64)),
         ModelOutcome::Count(n) => Expectation::Returns(Size::Bytes(*n)),
+        ModelOutcome::CountBetween(lo, hi) => {
+            Expectation::ReturnsBetween(Size::Bytes(*lo), Size::Bytes(*hi))
+        }
         ModelOutcome::Done => Expectation::Succeeds,
         ModelOutcome::Error(e) => Expectation::Error(*e),
         ModelOutcome::Killed(s) => Expectation::Signal(*s),

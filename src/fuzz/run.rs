@@ -176,7 +176,7 @@ pub fn fuzz<I: Implementation>(
     run_opts: &RunOptions,
     on_run: &dyn Fn(),
 ) -> FuzzReport {
-    let run_opts = &run_opts.for_plans(iut);
+    let run_opts = &run_opts.for_plans(iut, property.mechanism());
     let (max_processes, max_moves) = (opts.max_processes, opts.max_moves);
     let hunt = Hunt {
         iut,

@@ -91,6 +91,13 @@ fn agrees(
         }
         ModelOutcome::Bytes(b) => Observed::Outcome(Outcome::Bytes(b.clone())),
         ModelOutcome::Count(n) => Observed::Outcome(Outcome::Count(*n)),
+        // A range agrees when the expectation takes both its ends (the catalogue's
+        // count expectations are ranges).
+        ModelOutcome::CountBetween(lo, hi) => {
+            let count = |n| Observed::Outcome(Outcome::Count(n));
+            meets(expect, &count(*lo), profile).map_err(|why| format!(" ({why})"))?;
+            count(*hi)
+        }
         ModelOutcome::Done => Observed::Outcome(Outcome::Done),
         ModelOutcome::Error(e) => Observed::Outcome(Outcome::Error(*e)),
         ModelOutcome::Killed(s) => Observed::Killed(*s),
@@ -141,6 +148,7 @@ fn show(predicted: &ModelOutcome) -> String {
         ModelOutcome::Bytes(b) if b.is_empty() => "end of file".to_owned(),
         ModelOutcome::Bytes(b) => format!("{} bytes", b.len()),
         ModelOutcome::Count(n) => format!("it returns {n}"),
+        ModelOutcome::CountBetween(lo, hi) => format!("it returns {lo} to {hi}"),
         ModelOutcome::Done => "it succeeds".to_owned(),
         ModelOutcome::Error(e) => format!("it fails with {e}"),
         ModelOutcome::Killed(s) => format!("the process is killed by {s}"),

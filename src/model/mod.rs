@@ -12,6 +12,7 @@ mod outcome;
 mod pipe;
 mod pipe_buffer;
 mod region;
+mod room;
 mod socketpair;
 mod stream;
 

@@ -11,6 +11,10 @@ pub enum ModelOutcome {
     Bytes(Vec<u8>),
     /// It returns a count or a value.
     Count(u64),
+    /// It returns a count from the first to the second, both included: POSIX lets a
+    /// send on a stream transfer part of its bytes when an error comes in the middle,
+    /// and where the error comes is the kernel's (a reset that arrives between pieces).
+    CountBetween(u64, u64),
     /// It succeeds with nothing to return.
     Done,
     /// It fails with this errno.

@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 
 use super::calls::{callers_in_processes, Caller, SocketCalls};
 use super::outcome::{Answer, ModelOutcome, Unmodelled};
+use super::room::Room;
 use super::stream::{Receive, Stream, Transport};
 use crate::platform::PlatformProfile;
 use crate::scenario::{Errno, Handle, MsgFlag, Process, Relation, SigPipe, SocketCall};
@@ -64,7 +65,11 @@ impl SocketPairModel {
         profile: &PlatformProfile,
     ) -> Result<SocketPairModel, Unmodelled> {
         let mut model = SocketPairModel {
-            stream: Stream::new(Transport::UnixStream, profile.unix_stream),
+            stream: Stream::new(
+                Transport::UnixStream,
+                profile.unix_stream,
+                Room::of(profile),
+            ),
             nonblock: [false; 2],
             in_flight: [None; 2],
             processes: processes

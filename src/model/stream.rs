@@ -15,7 +15,8 @@
 //!
 //! How many bytes a socket buffers depends on the kernel's accounting, so a connection
 //! stops (says "outside") once more than [`QUEUE_BOUND`] bytes or [`RECORDS_BOUND`]
-//! sends wait at one end; below that, sends never wait.
+//! sends wait at one end, or more than the run's socket buffers surely hold
+//! ([`Room`]); below that, sends never wait.
 //!
 //! # References
 //! - POSIX XSH `send()` (EPIPE and SIGPIPE on a connection shut down for writing or no
@@ -32,6 +33,7 @@ use std::collections::VecDeque;
 use nix::sys::signal::Signal;
 
 use super::outcome::{Answer, ModelOutcome, Unmodelled};
+use super::room::Room;
 use crate::platform::UnixStreamRules;
 use crate::scenario::{Errno, MsgFlag, ShutdownHow, SignalName};
 
@@ -163,16 +165,19 @@ pub(super) struct Stream {
     transport: Transport,
     /// What a Unix connection does where the platforms part (TCP's are Linux's).
     rules: UnixStreamRules,
+    /// What the sockets surely hold.
+    room: Room,
     ends: [End; 2],
 }
 
 impl Stream {
     /// A new connection, both ends open and empty, on a platform whose Unix streams
-    /// follow `rules`.
-    pub(super) fn new(transport: Transport, rules: UnixStreamRules) -> Stream {
+    /// follow `rules`, between sockets that hold `room`.
+    pub(super) fn new(transport: Transport, rules: UnixStreamRules, room: Room) -> Stream {
         Stream {
             transport,
             rules,
+            room,
             ends: [End::new(), End::new()],
         }
     }
@@ -225,12 +230,17 @@ impl Stream {
                     // The closed peer answers the segment with RST (an empty send
                     // sends none): the connection is gone, and the error it leaves
                     // (EPIPE after FIN) is one later sends report anyway and receives
-                    // never see.
+                    // never see. Linux takes the whole send in that one segment, but a
+                    // sender that goes in pieces is cut short when the reset arrives
+                    // between them, and POSIX lets it return what went.
                     let end = &mut self.ends[i];
                     end.read_shut = true;
                     end.write_shut = true;
                     end.done = true;
-                    return Ok(ModelOutcome::Count(bytes.len() as u64));
+                    return Ok(match bytes.len() as u64 {
+                        1 => ModelOutcome::Count(1),
+                        n => ModelOutcome::CountBetween(1, n),
+                    });
                 }
             }
             _ => {}
@@ -239,6 +249,13 @@ impl Stream {
         if to.queued() + bytes.len() > QUEUE_BOUND || to.queue.len() >= RECORDS_BOUND {
             return Err(Unmodelled::Action(format!(
                 "more than {QUEUE_BOUND} bytes or {RECORDS_BOUND} sends waiting in a socket"
+            )));
+        }
+        let waiting = to.queue.iter().map(Vec::len);
+        if !self.room.holds(waiting.chain([bytes.len()])) {
+            return Err(Unmodelled::Action(format!(
+                "more sends waiting in a socket than {} surely hold",
+                self.room.describe()
             )));
         }
         let len = bytes.len() as u64;

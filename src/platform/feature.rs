@@ -26,6 +26,15 @@ pub enum Feature {
     /// is that default needs. A run whose object's capacity (read from it, or declared
     /// by the implementation) is another lacks it, and such a scenario is a skip.
     DefaultPipeCapacity,
+    /// Sockets at the platform's default buffer sizes (SO_SNDBUF and SO_RCVBUF as a new
+    /// socket of the kind has them): what a scenario whose rule is a count those
+    /// defaults decide needs (how many datagrams a receiver queues). A run whose sockets
+    /// read back other sizes lacks it, and such a scenario is a skip.
+    DefaultSocketBuffers,
+    /// Unix datagram receive queues at the platform's default length limit: Linux's
+    /// `net.unix.max_dgram_qlen` at 10, as read from `/proc`; macOS has no such count.
+    /// What a scenario whose rule is how many datagrams a receiver queues needs.
+    DefaultDgramQlen,
 }
 
 impl Feature {
@@ -42,6 +51,8 @@ impl Feature {
             Feature::NetNamespaces => "network-namespaces",
             Feature::Accept4 => "accept4",
             Feature::DefaultPipeCapacity => "default-pipe-capacity",
+            Feature::DefaultSocketBuffers => "default-socket-buffers",
+            Feature::DefaultDgramQlen => "default-dgram-qlen",
         }
     }
 }

@@ -69,7 +69,8 @@ impl fmt::Display for PipeCapacity {
     }
 }
 
-/// The default buffer sizes of a new `AF_UNIX` socket pair.
+/// A socket's buffer sizes as `getsockopt()` reads them back (Linux reports twice what
+/// was set, and counts its own bookkeeping against them).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SocketBuffers {
     /// `SO_SNDBUF`.

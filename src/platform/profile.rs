@@ -5,7 +5,7 @@ use std::fmt;
 
 use nix::sys::signal::Signal;
 
-use super::{Feature, Size, SizeSymbol};
+use super::{Feature, Size, SizeSymbol, SocketBuffers};
 
 /// An operating system the suite knows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,6 +89,10 @@ pub struct PlatformProfile {
     /// Where false, arrival is the kernel's threads' business: the model leaves TCP, and
     /// what a UDP receive or poll finds without waiting, to the kernel.
     pub loopback_at_once: bool,
+    /// The buffers of the sockets under test, read back from one the implementation
+    /// made for the run (`getsockopt` of SO_SNDBUF and SO_RCVBUF); `None` where none was
+    /// read: the models then keep to bounds below every platform's defaults.
+    pub socket_buffers: Option<SocketBuffers>,
     /// Features present.
     pub features: &'static [Feature],
     /// How listening sockets queue and hand out connections, where that is known;
@@ -101,7 +105,8 @@ pub struct PlatformProfile {
 pub struct ListenRules {
     /// A listener holds this many connections more than its backlog before it is full.
     pub backlog_slack: u32,
-    /// The largest backlog taken as given (larger ones are cut to a tunable limit).
+    /// The largest backlog taken as given (larger ones are cut to a tunable limit,
+    /// which the running system's profile reads where it can: [`PlatformProfile::host`]).
     pub backlog_max: u32,
     /// `accept()` gives the new socket the listener's O_NONBLOCK.
     pub accept_inherits_nonblock: bool,
@@ -200,6 +205,7 @@ impl PlatformProfile {
         // is SIGSEGV (SEGV_ACCERR).
         protection_fault: Signal::SIGSEGV,
         loopback_at_once: true,
+        socket_buffers: None,
         // mm/shmem.c `shmem_mmap` takes any length and MAP_PRIVATE; `shmem_fault` gives
         // SIGBUS past the size.
         shm_mmap_within_size: false,
@@ -240,8 +246,9 @@ impl PlatformProfile {
             connect_disconnects_first: false,
             // `__skb_recv_datagram` waits for a datagram whatever the length asked.
             empty_recv_waits: true,
-            // Counted in datagrams (`net.unix.max_dgram_qlen`, 10) and a send buffer of
-            // 208 KiB, both above the model's bounds.
+            // Counted in datagrams (`net.unix.max_dgram_qlen`, 10, above the model's
+            // bounds) and against the sender's send buffer, which the run reads back
+            // (the models' `Room`).
             unix_room: None,
         },
         features: &[
@@ -256,6 +263,13 @@ impl PlatformProfile {
             // A new pipe's 16 pages (alloc_pipe_info in fs/pipe.c), unless the run's
             // object has another capacity (`with_pipe_capacity`).
             Feature::DefaultPipeCapacity,
+            // `sock_init_data` in net/core/sock.c gives a new socket `wmem_default` and
+            // `rmem_default` (TCP `tcp_wmem[1]` and `tcp_rmem[1]`), unless the run's
+            // sockets read back others (`with_socket_buffers`).
+            Feature::DefaultSocketBuffers,
+            // `unix_sysctl_init` in net/unix/sysctl_net_unix.c: max_dgram_qlen 10,
+            // unless the running system's differs (`PlatformProfile::host`).
+            Feature::DefaultDgramQlen,
         ],
         listen: Some(ListenRules {
             backlog_slack: 1,
@@ -314,6 +328,7 @@ impl PlatformProfile {
         // which runs when it is scheduled; and bsd/netinet/ip_icmp.c `icmp_error` marks
         // its errors for suppression (`comp_gencnt`), so a run of them may be cut.
         loopback_at_once: false,
+        socket_buffers: None,
         // bsd/kern/posix_shm.c `pshm_mmap`: EINVAL without MAP_SHARED, without
         // PSHM_ALLOCATED (no ftruncate yet), or past the rounded `pshm_length`.
         shm_mmap_within_size: true,
@@ -371,7 +386,16 @@ impl PlatformProfile {
         // AF_UNIX (localsw in bsd/kern/uipc_proto.c: stream and datagram only), no
         // abstract names (unp_bind in bsd/kern/uipc_usrreq.c looks the path up with
         // namei), no network namespaces.
-        features: &[Feature::MsgNoSignal, Feature::SoNoSigPipe],
+        // A new socket's buffers are its protocol's `*_sendspace` and `*_recvspace`
+        // (`soreserve` from each protocol's attach), unless the run's sockets read back
+        // others (`with_socket_buffers`).
+        features: &[
+            Feature::MsgNoSignal,
+            Feature::SoNoSigPipe,
+            Feature::DefaultSocketBuffers,
+            // No count of datagrams to tune: `uipc_send` is limited by bytes alone.
+            Feature::DefaultDgramQlen,
+        ],
         // Not claimed, since ListenRules cannot say it: a listener is full once its
         // queue holds exactly the backlog (sonewconn_internal in
         // bsd/kern/uipc_socket2.c, kern.ipc.soqlimitcompat 1 by default; the 3/2 scaling

@@ -6,4 +6,4 @@ mod socket;
 
 pub(crate) use byte_stream::ByteStreamFamily;
 pub(crate) use region::{RegionFamily, SHM_PREFIX};
-pub(crate) use socket::SocketFamily;
+pub(crate) use socket::{read_socket_buffers, SocketFamily};

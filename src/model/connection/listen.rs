@@ -142,7 +142,7 @@ impl ConnectionModel {
     /// Socket `s` connects to the listener: a new connection waits on its queue.
     pub(super) fn join(&mut self, s: &SockId, listener: &SockId) {
         let conn = self.conns.len();
-        let mut stream = Stream::new(self.transport, self.stream_rules);
+        let mut stream = Stream::new(self.transport, self.stream_rules, self.room);
         let name = |a: &Option<Address>| a.as_ref().map(ToString::to_string).unwrap_or_default();
         stream.name_end(0, name(&self.socks[s].bound));
         stream.name_end(1, name(&self.socks[listener].bound));

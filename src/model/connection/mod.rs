@@ -34,6 +34,7 @@ use std::collections::{BTreeMap, VecDeque};
 use super::calls::{callers_in_processes, open_sockets_of, Caller, SockId, SocketCalls};
 use super::names::UnixNames;
 use super::outcome::{Answer, ModelOutcome, Unmodelled};
+use super::room::Room;
 use super::stream::{Receive, Stream, Transport};
 use crate::platform::{Feature, ListenRules, PlatformProfile, UnixStreamRules};
 use crate::scenario::{
@@ -110,6 +111,8 @@ pub struct ConnectionModel {
     rules: ListenRules,
     /// What its Unix connections do where the platforms part.
     stream_rules: UnixStreamRules,
+    /// What its sockets surely hold.
+    room: Room,
     /// Keyed, not in the order made: the actions of one step may make them in any order.
     socks: BTreeMap<SockId, Sock>,
     /// Every connection made, by number.
@@ -160,6 +163,7 @@ impl ConnectionModel {
             transport,
             rules,
             stream_rules: profile.unix_stream,
+            room: Room::of(profile),
             socks: BTreeMap::new(),
             conns: Vec::new(),
             names: UnixNames::default(),

@@ -6,6 +6,7 @@ use rstest::rstest;
 
 use super::*;
 use crate::model::calls::Callers;
+use crate::platform::SocketBuffers;
 use crate::scenario::{
     Action, MsgFlag, Payload, Process, ProcessName, Relation, ShutdownHow, SignalName, Size,
 };
@@ -13,6 +14,11 @@ use crate::scenario::{
 /// Process 0 serves, processes 1 and 2 are clients; process 2 ignores SIGPIPE and
 /// catches SIGUSR1.
 fn model(mechanism: Mechanism) -> ConnectionModel {
+    model_on(mechanism, &PlatformProfile::LINUX)
+}
+
+/// [`model`] under `profile`.
+fn model_on(mechanism: Mechanism, profile: &PlatformProfile) -> ConnectionModel {
     let process = |i: usize| Process {
         name: ProcessName(format!("p{i}")),
         relation: Relation::Unrelated,
@@ -31,7 +37,7 @@ fn model(mechanism: Mechanism) -> ConnectionModel {
         },
     };
     let processes: Vec<Process> = (0..3).map(process).collect();
-    ConnectionModel::for_processes(mechanism, &processes, &PlatformProfile::LINUX)
+    ConnectionModel::for_processes(mechanism, &processes, profile)
         .expect("Linux states its listen rules")
 }
 
@@ -116,7 +122,12 @@ fn bytes(text: &str) -> ModelOutcome {
 /// Process 0 listens on `srv` with `backlog`; client 1 connects as `c`, and process 0
 /// accepts it as `a`.
 fn connected(mechanism: Mechanism, backlog: u32) -> ConnectionModel {
-    let mut m = model(mechanism);
+    connected_on(mechanism, backlog, &PlatformProfile::LINUX)
+}
+
+/// [`connected`] under `profile`.
+fn connected_on(mechanism: Mechanism, backlog: u32, profile: &PlatformProfile) -> ConnectionModel {
+    let mut m = model_on(mechanism, profile);
     for action in [socket("l"), bind("l", "srv"), listen("l", backlog)] {
         assert_eq!(apply(&mut m, 0, action), ModelOutcome::Done);
     }
@@ -243,6 +254,36 @@ fn tcp_takes_the_first_send_after_the_peer_closed() {
     assert_eq!(apply(&mut m, 0, send("a", "x")), ModelOutcome::Count(1));
     let killed = ModelOutcome::Killed(SignalName(Signal::SIGPIPE));
     assert_eq!(apply(&mut m, 0, send("a", "y")), killed);
+}
+
+#[test]
+fn tcp_lets_a_send_to_a_closed_peer_go_in_part() {
+    let mut m = connected(Mechanism::Tcp, 1);
+    apply(&mut m, 1, close("c"));
+    assert_eq!(
+        apply(&mut m, 0, send("a", "xyz")),
+        ModelOutcome::CountBetween(1, 3)
+    );
+}
+
+#[rstest]
+#[case::unix_stream(Mechanism::UnixStream)]
+#[case::tcp(Mechanism::Tcp)]
+fn sends_past_what_small_buffers_surely_hold_are_left_to_the_kernel(#[case] mechanism: Mechanism) {
+    let eight_kib = SocketBuffers {
+        send: 8192,
+        receive: 8192,
+    };
+    let small = PlatformProfile::LINUX.with_socket_buffers(eight_kib, false);
+    let mut m = connected_on(mechanism, 1, small);
+    let record = "x".repeat(255);
+    for _ in 0..5 {
+        assert_eq!(
+            apply(&mut m, 1, send("c", &record)),
+            ModelOutcome::Count(255)
+        );
+    }
+    assert!(m.apply(1, &send("c", &record), small).is_err());
 }
 
 #[rstest]

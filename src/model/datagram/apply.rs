@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 use super::{DatagramModel, Sock};
 use crate::model::calls::{open_sockets_of, SockId, SocketCalls};
 use crate::model::outcome::{Answer, ModelOutcome, Unmodelled};
+use crate::model::room::Room;
 use crate::platform::{Feature, PlatformProfile};
 use crate::scenario::{Address, Errno, MsgFlag, PollEvent, SockOpt, SocketCall};
 
@@ -161,9 +162,18 @@ impl SocketCalls for DatagramModel {
                 let s = self.sock(p, on)?;
                 ModelOutcome::Count(self.at(&s).error.take().map_or(0, |e| e.0 as u64))
             }
-            // Below the queue bounds a socket can always send.
+            // Below the queue bounds, and while a quarter of its buffer holds what it
+            // sent, a socket can always send.
             SocketCall::Poll { on, event } => {
                 let s = self.sock(p, on)?;
+                let room = Room::of(profile);
+                if event == &PollEvent::Out && !room.writable(self.sent_by(&s)) {
+                    return Err(Unmodelled::Action(format!(
+                        "POLLOUT with more datagrams of its own queued than a quarter of {} \
+                         surely holds",
+                        room.describe()
+                    )));
+                }
                 if event == &PollEvent::In && !self.socks[&s].queue.is_empty() {
                     self.arrived()?;
                 }

@@ -7,7 +7,10 @@
 //! (MSG_PEEK leaves it queued), waits while the queue is empty, or fails with EAGAIN when
 //! O_NONBLOCK or MSG_DONTWAIT says not to wait. How many datagrams a socket queues
 //! depends on the kernel's accounting, so the model stops (says "outside") past
-//! [`DATAGRAMS_BOUND`] queued datagrams or [`BYTES_BOUND`] bytes.
+//! [`DATAGRAMS_BOUND`] queued datagrams or [`BYTES_BOUND`] bytes, or past what the
+//! run's socket buffers surely hold (`Room`: a Unix datagram counts against its sender
+//! until received, a UDP one against its receiver), and claims POLLOUT only while a
+//! quarter of the sender's buffer holds what it sent.
 //!
 //! The two domains part where a datagram finds nobody, and on connections:
 //! - **Unix**: a path's file stays after its socket closes, an abstract name (Linux)
@@ -49,6 +52,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use super::calls::{callers_in_processes, Caller, SockId};
 use super::names::UnixNames;
 use super::outcome::{Answer, ModelOutcome, Unmodelled};
+use super::room::Room;
 use crate::platform::{DatagramRules, Platform, PlatformProfile};
 use crate::scenario::{Address, Errno, Handle, Process, SocketDomain};
 
@@ -239,6 +243,17 @@ impl DatagramModel {
                 "more than {DATAGRAMS_BOUND} datagrams or {BYTES_BOUND} bytes queued"
             )));
         }
+        // Linux charges a Unix datagram to its sender until it is received, and a UDP
+        // one to its receiver.
+        let room = Room::of(profile);
+        if !room.holds(queue.iter().map(|(d, ..)| d.len()).chain([bytes.len()]))
+            || !room.holds(self.sent_by(s).chain([bytes.len()]))
+        {
+            return Err(Unmodelled::Action(format!(
+                "more datagrams queued than {} surely hold",
+                room.describe()
+            )));
+        }
         if let Some(room) = rules.unix_room.filter(|_| !self.udp()) {
             let counted = (queue.len() + 1) * SOCK_MAXADDRLEN + queued + bytes.len();
             if counted as u64 > room {
@@ -252,6 +267,15 @@ impl DatagramModel {
         let from = self.name_of(s);
         self.at(&t).queue.push_back((bytes, s.clone(), from));
         Ok(ModelOutcome::Count(len))
+    }
+
+    /// The lengths of the datagrams `s` sent that wait in any socket's queue.
+    fn sent_by<'a>(&'a self, s: &'a SockId) -> impl Iterator<Item = usize> + 'a {
+        self.socks
+            .values()
+            .flat_map(|t| t.queue.iter())
+            .filter(move |(_, from, _)| from == s)
+            .map(|(d, ..)| d.len())
     }
 
     /// The socket `s`, to change it.

@@ -22,10 +22,16 @@ pub fn skip_reason(s: &Scenario, profile: &PlatformProfile) -> Option<String> {
         }
     }
     if let Some(f) = needs.iter().find(|f| !profile.has(**f)) {
-        return Some(match (f, profile.pipe_capacity) {
-            (Feature::DefaultPipeCapacity, Some(size)) => format!(
+        return Some(match (f, profile.pipe_capacity, profile.socket_buffers) {
+            (Feature::DefaultPipeCapacity, Some(size), _) => format!(
                 "the scenario's rule is {}'s default pipe capacity, and this run's pipes \
                  have another: PIPE_CAPACITY is {size} ({})",
+                profile.platform,
+                f.name()
+            ),
+            (Feature::DefaultSocketBuffers, _, Some(buffers)) => format!(
+                "the scenario's rule is {}'s default socket buffers, and this run's \
+                 sockets have others: {buffers} ({})",
                 profile.platform,
                 f.name()
             ),

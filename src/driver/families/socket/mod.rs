@@ -12,8 +12,11 @@ use std::path::{Path, PathBuf};
 use self::addresses::AddressBook;
 use self::executor::SocketExecutor;
 use crate::driver::error::{HarnessError, SetupError};
-use crate::driver::family::{failed_before_fork, ActorContext, Family};
-use crate::mechanism::{Describe, Socket};
+use crate::driver::family::{failed_before_fork, ActorContext, BufferReading, Family};
+use crate::driver::probe::in_child_all;
+use crate::mechanism::os::OsSocket;
+use crate::mechanism::{ActorStart, Describe, Socket};
+use crate::platform::SocketBuffers;
 use crate::scenario::*;
 
 /// A socket implementation under test, as the driver runs it.
@@ -116,10 +119,69 @@ impl<'a, I: Socket> Family for SocketFamily<'a, I> {
         )
     }
 
+    fn socket_buffers(&self, object: &Self::Object) -> Option<Result<BufferReading, String>> {
+        Some(read_socket_buffers(self.iut, object.kind, &object.pair))
+    }
+
     fn release(&self, object: Self::Object) {
         for end in object.pair {
             let _ = self.iut.close(end);
         }
+    }
+}
+
+/// The buffers of `iut`'s sockets of `kind`, beside a new socket's of the same kind
+/// from the operating system: read back from `pair`, a socketpair's ends, when given;
+/// else from a socket `iut` makes in a child of the driver's, which exits before any
+/// actor is forked.
+pub(crate) fn read_socket_buffers<I: Socket>(
+    iut: &I,
+    kind: SocketKind,
+    pair: &[I::Handle],
+) -> Result<BufferReading, String> {
+    // An actor started by exec builds its own profile: it would not share ours.
+    if iut.actor_start() == ActorStart::Exec {
+        return Err("the actors are started by exec".to_owned());
+    }
+    let read = match pair {
+        [left, right] => buffers_of(iut, left)
+            .and_then(|l| buffers_of(iut, right).map(|r| smaller(l, r)))
+            .map_err(|e| format!("getsockopt on the socketpair's ends: {e}"))?,
+        _ => in_child_all(|| {
+            let socket = iut.socket(kind, &[]).ok()?;
+            let b = buffers_of(iut, &socket).ok()?;
+            Some([b.send, b.receive])
+        })
+        .map(|[send, receive]| SocketBuffers { send, receive })
+        .ok_or_else(|| {
+            "a child making a socket through the implementation could not read it back".to_owned()
+        })?,
+    };
+    let default = match pair.is_empty() {
+        true => OsSocket
+            .socket(kind, &[])
+            .and_then(|s| buffers_of(&OsSocket, &s)),
+        false => OsSocket
+            .socketpair(kind)
+            .and_then(|(s, _)| buffers_of(&OsSocket, &s)),
+    }
+    .map_err(|e| format!("getsockopt on a new socket of the operating system's: {e}"))?;
+    Ok(BufferReading { read, default })
+}
+
+/// SO_SNDBUF and SO_RCVBUF of `socket`, read back through `iut`.
+fn buffers_of<I: Socket>(iut: &I, socket: &I::Handle) -> Result<SocketBuffers, Errno> {
+    Ok(SocketBuffers {
+        send: iut.get_option(socket, SockOpt::SndBuf)?,
+        receive: iut.get_option(socket, SockOpt::RcvBuf)?,
+    })
+}
+
+/// Each of the two buffers, the smaller of `a`'s and `b`'s.
+fn smaller(a: SocketBuffers, b: SocketBuffers) -> SocketBuffers {
+    SocketBuffers {
+        send: a.send.min(b.send),
+        receive: a.receive.min(b.receive),
     }
 }
 
