@@ -40,7 +40,12 @@ fn redact_json(value: &mut Value) {
             if map.get("event").and_then(Value::as_str) == Some("blocked") {
                 map.insert("text".into(), Value::from("[wait channel]"));
             } else if let Some(Value::String(text)) = map.get_mut("text") {
-                *text = redact_fds(text);
+                *text = redact_numbers(text);
+            }
+            if let Some(Value::Array(measured)) = map.get_mut("measurements") {
+                for m in measured.iter_mut() {
+                    *m = Value::from(redact_numbers(m.as_str().unwrap_or_default()));
+                }
             }
             if let Some(Value::Array(events)) = map.get_mut("timeline") {
                 events.sort_by_key(|e| {
@@ -74,12 +79,21 @@ fn json_lines(args: &[&str]) -> Vec<Value> {
         .collect()
 }
 
-/// Replace every descriptor number a call names, `(fd 11)` → `(fd [n])`.
-fn redact_fds(text: &str) -> String {
+/// Replace every number the host decides: the descriptor a call names, `(fd 11)` →
+/// `(fd [n])`, and the pipe capacity read from the object, `PIPE_CAPACITY = 65536` →
+/// `PIPE_CAPACITY = [n]` (smaller on a system over its pipe limits).
+fn redact_numbers(text: &str) -> String {
+    ["(fd ", "PIPE_CAPACITY = "]
+        .iter()
+        .fold(text.to_owned(), |text, prefix| redact_after(&text, prefix))
+}
+
+/// Replace the digits after every `prefix` with `[n]`.
+fn redact_after(text: &str, prefix: &str) -> String {
     let mut out = String::new();
     let mut rest = text;
-    while let Some(at) = rest.find("(fd ") {
-        let from = at + "(fd ".len();
+    while let Some(at) = rest.find(prefix) {
+        let from = at + prefix.len();
         let digits = rest[from..].len()
             - rest[from..]
                 .trim_start_matches(|c: char| c.is_ascii_digit())
@@ -97,7 +111,7 @@ fn redact_fds(text: &str) -> String {
 fn redact_text(text: &str) -> String {
     let mut out = String::new();
     for line in text.lines() {
-        let mut line = redact_fds(line);
+        let mut line = redact_numbers(line);
         // A row of a sequence diagram starts with its time, unitless: 2 spaces, then 9
         // characters (the JUnit timeline's rows say `ms`, below).
         let row_time = line

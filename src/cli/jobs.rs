@@ -228,6 +228,7 @@ fn lost(
             duration_ms: 0.0,
             failure: None,
             findings: Vec::new(),
+            measurements: Vec::new(),
             blocking: Vec::new(),
             timeline: Vec::new(),
         },

@@ -73,6 +73,9 @@ pub(super) fn outcome(
             if let Some(p) = &s.source {
                 let _ = writeln!(text, "  scenario: {}", p.display());
             }
+            for m in &report.measurements {
+                let _ = writeln!(text, "  measured: {m}");
+            }
             text.push_str(&diagram());
         }
         Verdict::HarnessError(e) => {

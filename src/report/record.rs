@@ -40,6 +40,10 @@ pub struct ScenarioRecord {
     pub failure: Option<FailureRecord>,
     /// Problems found after the steps (leaked descriptors, processes left behind).
     pub findings: Vec<String>,
+    /// The sizes the run read from the object under test (or took as given), each with
+    /// its source: what the expectations were stated against.
+    #[serde(default)]
+    pub measurements: Vec<String>,
     /// The blocking claims the driver confirmed.
     pub blocking: Vec<BlockingRecord>,
     /// Every process's events in one order.
@@ -133,6 +137,7 @@ impl ScenarioRecord {
                 observed: f.observed.clone(),
             }),
             findings: report.findings.clone(),
+            measurements: report.measurements.clone(),
             blocking: report
                 .blocking
                 .iter()
