@@ -47,6 +47,10 @@ pub(super) const ANY: &str = "made";
 pub(super) const SET: &str = "set";
 pub(super) const CLEAR: &str = "clear";
 
+const UNTIL_FULL: &str =
+    "`send_until_full` measures the room of a connection; a socket with no peer to take \
+     bytes fails its first send as `send` does";
+
 const QUEUE_FULL_UNKNOWN: &str =
     "socket buffers fill by the kernel's accounting, which the models stop short of \
      (at most 16 KiB or 16 sends wait in a model's queue)";
@@ -139,8 +143,28 @@ fn pipe_axes() -> Vec<Axis> {
         axis("lseek", "end", &ends),
         axis("pread", "end", &ends),
         axis("pwrite", "end", &ends),
-        axis("read_on", "end", &ends),
-        axis("write_on", "end", &ends),
+        axis(
+            "read_on",
+            "end",
+            &[
+                Class::NotApplicable(
+                    "read end",
+                    "`read_on` is there to read the write end; on the read end it is `read`",
+                ),
+                Class::Counted("write end"),
+            ],
+        ),
+        axis(
+            "write_on",
+            "end",
+            &[
+                Class::Counted("read end"),
+                Class::NotApplicable(
+                    "write end",
+                    "`write_on` is there to write the read end; on the write end it is `write`",
+                ),
+            ],
+        ),
         axis("poll", "event", &counted(&["POLLIN", "POLLOUT"])),
         axis("poll", "pipe", &pipe_state),
         axis("poll", "the other end", &counted(&["open", "gone"])),
@@ -335,7 +359,15 @@ fn socket_axes(group: Group) -> Vec<Axis> {
         axis("get_flag", "flag", &counted(&["O_NONBLOCK", "FD_CLOEXEC"])),
         axis("poll", "event", &counted(&["POLLIN", "POLLOUT"])),
         axis("poll", "the queue", &queue),
-        axis("send_until_full", "the socket", &link),
+        axis(
+            "send_until_full",
+            "the socket",
+            &[
+                Class::Counted("connected"),
+                Class::NotApplicable("peer closed", UNTIL_FULL),
+                Class::NotApplicable("unconnected", UNTIL_FULL),
+            ],
+        ),
         axis(
             "close",
             "the socket",
