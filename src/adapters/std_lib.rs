@@ -121,6 +121,10 @@ pub const ADAPTER: Adapter = Adapter::of(
             explanation: "a bound Unix stream socket exists only as UnixListener::bind, which also listens: the connect succeeds",
         },
         KnownFailure {
+            scenario: "unix-stream::connect_connected_socket_eisconn",
+            explanation: "UnixStream::connect makes the socket and connects it in one call: a connected UnixStream has no connect(), so a second connect is a call std does not have (EOPNOTSUPP)",
+        },
+        KnownFailure {
             scenario: "unix-stream::msg_waitall_short_at_eof",
             explanation: "MSG_WAITALL is read_exact, which fails with UnexpectedEof (no errno) and loses the bytes it read",
         },
