@@ -52,11 +52,13 @@ pub(super) fn hits(
     }
 }
 
-fn queue_class(queue: &Queue) -> Option<&'static str> {
+/// Empty, partly full or full; a queue whose fullness the model does not say is partly
+/// full when not empty (the classes of a full one are not derivable).
+fn queue_class(queue: &Queue) -> &'static str {
     match (queue.empty, queue.full) {
-        (true, _) => Some("empty"),
-        (false, Some(true)) => Some("full"),
-        (false, _) => Some("partly full"),
+        (true, _) => "empty",
+        (false, Some(true)) => "full",
+        (false, _) => "partly full",
     }
 }
 
@@ -69,7 +71,7 @@ fn end_name(end: End) -> &'static str {
 
 fn pipe_hits(action: &Action, state: Option<&CallState>) -> Vec<Hit> {
     let queue = state.and_then(|s| s.queue);
-    let pipe = queue.as_ref().and_then(queue_class).map(|c| ("pipe", c));
+    let pipe = queue.as_ref().map(|q| ("pipe", queue_class(q)));
     let peer = |axis: &'static str, present: &'static str, gone: &'static str| {
         state.and_then(|s| s.peer).map(|p| {
             (
@@ -237,7 +239,7 @@ fn socket_hits(
     expect: &Expectation,
 ) -> Vec<Hit> {
     let datagrams = Group::of(scenario.mechanism) == Group::DatagramSockets;
-    let queue = state.and_then(|s| s.queue).as_ref().and_then(queue_class);
+    let queue = state.and_then(|s| s.queue).as_ref().map(queue_class);
     let peer = state.and_then(|s| s.peer);
     let the_socket = peer.and_then(link).map(|c| ("the socket", c));
     let nonblock = state
@@ -566,4 +568,42 @@ fn region_hits(scenario: &Scenario, action: &Action, state: Option<&CallState>) 
         _ => vec![Some((CALLED, ANY))],
     };
     hits.into_iter().flatten().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use rstest::rstest;
+
+    use super::*;
+
+    #[rstest]
+    #[case::zero(Size::Bytes(0), "0")]
+    #[case::small(Size::Bytes(100), "1 to PIPE_BUF-1")]
+    #[case::pipe_buf(Size::of(SizeSymbol::PipeBuf), "PIPE_BUF")]
+    #[case::pipe_buf_plus_one(Size::plus(SizeSymbol::PipeBuf, 1), "PIPE_BUF+1 to capacity-1")]
+    #[case::capacity(Size::of(SizeSymbol::PipeCapacity), "the capacity")]
+    #[case::capacity_less_one(Size::plus(SizeSymbol::PipeCapacity, -1), "PIPE_BUF+1 to capacity-1")]
+    #[case::over_capacity(Size::plus(SizeSymbol::PipeCapacity, 1), "over the capacity")]
+    #[case::linux_capacity_as_a_number(Size::Bytes(65536), "the capacity")]
+    fn write_lengths_fall_in_their_class(#[case] len: Size, #[case] class: &str) {
+        assert_eq!(write_length(len), Some(("length", class)));
+    }
+
+    #[rstest]
+    #[case::empty(0, Some(false), "empty")]
+    #[case::partly(3, Some(false), "partly full")]
+    #[case::full(65536, Some(true), "full")]
+    #[case::fullness_unknown(3, None, "partly full")]
+    fn queues_fall_in_their_class(
+        #[case] len: u64,
+        #[case] full: Option<bool>,
+        #[case] class: &str,
+    ) {
+        let queue = Queue {
+            len,
+            empty: len == 0,
+            full,
+        };
+        assert_eq!(queue_class(&queue), class);
+    }
 }

@@ -59,7 +59,10 @@ impl Group {
             | Mechanism::UnixStream
             | Mechanism::UnixSeqpacket
             | Mechanism::Tcp => Group::ConnectionSockets,
-            _ => Group::SharedMemory,
+            Mechanism::AnonShared
+            | Mechanism::SysvShm
+            | Mechanism::PosixShm
+            | Mechanism::FileMmap => Group::SharedMemory,
         }
     }
 

@@ -100,3 +100,139 @@ pub(super) fn socket_call_on(action: &Action) -> Option<(&Handle, Option<Directi
     };
     call.uses().first().map(|on| (*on, direction))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::platform::PlatformProfile;
+    use crate::scenario::parse;
+
+    /// The state the first action of each step meets, `mechanism` and `body` (processes
+    /// and steps) making the scenario, replayed on the Linux model.
+    fn states(mechanism: &str, body: &str) -> Vec<CallState> {
+        let text = format!(
+            "format_version = 1\nsummary = \"s\"\nreference = \"POSIX\"\nmechanism = \"{mechanism}\"\n{body}"
+        );
+        let path = format!("scenarios/{mechanism}/inline.toml");
+        let scenario = parse(Path::new(&path), &text).expect("the inline scenario parses");
+        let profile = PlatformProfile::LINUX;
+        let mut model = ReferenceModel::new(&scenario, &profile).expect("the model covers it");
+        let mut seen = Vec::new();
+        for step in &scenario.steps {
+            let (p, action) = &step.actions[0];
+            seen.push(model.call_state(p.0, action));
+            for (p, action) in &step.actions {
+                model
+                    .apply(p.0, action, &profile)
+                    .expect("the model answers");
+            }
+        }
+        seen
+    }
+
+    fn queue(len: u64, full: Option<bool>) -> Option<Queue> {
+        Some(Queue {
+            len,
+            empty: len == 0,
+            full,
+        })
+    }
+
+    #[test]
+    fn a_pipe_goes_from_empty_to_full_and_loses_its_writer() {
+        let seen = states(
+            "pipe",
+            r#"
+[processes]
+reader = { keeps = ["read"] }
+writer = { keeps = ["write"] }
+[[step]]
+writer = { write = "abc" }
+expect = { returns = 3 }
+[[step]]
+reader = { read = 1 }
+expect = { data = "a" }
+[[step]]
+writer = { set_nonblocking = "write" }
+expect = "succeeds"
+[[step]]
+writer = "fill"
+expect = "succeeds"
+[[step]]
+writer = { close = "write" }
+expect = "succeeds"
+[[step]]
+reader = { read = 1 }
+expect = { data = "b" }
+"#,
+        );
+        assert_eq!(seen[0].queue, queue(0, Some(false)));
+        assert_eq!(seen[0].peer, Some(Peer::Present));
+        assert_eq!(seen[0].nonblock, Some(false));
+        assert_eq!(seen[1].queue, queue(3, Some(false)));
+        assert_eq!(seen[3].nonblock, Some(true));
+        assert_eq!(seen[4].queue.and_then(|q| q.full), Some(true));
+        assert_eq!(seen[5].peer, Some(Peer::Gone));
+    }
+
+    #[test]
+    fn a_socketpair_end_meets_its_peer_then_its_absence() {
+        let seen = states(
+            "socketpair",
+            r#"
+[processes]
+a = { keeps = ["left"] }
+b = { keeps = ["right"] }
+[[step]]
+a = { send = { on = "left", data = "xy" } }
+expect = { returns = 2 }
+[[step]]
+b = { recv = { on = "right", len = 1 } }
+expect = { data = "x" }
+[[step]]
+a = { close = "left" }
+expect = "succeeds"
+[[step]]
+b = { recv = { on = "right", len = 1 } }
+expect = { data = "y" }
+"#,
+        );
+        assert_eq!(seen[0].queue, queue(0, None));
+        assert_eq!(seen[1].queue, queue(2, None));
+        assert_eq!(seen[1].peer, Some(Peer::Present));
+        assert_eq!(seen[3].peer, Some(Peer::Gone));
+        assert_eq!(seen[3].queue, queue(1, None));
+    }
+
+    #[test]
+    fn a_mapping_shows_the_rights_mprotect_left() {
+        let seen = states(
+            "anon-shared",
+            r#"
+[processes]
+p = {}
+[[step]]
+p = { store = { at = 0, data = "x" } }
+expect = "succeeds"
+[[step]]
+p = { mprotect = ["PROT_READ"] }
+expect = "succeeds"
+[[step]]
+p = { load = { at = 0, len = 1 } }
+expect = { data = "x" }
+[[step]]
+p = { mprotect = [] }
+expect = "succeeds"
+[[step]]
+p = { load = { at = 0, len = 1 } }
+expect = { signal = "SIGSEGV" }
+"#,
+        );
+        let mapping: Vec<_> = seen.iter().map(|s| s.mapping).collect();
+        assert_eq!(mapping[0], Some(MappingState::ReadWrite));
+        assert_eq!(mapping[2], Some(MappingState::ReadOnly));
+        assert_eq!(mapping[4], Some(MappingState::NoAccess));
+    }
+}
