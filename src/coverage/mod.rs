@@ -10,7 +10,7 @@
 //!
 //! - `axes.rs`: the grid: calls, axes, classes, and which classes are not applicable or
 //!   cannot be told from the models (each with why).
-//! - `classify.rs`: which cells one call of a scenario fills.
+//! - `classify/`: which cells one call of a scenario fills, one file per group of calls.
 //! - `table.rs`: the catalogue replayed on the models, the cells filled, the gaps counted,
 //!   and the Markdown.
 
