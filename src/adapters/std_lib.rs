@@ -105,6 +105,10 @@ pub const ADAPTER: Adapter = Adapter::of(
             explanation: "UdpSocket::recv_from does not report MSG_TRUNC: a cut datagram reads as a whole one",
         },
         KnownFailure {
+            scenario: "udp::so_rcvbuf_doubled_on_linux",
+            explanation: "std has no setsockopt(SO_RCVBUF)",
+        },
+        KnownFailure {
             scenario: "udp::so_type_is_dgram",
             explanation: "std has no getsockopt(SO_TYPE); only SO_ERROR is readable (take_error)",
         },
