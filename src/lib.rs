@@ -192,6 +192,10 @@ pub mod fuzz;
 #[cfg(not(loom))]
 pub mod report;
 
+// What the catalogue covers, read from the scenarios and the models.
+#[cfg(not(loom))]
+pub mod coverage;
+
 #[cfg(not(loom))]
 pub mod harness;
 

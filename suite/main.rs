@@ -5,6 +5,7 @@
 
 mod architecture;
 mod catalogue_rules;
+mod coverage;
 mod parse_errors;
 mod platform;
 mod reports;

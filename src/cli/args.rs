@@ -110,6 +110,20 @@ pub(super) enum Command {
         #[arg(long)]
         write: Option<PathBuf>,
     },
+    /// Print the table of what the catalogue covers (Markdown), its gaps as empty cells.
+    ///
+    /// Per group of mechanisms: every call the scenario format supports, each argument,
+    /// flag or state of the object that changes what it does, the classes of value each
+    /// takes, and the scenarios whose calls take each (states read from the reference
+    /// models). Ends with the count of empty cells; runs nothing.
+    #[command(after_help = EXIT_CODES)]
+    Coverage {
+        /// Scenario files or directories (default: the catalogue in scenarios/).
+        paths: Vec<PathBuf>,
+        /// Write the document to this file (docs/coverage.md) instead of standard output.
+        #[arg(long)]
+        write: Option<PathBuf>,
+    },
 }
 
 /// How `run` prints its results on standard output.

@@ -5,6 +5,7 @@
 //! points one way: run → jobs → outcome, sink.
 
 mod args;
+mod coverage;
 mod explain;
 mod fuzz;
 mod jobs;
@@ -55,6 +56,10 @@ pub fn main() -> ExitCode {
         Command::Platform { platform_profile } => platform::platform(platform_profile.as_deref()),
         Command::Conformance { paths, write } => match load(paths) {
             Ok(scenarios) => tables::conformance(&scenarios, write.as_deref()),
+            Err(code) => code,
+        },
+        Command::Coverage { paths, write } => match load(paths) {
+            Ok(scenarios) => coverage::coverage(&scenarios, write.as_deref()),
             Err(code) => code,
         },
         Command::Matrix { paths } => match load(paths) {

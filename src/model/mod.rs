@@ -3,6 +3,7 @@
 //! seqpacket sockets and TCP, shared regions), and the cross-check of scenarios against
 //! them. The platforms' numbers and features they follow are in [`crate::platform`].
 
+mod call_state;
 mod calls;
 mod connection;
 mod cross_check;
@@ -16,6 +17,7 @@ mod room;
 mod socketpair;
 mod stream;
 
+pub use call_state::{CallState, MappingState, Peer, Queue};
 pub use connection::ConnectionModel;
 pub use cross_check::{cross_check, CrossCheck};
 pub use datagram::{DatagramModel, BYTES_BOUND, DATAGRAMS_BOUND};

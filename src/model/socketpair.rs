@@ -17,6 +17,8 @@
 //! - Linux `net/unix/af_unix.c` (`unix_stream_read_generic` stops after the data that
 //!   carried descriptors; a plain receive discards them) and `net/unix/garbage.c`.
 
+mod meets;
+
 use std::collections::BTreeMap;
 
 use super::calls::{callers_in_processes, Caller, SocketCalls};

@@ -28,6 +28,7 @@
 //!   is full), `close()`.
 
 mod listen;
+mod meets;
 
 use std::collections::{BTreeMap, VecDeque};
 

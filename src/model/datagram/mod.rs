@@ -46,6 +46,7 @@
 //!   buffer; the sender's address), `close()`, `poll()`.
 
 mod apply;
+mod meets;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 

@@ -26,6 +26,7 @@
 
 mod apply;
 mod io;
+mod meets;
 mod state;
 #[cfg(test)]
 mod tests;

@@ -25,6 +25,7 @@ mod apply;
 mod attach;
 mod descriptor;
 mod mapping;
+mod meets;
 mod object;
 mod state;
 #[cfg(test)]
