@@ -33,10 +33,10 @@ fn evidence_of<I: Implementation>(
     iut: &I,
 ) -> Result<(Verdict, Vec<String>, LeakEvidence), Failed> {
     let report = run(s, iut);
-    let [check] = &report.leak_checks[..] else {
+    let [only] = &report.leak_checks[..] else {
         return Err(format!("one leak check per process, got {:?}", report.leak_checks).into());
     };
-    Ok((report.verdict, report.findings, check.evidence.clone()))
+    Ok((report.verdict, report.findings, only.evidence.clone()))
 }
 
 fn a_leak_behind_hidden_descriptors_fails_from_the_kernel_table() -> Result<(), Failed> {
