@@ -1,7 +1,8 @@
 //! Finishing a run, however the play ended: release what is left (kill calls still
 //! blocked; read the others' descriptor tables from the kernel, then tell them to finish
-//! and say what they hold, for the leak check), reap every process, sweep processes that outlived the actors, read the rest of the log into the
-//! timeline, and remove the run's names.
+//! and say what they hold, for the leak check), reap every process, sweep processes
+//! that outlived the actors, read the rest of the log into the timeline, and remove the
+//! run's names.
 
 use std::time::Duration;
 
@@ -42,7 +43,7 @@ pub(super) fn finish(mut stage: Stage<'_>, workspace: Workspace, step: usize) ->
         .collect();
     // Each table is read while its process waits for a command: what it holds then is
     // what it answers to `Finish`.
-    let mut ends: Vec<Option<Result<FdTable, String>>> = stage
+    let mut tables_at_end: Vec<Option<Result<FdTable, String>>> = stage
         .actors
         .iter()
         .map(|a| (a.gone.is_none() && a.answers()).then(|| FdTable::read(a.pid)))
@@ -66,7 +67,7 @@ pub(super) fn finish(mut stage: Stage<'_>, workspace: Workspace, step: usize) ->
         }
     }
     for &i in &live {
-        if let (true, Some(end)) = (stage.actors[i].answers(), ends[i].take()) {
+        if let Some(end) = tables_at_end[i].take() {
             if let Ok(Reply::Finished(holding)) = Reply::recv(&mut stage.actors[i].control) {
                 let (leaks, evidence) = stage.leak_baseline.check(i, end, &holding);
                 let name = &stage.scenario.processes[i].name;
