@@ -156,6 +156,14 @@
 //!   sees what its probes can: whether a pipe grows is read from `st_blksize` before and
 //!   after filling it (XNU reports the buffer's size there), and its probes that fork are
 //!   "not compared" in a process known to have several threads.
+//! - The leak check reads each actor's descriptor table from the kernel, but can only
+//!   count where an implementation hides its descriptors: the descriptors of the
+//!   scenario's IPC objects (pipes, FIFOs, sockets, shared memory, files) against one per
+//!   handle held. A handle that holds two, or a runtime that makes a pipe of its own after
+//!   the actor starts, would then be counted as a leak; a leak by a process that also
+//!   holds a handle with no descriptor goes unseen. Where the table cannot be read, only
+//!   exposed descriptors are checked, by the process itself; each process's
+//!   [`driver::LeakCheck`] says which check was made.
 
 // The fixtures the faulty adapters include name this crate as their users do.
 #[cfg(feature = "faulty")]

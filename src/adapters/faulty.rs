@@ -45,6 +45,7 @@ pub fn adapters() -> Vec<Adapter> {
         WriteWithoutReaderSucceeds => "faulty:write-without-reader-succeeds",
         ReadsOneByteAtATime => "faulty:reads-one-byte-at-a-time",
         CloexecIgnored => "faulty:cloexec-ignored",
+        HiddenDescriptorLeaks => "faulty:hidden-descriptor-leaks",
     ]
 }
 

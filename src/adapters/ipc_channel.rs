@@ -16,7 +16,8 @@
 //!
 //! What it cannot do:
 //! - Show its descriptors: no ipc-channel type implements `AsFd` or `AsRawFd`, so `fd()`
-//!   is `None`, and the driver's leak check is not made.
+//!   is `None`, and the driver's leak check counts the descriptors the kernel shows
+//!   against the handles each process holds instead of matching them one by one.
 //! - Send on the receiver or receive on the sender: a channel goes one way, so those
 //!   calls fail with EOPNOTSUPP.
 //! - Streams: it keeps message boundaries (SOCK_SEQPACKET), where `socketpair`

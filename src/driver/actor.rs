@@ -11,6 +11,7 @@ use super::clock::now_ns;
 use super::control::{Command, Reply};
 use super::event_log::{CallKind, Event, EventKind, SharedLog};
 use super::family::{Announcement, Executor};
+use super::leaks::Holding;
 use crate::judge::Outcome;
 use crate::scenario::*;
 
@@ -83,8 +84,7 @@ impl<'a, E: Executor> Actor<'a, E> {
                 Command::Learn { name, address } => self.executor.learn(&name, address),
                 Command::Finish => {
                     drop(spare.take());
-                    let leaks = self.leaked_fds();
-                    let _ = Reply::Finished(leaks).send(&mut self.control);
+                    let _ = Reply::Finished(self.holding()).send(&mut self.control);
                     return 0;
                 }
             }
@@ -172,20 +172,33 @@ impl<'a, E: Executor> Actor<'a, E> {
         }
     }
 
-    /// Descriptors open in this process beyond stdio, the control socket, what its
-    /// executor holds and an event loop's own: each is a leak, of the IUT or of ours.
-    /// Nothing is known to leak when the implementation does not expose its descriptors.
-    fn leaked_fds(&self) -> Vec<String> {
-        let mut expected: Vec<RawFd> = vec![0, 1, 2, self.control.as_raw_fd()];
-        let Some(held) = self.executor.held_fds() else {
-            return Vec::new();
+    /// What this process holds, for the driver's leak check: its handles, their
+    /// descriptors when the implementation exposes them, and its own listing of the
+    /// descriptors open beyond those, stdio, the control socket and an event loop's own
+    /// (each a leak, of the IUT or of ours), which the driver falls back on when it
+    /// cannot read the kernel's table.
+    fn holding(&self) -> Holding {
+        let held = self.executor.held_fds();
+        let listed = match &held {
+            None => Err("its handles expose no descriptor".to_owned()),
+            Some(held) => super::fds::list_fds()
+                .map(|open| {
+                    let mut expected: Vec<RawFd> = vec![0, 1, 2, self.control.as_raw_fd()];
+                    expected.extend(held);
+                    open.into_iter()
+                        .filter(|&fd| {
+                            !expected.contains(&fd) && !super::fds::is_event_machinery(fd)
+                        })
+                        .map(|fd| format!("fd {fd} -> {}", super::fds::describe(fd)))
+                        .collect()
+                })
+                .map_err(|e| format!("it could not list its own descriptors ({e})")),
         };
-        expected.extend(held);
-        super::fds::open_fds()
-            .into_iter()
-            .filter(|&fd| !expected.contains(&fd) && !super::fds::is_event_machinery(fd))
-            .map(|fd| format!("fd {fd} -> {}", super::fds::describe(fd)))
-            .collect()
+        Holding {
+            handles: self.executor.handles() as u32,
+            fds: held,
+            listed,
+        }
     }
 }
 

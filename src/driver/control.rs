@@ -8,6 +8,7 @@ use std::io::{self, Read, Write};
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::os::unix::net::UnixStream;
 
+use super::leaks::Holding;
 use crate::judge::Outcome;
 use crate::scenario::{End, Errno};
 
@@ -16,7 +17,7 @@ use crate::scenario::{End, Errno};
 pub enum Command {
     /// Perform your action of this step.
     Run(u32),
-    /// Report leaked descriptors and exit.
+    /// Say what you hold, for the leak check, and exit.
     Finish,
     /// Another actor bound the scenario's address `name` to this IPv4 address.
     Learn {
@@ -32,8 +33,8 @@ pub enum Command {
 pub enum Reply {
     /// The result of a `Run`.
     Outcome(Outcome),
-    /// Answer to `Finish`: descriptors still open that the actor did not expect.
-    Finished(Vec<String>),
+    /// Answer to `Finish`: what the actor holds.
+    Finished(Holding),
     /// Sent once after the fork, when the actor is set up and waits for commands.
     Ready,
 }
@@ -114,9 +115,9 @@ impl Reply {
                 body.push(5);
                 body.extend_from_slice(why.as_bytes());
             }
-            Reply::Finished(leaks) => {
+            Reply::Finished(holding) => {
                 body.push(6);
-                body.extend_from_slice(leaks.join("\n").as_bytes());
+                holding_bytes(holding, &mut body);
             }
             Reply::Ready => body.push(7),
             Reply::Outcome(Outcome::NoSuchEnd(end)) => body.extend([8, *end as u8]),
@@ -157,11 +158,7 @@ impl Reply {
                 rest.try_into().map_err(|_| bad("errno"))?,
             )))),
             5 => Reply::Outcome(Outcome::Unsupported(text())),
-            6 => Reply::Finished(if rest.is_empty() {
-                Vec::new()
-            } else {
-                text().lines().map(str::to_owned).collect()
-            }),
+            6 => Reply::Finished(holding_from(rest)?),
             7 => Reply::Ready,
             8 => Reply::Outcome(Outcome::NoSuchEnd(match rest {
                 [0] => End::Read,
@@ -193,6 +190,54 @@ fn inet_from(bytes: &[u8]) -> io::Result<SocketAddrV4> {
         Ipv4Addr::new(*a, *b, *c, *d),
         u16::from_le_bytes([*p, *q]),
     ))
+}
+
+/// A `Finished` reply's body after its tag: the handles (u32), whether descriptors
+/// follow and their count (u8, u32) and numbers (i32 each), whether the listing worked
+/// (u8), then its lines or why not.
+fn holding_bytes(holding: &Holding, body: &mut Vec<u8>) {
+    body.extend_from_slice(&holding.handles.to_le_bytes());
+    let fds = holding.fds.as_deref();
+    body.push(u8::from(fds.is_some()));
+    body.extend_from_slice(&(fds.map_or(0, <[_]>::len) as u32).to_le_bytes());
+    for fd in fds.unwrap_or_default() {
+        body.extend_from_slice(&fd.to_le_bytes());
+    }
+    let (listed, text) = match &holding.listed {
+        Ok(lines) => (1, lines.join("\n")),
+        Err(why) => (0, why.clone()),
+    };
+    body.push(listed);
+    body.extend_from_slice(text.as_bytes());
+}
+
+fn holding_from(rest: &[u8]) -> io::Result<Holding> {
+    let [a, b, c, d, exposed, e, f, g, h, rest @ ..] = rest else {
+        return Err(bad("holding"));
+    };
+    let handles = u32::from_le_bytes([*a, *b, *c, *d]);
+    let count = u32::from_le_bytes([*e, *f, *g, *h]) as usize;
+    if rest.len() < count * 4 + 1 {
+        return Err(bad("holding descriptors"));
+    }
+    let (numbers, rest) = rest.split_at(count * 4);
+    let fds = (*exposed != 0).then(|| {
+        numbers
+            .chunks_exact(4)
+            .map(|n| i32::from_le_bytes([n[0], n[1], n[2], n[3]]))
+            .collect()
+    });
+    let text = String::from_utf8_lossy(&rest[1..]).into_owned();
+    let listed = match rest[0] {
+        0 => Err(text),
+        _ if text.is_empty() => Ok(Vec::new()),
+        _ => Ok(text.lines().map(str::to_owned).collect()),
+    };
+    Ok(Holding {
+        handles,
+        fds,
+        listed,
+    })
 }
 
 /// The body of a `Message` reply after its tag: truncated, sender length, sender, data.
@@ -238,8 +283,21 @@ mod tests {
             Reply::Outcome(Outcome::Done),
             Reply::Outcome(Outcome::Error(Errno(libc::EPIPE))),
             Reply::Outcome(Outcome::Unsupported("no fd".into())),
-            Reply::Finished(vec!["7 -> pipe:[1]".into(), "8 -> /tmp/x".into()]),
-            Reply::Finished(Vec::new()),
+            Reply::Finished(Holding {
+                handles: 2,
+                fds: Some(vec![5, 9]),
+                listed: Ok(vec!["fd 7 -> pipe:[1]".into(), "fd 8 -> /tmp/x".into()]),
+            }),
+            Reply::Finished(Holding {
+                handles: 1,
+                fds: Some(Vec::new()),
+                listed: Ok(Vec::new()),
+            }),
+            Reply::Finished(Holding {
+                handles: 0,
+                fds: None,
+                listed: Err("its handles expose no descriptor".into()),
+            }),
             Reply::Ready,
             Reply::Outcome(Outcome::NoSuchEnd(End::Write)),
             Reply::Outcome(Outcome::NoSuchHandle("conn".into())),

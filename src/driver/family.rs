@@ -146,7 +146,7 @@ pub(crate) struct ActorContext<'a> {
 
 impl ActorContext<'_> {
     /// Whether the implementation's handles expose their descriptors, which the leak
-    /// check needs.
+    /// check matches one by one.
     pub(crate) fn exposes_fds(&self) -> bool {
         self.capabilities.contains(&Capability::Descriptor)
     }
@@ -172,11 +172,16 @@ pub(crate) trait Executor {
     /// [`Action::Await`] or [`Action::Kill`] (the driver does those).
     fn perform(&mut self, action: &Action, expect: &Expectation) -> Outcome;
 
-    /// The descriptors it holds on purpose, which the leak check at the end expects;
-    /// `None` when the implementation does not expose its descriptors (it does not
-    /// declare [`Capability::Descriptor`]): the check could not tell a descriptor it
-    /// holds inside a handle or a mapping from a leaked one, and is not made.
+    /// The descriptors it holds on purpose, which the leak check at the end matches
+    /// one by one; `None` when the implementation does not expose its descriptors (it
+    /// does not declare [`Capability::Descriptor`]): the check then counts the
+    /// descriptors of the scenario's objects against [`Executor::handles`].
     fn held_fds(&self) -> Option<Vec<RawFd>>;
+
+    /// How many handles it holds (ends, sockets, objects, mappings, attachments): the
+    /// most descriptors of the scenario's objects the leak check lets it hold when they
+    /// are not exposed, one per handle.
+    fn handles(&self) -> usize;
 
     /// Another actor bound the scenario's address `name` to this IPv4 address.
     /// Nothing, for families without IPv4 addresses.

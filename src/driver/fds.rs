@@ -1,21 +1,26 @@
 //! Descriptor bookkeeping in actors: closing what they must not inherit, and listing
-//! what they hold at the end.
+//! what they hold at the end (the leak check's fallback where the driver cannot read
+//! the kernel's table, `leaks.rs`).
 
 use std::os::fd::RawFd;
 
-/// The descriptors open in this process, from `/dev/fd` (a view of `/proc/self/fd` on
-/// Linux; native on macOS). The directory's own descriptor is left out.
+/// The descriptors open in this process, from `/dev/fd`; none where it cannot be read.
 pub fn open_fds() -> Vec<RawFd> {
-    let Ok(dir) = std::fs::read_dir("/dev/fd") else {
-        return Vec::new();
-    };
+    list_fds().unwrap_or_default()
+}
+
+/// The descriptors open in this process, from `/dev/fd` (a view of `/proc/self/fd` on
+/// Linux; native on macOS), or why it could not be read. The directory's own descriptor
+/// is left out.
+pub fn list_fds() -> std::io::Result<Vec<RawFd>> {
+    let dir = std::fs::read_dir("/dev/fd")?;
     let mut fds: Vec<RawFd> = dir
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
         .collect();
     // read_dir's own descriptor is listed but closed by now.
     fds.retain(|&fd| nix::fcntl::fcntl(borrow_raw(fd), nix::fcntl::FcntlArg::F_GETFD).is_ok());
     fds.sort_unstable();
-    fds
+    Ok(fds)
 }
 
 fn borrow_raw(fd: RawFd) -> std::os::fd::BorrowedFd<'static> {
@@ -41,7 +46,7 @@ pub fn describe(fd: RawFd) -> String {
 /// an async runtime holds for itself: no IPC object, so never counted as a leak.
 pub fn is_event_machinery(fd: RawFd) -> bool {
     let target = describe(fd);
-    ["[eventpoll]", "[eventfd]", "[timerfd]", "[signalfd]"]
+    super::fd_table::EVENT_LOOP_LINKS
         .iter()
         .any(|kind| target.ends_with(kind))
 }

@@ -1,7 +1,8 @@
 //! Finishing a run, however the play ended: release what is left (kill calls still
-//! blocked, tell the others to finish and list what they still hold), reap every
-//! process, sweep processes that outlived the actors, read the rest of the log into the
-//! timeline, and remove the run's names.
+//! blocked; read the others' descriptor tables from the kernel, then tell them to finish
+//! and say what they hold, for the leak check), reap every process, sweep processes
+//! that outlived the actors, read the rest of the log into the timeline, and remove the
+//! run's names.
 
 use std::time::Duration;
 
@@ -9,9 +10,11 @@ use nix::unistd::Pid;
 
 use super::cleanup::{group_alive, kill_group};
 use super::control::{Command, Reply};
+use super::fd_table::FdTable;
+use super::leaks::{LeakCheck, LeakEvidence};
 use super::options::LOG_SLOTS;
 use super::setup::Workspace;
-use super::stage::Stage;
+use super::stage::{ActorState, Stage};
 use super::strays::kill_strays;
 use crate::driver::TimelineEntry;
 use crate::scenario::{ProcessIndex, StepIndex};
@@ -23,6 +26,8 @@ pub(super) struct Finished {
     pub(super) findings: Vec<String>,
     /// Every record of the run, in order.
     pub(super) timeline: Vec<TimelineEntry>,
+    /// How each process was checked for leaked descriptors.
+    pub(super) leak_checks: Vec<LeakCheck>,
 }
 
 /// Finish the run the play left at `step`; dropping the stage and the workspace at the
@@ -36,8 +41,25 @@ pub(super) fn finish(mut stage: Stage<'_>, workspace: Workspace, step: usize) ->
     let live: Vec<usize> = (0..stage.actors.len())
         .filter(|&i| stage.actors[i].gone.is_none())
         .collect();
-    // Tell every process first, then collect: they list their descriptors and exit
-    // side by side.
+    // Each table is read while its process waits for a command: what it holds then is
+    // what it answers to `Finish`.
+    let mut tables_at_end: Vec<Option<Result<FdTable, String>>> = stage
+        .actors
+        .iter()
+        .map(|a| (a.gone.is_none() && a.answers()).then(|| FdTable::read(a.pid)))
+        .collect();
+    let mut leak_checks: Vec<LeakCheck> = stage
+        .actors
+        .iter()
+        .zip(&stage.scenario.processes)
+        .map(|(actor, process)| LeakCheck {
+            process: process.name.clone(),
+            evidence: LeakEvidence::Unchecked {
+                why: unchecked(actor).to_owned(),
+            },
+        })
+        .collect();
+    // Tell every process first, then collect: they answer and exit side by side.
     for &i in &live {
         let actor = &mut stage.actors[i];
         if !actor.answers() || Command::Finish.send(&mut actor.control).is_err() {
@@ -45,14 +67,16 @@ pub(super) fn finish(mut stage: Stage<'_>, workspace: Workspace, step: usize) ->
         }
     }
     for &i in &live {
-        if stage.actors[i].answers() {
-            if let Ok(Reply::Finished(leaks)) = Reply::recv(&mut stage.actors[i].control) {
+        if let Some(end) = tables_at_end[i].take() {
+            if let Ok(Reply::Finished(holding)) = Reply::recv(&mut stage.actors[i].control) {
+                let (leaks, evidence) = stage.leak_baseline.check(i, end, &holding);
                 let name = &stage.scenario.processes[i].name;
                 findings.extend(
                     leaks
                         .into_iter()
                         .map(|l| format!("process {name} still holds {l}")),
                 );
+                leak_checks[i].evidence = evidence;
             }
         }
         stage.reap(ProcessIndex(i), step);
@@ -81,6 +105,20 @@ pub(super) fn finish(mut stage: Stage<'_>, workspace: Workspace, step: usize) ->
     Finished {
         findings,
         timeline: timeline(&stage),
+        leak_checks,
+    }
+}
+
+/// Why a process is not checked for leaks, unless it answers `Finish`.
+fn unchecked(actor: &ActorState) -> &'static str {
+    if actor.gone.is_some() {
+        "the process ended before the finish, and its descriptors with it"
+    } else if actor.execed {
+        "the process ran exec and is no actor any more"
+    } else if actor.pending.is_some() {
+        "its call had not returned when the run ended"
+    } else {
+        "it did not say what it holds"
     }
 }
 

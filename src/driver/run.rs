@@ -115,6 +115,7 @@ fn run_phases<F: Family>(
     let finished = finish(stage, workspace, played.step);
     report.findings = finished.findings;
     report.timeline = finished.timeline;
+    report.leak_checks = finished.leak_checks;
     report.blocking = played.blocking;
     match played.verdict {
         Verdict::Pass if !report.findings.is_empty() => Verdict::Fail(Failure {
@@ -242,6 +243,7 @@ fn new_report(scenario: &Scenario, implementation: &str) -> ScenarioReport {
         timeline: Vec::new(),
         blocking: Vec::new(),
         measurements: Vec::new(),
+        leak_checks: Vec::new(),
         duration: Duration::ZERO,
     }
 }

@@ -15,8 +15,10 @@ use super::error::{HarnessError, SetupError};
 use super::event_log::SharedLog;
 use super::exec_actor::{Program, Role};
 use super::family::{ActorContext, BufferReading, Family};
+use super::fd_table::FdTable;
 use super::fds::open_fds;
 use super::hosts::{Host, Hosts};
+use super::leaks::Baseline;
 use super::options::{RunOptions, LOG_SLOTS};
 use super::spawn::{check_single_threaded, control_pair, spawn, ChildSetup};
 use super::stage::{ActorState, Stage};
@@ -79,11 +81,14 @@ pub(super) fn set_up<'a, F: Family>(
     // family lets go of what the process does not keep through the implementation
     // (closing them behind its back would leave it owning closed numbers).
     let before = open_fds();
+    let driver_table = FdTable::read_own();
     let mut object = Some(family.create(scenario, dir.as_ref().map(PrivateDir::path))?);
     let object_fds: Vec<_> = open_fds()
         .into_iter()
         .filter(|fd| !before.contains(fd))
         .collect();
+    // The leak check tells the object's descriptors from the driver's own by these.
+    let leak_baseline = Baseline::new(driver_table, FdTable::read_own());
     // PIPE_CAPACITY is the object's, for the actors and the judge alike, where it can
     // be read; else the implementation's declared capacity or the platform's default.
     let mut measurements = Vec::new();
@@ -216,8 +221,12 @@ pub(super) fn set_up<'a, F: Family>(
         start_ns,
         profile,
         measurements,
+        leak_baseline,
     };
     await_ready(&mut stage)?;
+    stage
+        .leak_baseline
+        .started(stage.actors.iter().map(|a| a.pid));
     let workspace = Workspace {
         children_before,
         _dir: dir,

@@ -9,6 +9,7 @@ use nix::unistd::Pid;
 
 use super::clock::now_ns;
 use super::event_log::{CallKind, Event, EventKind, SharedLog};
+use super::leaks::Baseline;
 use super::options::BlockingOracle;
 use super::wait::Waiter;
 use crate::judge::Observed;
@@ -34,6 +35,8 @@ pub(super) struct Stage<'a> {
     pub(super) profile: &'static PlatformProfile,
     /// What set-up read from the object, or took as given, each naming its source.
     pub(super) measurements: Vec<String>,
+    /// The descriptor tables the leak check compares the actors' ends with.
+    pub(super) leak_baseline: Baseline,
 }
 
 /// Per actor, as the driver tracks it.

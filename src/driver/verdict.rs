@@ -4,7 +4,7 @@ use std::fmt;
 use std::time::Duration;
 
 use super::error::{FailedBeforeFork, HarnessError, SetupError, SkipReason};
-use crate::driver::{EventKind, Evidence};
+use crate::driver::{EventKind, Evidence, LeakCheck};
 use crate::judge::Cause;
 use crate::scenario::{ProcessName, StepIndex};
 
@@ -109,6 +109,9 @@ pub struct ScenarioReport {
     /// given where it could not, each naming its source (`PIPE_CAPACITY = 4096: read
     /// from the object under test (F_GETPIPE_SZ)`).
     pub measurements: Vec<String>,
+    /// How each process was checked for leaked descriptors: from the kernel's table, or
+    /// weaker where it could not be read.
+    pub leak_checks: Vec<LeakCheck>,
     /// Wall time of the whole scenario.
     pub duration: Duration,
 }

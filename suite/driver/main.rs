@@ -11,6 +11,7 @@ mod exec_started;
 mod faulty;
 mod harness_faults;
 mod killed_run;
+mod leak_checks;
 #[path = "../../fixtures/misbehaving.rs"]
 mod misbehaving;
 mod platform_check;
@@ -503,6 +504,7 @@ fn main() {
     tests.extend(harness_faults::tests());
     tests.extend(timeline_pictures::tests());
     tests.extend(platform_check::tests());
+    tests.extend(leak_checks::tests());
     tests.push((
         "harness::nothing_of_the_driver_leaks_over_many_runs",
         driver_leaks::nothing_of_the_driver_leaks_over_many_runs,

@@ -322,4 +322,8 @@ impl<I: ByteStream> Executor for StreamExecutor<'_, I> {
             self.handles.iter().filter_map(|h| self.iut.fd(&h.end)),
         )
     }
+
+    fn handles(&self) -> usize {
+        self.handles.len()
+    }
 }

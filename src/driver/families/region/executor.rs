@@ -316,4 +316,12 @@ impl<I: SharedRegion> Executor for RegionExecutor<'_, I> {
                 .filter_map(|(object, _)| self.iut.object_fd(object)),
         )
     }
+
+    /// A mapping may keep its object's descriptor open after the object's handle is
+    /// closed (shared_memory's does), so it counts as a handle too.
+    fn handles(&self) -> usize {
+        usize::from(self.object.is_some())
+            + usize::from(self.region.is_some())
+            + usize::from(self.segment.is_some())
+    }
 }

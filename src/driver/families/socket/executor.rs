@@ -392,6 +392,10 @@ impl<I: Socket> Executor for SocketExecutor<'_, I> {
         )
     }
 
+    fn handles(&self) -> usize {
+        self.held.len()
+    }
+
     fn learn(&mut self, name: &str, address: SocketAddrV4) {
         self.book.learn(name, address);
     }
