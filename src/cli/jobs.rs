@@ -229,6 +229,7 @@ fn lost(
             failure: None,
             findings: Vec::new(),
             measurements: Vec::new(),
+            leak_checks: Vec::new(),
             blocking: Vec::new(),
             timeline: Vec::new(),
         },

@@ -1,6 +1,7 @@
 //! Where `run`'s results go, in catalogue order, wherever they were run: standard output
 //! (text or JSON lines), the progress bar, the tally, and the `--junit` and `--html` files.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -34,6 +35,8 @@ pub(super) struct Sink {
     counts: [usize; 4],
     /// Each failed scenario's id and the cause its failed check names.
     causes: Vec<(String, String)>,
+    /// How many processes' leak checks were made each way, by kind.
+    leak_checks: BTreeMap<String, usize>,
 }
 
 impl Sink {
@@ -55,6 +58,7 @@ impl Sink {
             stopped: false,
             counts: [0; 4],
             causes: Vec::new(),
+            leak_checks: BTreeMap::new(),
         }
     }
 
@@ -71,6 +75,9 @@ impl Sink {
         self.taken += 1;
         if r.is_failure() && self.fail_fast {
             self.stopped = true;
+        }
+        for check in &r.leak_checks {
+            *self.leak_checks.entry(check.kind.clone()).or_default() += 1;
         }
         if let (Some(f), "fail") = (&r.failure, r.verdict.as_str()) {
             self.causes.push((r.id.clone(), f.cause.clone()));
@@ -104,6 +111,9 @@ impl Sink {
                 self.total - self.taken
             );
         }
+        if let Some(line) = leak_check_line(&self.leak_checks) {
+            let _ = write!(summary, "\n{line}");
+        }
         let causes = group_causes(self.causes.iter().map(|(id, c)| (id.as_str(), c.as_str())));
         summary.push('\n');
         summary.push_str(render_causes(&causes).trim_end());
@@ -128,4 +138,29 @@ impl Sink {
         }
         ExitCode::from(if failed == 0 { 0 } else { 1 })
     }
+}
+
+/// How the run's leak checks were made, strongest first: a reader sees at once when an
+/// implementation that hides its descriptors was only counted, or not checked at all.
+fn leak_check_line(by_kind: &BTreeMap<String, usize>) -> Option<String> {
+    const KINDS: [(&str, &str); 4] = [
+        (
+            "kernel_table",
+            "matched against the kernel's descriptor table",
+        ),
+        (
+            "kernel_table_counted",
+            "counted against the handles held (the implementation hides its descriptors)",
+        ),
+        (
+            "own_listing",
+            "from the process's own listing only (weaker)",
+        ),
+        ("unchecked", "not checked"),
+    ];
+    let parts: Vec<String> = KINDS
+        .iter()
+        .filter_map(|(kind, words)| by_kind.get(*kind).map(|n| format!("{n} {words}")))
+        .collect();
+    (!parts.is_empty()).then(|| format!("leak checks by process: {}", parts.join(", ")))
 }

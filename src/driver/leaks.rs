@@ -59,6 +59,19 @@ pub enum LeakEvidence {
     },
 }
 
+impl LeakEvidence {
+    /// Its kind in the machine-readable records: `kernel_table`, `kernel_table_counted`,
+    /// `own_listing` or `unchecked`, from the strongest to none.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            LeakEvidence::KernelTable => "kernel_table",
+            LeakEvidence::KernelTableCounted { .. } => "kernel_table_counted",
+            LeakEvidence::OwnListing { .. } => "own_listing",
+            LeakEvidence::Unchecked { .. } => "unchecked",
+        }
+    }
+}
+
 impl fmt::Display for LeakEvidence {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

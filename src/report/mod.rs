@@ -19,5 +19,7 @@ pub use json::{parse_json_line, render_json_line};
 pub use junit::render_junit;
 pub use matrix::{matrix, render_matrix, MatrixRow};
 pub use picture::{html_page, render_html, render_html_section, render_sequence, Colour};
-pub use record::{BlockingRecord, EventRecord, FailureRecord, ScenarioRecord, SCHEMA_VERSION};
+pub use record::{
+    BlockingRecord, EventRecord, FailureRecord, LeakCheckRecord, ScenarioRecord, SCHEMA_VERSION,
+};
 pub use timeline::render_timeline;

@@ -44,6 +44,9 @@ pub struct ScenarioRecord {
     /// its source: what the expectations were stated against.
     #[serde(default)]
     pub measurements: Vec<String>,
+    /// How each process's leak check was made, or why it was not.
+    #[serde(default)]
+    pub leak_checks: Vec<LeakCheckRecord>,
     /// The blocking claims the driver confirmed.
     pub blocking: Vec<BlockingRecord>,
     /// Every process's events in one order.
@@ -81,6 +84,18 @@ pub struct BlockingRecord {
     pub evidence: String,
     /// From the call's start to the verdict, in milliseconds.
     pub latency_ms: f64,
+}
+
+/// How one process's leak check was made.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeakCheckRecord {
+    /// The process.
+    pub process: String,
+    /// `kernel_table`, `kernel_table_counted`, `own_listing` or `unchecked`, from the
+    /// strongest to none.
+    pub kind: String,
+    /// The same in words, with the reason when it is weaker.
+    pub evidence: String,
 }
 
 /// One event of the timeline.
@@ -138,6 +153,15 @@ impl ScenarioRecord {
             }),
             findings: report.findings.clone(),
             measurements: report.measurements.clone(),
+            leak_checks: report
+                .leak_checks
+                .iter()
+                .map(|c| LeakCheckRecord {
+                    process: c.process.0.clone(),
+                    kind: c.evidence.kind().to_owned(),
+                    evidence: c.evidence.to_string(),
+                })
+                .collect(),
             blocking: report
                 .blocking
                 .iter()
