@@ -8,15 +8,15 @@ use crate::model::outcome::{Answer, ModelOutcome, Unmodelled};
 use crate::scenario::{End, Errno, PollEvent, SigPipe, SignalName};
 
 impl PipeModel {
-    /// Whether `poll()` reports `event` on `end`: readable when there are bytes or no
-    /// writer (end of file); writable when a PIPE_BUF write fits or there is no reader
-    /// (the write would fail at once).
+    /// Whether `poll()` reports `event` on `end`, as Linux does (the model follows
+    /// pipes of a fixed capacity only): POLLIN only while bytes are queued, and POLLOUT
+    /// only while a PIPE_BUF write fits, whoever holds the other end (fs/pipe.c
+    /// `pipe_poll`: a read end without writers adds POLLHUP, a write end without readers
+    /// POLLERR, neither the event asked for).
     pub(super) fn ready(&self, end: End, event: PollEvent) -> bool {
         match (end, event) {
-            (End::Read, PollEvent::In) => !self.bytes.is_empty() || self.writers() == 0,
-            (End::Write, PollEvent::Out) => {
-                self.bytes.fits(self.pipe_buf as usize) || self.readers() == 0
-            }
+            (End::Read, PollEvent::In) => !self.bytes.is_empty(),
+            (End::Write, PollEvent::Out) => self.bytes.fits(self.pipe_buf as usize),
             _ => false,
         }
     }
