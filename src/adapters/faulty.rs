@@ -46,6 +46,7 @@ pub fn adapters() -> Vec<Adapter> {
         ReadsOneByteAtATime => "faulty:reads-one-byte-at-a-time",
         CloexecIgnored => "faulty:cloexec-ignored",
         HiddenDescriptorLeaks => "faulty:hidden-descriptor-leaks",
+        ReaderOpensReadWrite => "faulty:reader-opens-read-write",
     ]
 }
 

@@ -139,10 +139,11 @@ impl Cause {
     /// A call that should have returned with `expect`, asleep in the kernel.
     pub fn blocked(action: &Action, expect: &Expectation, profile: &PlatformProfile) -> Cause {
         let c = a_call(action);
-        let rule = match on_platform(expect, profile) {
-            Some(Expectation::Error(Errno(libc::EINTR))) => {
+        let rule = match (action, on_platform(expect, profile)) {
+            (_, Some(Expectation::Error(Errno(libc::EINTR)))) => {
                 format!("a caught signal did not interrupt {c} blocked in the call (EINTR)")
             }
+            (Action::ReadToEnd, _) | (_, Some(Expectation::Eof)) => no_end_of_file(&c),
             _ => format!("{c} that should return at once blocked"),
         };
         Cause::new(Check::Return, rule)
@@ -219,6 +220,7 @@ fn result_rule(
         }
         (Expectation::Error(want), _) => format!("{c} did not fail with {want}"),
         (Expectation::AnyOf(_), _) => format!("{c} returned none of the results allowed"),
+        (Expectation::Eof, Outcome::Error(Errno(libc::EAGAIN))) => no_end_of_file(&c),
         (_, Outcome::Error(e)) => format!("{c} failed with {e} where it should succeed"),
         (_, Outcome::NoSuchEnd(_) | Outcome::NoSuchHandle(_)) => {
             format!("{c} found nothing to act on: an earlier call made nothing")
@@ -255,6 +257,12 @@ fn result_rule(
             _ => other_result_rule(action, expect, outcome),
         },
     }
+}
+
+/// A read that waited (or would have waited, EAGAIN) where the other side was gone: the
+/// symptom of a reader that counts as a writer too, whichever way the scenario meets it.
+fn no_end_of_file(c: &str) -> String {
+    format!("{c} did not return end of file, as if a writer were still open")
 }
 
 /// The bytes a call received, if it received any.
@@ -413,6 +421,21 @@ mod tests {
         assert_eq!(
             Cause::did_not_block(&read, &bytes(b"x")).rule,
             "a `read` that should block returned at once"
+        );
+    }
+
+    #[test]
+    fn a_read_blocked_where_end_of_file_was_due_says_so() {
+        let eof = Cause::blocked(
+            &Action::Read(Size::Bytes(16)),
+            &Expectation::Eof,
+            &PlatformProfile::LINUX,
+        );
+        let to_end = Cause::blocked(&Action::ReadToEnd, &text("bye"), &PlatformProfile::LINUX);
+        assert_eq!(eof, to_end);
+        assert_eq!(
+            eof.rule,
+            "a `read` did not return end of file, as if a writer were still open"
         );
     }
 
