@@ -13,6 +13,15 @@
 //! send after that is taken and answered with RST, and only later sends fail; a close
 //! with bytes unread sends RST instead, leaving an error for the peer's next call.
 //!
+//! A receive's bytes are what the stream delivers to it, up to its count, not what
+//! one `recv()` returns: POSIX lets a receive on a stream return fewer bytes than are
+//! queued (at least one), and a receive blocked for bytes return with the first piece of
+//! a send made in pieces. So a step that expects the model's bytes names them, and is
+//! judged on them whatever pieces they come in: the driver reads on until the count the
+//! step names, and a peek, which takes nothing, may see only their start. A `read()` of
+//! a descriptor received over a socketpair is judged on its one call, so the socketpair
+//! model lets no send in pieces meet one blocked for bytes ([`Receive::alone`]).
+//!
 //! How many bytes a socket buffers depends on the kernel's accounting, so a connection
 //! stops (says "outside") once more than [`QUEUE_BOUND`] bytes or [`RECORDS_BOUND`]
 //! sends wait at one end, or more than the run's socket buffers surely hold
