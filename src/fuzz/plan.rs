@@ -12,6 +12,7 @@ use crate::platform::PlatformProfile;
 use crate::scenario::{
     AccessMode, Action, Address, End, Expectation, Mechanism, MessageCheck, Pattern, Payload,
     Process, RegionSpec, Scenario, ScenarioBuilder, ShutdownHow, SignalName, Size, SizeSymbol,
+    SocketStyle,
 };
 
 /// A size, clustered around the platform's boundaries.
@@ -255,12 +256,18 @@ pub(super) fn payload(process: usize, len: u64) -> Payload {
     }
 }
 
-/// What the model's outcome says to expect.
-fn expectation(outcome: &ModelOutcome) -> Expectation {
+/// The most bytes a read's expectation names one by one where the count alone will do:
+/// a longer read of a pipe is checked by its count, so that a scenario file stays
+/// readable.
+const BYTES_SHOWN: usize = 64;
+
+/// What the model's outcome says to expect; `every_byte` names the bytes read however
+/// many there are (see [`Recorder::every_byte`]).
+fn expectation(outcome: &ModelOutcome, every_byte: bool) -> Expectation {
     match outcome {
         ModelOutcome::Blocks => Expectation::Blocks,
         ModelOutcome::Bytes(b) if b.is_empty() => Expectation::Eof,
-        ModelOutcome::Bytes(b) if b.len() <= 64 => {
+        ModelOutcome::Bytes(b) if every_byte || b.len() <= BYTES_SHOWN => {
             Expectation::Data(match b.iter().all(|c| c.is_ascii_graphic() || *c == b' ') {
                 true => Payload::Text(String::from_utf8_lossy(b).into_owned()),
                 false => Payload::Bytes(b.clone()),
@@ -298,6 +305,12 @@ pub(super) struct Recorder<'a> {
     /// The region a shared-region scenario maps (the default for other mechanisms).
     region: RegionSpec,
     steps: Vec<(usize, Action, Expectation)>,
+    /// Whether a read's expectation names its bytes however many there are, as on a
+    /// stream socket: one `recv()` there may legally return fewer bytes than are queued
+    /// (at least one; a blocked one, the first piece of a send made in pieces), and the
+    /// driver reads on until the count only when the expectation names the bytes (a
+    /// count alone it judges on one call).
+    every_byte: bool,
     profile: &'a PlatformProfile,
     capabilities: &'a [Capability],
 }
@@ -311,12 +324,11 @@ impl<'a> Recorder<'a> {
         capabilities: &'a [Capability],
     ) -> Option<Self> {
         let model = ReferenceModel::for_processes(mechanism, processes, &[], profile).ok()?;
-        Some(Self::with_model(
-            model,
-            RegionSpec::default(),
-            profile,
-            capabilities,
-        ))
+        let mut recorder = Self::with_model(model, RegionSpec::default(), profile, capabilities);
+        recorder.every_byte = mechanism
+            .socket_kind()
+            .is_some_and(|kind| kind.style == SocketStyle::Stream);
+        Some(recorder)
     }
 
     /// Steps from `model` on, for a scenario whose region (if any) is `region`.
@@ -330,6 +342,7 @@ impl<'a> Recorder<'a> {
             model,
             region,
             steps: Vec::new(),
+            every_byte: false,
             profile,
             capabilities,
         }
@@ -357,7 +370,8 @@ impl<'a> Recorder<'a> {
             return;
         };
         self.model = next;
-        self.steps.push((p, action, expectation(&outcome)));
+        self.steps
+            .push((p, action, expectation(&outcome, self.every_byte)));
         self.await_finished();
     }
 
@@ -368,7 +382,8 @@ impl<'a> Recorder<'a> {
             let Ok(outcome) = model.apply(q, &Action::Await, self.profile) else {
                 return;
             };
-            self.steps.push((q, Action::Await, expectation(&outcome)));
+            self.steps
+                .push((q, Action::Await, expectation(&outcome, self.every_byte)));
         }
     }
 
@@ -389,7 +404,8 @@ impl<'a> Recorder<'a> {
             if self.model.blocked(p) {
                 let kill = Action::Kill(SignalName(nix::sys::signal::Signal::SIGKILL));
                 let outcome = self.model.apply(p, &kill, self.profile).ok()?;
-                self.steps.push((p, kill, expectation(&outcome)));
+                self.steps
+                    .push((p, kill, expectation(&outcome, self.every_byte)));
                 self.await_finished();
             }
         }
@@ -408,5 +424,46 @@ impl<'a> Recorder<'a> {
             builder = builder.step(&[(processes[p].name.0.as_str(), action)], expect);
         }
         builder.build().ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A process that holds both ends writes 80 bytes in five writes, then reads with
+    /// room for all of them.
+    fn long_read(mechanism: Mechanism) -> Option<Expectation> {
+        let mut moves = vec![(0, Op::Write(SizeClass::Small(16))); 5];
+        moves.push((0, Op::Read(SizeClass::PipeBuf(0))));
+        let plan = Plan {
+            processes: vec![
+                ProcessPlan {
+                    reads: true,
+                    writes: true,
+                    ignores_sigpipe: true,
+                };
+                2
+            ],
+            moves,
+        };
+        let scenario = super::super::build(&plan, mechanism, &PlatformProfile::LINUX, &[], "t")?;
+        scenario.steps.last().map(|step| step.expect.clone())
+    }
+
+    /// A long read of a pipe is checked by its count; on a stream socket, where one
+    /// receive may legally return fewer bytes than are queued, by its bytes, which the
+    /// driver reads on for.
+    #[test]
+    fn a_long_read_is_checked_by_its_bytes_on_a_stream_socket_only() {
+        assert_eq!(
+            long_read(Mechanism::Pipe),
+            Some(Expectation::Returns(Size::Bytes(80)))
+        );
+        let written = "a".repeat(80);
+        assert_eq!(
+            long_read(Mechanism::Socketpair),
+            Some(Expectation::Data(Payload::Text(written)))
+        );
     }
 }

@@ -9,7 +9,11 @@
 //! one open file description), and a plain receive of the byte closes it. The model
 //! follows one descriptor in flight at a time, alone in its queue; an end kept only by
 //! descriptors no process can reach any more is left to the kernel's garbage collector,
-//! which the model does not time.
+//! which the model does not time. A descriptor received is the kernel's, which the
+//! driver reads with `read()`, judged on that one call: a read of it blocked for bytes
+//! may return with the first piece of a send the implementation makes in pieces, so the
+//! model leaves alone a send of several bytes through the pair to such a read (one
+//! byte, or a `write()` of a received descriptor, comes whole).
 //!
 //! # References
 //! - POSIX XSH `socketpair()`, `send()`, `recv()`, `shutdown()`; XBD `<sys/socket.h>`
@@ -167,9 +171,17 @@ impl SocketPairModel {
 
     /// Whether a process is blocked receiving on end `i`.
     fn receiving(&self, i: usize) -> bool {
-        self.processes
-            .iter()
-            .any(|q| q.alive && q.pending.as_ref().is_some_and(|(e, _, _)| *e == i))
+        self.waiting_on(i, |_| true)
+    }
+
+    /// Whether a process is blocked in a receive on end `i` that `matches`.
+    fn waiting_on(&self, i: usize, matches: impl Fn(&Receive) -> bool) -> bool {
+        self.processes.iter().any(|q| {
+            q.alive
+                && q.pending
+                    .as_ref()
+                    .is_some_and(|(e, r, _)| *e == i && matches(r))
+        })
     }
 
     /// A receive on end `k` came to `outcome`. Bytes taken past a descriptor in flight
@@ -238,6 +250,13 @@ impl SocketPairModel {
     }
 }
 
+/// Whether `on` names one of the pair's own ends, the implementation's sockets; a
+/// descriptor received over the pair is the kernel's, which the driver reads and
+/// writes with `read()` and `write()`.
+fn is_pair_end(on: &Handle) -> bool {
+    (0..2).any(|i| Handle::pair(i) == *on)
+}
+
 /// The name of the `k`th descriptor a process receives.
 fn received_handle(k: usize) -> Handle {
     Handle(format!("r{k}"))
@@ -264,6 +283,17 @@ impl SocketCalls for SocketPairModel {
                     ));
                 }
                 let bytes = crate::judge::payload_bytes(data, profile);
+                if bytes.len() > 1
+                    && is_pair_end(on)
+                    && self.waiting_on(1 - i, Receive::may_wake_short)
+                {
+                    return Err(Unmodelled::Action(
+                        "a send of several bytes to a read() of a received descriptor blocked \
+                         for them: the implementation may send them in pieces, and the read \
+                         return with the first"
+                            .to_owned(),
+                    ));
+                }
                 self.send(p, i, bytes, !flags.is_empty())?
             }
             SocketCall::SendFd { on, fd } => {
@@ -274,13 +304,7 @@ impl SocketCalls for SocketPairModel {
                         "a descriptor sent behind bytes not yet received".to_owned(),
                     ));
                 }
-                let waiting = self.processes.iter().any(|q| {
-                    q.alive
-                        && q.pending
-                            .as_ref()
-                            .is_some_and(|(e, r, _)| *e == 1 - i && !r.stops_after_descriptor())
-                });
-                if waiting {
+                if self.waiting_on(1 - i, |r| !r.stops_after_descriptor()) {
                     return Err(Unmodelled::Action(
                         "a descriptor for a receive of nothing, or with MSG_WAITALL".to_owned(),
                     ));
@@ -302,6 +326,10 @@ impl SocketCalls for SocketPairModel {
                 }
                 let n = profile.resolve(*len).map_err(Unmodelled::Action)? as usize;
                 let (receive, dont_wait) = Receive::new(n, flags)?;
+                let receive = match is_pair_end(on) {
+                    true => receive,
+                    false => receive.alone(),
+                };
                 if self.in_flight[i].is_some() && !receive.stops_after_descriptor() {
                     return Err(Unmodelled::Action(
                         "a receive of nothing, or with MSG_WAITALL, of a descriptor".to_owned(),
@@ -478,8 +506,12 @@ mod tests {
     }
 
     fn recv(end: usize, len: u64) -> SocketCall {
+        recv_on(Handle::pair(end), len)
+    }
+
+    fn recv_on(on: Handle, len: u64) -> SocketCall {
         SocketCall::Recv {
-            on: Handle::pair(end),
+            on,
             len: Size::Bytes(len),
             flags: Vec::new(),
         }
@@ -554,6 +586,36 @@ mod tests {
         let completes = m.apply(1, &Action::Await, &PlatformProfile::LINUX);
         assert_eq!(completes, Ok(ModelOutcome::Error(Errno(libc::EBADMSG))));
         assert_eq!(m.received(1), None);
+    }
+
+    /// A blocked read of a received descriptor is judged on its one call, which may
+    /// return with the first piece of a send made in pieces: a send of several bytes
+    /// through the pair to it is outside the model; one byte comes whole, and so do
+    /// several to a receive of the implementation's, which the driver reads on for.
+    #[test]
+    fn a_blocked_read_of_a_received_descriptor_takes_no_send_in_pieces() {
+        let mut m = pair(&[0, 1]);
+        let pass = SocketCall::SendFd {
+            on: Handle::pair(0),
+            fd: Handle::pair(0),
+        };
+        assert_eq!(call(&mut m, 0, pass), Ok(ModelOutcome::Done));
+        let take = SocketCall::RecvFd {
+            on: Handle::pair(1),
+            name: m.next_received(1),
+        };
+        assert_eq!(call(&mut m, 1, take), Ok(ModelOutcome::Done));
+        let r0 = m.received(1).expect("b holds the left end it received");
+        assert_eq!(call(&mut m, 1, recv_on(r0, 8)), Ok(ModelOutcome::Blocks));
+        let several = call(&mut m, 0, send(1, "xy"));
+        assert!(matches!(several, Err(Unmodelled::Action(_))), "{several:?}");
+        assert_eq!(call(&mut m, 0, send(1, "x")), Ok(ModelOutcome::Count(1)));
+        let completes = m.apply(1, &Action::Await, &PlatformProfile::LINUX);
+        assert_eq!(completes, Ok(ModelOutcome::Bytes(b"x".to_vec())));
+        assert_eq!(call(&mut m, 0, recv(0, 8)), Ok(ModelOutcome::Blocks));
+        assert_eq!(call(&mut m, 1, send(1, "xy")), Ok(ModelOutcome::Count(2)));
+        let completes = m.apply(0, &Action::Await, &PlatformProfile::LINUX);
+        assert_eq!(completes, Ok(ModelOutcome::Bytes(b"xy".to_vec())));
     }
 
     #[test]

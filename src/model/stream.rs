@@ -13,6 +13,15 @@
 //! send after that is taken and answered with RST, and only later sends fail; a close
 //! with bytes unread sends RST instead, leaving an error for the peer's next call.
 //!
+//! A receive's bytes are what the stream delivers to it, up to its count, not what
+//! one `recv()` returns: POSIX lets a receive on a stream return fewer bytes than are
+//! queued (at least one), and a receive blocked for bytes return with the first piece of
+//! a send made in pieces. So a step that expects the model's bytes names them, and is
+//! judged on them whatever pieces they come in: the driver reads on until the count the
+//! step names, and a peek, which takes nothing, may see only their start. A `read()` of
+//! a descriptor received over a socketpair is judged on its one call, so the socketpair
+//! model lets no send in pieces meet one blocked for bytes ([`Receive::alone`]).
+//!
 //! How many bytes a socket buffers depends on the kernel's accounting, so a connection
 //! stops (says "outside") once more than [`QUEUE_BOUND`] bytes or [`RECORDS_BOUND`]
 //! sends wait at one end, or more than the run's socket buffers surely hold
@@ -102,8 +111,8 @@ impl End {
 }
 
 /// A receive under way: how much it asks for, its flags, the bytes MSG_WAITALL took
-/// while it waited for the rest (the kernel takes them off the queue as they come), and
-/// whether it has waited.
+/// while it waited for the rest (the kernel takes them off the queue as they come),
+/// whether it has waited, and whether it is judged on its one call.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) struct Receive {
     len: usize,
@@ -111,6 +120,9 @@ pub(super) struct Receive {
     wait_all: bool,
     got: Vec<u8>,
     waited: bool,
+    /// Nothing reads on for the rest of its count: a `read()` of a descriptor received
+    /// over the socket, which is the kernel's, not the implementation's.
+    alone: bool,
 }
 
 impl Receive {
@@ -132,12 +144,27 @@ impl Receive {
             wait_all: has(MsgFlag::WaitAll),
             got: Vec::new(),
             waited: false,
+            alone: false,
         };
         Ok((receive, has(MsgFlag::DontWait)))
     }
 
-    /// What a signal that interrupts the wait comes to: the bytes MSG_WAITALL took so
-    /// far, or EINTR.
+    /// The receive, judged on its one call: nothing reads on for the rest of its count.
+    pub(super) fn alone(self) -> Receive {
+        Receive {
+            alone: true,
+            ..self
+        }
+    }
+
+    /// Whether, blocked until a send of several bytes made in pieces, it may return
+    /// with the first piece only, and be judged on that: POSIX lets a receive on a
+    /// stream return fewer bytes than asked for once it has one, and an implementation
+    /// send a stream's bytes in pieces, so how many it gets is the implementation's.
+    pub(super) fn may_wake_short(&self) -> bool {
+        self.alone && !self.peek && !self.wait_all && self.len > 1
+    }
+
     /// Whether it peeks (MSG_PEEK): it takes nothing off the queue.
     pub(super) fn peeks(&self) -> bool {
         self.peek
@@ -151,6 +178,8 @@ impl Receive {
         self.peek || (self.len > 0 && !self.wait_all)
     }
 
+    /// What a signal that interrupts the wait comes to: the bytes MSG_WAITALL took so
+    /// far, or EINTR.
     pub(super) fn interrupted(self) -> ModelOutcome {
         match self.got.is_empty() {
             true => ModelOutcome::Error(Errno(libc::EINTR)),
