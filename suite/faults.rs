@@ -261,6 +261,26 @@ fn one_byte_reads_fail_only_read_size_rules() -> Result<(), Failed> {
     }
 }
 
+/// A FIFO reader that opens O_RDWR fails where its users meet it, at the end of file that
+/// never comes, in the scenarios whose ends open together (so neither a waiting open nor
+/// O_NONBLOCK catches it first).
+fn an_rdwr_reader_fails_at_end_of_file() -> Result<(), Failed> {
+    let iut = Streams(Faulty(Fault::ReaderOpensReadWrite));
+    let (scenarios, _) = catalogue();
+    let id = "fifo::eof_after_writer_closes_ends_opened_together";
+    let s = scenarios
+        .iter()
+        .find(|s| s.id == id)
+        .expect("in the catalogue");
+    match run_scenario(s, &iut, &RunOptions::default()).verdict {
+        Verdict::Fail(f) if f.expected.contains("end of file") => {
+            println!("{id}: {f}; cause: {}", f.cause);
+            Ok(())
+        }
+        other => Err(format!("{id}: {other:?}").into()),
+    }
+}
+
 /// One row of the table.
 fn row(fault: AnyFault, found: &Caught) -> String {
     let mut per_mechanism: BTreeMap<&str, usize> = BTreeMap::new();
@@ -387,6 +407,10 @@ fn main() {
             })
         })
         .collect();
+    trials.push(Trial::test(
+        "faults::an_rdwr_reader_fails_at_end_of_file",
+        an_rdwr_reader_fails_at_end_of_file,
+    ));
     trials.push(Trial::test(
         "faults::one_byte_reads_fail_only_read_size_rules",
         one_byte_reads_fail_only_read_size_rules,

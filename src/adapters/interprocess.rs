@@ -134,7 +134,11 @@ impl Describe for Pipes {
     fn capabilities(&self, mechanism: Mechanism) -> &[Capability] {
         match mechanism {
             Mechanism::Pipe => &[Capability::NonBlocking, Capability::Descriptor],
-            _ => &[Capability::MakeFifo, Capability::Descriptor],
+            _ => &[
+                Capability::MakeFifo,
+                Capability::Descriptor,
+                Capability::WaitingOpen,
+            ],
         }
     }
 }

@@ -145,7 +145,10 @@ impl Waiter<'_> {
         }
         match Reply::recv(self.control) {
             Ok(Reply::Outcome(o)) => Observed::Outcome(o),
-            Err(_) if self.exec_expected && alive(self.pid) => Observed::Outcome(Outcome::Done),
+            Err(_) if self.exec_expected && alive(self.pid) => {
+                self.until_past_exec();
+                Observed::Outcome(Outcome::Done)
+            }
             // A hang-up (or garbage) means the process is dying or dead, or it closed
             // its end of the channel and lives on: then the driver kills it, and says so.
             _ => {
@@ -157,6 +160,18 @@ impl Waiter<'_> {
                 }
                 how
             }
+        }
+    }
+
+    /// After the control socket closed on `exec`: wait, within [`REAP_LIMIT`], until the
+    /// kernel shows the new program making its own calls, so that the other
+    /// close-on-exec descriptors are closed too before the next step acts on them (a
+    /// FIFO's last writer, say). Where the kernel does not say, at once.
+    fn until_past_exec(&self) {
+        let until = Instant::now() + REAP_LIMIT;
+        while observe::past_exec(self.pid.as_raw()) == Some(false) && Instant::now() < until {
+            // Exec takes a moment; a poll of nothing waits 1 ms without spinning.
+            let _ = nix::poll::poll(&mut [], PollTimeout::from(1u8));
         }
     }
 

@@ -7,6 +7,7 @@ use std::fmt;
 
 use crate::scenario::{
     Action, End, MechanismFamily, MsgFlag, OpenFlag, Scenario, Sharing, SocketCall, SocketFlag,
+    Step,
 };
 
 /// One optional ability of an implementation under test.
@@ -49,6 +50,11 @@ pub enum Capability {
     /// Reading, writing and sizing a named object's bytes other than through a mapping:
     /// `pread`, `pwrite`, `ftruncate` after the first, `fstat`.
     ObjectIo,
+    /// FIFO opens without O_NONBLOCK that wait for the other side, as POSIX `open()` has
+    /// them. A scenario whose reader and writer open in the same step needs it: against
+    /// an implementation whose opens never wait (tokio's, which open O_NONBLOCK), the
+    /// result would depend on which open the scheduler ran first.
+    WaitingOpen,
 }
 
 impl Capability {
@@ -69,6 +75,7 @@ impl Capability {
         Capability::Unmap,
         Capability::Sync,
         Capability::ObjectIo,
+        Capability::WaitingOpen,
     ];
 }
 
@@ -90,6 +97,7 @@ impl fmt::Display for Capability {
             Capability::Unmap => "unmapping before exit",
             Capability::Sync => "msync",
             Capability::ObjectIo => "object I/O besides the mapping",
+            Capability::WaitingOpen => "FIFO opens that wait for the other side",
         })
     }
 }
@@ -130,6 +138,9 @@ pub fn required_capabilities(scenario: &Scenario) -> Vec<Capability> {
     {
         needs.push(Capability::PrivateMapping);
     }
+    if scenario.steps.iter().any(opens_wait_for_each_other) {
+        needs.push(Capability::WaitingOpen);
+    }
     let mut object_sized = false;
     for (_, action) in scenario.steps.iter().flat_map(|s| &s.actions) {
         // Sizing a new named object is how it comes to exist; resizing it is object I/O.
@@ -148,6 +159,17 @@ pub fn required_capabilities(scenario: &Scenario) -> Vec<Capability> {
         .copied()
         .filter(|c| needs.contains(c))
         .collect()
+}
+
+/// Whether `step` opens more than one end without O_NONBLOCK: each open completes the
+/// other's only if opens wait.
+fn opens_wait_for_each_other(step: &Step) -> bool {
+    let waiting = step
+        .actions
+        .iter()
+        .filter(|(_, a)| matches!(a, Action::Open { flags, .. } if !flags.contains(&OpenFlag::NonBlock)))
+        .count();
+    waiting > 1
 }
 
 /// The first of `required` that `declared` lacks, as the reason for a skip.

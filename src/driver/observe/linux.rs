@@ -53,6 +53,14 @@ pub fn sample(pid: i32) -> Option<Sample> {
     sample_task(pid, pid)
 }
 
+/// `Some(true)` once the process makes a call other than `execve`, `Some(false)` while
+/// it runs or is still in `execve`, `None` when `/proc` does not say.
+pub fn past_exec(pid: i32) -> Option<bool> {
+    let text = fs::read_to_string(format!("/proc/{pid}/syscall")).ok()?;
+    let nr: Option<i64> = text.split_whitespace().next()?.parse().ok();
+    Some(nr.is_some_and(|nr| nr >= 0 && nr != libc::SYS_execve))
+}
+
 fn sample_task(pid: i32, tid: i32) -> Option<Sample> {
     let stat = fs::read(format!("/proc/{pid}/task/{tid}/stat")).ok()?;
     // The state follows the last ')' (the command name may itself hold parentheses).

@@ -53,3 +53,8 @@ pub fn sample(pid: i32) -> Option<Sample> {
 pub fn wait_channel(_pid: i32) -> Option<String> {
     None
 }
+
+/// macOS's thread info does not say which call a thread is in.
+pub fn past_exec(_pid: i32) -> Option<bool> {
+    None
+}

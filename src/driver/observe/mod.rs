@@ -19,6 +19,9 @@ mod platform {
     pub fn wait_channel(_pid: i32) -> Option<String> {
         None
     }
+    pub fn past_exec(_pid: i32) -> Option<bool> {
+        None
+    }
 }
 
 use super::event_log::CallKind;
@@ -95,6 +98,15 @@ fn platform_readiness_waits() -> &'static [i64] {
 /// Look at the (only) thread of process `pid`; `None` when the platform gives no view.
 pub fn sample(pid: i32) -> Option<Sample> {
     platform::sample(pid)
+}
+
+/// Whether process `pid` is past an `execve` that succeeded: it makes a call of the new
+/// program's. The kernel releases the close-on-exec descriptors one after another
+/// (their last close runs as the call returns), so the driver, which sees the control
+/// socket close first, waits for this before it counts the others closed too. `None`
+/// where the platform does not say which call a thread is in (macOS).
+pub fn past_exec(pid: i32) -> Option<bool> {
+    platform::past_exec(pid)
 }
 
 /// The kernel function the process sleeps in, for the timeline only: its names change
