@@ -30,9 +30,9 @@
 //! }
 //! ```
 //!
-//! Filters work as with libtest (`cargo test -- pipe::eof`, `--exact`, `--skip`,
-//! `--list`), and so does `cargo nextest run`, which runs each trial in a process of its
-//! own. A scenario the implementation cannot express (a mechanism or capability it does
+//! Filters work as with libtest (`cargo test -- pipe::eof fifo::open`, any number of
+//! them, `--exact`, `--skip`, `--list`), and so does `cargo nextest run`, which runs
+//! each trial in a process of its own. A scenario the implementation cannot express (a mechanism or capability it does
 //! not declare) is listed as ignored (`-- --include-ignored` runs it and prints why); a
 //! declared deviation is reported as ignored with its reason.
 
@@ -88,8 +88,9 @@ fn run_trials<I: Implementation>(iut: &I, scenarios: Result<Vec<Scenario>, LoadE
         Ok((all, skips))
     });
     match started {
-        Ok((trials, skips)) => {
-            let args = Arguments::from_args();
+        Ok((mut trials, skips)) => {
+            let CommandLine { args, filters } = CommandLine::parse(std::env::args());
+            trials.retain(|t| selected(t.name(), &filters, args.exact));
             let listing = args.list;
             let conclusion = libtest_mimic::run(&args, trials);
             // The trials held the last handles on the server: it has been stopped.
@@ -103,6 +104,57 @@ fn run_trials<I: Implementation>(iut: &I, scenarios: Result<Vec<Scenario>, LoadE
             std::process::exit(101);
         }
     }
+}
+
+/// libtest's command line with any number of filters: libtest-mimic takes one, while
+/// libtest and nextest users type several (`cargo test -- pipe::eof fifo::open`).
+struct CommandLine {
+    /// Everything but the filters, as libtest-mimic reads it.
+    args: Arguments,
+    /// The filters: a trial runs when its name contains one (equals one, `--exact`).
+    filters: Vec<String>,
+}
+
+impl CommandLine {
+    /// The options libtest takes a value after, which is no filter.
+    const TAKE_A_VALUE: [&'static str; 6] = [
+        "--test-threads",
+        "--logfile",
+        "--skip",
+        "--color",
+        "--format",
+        "-Z",
+    ];
+
+    /// From the program's arguments, its name first.
+    fn parse(raw: impl IntoIterator<Item = String>) -> CommandLine {
+        let mut raw = raw.into_iter();
+        let mut options: Vec<String> = raw.next().into_iter().collect();
+        let mut filters = Vec::new();
+        while let Some(arg) = raw.next() {
+            if Self::TAKE_A_VALUE.contains(&arg.as_str()) {
+                options.push(arg);
+                options.extend(raw.next());
+            } else if arg.starts_with('-') {
+                options.push(arg);
+            } else {
+                filters.push(arg);
+            }
+        }
+        CommandLine {
+            args: Arguments::from_iter(options),
+            filters,
+        }
+    }
+}
+
+/// Whether a trial named `name` is selected by `filters` (all, when there are none).
+fn selected(name: &str, filters: &[String], exact: bool) -> bool {
+    filters.is_empty()
+        || filters.iter().any(|f| match exact {
+            true => name == f,
+            false => name.contains(f.as_str()),
+        })
 }
 
 /// The platform check as one trial, `platform::profile`: failed, naming each wrong
@@ -170,4 +222,34 @@ pub fn trials<I: Implementation>(
             .with_ignored_flag(skip_reason_for(s, iut, opts).is_some())
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &str) -> CommandLine {
+        CommandLine::parse(line.split_whitespace().map(str::to_owned))
+    }
+
+    #[test]
+    fn several_filters_and_options_with_values_are_told_apart() {
+        let line = parse("conformance pipe::eof --skip fifo --exact fifo::open --test-threads 1");
+        assert_eq!(line.filters, ["pipe::eof", "fifo::open"]);
+        assert_eq!(line.args.skip, ["fifo"]);
+        assert!(line.args.exact);
+        assert_eq!(line.args.test_threads, Some(1));
+        assert_eq!(line.args.filter, None);
+    }
+
+    #[test]
+    fn a_trial_runs_when_any_filter_selects_it() {
+        let filters = ["pipe::eof".to_owned(), "fifo::open".to_owned()];
+        assert!(selected("pipe::eof_after_drain", &filters, false));
+        assert!(selected("fifo::open_eintr", &filters, false));
+        assert!(!selected("tcp::accept", &filters, false));
+        assert!(!selected("pipe::eof_after_drain", &filters, true));
+        assert!(selected("pipe::eof", &filters, true));
+        assert!(selected("anything", &[], true));
+    }
 }

@@ -12,7 +12,7 @@ use super::axes::{CLEAR, SET};
 use super::Group;
 use crate::model::{CallState, Queue};
 use crate::platform::{PlatformProfile, Size};
-use crate::scenario::{Action, Expectation, FdFlag, OpenFlag, PollEvent, Scenario};
+use crate::scenario::{AccessMode, Action, Expectation, FdFlag, OpenFlag, PollEvent, Scenario};
 
 /// One filled cell: the axis and its class (the call is the action's name).
 pub(super) type Hit = (&'static str, &'static str);
@@ -61,6 +61,15 @@ fn queue_class(queue: &Queue) -> &'static str {
         (true, _) => "empty",
         (false, Some(true)) => "full",
         (false, _) => "partly full",
+    }
+}
+
+/// An open's access mode, as `open()` spells it.
+fn access_mode(mode: AccessMode) -> &'static str {
+    match mode {
+        AccessMode::ReadOnly => "O_RDONLY",
+        AccessMode::WriteOnly => "O_WRONLY",
+        AccessMode::ReadWrite => "O_RDWR",
     }
 }
 

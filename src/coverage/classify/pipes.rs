@@ -1,11 +1,11 @@
 //! The cells a call on a pipe or a FIFO fills: counts and lengths against PIPE_BUF and
 //! the capacity, the ends, the flags of `open`, and the pipe's state.
 
-use super::{bytes, fd_flag, flag, poll_event, queue_class, Hit, PROFILE};
+use super::{access_mode, bytes, fd_flag, flag, poll_event, queue_class, Hit, PROFILE};
 use crate::coverage::axes::{ANY, CALLED};
 use crate::model::{CallState, Peer};
 use crate::platform::{Size, SizeSymbol};
-use crate::scenario::{AccessMode, Action, End, OpenFlag};
+use crate::scenario::{Action, End, OpenFlag};
 
 fn end_name(end: End) -> &'static str {
     match end {
@@ -104,14 +104,7 @@ pub(super) fn hits(action: &Action, state: Option<&CallState>) -> Vec<Hit> {
             peer("the other end", "open", "gone"),
         ],
         Action::Open { mode, flags } => vec![
-            Some((
-                "mode",
-                match mode {
-                    AccessMode::ReadOnly => "O_RDONLY",
-                    AccessMode::WriteOnly => "O_WRONLY",
-                    AccessMode::ReadWrite => "O_RDWR",
-                },
-            )),
+            Some(("mode", access_mode(*mode))),
             Some(flag("O_NONBLOCK", flags.contains(&OpenFlag::NonBlock))),
             Some(flag("O_CLOEXEC", flags.contains(&OpenFlag::CloExec))),
             peer("the other side", "present", "absent"),

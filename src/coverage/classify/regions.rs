@@ -1,7 +1,7 @@
 //! The cells a call on a shared region fills: offsets, lengths and extents against the
 //! page, rights, sharing, the flags of `shm_open` and `open`, and the caller's mapping.
 
-use super::{bytes, flag, Hit, PROFILE};
+use super::{access_mode, bytes, flag, Hit, PROFILE};
 use crate::coverage::axes::{ANY, CALLED};
 use crate::model::{CallState, MappingState};
 use crate::platform::Size;
@@ -140,14 +140,7 @@ pub(super) fn hits(scenario: &Scenario, action: &Action, state: Option<&CallStat
             )),
         ],
         Action::Open { mode, flags } => vec![
-            Some((
-                "mode",
-                match mode {
-                    AccessMode::ReadOnly => "O_RDONLY",
-                    AccessMode::WriteOnly => "O_WRONLY",
-                    AccessMode::ReadWrite => "O_RDWR",
-                },
-            )),
+            Some(("mode", access_mode(*mode))),
             Some(flag("O_CREAT", flags.contains(&OpenFlag::Creat))),
             Some(flag("O_EXCL", flags.contains(&OpenFlag::Excl))),
         ],
