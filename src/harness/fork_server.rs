@@ -18,6 +18,7 @@
 use std::io::{self, Read, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
 use std::sync::Mutex;
 
 use nix::sys::signal::{kill, Signal};
@@ -55,6 +56,25 @@ pub enum TrialResult {
     Failed(String),
 }
 
+/// The file of a failed scenario, written out under the test binary's target directory
+/// (`target/debug/ipc-conformance-failed/pipe/read_partial.toml`) for the user to read and run: the path it
+/// was loaded from is one in this crate's source, not the user's. `None` when it cannot
+/// be written.
+fn written_out(scenario: &Scenario) -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    // Named as the catalogue names it, so that it reads back with the same id.
+    let (mechanism, stem) = scenario.id.split_once("::")?;
+    let dir = exe
+        .parent()?
+        .parent()?
+        .join("ipc-conformance-failed")
+        .join(mechanism);
+    std::fs::create_dir_all(&dir).ok()?;
+    let path = dir.join(format!("{stem}.toml"));
+    std::fs::write(&path, to_file_text(scenario, &[]).ok()?).ok()?;
+    Some(path)
+}
+
 impl TrialResult {
     /// The result of a report of `scenario`.
     pub fn of(report: &ScenarioReport, scenario: &Scenario) -> TrialResult {
@@ -68,9 +88,8 @@ impl TrialResult {
                 "{}\n{}{}",
                 scenario.summary,
                 render_sequence(report, Colour::Never),
-                scenario
-                    .source
-                    .as_ref()
+                written_out(scenario)
+                    .or_else(|| scenario.source.clone())
                     .map(|p| format!("  scenario: {}\n", p.display()))
                     .unwrap_or_default()
             )),
@@ -280,5 +299,29 @@ mod tests {
     fn results_cross_the_socket_unchanged(#[case] result: TrialResult) {
         let bytes = result.encode();
         assert_eq!(TrialResult::decode(&mut bytes.as_slice()).unwrap(), result);
+    }
+
+    #[test]
+    fn a_failed_scenario_is_written_out_under_target_for_the_user() {
+        let catalogue = crate::scenario::catalogue().expect("the built-in catalogue parses");
+        let s = catalogue
+            .iter()
+            .find(|s| s.id == "pipe::read_partial")
+            .expect("in the catalogue");
+        let path = written_out(s).expect("target/ is writable");
+        assert!(path.starts_with(
+            std::env::current_exe()
+                .unwrap()
+                .parent()
+                .unwrap()
+                .parent()
+                .unwrap()
+        ));
+        assert!(path.ends_with("ipc-conformance-failed/pipe/read_partial.toml"));
+        let read_back = crate::scenario::load_file(&path).expect("the file reads back");
+        assert_eq!(
+            (read_back.id, read_back.steps),
+            (s.id.clone(), s.steps.clone())
+        );
     }
 }
