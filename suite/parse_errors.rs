@@ -91,6 +91,17 @@ fn every_malformed_fixture_fails_with_a_located_one_line_error() {
     }
 }
 
+/// Two files of one mechanism with one name would be one id, the second shadowing the
+/// first in `explain` and in reports: nothing runs, and the error names both files.
+#[test]
+fn two_files_with_one_id_are_rejected_naming_both() {
+    let err = scenario::load_all(Path::new("fixtures/duplicate-ids"))
+        .expect_err("two files give pipe::same_name");
+    let message = err.to_string();
+    insta::assert_snapshot!("duplicate_ids", message);
+    assert!(located("fixtures/duplicate-ids/second/same_name.toml", &message).is_ok());
+}
+
 #[test]
 fn every_catalogue_scenario_parses() {
     let mut errors = Vec::new();

@@ -86,17 +86,10 @@ fn default_roots(paths: Vec<PathBuf>) -> Vec<PathBuf> {
 /// Every scenario under `paths` (default: the catalogue), or exit status 2 when one is
 /// malformed.
 fn load(paths: Vec<PathBuf>) -> Result<Vec<Scenario>, ExitCode> {
-    let mut all = Vec::new();
-    for root in default_roots(paths) {
-        match scenario::load_all(&root) {
-            Ok(found) => all.extend(found),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return Err(ExitCode::from(EXIT_MALFORMED));
-            }
-        }
-    }
-    Ok(all)
+    scenario::load_roots(&default_roots(paths)).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(EXIT_MALFORMED)
+    })
 }
 
 /// A usage error found after parsing: printed, exit status 2.

@@ -64,11 +64,7 @@ pub fn main<I: Implementation>(iut: I) -> ! {
 /// stops everything before any trial runs, with its file:line:col error.
 pub fn main_with_scenarios<I: Implementation>(iut: I, roots: &[&Path]) -> ! {
     serve_exec_actor(&iut);
-    let loaded = roots.iter().try_fold(Vec::new(), |mut all, root| {
-        all.extend(scenario::load_all(root)?);
-        Ok(all)
-    });
-    run_trials(&iut, loaded)
+    run_trials(&iut, scenario::load_roots(roots))
 }
 
 fn run_trials<I: Implementation>(iut: &I, scenarios: Result<Vec<Scenario>, LoadError>) -> ! {

@@ -29,6 +29,21 @@ pub enum LoadError {
         /// What is wrong and what was expected there, on one line.
         message: String,
     },
+    /// Two files give the same scenario id (their mechanism and file name): one would
+    /// shadow the other in `explain` and in reports.
+    #[error(
+        "{}:1:1: the scenario id `{id}` is already {}'s: two files of one mechanism need different names",
+        second.display(),
+        first.display()
+    )]
+    DuplicateId {
+        /// The id.
+        id: String,
+        /// The file that has it first.
+        first: PathBuf,
+        /// The file that has it again.
+        second: PathBuf,
+    },
     /// A scenario made with [`ScenarioBuilder`](crate::scenario::ScenarioBuilder) is not
     /// valid: it has no file to point into, so the error names the scenario.
     #[error("{id}: {message}")]

@@ -70,13 +70,32 @@ pub fn find_files(root: &Path) -> std::io::Result<Vec<PathBuf>> {
 /// Load every scenario below `root` (or the one file `root` names). All files are read
 /// before any runs, so one malformed file stops the whole run.
 pub fn load_all(root: &Path) -> Result<Vec<Scenario>, LoadError> {
-    let files = if root.is_file() {
-        vec![root.to_path_buf()]
-    } else {
-        find_files(root).map_err(|source| LoadError::Io {
-            path: root.to_path_buf(),
-            source,
-        })?
-    };
-    files.iter().map(|p| load_file(p)).collect()
+    load_roots(&[root])
+}
+
+/// [`load_all`] of each of `roots`, and no two scenarios with one id among them all.
+pub fn load_roots<P: AsRef<Path>>(roots: &[P]) -> Result<Vec<Scenario>, LoadError> {
+    let mut all: Vec<Scenario> = Vec::new();
+    for root in roots.iter().map(AsRef::as_ref) {
+        let files = if root.is_file() {
+            vec![root.to_path_buf()]
+        } else {
+            find_files(root).map_err(|source| LoadError::Io {
+                path: root.to_path_buf(),
+                source,
+            })?
+        };
+        for file in &files {
+            let scenario = load_file(file)?;
+            if let Some(first) = all.iter().find(|s| s.id == scenario.id) {
+                return Err(LoadError::DuplicateId {
+                    id: scenario.id,
+                    first: first.source.clone().unwrap_or_default(),
+                    second: file.clone(),
+                });
+            }
+            all.push(scenario);
+        }
+    }
+    Ok(all)
 }
