@@ -73,7 +73,16 @@ pub fn load_all(root: &Path) -> Result<Vec<Scenario>, LoadError> {
     load_roots(&[root])
 }
 
-/// [`load_all`] of each of `roots`, and no two scenarios with one id among them all.
+/// Whether two paths name one file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+/// [`load_all`] of each of `roots`, and no two files with one id among them all (a root
+/// given twice runs its scenarios twice).
 pub fn load_roots<P: AsRef<Path>>(roots: &[P]) -> Result<Vec<Scenario>, LoadError> {
     let mut all: Vec<Scenario> = Vec::new();
     for root in roots.iter().map(AsRef::as_ref) {
@@ -87,7 +96,11 @@ pub fn load_roots<P: AsRef<Path>>(roots: &[P]) -> Result<Vec<Scenario>, LoadErro
         };
         for file in &files {
             let scenario = load_file(file)?;
-            if let Some(first) = all.iter().find(|s| s.id == scenario.id) {
+            // The same file again is the same scenario, run again (a root given twice).
+            let other_file = |s: &&Scenario| {
+                s.id == scenario.id && s.source.as_deref().is_some_and(|p| !same_file(p, file))
+            };
+            if let Some(first) = all.iter().find(other_file) {
                 return Err(LoadError::DuplicateId {
                     id: scenario.id,
                     first: first.source.clone().unwrap_or_default(),
