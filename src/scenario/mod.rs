@@ -11,6 +11,7 @@ mod file;
 mod model;
 mod validate;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 pub use builder::ScenarioBuilder;
@@ -75,16 +76,19 @@ pub fn load_all(root: &Path) -> Result<Vec<Scenario>, LoadError> {
 
 /// Whether two paths name one file.
 fn same_file(a: &Path, b: &Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => a == b,
-    }
+    a == b
+        || matches!(
+            (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+            (Ok(a), Ok(b)) if a == b
+        )
 }
 
 /// [`load_all`] of each of `roots`, and no two files with one id among them all (a root
 /// given twice runs its scenarios twice).
 pub fn load_roots<P: AsRef<Path>>(roots: &[P]) -> Result<Vec<Scenario>, LoadError> {
     let mut all: Vec<Scenario> = Vec::new();
+    // Each id's first file: one look per file, however often a root is given.
+    let mut first_files: HashMap<String, PathBuf> = HashMap::new();
     for root in roots.iter().map(AsRef::as_ref) {
         let files = if root.is_file() {
             vec![root.to_path_buf()]
@@ -96,14 +100,14 @@ pub fn load_roots<P: AsRef<Path>>(roots: &[P]) -> Result<Vec<Scenario>, LoadErro
         };
         for file in &files {
             let scenario = load_file(file)?;
+            let first = first_files
+                .entry(scenario.id.clone())
+                .or_insert_with(|| file.clone());
             // The same file again is the same scenario, run again (a root given twice).
-            let other_file = |s: &&Scenario| {
-                s.id == scenario.id && s.source.as_deref().is_some_and(|p| !same_file(p, file))
-            };
-            if let Some(first) = all.iter().find(other_file) {
+            if !same_file(first, file) {
                 return Err(LoadError::DuplicateId {
                     id: scenario.id,
-                    first: first.source.clone().unwrap_or_default(),
+                    first: first.clone(),
                     second: file.clone(),
                 });
             }
