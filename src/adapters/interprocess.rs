@@ -190,7 +190,7 @@ impl ByteStream for Pipes {
         match end {
             End::Send(sender) => Ok(sender.borrow().set_nonblocking(on)?),
             End::Recv(recver) => Ok(recver.borrow().set_nonblocking(on)?),
-            End::Fifo(_) => Err(Errno(libc::EOPNOTSUPP)),
+            End::Fifo(_) => Err(Errno::UNSUPPORTED),
         }
     }
 
@@ -368,7 +368,7 @@ impl Socket for LocalSockets {
         let asked = socket.asked.borrow();
         if asked.bound.is_some() {
             // The crate has no way to name the client end of a connection.
-            return Err(Errno(libc::EOPNOTSUPP));
+            return Err(Errno::UNSUPPORTED);
         }
         let wait = if asked.nonblocking {
             ConnectWaitMode::Deferred
@@ -395,7 +395,7 @@ impl Socket for LocalSockets {
         flags: &[MsgFlag],
     ) -> Result<usize, Errno> {
         if to.is_some() || !flags.is_empty() {
-            return Err(Errno(libc::EOPNOTSUPP));
+            return Err(Errno::UNSUPPORTED);
         }
         Ok(socket.stream()?.write(data)?)
     }
@@ -407,7 +407,7 @@ impl Socket for LocalSockets {
         flags: &[MsgFlag],
     ) -> Result<Received, Errno> {
         if !flags.is_empty() {
-            return Err(Errno(libc::EOPNOTSUPP));
+            return Err(Errno::UNSUPPORTED);
         }
         let len = socket.stream()?.read(buf)?;
         Ok(Received {

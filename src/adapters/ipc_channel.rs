@@ -19,7 +19,7 @@
 //!   is `None`, and the driver's leak check counts the descriptors the kernel shows
 //!   against the handles each process holds instead of matching them one by one.
 //! - Send on the receiver or receive on the sender: a channel goes one way, so those
-//!   calls fail with EOPNOTSUPP.
+//!   calls are unsupported (`Errno::UNSUPPORTED`: the scenario is skipped).
 //! - Streams: it keeps message boundaries (SOCK_SEQPACKET), where `socketpair`
 //!   scenarios ask for SOCK_STREAM.
 //! - Non-blocking mode (`try_recv` is a separate call), shutdown, socket options, send
@@ -112,7 +112,7 @@ impl Socket for IpcChannel {
         _flags: &[MsgFlag],
     ) -> Result<usize, Errno> {
         let ChannelEnd::Sender(sender) = socket else {
-            return Err(Errno(libc::EOPNOTSUPP));
+            return Err(Errno::UNSUPPORTED);
         };
         match sender.send(data.to_vec()) {
             Ok(()) => Ok(data.len()),
@@ -127,7 +127,7 @@ impl Socket for IpcChannel {
         _flags: &[MsgFlag],
     ) -> Result<Received, Errno> {
         let ChannelEnd::Receiver(receiver) = socket else {
-            return Err(Errno(libc::EOPNOTSUPP));
+            return Err(Errno::UNSUPPORTED);
         };
         let message = match receiver.recv() {
             Ok(message) => message,

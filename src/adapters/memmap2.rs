@@ -14,7 +14,7 @@
 //! - **anon-shared is not provided.** `MmapOptions::map_anon` maps
 //!   `MAP_PRIVATE | MAP_ANON` (memmap2 `src/unix.rs`, `MmapInner::map_anon`) with no
 //!   shared choice, so a child never sees its parent's stores. [`Memmap2::map_anonymous`]
-//!   makes the private mapping and refuses a shared one with EOPNOTSUPP; the mechanism is
+//!   makes the private mapping and refuses a shared one with `Errno::UNSUPPORTED` (the scenario is skipped); the mechanism is
 //!   not listed, since the driver makes that mapping before the fork and reports a
 //!   failure there as a harness error rather than a verdict.
 //! - **posix-shm is not provided.** memmap2 maps any `AsRawFd` (`MmapAsRawDesc`), but
@@ -22,11 +22,11 @@
 //!   system's calls through nix, not memmap2's: that adapter would test nix, and its
 //!   mapping is the one `file-mmap` already tests.
 //! - **mprotect** knows only `make_read_only` (PROT_READ) and `make_mut`
-//!   (PROT_READ|PROT_WRITE); PROT_NONE and PROT_WRITE alone fail with EOPNOTSUPP. Both
+//!   (PROT_READ|PROT_WRITE); PROT_NONE and PROT_WRITE alone fail with `Errno::UNSUPPORTED` (the scenario is skipped). Both
 //!   take the map by value and drop it, unmapping it, when `mprotect` fails (`make_mut`:
 //!   `self.inner.make_mut()?`), so after a refused change the region is gone; its address
 //!   stays recorded, and an access there faults as it would in the crate's user.
-//! - **msync** of a read-only mapping: `Mmap` has no `flush`, so it fails with EOPNOTSUPP.
+//! - **msync** of a read-only mapping: `Mmap` has no `flush`, so it fails with `Errno::UNSUPPORTED` (the scenario is skipped).
 //! - **open**: std always adds O_CLOEXEC and refuses O_CREAT without write access
 //!   (EINVAL); O_NONBLOCK is not offered (no non-blocking capability is declared).
 
@@ -121,7 +121,7 @@ impl SharedRegion for Memmap2 {
     fn map_anonymous(&self, len: usize, shared: bool) -> Result<Mapping, Errno> {
         if shared {
             // map_anon is MAP_PRIVATE only.
-            return Err(Errno(libc::EOPNOTSUPP));
+            return Err(Errno::UNSUPPORTED);
         }
         Mapping::new(Map::Writable(MmapOptions::new().len(len).map_anon()?))
     }
@@ -140,7 +140,7 @@ impl SharedRegion for Memmap2 {
             (true, _, unchanged) => Ok(unchanged),
             (false, _, unchanged) => {
                 *slot = Some(unchanged);
-                return Err(Errno(libc::EOPNOTSUPP));
+                return Err(Errno::UNSUPPORTED);
             }
         };
         *slot = Some(changed?);
@@ -179,7 +179,7 @@ impl SharedRegion for Memmap2 {
     fn msync(&self, region: &Mapping) -> Result<(), Errno> {
         match &*region.map.borrow() {
             Some(Map::Writable(m)) => Ok(m.flush()?),
-            Some(Map::ReadOnly(_)) => Err(Errno(libc::EOPNOTSUPP)),
+            Some(Map::ReadOnly(_)) => Err(Errno::UNSUPPORTED),
             None => Err(Errno(libc::ENOMEM)),
         }
     }

@@ -31,9 +31,9 @@
 //!   with EEXIST against a creator that has not sized its object yet.
 //! - Every mapping is MAP_SHARED and PROT_READ|PROT_WRITE of the whole object, through a
 //!   descriptor opened O_RDWR: a read-only request (O_RDONLY, no PROT_WRITE) gets that
-//!   writable mapping, a MAP_PRIVATE request fails with EOPNOTSUPP, and so does a
+//!   writable mapping, a MAP_PRIVATE request fails with `Errno::UNSUPPORTED` (the scenario is skipped), and so does a
 //!   mapping longer than the object.
-//! - No resizing after creation (EOPNOTSUPP), no `pread`, `pwrite` or `fstat` (object
+//! - No resizing after creation (unsupported: a skip), no `pread`, `pwrite` or `fstat` (object
 //!   I/O is not declared), no `msync`, `mprotect` or `munmap` of a mapping (the memory
 //!   goes when the last `Shmem` that maps it is dropped).
 //! - The descriptor a `Shmem` holds is not exposed (no `AsRawFd`), and it stays open as
@@ -165,7 +165,7 @@ impl SharedRegion for SharedMemory {
         let mut slot = object.shmem.borrow_mut();
         if slot.is_some() {
             // The crate sizes an object only when it creates it.
-            return Err(Errno(libc::EOPNOTSUPP));
+            return Err(Errno::UNSUPPORTED);
         }
         let mut shmem = ShmemConf::new()
             .size(len as usize)
@@ -187,7 +187,7 @@ impl SharedRegion for SharedMemory {
         _writable: bool,
     ) -> Result<ShmRegion, Errno> {
         if !shared {
-            return Err(Errno(libc::EOPNOTSUPP));
+            return Err(Errno::UNSUPPORTED);
         }
         let mut slot = object.shmem.borrow_mut();
         let shmem = match &*slot {
@@ -200,7 +200,7 @@ impl SharedRegion for SharedMemory {
             }
         };
         if len > shmem.len() {
-            return Err(Errno(libc::EOPNOTSUPP));
+            return Err(Errno::UNSUPPORTED);
         }
         Ok(ShmRegion { shmem, len })
     }

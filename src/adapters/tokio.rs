@@ -24,7 +24,7 @@
 //!   separate calls, not a mode of the descriptor).
 //! - The direction of a pipe end or of a socket's stage is in its type: a write on a
 //!   `pipe::Receiver` fails here with EBADF, as POSIX answers a write on a read end; a
-//!   read on a listener with EOPNOTSUPP (no such call).
+//!   read on a listener as unsupported (no such call: a skip).
 //! - `UnixSocket::listen` and `connect` consume the socket: after a failed `connect`
 //!   tokio has closed it, and the handle answers EBADF.
 
@@ -313,11 +313,14 @@ impl ByteStream for TokioPipe {
     }
 
     fn open(&self, path: &Path, mode: AccessMode, _flags: &[OpenFlag]) -> Result<PipeEnd, Errno> {
+        if mode == AccessMode::ReadWrite {
+            // A tokio FIFO end is a Receiver or a Sender, never both.
+            return Err(Errno::UNSUPPORTED);
+        }
         let options = pipe::OpenOptions::new();
         let state = in_runtime(|_| match mode {
             AccessMode::ReadOnly => options.open_receiver(path).map(PipeState::Receiver),
-            AccessMode::WriteOnly => options.open_sender(path).map(PipeState::Sender),
-            AccessMode::ReadWrite => Err(io::Error::from_raw_os_error(libc::EOPNOTSUPP)),
+            _ => options.open_sender(path).map(PipeState::Sender),
         })?;
         Ok(PipeEnd::new(state))
     }
@@ -379,7 +382,7 @@ impl SocketHandle {
             SocketStage::Closed => Err(Errno(libc::EBADF)),
             other => {
                 *stage = other;
-                Err(Errno(libc::EOPNOTSUPP))
+                Err(Errno::UNSUPPORTED)
             }
         }
     }
@@ -391,7 +394,7 @@ impl SocketHandle {
         })
         .map_err(|stage| match *stage {
             SocketStage::Closed => Errno(libc::EBADF),
-            _ => Errno(libc::EOPNOTSUPP),
+            _ => Errno::UNSUPPORTED,
         })
     }
 }
@@ -447,7 +450,7 @@ impl Socket for TokioUnixStream {
         match &*socket.stage.borrow() {
             SocketStage::Socket(s) => Ok(s.bind(unix_path(to)?)?),
             SocketStage::Closed => Err(Errno(libc::EBADF)),
-            _ => Err(Errno(libc::EOPNOTSUPP)),
+            _ => Err(Errno::UNSUPPORTED),
         }
     }
 
@@ -464,7 +467,7 @@ impl Socket for TokioUnixStream {
                 Ok(SocketHandle::new(SocketStage::Stream(stream)))
             }
             SocketStage::Closed => Err(Errno(libc::EBADF)),
-            _ => Err(Errno(libc::EOPNOTSUPP)),
+            _ => Err(Errno::UNSUPPORTED),
         }
     }
 
@@ -483,7 +486,7 @@ impl Socket for TokioUnixStream {
         _flags: &[MsgFlag],
     ) -> Result<usize, Errno> {
         if to.is_some() {
-            return Err(Errno(libc::EOPNOTSUPP));
+            return Err(Errno::UNSUPPORTED);
         }
         block_on(socket.stream()?.write(data))
     }
@@ -505,7 +508,7 @@ impl Socket for TokioUnixStream {
     fn shutdown(&self, socket: &SocketHandle, how: ShutdownHow) -> Result<(), Errno> {
         match how {
             ShutdownHow::Write => block_on(socket.stream()?.shutdown()),
-            ShutdownHow::Read | ShutdownHow::Both => Err(Errno(libc::EOPNOTSUPP)),
+            ShutdownHow::Read | ShutdownHow::Both => Err(Errno::UNSUPPORTED),
         }
     }
 

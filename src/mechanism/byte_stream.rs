@@ -15,7 +15,7 @@ use crate::scenario::{AccessMode, Errno, OpenFlag};
 /// cannot work in a forked child must say so through [`Describe::mechanisms`].
 ///
 /// Only `read` and `write` must be written, and `name` and `mechanisms` of its
-/// [`Describe`]. The others have bodies that fail with EOPNOTSUPP and are called only
+/// [`Describe`]. The others have bodies that fail with [`Errno::UNSUPPORTED`] and are called only
 /// when what gates them is declared: `pipe` for [`Mechanism::Pipe`], `open` for
 /// [`Mechanism::Fifo`], `mkfifo` for [`Capability::MakeFifo`] (without it the operating
 /// system makes the FIFO), `set_nonblocking` for [`Capability::NonBlocking`], `dup` for
@@ -39,12 +39,12 @@ pub trait ByteStream: Describe {
     /// Make an anonymous pipe: `(read end, write end)`, with `pipe2()` flags if any
     /// (only those its capabilities declare).
     fn pipe(&self, _flags: &[OpenFlag]) -> Result<(Self::End, Self::End), Errno> {
-        Err(Errno(libc::EOPNOTSUPP))
+        Err(Errno::UNSUPPORTED)
     }
 
     /// Make a FIFO at `path` with mode 0600.
     fn mkfifo(&self, _path: &Path) -> Result<(), Errno> {
-        Err(Errno(libc::EOPNOTSUPP))
+        Err(Errno::UNSUPPORTED)
     }
 
     /// Open the FIFO at `path`.
@@ -54,7 +54,7 @@ pub trait ByteStream: Describe {
         _mode: AccessMode,
         _flags: &[OpenFlag],
     ) -> Result<Self::End, Errno> {
-        Err(Errno(libc::EOPNOTSUPP))
+        Err(Errno::UNSUPPORTED)
     }
 
     /// One read of at most `buf.len()` bytes.
@@ -65,7 +65,7 @@ pub trait ByteStream: Describe {
 
     /// Turn non-blocking mode on or off.
     fn set_nonblocking(&self, _end: &Self::End, _on: bool) -> Result<(), Errno> {
-        Err(Errno(libc::EOPNOTSUPP))
+        Err(Errno::UNSUPPORTED)
     }
 
     /// Close an end.
@@ -77,7 +77,7 @@ pub trait ByteStream: Describe {
     /// A second handle on the same open end (`dup()`): both refer to one open file
     /// description, and the new one does not have FD_CLOEXEC set.
     fn dup(&self, _end: &Self::End) -> Result<Self::End, Errno> {
-        Err(Errno(libc::EOPNOTSUPP))
+        Err(Errno::UNSUPPORTED)
     }
 
     /// The capacity of the pipes this implementation makes, when it is not the

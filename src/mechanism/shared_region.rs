@@ -39,7 +39,7 @@ pub trait SharedRegion: Describe {
     /// Map `len` bytes of zeroed anonymous memory, read and write, MAP_SHARED when
     /// `shared` and MAP_PRIVATE otherwise.
     fn map_anonymous(&self, _len: usize, _shared: bool) -> Result<Self::Region, Errno> {
-        Err(Errno(libc::EOPNOTSUPP))
+        Err(Errno::UNSUPPORTED)
     }
 
     /// The mapping's first byte and its length.
@@ -47,32 +47,32 @@ pub trait SharedRegion: Describe {
 
     /// Change the mapping's protection.
     fn protect(&self, _region: &Self::Region, _protection: Protection) -> Result<(), Errno> {
-        Err(Errno(libc::EOPNOTSUPP))
+        Err(Errno::UNSUPPORTED)
     }
 
     /// Unmap it.
     fn unmap(&self, _region: Self::Region) -> Result<(), Errno> {
-        Err(Errno(libc::EOPNOTSUPP))
+        Err(Errno::UNSUPPORTED)
     }
 
     /// `shmget(IPC_PRIVATE, len, IPC_CREAT | 0600)`: a new System V segment.
     fn shmget(&self, _len: usize) -> Result<Self::Segment, Errno> {
-        Err(Errno(libc::EOPNOTSUPP))
+        Err(Errno::UNSUPPORTED)
     }
 
     /// `shmat()` of a segment, read and write.
     fn shmat(&self, _segment: &Self::Segment) -> Result<Self::Region, Errno> {
-        Err(Errno(libc::EOPNOTSUPP))
+        Err(Errno::UNSUPPORTED)
     }
 
     /// `shmdt()` of an attachment.
     fn shmdt(&self, _region: Self::Region) -> Result<(), Errno> {
-        Err(Errno(libc::EOPNOTSUPP))
+        Err(Errno::UNSUPPORTED)
     }
 
     /// `shmctl(IPC_RMID)`: remove the segment's id now, its memory after the last detach.
     fn shmctl_rmid(&self, _segment: &Self::Segment) -> Result<(), Errno> {
-        Err(Errno(libc::EOPNOTSUPP))
+        Err(Errno::UNSUPPORTED)
     }
 
     /// `shm_open()` of `name` (`/` followed by at most 30 characters of our choosing).
@@ -82,12 +82,12 @@ pub trait SharedRegion: Describe {
         _mode: AccessMode,
         _flags: &[OpenFlag],
     ) -> Result<Self::Object, Errno> {
-        Err(Errno(libc::EOPNOTSUPP))
+        Err(Errno::UNSUPPORTED)
     }
 
     /// `shm_unlink()` of `name`.
     fn shm_unlink(&self, _name: &str) -> Result<(), Errno> {
-        Err(Errno(libc::EOPNOTSUPP))
+        Err(Errno::UNSUPPORTED)
     }
 
     /// `open()` of a regular file to map (mode 0600 when created).
@@ -97,32 +97,32 @@ pub trait SharedRegion: Describe {
         _mode: AccessMode,
         _flags: &[OpenFlag],
     ) -> Result<Self::Object, Errno> {
-        Err(Errno(libc::EOPNOTSUPP))
+        Err(Errno::UNSUPPORTED)
     }
 
     /// `pread()` into `buf` at offset `at` of an object; returns the bytes read.
     fn pread(&self, _object: &Self::Object, _at: u64, _buf: &mut [u8]) -> Result<usize, Errno> {
-        Err(Errno(libc::EOPNOTSUPP))
+        Err(Errno::UNSUPPORTED)
     }
 
     /// `pwrite()` of `data` at offset `at` of an object; returns the bytes written.
     fn pwrite(&self, _object: &Self::Object, _at: u64, _data: &[u8]) -> Result<usize, Errno> {
-        Err(Errno(libc::EOPNOTSUPP))
+        Err(Errno::UNSUPPORTED)
     }
 
     /// `msync(MS_SYNC)` of a mapping: its stores reach the object before it returns.
     fn msync(&self, _region: &Self::Region) -> Result<(), Errno> {
-        Err(Errno(libc::EOPNOTSUPP))
+        Err(Errno::UNSUPPORTED)
     }
 
     /// `ftruncate()` of an object: its size.
     fn ftruncate(&self, _object: &Self::Object, _len: u64) -> Result<(), Errno> {
-        Err(Errno(libc::EOPNOTSUPP))
+        Err(Errno::UNSUPPORTED)
     }
 
     /// `fstat()` of an object: its size.
     fn fstat_size(&self, _object: &Self::Object) -> Result<u64, Errno> {
-        Err(Errno(libc::EOPNOTSUPP))
+        Err(Errno::UNSUPPORTED)
     }
 
     /// `mmap()` of `len` bytes of an object from offset 0, PROT_READ and, when
@@ -134,7 +134,7 @@ pub trait SharedRegion: Describe {
         _shared: bool,
         _writable: bool,
     ) -> Result<Self::Region, Errno> {
-        Err(Errno(libc::EOPNOTSUPP))
+        Err(Errno::UNSUPPORTED)
     }
 
     /// `close()` of an object's descriptor (its mappings stay).

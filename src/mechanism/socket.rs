@@ -50,37 +50,37 @@ pub trait Socket: Describe {
     /// `socket()` of this domain and type, with `SOCK_NONBLOCK` / `SOCK_CLOEXEC` in the
     /// type when `flags` name them.
     fn socket(&self, _kind: SocketKind, _flags: &[SocketFlag]) -> Result<Self::Handle, Errno> {
-        Err(Errno(libc::EOPNOTSUPP))
+        Err(Errno::UNSUPPORTED)
     }
 
     /// `socketpair()`: two connected sockets of this kind.
     fn socketpair(&self, _kind: SocketKind) -> Result<(Self::Handle, Self::Handle), Errno> {
-        Err(Errno(libc::EOPNOTSUPP))
+        Err(Errno::UNSUPPORTED)
     }
 
     /// `bind()` to an address.
     fn bind(&self, _socket: &Self::Handle, _to: &SocketAddress) -> Result<(), Errno> {
-        Err(Errno(libc::EOPNOTSUPP))
+        Err(Errno::UNSUPPORTED)
     }
 
     /// `getsockname()`: the address the socket is bound to (the port the kernel picked).
     fn local_address(&self, _socket: &Self::Handle) -> Result<SocketAddress, Errno> {
-        Err(Errno(libc::EOPNOTSUPP))
+        Err(Errno::UNSUPPORTED)
     }
 
     /// `listen()` with a backlog.
     fn listen(&self, _socket: &Self::Handle, _backlog: u32) -> Result<(), Errno> {
-        Err(Errno(libc::EOPNOTSUPP))
+        Err(Errno::UNSUPPORTED)
     }
 
     /// `accept()`: the next connection; `accept4()` with these flags when there are any.
     fn accept(&self, _socket: &Self::Handle, _flags: &[SocketFlag]) -> Result<Self::Handle, Errno> {
-        Err(Errno(libc::EOPNOTSUPP))
+        Err(Errno::UNSUPPORTED)
     }
 
     /// `connect()` to an address.
     fn connect(&self, _socket: &Self::Handle, _to: &SocketAddress) -> Result<(), Errno> {
-        Err(Errno(libc::EOPNOTSUPP))
+        Err(Errno::UNSUPPORTED)
     }
 
     /// `send()`, or `sendto()` when `to` is given: returns the bytes taken.
@@ -102,18 +102,18 @@ pub trait Socket: Describe {
 
     /// `shutdown()` of one direction or both.
     fn shutdown(&self, _socket: &Self::Handle, _how: ShutdownHow) -> Result<(), Errno> {
-        Err(Errno(libc::EOPNOTSUPP))
+        Err(Errno::UNSUPPORTED)
     }
 
     /// `sendmsg()` of one byte carrying `fd` in an SCM_RIGHTS message.
     fn send_fd(&self, _socket: &Self::Handle, _fd: BorrowedFd<'_>) -> Result<(), Errno> {
-        Err(Errno(libc::EOPNOTSUPP))
+        Err(Errno::UNSUPPORTED)
     }
 
     /// `recvmsg()` of one byte and the descriptor an SCM_RIGHTS message carries; a
     /// message without one fails with EBADMSG.
     fn recv_fd(&self, _socket: &Self::Handle) -> Result<OwnedFd, Errno> {
-        Err(Errno(libc::EOPNOTSUPP))
+        Err(Errno::UNSUPPORTED)
     }
 
     /// `setsockopt()` of an integer option.
@@ -123,17 +123,17 @@ pub trait Socket: Describe {
         _option: SockOpt,
         _value: u64,
     ) -> Result<(), Errno> {
-        Err(Errno(libc::EOPNOTSUPP))
+        Err(Errno::UNSUPPORTED)
     }
 
     /// `getsockopt()` of an integer option.
     fn get_option(&self, _socket: &Self::Handle, _option: SockOpt) -> Result<u64, Errno> {
-        Err(Errno(libc::EOPNOTSUPP))
+        Err(Errno::UNSUPPORTED)
     }
 
     /// Turn non-blocking mode on or off.
     fn set_nonblocking(&self, _socket: &Self::Handle, _on: bool) -> Result<(), Errno> {
-        Err(Errno(libc::EOPNOTSUPP))
+        Err(Errno::UNSUPPORTED)
     }
 
     /// `close()`.

@@ -65,6 +65,14 @@ errno_names!(
 );
 
 impl Errno {
+    /// Not an errno of any system: what an implementation answers for a call it has no
+    /// way to make (the crate has no `setsockopt`, a one-way channel has no `send` on its
+    /// receiving end), and what the traits' optional methods answer when not written.
+    /// The driver turns it into a skip of the scenario that needs the call, naming the
+    /// call: a capability the crate lacks is not a failure. A call the crate has but that
+    /// fails with the system's EOPNOTSUPP is a failure like any other errno.
+    pub const UNSUPPORTED: Errno = Errno(-1);
+
     /// The errno named `name` (`"EAGAIN"`), if this platform has it.
     pub fn from_name(name: &str) -> Option<Errno> {
         ERRNO_NAMES
@@ -103,6 +111,9 @@ impl From<std::io::Error> for Errno {
 
 impl fmt::Display for Errno {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if *self == Errno::UNSUPPORTED {
+            return f.write_str("unsupported (no such call in the implementation)");
+        }
         match self.name() {
             Some(n) => f.write_str(n),
             None => write!(f, "errno {}", self.0),

@@ -14,9 +14,6 @@ use crate::scenario::{
     SocketStyle,
 };
 
-/// What std has no call for: the step cannot be written with std.
-const UNSUPPORTED: Errno = Errno(libc::EOPNOTSUPP);
-
 /// std's sockets.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct StdSocket;
@@ -90,7 +87,7 @@ impl StdHandle {
             (SocketDomain::Inet, SocketStyle::Datagram) => {
                 Made::Udp(UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0))?)
             }
-            _ => return Err(UNSUPPORTED),
+            _ => return Err(Errno::UNSUPPORTED),
         };
         self.install(made)
     }
@@ -194,7 +191,7 @@ impl Socket for StdSocket {
 
     fn socket(&self, kind: SocketKind, flags: &[SocketFlag]) -> Result<StdHandle, Errno> {
         if kind.style == SocketStyle::SeqPacket {
-            return Err(UNSUPPORTED);
+            return Err(Errno::UNSUPPORTED);
         }
         Ok(StdHandle::new(kind, flags.contains(&SocketFlag::NonBlock)))
     }
@@ -209,7 +206,7 @@ impl Socket for StdSocket {
                 let (a, b) = UnixDatagram::pair()?;
                 (Made::UnixDatagram(a), Made::UnixDatagram(b))
             }
-            _ => return Err(UNSUPPORTED),
+            _ => return Err(Errno::UNSUPPORTED),
         };
         Ok((
             StdHandle::with(kind, a, false)?,
@@ -219,7 +216,7 @@ impl Socket for StdSocket {
 
     fn bind(&self, socket: &StdHandle, to: &SocketAddress) -> Result<(), Errno> {
         if socket.made.get().is_some() {
-            return Err(UNSUPPORTED);
+            return Err(Errno::UNSUPPORTED);
         }
         let made = match (socket.kind.domain, socket.kind.style) {
             (SocketDomain::Unix, SocketStyle::Stream) => {
@@ -234,7 +231,7 @@ impl Socket for StdSocket {
             (SocketDomain::Inet, SocketStyle::Datagram) => {
                 Made::Udp(UdpSocket::bind(inet_address(to)?)?)
             }
-            _ => return Err(UNSUPPORTED),
+            _ => return Err(Errno::UNSUPPORTED),
         };
         socket.install(made).map(drop)
     }
@@ -245,7 +242,7 @@ impl Socket for StdSocket {
             std::net::SocketAddr::V6(_) => Err(Errno(libc::EAFNOSUPPORT)),
         };
         let unix = |a: UnixAddr| reported(&a).ok_or(Errno(libc::ENOTCONN));
-        match socket.made.get().ok_or(UNSUPPORTED)? {
+        match socket.made.get().ok_or(Errno::UNSUPPORTED)? {
             Made::UnixStream(s) => unix(s.local_addr()?),
             Made::UnixListener(s) => unix(s.local_addr()?),
             Made::UnixDatagram(s) => unix(s.local_addr()?),
@@ -259,7 +256,7 @@ impl Socket for StdSocket {
     fn listen(&self, socket: &StdHandle, _backlog: u32) -> Result<(), Errno> {
         match socket.made.get() {
             Some(Made::UnixListener(_) | Made::TcpListener(_)) => Ok(()),
-            _ => Err(UNSUPPORTED),
+            _ => Err(Errno::UNSUPPORTED),
         }
     }
 
@@ -267,7 +264,7 @@ impl Socket for StdSocket {
         let made = match socket.made.get() {
             Some(Made::UnixListener(l)) => Made::UnixStream(l.accept()?.0),
             Some(Made::TcpListener(l)) => Made::TcpStream(l.accept()?.0),
-            _ => return Err(UNSUPPORTED),
+            _ => return Err(Errno::UNSUPPORTED),
         };
         StdHandle::with(socket.kind, made, flags.contains(&SocketFlag::NonBlock))
     }
@@ -277,12 +274,12 @@ impl Socket for StdSocket {
             match socket.datagram()? {
                 Made::UnixDatagram(d) => d.connect_addr(&unix_address(to)?)?,
                 Made::Udp(u) => u.connect(inet_address(to)?)?,
-                _ => return Err(UNSUPPORTED),
+                _ => return Err(Errno::UNSUPPORTED),
             }
             return Ok(());
         }
         if socket.made.get().is_some() {
-            return Err(UNSUPPORTED);
+            return Err(Errno::UNSUPPORTED);
         }
         let made = match socket.kind.domain {
             SocketDomain::Unix => Made::UnixStream(UnixStream::connect_addr(&unix_address(to)?)?),
@@ -300,11 +297,11 @@ impl Socket for StdSocket {
     ) -> Result<usize, Errno> {
         let made = match socket.kind.style {
             SocketStyle::Datagram => socket.datagram()?,
-            _ => socket.made.get().ok_or(UNSUPPORTED)?,
+            _ => socket.made.get().ok_or(Errno::UNSUPPORTED)?,
         };
         for flag in flags {
             if *flag != MsgFlag::NoSignal || !sends_nosignal(made, to) {
-                return Err(UNSUPPORTED);
+                return Err(Errno::UNSUPPORTED);
             }
         }
         Ok(match (made, to) {
@@ -314,7 +311,7 @@ impl Socket for StdSocket {
             (Made::UnixDatagram(d), Some(to)) => d.send_to_addr(data, &unix_address(to)?)?,
             (Made::Udp(u), None) => u.send(data)?,
             (Made::Udp(u), Some(to)) => u.send_to(data, inet_address(to)?)?,
-            _ => return Err(UNSUPPORTED),
+            _ => return Err(Errno::UNSUPPORTED),
         })
     }
 
@@ -326,7 +323,7 @@ impl Socket for StdSocket {
     ) -> Result<Received, Errno> {
         let made = match socket.kind.style {
             SocketStyle::Datagram => socket.datagram()?,
-            _ => socket.made.get().ok_or(UNSUPPORTED)?,
+            _ => socket.made.get().ok_or(Errno::UNSUPPORTED)?,
         };
         let unix_from = |(n, from): (usize, UnixAddr)| received(n, reported(&from));
         let inet_from = |(n, from): (usize, std::net::SocketAddr)| match from {
@@ -348,7 +345,7 @@ impl Socket for StdSocket {
             (Made::UnixDatagram(d), []) => unix_from(d.recv_from(buf)?),
             (Made::Udp(u), []) => inet_from(u.recv_from(buf)?),
             (Made::Udp(u), [MsgFlag::Peek]) => inet_from(u.peek_from(buf)?),
-            _ => return Err(UNSUPPORTED),
+            _ => return Err(Errno::UNSUPPORTED),
         })
     }
 
@@ -362,16 +359,16 @@ impl Socket for StdSocket {
             Some(Made::UnixStream(s)) => s.shutdown(how)?,
             Some(Made::TcpStream(s)) => s.shutdown(how)?,
             Some(Made::UnixDatagram(d)) => d.shutdown(how)?,
-            _ => return Err(UNSUPPORTED),
+            _ => return Err(Errno::UNSUPPORTED),
         }
         Ok(())
     }
 
     /// `SO_ERROR` is `take_error`; std reads no other option.
     fn get_option(&self, socket: &StdHandle, option: SockOpt) -> Result<u64, Errno> {
-        let made = socket.made.get().ok_or(UNSUPPORTED)?;
+        let made = socket.made.get().ok_or(Errno::UNSUPPORTED)?;
         if option != SockOpt::Error {
-            return Err(UNSUPPORTED);
+            return Err(Errno::UNSUPPORTED);
         }
         let error = on_each!(made, s => s.take_error())?;
         let errno = error.map_or(0, |e| Errno::from(e).0);
