@@ -28,6 +28,7 @@ fn main() {
                     adapts: adapter.adapts,
                     known: adapter.known_failures,
                     declared: adapter.implementation.deviations(),
+                    unsupported: adapter.implementation.unsupported(),
                     reports: scenarios
                         .iter()
                         .map(|s| (s.mechanism, adapter.implementation.run(s, &opts)))

@@ -25,7 +25,7 @@ use crate::driver::ScenarioReport;
 use crate::driver::{run_scenario, serve_exec_actor, RunOptions};
 use crate::fuzz::{fuzz, FuzzOptions, FuzzReport, Property};
 use crate::mechanism::os::Os;
-use crate::mechanism::{Deviation, Implementation};
+use crate::mechanism::{Deviation, Implementation, Unsupported};
 use crate::report::KnownFailure;
 use crate::scenario::Scenario;
 
@@ -67,6 +67,8 @@ pub trait AnyImplementation {
     fn run(&self, scenario: &Scenario, opts: &RunOptions) -> ScenarioReport;
     /// The deviations it declares.
     fn deviations(&self) -> Vec<Deviation>;
+    /// The scenarios it declares it cannot express.
+    fn unsupported(&self) -> Vec<Unsupported>;
     /// Fuzz it (see [`fuzz`]).
     fn fuzz(
         &self,
@@ -87,6 +89,10 @@ impl<I: Implementation> AnyImplementation for I {
 
     fn deviations(&self) -> Vec<Deviation> {
         Implementation::deviations(self)
+    }
+
+    fn unsupported(&self) -> Vec<Unsupported> {
+        Implementation::unsupported(self)
     }
 
     fn fuzz(

@@ -50,8 +50,9 @@ use std::os::fd::{AsFd, BorrowedFd};
 
 pub use self::socket::{StdHandle, StdSocket};
 use super::Adapter;
-use crate::mechanism::{ByteStream, Capability, Describe, Implementation, PipeEnd, Unimplemented};
-use crate::report::KnownFailure;
+use crate::mechanism::{
+    ByteStream, Capability, Describe, Deviation, Implementation, PipeEnd, Unimplemented,
+};
 use crate::scenario::{Errno, Mechanism, OpenFlag};
 
 /// The standard library on the command line: `--implementation std`.
@@ -59,96 +60,8 @@ pub const ADAPTER: Adapter = Adapter::of(
     "std",
     "std::io::pipe; std::os::unix::net::{UnixStream, UnixListener, UnixDatagram}; std::net::{TcpStream, TcpListener, UdpSocket}",
     &Std,
-    &[
-        KnownFailure {
-            scenario: "pipe::dup_clears_cloexec",
-            explanation: "try_clone() duplicates with fcntl(F_DUPFD_CLOEXEC): the copy keeps FD_CLOEXEC, where dup() clears it",
-        },
-        KnownFailure {
-            scenario: "pipe::flags_clear",
-            explanation: "std::io::pipe() is pipe2(O_CLOEXEC): FD_CLOEXEC is set, where pipe() leaves it clear",
-        },
-        KnownFailure {
-            scenario: "socketpair::send_closed_pair_sigpipe",
-            explanation: "UnixStream's write sends with MSG_NOSIGNAL: EPIPE, and no SIGPIPE",
-        },
-        KnownFailure {
-            scenario: "socketpair::socketpair_fuzz_0000000000000003",
-            explanation: "UnixStream's write sends with MSG_NOSIGNAL: EPIPE, and no SIGPIPE (found by the fuzzer, seed 3)",
-        },
-        KnownFailure {
-            scenario: "socketpair::so_type_is_stream",
-            explanation: "std has no getsockopt(SO_TYPE); only SO_ERROR is readable (take_error)",
-        },
-        KnownFailure {
-            scenario: "tcp::connect_closed_port_econnrefused",
-            explanation: "a bound TCP socket exists only as TcpListener::bind, which also listens: the connect succeeds",
-        },
-        KnownFailure {
-            scenario: "tcp::listen_backlog_full_connect_pending",
-            explanation: "TcpListener::bind listens with a backlog of 128 and TcpStream::connect always blocks: no pending connect to observe",
-        },
-        KnownFailure {
-            scenario: "tcp::msg_waitall_short_at_eof",
-            explanation: "MSG_WAITALL is read_exact, which fails with UnexpectedEof (no errno) and loses the bytes it read",
-        },
-        KnownFailure {
-            scenario: "tcp::send_after_reset_sigpipe",
-            explanation: "TcpStream's write sends with MSG_NOSIGNAL: EPIPE, and no SIGPIPE",
-        },
-        KnownFailure {
-            scenario: "tcp::so_rcvbuf_doubled_on_linux",
-            explanation: "std has no setsockopt(SO_RCVBUF)",
-        },
-        KnownFailure {
-            scenario: "udp::short_buffer_truncates",
-            explanation: "UdpSocket::recv_from does not report MSG_TRUNC: a cut datagram reads as a whole one",
-        },
-        KnownFailure {
-            scenario: "udp::so_rcvbuf_doubled_on_linux",
-            explanation: "std has no setsockopt(SO_RCVBUF)",
-        },
-        KnownFailure {
-            scenario: "udp::so_type_is_dgram",
-            explanation: "std has no getsockopt(SO_TYPE); only SO_ERROR is readable (take_error)",
-        },
-        KnownFailure {
-            scenario: "unix-stream::accept4_flags",
-            explanation: "UnixListener::accept is accept4(SOCK_CLOEXEC): FD_CLOEXEC is set on every connection",
-        },
-        KnownFailure {
-            scenario: "unix-stream::connect_backlog_full_blocks_until_accept",
-            explanation: "UnixListener::bind listens with backlog -1 (the system maximum): the queue never fills, so connect never blocks",
-        },
-        KnownFailure {
-            scenario: "unix-stream::connect_backlog_full_nonblock",
-            explanation: "UnixListener::bind listens with backlog -1 (the system maximum): no EAGAIN from a full queue",
-        },
-        KnownFailure {
-            scenario: "unix-stream::connect_bound_not_listening_econnrefused",
-            explanation: "a bound Unix stream socket exists only as UnixListener::bind, which also listens: the connect succeeds",
-        },
-        KnownFailure {
-            scenario: "unix-stream::connect_connected_socket_eisconn",
-            explanation: "UnixStream::connect makes the socket and connects it in one call: a connected UnixStream has no connect(), so a second connect is a call std does not have (EOPNOTSUPP)",
-        },
-        KnownFailure {
-            scenario: "unix-stream::msg_waitall_short_at_eof",
-            explanation: "MSG_WAITALL is read_exact, which fails with UnexpectedEof (no errno) and loses the bytes it read",
-        },
-        KnownFailure {
-            scenario: "unix-stream::send_after_shutdown_wr_sigpipe",
-            explanation: "UnixStream's write sends with MSG_NOSIGNAL: EPIPE, and no SIGPIPE",
-        },
-        KnownFailure {
-            scenario: "unix-stream::send_to_closed_peer_sigpipe",
-            explanation: "UnixStream's write sends with MSG_NOSIGNAL: EPIPE, and no SIGPIPE",
-        },
-        KnownFailure {
-            scenario: "unix-stream::so_rcvbuf_read_back",
-            explanation: "std has no setsockopt(SO_RCVBUF)",
-        },
-    ],
+    // Every failure is std's documented design (declared) or a call std lacks (skipped).
+    &[],
 );
 
 /// The standard library: its pipes and its sockets.
@@ -195,6 +108,21 @@ impl Describe for StdPipe {
             Capability::CloseOnExec,
             Capability::Duplicate,
             Capability::Descriptor,
+        ]
+    }
+
+    fn deviations(&self) -> &[Deviation] {
+        &[
+            Deviation {
+                scenario: "pipe::flags_clear",
+                reason: "std::io::pipe() is documented as close-on-exec (pipe2(O_CLOEXEC)): \
+                         FD_CLOEXEC is set, where pipe() leaves it clear",
+            },
+            Deviation {
+                scenario: "pipe::dup_clears_cloexec",
+                reason: "try_clone() keeps the close-on-exec std sets on every descriptor it \
+                         makes (fcntl(F_DUPFD_CLOEXEC)), where dup() clears it",
+            },
         ]
     }
 }

@@ -79,6 +79,7 @@ pub(super) fn conformance(scenarios: &[Scenario], write: Option<&Path>) -> ExitC
                 adapts: a.adapts,
                 known: a.known_failures,
                 declared: a.implementation.deviations(),
+                unsupported: a.implementation.unsupported(),
                 reports,
             }
         })

@@ -58,6 +58,21 @@ pub(crate) trait Family {
         self.iut().deviations()
     }
 
+    /// Why the implementation cannot express `scenario`, if it declares so.
+    fn unsupported(&self, scenario: &Scenario) -> Option<SkipReason> {
+        let name = self.iut().name();
+        self.iut()
+            .unsupported()
+            .iter()
+            .find(|u| u.scenario == scenario.id)
+            .map(|u| {
+                SkipReason(format!(
+                    "implementation `{name}` cannot express it: {}",
+                    u.reason
+                ))
+            })
+    }
+
     /// How the implementation's actors must be started.
     fn actor_start(&self) -> ActorStart {
         self.iut().actor_start()

@@ -159,6 +159,9 @@ fn applicability<F: Family>(
     profile: &PlatformProfile,
 ) -> Result<(), SkipReason> {
     family.provides(s.mechanism)?;
+    if let Some(reason) = family.unsupported(s) {
+        return Err(reason);
+    }
     if let Some(reason) = exec_skip_reason(family.actor_start(), family.name(), s) {
         return Err(reason);
     }

@@ -48,7 +48,7 @@ pub use fork_server::{fuzz_options, ForkServer, TrialResult};
 
 use crate::driver::{serve_exec_actor, skip_reason_for, RunOptions};
 use crate::fuzz::{declared, Property};
-use crate::mechanism::{unknown_deviations, Implementation};
+use crate::mechanism::{unknown_declarations, Implementation};
 use crate::scenario::{self, LoadError, Scenario};
 
 /// Run the built-in catalogue ([`scenario::CATALOGUE`]) against `iut` as libtest
@@ -70,7 +70,7 @@ pub fn main_with_scenarios<I: Implementation>(iut: I, roots: &[&Path]) -> ! {
 fn run_trials<I: Implementation>(iut: &I, scenarios: Result<Vec<Scenario>, LoadError>) -> ! {
     let started = scenarios.map_err(|e| e.to_string()).and_then(|scenarios| {
         let ids: Vec<&str> = scenarios.iter().map(|s| s.id.as_str()).collect();
-        let unknown = unknown_deviations(iut.name(), &iut.deviations(), &ids);
+        let unknown = unknown_declarations(iut.name(), &iut.deviations(), &iut.unsupported(), &ids);
         if !unknown.is_empty() {
             return Err(unknown.join("\n"));
         }

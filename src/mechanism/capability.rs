@@ -129,6 +129,20 @@ pub struct Deviation {
     pub reason: &'static str,
 }
 
+/// A scenario the implementation cannot express: it needs a call, or an order of calls,
+/// the crate has no way to make (a bound socket that does not listen, where the crate
+/// binds and listens in one call). It is skipped before it runs, with the reason: a
+/// capability the crate lacks is not a failure. Where the missing call is one step's,
+/// returning [`Errno::UNSUPPORTED`](crate::scenario::Errno::UNSUPPORTED) from it says the
+/// same without a list; this is for what no single call can tell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Unsupported {
+    /// The scenario's id, `mechanism::file_stem`.
+    pub scenario: &'static str,
+    /// What the crate lacks, in one line.
+    pub reason: &'static str,
+}
+
 /// The capabilities `scenario` needs, each once, in the order of [`Capability::ALL`].
 pub fn required_capabilities(scenario: &Scenario) -> Vec<Capability> {
     let mut needs = Vec::new();

@@ -1,6 +1,6 @@
 //! What an implementation under test says about itself, whatever its family.
 
-use super::{ActorStart, Capability, Deviation};
+use super::{ActorStart, Capability, Deviation, Unsupported};
 use crate::scenario::Mechanism;
 
 /// An implementation under test as the driver and the reports know it: its name, the
@@ -47,6 +47,11 @@ pub trait Describe {
 
     /// Scenarios it fails on purpose, with the reason.
     fn deviations(&self) -> &[Deviation] {
+        &[]
+    }
+
+    /// Scenarios it cannot express, with what it lacks: skipped before they run.
+    fn unsupported(&self) -> &[Unsupported] {
         &[]
     }
 

@@ -2,7 +2,9 @@
 
 use std::ptr::NonNull;
 
-use super::{ByteStream, Describe, Deviation, Received, SharedRegion, Socket, SocketAddress};
+use super::{
+    ByteStream, Describe, Deviation, Received, SharedRegion, Socket, SocketAddress, Unsupported,
+};
 use crate::scenario::{Errno, Mechanism, MechanismFamily, MsgFlag};
 
 /// An implementation under test: what it provides of each mechanism family. A family it
@@ -48,22 +50,35 @@ pub trait Implementation {
             .copied()
             .collect()
     }
+
+    /// Every scenario its families declare they cannot express.
+    fn unsupported(&self) -> Vec<Unsupported> {
+        MechanismFamily::ALL
+            .iter()
+            .filter_map(|family| self.describe(*family))
+            .flat_map(|x| x.unsupported())
+            .copied()
+            .collect()
+    }
 }
 
-/// The declared deviations that name none of the scenario ids `ids` (a misspelt id
-/// would otherwise be ignored without a word), as one-line errors.
-pub fn unknown_deviations(
+/// The declared deviations and unsupported scenarios that name none of the scenario ids
+/// `ids` (a misspelt id would otherwise be ignored without a word), as one-line errors.
+pub fn unknown_declarations(
     implementation: &str,
     deviations: &[Deviation],
+    unsupported: &[Unsupported],
     ids: &[&str],
 ) -> Vec<String> {
-    deviations
+    let declared = deviations
         .iter()
-        .filter(|d| !ids.contains(&d.scenario))
-        .map(|d| {
+        .map(|d| ("a deviation", d.scenario))
+        .chain(unsupported.iter().map(|u| ("as unsupported", u.scenario)));
+    declared
+        .filter(|(_, scenario)| !ids.contains(scenario))
+        .map(|(what, scenario)| {
             format!(
-                "implementation `{implementation}` declares a deviation for `{}`, which is no scenario",
-                d.scenario
+                "implementation `{implementation}` declares {what} `{scenario}`, which is no scenario"
             )
         })
         .collect()
@@ -204,7 +219,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_misspelt_deviation_is_named() {
+    fn a_misspelt_declaration_is_named() {
         let declared = [
             Deviation {
                 scenario: "pipe::flags_clear",
@@ -215,8 +230,19 @@ mod tests {
                 reason: "typo",
             },
         ];
-        let errors = unknown_deviations("x", &declared, &["pipe::flags_clear"]);
-        assert_eq!(errors.len(), 1);
-        assert!(errors[0].contains("`pipe::flag_clear`"), "{errors:?}");
+        let unsupported = [Unsupported {
+            scenario: "pipe::no_such",
+            reason: "typo",
+        }];
+        let errors = unknown_declarations("x", &declared, &unsupported, &["pipe::flags_clear"]);
+        assert_eq!(errors.len(), 2);
+        assert!(
+            errors[0].contains("a deviation `pipe::flag_clear`"),
+            "{errors:?}"
+        );
+        assert!(
+            errors[1].contains("as unsupported `pipe::no_such`"),
+            "{errors:?}"
+        );
     }
 }

@@ -99,11 +99,11 @@ mod socket;
 pub use byte_stream::{ByteStream, PipeEnd};
 pub use capability::{
     action_capabilities, missing_capability, required_capabilities, ActorStart, Capability,
-    Deviation,
+    Deviation, Unsupported,
 };
 pub use describe::Describe;
 pub use implementation::{
-    unknown_deviations, Implementation, Regions, Sockets, Streams, Unimplemented,
+    unknown_declarations, Implementation, Regions, Sockets, Streams, Unimplemented,
 };
 pub use shared_region::{Protection, SharedRegion};
 pub use socket::{Received, Socket, SocketAddress};

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use super::causes::{group_causes, render_causes};
 use crate::driver::{ScenarioReport, Verdict};
-use crate::mechanism::{unknown_deviations, Deviation};
+use crate::mechanism::{unknown_declarations, Deviation, Unsupported};
 use crate::scenario::Mechanism;
 
 /// A failure of a crate that has been looked into: the scenario, and what the crate does
@@ -33,6 +33,8 @@ pub struct CrateRun<'a> {
     pub known: &'a [KnownFailure],
     /// The deviations it declares.
     pub declared: Vec<Deviation>,
+    /// The scenarios it declares it cannot express.
+    pub unsupported: Vec<Unsupported>,
     /// Every scenario's report, with its mechanism.
     pub reports: Vec<(Mechanism, ScenarioReport)>,
 }
@@ -43,7 +45,7 @@ impl CrateRun<'_> {
     /// adapter's notes disagree.
     pub fn unexplained(&self) -> Vec<String> {
         let ids: Vec<&str> = self.reports.iter().map(|(_, r)| r.id.as_str()).collect();
-        let mut problems = unknown_deviations(self.name, &self.declared, &ids);
+        let mut problems = unknown_declarations(self.name, &self.declared, &self.unsupported, &ids);
         for (_, r) in &self.reports {
             match &r.verdict {
                 Verdict::Fail(f) if self.explanation(&r.id).is_none() => {

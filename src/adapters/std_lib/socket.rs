@@ -8,7 +8,9 @@ use std::net::{Ipv4Addr, Shutdown, SocketAddrV4, TcpListener, TcpStream, UdpSock
 use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::net::{SocketAddr as UnixAddr, UnixDatagram, UnixListener, UnixStream};
 
-use crate::mechanism::{Capability, Describe, Received, Socket, SocketAddress};
+use crate::mechanism::{
+    Capability, Describe, Deviation, Received, Socket, SocketAddress, Unsupported,
+};
 use crate::scenario::{
     Errno, Mechanism, MsgFlag, ShutdownHow, SockOpt, SocketDomain, SocketFlag, SocketKind,
     SocketStyle,
@@ -182,6 +184,72 @@ impl Describe for StdSocket {
             Capability::SocketOptions,
             Capability::Shutdown,
             Capability::MessageFlags,
+        ]
+    }
+
+    fn deviations(&self) -> &[Deviation] {
+        &[
+            Deviation {
+                scenario: "socketpair::send_closed_pair_sigpipe",
+                reason: "std's stream sockets send with MSG_NOSIGNAL (library/std/src/sys/net, Rust programs ignore SIGPIPE by default): EPIPE, and no SIGPIPE",
+            },
+            Deviation {
+                scenario: "socketpair::socketpair_fuzz_0000000000000003",
+                reason: "std's stream sockets send with MSG_NOSIGNAL (library/std/src/sys/net, Rust programs ignore SIGPIPE by default): EPIPE, and no SIGPIPE",
+            },
+            Deviation {
+                scenario: "tcp::send_after_reset_sigpipe",
+                reason: "std's stream sockets send with MSG_NOSIGNAL (library/std/src/sys/net, Rust programs ignore SIGPIPE by default): EPIPE, and no SIGPIPE",
+            },
+            Deviation {
+                scenario: "unix-stream::send_after_shutdown_wr_sigpipe",
+                reason: "std's stream sockets send with MSG_NOSIGNAL (library/std/src/sys/net, Rust programs ignore SIGPIPE by default): EPIPE, and no SIGPIPE",
+            },
+            Deviation {
+                scenario: "unix-stream::send_to_closed_peer_sigpipe",
+                reason: "std's stream sockets send with MSG_NOSIGNAL (library/std/src/sys/net, Rust programs ignore SIGPIPE by default): EPIPE, and no SIGPIPE",
+            },
+            Deviation {
+                scenario: "unix-stream::accept4_flags",
+                reason: "UnixListener::accept is accept4(SOCK_CLOEXEC), as std sets close-on-exec on every descriptor it makes",
+            },
+            Deviation {
+                scenario: "udp::short_buffer_truncates",
+                reason: "UdpSocket::recv_from documents that excess bytes of a long datagram may be discarded; it does not report MSG_TRUNC",
+            },
+            Deviation {
+                scenario: "tcp::msg_waitall_short_at_eof",
+                reason: "MSG_WAITALL is read_exact, documented to fail with UnexpectedEof (no errno) and leave the buffer unspecified at end of file",
+            },
+            Deviation {
+                scenario: "unix-stream::msg_waitall_short_at_eof",
+                reason: "MSG_WAITALL is read_exact, documented to fail with UnexpectedEof (no errno) and leave the buffer unspecified at end of file",
+            },
+        ]
+    }
+
+    fn unsupported(&self) -> &[Unsupported] {
+        &[
+            Unsupported {
+                scenario: "tcp::connect_closed_port_econnrefused",
+                reason: "std binds a stream socket only in UnixListener::bind / TcpListener::bind, which also listen: no bound socket that does not listen",
+            },
+            Unsupported {
+                scenario: "unix-stream::connect_bound_not_listening_econnrefused",
+                reason: "std binds a stream socket only in UnixListener::bind / TcpListener::bind, which also listen: no bound socket that does not listen",
+            },
+            Unsupported {
+                scenario: "tcp::listen_backlog_full_connect_pending",
+                reason: "std listens with its own backlog (-1 for Unix sockets: the system maximum; 128 for TCP) and its connect always blocks: no full queue to observe",
+            },
+            Unsupported {
+                scenario: "unix-stream::connect_backlog_full_blocks_until_accept",
+                reason: "std listens with its own backlog (-1 for Unix sockets: the system maximum; 128 for TCP) and its connect always blocks: no full queue to observe",
+            },
+            Unsupported {
+                scenario: "unix-stream::connect_backlog_full_nonblock",
+                reason: "std listens with its own backlog (-1 for Unix sockets: the system maximum; 128 for TCP) and its connect always blocks: no full queue to observe",
+            },
         ]
     }
 }
