@@ -44,10 +44,13 @@ use ::interprocess::ConnectWaitMode;
 use super::Adapter;
 use crate::mechanism::{
     ByteStream, Capability, Describe, Deviation, Implementation, Received, Socket, SocketAddress,
-    Unimplemented,
+    Unimplemented, Unsupported,
 };
-use crate::report::KnownFailure;
 use crate::scenario::{AccessMode, Errno, Mechanism, MsgFlag, OpenFlag, SocketFlag, SocketKind};
+
+/// Why a listener's queue cannot be filled.
+const MAXIMUM_BACKLOG: &str =
+    "no backlog of one's choice: c_wrappers::listen passes -1 (the system maximum), so the queue cannot be filled";
 
 /// The adapter in the conformance matrix.
 pub const ADAPTER: Adapter = Adapter::of(
@@ -55,28 +58,7 @@ pub const ADAPTER: Adapter = Adapter::of(
     "interprocess 2.4: unnamed_pipe, fifo_file::create_fifo, local_socket \
              (ListenerOptions, ConnectOptions)",
     &Interprocess,
-    &[
-        KnownFailure {
-            scenario: "unix-stream::bind_existing_path_eaddrinuse",
-            explanation: "ListenerOptions::create_sync does socket, bind and listen in one call: bind() alone cannot fail, the second listener's creation does",
-        },
-        KnownFailure {
-            scenario: "unix-stream::connect_backlog_full_blocks_until_accept",
-            explanation: "c_wrappers::listen passes backlog -1 (the system maximum): the queue never fills, so connect never blocks",
-        },
-        KnownFailure {
-            scenario: "unix-stream::connect_backlog_full_nonblock",
-            explanation: "c_wrappers::listen passes backlog -1 (the system maximum): no EAGAIN from a full queue",
-        },
-        KnownFailure {
-            scenario: "unix-stream::connect_bound_not_listening_econnrefused",
-            explanation: "no socket exists before ListenerOptions::create_sync (bind and listen together): ENOENT instead of ECONNREFUSED",
-        },
-        KnownFailure {
-            scenario: "unix-stream::send_to_closed_peer_sigpipe",
-            explanation: "Stream's write is std's UnixStream write, which sends with MSG_NOSIGNAL: EPIPE, and no SIGPIPE",
-        },
-    ],
+    &[],
 );
 
 /// The `interprocess` crate: its pipes and FIFOs, and its local sockets.
@@ -306,10 +288,37 @@ impl Describe for LocalSockets {
     }
 
     fn deviations(&self) -> &[Deviation] {
-        &[Deviation {
-            scenario: "unix-stream::connect_closed_listener_econnrefused",
-            reason: "name reclamation (documented, on by default): dropping a Listener unlinks its socket file, so connect() finds no file (ENOENT)",
-        }]
+        &[
+            Deviation {
+                scenario: "unix-stream::connect_closed_listener_econnrefused",
+                reason: "name reclamation (documented, on by default): dropping a Listener unlinks its socket file, so connect() finds no file (ENOENT)",
+            },
+            Deviation {
+                scenario: "unix-stream::send_to_closed_peer_sigpipe",
+                reason: "Stream writes through std's UnixStream, which sends with MSG_NOSIGNAL (std's design): EPIPE, and no SIGPIPE",
+            },
+        ]
+    }
+
+    fn unsupported(&self) -> &[Unsupported] {
+        &[
+            Unsupported {
+                scenario: "unix-stream::bind_existing_path_eaddrinuse",
+                reason: "no bind() alone: ListenerOptions::create_sync makes, binds and listens in one call, so the second listener's creation fails, not its bind",
+            },
+            Unsupported {
+                scenario: "unix-stream::connect_backlog_full_blocks_until_accept",
+                reason: MAXIMUM_BACKLOG,
+            },
+            Unsupported {
+                scenario: "unix-stream::connect_backlog_full_nonblock",
+                reason: MAXIMUM_BACKLOG,
+            },
+            Unsupported {
+                scenario: "unix-stream::connect_bound_not_listening_econnrefused",
+                reason: "no bound socket that does not listen: ListenerOptions::create_sync binds and listens together",
+            },
+        ]
     }
 }
 

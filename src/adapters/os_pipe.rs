@@ -13,7 +13,6 @@ use ::os_pipe::{PipeReader, PipeWriter};
 
 use super::Adapter;
 use crate::mechanism::{ByteStream, Capability, Describe, Deviation, PipeEnd, Streams};
-use crate::report::KnownFailure;
 use crate::scenario::{Errno, Mechanism, OpenFlag};
 
 /// The adapter in the conformance matrix.
@@ -21,11 +20,8 @@ pub const ADAPTER: Adapter = Adapter::of(
     "os_pipe",
     "os_pipe 1.2: pipe(), PipeReader, PipeWriter, try_clone",
     &Streams(OsPipe),
-    &[KnownFailure {
-        scenario: "pipe::dup_clears_cloexec",
-        explanation: "try_clone() is std's File::try_clone, fcntl(F_DUPFD_CLOEXEC): the copy \
-                      keeps FD_CLOEXEC where dup() clears it (not documented by os_pipe)",
-    }],
+    // Both failures are os_pipe's documented design: declared deviations.
+    &[],
 );
 
 /// The `os_pipe` crate's pipes.
@@ -46,10 +42,18 @@ impl Describe for OsPipe {
     }
 
     fn deviations(&self) -> &[Deviation] {
-        &[Deviation {
-            scenario: "pipe::flags_clear",
-            reason: "os_pipe::pipe() documents its pipes as non-inheritable: FD_CLOEXEC is set",
-        }]
+        &[
+            Deviation {
+                scenario: "pipe::flags_clear",
+                reason: "os_pipe::pipe() documents its pipes as non-inheritable: FD_CLOEXEC is set",
+            },
+            Deviation {
+                scenario: "pipe::dup_clears_cloexec",
+                reason: "os_pipe::pipe() documents its pipes as non-inheritable, and its own test \
+                         checks that duplicates stay so: try_clone() (F_DUPFD_CLOEXEC) keeps \
+                         FD_CLOEXEC where dup() clears it",
+            },
+        ]
     }
 }
 

@@ -46,9 +46,11 @@ use std::rc::Rc;
 use ::shared_memory::{Shmem, ShmemConf, ShmemError};
 
 use super::Adapter;
-use crate::mechanism::{Describe, Regions, SharedRegion};
-use crate::report::KnownFailure;
+use crate::mechanism::{Describe, Regions, SharedRegion, Unsupported};
 use crate::scenario::{AccessMode, Errno, Mechanism, OpenFlag};
+
+/// Why an object cannot be opened by others before it is sized.
+const UNSIZED: &str = "no object between shm_open and its sizing: ShmemConf::create needs the size, so the adapter makes the object at the first ftruncate and no other process can open it before";
 
 /// The adapter: shared_memory's `ShmemConf::create` / `open` and `Shmem`.
 pub const ADAPTER: Adapter = Adapter::of(
@@ -56,24 +58,7 @@ pub const ADAPTER: Adapter = Adapter::of(
     "shared_memory 0.12: ShmemConf::size, os_id, create, open; \
              Shmem::set_owner, as_ptr, len, drop",
     &Regions(SharedMemory),
-    &[
-        KnownFailure {
-            scenario: "posix-shm::create_excl_then_eexist",
-            explanation: "create() needs the size: an object exists only from the first ftruncate, so a second O_CREAT|O_EXCL open before it succeeds",
-        },
-        KnownFailure {
-            scenario: "posix-shm::mmap_unsized_object_einval",
-            explanation: "create() needs the size: an object no ftruncate has sized does not exist (ENOENT), so its mmap fails where Linux maps it",
-        },
-        KnownFailure {
-            scenario: "posix-shm::read_only_mapping_rejects_stores",
-            explanation: "open() maps every object PROT_READ|PROT_WRITE (O_RDWR): a read-only mapping cannot be asked for, and the store succeeds",
-        },
-        KnownFailure {
-            scenario: "posix-shm::related_processes_share_by_name",
-            explanation: "create() needs the size: the object made by shm_open does not exist (ENOENT) until its first ftruncate",
-        },
-    ],
+    &[],
 );
 
 /// shared_memory's POSIX shared memory objects.
@@ -118,6 +103,27 @@ impl Describe for SharedMemory {
 
     fn mechanisms(&self) -> &[Mechanism] {
         &[Mechanism::PosixShm]
+    }
+
+    fn unsupported(&self) -> &[Unsupported] {
+        &[
+            Unsupported {
+                scenario: "posix-shm::create_excl_then_eexist",
+                reason: UNSIZED,
+            },
+            Unsupported {
+                scenario: "posix-shm::mmap_unsized_object_einval",
+                reason: "no object of size zero: ShmemConf::create of size 0 fails with MapSizeZero",
+            },
+            Unsupported {
+                scenario: "posix-shm::read_only_mapping_rejects_stores",
+                reason: "no read-only mapping: open() opens O_RDWR and maps PROT_READ|PROT_WRITE whatever is asked",
+            },
+            Unsupported {
+                scenario: "posix-shm::related_processes_share_by_name",
+                reason: UNSIZED,
+            },
+        ]
     }
 }
 

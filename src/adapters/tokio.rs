@@ -44,11 +44,24 @@ use ::tokio::runtime::{Builder, Runtime};
 use super::Adapter;
 use crate::mechanism::{
     ByteStream, Capability, Describe, Deviation, Implementation, Received, Socket, SocketAddress,
-    Unimplemented,
+    Unimplemented, Unsupported,
 };
 use crate::report::KnownFailure;
 use crate::scenario::{AccessMode, Errno, Mechanism, MsgFlag, OpenFlag, ShutdownHow};
 use crate::scenario::{SocketFlag, SocketKind};
+
+/// Why opening a FIFO's read end never waits for a writer.
+const RECEIVER_OPENS_NONBLOCKING: &str = "pipe::OpenOptions::open always adds O_NONBLOCK \
+    (documented through open_sender's ENXIO and Receiver's reopen loop): opening the read \
+    end never waits for a writer";
+
+/// Why one write returns what fits instead of blocking for the rest.
+const PARTIAL_WRITES: &str = "the ends are non-blocking and AsyncWriteExt::write documents \
+    that a write may not write everything: one call returns what fits";
+
+/// Why a send to a closed peer raises no SIGPIPE.
+const NO_SIGPIPE: &str = "the write is std's UnixStream write, which sends with \
+    MSG_NOSIGNAL (std's design): EPIPE, and no SIGPIPE";
 
 /// The `tokio` adapter for the command line.
 pub const ADAPTER: Adapter = Adapter::of(
@@ -58,64 +71,12 @@ pub const ADAPTER: Adapter = Adapter::of(
     &Tokio,
     &[
         KnownFailure {
-            scenario: "fifo::blocked_read_wakes_eof_on_writer_close",
-            explanation: "pipe::OpenOptions::open_receiver opens with O_NONBLOCK: opening the read end never waits for a writer",
-        },
-        KnownFailure {
-            scenario: "fifo::open_rdonly_blocks_until_writer",
-            explanation: "pipe::OpenOptions::open_receiver opens with O_NONBLOCK: opening the read end never waits for a writer",
-        },
-        KnownFailure {
-            scenario: "fifo::related_processes_exchange_data",
-            explanation: "pipe::OpenOptions::open_receiver opens with O_NONBLOCK: opening the read end never waits for a writer",
-        },
-        KnownFailure {
-            scenario: "fifo::reusable_after_eof",
-            explanation: "pipe::OpenOptions::open_receiver opens with O_NONBLOCK: opening the read end never waits for a writer",
-        },
-        KnownFailure {
-            scenario: "pipe::pipe_fuzz_0000000000000007",
-            explanation: "O_NONBLOCK ends: one AsyncWriteExt::write returns what fits (found by the fuzzer, seed 7)",
-        },
-        KnownFailure {
-            scenario: "fifo::open_rdwr_never_blocks",
-            explanation: "a tokio FIFO end is a Receiver or a Sender: there is no end that both reads and writes",
-        },
-        KnownFailure {
-            scenario: "pipe::blocked_partial_writer_on_last_reader_close",
-            explanation: "pipe::pipe() makes O_NONBLOCK ends (mio: pipe2(O_CLOEXEC|O_NONBLOCK)); one AsyncWriteExt::write returns the short count instead of blocking",
-        },
-        KnownFailure {
-            scenario: "pipe::flags_clear",
-            explanation: "pipe::pipe() makes its ends with O_NONBLOCK and O_CLOEXEC set (mio's pipe2 flags)",
-        },
-        KnownFailure {
-            scenario: "pipe::read_eintr",
-            explanation: "the runtime's I/O driver retries epoll_wait on EINTR (runtime/io/driver.rs): a caught signal never interrupts the read",
-        },
-        KnownFailure {
             scenario: "pipe::read_zero_count_returns_zero",
             explanation: "AsyncReadExt::read waits for the end to be readable before it calls read(), whatever the count: a read of 0 bytes on an empty pipe sleeps in epoll_wait",
         },
         KnownFailure {
-            scenario: "unix-stream::connect_connected_socket_eisconn",
-            explanation: "UnixSocket::connect consumes the socket: a connected UnixStream has no connect(), so a second connect is a call tokio does not have (EOPNOTSUPP)",
-        },
-        KnownFailure {
-            scenario: "pipe::write_larger_than_capacity_blocks",
-            explanation: "O_NONBLOCK ends: one AsyncWriteExt::write returns what fits instead of blocking for the rest",
-        },
-        KnownFailure {
             scenario: "unix-stream::connect_backlog_full_blocks_until_accept",
             explanation: "UnixSocket::connect takes only EINPROGRESS as in progress; Linux answers a full backlog with EAGAIN, which comes back as the error",
-        },
-        KnownFailure {
-            scenario: "unix-stream::send_after_shutdown_wr_sigpipe",
-            explanation: "the write is std's UnixStream write, which sends with MSG_NOSIGNAL: EPIPE, and no SIGPIPE",
-        },
-        KnownFailure {
-            scenario: "unix-stream::send_to_closed_peer_sigpipe",
-            explanation: "the write is std's UnixStream write, which sends with MSG_NOSIGNAL: EPIPE, and no SIGPIPE",
         },
     ],
 );
@@ -291,11 +252,52 @@ impl Describe for TokioPipe {
                 scenario: "fifo::write_after_reader_closed_sigpipe",
                 reason: ENXIO,
             },
+            Deviation {
+                scenario: "fifo::blocked_read_wakes_eof_on_writer_close",
+                reason: RECEIVER_OPENS_NONBLOCKING,
+            },
+            Deviation {
+                scenario: "fifo::open_rdonly_blocks_until_writer",
+                reason: RECEIVER_OPENS_NONBLOCKING,
+            },
+            Deviation {
+                scenario: "fifo::related_processes_exchange_data",
+                reason: RECEIVER_OPENS_NONBLOCKING,
+            },
+            Deviation {
+                scenario: "fifo::reusable_after_eof",
+                reason: RECEIVER_OPENS_NONBLOCKING,
+            },
+            Deviation {
+                scenario: "pipe::pipe_fuzz_0000000000000007",
+                reason: PARTIAL_WRITES,
+            },
+            Deviation {
+                scenario: "pipe::blocked_partial_writer_on_last_reader_close",
+                reason: PARTIAL_WRITES,
+            },
+            Deviation {
+                scenario: "pipe::write_larger_than_capacity_blocks",
+                reason: PARTIAL_WRITES,
+            },
+            Deviation {
+                scenario: "pipe::flags_clear",
+                reason: "pipe::pipe() makes non-blocking ends by design (Sender and Receiver document into_blocking_fd / into_nonblocking_fd), close-on-exec as std does: O_NONBLOCK and FD_CLOEXEC are set",
+            },
         ]
     }
 
     fn capabilities(&self, _mechanism: Mechanism) -> &[Capability] {
         &[Capability::Descriptor]
+    }
+
+    fn unsupported(&self) -> &[Unsupported] {
+        &[
+            Unsupported {
+                scenario: "pipe::read_eintr",
+                reason: "no wait a signal interrupts: the runtime's I/O driver retries epoll_wait on EINTR (runtime/io/driver.rs); tokio delivers signals through tokio::signal",
+            },
+        ]
     }
 }
 
@@ -435,6 +437,19 @@ impl Describe for TokioUnixStream {
 
     fn capabilities(&self, _mechanism: Mechanism) -> &[Capability] {
         &[Capability::Descriptor, Capability::Shutdown]
+    }
+
+    fn deviations(&self) -> &[Deviation] {
+        &[
+            Deviation {
+                scenario: "unix-stream::send_after_shutdown_wr_sigpipe",
+                reason: NO_SIGPIPE,
+            },
+            Deviation {
+                scenario: "unix-stream::send_to_closed_peer_sigpipe",
+                reason: NO_SIGPIPE,
+            },
+        ]
     }
 }
 

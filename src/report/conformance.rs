@@ -1,7 +1,8 @@
 //! The conformance matrix of real crates: for each adapter, per mechanism, how many
-//! scenarios passed, failed (and from how many root causes), deviated as declared or were
-//! skipped; the failures grouped by root cause, then each with the check that failed and
-//! what the crate does instead; the reasons for skips.
+//! scenarios passed, showed a finding (and from how many root causes), deviated as
+//! declared, or were skipped as unsupported by the crate or as not on this platform; the
+//! findings grouped by root cause, then each with the check that failed and what the
+//! crate does instead; the reasons for skips.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -83,14 +84,31 @@ impl CrateRun<'_> {
 #[derive(Default)]
 struct Counts<'r> {
     passed: usize,
-    failed: usize,
-    /// The causes of the failures, each once.
+    findings: usize,
+    /// The causes of the findings, each once.
     causes: BTreeSet<&'r str>,
     deviations: usize,
-    skipped: usize,
+    unsupported: usize,
+    elsewhere: usize,
 }
 
-/// The Markdown document: a summary table, then failures, declared deviations and skip
+/// The scenarios every crate skipped, the reference included: they do not apply on this
+/// platform (a feature it lacks), which says nothing of any crate. Every other skip is
+/// something the crate lacks.
+fn platform_skips<'r>(runs: &'r [CrateRun<'_>]) -> BTreeSet<&'r str> {
+    let skipped = |run: &'r CrateRun<'_>| -> BTreeSet<&'r str> {
+        run.reports
+            .iter()
+            .filter(|(_, r)| matches!(r.verdict, Verdict::Skip(_)))
+            .map(|(_, r)| r.id.as_str())
+            .collect()
+    };
+    let mut runs = runs.iter();
+    let first = runs.next().map(skipped).unwrap_or_default();
+    runs.fold(first, |all, run| &all & &skipped(run))
+}
+
+/// The Markdown document: a summary table, then findings, declared deviations and skip
 /// reasons per crate. `command` is how to regenerate it.
 pub fn render_conformance(runs: &[CrateRun<'_>], platform: &str, command: &str) -> String {
     let mut out = String::new();
@@ -103,15 +121,24 @@ pub fn render_conformance(runs: &[CrateRun<'_>], platform: &str, command: &str) 
     );
     let _ = writeln!(
         w,
-        "A scenario is skipped when the crate does not offer the mechanism or a capability \
-         it needs (non-blocking mode, descriptor passing, …); a declared deviation is a \
-         failure the crate documents as intended. Every failure is explained below.\n"
+        "Every scenario that does not pass is one of three things:\n\n\
+         - a **finding**: the crate contradicts POSIX or its own documentation. Each is \
+         explained below, and reported ready to send upstream in \
+         [findings.md](findings.md);\n\
+         - **declared**: a deviation the crate documents as its design (or that follows \
+         from what it documents), declared by the adapter;\n\
+         - **unsupported**: a capability the crate lacks (a mechanism, non-blocking mode, \
+         a call such as `setsockopt`, an order of calls it cannot make): a skip with the \
+         reason, never a failure.\n\n\
+         \"Not here\" counts the scenarios no crate runs on {platform}, the operating \
+         system included (a platform feature it lacks).\n"
     );
     let _ = writeln!(
         w,
-        "| crate | mechanism | passed | failed | root causes | declared deviations | skipped |"
+        "| crate | mechanism | passed | findings | root causes | declared | unsupported | not here |"
     );
-    let _ = writeln!(w, "|---|---|---:|---:|---:|---:|---:|");
+    let _ = writeln!(w, "|---|---|---:|---:|---:|---:|---:|---:|");
+    let elsewhere = platform_skips(runs);
     for run in runs {
         let mut by_mechanism: BTreeMap<String, Counts> = BTreeMap::new();
         for (m, r) in &run.reports {
@@ -119,9 +146,10 @@ pub fn render_conformance(runs: &[CrateRun<'_>], platform: &str, command: &str) 
             match &r.verdict {
                 Verdict::Pass => c.passed += 1,
                 Verdict::Deviation { .. } => c.deviations += 1,
-                Verdict::Skip(_) => c.skipped += 1,
+                Verdict::Skip(_) if elsewhere.contains(r.id.as_str()) => c.elsewhere += 1,
+                Verdict::Skip(_) => c.unsupported += 1,
                 other => {
-                    c.failed += 1;
+                    c.findings += 1;
                     c.causes.insert(cause_of(other));
                 }
             }
@@ -132,26 +160,27 @@ pub fn render_conformance(runs: &[CrateRun<'_>], platform: &str, command: &str) 
         };
         for (m, c) in by_mechanism
             .iter()
-            .filter(|(_, c)| c.passed + c.failed + c.deviations > 0)
+            .filter(|(_, c)| c.passed + c.findings + c.deviations > 0)
         {
             let _ = writeln!(
                 w,
-                "| {name} | {m} | {} | {} | {} | {} | {} |",
+                "| {name} | {m} | {} | {} | {} | {} | {} | {} |",
                 c.passed,
-                c.failed,
+                c.findings,
                 c.causes.len(),
                 c.deviations,
-                c.skipped
+                c.unsupported,
+                c.elsewhere
             );
         }
     }
     for run in runs {
-        render_crate(w, run);
+        render_crate(w, run, &elsewhere);
     }
     out
 }
 
-fn render_crate(w: &mut String, run: &CrateRun<'_>) {
+fn render_crate(w: &mut String, run: &CrateRun<'_>, elsewhere: &BTreeSet<&str>) {
     let _ = writeln!(w, "\n## {}\n\nAdapts {}.\n", run.name, run.adapts);
     let failures: Vec<_> = run
         .reports
@@ -163,7 +192,7 @@ fn render_crate(w: &mut String, run: &CrateRun<'_>) {
         })
         .collect();
     if failures.is_empty() {
-        let _ = writeln!(w, "No failures.");
+        let _ = writeln!(w, "No findings.");
     } else {
         let causes = group_causes(
             run.reports
@@ -172,7 +201,7 @@ fn render_crate(w: &mut String, run: &CrateRun<'_>) {
                 .map(|(_, r)| (r.id.as_str(), cause_of(&r.verdict))),
         );
         let _ = writeln!(w, "```text\n{}```\n", render_causes(&causes));
-        let _ = writeln!(w, "| failing scenario | what the check saw | why |");
+        let _ = writeln!(w, "| finding | what the check saw | why |");
         let _ = writeln!(w, "|---|---|---|");
         for (r, check) in failures {
             let why = run.explanation(&r.id).unwrap_or("not yet explained");
@@ -190,21 +219,29 @@ fn render_crate(w: &mut String, run: &CrateRun<'_>) {
         })
         .collect();
     if !deviations.is_empty() {
-        let _ = writeln!(w, "\nDeclared deviations:\n");
+        let _ = writeln!(w, "\nDeclared:\n");
         for (id, reason, failure) in deviations {
             let _ = writeln!(w, "- `{id}`: {reason} ({})", cell(&failure));
         }
     }
-    let mut skips: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut unsupported: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut not_here: BTreeMap<&str, usize> = BTreeMap::new();
     for (_, r) in &run.reports {
         if let Verdict::Skip(reason) = &r.verdict {
+            let skips = if elsewhere.contains(r.id.as_str()) {
+                &mut not_here
+            } else {
+                &mut unsupported
+            };
             *skips.entry(reason.as_str()).or_default() += 1;
         }
     }
-    if !skips.is_empty() {
-        let _ = writeln!(w, "\nSkipped:\n");
-        for (reason, n) in skips {
-            let _ = writeln!(w, "- {n} × {reason}");
+    for (title, skips) in [("Unsupported", unsupported), ("Not here", not_here)] {
+        if !skips.is_empty() {
+            let _ = writeln!(w, "\n{title}:\n");
+            for (reason, n) in skips {
+                let _ = writeln!(w, "- {n} × {reason}");
+            }
         }
     }
 }

@@ -16,6 +16,18 @@ use crate::scenario::{
     SocketStyle,
 };
 
+/// Why a send to a closed peer fails with EPIPE and raises no SIGPIPE.
+const NO_SIGPIPE: &str = "std's stream sockets send with MSG_NOSIGNAL (library/std/src/sys/net, Rust programs ignore SIGPIPE by default): EPIPE, and no SIGPIPE";
+
+/// Why a short `MSG_WAITALL` receive at end of file cannot be seen.
+const NO_WAITALL: &str = "std has no MSG_WAITALL; its stand-in, read_exact, documents UnexpectedEof (no errno) with the buffer's contents unspecified, so a short read at end of file cannot be seen";
+
+/// Why std has no bound stream socket that does not listen.
+const BIND_LISTENS: &str = "std binds a stream socket only in UnixListener::bind / TcpListener::bind, which also listen: no bound socket that does not listen";
+
+/// Why std's listen queue cannot be filled.
+const OWN_BACKLOG: &str = "std listens with its own backlog (-1 for Unix sockets: the system maximum; 128 for TCP) and its connect always blocks: no full queue to observe";
+
 /// std's sockets.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct StdSocket;
@@ -191,39 +203,27 @@ impl Describe for StdSocket {
         &[
             Deviation {
                 scenario: "socketpair::send_closed_pair_sigpipe",
-                reason: "std's stream sockets send with MSG_NOSIGNAL (library/std/src/sys/net, Rust programs ignore SIGPIPE by default): EPIPE, and no SIGPIPE",
+                reason: NO_SIGPIPE,
             },
             Deviation {
                 scenario: "socketpair::socketpair_fuzz_0000000000000003",
-                reason: "std's stream sockets send with MSG_NOSIGNAL (library/std/src/sys/net, Rust programs ignore SIGPIPE by default): EPIPE, and no SIGPIPE",
+                reason: NO_SIGPIPE,
             },
             Deviation {
                 scenario: "tcp::send_after_reset_sigpipe",
-                reason: "std's stream sockets send with MSG_NOSIGNAL (library/std/src/sys/net, Rust programs ignore SIGPIPE by default): EPIPE, and no SIGPIPE",
+                reason: NO_SIGPIPE,
             },
             Deviation {
                 scenario: "unix-stream::send_after_shutdown_wr_sigpipe",
-                reason: "std's stream sockets send with MSG_NOSIGNAL (library/std/src/sys/net, Rust programs ignore SIGPIPE by default): EPIPE, and no SIGPIPE",
+                reason: NO_SIGPIPE,
             },
             Deviation {
                 scenario: "unix-stream::send_to_closed_peer_sigpipe",
-                reason: "std's stream sockets send with MSG_NOSIGNAL (library/std/src/sys/net, Rust programs ignore SIGPIPE by default): EPIPE, and no SIGPIPE",
+                reason: NO_SIGPIPE,
             },
             Deviation {
                 scenario: "unix-stream::accept4_flags",
                 reason: "UnixListener::accept is accept4(SOCK_CLOEXEC), as std sets close-on-exec on every descriptor it makes",
-            },
-            Deviation {
-                scenario: "udp::short_buffer_truncates",
-                reason: "UdpSocket::recv_from documents that excess bytes of a long datagram may be discarded; it does not report MSG_TRUNC",
-            },
-            Deviation {
-                scenario: "tcp::msg_waitall_short_at_eof",
-                reason: "MSG_WAITALL is read_exact, documented to fail with UnexpectedEof (no errno) and leave the buffer unspecified at end of file",
-            },
-            Deviation {
-                scenario: "unix-stream::msg_waitall_short_at_eof",
-                reason: "MSG_WAITALL is read_exact, documented to fail with UnexpectedEof (no errno) and leave the buffer unspecified at end of file",
             },
         ]
     }
@@ -231,24 +231,36 @@ impl Describe for StdSocket {
     fn unsupported(&self) -> &[Unsupported] {
         &[
             Unsupported {
+                scenario: "tcp::msg_waitall_short_at_eof",
+                reason: NO_WAITALL,
+            },
+            Unsupported {
+                scenario: "unix-stream::msg_waitall_short_at_eof",
+                reason: NO_WAITALL,
+            },
+            Unsupported {
+                scenario: "udp::short_buffer_truncates",
+                reason: "UdpSocket::recv_from documents that excess bytes of a long datagram may be discarded, and has no way to report MSG_TRUNC",
+            },
+            Unsupported {
                 scenario: "tcp::connect_closed_port_econnrefused",
-                reason: "std binds a stream socket only in UnixListener::bind / TcpListener::bind, which also listen: no bound socket that does not listen",
+                reason: BIND_LISTENS,
             },
             Unsupported {
                 scenario: "unix-stream::connect_bound_not_listening_econnrefused",
-                reason: "std binds a stream socket only in UnixListener::bind / TcpListener::bind, which also listen: no bound socket that does not listen",
+                reason: BIND_LISTENS,
             },
             Unsupported {
                 scenario: "tcp::listen_backlog_full_connect_pending",
-                reason: "std listens with its own backlog (-1 for Unix sockets: the system maximum; 128 for TCP) and its connect always blocks: no full queue to observe",
+                reason: OWN_BACKLOG,
             },
             Unsupported {
                 scenario: "unix-stream::connect_backlog_full_blocks_until_accept",
-                reason: "std listens with its own backlog (-1 for Unix sockets: the system maximum; 128 for TCP) and its connect always blocks: no full queue to observe",
+                reason: OWN_BACKLOG,
             },
             Unsupported {
                 scenario: "unix-stream::connect_backlog_full_nonblock",
-                reason: "std listens with its own backlog (-1 for Unix sockets: the system maximum; 128 for TCP) and its connect always blocks: no full queue to observe",
+                reason: OWN_BACKLOG,
             },
         ]
     }
