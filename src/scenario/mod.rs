@@ -9,6 +9,7 @@ mod errno;
 mod error;
 mod file;
 mod model;
+mod suggest;
 mod validate;
 
 use std::collections::HashMap;

@@ -18,7 +18,7 @@ use std::path::Path;
 use super::error::{LoadError, Located};
 use super::model::*;
 use super::validate;
-use messages::{polish, unknown_process, unknown_step_key};
+use messages::{polish, unknown_action, unknown_process, unknown_step_key};
 use raw::RawScenario;
 use values::Target;
 pub(crate) use write::action_text;
@@ -40,7 +40,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, LoadError> {
         {
             return locate(span, message);
         }
-        let message = polish(text, span.clone(), e.message());
+        let message = unknown_action(text, e.message())
+            .unwrap_or_else(|| polish(text, span.clone(), e.message()));
         locate(span.unwrap_or(0..0), message)
     })?;
     let stem = path
