@@ -69,6 +69,7 @@ fn lower(raw: RawScenario, stem: String, path: Option<&Path>) -> Result<Scenario
     if let Some(text) = &raw.macos_source {
         spans.macos_source = text.span();
     }
+    spans.behaviours = raw.behaviours.iter().map(toml::Spanned::span).collect();
     let mut processes = Vec::new();
     for (name, spec) in raw.processes.into_inner().0 {
         let spec_span = spec.span();
@@ -155,7 +156,11 @@ fn lower(raw: RawScenario, stem: String, path: Option<&Path>) -> Result<Scenario
         summary: raw.summary,
         reference: raw.reference,
         macos_source: raw.macos_source.map(toml::Spanned::into_inner),
-        behaviours: raw.behaviours,
+        behaviours: raw
+            .behaviours
+            .into_iter()
+            .map(toml::Spanned::into_inner)
+            .collect(),
         mechanism,
         requires: raw.requires,
         create_flags,

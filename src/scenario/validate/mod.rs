@@ -2,6 +2,7 @@
 //! it into a skip.
 
 mod actions;
+mod behaviours;
 mod expectations;
 mod platform;
 mod sockets;
@@ -13,6 +14,7 @@ use super::error::Located;
 use super::model::*;
 use crate::platform::PlatformProfile;
 use actions::{check_action_fits_mechanism, check_amounts, check_region_access, largest};
+use behaviours::check_behaviours;
 use expectations::check_expectation_fits;
 pub use platform::skip_reason;
 use sockets::{check_hosts, check_pair_ends, Handles};
@@ -32,6 +34,8 @@ pub(crate) struct Spans {
     pub region: Range<usize>,
     /// The `macos_source` value, when given.
     pub macos_source: Range<usize>,
+    /// Each slug of `behaviours`.
+    pub behaviours: Vec<Range<usize>>,
     /// Per step.
     pub steps: Vec<StepSpans>,
 }
@@ -177,6 +181,8 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
     if let Some(text) = &s.macos_source {
         check_macos_source(text).map_err(|m| Located::new(spans.macos_source.clone(), m))?;
     }
+    check_behaviours(s)
+        .map_err(|(i, m)| Located::new(spans.behaviours.get(i).cloned().unwrap_or(0..0), m))?;
     if s.region.sharing == Sharing::Private && s.mechanism == Mechanism::SysvShm {
         return Err(Located::new(
             spans.region.clone(),
