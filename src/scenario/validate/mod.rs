@@ -5,6 +5,7 @@ mod actions;
 mod behaviours;
 mod expectations;
 mod platform;
+mod records;
 mod sockets;
 mod state;
 
@@ -17,6 +18,7 @@ use actions::{check_action_fits_mechanism, check_amounts, check_region_access, l
 use behaviours::check_behaviours;
 use expectations::check_expectation_fits;
 pub use platform::skip_reason;
+use records::check_atomic_records;
 use sockets::{check_hosts, check_pair_ends, Handles};
 use state::{may_succeed, no_such_end, serves, track_ends, Life, Roles};
 
@@ -325,5 +327,5 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
             };
         }
     }
-    Ok(())
+    check_atomic_records(s).map_err(|(si, m)| Located::new(spans.expect(si), m))
 }
