@@ -102,6 +102,44 @@ fn two_files_with_one_id_are_rejected_naming_both() {
     assert!(located("fixtures/duplicate-ids/second/same_name.toml", &message).is_ok());
 }
 
+/// A death expected on one platform only, or as one outcome among others, leaves the
+/// process acting where it lives: only a death certain everywhere ends it in the file.
+#[test]
+fn a_death_that_is_not_certain_lets_the_process_act_on() {
+    for expect in [
+        r#"{ platform = { linux = { signal = "SIGSEGV" }, macos = "succeeds" } }"#,
+        r#"{ any_of = [{ signal = "SIGSEGV" }, "succeeds"] }"#,
+    ] {
+        let text = format!(
+            r#"format_version = 1
+summary = "a store to a read-only mapping, then a load"
+reference = "POSIX XSH mmap(): a store to a page without PROT_WRITE raises a signal"
+behaviours = ["mmap.prot-read-only-sigsegv"]
+mechanism = "anon-shared"
+macos_source = "osfmk/vm/vm_fault.c vm_fault: a write to a read-only page faults"
+
+[processes]
+writer = {{}}
+
+[[step]]
+writer = {{ mprotect = ["PROT_READ"] }}
+expect = "succeeds"
+
+[[step]]
+writer = {{ store = {{ at = 0, data = "x" }} }}
+expect = {expect}
+
+[[step]]
+writer = {{ load = {{ at = 0, len = 1 }} }}
+expect = "succeeds"
+"#
+        );
+        if let Err(e) = scenario::parse(Path::new("death.toml"), &text) {
+            panic!("with expect = {expect}: {e}");
+        }
+    }
+}
+
 #[test]
 fn every_catalogue_scenario_parses() {
     let mut errors = Vec::new();

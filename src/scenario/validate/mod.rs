@@ -11,6 +11,7 @@ mod state;
 
 use std::ops::Range;
 
+use super::errno::Errno;
 use super::error::Located;
 use super::model::*;
 use crate::platform::PlatformProfile;
@@ -20,7 +21,10 @@ use expectations::check_expectation_fits;
 pub use platform::skip_reason;
 use records::check_atomic_records;
 use sockets::{check_hosts, check_pair_ends, Handles};
-use state::{may_succeed, no_such_end, serves, track_ends, Life, Roles};
+use state::{
+    allows_error, certain_death, check_eintr, may_succeed, no_such_end, serves, track_ends, Life,
+    Roles,
+};
 
 /// Where the parts of a scenario stand in its file, for error messages. A scenario made
 /// by the builder has no file, and its errors carry empty spans.
@@ -220,6 +224,8 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
     // What each process has started and not yet awaited: (step, action).
     let mut pending: Vec<Option<(usize, &Action)>> = vec![None; s.processes.len()];
     let mut life = vec![Life::Acting; s.processes.len()];
+    // Whether a signal the process catches was sent to it while its pending call blocks.
+    let mut interrupted = vec![false; s.processes.len()];
     // The descriptors each process holds, as the actor will, with the roles each serves.
     let mut held: Vec<Vec<Roles>> = s
         .processes
@@ -251,6 +257,20 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
                         at,
                         format!("process `{name}` has run `exec` and is an actor no more; it can only be sent a signal with `kill`"),
                     ))
+                }
+                (Life::Killed(step), _) => {
+                    let signals: Vec<String> = certain_death(&s.steps[step.0].expect)
+                        .unwrap_or_default()
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect();
+                    return Err(Located::new(
+                        at,
+                        format!(
+                            "process `{name}` is expected to be killed by {} in step {step}; it cannot act after",
+                            signals.join(" or ")
+                        ),
+                    ));
                 }
                 (Life::Acting, _) => {}
             }
@@ -285,6 +305,14 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
                 }
                 (a, None) => a,
             };
+            if let Action::Kill(signal) = action {
+                interrupted[p.0] |=
+                    pending[p.0].is_some() && s.process(*p).handles.contains(signal);
+            }
+            if allows_error(&step.expect, Errno(libc::EINTR)) {
+                check_eintr(s.process(*p), action, interrupted[p.0])
+                    .map_err(|m| Located::new(spans.expect(si), m))?;
+            }
             if let Action::Socket(call) = action {
                 sockets[p.0]
                     .check_call(s.mechanism, call, name)
@@ -309,6 +337,7 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
             }
             if step.expect == Expectation::Blocks {
                 pending[p.0] = Some((si, action));
+                interrupted[p.0] = false;
             } else {
                 track_ends(
                     &mut held[p.0],
@@ -319,6 +348,7 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
                 sockets[p.0].track(effective, &step.expect);
             }
             life[p.0] = match (life[p.0], action) {
+                _ if certain_death(&step.expect).is_some() => Life::Killed(StepIndex(si)),
                 (_, Action::Exit) => Life::Exited,
                 // The driver waits for an exec'd program it signals to be gone.
                 (Life::Execed, Action::Kill(_)) => Life::Exited,
