@@ -1,5 +1,7 @@
-//! What the walk over the steps follows for each process: where it is in its life, and
-//! the descriptors it holds with the roles each serves.
+//! What the walk over the steps follows for each process: where it is in its life (gone
+//! after `exit` or a death its expectation makes certain), whether a signal it catches
+//! may have interrupted its blocked call, and the descriptors it holds with the roles
+//! each serves.
 
 use crate::scenario::errno::{Errno, SignalName};
 use crate::scenario::model::*;
