@@ -293,7 +293,7 @@ fn every_macos_expectation_and_skip_names_its_source() {
 fn the_macos_source_rule_catches_a_branch_or_skip_without_source() {
     let text = |source: &str, expect: &str| {
         format!(
-            "format_version = 1\nsummary = \"s\"\nreference = \"POSIX XSH write()\"\n{source}behaviours = [\"pipe.x\"]\nmechanism = \"pipe\"\n\n[processes]\nwriter = {{ keeps = [\"write\"] }}\n\n[[step]]\nwriter = {{ write = \"\" }}\nexpect = {expect}\n"
+            "format_version = 1\nsummary = \"s\"\nreference = \"POSIX XSH write()\"\n{source}behaviours = [\"pipe.zero-length\"]\nmechanism = \"pipe\"\n\n[processes]\nwriter = {{ keeps = [\"write\"] }}\n\n[[step]]\nwriter = {{ write = \"\" }}\nexpect = {expect}\n"
         )
     };
     let parse = |t: String| {

@@ -102,6 +102,88 @@ fn two_files_with_one_id_are_rejected_naming_both() {
     assert!(located("fixtures/duplicate-ids/second/same_name.toml", &message).is_ok());
 }
 
+/// Every malformed file of a directory is reported, each on its own located line, and
+/// nothing loads (the directory's valid file included).
+#[test]
+fn every_malformed_file_of_a_directory_is_reported() {
+    let err = scenario::load_all(Path::new("fixtures/several-malformed"))
+        .expect_err("two of the three files are malformed");
+    let message = err.to_string();
+    insta::assert_snapshot!("several_malformed", message);
+    let lines: Vec<&str> = message.lines().collect();
+    assert_eq!(lines.len(), 2, "{message}");
+    for (line, file) in lines.iter().zip(["first_malformed", "second_malformed"]) {
+        let path = format!("fixtures/several-malformed/{file}.toml");
+        located(&path, line).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let files = toml_files(MALFORMED);
+    let all = scenario::load_all(Path::new(MALFORMED)).expect_err("every file is malformed");
+    assert_eq!(
+        all.each().count(),
+        files.len(),
+        "one error per malformed fixture:\n{all}"
+    );
+}
+
+/// The command line prints each malformed file's error and runs nothing: exit status 2.
+#[test]
+fn the_command_line_reports_every_malformed_file() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ipc-conformance"))
+        .args(["run", "fixtures/several-malformed"])
+        .output()
+        .expect("the binary runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("error: fixtures/several-malformed/"))
+        .collect();
+    assert_eq!(errors.len(), 2, "{stderr}");
+    assert!(
+        out.stdout.is_empty(),
+        "something ran: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+/// A death expected on one platform only, or as one outcome among others, leaves the
+/// process acting where it lives: only a death certain everywhere ends it in the file.
+#[test]
+fn a_death_that_is_not_certain_lets_the_process_act_on() {
+    for expect in [
+        r#"{ platform = { linux = { signal = "SIGSEGV" }, macos = "succeeds" } }"#,
+        r#"{ any_of = [{ signal = "SIGSEGV" }, "succeeds"] }"#,
+    ] {
+        let text = format!(
+            r#"format_version = 1
+summary = "a store to a read-only mapping, then a load"
+reference = "POSIX XSH mmap(): a store to a page without PROT_WRITE raises a signal"
+behaviours = ["mmap.prot-read-only-sigsegv"]
+mechanism = "anon-shared"
+macos_source = "osfmk/vm/vm_fault.c vm_fault: a write to a read-only page faults"
+
+[processes]
+writer = {{}}
+
+[[step]]
+writer = {{ mprotect = ["PROT_READ"] }}
+expect = "succeeds"
+
+[[step]]
+writer = {{ store = {{ at = 0, data = "x" }} }}
+expect = {expect}
+
+[[step]]
+writer = {{ load = {{ at = 0, len = 1 }} }}
+expect = "succeeds"
+"#
+        );
+        if let Err(e) = scenario::parse(Path::new("death.toml"), &text) {
+            panic!("with expect = {expect}: {e}");
+        }
+    }
+}
+
 #[test]
 fn every_catalogue_scenario_parses() {
     let mut errors = Vec::new();

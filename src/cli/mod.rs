@@ -84,10 +84,12 @@ fn default_roots(paths: Vec<PathBuf>) -> Vec<PathBuf> {
 }
 
 /// Every scenario under `paths` (default: the catalogue), or exit status 2 when one is
-/// malformed.
+/// malformed, after an error line for each malformed file.
 fn load(paths: Vec<PathBuf>) -> Result<Vec<Scenario>, ExitCode> {
     scenario::load_roots(&default_roots(paths)).map_err(|e| {
-        eprintln!("error: {e}");
+        for error in e.each() {
+            eprintln!("error: {error}");
+        }
         ExitCode::from(EXIT_MALFORMED)
     })
 }

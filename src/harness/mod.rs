@@ -61,7 +61,8 @@ pub fn main<I: Implementation>(iut: I) -> ! {
 
 /// Like [`main`], with the scenario files below `roots` (files or directories) instead
 /// of the built-in catalogue: a crate's own scenarios, or a checkout's. A malformed file
-/// stops everything before any trial runs, with its file:line:col error.
+/// stops everything before any trial runs, with a file:line:col error for each malformed
+/// file.
 pub fn main_with_scenarios<I: Implementation>(iut: I, roots: &[&Path]) -> ! {
     serve_exec_actor(&iut);
     run_trials(&iut, scenario::load_roots(roots))
@@ -96,7 +97,10 @@ fn run_trials<I: Implementation>(iut: &I, scenarios: Result<Vec<Scenario>, LoadE
             conclusion.exit()
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            // Several errors (malformed files, unknown deviations) each on a line of its own.
+            for line in e.lines() {
+                eprintln!("error: {line}");
+            }
             std::process::exit(101);
         }
     }

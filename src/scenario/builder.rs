@@ -71,7 +71,8 @@ impl ScenarioBuilder {
         self
     }
 
-    /// A behaviour slug it covers.
+    /// A behaviour slug it covers: one listed in `docs/behaviours.md`, or
+    /// `<mechanism>.fuzz-regression`; [`build`](Self::build) refuses any other.
     pub fn behaviour(mut self, slug: &str) -> Self {
         self.scenario.behaviours.push(slug.to_owned());
         self

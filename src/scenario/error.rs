@@ -44,6 +44,13 @@ pub enum LoadError {
         /// The file that has it again.
         second: PathBuf,
     },
+    /// Several files could not be loaded: each one's error, one per line, in the order
+    /// the files were read. Nothing runs.
+    #[error("{}", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Several {
+        /// The errors, none of them `Several`.
+        errors: Vec<LoadError>,
+    },
     /// A scenario made with [`ScenarioBuilder`](crate::scenario::ScenarioBuilder) is not
     /// valid: it has no file to point into, so the error names the scenario.
     #[error("{id}: {message}")]
@@ -56,6 +63,24 @@ pub enum LoadError {
 }
 
 impl LoadError {
+    /// The errors of `errors` as one: `None` when there are none, the error itself when
+    /// there is one.
+    pub(crate) fn gather(mut errors: Vec<LoadError>) -> Option<LoadError> {
+        match errors.len() {
+            0 | 1 => errors.pop(),
+            _ => Some(LoadError::Several { errors }),
+        }
+    }
+
+    /// Each error this one holds (itself, unless it is [`LoadError::Several`]), each of
+    /// which prints on one line.
+    pub fn each(&self) -> impl Iterator<Item = &LoadError> {
+        match self {
+            LoadError::Several { errors } => errors.iter(),
+            one => std::slice::from_ref(one).iter(),
+        }
+    }
+
     /// A file that is not UTF-8 text, located at its first byte that is not.
     pub(crate) fn not_utf8(path: &Path, e: std::string::FromUtf8Error) -> Self {
         let valid = e.utf8_error().valid_up_to();

@@ -9,6 +9,7 @@ mod errno;
 mod error;
 mod file;
 mod model;
+mod suggest;
 mod validate;
 
 use std::collections::HashMap;
@@ -69,7 +70,8 @@ pub fn find_files(root: &Path) -> std::io::Result<Vec<PathBuf>> {
 }
 
 /// Load every scenario below `root` (or the one file `root` names). All files are read
-/// before any runs, so one malformed file stops the whole run.
+/// before any runs, and a malformed file stops the whole run: the error names every
+/// malformed file, each on a line of its own.
 pub fn load_all(root: &Path) -> Result<Vec<Scenario>, LoadError> {
     load_roots(&[root])
 }
@@ -84,35 +86,53 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 /// [`load_all`] of each of `roots`, and no two files with one id among them all (a root
-/// given twice runs its scenarios twice).
+/// given twice runs its scenarios twice). Every file is read whatever the others hold, so
+/// that the error names every file to fix, not only the first.
 pub fn load_roots<P: AsRef<Path>>(roots: &[P]) -> Result<Vec<Scenario>, LoadError> {
     let mut all: Vec<Scenario> = Vec::new();
+    let mut errors = Vec::new();
     // Each id's first file: one look per file, however often a root is given.
     let mut first_files: HashMap<String, PathBuf> = HashMap::new();
     for root in roots.iter().map(AsRef::as_ref) {
         let files = if root.is_file() {
             vec![root.to_path_buf()]
         } else {
-            find_files(root).map_err(|source| LoadError::Io {
-                path: root.to_path_buf(),
-                source,
-            })?
+            match find_files(root) {
+                Ok(files) => files,
+                Err(source) => {
+                    errors.push(LoadError::Io {
+                        path: root.to_path_buf(),
+                        source,
+                    });
+                    continue;
+                }
+            }
         };
         for file in &files {
-            let scenario = load_file(file)?;
+            let scenario = match load_file(file) {
+                Ok(scenario) => scenario,
+                Err(e) => {
+                    errors.push(e);
+                    continue;
+                }
+            };
             let first = first_files
                 .entry(scenario.id.clone())
                 .or_insert_with(|| file.clone());
             // The same file again is the same scenario, run again (a root given twice).
             if !same_file(first, file) {
-                return Err(LoadError::DuplicateId {
+                errors.push(LoadError::DuplicateId {
                     id: scenario.id,
                     first: first.clone(),
                     second: file.clone(),
                 });
+                continue;
             }
             all.push(scenario);
         }
     }
-    Ok(all)
+    match LoadError::gather(errors) {
+        None => Ok(all),
+        Some(error) => Err(error),
+    }
 }

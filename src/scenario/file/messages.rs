@@ -8,7 +8,11 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::raw::OrderedMap;
+use super::raw_action::RawAction;
+use super::tagged::{backquoted, unknown_name};
 use crate::scenario::error::Located;
+use crate::scenario::model::Mechanism;
+use crate::scenario::suggest::did_you_mean;
 
 /// A step key that names no process.
 pub(super) fn unknown_process<'a>(
@@ -58,6 +62,24 @@ pub(super) fn unknown_step_key(text: &str, error_at: usize) -> Option<Located> {
             key != "expect" && key != "note" && !names.contains(&key)
         })
         .map(|key| unknown_process(key, names.iter().copied()))
+}
+
+/// An unknown action, told with the actions of the scenario's mechanism rather than every
+/// mechanism's, and the nearest of them. `None` when `message` is about something else,
+/// or the file names no mechanism to go by.
+pub(super) fn unknown_action(text: &str, message: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Skeleton {
+        mechanism: Mechanism,
+    }
+    let name = unknown_name("action", message)?;
+    let mechanism = toml::from_str::<Skeleton>(text).ok()?.mechanism;
+    let names = RawAction::names_for(mechanism);
+    Some(format!(
+        "unknown action `{name}`{}; the actions of a {mechanism} scenario are {}",
+        did_you_mean(name, names.clone()),
+        backquoted(names)
+    ))
 }
 
 /// Rewords the toml crate's and serde's messages in the terms of the format: tables and

@@ -18,7 +18,7 @@ use std::path::Path;
 use super::error::{LoadError, Located};
 use super::model::*;
 use super::validate;
-use messages::{polish, unknown_process, unknown_step_key};
+use messages::{polish, unknown_action, unknown_process, unknown_step_key};
 use raw::RawScenario;
 use values::Target;
 pub(crate) use write::action_text;
@@ -40,7 +40,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, LoadError> {
         {
             return locate(span, message);
         }
-        let message = polish(text, span.clone(), e.message());
+        let message = unknown_action(text, e.message())
+            .unwrap_or_else(|| polish(text, span.clone(), e.message()));
         locate(span.unwrap_or(0..0), message)
     })?;
     let stem = path
@@ -68,6 +69,7 @@ fn lower(raw: RawScenario, stem: String, path: Option<&Path>) -> Result<Scenario
     if let Some(text) = &raw.macos_source {
         spans.macos_source = text.span();
     }
+    spans.behaviours = raw.behaviours.iter().map(toml::Spanned::span).collect();
     let mut processes = Vec::new();
     for (name, spec) in raw.processes.into_inner().0 {
         let spec_span = spec.span();
@@ -154,7 +156,11 @@ fn lower(raw: RawScenario, stem: String, path: Option<&Path>) -> Result<Scenario
         summary: raw.summary,
         reference: raw.reference,
         macos_source: raw.macos_source.map(toml::Spanned::into_inner),
-        behaviours: raw.behaviours,
+        behaviours: raw
+            .behaviours
+            .into_iter()
+            .map(toml::Spanned::into_inner)
+            .collect(),
         mechanism,
         requires: raw.requires,
         create_flags,

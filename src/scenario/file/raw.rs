@@ -22,7 +22,7 @@ pub(super) struct RawScenario {
     #[serde(default)]
     pub(super) macos_source: Option<Spanned<String>>,
     #[serde(default)]
-    pub(super) behaviours: Vec<String>,
+    pub(super) behaviours: Vec<Spanned<String>>,
     pub(super) mechanism: Spanned<Mechanism>,
     #[serde(default)]
     pub(super) requires: Vec<Feature>,

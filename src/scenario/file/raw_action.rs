@@ -206,6 +206,16 @@ tagged_enum! {
 }
 
 impl RawAction {
+    /// The names of the actions a scenario of `mechanism` may take, in the order the
+    /// format lists them: those of its family, those of its kind of named object, and
+    /// those every process takes.
+    pub(super) fn names_for(mechanism: Mechanism) -> impl Iterator<Item = &'static str> + Clone {
+        RawAction::VARIANTS
+            .iter()
+            .map(|&(name, _)| name)
+            .filter(move |name| applies(name, mechanism))
+    }
+
     pub(super) fn lower(self) -> Action {
         match self {
             RawAction::Read(n) => Action::Read(n),
@@ -328,5 +338,76 @@ fn set_nonblocking(target: Target, on: bool) -> Action {
             on: handle,
             enable: on,
         }),
+    }
+}
+
+/// Whether the action named `name` applies to `mechanism`, as validation decides it for
+/// the action's every value.
+fn applies(name: &str, mechanism: Mechanism) -> bool {
+    use Mechanism::*;
+    let family = mechanism.family();
+    let byte_stream = family == MechanismFamily::ByteStream;
+    // A POSIX shared memory object or a file to map, reached through its descriptor.
+    let object = mechanism.has_object();
+    match name {
+        "exit" | "exec" | "kill" | "completes" => true,
+        // On a descriptor: an end, a socket handle, or the object descriptor.
+        "close" | "get_flag" | "set_nonblocking" | "clear_nonblocking" => {
+            byte_stream || object || family == MechanismFamily::Socket
+        }
+        "poll" => byte_stream || family == MechanismFamily::Socket,
+        "dup" | "set_cloexec" | "pread" | "pwrite" | "ftruncate" | "lseek" => byte_stream || object,
+        "read" | "read_exactly" | "read_to_end" | "write" | "write_records" | "fill"
+        | "fpathconf_pipe_buf" | "fionread" | "get_pipe_size" | "set_pipe_size" | "read_on"
+        | "write_on" => byte_stream,
+        "mkfifo" => mechanism == Fifo,
+        "open" | "unlink" => matches!(mechanism, Fifo | FileMmap),
+        "store" | "load" | "store_u64" | "load_u64" | "fetch_add_u64" | "mprotect" => {
+            family == MechanismFamily::SharedRegion
+        }
+        "mmap" | "munmap" => matches!(mechanism, AnonShared | PosixShm | FileMmap),
+        "msync" => mechanism == FileMmap,
+        "shm_open" | "shm_unlink" => mechanism == PosixShm,
+        "fstat_size" => object,
+        "shmat" | "shmdt" | "shmctl_rmid" => mechanism == SysvShm,
+        // The socket calls, `pipe` (a pipe's ends as handles) among them.
+        _ => family == MechanismFamily::Socket,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every action of every catalogue scenario is among the names listed for its
+    /// mechanism, so the list an unknown action shows leaves none out.
+    #[test]
+    fn the_catalogue_uses_only_the_names_listed_for_its_mechanism() {
+        let scenarios = crate::scenario::catalogue().expect("the catalogue parses");
+        for s in &scenarios {
+            let names: Vec<&str> = RawAction::names_for(s.mechanism).collect();
+            for step in &s.steps {
+                for (_, action) in &step.actions {
+                    let name = action.name();
+                    assert!(
+                        names.contains(&name),
+                        "{}: `{name}` is not listed for {}",
+                        s.id,
+                        s.mechanism
+                    );
+                }
+            }
+        }
+    }
+
+    /// The fall-through arm of [`applies`] is the socket calls: each name it takes is one.
+    #[test]
+    fn every_name_applies_to_some_mechanism() {
+        for &(name, _) in RawAction::VARIANTS {
+            assert!(
+                Mechanism::ALL.iter().any(|m| applies(name, *m)),
+                "`{name}` applies to no mechanism"
+            );
+        }
     }
 }

@@ -3,6 +3,8 @@
 use serde::de::{self, DeserializeSeed, Deserializer};
 use serde::Deserialize;
 
+use crate::scenario::suggest::did_you_mean;
+
 /// An externally tagged enum of the format: a bare name for a variant that takes no value
 /// (`"completes"`), a table of one key for a variant that does (`{ read = 5 }`).
 ///
@@ -81,11 +83,26 @@ macro_rules! tagged_enum {
 pub(super) use tagged_enum;
 
 pub(super) fn unknown_tag(what: &str, name: &str, variants: &[(&str, bool)]) -> String {
-    let names: Vec<String> = variants.iter().map(|(n, _)| format!("`{n}`")).collect();
+    let names = variants.iter().map(|&(n, _)| n);
     format!(
-        "unknown {what} `{name}`, expected one of {}",
-        names.join(", ")
+        "unknown {what} `{name}`{}, expected one of {}",
+        did_you_mean(name, names.clone()),
+        backquoted(names)
     )
+}
+
+/// The name an [`unknown_tag`] message of `what` is about, read back from the message.
+pub(super) fn unknown_name<'m>(what: &str, message: &'m str) -> Option<&'m str> {
+    let rest = message.strip_prefix("unknown ")?.strip_prefix(what)?;
+    rest.strip_prefix(" `")?.split('`').next()
+}
+
+/// `a`, `b`, `c`: names as the format spells them, for a list in a message.
+pub(super) fn backquoted<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    names
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The key of a tagged table: a known name that takes a value.

@@ -8,17 +8,22 @@ use serde::Deserialize;
 
 use crate::scenario::errno::{Errno, SignalName};
 use crate::scenario::model::*;
+use crate::scenario::suggest::nearest;
 
+/// Errnos and signals, by name: an unknown one is told with the nearest known name when
+/// one is near, else with what is expected (`$expected`, a list or an example).
 macro_rules! deserialize_by_name {
-    ($ty:ty, $what:literal, $from:expr, $expected:expr) => {
+    ($ty:ty, $what:literal, $from:expr, $known:expr, $expected:expr) => {
         impl<'de> Deserialize<'de> for $ty {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let name = String::deserialize(d)?;
                 $from(&name).ok_or_else(|| {
-                    de::Error::custom(format!(
-                        "unknown {} `{name}`, expected {}",
-                        $what, $expected
-                    ))
+                    de::Error::custom(match nearest(&name, $known) {
+                        Some(near) => {
+                            format!("unknown {} `{name}`; did you mean `{near}`?", $what)
+                        }
+                        None => format!("unknown {} `{name}`, expected {}", $what, $expected),
+                    })
                 })
             }
         }
@@ -29,6 +34,7 @@ deserialize_by_name!(
     Errno,
     "errno",
     Errno::from_name,
+    Errno::known_names(),
     format_args!(
         "one of {}",
         Errno::known_names().collect::<Vec<_>>().join(", ")
@@ -38,6 +44,7 @@ deserialize_by_name!(
     SignalName,
     "signal",
     SignalName::from_name,
+    nix::sys::signal::Signal::iterator().map(|s| s.as_str()),
     "a signal name such as SIGPIPE, SIGKILL or SIGUSR1"
 );
 

@@ -42,7 +42,8 @@ pub struct Scenario {
     /// Libc or libpthread source file and function, in our words (`macos_source` in a
     /// file). Every scenario with a macOS branch or a macOS-only skip carries one.
     pub macos_source: Option<String>,
-    /// Slugs of the behaviours it covers (see the behaviour catalogue).
+    /// Slugs of the behaviours it covers, each listed in `docs/behaviours.md` (or
+    /// `<mechanism>.fuzz-regression`, a fuzzer's shrunk failure).
     pub behaviours: Vec<String>,
     /// The mechanism under test.
     pub mechanism: Mechanism,

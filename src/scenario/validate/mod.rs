@@ -2,21 +2,29 @@
 //! it into a skip.
 
 mod actions;
+mod behaviours;
 mod expectations;
 mod platform;
+mod records;
 mod sockets;
 mod state;
 
 use std::ops::Range;
 
+use super::errno::Errno;
 use super::error::Located;
 use super::model::*;
 use crate::platform::PlatformProfile;
 use actions::{check_action_fits_mechanism, check_amounts, check_region_access, largest};
+use behaviours::check_behaviours;
 use expectations::check_expectation_fits;
 pub use platform::skip_reason;
+use records::check_atomic_records;
 use sockets::{check_hosts, check_pair_ends, Handles};
-use state::{may_succeed, no_such_end, serves, track_ends, Life, Roles};
+use state::{
+    allows_error, certain_death, check_eintr, may_succeed, no_such_end, serves, track_ends, Life,
+    Roles,
+};
 
 /// Where the parts of a scenario stand in its file, for error messages. A scenario made
 /// by the builder has no file, and its errors carry empty spans.
@@ -32,6 +40,8 @@ pub(crate) struct Spans {
     pub region: Range<usize>,
     /// The `macos_source` value, when given.
     pub macos_source: Range<usize>,
+    /// Each slug of `behaviours`.
+    pub behaviours: Vec<Range<usize>>,
     /// Per step.
     pub steps: Vec<StepSpans>,
 }
@@ -177,6 +187,8 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
     if let Some(text) = &s.macos_source {
         check_macos_source(text).map_err(|m| Located::new(spans.macos_source.clone(), m))?;
     }
+    check_behaviours(s)
+        .map_err(|(i, m)| Located::new(spans.behaviours.get(i).cloned().unwrap_or(0..0), m))?;
     if s.region.sharing == Sharing::Private && s.mechanism == Mechanism::SysvShm {
         return Err(Located::new(
             spans.region.clone(),
@@ -212,6 +224,8 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
     // What each process has started and not yet awaited: (step, action).
     let mut pending: Vec<Option<(usize, &Action)>> = vec![None; s.processes.len()];
     let mut life = vec![Life::Acting; s.processes.len()];
+    // Whether a signal the process catches was sent to it while its pending call blocks.
+    let mut interrupted = vec![false; s.processes.len()];
     // The descriptors each process holds, as the actor will, with the roles each serves.
     let mut held: Vec<Vec<Roles>> = s
         .processes
@@ -243,6 +257,20 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
                         at,
                         format!("process `{name}` has run `exec` and is an actor no more; it can only be sent a signal with `kill`"),
                     ))
+                }
+                (Life::Killed(step), _) => {
+                    let signals: Vec<String> = certain_death(&s.steps[step.0].expect)
+                        .unwrap_or_default()
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect();
+                    return Err(Located::new(
+                        at,
+                        format!(
+                            "process `{name}` is expected to be killed by {} in step {step}; it cannot act after",
+                            signals.join(" or ")
+                        ),
+                    ));
                 }
                 (Life::Acting, _) => {}
             }
@@ -277,6 +305,14 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
                 }
                 (a, None) => a,
             };
+            if let Action::Kill(signal) = action {
+                interrupted[p.0] |=
+                    pending[p.0].is_some() && s.process(*p).handles.contains(signal);
+            }
+            if allows_error(&step.expect, Errno(libc::EINTR)) {
+                check_eintr(s.process(*p), action, interrupted[p.0])
+                    .map_err(|m| Located::new(spans.expect(si), m))?;
+            }
             if let Action::Socket(call) = action {
                 sockets[p.0]
                     .check_call(s.mechanism, call, name)
@@ -301,6 +337,7 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
             }
             if step.expect == Expectation::Blocks {
                 pending[p.0] = Some((si, action));
+                interrupted[p.0] = false;
             } else {
                 track_ends(
                     &mut held[p.0],
@@ -311,6 +348,7 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
                 sockets[p.0].track(effective, &step.expect);
             }
             life[p.0] = match (life[p.0], action) {
+                _ if certain_death(&step.expect).is_some() => Life::Killed(StepIndex(si)),
                 (_, Action::Exit) => Life::Exited,
                 // The driver waits for an exec'd program it signals to be gone.
                 (Life::Execed, Action::Kill(_)) => Life::Exited,
@@ -319,5 +357,5 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
             };
         }
     }
-    Ok(())
+    check_atomic_records(s).map_err(|(si, m)| Located::new(spans.expect(si), m))
 }

@@ -1,6 +1,9 @@
-//! What the walk over the steps follows for each process: where it is in its life, and
-//! the descriptors it holds with the roles each serves.
+//! What the walk over the steps follows for each process: where it is in its life (gone
+//! after `exit` or a death its expectation makes certain), whether a signal it catches
+//! may have interrupted its blocked call, and the descriptors it holds with the roles
+//! each serves.
 
+use crate::scenario::errno::{Errno, SignalName};
 use crate::scenario::model::*;
 
 /// Where a process is in its life, for what it may still do.
@@ -12,6 +15,71 @@ pub(super) enum Life {
     Execed,
     /// It is gone.
     Exited,
+    /// It is killed by a signal in this step, on every platform the scenario runs on.
+    Killed(StepIndex),
+}
+
+/// The signals that kill the process when every outcome `expect` allows is death by a
+/// signal: on each platform it states (a platform it leaves out skips the scenario
+/// there) and in each option of an `any_of`. `None` when the process may live on.
+pub(super) fn certain_death(expect: &Expectation) -> Option<Vec<SignalName>> {
+    let all = |options: Vec<&Expectation>| -> Option<Vec<SignalName>> {
+        let mut signals = Vec::new();
+        for e in options {
+            for signal in certain_death(e)? {
+                if !signals.contains(&signal) {
+                    signals.push(signal);
+                }
+            }
+        }
+        (!signals.is_empty()).then_some(signals)
+    };
+    match expect {
+        Expectation::Signal(signal) => Some(vec![*signal]),
+        Expectation::AnyOf(options) => all(options.iter().collect()),
+        Expectation::Platform(p) => all([&p.linux, &p.macos]
+            .into_iter()
+            .flatten()
+            .map(|e| &**e)
+            .collect()),
+        _ => None,
+    }
+}
+
+/// Whether `expect` allows the call to fail with `errno`, as any outcome on any platform.
+pub(super) fn allows_error(expect: &Expectation, errno: Errno) -> bool {
+    match expect {
+        Expectation::Error(e) => *e == errno,
+        Expectation::AnyOf(options) => options.iter().any(|e| allows_error(e, errno)),
+        Expectation::Platform(p) => [&p.linux, &p.macos]
+            .into_iter()
+            .flatten()
+            .any(|e| allows_error(e, errno)),
+        _ => false,
+    }
+}
+
+/// EINTR is what a blocked call returns when a signal its process catches interrupts it,
+/// and a process here receives signals only from `kill`: so EINTR can only be the outcome
+/// of `completes`, for a call during which the process was sent a signal of its
+/// `handles`. `interrupted` says whether it was.
+pub(super) fn check_eintr(
+    process: &Process,
+    action: &Action,
+    interrupted: bool,
+) -> Result<(), String> {
+    let name = &process.name;
+    let Some(caught) = process.handles.first() else {
+        return Err(format!(
+            "process `{name}` catches no signal (it has no `handles`), so no call of its can fail with EINTR; a blocked call fails so when a signal the process handles (handles = [\"SIGUSR1\"]) is sent to it with `kill`"
+        ));
+    };
+    match (action, interrupted) {
+        (Action::Await, true) => Ok(()),
+        _ => Err(format!(
+            "EINTR needs a signal that process `{name}` catches sent to it while the call blocks, and none was; expected a step where the call blocks, then {name} = {{ kill = \"{caught}\" }}, then {name} = \"completes\""
+        )),
+    }
 }
 
 /// What one descriptor a process holds serves: reads, writes (an O_RDWR FIFO both), or
