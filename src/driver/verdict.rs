@@ -21,6 +21,9 @@ pub struct Failure {
     pub expected: String,
     /// What happened, in words.
     pub observed: String,
+    /// The other actions of the same step that failed their checks, in the step's
+    /// order: a step is judged whole, so one failure names every mismatch in it.
+    pub more: Vec<Failure>,
 }
 
 impl fmt::Display for Failure {
@@ -30,7 +33,14 @@ impl fmt::Display for Failure {
             (Some(s), None) => write!(f, "step {s}: ")?,
             _ => {}
         }
-        write!(f, "expected {}; observed {}", self.expected, self.observed)
+        write!(f, "expected {}; observed {}", self.expected, self.observed)?;
+        if !self.more.is_empty() {
+            write!(f, "; and {} more:", self.more.len())?;
+            for other in &self.more {
+                write!(f, " {other};")?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -141,6 +151,7 @@ impl FailedBeforeFork {
             cause: Cause::not_made(),
             expected: "the object is made before the fork".to_owned(),
             observed: self.to_string(),
+            more: Vec::new(),
         })
     }
 }

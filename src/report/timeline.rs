@@ -20,6 +20,9 @@ pub fn render_timeline(report: &ScenarioReport) -> String {
         }
         let _ = writeln!(out, "  expected: {}", f.expected);
         let _ = writeln!(out, "  observed: {}", f.observed);
+        for other in &f.more {
+            let _ = writeln!(out, "  also: {other}");
+        }
     }
     for finding in &report.findings {
         let _ = writeln!(out, "  finding: {finding}");

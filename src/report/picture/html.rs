@@ -126,9 +126,14 @@ fn section(out: &mut String, r: &ScenarioReport) {
                 (Some(s), None) => format!("step {s}"),
                 _ => "after the steps".to_owned(),
             };
+            let also: String = f
+                .more
+                .iter()
+                .map(|other| format!("<br>also: {}", escape(&other.to_string())))
+                .collect();
             let _ = writeln!(
                 out,
-                "<div class=\"failure\"><b>failed at {}</b><br>expected: {}<br>observed: {}</div>",
+                "<div class=\"failure\"><b>failed at {}</b><br>expected: {}<br>observed: {}{also}</div>",
                 escape(&at),
                 escape(&f.expected),
                 escape(&f.observed)

@@ -264,4 +264,7 @@ fn write_failure(
         "{indent}{}",
         c.paint(RED, &format!("observed: {}", f.failure.observed))
     );
+    for other in &f.failure.more {
+        let _ = writeln!(out, "{indent}{}", c.paint(RED, &format!("also: {other}")));
+    }
 }
