@@ -505,7 +505,9 @@ fn quoted(text: &str) -> String {
 mod tests {
     use std::path::Path;
 
-    use crate::scenario::{catalogue, parse, MechanismFamily};
+    use crate::scenario::{
+        catalogue, parse, Expectation, MechanismFamily, Payload, ProcessIndex, Size,
+    };
 
     /// The catalogue's scenarios that the writer takes read back as they were written
     /// (steps compared where no step has a note, which the writer leaves out).
@@ -573,6 +575,16 @@ reader = "completes"
 expect = { data = "hello" }
 "#;
         let s = parse(Path::new("pipe/per_process.toml"), text).expect("the file parses");
+        let (reader, writer) = (ProcessIndex(0), ProcessIndex(1));
+        assert_eq!(s.steps[0].expectation_of(reader), &Expectation::Blocks);
+        assert_eq!(
+            s.steps[0].expectation_of(writer),
+            &Expectation::Returns(Size::Bytes(5))
+        );
+        assert_eq!(
+            s.steps[1].expectation_of(reader),
+            &Expectation::Data(Payload::Text("hello".to_owned()))
+        );
         let written = super::to_file_text(&s, &[]).expect("the writer takes it");
         assert!(
             written.contains("expect_for = { writer = { returns = 5 } }"),
