@@ -248,6 +248,12 @@ fn new_report(scenario: &Scenario, implementation: &str) -> ScenarioReport {
         processes: scenario.processes.iter().map(|p| p.name.clone()).collect(),
         findings: Vec::new(),
         timeline: Vec::new(),
+        notes: scenario
+            .steps
+            .iter()
+            .enumerate()
+            .filter_map(|(i, step)| Some((StepIndex(i), step.note.clone()?)))
+            .collect(),
         blocking: Vec::new(),
         measurements: Vec::new(),
         leak_checks: Vec::new(),

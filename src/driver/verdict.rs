@@ -113,6 +113,9 @@ pub struct ScenarioReport {
     pub findings: Vec<String>,
     /// Every process's actions in one order.
     pub timeline: Vec<TimelineEntry>,
+    /// The steps' remarks (`note` in a file), in step order: the timeline shows each
+    /// where its step starts.
+    pub notes: Vec<(StepIndex, String)>,
     /// The blocking claims confirmed, with their evidence.
     pub blocking: Vec<BlockingVerdict>,
     /// The sizes the run used that set-up read from the object under test, or took as
@@ -127,6 +130,18 @@ pub struct ScenarioReport {
 }
 
 impl ScenarioReport {
+    /// The notes to show before a timeline entry of `step`, given that those before
+    /// `shown` are shown already: each note of a step up to `step`, once. Entries come in
+    /// the event log's order, where a call woken later may belong to an earlier step,
+    /// so a note is due once any entry of its step, or of a later one, comes.
+    pub fn notes_due(&self, step: StepIndex, shown: &mut usize) -> &[(StepIndex, String)] {
+        let from = *shown;
+        while self.notes.get(*shown).is_some_and(|(s, _)| *s <= step) {
+            *shown += 1;
+        }
+        &self.notes[from..*shown]
+    }
+
     /// Whether this counts as a failure of the implementation or of the harness.
     pub fn is_failure(&self) -> bool {
         matches!(self.verdict, Verdict::Fail(_) | Verdict::HarnessError(_))
