@@ -322,6 +322,11 @@ fn socket_text(call: &SocketCall) -> Result<String, String> {
             quoted(&on.0),
             quoted(&name.0)
         ),
+        SocketCall::Dup { on, name } => format!(
+            "{{ dup = {{ on = {}, as = {} }} }}",
+            quoted(&on.0),
+            quoted(&name.0)
+        ),
         SocketCall::GetFlag { on, flag } => format!(
             "{{ get_flag = {{ end = {}, flag = {} }} }}",
             quoted(&on.0),
