@@ -61,8 +61,9 @@ struct StepExpectations {
 }
 
 /// `expect` and `expect_for` of a step whose actions are taken by `acting`. Without
-/// `expect`, every acting process needs its own in `expect_for`, and the first one's
-/// becomes the step's default (so the model always has one, and writes back the same).
+/// `expect`, every acting process needs its own in `expect_for`, and the first acting
+/// one's becomes the step's default (so the model always has one, and writes back the
+/// same).
 fn lower_expectations(
     expect: Option<Spanned<RawExpect>>,
     expect_for: Option<Spanned<OrderedMap<Spanned<RawExpect>>>>,
@@ -119,8 +120,14 @@ fn lower_expectations(
                     },
                 ));
             }
-            let (_, first) = overrides.remove(0);
-            (first, spans.remove(0).expect)
+            // The first acting process's: an entry naming a process that does not act
+            // stays, for validation to report.
+            let first = overrides
+                .iter()
+                .position(|(q, _)| acting.contains(q))
+                .expect("every acting process has its own, and a step has one");
+            let (_, default) = overrides.remove(first);
+            (default, spans.remove(first).expect)
         }
     };
     Ok(StepExpectations {
