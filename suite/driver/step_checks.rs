@@ -6,7 +6,7 @@ use std::path::Path;
 
 use ipc_conformance::driver::{run_scenario, RunOptions, Verdict};
 use ipc_conformance::mechanism::os::Os;
-use ipc_conformance::report::{render_sequence, render_timeline, Colour};
+use ipc_conformance::report::{render_html_section, render_sequence, render_timeline, Colour};
 use ipc_conformance::scenario::{self, ProcessName};
 use libtest_mimic::Failed;
 
@@ -108,7 +108,7 @@ expect = { data = "hellx" }
 
 /// In both the timeline and the sequence diagram of a failed run, each note stands on
 /// its own line after the events of the steps before it and before the first event of
-/// its step.
+/// its step; the HTML page shows them too.
 fn a_step_note_is_shown_where_the_step_starts() -> Result<(), Failed> {
     let s = scenario::parse(Path::new("inline/noted.toml"), NOTED)?;
     let report = run_scenario(&s, &Os, &RunOptions::default());
@@ -137,7 +137,12 @@ fn a_step_note_is_shown_where_the_step_starts() -> Result<(), Failed> {
             format!("notes out of place (lines {note1}, {step1}, {note2}, {step2}):\n{text}")
         })?;
     }
-    Ok(())
+    // The HTML diagram's rows stand at fixed heights: its notes come above it.
+    let html = render_html_section(&report);
+    check(
+        html.contains("step 2: the write wakes the reader</p>"),
+        || html.clone(),
+    )
 }
 
 /// An event line of `render_timeline` at `step`: `  1.234 ms  step 2   writer  start  …`.

@@ -147,6 +147,10 @@ fn section(out: &mut String, r: &ScenarioReport) {
     for finding in &r.findings {
         let _ = writeln!(out, "<p class=\"finding\">finding: {}</p>", escape(finding));
     }
+    // The diagram's rows stand at fixed heights, so the steps' notes go above it.
+    for (step, note) in &r.notes {
+        let _ = writeln!(out, "<p class=\"meta\">step {step}: {}</p>", escape(note));
+    }
     if !r.timeline.is_empty() {
         out.push_str(&svg(r));
     }
