@@ -343,6 +343,7 @@ fn socket_axes(group: Group) -> Vec<Axis> {
             &counted(&["a socket", "a pipe end"]),
         ),
         called("recv_fd"),
+        called("dup"),
         called("pipe"),
         axis(
             "setsockopt",

@@ -202,13 +202,13 @@ fn replay(scenarios: &[Scenario]) -> Replay {
         }
         let mut model = ReferenceModel::new(s, &profile).map_err(|e| (0, e));
         for (si, step) in s.steps.iter().enumerate() {
-            for (p, action) in &step.actions {
+            for (p, action, expect) in step.judged_actions() {
                 if *action == Action::Await {
                     continue;
                 }
                 let state = model.as_ref().ok().map(|m| m.call_state(p.0, action));
                 unknown_calls += usize::from(state.is_none());
-                for (axis, class) in hits(s, action, state.as_ref(), &step.expect) {
+                for (axis, class) in hits(s, action, state.as_ref(), expect) {
                     fill(group, (action.name(), axis, class), &s.id);
                 }
             }

@@ -126,7 +126,8 @@ impl<'a, E: Executor> Actor<'a, E> {
     /// stream gathers up to it), which a blocked call learns only from its completion.
     fn call_expectation(&self, step: usize) -> &'a Expectation {
         let scenario = self.scenario;
-        let here = &scenario.steps[step].expect;
+        let me = ProcessIndex(self.index);
+        let here = scenario.steps[step].expectation_of(me);
         if *here != Expectation::Blocks {
             return here;
         }
@@ -137,7 +138,7 @@ impl<'a, E: Executor> Actor<'a, E> {
                     .iter()
                     .any(|(p, a)| p.0 == self.index && *a == Action::Await)
             })
-            .map_or(here, |s| &s.expect)
+            .map_or(here, |s| s.expectation_of(me))
     }
 
     fn mark(&self, kind: EventKind, step: u32, call: CallKind, fd: RawFd, text: &str) {

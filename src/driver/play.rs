@@ -49,6 +49,11 @@ pub(super) fn play(stage: &mut Stage<'_>, opts: &RunOptions) -> Played {
 /// and rare).
 type Stop = Box<Verdict>;
 
+/// One action's check: met, or the mismatch. A mismatch lets the step's other actions
+/// be judged too, so a failure names every action of the step that went wrong; a
+/// [`Stop`] ends the play at once.
+type Judgement<T = ()> = Result<T, Failure>;
+
 /// The play's own state beside the stage.
 struct Player<'s, 'a> {
     stage: &'s mut Stage<'a>,
@@ -76,6 +81,25 @@ impl Player<'_, '_> {
     }
 
     /// A failed check of `process`'s action at `step`.
+    fn mismatch(
+        &self,
+        step: usize,
+        process: ProcessIndex,
+        cause: Cause,
+        expected: String,
+        observed: String,
+    ) -> Failure {
+        Failure {
+            step: Some(StepIndex(step)),
+            process: Some(self.stage.scenario.process(process).name.clone()),
+            cause,
+            expected,
+            observed,
+            more: Vec::new(),
+        }
+    }
+
+    /// A failed check of `process`'s action at `step` that ends the play.
     fn fail(
         &self,
         step: usize,
@@ -84,13 +108,9 @@ impl Player<'_, '_> {
         expected: String,
         observed: String,
     ) -> Stop {
-        Box::new(Verdict::Fail(Failure {
-            step: Some(StepIndex(step)),
-            process: Some(self.stage.scenario.process(process).name.clone()),
-            cause,
-            expected,
-            observed,
-        }))
+        Box::new(Verdict::Fail(
+            self.mismatch(step, process, cause, expected, observed),
+        ))
     }
 
     /// The call `process` made at `step`: for an `await`, the call it awaits, started at
@@ -120,40 +140,81 @@ impl Player<'_, '_> {
         self.settle_blocked_calls();
         let deadline = Instant::now() + self.stage.scenario.step_timeout;
         let signalled = self.start_actions(si, step)?;
-        for (p, action) in &step.actions {
-            let observed = match signalled.iter().find(|(q, _)| q == p) {
-                Some((_, observed)) => observed.clone(),
-                None if step.expect == Expectation::Blocks => {
-                    self.judge_block(si, *p, deadline, &step.expect)?;
-                    continue;
+        let mut mismatches = Vec::new();
+        let mut stopped = None;
+        for (p, action, expect) in step.judged_actions() {
+            match self.judge_action(si, p, action, expect, &signalled, deadline) {
+                Ok(Ok(())) => {}
+                Ok(Err(failure)) => mismatches.push(failure),
+                Err(stop) => {
+                    stopped = Some(stop);
+                    break;
                 }
-                None => self.await_outcome(si, *p, deadline, &step.expect)?,
-            };
-            let observed = self.sender_named(observed);
-            self.judge_outcome(si, *p, &step.expect, &observed)?;
-            match action {
-                Action::Exit => self.stage.reap(*p, self.step),
-                Action::Exec if observed == Observed::Outcome(Outcome::Done) => {
-                    self.stage.actors[p.0].execed = true;
-                    self.stage.note(
-                        *p,
-                        si,
-                        EventKind::End,
-                        &format!("now runs {}", Action::EXEC_PROGRAM[0]),
-                    );
-                }
-                // A program that replaced the actor does nothing the driver waits on
-                // but its death, which the next step may depend on.
-                Action::Kill(_) if self.stage.actors[p.0].execed => self.stage.reap(*p, self.step),
-                Action::Socket(SocketCall::Bind { to, .. }) => {
-                    if let Observed::Outcome(Outcome::Bound(address)) = observed {
-                        self.publish(*p, &to.name, address)?;
-                    }
-                }
-                _ => {}
             }
         }
-        Ok(())
+        // The mismatches found before whatever ended the step come first; a check that
+        // ended it (the watchdog, a process gone) is one more of them.
+        if let Some(Verdict::Fail(failure)) = stopped.as_deref() {
+            mismatches.push(failure.clone());
+        }
+        let mut mismatches = mismatches.into_iter();
+        match (mismatches.next(), stopped) {
+            (Some(first), _) => Err(Box::new(Verdict::Fail(Failure {
+                more: mismatches.collect(),
+                ..first
+            }))),
+            (None, Some(stop)) => Err(stop),
+            (None, None) => Ok(()),
+        }
+    }
+
+    /// Judge what `p`'s action at step `si` did, and carry out what a met action means
+    /// for the rest of the play (a reaped process, a published address).
+    fn judge_action(
+        &mut self,
+        si: usize,
+        p: ProcessIndex,
+        action: &Action,
+        expect: &Expectation,
+        signalled: &[(ProcessIndex, Observed)],
+        deadline: Instant,
+    ) -> Result<Judgement, Stop> {
+        let observed = match signalled.iter().find(|(q, _)| *q == p) {
+            Some((_, observed)) => observed.clone(),
+            None if *expect == Expectation::Blocks => {
+                return self.judge_block(si, p, deadline, expect)
+            }
+            None => match self.await_outcome(si, p, deadline, expect)? {
+                Ok(observed) => observed,
+                Err(failure) => return Ok(Err(failure)),
+            },
+        };
+        let observed = self.sender_named(observed);
+        if let Err(failure) = self.judge_outcome(si, p, expect, &observed)? {
+            return Ok(Err(failure));
+        }
+        match action {
+            Action::Exit => self.stage.reap(p, self.step),
+            Action::Exec if observed == Observed::Outcome(Outcome::Done) => {
+                self.stage.actors[p.0].execed = true;
+                self.stage.note(
+                    p,
+                    si,
+                    EventKind::End,
+                    &format!("now runs {}", Action::EXEC_PROGRAM[0]),
+                );
+            }
+            // A program that replaced the actor does nothing the driver waits on
+            // but its death, which the next step may depend on.
+            Action::Kill(_) if self.stage.actors[p.0].execed => self.stage.reap(p, self.step),
+            Action::Socket(SocketCall::Bind { to, .. }) => {
+                if let Observed::Outcome(Outcome::Bound(address)) = observed {
+                    self.publish(p, &to.name, address)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(Ok(()))
     }
 
     /// A received message's sender by the scenario's name, where the actor could give
@@ -288,7 +349,7 @@ impl Player<'_, '_> {
         p: ProcessIndex,
         deadline: Instant,
         expect: &Expectation,
-    ) -> Result<(), Stop> {
+    ) -> Result<Judgement, Stop> {
         let expected = describe_expectation(expect, self.opts.profile);
         match self.stage.waiter(p, self.opts.oracle).blocked(si, deadline) {
             BlockWait::Blocked { evidence, latency } => {
@@ -298,17 +359,17 @@ impl Player<'_, '_> {
                     evidence,
                     latency,
                 });
-                Ok(())
+                Ok(Ok(()))
             }
             BlockWait::Completed(obs) => {
                 self.settle(p, &obs);
-                Err(self.fail(
+                Ok(Err(self.mismatch(
                     si,
                     p,
                     Cause::did_not_block(self.call_at(si, p), &obs),
                     expected,
                     format!("did not block: {}", describe_observed(&obs)),
-                ))
+                )))
             }
             BlockWait::TimedOut => Err(self.watchdog(si, p, expected)),
         }
@@ -321,7 +382,7 @@ impl Player<'_, '_> {
         p: ProcessIndex,
         deadline: Instant,
         expect: &Expectation,
-    ) -> Result<Observed, Stop> {
+    ) -> Result<Judgement<Observed>, Stop> {
         let from = self.stage.actors[p.0]
             .pending
             .expect("every acting process has a pending call");
@@ -334,9 +395,9 @@ impl Player<'_, '_> {
             OutcomeWait::Observed(obs) => {
                 self.stage.actors[p.0].pending = None;
                 self.settle(p, &obs);
-                Ok(obs)
+                Ok(Ok(obs))
             }
-            OutcomeWait::Asleep(wchan) => Err(self.fail(
+            OutcomeWait::Asleep(wchan) => Ok(Err(self.mismatch(
                 si,
                 p,
                 Cause::blocked(self.call_at(si, p), expect, self.opts.profile),
@@ -345,7 +406,7 @@ impl Player<'_, '_> {
                     "blocked in the call (kernel{})",
                     wchan.map(|w| format!(", wchan {w}")).unwrap_or_default()
                 ),
-            )),
+            ))),
             OutcomeWait::TimedOut => {
                 let expected = expected();
                 Err(self.watchdog(si, p, expected))
@@ -353,20 +414,22 @@ impl Player<'_, '_> {
         }
     }
 
+    /// Whatever is not "blocks": the outcome must meet the expectation. An outcome the
+    /// implementation does not support ends the play as a skip.
     fn judge_outcome(
         &self,
         si: usize,
         p: ProcessIndex,
         expect: &Expectation,
         observed: &Observed,
-    ) -> Result<(), Stop> {
+    ) -> Result<Judgement, Stop> {
         let Err(why) = meets(expect, observed, self.opts.profile) else {
-            return Ok(());
+            return Ok(Ok(()));
         };
         let action = self.call_at(si, p);
         let mechanism = self.stage.scenario.mechanism;
         if short_stream_peek(action, mechanism, expect, observed, self.opts.profile) {
-            return Ok(());
+            return Ok(Ok(()));
         }
         if let Observed::Outcome(Outcome::Unsupported(reason)) = observed {
             return Err(Box::new(Verdict::Skip(reason.clone())));
@@ -378,13 +441,13 @@ impl Player<'_, '_> {
         } else {
             format!("{observed} ({why})")
         };
-        Err(self.fail(
+        Ok(Err(self.mismatch(
             si,
             p,
             cause,
             describe_expectation(expect, self.opts.profile),
             observed,
-        ))
+        )))
     }
 
     /// `kill()` from the driver, recorded in the process's lane of the timeline.

@@ -124,6 +124,7 @@ fn run_phases<F: Family>(
             cause: Cause::left_behind(),
             expected: "nothing left behind".to_owned(),
             observed: report.findings.join("; "),
+            more: Vec::new(),
         }),
         v => v,
     }
@@ -147,6 +148,7 @@ fn declared(verdict: Verdict, scenario: &Scenario, deviations: &[Deviation]) -> 
             cause: Cause::undeclared(),
             expected: format!("the declared deviation: {}", deviation.reason),
             observed: "the scenario passed".to_owned(),
+            more: Vec::new(),
         }),
         other => other,
     }
@@ -215,8 +217,13 @@ impl FamilyVisitor for Applicability<'_> {
 /// size it may be grown to, asked to grow). Its rule is about an object it did not get:
 /// a skip, with the reason.
 fn premise_unmet(scenario: &Scenario, profile: &PlatformProfile) -> Option<String> {
-    scenario.steps.iter().enumerate().find_map(|(i, step)| {
-        let expect = match &step.expect {
+    let mut expectations = scenario
+        .steps
+        .iter()
+        .enumerate()
+        .flat_map(|(i, step)| step.judged_actions().map(move |(_, _, e)| (i, e)));
+    expectations.find_map(|(i, expect)| {
+        let expect = match expect {
             Expectation::Platform(p) => p.for_platform(profile.platform)?,
             other => other,
         };
@@ -244,6 +251,12 @@ fn new_report(scenario: &Scenario, implementation: &str) -> ScenarioReport {
         processes: scenario.processes.iter().map(|p| p.name.clone()).collect(),
         findings: Vec::new(),
         timeline: Vec::new(),
+        notes: scenario
+            .steps
+            .iter()
+            .enumerate()
+            .filter_map(|(i, step)| Some((StepIndex(i), step.note.clone()?)))
+            .collect(),
         blocking: Vec::new(),
         measurements: Vec::new(),
         leak_checks: Vec::new(),

@@ -21,6 +21,9 @@ pub struct Failure {
     pub expected: String,
     /// What happened, in words.
     pub observed: String,
+    /// The other actions of the same step that failed their checks, in the step's
+    /// order: a step is judged whole, so one failure names every mismatch in it.
+    pub more: Vec<Failure>,
 }
 
 impl fmt::Display for Failure {
@@ -30,7 +33,14 @@ impl fmt::Display for Failure {
             (Some(s), None) => write!(f, "step {s}: ")?,
             _ => {}
         }
-        write!(f, "expected {}; observed {}", self.expected, self.observed)
+        write!(f, "expected {}; observed {}", self.expected, self.observed)?;
+        if !self.more.is_empty() {
+            write!(f, "; and {} more:", self.more.len())?;
+            for other in &self.more {
+                write!(f, " {other};")?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -103,6 +113,9 @@ pub struct ScenarioReport {
     pub findings: Vec<String>,
     /// Every process's actions in one order.
     pub timeline: Vec<TimelineEntry>,
+    /// The steps' remarks (`note` in a file), in step order: the timeline shows each
+    /// where its step starts.
+    pub notes: Vec<(StepIndex, String)>,
     /// The blocking claims confirmed, with their evidence.
     pub blocking: Vec<BlockingVerdict>,
     /// The sizes the run used that set-up read from the object under test, or took as
@@ -117,6 +130,18 @@ pub struct ScenarioReport {
 }
 
 impl ScenarioReport {
+    /// The notes to show before a timeline entry of `step`, given that those before
+    /// `shown` are shown already: each note of a step up to `step`, once. Entries come in
+    /// the event log's order, where a call woken later may belong to an earlier step,
+    /// so a note is due once any entry of its step, or of a later one, comes.
+    pub fn notes_due(&self, step: StepIndex, shown: &mut usize) -> &[(StepIndex, String)] {
+        let from = *shown;
+        while self.notes.get(*shown).is_some_and(|(s, _)| *s <= step) {
+            *shown += 1;
+        }
+        &self.notes[from..*shown]
+    }
+
     /// Whether this counts as a failure of the implementation or of the harness.
     pub fn is_failure(&self) -> bool {
         matches!(self.verdict, Verdict::Fail(_) | Verdict::HarnessError(_))
@@ -141,6 +166,7 @@ impl FailedBeforeFork {
             cause: Cause::not_made(),
             expected: "the object is made before the fork".to_owned(),
             observed: self.to_string(),
+            more: Vec::new(),
         })
     }
 }

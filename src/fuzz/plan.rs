@@ -448,7 +448,9 @@ mod tests {
             moves,
         };
         let scenario = super::super::build(&plan, mechanism, &PlatformProfile::LINUX, &[], "t")?;
-        scenario.steps.last().map(|step| step.expect.clone())
+        let step = scenario.steps.last()?;
+        let (_, _, expect) = step.judged_actions().next()?;
+        Some(expect.clone())
     }
 
     /// A long read of a pipe is checked by its count; on a stream socket, where one

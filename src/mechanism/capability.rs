@@ -21,7 +21,9 @@ pub enum Capability {
     DontWait,
     /// `O_CLOEXEC` / `SOCK_CLOEXEC` when an object is made, opened or accepted.
     CloseOnExec,
-    /// A second handle on one open end (`dup`).
+    /// A second handle on one open end (`dup`): of a pipe or FIFO end
+    /// ([`ByteStream::dup`](super::ByteStream::dup)), or of a socket
+    /// ([`Socket::dup`](super::Socket::dup)), as declared for the mechanism.
     Duplicate,
     /// Making FIFOs (`mkfifo`). An implementation that only opens them gets its FIFO
     /// made by the operating system, and scenarios that call `mkfifo` are skipped.
@@ -273,6 +275,7 @@ fn socket_needs(call: &SocketCall, needs: &mut Vec<Capability>) {
         SocketCall::SetOption { .. } | SocketCall::GetOption { .. } => {
             needs.push(C::SocketOptions);
         }
+        SocketCall::Dup { .. } => needs.push(C::Duplicate),
         SocketCall::SetNonBlocking { .. } | SocketCall::SendUntilFull(_) => {
             needs.push(C::NonBlocking);
         }

@@ -42,7 +42,7 @@ pub struct Received {
 /// # References
 /// - POSIX XSH `socket()`, `socketpair()`, `bind()`, `listen()`, `accept()`,
 ///   `connect()`, `send()`, `sendto()`, `recvmsg()`, `shutdown()`, `setsockopt()`,
-///   `getsockopt()`; XBD `<sys/socket.h>` for SCM_RIGHTS.
+///   `getsockopt()`, `dup()`, `close()`; XBD `<sys/socket.h>` for SCM_RIGHTS.
 pub trait Socket: Describe {
     /// One socket, as the implementation represents it.
     type Handle: fmt::Debug;
@@ -128,6 +128,15 @@ pub trait Socket: Describe {
 
     /// `getsockopt()` of an integer option.
     fn get_option(&self, _socket: &Self::Handle, _option: SockOpt) -> Result<u64, Errno> {
+        Err(Errno::UNSUPPORTED)
+    }
+
+    /// `dup()`: a second handle on the same open socket. Closing either leaves the
+    /// socket open; the connection ends with the last one. Called only when the
+    /// implementation declares [`Capability::Duplicate`] for the mechanism.
+    ///
+    /// [`Capability::Duplicate`]: super::Capability::Duplicate
+    fn dup(&self, _socket: &Self::Handle) -> Result<Self::Handle, Errno> {
         Err(Errno::UNSUPPORTED)
     }
 

@@ -2,8 +2,6 @@
 //! it catches, the call it is blocked in, and the result of one that blocked (for the
 //! `completes` step that awaits it), next to what the model itself keeps of it.
 
-use std::collections::BTreeMap;
-
 use super::outcome::{Answer, ModelOutcome, Unmodelled};
 use crate::platform::PlatformProfile;
 use crate::scenario::{Action, Process, SignalName, SocketCall};
@@ -66,20 +64,6 @@ pub(super) use callers_in_processes;
 /// A socket as the socket models name it: the process that made it, and the scenario's
 /// name for it (unique in the process).
 pub(super) type SockId = (usize, String);
-
-/// The sockets process `p` made that are still open (`open` says which): what closes
-/// as it leaves.
-pub(super) fn open_sockets_of<S>(
-    socks: &BTreeMap<SockId, S>,
-    p: usize,
-    open: impl Fn(&S) -> bool,
-) -> Vec<SockId> {
-    socks
-        .iter()
-        .filter(|((owner, _), sock)| *owner == p && open(sock))
-        .map(|(id, _)| id.clone())
-        .collect()
-}
 
 /// A model whose processes act through socket calls. Leaving (an exit, or a signal that
 /// kills), `completes`, and letting blocked calls go on after every action mean the same

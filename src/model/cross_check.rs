@@ -40,12 +40,13 @@ pub fn cross_check(scenario: &Scenario, profile: &PlatformProfile) -> CrossCheck
                         return CrossCheck::Outside(format!("step {}: {}", si + 1, describe(&e)))
                     }
                 };
-                if let Err(why) = agrees(&step.expect, &predicted, profile) {
+                let expect = step.expectation_of(*p);
+                if let Err(why) = agrees(expect, &predicted, profile) {
                     disagreements.push(format!(
                         "step {}, process {}: the scenario expects {}; the model says {}{why}",
                         si + 1,
                         scenario.process(*p).name,
-                        describe_expectation(&step.expect, profile),
+                        describe_expectation(expect, profile),
                         show(&predicted),
                     ));
                 }

@@ -8,6 +8,7 @@ mod calls;
 mod connection;
 mod cross_check;
 mod datagram;
+mod handles;
 mod names;
 mod outcome;
 mod pipe;

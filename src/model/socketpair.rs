@@ -13,11 +13,13 @@
 //! driver reads with `read()`, judged on that one call: a read of it blocked for bytes
 //! may return with the first piece of a send the implementation makes in pieces, so the
 //! model leaves alone a send of several bytes through the pair to such a read (one
-//! byte, or a `write()` of a received descriptor, comes whole).
+//! byte, or a `write()` of a received descriptor, comes whole). A `dup` is one more
+//! descriptor of the same end, which keeps it open as any other does.
 //!
 //! # References
-//! - POSIX XSH `socketpair()`, `send()`, `recv()`, `shutdown()`; XBD `<sys/socket.h>`
-//!   (SCM_RIGHTS: the descriptors received refer to the same open file descriptions).
+//! - POSIX XSH `socketpair()`, `send()`, `recv()`, `shutdown()`, `dup()`, `close()`;
+//!   XBD `<sys/socket.h>` (SCM_RIGHTS: the descriptors received refer to the same open
+//!   file descriptions).
 //! - Linux `net/unix/af_unix.c` (`unix_stream_read_generic` stops after the data that
 //!   carried descriptors; a plain receive discards them) and `net/unix/garbage.c`.
 
@@ -38,8 +40,11 @@ pub(super) struct Holder {
     /// How many descriptors of each end it holds, received ones included.
     holds: [u32; 2],
     /// The descriptors it received with SCM_RIGHTS and holds, by the scenario's name:
-    /// the end each is.
+    /// the end each is (a `dup` of one among them).
     received: BTreeMap<String, usize>,
+    /// The copies it made with `dup` of the pair's own ends, by the scenario's name: the
+    /// end each is. Like the ends, they are the implementation's sockets.
+    copies: BTreeMap<String, usize>,
     /// How many it has received in all (the next one's name is `r` and this number).
     taken: usize,
     sigpipe: SigPipe,
@@ -93,6 +98,7 @@ impl SocketPairModel {
                         Holder {
                             holds,
                             received: BTreeMap::new(),
+                            copies: BTreeMap::new(),
                             taken: 0,
                             sigpipe: p.sigpipe,
                         },
@@ -162,6 +168,7 @@ impl SocketPairModel {
         let i = (0..2)
             .find(|&i| Handle::pair(i) == *on)
             .or_else(|| holder.received.get(&on.0).copied())
+            .or_else(|| holder.copies.get(&on.0).copied())
             .ok_or_else(|| Unmodelled::Action(format!("the handle `{on}`")))?;
         if holder.holds[i] == 0 {
             return Err(Unmodelled::Action(format!("a call on `{on}` not held")));
@@ -250,11 +257,13 @@ impl SocketPairModel {
     }
 }
 
-/// Whether `on` names one of the pair's own ends, the implementation's sockets; a
-/// descriptor received over the pair is the kernel's, which the driver reads and
-/// writes with `read()` and `write()`.
-fn is_pair_end(on: &Handle) -> bool {
-    (0..2).any(|i| Handle::pair(i) == *on)
+impl SocketPairModel {
+    /// Whether `on`, held by process `p`, is one of the pair's own ends or a copy of
+    /// one, the implementation's sockets; a descriptor received over the pair is the
+    /// kernel's, which the driver reads and writes with `read()` and `write()`.
+    fn is_pair_end(&self, p: usize, on: &Handle) -> bool {
+        (0..2).any(|i| Handle::pair(i) == *on) || self.processes[p].state.copies.contains_key(&on.0)
+    }
 }
 
 /// The name of the `k`th descriptor a process receives.
@@ -284,7 +293,7 @@ impl SocketCalls for SocketPairModel {
                 }
                 let bytes = crate::judge::payload_bytes(data, profile);
                 if bytes.len() > 1
-                    && is_pair_end(on)
+                    && self.is_pair_end(p, on)
                     && self.waiting_on(1 - i, Receive::may_wake_short)
                 {
                     return Err(Unmodelled::Action(
@@ -326,7 +335,7 @@ impl SocketCalls for SocketPairModel {
                 }
                 let n = profile.resolve(*len).map_err(Unmodelled::Action)? as usize;
                 let (receive, dont_wait) = Receive::new(n, flags)?;
-                let receive = match is_pair_end(on) {
+                let receive = match self.is_pair_end(p, on) {
                     true => receive,
                     false => receive.alone(),
                 };
@@ -368,11 +377,23 @@ impl SocketCalls for SocketPairModel {
                 self.nonblock[i] = *enable;
                 ModelOutcome::Done
             }
+            SocketCall::Dup { on, name } => {
+                let i = self.end_of(p, on)?;
+                let copies_pair_end = self.is_pair_end(p, on);
+                let holder = &mut self.processes[p].state;
+                holder.holds[i] += 1;
+                match copies_pair_end {
+                    true => holder.copies.insert(name.0.clone(), i),
+                    false => holder.received.insert(name.0.clone(), i),
+                };
+                ModelOutcome::Done
+            }
             SocketCall::Close(on) => {
                 let i = self.end_of(p, on)?;
                 let holder = &mut self.processes[p].state;
                 holder.holds[i] -= 1;
                 holder.received.remove(&on.0);
+                holder.copies.remove(&on.0);
                 self.close_unheld()?;
                 ModelOutcome::Done
             }

@@ -106,16 +106,15 @@ pub fn render_explanation_for(s: &Scenario, only: Option<&PlatformProfile>) -> S
             })
             .collect();
         let _ = writeln!(out, "  {}. {}", i + 1, actions.join("; "));
-        let checks: Vec<(String, String)> = profiles
-            .iter()
-            .map(|p| (p.platform.to_string(), expectation_on(&step.expect, p)))
-            .collect();
-        if only.is_none() && checks.iter().all(|(_, c)| *c == checks[0].1) {
-            let _ = writeln!(out, "     checks: {}", checks[0].1);
+        let whose = if step.expect_for.is_empty() {
+            ""
         } else {
-            for (platform, c) in &checks {
-                let _ = writeln!(out, "     checks on {platform}: {c}");
-            }
+            " for the others"
+        };
+        write_checks(&mut out, whose, &step.expect, &profiles, only.is_none());
+        for (p, expect) in &step.expect_for {
+            let whose = format!(" for {}", s.process(*p).name);
+            write_checks(&mut out, &whose, expect, &profiles, only.is_none());
         }
         if let Some(note) = &step.note {
             let _ = writeln!(out, "     note: {note}");
@@ -132,6 +131,28 @@ pub fn render_explanation_for(s: &Scenario, only: Option<&PlatformProfile>) -> S
 }
 
 /// The expectation in words on one platform, with the per-platform choice made.
+/// The lines saying what `expect` checks (`whose`: ` for reader` where it is one
+/// process's own), once when every platform agrees and `merge` allows, else per platform.
+fn write_checks(
+    out: &mut String,
+    whose: &str,
+    expect: &Expectation,
+    profiles: &[&PlatformProfile],
+    merge: bool,
+) {
+    let checks: Vec<(String, String)> = profiles
+        .iter()
+        .map(|p| (p.platform.to_string(), expectation_on(expect, p)))
+        .collect();
+    if merge && checks.iter().all(|(_, c)| *c == checks[0].1) {
+        let _ = writeln!(out, "     checks{whose}: {}", checks[0].1);
+    } else {
+        for (platform, c) in &checks {
+            let _ = writeln!(out, "     checks{whose} on {platform}: {c}");
+        }
+    }
+}
+
 fn expectation_on(e: &Expectation, profile: &PlatformProfile) -> String {
     match e {
         Expectation::Platform(choice) => match choice.for_platform(profile.platform) {

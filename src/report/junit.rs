@@ -111,6 +111,9 @@ fn failure_message(r: &ScenarioRecord) -> String {
         _ => {}
     }
     let _ = write!(m, "expected {}; observed {}", f.expected, f.observed);
+    if !f.more.is_empty() {
+        let _ = write!(m, "; and {} more: {}", f.more.len(), f.more.join("; "));
+    }
     m
 }
 

@@ -78,7 +78,8 @@ pub fn matrix<'a>(
             row.most_processes = Some((s.processes.len(), s.id.clone()));
         }
         if s.steps.iter().any(|step| {
-            step.expect == Expectation::Blocks && step.actions.iter().any(|(_, a)| receives(a))
+            step.judged_actions()
+                .any(|(_, a, e)| *e == Expectation::Blocks && receives(a))
         }) {
             row.synchronizing.push(s.id.clone());
         }
@@ -149,7 +150,7 @@ fn flows(s: &Scenario) -> Vec<(usize, usize)> {
         let completes_receive =
             |p: usize, a: &Action| receives(a) || (*a == Action::Await && received_before(s, p));
         for (q, a) in &step.actions {
-            if completes_receive(q.0, a) && shows_data(&step.expect) {
+            if completes_receive(q.0, a) && shows_data(step.expectation_of(*q)) {
                 for &p in candidates.iter().filter(|&&p| p != q.0) {
                     if !flows.contains(&(p, q.0)) {
                         flows.push((p, q.0));
@@ -157,17 +158,17 @@ fn flows(s: &Scenario) -> Vec<(usize, usize)> {
                 }
             }
         }
-        if !matches!(
-            step.expect,
-            Expectation::Blocks | Expectation::Error(_) | Expectation::Signal(_)
-        ) {
-            senders_so_far.extend(
-                step.actions
-                    .iter()
-                    .filter(|(_, a)| sends(a))
-                    .map(|(p, _)| p.0),
-            );
-        }
+        senders_so_far.extend(
+            step.judged_actions()
+                .filter(|(_, a, e)| {
+                    sends(a)
+                        && !matches!(
+                            e,
+                            Expectation::Blocks | Expectation::Error(_) | Expectation::Signal(_)
+                        )
+                })
+                .map(|(p, _, _)| p.0),
+        );
     }
     flows
 }
@@ -178,10 +179,9 @@ fn received_before(s: &Scenario, p: usize) -> bool {
         .iter()
         .rev()
         .flat_map(|step| {
-            step.actions
-                .iter()
-                .filter(|(q, _)| q.0 == p)
-                .map(move |(_, a)| (a, &step.expect))
+            step.judged_actions()
+                .filter(|(q, _, _)| q.0 == p)
+                .map(|(_, a, e)| (a, e))
         })
         .find(|(a, e)| **a != Action::Await && **e == Expectation::Blocks)
         .is_some_and(|(a, _)| receives(a))
@@ -283,6 +283,7 @@ mod tests {
             cause: crate::judge::Cause::left_behind(),
             expected: String::new(),
             observed: String::new(),
+            more: Vec::new(),
         });
         let t = pipe_transfer();
         let rows = matrix([(&t, &failed)]);

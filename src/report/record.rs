@@ -71,6 +71,10 @@ pub struct FailureRecord {
     pub expected: String,
     /// What happened, in words.
     pub observed: String,
+    /// The other checks of the same step that failed, each as `step S, process P:
+    /// expected …; observed …`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more: Vec<String>,
 }
 
 /// A confirmed blocking claim.
@@ -150,6 +154,7 @@ impl ScenarioRecord {
                 cause: f.cause.rule.clone(),
                 expected: f.expected.clone(),
                 observed: f.observed.clone(),
+                more: f.more.iter().map(ToString::to_string).collect(),
             }),
             findings: report.findings.clone(),
             measurements: report.measurements.clone(),

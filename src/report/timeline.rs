@@ -20,6 +20,9 @@ pub fn render_timeline(report: &ScenarioReport) -> String {
         }
         let _ = writeln!(out, "  expected: {}", f.expected);
         let _ = writeln!(out, "  observed: {}", f.observed);
+        for other in &f.more {
+            let _ = writeln!(out, "  also: {other}");
+        }
     }
     for finding in &report.findings {
         let _ = writeln!(out, "  finding: {finding}");
@@ -31,7 +34,16 @@ pub fn render_timeline(report: &ScenarioReport) -> String {
         .max()
         .unwrap_or(0);
     let _ = writeln!(out, "  timeline:");
+    let mut notes_shown = 0;
     for e in &report.timeline {
+        for (step, note) in report.notes_due(e.step, &mut notes_shown) {
+            let _ = writeln!(
+                out,
+                "    {:>12}  step {:<3} note: {note}",
+                "",
+                step.to_string()
+            );
+        }
         let what = match e.kind {
             EventKind::Start => "start",
             EventKind::Blocked => "BLOCKED",

@@ -149,8 +149,31 @@ impl ScenarioBuilder {
         self.scenario.steps.push(Step {
             actions: indexed,
             expect,
+            expect_for: Vec::new(),
             note: None,
         });
+        self
+    }
+
+    /// In the last step, the action of `process` must meet `expect` rather than the
+    /// step's expectation (a file's `expect_for`).
+    pub fn expect_for(mut self, process: &str, expect: Expectation) -> Self {
+        let index = self
+            .scenario
+            .processes
+            .iter()
+            .position(|p| p.name.0 == process);
+        match (index, self.scenario.steps.last_mut()) {
+            (Some(i), Some(step)) => step.expect_for.push((ProcessIndex(i), expect)),
+            (None, _) => {
+                self.error
+                    .get_or_insert(format!("unknown process `{process}`"));
+            }
+            (_, None) => {
+                self.error
+                    .get_or_insert(format!("`expect_for` of `{process}` before any step"));
+            }
+        }
         self
     }
 

@@ -15,6 +15,7 @@ mod leak_checks;
 #[path = "../../fixtures/misbehaving.rs"]
 mod misbehaving;
 mod platform_check;
+mod step_checks;
 mod timeline_pictures;
 
 use std::path::Path;
@@ -505,6 +506,7 @@ fn main() {
     tests.extend(timeline_pictures::tests());
     tests.extend(platform_check::tests());
     tests.extend(leak_checks::tests());
+    tests.extend(step_checks::tests());
     tests.push((
         "harness::nothing_of_the_driver_leaks_over_many_runs",
         driver_leaks::nothing_of_the_driver_leaks_over_many_runs,

@@ -397,6 +397,10 @@ impl Socket for OsSocket {
         set_nonblocking(socket.as_fd(), on)
     }
 
+    fn dup(&self, socket: &OwnedFd) -> Result<OwnedFd, Errno> {
+        Ok(nix::unistd::dup(socket)?)
+    }
+
     fn close(&self, socket: OwnedFd) -> Result<(), Errno> {
         Ok(nix::unistd::close(socket)?)
     }

@@ -166,7 +166,7 @@ impl ConnectionModel {
         flags: &[SocketFlag],
     ) -> Answer {
         let id = (p, name.to_owned());
-        if self.socks.get(&id).is_some_and(|s| s.open) {
+        if self.name_taken(&id) {
             return Err(Unmodelled::Action(format!("a second `{name}`")));
         }
         let queued = match &self.socks[listener].role {
@@ -199,8 +199,7 @@ impl ConnectionModel {
         };
         let (nonblock, cloexec) = socket_flags(flags);
         let role = Role::Connected { conn, side: 1 };
-        self.socks
-            .insert(id, Sock::new(nonblock || inherited, cloexec, role));
+        self.make(id, Sock::new(nonblock || inherited, cloexec, role));
     }
 
     /// Socket `s` is closed.

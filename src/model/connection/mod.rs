@@ -14,7 +14,8 @@
 //! leaves to the kernel, as it does a non-blocking TCP connect (EINPROGRESS or not).
 //! `accept` waits for a connection (EAGAIN with O_NONBLOCK) and gives the new socket the
 //! flags of `accept4`. A listener closed with connections not yet accepted resets them
-//! (Unix: ECONNRESET for the client).
+//! (Unix: ECONNRESET for the client). A `dup` is one more handle on a socket, which
+//! closes (and ends its connection) only with its last handle.
 //!
 //! A TCP address is a port the kernel picked at the first `bind` of its name; a port
 //! that carried connections lingers in the kernel after its sockets close (TIME_WAIT),
@@ -25,14 +26,16 @@
 //!   `listen()` (EINVAL for an unbound Unix socket), `accept()` (the first connection on
 //!   the queue; EAGAIN with O_NONBLOCK; EINVAL when not listening), `connect()`
 //!   (ECONNREFUSED; EAGAIN for a Unix socket with O_NONBLOCK when the listener's queue
-//!   is full), `close()`.
+//!   is full), `dup()` (the same open file description), `close()` (the socket is
+//!   released with its last descriptor).
 
 mod listen;
 mod meets;
 
 use std::collections::{BTreeMap, VecDeque};
 
-use super::calls::{callers_in_processes, open_sockets_of, Caller, SockId, SocketCalls};
+use super::calls::{callers_in_processes, Caller, SockId, SocketCalls};
+use super::handles::SocketHandles;
 use super::names::UnixNames;
 use super::outcome::{Answer, ModelOutcome, Unmodelled};
 use super::room::Room;
@@ -116,6 +119,8 @@ pub struct ConnectionModel {
     room: Room,
     /// Keyed, not in the order made: the actions of one step may make them in any order.
     socks: BTreeMap<SockId, Sock>,
+    /// The handles processes hold on them, copies included.
+    handles: SocketHandles,
     /// Every connection made, by number.
     conns: Vec<Stream>,
     /// The Unix names bound so far.
@@ -166,6 +171,7 @@ impl ConnectionModel {
             stream_rules: profile.unix_stream,
             room: Room::of(profile),
             socks: BTreeMap::new(),
+            handles: SocketHandles::default(),
             conns: Vec::new(),
             names: UnixNames::default(),
             ports: BTreeMap::new(),
@@ -178,11 +184,30 @@ impl ConnectionModel {
 
     /// The open socket process `p` holds as `handle`.
     fn sock(&self, p: usize, handle: &Handle) -> Result<SockId, Unmodelled> {
-        let id = (p, handle.0.clone());
-        match self.socks.get(&id) {
-            Some(s) if s.open => Ok(id),
+        match self.handles.socket(p, handle) {
+            Some(id) if self.socks[id].open => Ok(id.clone()),
             _ => Err(Unmodelled::Action(format!("a call on `{handle}` not held"))),
         }
+    }
+
+    /// Whether a new handle `id` would clash: a handle holds the name, or the socket
+    /// first made under it is open still (held by a copy), which a new one would hide.
+    fn name_taken(&self, id: &SockId) -> bool {
+        self.handles.holds(id) || self.socks.get(id).is_some_and(|s| s.open)
+    }
+
+    /// A new socket, held as `id`.
+    fn make(&mut self, id: SockId, sock: Sock) {
+        self.handles.made(&id);
+        self.socks.insert(id, sock);
+    }
+
+    /// Process `p` lets go of these handles: each socket no handle refers to any more
+    /// closes.
+    fn release(&mut self, released: &[SockId]) -> Result<(), Unmodelled> {
+        let mut unheld = self.handles.release(released);
+        unheld.retain(|s| self.socks[s].open);
+        unheld.iter().try_for_each(|s| self.close(s))
     }
 
     /// The socket `s`, to change it.
@@ -272,12 +297,11 @@ impl SocketCalls for ConnectionModel {
         Ok(match call {
             SocketCall::Socket { name, flags } => {
                 let id = (p, name.0.clone());
-                if self.socks.get(&id).is_some_and(|s| s.open) {
+                if self.name_taken(&id) {
                     return Err(Unmodelled::Action(format!("a second `{name}`")));
                 }
                 let (nonblock, cloexec) = socket_flags(flags);
-                self.socks
-                    .insert(id, Sock::new(nonblock, cloexec, Role::Fresh));
+                self.make(id, Sock::new(nonblock, cloexec, Role::Fresh));
                 ModelOutcome::Done
             }
             SocketCall::Bind { on, to } => {
@@ -359,9 +383,17 @@ impl SocketCalls for ConnectionModel {
                     ))
                 }
             },
-            SocketCall::Close(on) => {
+            SocketCall::Dup { on, name } => {
                 let s = self.sock(p, on)?;
-                self.close(&s)?;
+                if self.name_taken(&(p, name.0.clone())) {
+                    return Err(Unmodelled::Action(format!("a second `{name}`")));
+                }
+                self.handles.dup(p, name, s)?;
+                ModelOutcome::Done
+            }
+            SocketCall::Close(on) => {
+                self.sock(p, on)?;
+                self.release(&[(p, on.0.clone())])?;
                 ModelOutcome::Done
             }
             other => return Err(Unmodelled::Action(format!("`{}`", other.name()))),
@@ -372,9 +404,8 @@ impl SocketCalls for ConnectionModel {
     fn leave(&mut self, p: usize) -> Result<(), Unmodelled> {
         self.processes[p].alive = false;
         self.processes[p].pending = None;
-        open_sockets_of(&self.socks, p, |s| s.open)
-            .iter()
-            .try_for_each(|s| self.close(s))
+        let held = self.handles.of_process(p);
+        self.release(&held)
     }
 
     /// Blocked calls that can now go on do, until none can.

@@ -387,3 +387,24 @@ fn outside_on_macos(#[case] mechanism: Mechanism, #[case] scheduled: Option<bool
     let outside = made.err().map(|e| matches!(e, Unmodelled::Schedule(_)));
     assert_eq!(outside, scheduled);
 }
+
+#[rstest]
+#[case(Mechanism::UnixStream)]
+#[case(Mechanism::Tcp)]
+fn a_copy_keeps_the_connection_until_it_closes_too(#[case] mechanism: Mechanism) {
+    let mut m = connected(mechanism, 4);
+    let dup = Action::Socket(SocketCall::Dup {
+        on: h("c"),
+        name: h("copy"),
+    });
+    assert_eq!(apply(&mut m, 1, dup), ModelOutcome::Done);
+    assert_eq!(apply(&mut m, 1, close("c")), ModelOutcome::Done);
+    assert_eq!(
+        apply(&mut m, 0, recv("a", 16, &[MsgFlag::DontWait])),
+        error(libc::EAGAIN)
+    );
+    assert_eq!(apply(&mut m, 1, send("copy", "hi")), ModelOutcome::Count(2));
+    assert_eq!(apply(&mut m, 0, recv("a", 16, &[])), bytes("hi"));
+    assert_eq!(apply(&mut m, 1, close("copy")), ModelOutcome::Done);
+    assert_eq!(apply(&mut m, 0, recv("a", 16, &[])), bytes(""));
+}

@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 
 use super::{DatagramModel, Sock};
-use crate::model::calls::{open_sockets_of, SockId, SocketCalls};
+use crate::model::calls::{SockId, SocketCalls};
 use crate::model::outcome::{Answer, ModelOutcome, Unmodelled};
 use crate::model::room::Room;
 use crate::platform::{Feature, PlatformProfile};
@@ -25,8 +25,14 @@ impl SocketCalls for DatagramModel {
                 if !flags.is_empty() {
                     return Err(Unmodelled::Action("socket() flags".to_owned()));
                 }
+                let id = (p, name.0.clone());
+                // A copy may keep the socket first made under this name open.
+                if self.socks.get(&id).is_some_and(|s| s.open) {
+                    return Err(Unmodelled::Action(format!("a second `{name}`")));
+                }
+                self.handles.made(&id);
                 self.socks.insert(
-                    (p, name.0.clone()),
+                    id,
                     Sock {
                         open: true,
                         bound: None,
@@ -184,9 +190,14 @@ impl SocketCalls for DatagramModel {
                     PollEvent::Out => 1,
                 })
             }
-            SocketCall::Close(on) => {
+            SocketCall::Dup { on, name } => {
                 let s = self.sock(p, on)?;
-                self.close(&s)?;
+                self.handles.dup(p, name, s)?;
+                ModelOutcome::Done
+            }
+            SocketCall::Close(on) => {
+                self.sock(p, on)?;
+                self.release(&[(p, on.0.clone())])?;
                 ModelOutcome::Done
             }
             other => return Err(Unmodelled::Action(format!("`{}`", other.name()))),
@@ -197,9 +208,8 @@ impl SocketCalls for DatagramModel {
     fn leave(&mut self, p: usize) -> Result<(), Unmodelled> {
         self.processes[p].alive = false;
         self.processes[p].pending = None;
-        open_sockets_of(&self.socks, p, |s| s.open)
-            .iter()
-            .try_for_each(|s| self.close(s))
+        let held = self.handles.of_process(p);
+        self.release(&held)
     }
 
     /// Blocked receives take the datagram that came; where a pending error comes before

@@ -36,14 +36,16 @@
 //! or finds it closed) throws its queue away, and a former peer connected back to it
 //! gets ECONNRESET, where the profile says so. What a rule cannot say (a receive into 0
 //! bytes on XNU, when XNU's port-unreachable lands, a queue past what XNU is known to
-//! hold) the model leaves to the kernel.
+//! hold) the model leaves to the kernel. A `dup` is one more handle on a socket, which
+//! closes (and gives up its address) only with its last handle.
 //!
 //! # References
 //! - POSIX XSH `socket()`, `bind()` (EADDRINUSE for a name in use), `connect()` (for a
 //!   datagram socket: the default peer, and the only one it receives from), `sendto()`
 //!   (a datagram is sent whole; EDESTADDRREQ without an address on an unconnected
 //!   socket), `recvmsg()` (one datagram per call; MSG_TRUNC when it was longer than the
-//!   buffer; the sender's address), `close()`, `poll()`.
+//!   buffer; the sender's address), `dup()`, `close()` (with the last descriptor),
+//!   `poll()`.
 
 mod apply;
 mod meets;
@@ -51,6 +53,7 @@ mod meets;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::calls::{callers_in_processes, Caller, SockId};
+use super::handles::SocketHandles;
 use super::names::UnixNames;
 use super::outcome::{Answer, ModelOutcome, Unmodelled};
 use super::room::Room;
@@ -100,6 +103,8 @@ pub struct DatagramModel {
     domain: SocketDomain,
     /// Keyed, not in the order made: the actions of one step may make them in any order.
     socks: BTreeMap<SockId, Sock>,
+    /// The handles processes hold on them, copies included.
+    handles: SocketHandles,
     /// The Unix names bound so far.
     names: UnixNames,
     /// The UDP names bound so far: each keeps the port the kernel gave it at its first
@@ -128,6 +133,7 @@ impl DatagramModel {
             loopback_at_once: profile.loopback_at_once,
             domain,
             socks: BTreeMap::new(),
+            handles: SocketHandles::default(),
             names: UnixNames::default(),
             ports: BTreeSet::new(),
             processes: processes.iter().map(|p| Caller::new(p, ())).collect(),
@@ -140,9 +146,8 @@ impl DatagramModel {
 
     /// The open socket process `p` holds as `handle`.
     fn sock(&self, p: usize, handle: &Handle) -> Result<SockId, Unmodelled> {
-        let id = (p, handle.0.clone());
-        match self.socks.get(&id) {
-            Some(s) if s.open => Ok(id),
+        match self.handles.socket(p, handle) {
+            Some(id) if self.socks[id].open => Ok(id.clone()),
             _ => Err(Unmodelled::Action(format!("a call on `{handle}` not held"))),
         }
     }
@@ -340,6 +345,14 @@ impl DatagramModel {
     }
 
     /// Socket `s` closes, and the sockets connected to it hear of it as the platform says.
+    /// Let go of the handles `released`; each socket no handle refers to any more
+    /// closes.
+    fn release(&mut self, released: &[SockId]) -> Result<(), Unmodelled> {
+        let mut unheld = self.handles.release(released);
+        unheld.retain(|s| self.socks[s].open);
+        unheld.iter().try_for_each(|s| self.close(s))
+    }
+
     fn close(&mut self, s: &SockId) -> Result<(), Unmodelled> {
         self.reset_peers_of(s)?;
         self.at(s).open = false;

@@ -126,9 +126,14 @@ fn section(out: &mut String, r: &ScenarioReport) {
                 (Some(s), None) => format!("step {s}"),
                 _ => "after the steps".to_owned(),
             };
+            let also: String = f
+                .more
+                .iter()
+                .map(|other| format!("<br>also: {}", escape(&other.to_string())))
+                .collect();
             let _ = writeln!(
                 out,
-                "<div class=\"failure\"><b>failed at {}</b><br>expected: {}<br>observed: {}</div>",
+                "<div class=\"failure\"><b>failed at {}</b><br>expected: {}<br>observed: {}{also}</div>",
                 escape(&at),
                 escape(&f.expected),
                 escape(&f.observed)
@@ -141,6 +146,10 @@ fn section(out: &mut String, r: &ScenarioReport) {
     }
     for finding in &r.findings {
         let _ = writeln!(out, "<p class=\"finding\">finding: {}</p>", escape(finding));
+    }
+    // The diagram's rows stand at fixed heights, so the steps' notes go above it.
+    for (step, note) in &r.notes {
+        let _ = writeln!(out, "<p class=\"meta\">step {step}: {}</p>", escape(note));
     }
     if !r.timeline.is_empty() {
         out.push_str(&svg(r));

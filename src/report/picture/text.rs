@@ -75,7 +75,19 @@ pub fn render_sequence(report: &ScenarioReport, colour: Colour) -> String {
     }
     let _ = writeln!(out, "{}", colour.paint(DIM, header.trim_end()));
     let failure_after = d.failure.as_ref().map(|f| f.after_row);
+    let mut notes_shown = 0;
     for (i, row) in d.rows.iter().enumerate() {
+        for (step, note) in report.notes_due(row.entry.step, &mut notes_shown) {
+            let lanes = lane_states(&d.states_before(i), &widths, colour);
+            let _ = writeln!(
+                out,
+                "  {:>9}  {:>4}  {lanes}  {:<name_width$}  {}",
+                "",
+                step.to_string(),
+                "",
+                colour.paint(CYAN, &format!("note: {note}"))
+            );
+        }
         let lanes = lane_cells(&d, i, row, &widths, colour);
         let what = describe(&d, row, colour);
         let _ = writeln!(
@@ -99,6 +111,18 @@ pub fn render_sequence(report: &ScenarioReport, colour: Colour) -> String {
     }
     let _ = writeln!(out, "  {}", colour.paint(DIM, LEGEND));
     out
+}
+
+/// The lanes of a line that is no event: each lane's state alone.
+fn lane_states(states: &[LaneState], widths: &[usize], c: Colour) -> String {
+    widths
+        .iter()
+        .zip(states)
+        .map(|(w, s)| {
+            let glyph = c.paint(state_code(*s), state_glyph(*s));
+            format!("{glyph}{:pad$}", "", pad = w - 1)
+        })
+        .collect()
 }
 
 fn state_glyph(state: LaneState) -> &'static str {
@@ -237,19 +261,7 @@ fn write_failure(
         "",
         c.paint(RED, &format!("✗ {what} at {at}"))
     );
-    let lanes_pad: String = widths
-        .iter()
-        .enumerate()
-        .map(|(l, w)| {
-            let s = states[l];
-            format!(
-                "{}{:w$}",
-                c.paint(state_code(s), state_glyph(s)),
-                "",
-                w = w - 1
-            )
-        })
-        .collect();
+    let lanes_pad = lane_states(states, widths, c);
     let indent = format!(
         "  {:>9}  {:>4}  {lanes_pad}  {:name_width$}    ",
         "", "", ""
@@ -264,4 +276,7 @@ fn write_failure(
         "{indent}{}",
         c.paint(RED, &format!("observed: {}", f.failure.observed))
     );
+    for other in &f.failure.more {
+        let _ = writeln!(out, "{indent}{}", c.paint(RED, &format!("also: {other}")));
+    }
 }

@@ -59,7 +59,7 @@ pub(super) fn unknown_step_key(text: &str, error_at: usize) -> Option<Located> {
         .filter(|key| key.span().start <= error_at)
         .find(|key| {
             let key = key.get_ref().as_str();
-            key != "expect" && key != "note" && !names.contains(&key)
+            !["expect", "expect_for", "note"].contains(&key) && !names.contains(&key)
         })
         .map(|key| unknown_process(key, names.iter().copied()))
 }
@@ -142,7 +142,11 @@ fn duplicate_key(text: &str, span: Range<usize>) -> String {
         };
     }
     match header {
-        Some(h) if starts_line && h.starts_with("[[step]]") && key != "expect" && key != "note" => {
+        Some(h)
+            if starts_line
+                && h.starts_with("[[step]]")
+                && !["expect", "expect_for", "note"].contains(&key) =>
+        {
             format!("process `{key}` acts twice in this step; a process does at most one action per step")
         }
         Some(h) if starts_line && h.starts_with("[processes]") => {

@@ -19,7 +19,9 @@ use super::error::{LoadError, Located};
 use super::model::*;
 use super::validate;
 use messages::{polish, unknown_action, unknown_process, unknown_step_key};
-use raw::RawScenario;
+use raw::{OrderedMap, RawScenario};
+use raw_expect::RawExpect;
+use toml::Spanned;
 use values::Target;
 pub(crate) use write::action_text;
 pub use write::to_file_text;
@@ -49,6 +51,92 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, LoadError> {
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     lower(raw, stem, Some(path)).map_err(|Located { span, message }| locate(span, message))
+}
+
+/// A step's expectations, lowered, with where each stands in the file.
+struct StepExpectations {
+    expect: Expectation,
+    expect_span: Range<usize>,
+    expect_for: Vec<(ProcessIndex, Expectation)>,
+    spans: Vec<validate::OverrideSpans>,
+}
+
+/// `expect` and `expect_for` of a step whose actions are taken by `acting`. Without
+/// `expect`, every acting process needs its own in `expect_for`, and the first acting
+/// one's becomes the step's default (so the model always has one, and writes back the
+/// same).
+fn lower_expectations(
+    expect: Option<Spanned<RawExpect>>,
+    expect_for: Option<Spanned<OrderedMap<Spanned<RawExpect>>>>,
+    step_span: &Range<usize>,
+    acting: &[ProcessIndex],
+    processes: &[Process],
+) -> Result<StepExpectations, Located> {
+    let mut overrides = Vec::new();
+    let mut spans = Vec::new();
+    for (name, expect) in expect_for.map_or_else(Vec::new, |m| m.into_inner().0) {
+        let index = processes
+            .iter()
+            .position(|p| p.name.0 == *name.get_ref())
+            .ok_or_else(|| {
+                let acting: Vec<String> = acting
+                    .iter()
+                    .map(|p| format!("`{}`", processes[p.0].name))
+                    .collect();
+                Located::new(
+                    name.span(),
+                    format!(
+                        "unknown process `{}` in `expect_for`; its keys are processes that act in this step: {}",
+                        name.get_ref(),
+                        acting.join(", ")
+                    ),
+                )
+            })?;
+        spans.push(validate::OverrideSpans {
+            process: name.span(),
+            expect: expect.span(),
+        });
+        overrides.push((ProcessIndex(index), expect.into_inner().lower()));
+    }
+    let (expect, expect_span) = match expect {
+        Some(e) => {
+            let span = e.span();
+            (e.into_inner().lower(), span)
+        }
+        None => {
+            let uncovered = acting
+                .iter()
+                .find(|p| !overrides.iter().any(|(q, _)| q == *p));
+            if let Some(p) = uncovered {
+                let missing = "missing key `expect` in this step, expected what its actions must do, such as expect = \"succeeds\"";
+                return Err(Located::new(
+                    step_span.clone(),
+                    if overrides.is_empty() {
+                        missing.to_owned()
+                    } else {
+                        format!(
+                            "{missing}; process `{}` has no expectation of its own in `expect_for`",
+                            processes[p.0].name
+                        )
+                    },
+                ));
+            }
+            // The first acting process's: an entry naming a process that does not act
+            // stays, for validation to report.
+            let first = overrides
+                .iter()
+                .position(|(q, _)| acting.contains(q))
+                .expect("every acting process has its own, and a step has one");
+            let (_, default) = overrides.remove(first);
+            (default, spans.remove(first).expect)
+        }
+    };
+    Ok(StepExpectations {
+        expect,
+        expect_span,
+        expect_for: overrides,
+        spans,
+    })
 }
 
 fn lower(raw: RawScenario, stem: String, path: Option<&Path>) -> Result<Scenario, Located> {
@@ -134,19 +222,23 @@ fn lower(raw: RawScenario, stem: String, path: Option<&Path>) -> Result<Scenario
             action_spans.push(action.span());
             actions.push((ProcessIndex(index), action.into_inner().lower()));
         }
-        let expect = step.expect.ok_or_else(|| {
-            Located::new(
-                step_span.clone(),
-                "missing key `expect` in this step, expected what its actions must do, such as expect = \"succeeds\"".to_owned(),
-            )
-        })?;
+        let acting: Vec<ProcessIndex> = actions.iter().map(|(p, _)| *p).collect();
+        let expectations = lower_expectations(
+            step.expect,
+            step.expect_for,
+            &step_span,
+            &acting,
+            &processes,
+        )?;
         spans.steps.push(validate::StepSpans {
             actions: action_spans,
-            expect: expect.span(),
+            expect: expectations.expect_span,
+            expect_for: expectations.spans,
         });
         steps.push(Step {
             actions,
-            expect: expect.into_inner().lower(),
+            expect: expectations.expect,
+            expect_for: expectations.expect_for,
             note: step.note,
         });
     }

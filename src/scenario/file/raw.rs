@@ -127,10 +127,13 @@ impl<'de> Deserialize<'de> for Steps {
     }
 }
 
-/// A step: `expect`, `note`, and every other key a process name with its action.
+/// A step: `expect`, `expect_for`, `note`, and every other key a process name with its
+/// action.
 pub(super) struct RawStep {
     pub(super) actions: Vec<(Spanned<String>, Spanned<RawAction>)>,
     pub(super) expect: Option<Spanned<RawExpect>>,
+    /// Per process, what its action must do instead of `expect`.
+    pub(super) expect_for: Option<Spanned<OrderedMap<Spanned<RawExpect>>>>,
     pub(super) note: Option<String>,
 }
 
@@ -146,11 +149,13 @@ impl<'de> Deserialize<'de> for RawStep {
                 let mut step = RawStep {
                     actions: Vec::new(),
                     expect: None,
+                    expect_for: None,
                     note: None,
                 };
                 while let Some(key) = map.next_key::<Spanned<String>>()? {
                     match key.get_ref().as_str() {
                         "expect" => step.expect = Some(map.next_value()?),
+                        "expect_for" => step.expect_for = Some(map.next_value()?),
                         "note" => step.note = Some(map.next_value()?),
                         _ => step.actions.push((key, map.next_value()?)),
                     }

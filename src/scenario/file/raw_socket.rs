@@ -1,8 +1,45 @@
 //! The raw serde shapes of the socket actions, and their lowering to [`SocketCall`].
 
+use std::fmt;
+
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 use crate::scenario::model::*;
+
+/// What `dup` copies: a pipe or FIFO end by name (`{ dup = "read" }`), or a socket
+/// handle with the copy's name (`{ dup = { on = "conn", as = "copy" } }`). One key, two
+/// shapes told apart by the value's type (a string or a table), so an error still
+/// points at the value.
+pub(super) enum RawDup {
+    End(End),
+    Handle(RawOnAs),
+}
+
+impl<'de> Deserialize<'de> for RawDup {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct DupVisitor;
+        impl<'de> Visitor<'de> for DupVisitor {
+            type Value = RawDup;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("the end to copy, \"read\" or \"write\", or a socket handle and its copy's name, { on = \"conn\", as = \"copy\" }")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawDup, E> {
+                End::deserialize(de::value::StrDeserializer::<E>::new(v))
+                    .map(RawDup::End)
+                    .map_err(|_| {
+                        E::custom(format!(
+                            "unknown end `{v}`, expected `read` or `write`; a socket handle is copied with {{ dup = {{ on = \"{v}\", as = \"NAME\" }} }}"
+                        ))
+                    })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawDup, A::Error> {
+                RawOnAs::deserialize(de::value::MapAccessDeserializer::new(map)).map(RawDup::Handle)
+            }
+        }
+        d.deserialize_any(DupVisitor)
+    }
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -157,6 +194,13 @@ impl RawAccept {
 impl RawOnAs {
     pub(super) fn recv_fd(self) -> SocketCall {
         SocketCall::RecvFd {
+            on: self.on,
+            name: self.name,
+        }
+    }
+
+    pub(super) fn dup(self) -> SocketCall {
+        SocketCall::Dup {
             on: self.on,
             name: self.name,
         }

@@ -105,6 +105,20 @@ pub fn to_file_text(scenario: &Scenario, comment: &[String]) -> Result<String, S
             );
         }
         let _ = writeln!(out, "expect = {}", expectation_text(&step.expect)?);
+        if !step.expect_for.is_empty() {
+            let entries = step
+                .expect_for
+                .iter()
+                .map(|(p, e)| {
+                    Ok(format!(
+                        "{} = {}",
+                        scenario.process(*p).name,
+                        expectation_text(e)?
+                    ))
+                })
+                .collect::<Result<Vec<_>, String>>()?;
+            let _ = writeln!(out, "expect_for = {{ {} }}", entries.join(", "));
+        }
     }
     Ok(out)
 }
@@ -308,6 +322,11 @@ fn socket_text(call: &SocketCall) -> Result<String, String> {
             quoted(&on.0),
             quoted(&name.0)
         ),
+        SocketCall::Dup { on, name } => format!(
+            "{{ dup = {{ on = {}, as = {} }} }}",
+            quoted(&on.0),
+            quoted(&name.0)
+        ),
         SocketCall::GetFlag { on, flag } => format!(
             "{{ get_flag = {{ end = {}, flag = {} }} }}",
             quoted(&on.0),
@@ -491,7 +510,9 @@ fn quoted(text: &str) -> String {
 mod tests {
     use std::path::Path;
 
-    use crate::scenario::{catalogue, parse, MechanismFamily};
+    use crate::scenario::{
+        catalogue, parse, Expectation, MechanismFamily, Payload, ProcessIndex, Size,
+    };
 
     /// The catalogue's scenarios that the writer takes read back as they were written
     /// (steps compared where no step has a note, which the writer leaves out).
@@ -533,5 +554,49 @@ mod tests {
             regions >= 50,
             "only {regions} region scenarios were written"
         );
+    }
+
+    /// A step whose processes expect different things reads back as written, also when
+    /// the file gave no `expect` (the first process's own becomes the default).
+    #[test]
+    fn expectations_per_process_read_back_as_written() {
+        let text = r#"
+format_version = 1
+summary = "s"
+reference = "r"
+mechanism = "pipe"
+
+[processes]
+reader = { keeps = ["read"] }
+writer = { keeps = ["write"] }
+
+[[step]]
+reader = { read = 5 }
+writer = { write = "hello" }
+expect_for = { reader = "blocks", writer = { returns = 5 } }
+
+[[step]]
+reader = "completes"
+expect = { data = "hello" }
+"#;
+        let s = parse(Path::new("pipe/per_process.toml"), text).expect("the file parses");
+        let (reader, writer) = (ProcessIndex(0), ProcessIndex(1));
+        assert_eq!(s.steps[0].expectation_of(reader), &Expectation::Blocks);
+        assert_eq!(
+            s.steps[0].expectation_of(writer),
+            &Expectation::Returns(Size::Bytes(5))
+        );
+        assert_eq!(
+            s.steps[1].expectation_of(reader),
+            &Expectation::Data(Payload::Text("hello".to_owned()))
+        );
+        let written = super::to_file_text(&s, &[]).expect("the writer takes it");
+        assert!(
+            written.contains("expect_for = { writer = { returns = 5 } }"),
+            "{written}"
+        );
+        let back = parse(Path::new("pipe/per_process.toml"), &written)
+            .unwrap_or_else(|e| panic!("{e}\n{written}"));
+        assert_eq!(back.steps, s.steps);
     }
 }

@@ -146,6 +146,7 @@ impl SocketCall {
             | SocketCall::Shutdown { .. }
             | SocketCall::SendFd { .. }
             | SocketCall::RecvFd { .. }
+            | SocketCall::Dup { .. }
             | SocketCall::SetOption { .. }
             | SocketCall::SetNonBlocking { .. }
             | SocketCall::Close(_) => ResultKind::Unit,

@@ -11,8 +11,11 @@ use crate::platform::Feature;
 pub struct Step {
     /// The processes that act, in file order, with their actions.
     pub actions: Vec<(ProcessIndex, Action)>,
-    /// What every action of the step must do.
+    /// What every action of the step must do, unless `expect_for` names its process.
     pub expect: Expectation,
+    /// What the actions of some processes must do instead of `expect`, in file order
+    /// (`expect_for = { reader = "blocks" }`): each names a process that acts in the step.
+    pub expect_for: Vec<(ProcessIndex, Expectation)>,
     /// A free-text remark shown in the timeline.
     pub note: Option<String>,
 }
@@ -24,6 +27,22 @@ impl Step {
             .iter()
             .find(|(p, _)| *p == process)
             .map(|(_, a)| a)
+    }
+
+    /// What the action of `process` must do in this step: its own expectation in
+    /// `expect_for`, or the step's `expect`.
+    pub fn expectation_of(&self, process: ProcessIndex) -> &Expectation {
+        self.expect_for
+            .iter()
+            .find(|(p, _)| *p == process)
+            .map_or(&self.expect, |(_, e)| e)
+    }
+
+    /// Every action of the step with the process that takes it and what it must do.
+    pub fn judged_actions(&self) -> impl Iterator<Item = (ProcessIndex, &Action, &Expectation)> {
+        self.actions
+            .iter()
+            .map(|(p, a)| (*p, a, self.expectation_of(*p)))
     }
 }
 

@@ -230,6 +230,14 @@ pub enum SocketCall {
         /// The descriptor passed.
         fd: Handle,
     },
+    /// `dup()`: a second descriptor, `name`, of the open socket (or received
+    /// descriptor) `on`; closing one leaves the other, and the socket, open.
+    Dup {
+        /// The handle copied.
+        on: Handle,
+        /// The new handle.
+        name: Handle,
+    },
     /// `recvmsg()` of one byte with SCM_RIGHTS; the descriptor received becomes `name`.
     RecvFd {
         /// The socket.
@@ -295,6 +303,7 @@ impl SocketCall {
             SocketCall::Shutdown { .. } => "shutdown",
             SocketCall::SendFd { .. } => "send_fd",
             SocketCall::RecvFd { .. } => "recv_fd",
+            SocketCall::Dup { .. } => "dup",
             SocketCall::SetOption { .. } => "setsockopt",
             SocketCall::GetOption { .. } => "getsockopt",
             SocketCall::SetNonBlocking { enable: true, .. } => "set_nonblocking",
@@ -320,6 +329,7 @@ impl SocketCall {
             | SocketCall::Recv { on, .. }
             | SocketCall::Shutdown { on, .. }
             | SocketCall::RecvFd { on, .. }
+            | SocketCall::Dup { on, .. }
             | SocketCall::SetOption { on, .. }
             | SocketCall::GetOption { on, .. }
             | SocketCall::SetNonBlocking { on, .. }
@@ -335,7 +345,8 @@ impl SocketCall {
         match self {
             SocketCall::Socket { name, .. }
             | SocketCall::Accept { name, .. }
-            | SocketCall::RecvFd { name, .. } => vec![name],
+            | SocketCall::RecvFd { name, .. }
+            | SocketCall::Dup { name, .. } => vec![name],
             SocketCall::Pipe { read, write } => vec![read, write],
             _ => Vec::new(),
         }

@@ -4,6 +4,7 @@
 mod actions;
 mod behaviours;
 mod expectations;
+mod overrides;
 mod platform;
 mod records;
 mod sockets;
@@ -18,6 +19,7 @@ use crate::platform::PlatformProfile;
 use actions::{check_action_fits_mechanism, check_amounts, check_region_access, largest};
 use behaviours::check_behaviours;
 use expectations::check_expectation_fits;
+use overrides::check_overrides;
 pub use platform::skip_reason;
 use records::check_atomic_records;
 use sockets::{check_hosts, check_pair_ends, Handles};
@@ -58,6 +60,16 @@ pub(crate) struct ProcessSpans {
 pub(crate) struct StepSpans {
     pub actions: Vec<Range<usize>>,
     pub expect: Range<usize>,
+    /// The entries of `expect_for`, in the order of `Step::expect_for`.
+    pub expect_for: Vec<OverrideSpans>,
+}
+
+/// Where one entry of a step's `expect_for` stands.
+pub(crate) struct OverrideSpans {
+    /// The process's name (its key).
+    pub process: Range<usize>,
+    /// Its expectation.
+    pub expect: Range<usize>,
 }
 
 impl Spans {
@@ -75,6 +87,17 @@ impl Spans {
     }
     fn expect(&self, step: usize) -> Range<usize> {
         self.steps.get(step).map_or(0..0, |s| s.expect.clone())
+    }
+    fn override_of(&self, step: usize, i: usize) -> Option<&OverrideSpans> {
+        self.steps.get(step).and_then(|s| s.expect_for.get(i))
+    }
+    /// The expectation of process `p` at `step`: its entry in `expect_for`, or `expect`.
+    fn expectation(&self, si: usize, step: &Step, p: ProcessIndex) -> Range<usize> {
+        step.expect_for
+            .iter()
+            .position(|(q, _)| *q == p)
+            .and_then(|i| self.override_of(si, i))
+            .map_or_else(|| self.expect(si), |o| o.expect.clone())
     }
 }
 
@@ -233,10 +256,12 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
         .map(|p| p.keeps.iter().map(|e| Roles::of(*e)).collect())
         .collect();
     for (si, step) in s.steps.iter().enumerate() {
+        check_overrides(s, si, step, spans)?;
         let mut seen = Vec::new();
         for (ai, (p, action)) in step.actions.iter().enumerate() {
             let at = spans.action(si, ai);
             let name = &s.process(*p).name;
+            let expect = step.expectation_of(*p);
             if seen.contains(p) {
                 return Err(Located::new(
                     at,
@@ -259,7 +284,7 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
                     ))
                 }
                 (Life::Killed(step), _) => {
-                    let signals: Vec<String> = certain_death(&s.steps[step.0].expect)
+                    let signals: Vec<String> = certain_death(s.steps[step.0].expectation_of(*p))
                         .unwrap_or_default()
                         .iter()
                         .map(ToString::to_string)
@@ -309,9 +334,9 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
                 interrupted[p.0] |=
                     pending[p.0].is_some() && s.process(*p).handles.contains(signal);
             }
-            if allows_error(&step.expect, Errno(libc::EINTR)) {
+            if allows_error(expect, Errno(libc::EINTR)) {
                 check_eintr(s.process(*p), action, interrupted[p.0])
-                    .map_err(|m| Located::new(spans.expect(si), m))?;
+                    .map_err(|m| Located::new(spans.expectation(si, step, *p), m))?;
             }
             if let Action::Socket(call) = action {
                 sockets[p.0]
@@ -325,34 +350,27 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
                     }
                 }
             }
-            check_expectation_fits(&step.expect, effective, matches!(action, Action::Await))
-                .and_then(|()| {
-                    sockets[p.0].check_datagram_eof(s.mechanism, effective, &step.expect)
-                })
-                .map_err(|m| Located::new(spans.expect(si), m))?;
+            check_expectation_fits(expect, effective, matches!(action, Action::Await))
+                .and_then(|()| sockets[p.0].check_datagram_eof(s.mechanism, effective, expect))
+                .map_err(|m| Located::new(spans.expectation(si, step, *p), m))?;
             match action {
                 Action::Munmap | Action::Shmdt => mapped[p.0] = false,
-                Action::Mmap | Action::Shmat if may_succeed(&step.expect) => mapped[p.0] = true,
+                Action::Mmap | Action::Shmat if may_succeed(expect) => mapped[p.0] = true,
                 _ => {}
             }
-            if step.expect == Expectation::Blocks {
+            if *expect == Expectation::Blocks {
                 pending[p.0] = Some((si, action));
                 interrupted[p.0] = false;
             } else {
-                track_ends(
-                    &mut held[p.0],
-                    effective,
-                    &step.expect,
-                    s.mechanism.has_object(),
-                );
-                sockets[p.0].track(effective, &step.expect);
+                track_ends(&mut held[p.0], effective, expect, s.mechanism.has_object());
+                sockets[p.0].track(effective, expect);
             }
             life[p.0] = match (life[p.0], action) {
-                _ if certain_death(&step.expect).is_some() => Life::Killed(StepIndex(si)),
+                _ if certain_death(expect).is_some() => Life::Killed(StepIndex(si)),
                 (_, Action::Exit) => Life::Exited,
                 // The driver waits for an exec'd program it signals to be gone.
                 (Life::Execed, Action::Kill(_)) => Life::Exited,
-                (_, Action::Exec) if may_succeed(&step.expect) => Life::Execed,
+                (_, Action::Exec) if may_succeed(expect) => Life::Execed,
                 (now, _) => now,
             };
         }

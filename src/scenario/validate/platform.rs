@@ -42,8 +42,10 @@ pub fn skip_reason(s: &Scenario, profile: &PlatformProfile) -> Option<String> {
     for step in &s.steps {
         sizes.extend(step.actions.iter().filter_map(|(_, a)| action_size(a)));
         sizes.extend(step.actions.iter().filter_map(|(_, a)| action_offset(a)));
-        if let Err(reason) = expectation_sizes(&step.expect, profile, &mut sizes) {
-            return Some(reason);
+        for (_, _, expect) in step.judged_actions() {
+            if let Err(reason) = expectation_sizes(expect, profile, &mut sizes) {
+                return Some(reason);
+            }
         }
     }
     sizes

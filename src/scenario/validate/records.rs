@@ -16,7 +16,9 @@ pub(super) fn check_atomic_records(s: &Scenario) -> Result<(), (usize, String)> 
         }
         for (si, step) in s.steps.iter().enumerate() {
             let mut atomic = Vec::new();
-            atomic_records(&step.expect, profile.platform, &mut atomic);
+            for (_, _, expect) in step.judged_actions() {
+                atomic_records(expect, profile.platform, &mut atomic);
+            }
             for len in atomic {
                 let Ok(bytes) = profile.resolve(len) else {
                     continue;

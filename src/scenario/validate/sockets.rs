@@ -107,7 +107,8 @@ fn mentions_eof(expect: &Expectation) -> bool {
 }
 
 /// The handles one process holds, and which of them are plain descriptors (a `pipe`'s
-/// ends, what `recv_fd` received) rather than sockets of the scenario's kind.
+/// ends, what `recv_fd` received, their copies) rather than sockets of the scenario's
+/// kind.
 pub(super) struct Handles {
     held: BTreeSet<Handle>,
     plain: BTreeSet<Handle>,
@@ -195,7 +196,13 @@ impl Handles {
             }
             Action::Socket(call) if may_succeed(expect) => {
                 let made = call.makes().into_iter().cloned();
-                if matches!(call, SocketCall::Pipe { .. } | SocketCall::RecvFd { .. }) {
+                let plain = match call {
+                    SocketCall::Pipe { .. } | SocketCall::RecvFd { .. } => true,
+                    // A copy is what it copies.
+                    SocketCall::Dup { on, .. } => self.plain.contains(on),
+                    _ => false,
+                };
+                if plain {
                     self.plain.extend(made.clone());
                 }
                 self.held.extend(made);

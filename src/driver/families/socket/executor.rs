@@ -271,6 +271,16 @@ impl<'a, I: Socket> SocketExecutor<'a, I> {
                 self.keep(name, Held::Plain(fd));
                 Outcome::Done
             }
+            SocketCall::Dup { on, name } => {
+                let copy = match self.get(on)? {
+                    Held::Socket(s) => Held::Socket(iut.dup(s).map_err(err)?),
+                    Held::Plain(fd) => {
+                        Held::Plain(nix::unistd::dup(fd).map_err(|e| err(e.into()))?)
+                    }
+                };
+                self.keep(name, copy);
+                Outcome::Done
+            }
             SocketCall::SetOption { on, option, value } => {
                 iut.set_option(self.socket(on, "setsockopt")?, *option, *value)
                     .map_err(err)?;
