@@ -356,8 +356,8 @@ fn applies(name: &str, mechanism: Mechanism) -> bool {
         "close" | "get_flag" | "set_nonblocking" | "clear_nonblocking" => {
             byte_stream || object || family == MechanismFamily::Socket
         }
-        "poll" => byte_stream || family == MechanismFamily::Socket,
-        "dup" | "set_cloexec" | "pread" | "pwrite" | "ftruncate" | "lseek" => byte_stream || object,
+        "poll" | "dup" => byte_stream || family == MechanismFamily::Socket,
+        "set_cloexec" | "pread" | "pwrite" | "ftruncate" | "lseek" => byte_stream || object,
         "read" | "read_exactly" | "read_to_end" | "write" | "write_records" | "fill"
         | "fpathconf_pipe_buf" | "fionread" | "get_pipe_size" | "set_pipe_size" | "read_on"
         | "write_on" => byte_stream,
