@@ -16,13 +16,18 @@
 //!   the object (EEXIST under `O_CREAT | O_EXCL`); if not (ENOENT) and `O_CREAT` is
 //!   given, the handle only records the name: the crate cannot make an object of size
 //!   zero (`create` fails with `MapSizeZero`), so the object is made by
-//! - the first `ftruncate`, which `create`s it with that size. The creator then gives up
-//!   ownership (`set_owner(false)`), so the object outlives the process as a POSIX
-//!   object does, until
+//! - the first `ftruncate`, which `create`s it with that size. The creator is the owner,
+//!   as the crate makes it by default: when its `Shmem` goes (its handle closed and its
+//!   mapping unmapped), the crate unlinks the name. A child forked after the creation
+//!   owns its copy too (the crate's documented ownership, which says nothing of fork): its
+//!   drop unlinks the name the parent and its siblings still use. Declared as a
+//!   deviation where a scenario shows it, never worked around.
 //! - `shm_unlink`, which `open`s the name, takes ownership (`set_owner(true)`) and drops
 //!   that `Shmem`: the crate's own way to `shm_unlink`, leaving other mappings alone.
 //! - `mmap` hands out the crate's mapping of the object (kept alive by every handle and
-//!   region that refers to it, `Rc`), opening it first if this handle has none yet.
+//!   region that refers to it, `Rc`), opening it first if this handle has none yet;
+//! - `munmap` drops the region's reference once the handle is closed: the `Shmem`, which
+//!   is both, goes then, as a program's drop of it would.
 //!
 //! # Limitations
 //!
@@ -33,9 +38,9 @@
 //!   descriptor opened O_RDWR: a read-only request (O_RDONLY, no PROT_WRITE) gets that
 //!   writable mapping, a MAP_PRIVATE request fails with `Errno::UNSUPPORTED` (the scenario is skipped), and so does a
 //!   mapping longer than the object.
-//! - No resizing after creation (unsupported: a skip), no `pread`, `pwrite` or `fstat` (object
-//!   I/O is not declared), no `msync`, `mprotect` or `munmap` of a mapping (the memory
-//!   goes when the last `Shmem` that maps it is dropped).
+//! - No resizing after creation (unsupported: a skip), no `pread`, `pwrite` or `fstat`
+//!   (object I/O is not declared), no `msync` or `mprotect` of a mapping, and no
+//!   `munmap` while the object's handle is open (the `Shmem` is both: unsupported).
 //! - The descriptor a `Shmem` holds is not exposed (no `AsRawFd`), and it stays open as
 //!   long as the mapping does, after the handle is closed.
 
@@ -46,7 +51,7 @@ use std::rc::Rc;
 use ::shared_memory::{Shmem, ShmemConf, ShmemError};
 
 use super::Adapter;
-use crate::mechanism::{Describe, Regions, SharedRegion, Unsupported};
+use crate::mechanism::{Capability, Describe, Deviation, Regions, SharedRegion, Unsupported};
 use crate::scenario::{AccessMode, Errno, Mechanism, OpenFlag};
 
 /// Why an object cannot be opened by others before it is sized.
@@ -103,6 +108,19 @@ impl Describe for SharedMemory {
 
     fn mechanisms(&self) -> &[Mechanism] {
         &[Mechanism::PosixShm]
+    }
+
+    fn capabilities(&self, _mechanism: Mechanism) -> &[Capability] {
+        &[Capability::Unmap]
+    }
+
+    fn deviations(&self) -> &[Deviation] {
+        &[Deviation {
+            scenario: "posix-shm::inherited_object_survives_child_drop",
+            reason: "ownership, documented and on for the creator: a forked child's copy of the \
+                     creator's Shmem owns the object too, and its drop unlinks the name the \
+                     other processes still use (shm_open then fails with ENOENT)",
+        }]
     }
 
     fn unsupported(&self) -> &[Unsupported] {
@@ -173,13 +191,11 @@ impl SharedRegion for SharedMemory {
             // The crate sizes an object only when it creates it.
             return Err(Errno::UNSUPPORTED);
         }
-        let mut shmem = ShmemConf::new()
+        let shmem = ShmemConf::new()
             .size(len as usize)
             .os_id(&object.name)
             .create()
             .map_err(errno)?;
-        // The object stays until shm_unlink, not until this process lets go of it.
-        shmem.set_owner(false);
         *slot = Some(Rc::new(shmem));
         Ok(())
     }
@@ -209,5 +225,15 @@ impl SharedRegion for SharedMemory {
             return Err(Errno::UNSUPPORTED);
         }
         Ok(ShmRegion { shmem, len })
+    }
+
+    /// The crate unmaps with the `Shmem`, which the handle shares: only once the handle
+    /// is closed does dropping the mapping unmap it (and, for the owner, unlink the name).
+    fn unmap(&self, region: ShmRegion) -> Result<(), Errno> {
+        if Rc::strong_count(&region.shmem) > 1 {
+            return Err(Errno::UNSUPPORTED);
+        }
+        drop(region);
+        Ok(())
     }
 }

@@ -47,7 +47,18 @@ impl<'a, E: Executor> Actor<'a, E> {
     }
 
     /// Serve commands until told to finish; returns the exit status for `_exit`.
+    ///
+    /// The actor then leaves as a process that calls `_exit` does: the kernel closes what
+    /// it holds and unmaps its memory, and no destructor of the implementation runs (one
+    /// may do more than an exit would, such as unlink a name). A scenario that wants a
+    /// handle dropped says so with `close` or `munmap`.
     pub(crate) fn serve(mut self) -> i32 {
+        let status = self.serve_commands();
+        std::mem::forget(self);
+        status
+    }
+
+    fn serve_commands(&mut self) -> i32 {
         // A descriptor held in reserve, given back just before the descriptors are
         // listed at the end: an implementation that used up RLIMIT_NOFILE would
         // otherwise leave none to list them with, and its leaks would go unseen.
@@ -93,7 +104,7 @@ impl<'a, E: Executor> Actor<'a, E> {
 
     /// The control channel failed (the driver is gone, or the implementation closed or
     /// broke the socket): say so in the event log, which the driver reads, and leave.
-    fn control_lost(self, step: u32, e: &std::io::Error) -> i32 {
+    fn control_lost(&self, step: u32, e: &std::io::Error) -> i32 {
         self.mark(
             EventKind::Gone,
             step,
@@ -106,8 +117,7 @@ impl<'a, E: Executor> Actor<'a, E> {
         );
         // The implementation may have closed the socket's descriptor behind our back;
         // closing it again could close a descriptor it has since opened (and std aborts
-        // on EBADF). The process leaves by _exit at once anyway.
-        std::mem::forget(self.control);
+        // on EBADF): `serve` forgets it with the rest, and the process leaves by _exit.
         CONTROL_LOST
     }
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::error::{FailedBeforeFork, HarnessError, SetupError, SkipReason};
 use crate::driver::{EventKind, Evidence, LeakCheck};
 use crate::judge::Cause;
+use crate::scenario::Errno;
 use crate::scenario::{ProcessName, StepIndex};
 
 /// What a step's check found wrong.
@@ -160,6 +161,12 @@ impl HarnessError {
 impl FailedBeforeFork {
     /// The verdict of a run whose object could not be made.
     pub(crate) fn into_verdict(self) -> Verdict {
+        if self.errno == Errno::UNSUPPORTED {
+            return Verdict::Skip(format!(
+                "implementation `{}` has no `{}` to make the object before the fork",
+                self.implementation, self.call
+            ));
+        }
         Verdict::Fail(Failure {
             step: None,
             process: None,

@@ -12,8 +12,8 @@ use crate::mechanism::Capability;
 use crate::model::{ReferenceModel, RegionModel};
 use crate::platform::PlatformProfile;
 use crate::scenario::{
-    AccessMode, Action, End, Mechanism, OpenFlag, Payload, Process, ProcessName, Prot, RegionSpec,
-    Relation, Scenario, Sharing, SigPipe, Size,
+    AccessMode, Action, End, MadeBy, Mechanism, OpenFlag, Payload, Process, ProcessName, Prot,
+    RegionSpec, Relation, Scenario, Sharing, SigPipe, Size,
 };
 
 /// Where in the region an access starts: near its start, near the end of its first
@@ -189,6 +189,7 @@ pub fn build_regions(
     let region = plan.pages * profile.page_size;
     let spec = RegionSpec {
         len: Size::Bytes(region),
+        made_by: MadeBy::Processes,
         sharing: if private {
             Sharing::Private
         } else {

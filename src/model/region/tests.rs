@@ -31,7 +31,11 @@ fn model(mechanism: Mechanism, relations: &[Relation], len: u64, sharing: Sharin
         })
         .collect();
     let len = Size::Bytes(len);
-    let spec = RegionSpec { len, sharing };
+    let spec = RegionSpec {
+        len,
+        sharing,
+        made_by: MadeBy::Processes,
+    };
     RegionModel::for_processes(mechanism, &processes, spec, &PlatformProfile::LINUX)
         .expect("a region the model covers")
 }

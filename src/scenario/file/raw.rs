@@ -50,6 +50,8 @@ pub(super) struct RawRegion {
     pub(super) size: Option<Size>,
     #[serde(default)]
     pub(super) map: Option<Sharing>,
+    #[serde(default)]
+    pub(super) made_by: Option<MadeBy>,
 }
 
 impl RawRegion {
@@ -58,6 +60,7 @@ impl RawRegion {
         RegionSpec {
             len: self.size.unwrap_or(default.len),
             sharing: self.map.unwrap_or(default.sharing),
+            made_by: self.made_by.unwrap_or(default.made_by),
         }
     }
 }

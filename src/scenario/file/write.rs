@@ -12,9 +12,9 @@ use std::fmt::Write as _;
 
 use super::FORMAT_VERSION;
 use crate::scenario::{
-    AccessMode, Action, End, Expectation, FdFlag, MsgFlag, OpenFlag, Pattern, Payload, PollEvent,
-    Prot, RegionSpec, Relation, Scenario, Sharing, ShutdownHow, SigPipe, SockOpt, SocketCall,
-    SocketFlag,
+    AccessMode, Action, End, Expectation, FdFlag, MadeBy, MsgFlag, OpenFlag, Pattern, Payload,
+    PollEvent, Prot, RegionSpec, Relation, Scenario, Sharing, ShutdownHow, SigPipe, SockOpt,
+    SocketCall, SocketFlag,
 };
 
 /// The scenario as file text, with `comment` lines (`# …`) on top (control characters,
@@ -63,6 +63,9 @@ pub fn to_file_text(scenario: &Scenario, comment: &[String]) -> Result<String, S
             "\n[region]\nsize = {}\nmap = \"{map}\"",
             size(&scenario.region.len.to_string())
         );
+        if scenario.region.made_by == MadeBy::Parent {
+            let _ = writeln!(out, "made_by = \"parent\"");
+        }
     }
     let _ = writeln!(out, "\n[processes]");
     for p in &scenario.processes {

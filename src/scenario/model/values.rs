@@ -84,6 +84,19 @@ pub enum Sharing {
     Private,
 }
 
+/// Who makes a named region's object (`posix-shm`, `file-mmap`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MadeBy {
+    /// The processes open (and create) it themselves, by name, after the fork.
+    #[default]
+    Processes,
+    /// The parent makes it through the implementation before the fork (created, sized to
+    /// the region and mapped) and every related process inherits the implementation's
+    /// handle and mapping; the parent then lets go of its copy as an exiting process
+    /// does, with no destructor of the implementation run.
+    Parent,
+}
+
 /// A protection flag, as `mmap()` and `mprotect()` take it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Prot {
@@ -100,6 +113,8 @@ pub struct RegionSpec {
     pub len: Size,
     /// MAP_SHARED or MAP_PRIVATE.
     pub sharing: Sharing,
+    /// Who makes the object, for mechanisms whose objects have names.
+    pub made_by: MadeBy,
 }
 
 impl Default for RegionSpec {
@@ -107,6 +122,7 @@ impl Default for RegionSpec {
         RegionSpec {
             len: Size::of(SizeSymbol::PageSize),
             sharing: Sharing::Shared,
+            made_by: MadeBy::Processes,
         }
     }
 }

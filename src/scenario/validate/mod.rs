@@ -218,6 +218,15 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
             "`map = \"MAP_PRIVATE\"` cannot apply to sysv-shm: a System V attachment is always shared".to_owned(),
         ));
     }
+    if s.region.made_by == MadeBy::Parent && s.mechanism != Mechanism::PosixShm {
+        return Err(Located::new(
+            spans.region.clone(),
+            format!(
+                "`made_by = \"parent\"` applies to posix-shm only: {} has no object the parent makes for its children by name",
+                s.mechanism
+            ),
+        ));
+    }
     if [PlatformProfile::LINUX, PlatformProfile::MACOS]
         .iter()
         .any(|p| p.resolve(s.region.len) == Ok(0))
@@ -236,11 +245,13 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
             ),
         ));
     }
-    // Whether each process has the region mapped: related ones inherit it.
+    // Whether each process has the region mapped: related ones inherit it, as they do
+    // the object the parent made.
+    let inherited = s.mechanism.inherits_region() || s.region.made_by == MadeBy::Parent;
     let mut mapped: Vec<bool> = s
         .processes
         .iter()
-        .map(|p| s.mechanism.inherits_region() && p.relation == Relation::Related)
+        .map(|p| inherited && p.relation == Relation::Related)
         .collect();
     // The socket handles each process holds.
     let mut sockets: Vec<Handles> = s.processes.iter().map(Handles::of).collect();
@@ -253,7 +264,16 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
     let mut held: Vec<Vec<Roles>> = s
         .processes
         .iter()
-        .map(|p| p.keeps.iter().map(|e| Roles::of(*e)).collect())
+        .map(|p| {
+            let object = (s.region.made_by == MadeBy::Parent && p.relation == Relation::Related)
+                .then_some(End::Object);
+            p.keeps
+                .iter()
+                .copied()
+                .chain(object)
+                .map(Roles::of)
+                .collect()
+        })
         .collect();
     for (si, step) in s.steps.iter().enumerate() {
         check_overrides(s, si, step, spans)?;

@@ -39,6 +39,7 @@ impl<'a, I: SharedRegion> RegionExecutor<'a, I> {
         segment: Option<I::Segment>,
         named: Option<Named>,
         region: Option<I::Region>,
+        inherited: Option<I::Object>,
     ) -> Self {
         RegionExecutor {
             iut,
@@ -47,7 +48,8 @@ impl<'a, I: SharedRegion> RegionExecutor<'a, I> {
             spec,
             segment,
             named,
-            object: None,
+            // The parent's object opens O_RDWR.
+            object: inherited.map(|o| (o, AccessMode::ReadWrite)),
             region,
         }
     }

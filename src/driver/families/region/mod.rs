@@ -8,12 +8,15 @@
 mod executor;
 
 use std::cell::RefCell;
+use std::os::fd::RawFd;
 use std::path::{Path, PathBuf};
+use std::ptr::NonNull;
 
 use self::executor::RegionExecutor;
 use crate::driver::cleanup::{mark_sysv_maker, random_suffix};
 use crate::driver::error::{HarnessError, SetupError};
 use crate::driver::family::{failed_before_fork, ActorContext, Family};
+use crate::driver::fds::open_fds;
 use crate::mechanism::{Describe, SharedRegion};
 use crate::platform::PlatformProfile;
 use crate::scenario::*;
@@ -36,6 +39,10 @@ pub(crate) struct RegionFamily<'a, I: SharedRegion> {
 }
 
 impl<'a, I: SharedRegion> RegionFamily<'a, I> {
+    fn page_size(&self) -> usize {
+        self.profile.page_size as usize
+    }
+
     pub(crate) fn new(iut: &'a I, profile: &'static PlatformProfile) -> Self {
         RegionFamily {
             iut,
@@ -48,12 +55,56 @@ impl<'a, I: SharedRegion> RegionFamily<'a, I> {
 }
 
 /// What the driver makes before the fork: the mapping (with its segment, for System V)
-/// or the name (POSIX), and the spec for mapping more.
-pub(crate) struct RegionObject<R, S> {
+/// or the name (POSIX), the object the parent made when the scenario says so, and the
+/// spec for mapping more.
+pub(crate) struct RegionObject<R, S, O> {
     region: Option<R>,
     segment: Option<S>,
     named: Option<Named>,
+    made: Option<MadeByParent<O>>,
     spec: RegionSpec,
+}
+
+/// An object the parent made through the implementation (`made_by = "parent"`): the
+/// implementation's handle, and the descriptors making it opened, which the handle may
+/// hide.
+pub(crate) struct MadeByParent<O> {
+    handle: O,
+    fds: Vec<RawFd>,
+}
+
+/// Let go of the object the parent made, and of its mapping, as an exiting process does:
+/// the descriptors are closed and the memory unmapped, and no destructor of the
+/// implementation runs (one may do more than an exit, such as unlink the name). What the
+/// parent does once its children are forked, and what an unrelated child does with the
+/// copy the fork gave it.
+fn abandon<I: SharedRegion>(
+    iut: &I,
+    made: MadeByParent<I::Object>,
+    region: Option<I::Region>,
+    page: usize,
+) {
+    if let Some(region) = region {
+        unmap_behind(iut.bytes(&region), page);
+        std::mem::forget(region);
+    }
+    std::mem::forget(made.handle);
+    for fd in made.fds {
+        let _ = nix::unistd::close(fd);
+    }
+}
+
+/// Unmap the pages of `(base, len)` behind the back of the value that mapped them.
+#[expect(unsafe_code, reason = "unmapping memory a forgotten value mapped")]
+fn unmap_behind((base, len): (NonNull<u8>, usize), page: usize) {
+    let start = base.as_ptr() as usize / page * page;
+    let end = (base.as_ptr() as usize + len).div_ceil(page) * page;
+    let Some(start) = NonNull::new(start as *mut std::ffi::c_void) else {
+        return;
+    };
+    // SAFETY: the pages are the mapping of a value this process forgets right after and
+    // never reaches again (no reference into them is alive); a failure leaves them mapped.
+    let _ = unsafe { nix::sys::mman::munmap(start, end - start.as_ptr() as usize) };
 }
 
 /// The name of an object the processes open themselves.
@@ -87,7 +138,7 @@ fn let_go<I: SharedRegion>(
 }
 
 impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
-    type Object = RegionObject<I::Region, I::Segment>;
+    type Object = RegionObject<I::Region, I::Segment, I::Object>;
     type Executor = RegionExecutor<'a, I>;
 
     fn iut(&self) -> &dyn Describe {
@@ -106,6 +157,7 @@ impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
             region: None,
             segment: None,
             named: None,
+            made: None,
             spec,
         };
         match scenario.mechanism {
@@ -137,6 +189,28 @@ impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
                             names.push(padded(&name, len as usize));
                         }
                     }
+                }
+                if spec.made_by == MadeBy::Parent {
+                    let before = open_fds();
+                    let handle = iut
+                        .shm_open(
+                            &name,
+                            AccessMode::ReadWrite,
+                            &[OpenFlag::Creat, OpenFlag::Excl],
+                        )
+                        .map_err(|e| failed("shm_open", e))?;
+                    iut.ftruncate(&handle, len as u64)
+                        .map_err(|e| failed("ftruncate", e))?;
+                    let shared = spec.sharing == Sharing::Shared;
+                    object.region = Some(
+                        iut.mmap(&handle, len, shared, true)
+                            .map_err(|e| failed("mmap", e))?,
+                    );
+                    let fds = open_fds().into_iter().filter(|fd| !before.contains(fd));
+                    object.made = Some(MadeByParent {
+                        handle,
+                        fds: fds.collect(),
+                    });
                 }
                 object.named = Some(Named::Shm(name));
             }
@@ -172,6 +246,7 @@ impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
             region: None,
             segment: None,
             named: Some(named),
+            made: None,
             spec: scenario.region,
         }
     }
@@ -182,13 +257,19 @@ impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
         process: &Process,
         actor: ActorContext<'_>,
     ) -> Self::Executor {
-        let region = match (object.region, process.relation) {
-            (Some(region), Relation::Related) => Some(region),
-            (Some(region), Relation::Unrelated) => {
-                let _ = let_go(self.iut, region, object.segment.as_ref());
-                None
+        let related = process.relation == Relation::Related;
+        let (region, handle) = match (object.made, object.region) {
+            (Some(made), region) if related => (region, Some(made.handle)),
+            (Some(made), region) => {
+                abandon(self.iut, made, region, self.page_size());
+                (None, None)
             }
-            (None, _) => None,
+            (None, Some(region)) if related => (Some(region), None),
+            (None, Some(region)) => {
+                let _ = let_go(self.iut, region, object.segment.as_ref());
+                (None, None)
+            }
+            (None, None) => (None, None),
         };
         RegionExecutor::new(
             self.iut,
@@ -197,12 +278,17 @@ impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
             object.segment,
             object.named,
             region,
+            handle,
         )
     }
 
     fn release(&self, object: Self::Object) {
-        if let Some(region) = object.region {
-            let _ = let_go(self.iut, region, object.segment.as_ref());
+        match (object.made, object.region) {
+            (Some(made), region) => abandon(self.iut, made, region, self.page_size()),
+            (None, Some(region)) => {
+                let _ = let_go(self.iut, region, object.segment.as_ref());
+            }
+            (None, None) => {}
         }
     }
 
