@@ -34,7 +34,7 @@ fn model(mechanism: Mechanism, relations: &[Relation], len: u64, sharing: Sharin
     let spec = RegionSpec {
         len,
         sharing,
-        made_by: MadeBy::Processes,
+        ..RegionSpec::default()
     };
     RegionModel::for_processes(mechanism, &processes, spec, &PlatformProfile::LINUX)
         .expect("a region the model covers")
