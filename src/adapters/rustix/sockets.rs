@@ -362,3 +362,37 @@ impl Socket for RustixSockets {
         Some(socket.as_fd())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use ::rustix::net::SocketAddrUnix;
+
+    use super::unix_reported;
+    use crate::mechanism::SocketAddress;
+
+    #[test]
+    fn a_path_is_reported() {
+        let named = SocketAddrUnix::new("/tmp/ipcc-srv").expect("a short path");
+        assert_eq!(
+            unix_reported(&named),
+            Some(SocketAddress::Path("/tmp/ipcc-srv".into()))
+        );
+    }
+
+    /// Linux's unnamed address: the family alone.
+    #[cfg(linux_like)]
+    #[test]
+    fn the_family_alone_is_unnamed() {
+        assert_eq!(unix_reported(&SocketAddrUnix::new_unnamed()), None);
+    }
+
+    #[cfg(linux_like)]
+    #[test]
+    fn an_abstract_name_is_reported() {
+        let name = SocketAddrUnix::new_abstract_name(b"ipcc-abs").expect("a short name");
+        assert_eq!(
+            unix_reported(&name),
+            Some(SocketAddress::Abstract(b"ipcc-abs".to_vec()))
+        );
+    }
+}
