@@ -14,6 +14,8 @@ pub mod ipc_channel;
 pub mod memmap2;
 #[cfg(feature = "adapter-os-pipe")]
 pub mod os_pipe;
+#[cfg(feature = "adapter-rustix")]
+pub mod rustix;
 #[cfg(feature = "adapter-shared-memory")]
 pub mod shared_memory;
 #[cfg(feature = "adapter-std")]
@@ -136,6 +138,8 @@ pub fn compiled_in() -> Vec<Adapter> {
         tokio::ADAPTER,
         #[cfg(feature = "adapter-ipc-channel")]
         ipc_channel::ADAPTER,
+        #[cfg(feature = "adapter-rustix")]
+        rustix::ADAPTER,
     ]
 }
 
