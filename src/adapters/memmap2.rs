@@ -89,13 +89,6 @@ impl Mapping {
             len,
         })
     }
-
-    /// A writable map made by another adapter that maps with memmap2 (memfd's), which
-    /// then changes, syncs and unmaps it through [`Memmap2`].
-    #[cfg(all(feature = "adapter-memfd", target_os = "linux"))]
-    pub(super) fn writable(map: MmapMut) -> Result<Self, Errno> {
-        Mapping::new(Map::Writable(map))
-    }
 }
 
 impl Describe for Memmap2 {
