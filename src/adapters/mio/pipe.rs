@@ -154,3 +154,24 @@ impl ByteStream for MioPipe {
         Some(end.end.as_fd())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_read_of_an_empty_pipe_waits_for_the_write() {
+        let (read, write) = MioPipe.pipe(&[]).unwrap();
+        let writer = std::thread::spawn(move || MioPipe.write(&write, b"hi"));
+        let mut buf = [0u8; 8];
+        assert_eq!(MioPipe.read(&read, &mut buf), Ok(2));
+        assert_eq!(&buf[..2], b"hi");
+        assert_eq!(writer.join().unwrap(), Ok(2));
+    }
+
+    #[test]
+    fn an_end_in_non_blocking_mode_answers_eagain() {
+        let (read, _write) = MioPipe.pipe(&[OpenFlag::NonBlock]).unwrap();
+        assert_eq!(MioPipe.read(&read, &mut [0u8; 1]), Err(Errno(libc::EAGAIN)));
+    }
+}

@@ -297,3 +297,21 @@ impl Socket for MioSocket {
         socket.made.get().map(AsFd::as_fd)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_recv_waits_for_the_peer_to_send() {
+        let kind = SocketKind {
+            domain: SocketDomain::Unix,
+            style: SocketStyle::Stream,
+        };
+        let (left, right) = MioSocket.socketpair(kind).unwrap();
+        let sender = std::thread::spawn(move || MioSocket.send(&right, b"hi", None, &[]));
+        let mut buf = [0u8; 8];
+        assert_eq!(MioSocket.recv(&left, &mut buf, &[]).unwrap().len, 2);
+        assert_eq!(sender.join().unwrap(), Ok(2));
+    }
+}
