@@ -10,8 +10,12 @@ pub mod faulty;
 pub mod interprocess;
 #[cfg(feature = "adapter-ipc-channel")]
 pub mod ipc_channel;
+#[cfg(all(feature = "adapter-memfd", target_os = "linux"))]
+pub mod memfd;
 #[cfg(feature = "adapter-memmap2")]
 pub mod memmap2;
+#[cfg(feature = "adapter-mio")]
+pub mod mio;
 #[cfg(feature = "adapter-os-pipe")]
 pub mod os_pipe;
 #[cfg(feature = "adapter-rustix")]
@@ -22,6 +26,8 @@ pub mod shared_memory;
 pub mod std_lib;
 #[cfg(feature = "adapter-tokio")]
 pub mod tokio;
+#[cfg(any(feature = "adapter-std", feature = "adapter-mio"))]
+mod unix_address;
 
 use crate::driver::ScenarioReport;
 use crate::driver::{run_scenario, serve_exec_actor, RunOptions};
@@ -140,6 +146,10 @@ pub fn compiled_in() -> Vec<Adapter> {
         ipc_channel::ADAPTER,
         #[cfg(feature = "adapter-rustix")]
         rustix::ADAPTER,
+        #[cfg(feature = "adapter-mio")]
+        mio::ADAPTER,
+        #[cfg(all(feature = "adapter-memfd", target_os = "linux"))]
+        memfd::ADAPTER,
     ]
 }
 

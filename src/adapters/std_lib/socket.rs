@@ -8,6 +8,7 @@ use std::net::{Ipv4Addr, Shutdown, SocketAddrV4, TcpListener, TcpStream, UdpSock
 use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::net::{SocketAddr as UnixAddr, UnixDatagram, UnixListener, UnixStream};
 
+use crate::adapters::unix_address::{reported, unix_address};
 use crate::mechanism::{
     Capability, Describe, Deviation, Received, Socket, SocketAddress, Unsupported,
 };
@@ -107,51 +108,10 @@ impl StdHandle {
     }
 }
 
-fn unix_address(address: &SocketAddress) -> Result<UnixAddr, Errno> {
-    match address {
-        SocketAddress::Path(path) => Ok(UnixAddr::from_pathname(path)?),
-        SocketAddress::Abstract(name) => abstract_address(name),
-        SocketAddress::Inet(_) => Err(Errno(libc::EAFNOSUPPORT)),
-    }
-}
-
 fn inet_address(address: &SocketAddress) -> Result<SocketAddrV4, Errno> {
     match address {
         SocketAddress::Inet(address) => Ok(*address),
         _ => Err(Errno(libc::EAFNOSUPPORT)),
-    }
-}
-
-#[cfg(target_os = "linux")]
-fn abstract_address(name: &[u8]) -> Result<UnixAddr, Errno> {
-    use std::os::linux::net::SocketAddrExt;
-    Ok(UnixAddr::from_abstract_name(name)?)
-}
-
-/// Abstract names are Linux's; the platform profile skips their scenarios elsewhere.
-#[cfg(not(target_os = "linux"))]
-fn abstract_address(_name: &[u8]) -> Result<UnixAddr, Errno> {
-    Err(Errno(libc::EAFNOSUPPORT))
-}
-
-#[cfg(target_os = "linux")]
-fn abstract_name(address: &UnixAddr) -> Option<SocketAddress> {
-    use std::os::linux::net::SocketAddrExt;
-    address
-        .as_abstract_name()
-        .map(|name| SocketAddress::Abstract(name.to_vec()))
-}
-
-#[cfg(not(target_os = "linux"))]
-fn abstract_name(_address: &UnixAddr) -> Option<SocketAddress> {
-    None
-}
-
-/// A unix address as the driver names it: `None` for an unnamed socket.
-fn reported(address: &UnixAddr) -> Option<SocketAddress> {
-    match address.as_pathname() {
-        Some(path) => Some(SocketAddress::Path(path.to_path_buf())),
-        None => abstract_name(address),
     }
 }
 
