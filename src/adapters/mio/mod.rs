@@ -55,30 +55,6 @@ pub const ADAPTER: Adapter = Adapter::of(
             scenario: "pipe::pipe2_nonblock_only",
             explanation: "pipe::new is pipe2(O_CLOEXEC | O_NONBLOCK) (sys/unix/pipe.rs, new_raw); its documentation names only non-blocking: FD_CLOEXEC is set, undocumented",
         },
-        KnownFailure {
-            scenario: "socketpair::send_closed_pair_sigpipe",
-            explanation: "UnixStream's write is std's (mio wraps a std UnixStream), which sends with MSG_NOSIGNAL: EPIPE, and no SIGPIPE",
-        },
-        KnownFailure {
-            scenario: "socketpair::socketpair_fuzz_0000000000000003",
-            explanation: "UnixStream's write is std's (mio wraps a std UnixStream), which sends with MSG_NOSIGNAL: EPIPE, and no SIGPIPE (found by the fuzzer, seed 3)",
-        },
-        KnownFailure {
-            scenario: "unix-stream::connect_backlog_full_blocks_until_accept",
-            explanation: "UnixListener::bind_addr listens with backlog -1, the system's maximum (sys/unix/uds/listener.rs): the queue never fills, so connect never waits; mio has no listen() of one's own backlog",
-        },
-        KnownFailure {
-            scenario: "unix-stream::connect_bound_not_listening_econnrefused",
-            explanation: "a bound Unix stream socket exists only as UnixListener::bind_addr, which also listens: the connect succeeds",
-        },
-        KnownFailure {
-            scenario: "unix-stream::send_after_shutdown_wr_sigpipe",
-            explanation: "UnixStream's write is std's (mio wraps a std UnixStream), which sends with MSG_NOSIGNAL: EPIPE, and no SIGPIPE",
-        },
-        KnownFailure {
-            scenario: "unix-stream::send_to_closed_peer_sigpipe",
-            explanation: "UnixStream's write is std's (mio wraps a std UnixStream), which sends with MSG_NOSIGNAL: EPIPE, and no SIGPIPE",
-        },
     ],
 );
 

@@ -13,11 +13,17 @@ use ::mio::Interest;
 
 use super::wait::call;
 use crate::adapters::unix_address::{reported, unix_address};
-use crate::mechanism::{Capability, Describe, Received, Socket, SocketAddress};
+use crate::mechanism::{
+    Capability, Describe, Deviation, Received, Socket, SocketAddress, Unsupported,
+};
 use crate::scenario::{
     Errno, Mechanism, MsgFlag, ShutdownHow, SockOpt, SocketDomain, SocketFlag, SocketKind,
     SocketStyle,
 };
+
+/// Why a send to a closed peer raises no SIGPIPE.
+const NO_SIGPIPE: &str = "UnixStream's write is std's (mio wraps a std UnixStream), which sends \
+    with MSG_NOSIGNAL (std's design): EPIPE, and no SIGPIPE";
 
 /// `mio::net`'s Unix sockets.
 #[derive(Clone, Copy, Debug, Default)]
@@ -116,6 +122,40 @@ impl Describe for MioSocket {
             Capability::Descriptor,
             Capability::SocketOptions,
             Capability::Shutdown,
+        ]
+    }
+
+    fn deviations(&self) -> &[Deviation] {
+        &[
+            Deviation {
+                scenario: "socketpair::send_closed_pair_sigpipe",
+                reason: NO_SIGPIPE,
+            },
+            Deviation {
+                scenario: "socketpair::socketpair_fuzz_0000000000000003",
+                reason: NO_SIGPIPE,
+            },
+            Deviation {
+                scenario: "unix-stream::send_after_shutdown_wr_sigpipe",
+                reason: NO_SIGPIPE,
+            },
+            Deviation {
+                scenario: "unix-stream::send_to_closed_peer_sigpipe",
+                reason: NO_SIGPIPE,
+            },
+        ]
+    }
+
+    fn unsupported(&self) -> &[Unsupported] {
+        &[
+            Unsupported {
+                scenario: "unix-stream::connect_backlog_full_blocks_until_accept",
+                reason: "no backlog of one's choice: UnixListener::bind_addr listens with -1, the system's maximum (sys/unix/uds/listener.rs), so the queue cannot be filled",
+            },
+            Unsupported {
+                scenario: "unix-stream::connect_bound_not_listening_econnrefused",
+                reason: "no bound socket that does not listen: UnixListener::bind_addr binds and listens together",
+            },
         ]
     }
 }

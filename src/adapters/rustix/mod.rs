@@ -50,7 +50,6 @@ pub use self::sockets::RustixSockets;
 pub use self::streams::RustixStreams;
 use super::Adapter;
 use crate::mechanism::Implementation;
-use crate::report::KnownFailure;
 use crate::scenario::{AccessMode, Errno, OpenFlag};
 
 /// Its name in reports and on the command line.
@@ -64,17 +63,8 @@ pub const ADAPTER: Adapter = Adapter::of(
      sendmsg, shutdown, sockopt}, shm::{open, unlink}, mm::{mmap, mmap_anonymous, mprotect, \
      munmap, msync}",
     &Rustix,
-    KNOWN_FAILURES,
+    &[],
 );
-
-/// The failures that have been looked into.
-const KNOWN_FAILURES: &[KnownFailure] = &[KnownFailure {
-    scenario: "posix-shm::name_length_limit",
-    explanation: "on Linux, rustix's own backend (src/backend/linux_raw/shm/syscalls.rs, \
-                  get_shm_name) counts the leading slash against NAME_MAX (`name.len() > \
-                  NAME_MAX` before the slashes are skipped): a name of 255 characters after \
-                  the slash, which glibc and musl open in /dev/shm, fails with ENAMETOOLONG",
-}];
 
 /// rustix: its pipes and FIFOs, its sockets, and its mappings.
 #[derive(Clone, Copy, Debug, Default)]
