@@ -1,9 +1,9 @@
 //! Addresses of Unix sockets as std's `SocketAddr`, which std and mio both take: a path,
-//! or (on Linux) an abstract name.
+//! or (on Linux) an abstract name; and what their receives report.
 
 use std::os::unix::net::SocketAddr as UnixAddr;
 
-use crate::mechanism::SocketAddress;
+use crate::mechanism::{Received, SocketAddress};
 use crate::scenario::Errno;
 
 /// The std address of `address`; an IPv4 one is of another family.
@@ -45,5 +45,14 @@ pub(super) fn reported(address: &UnixAddr) -> Option<SocketAddress> {
     match address.as_pathname() {
         Some(path) => Some(SocketAddress::Path(path.to_path_buf())),
         None => abstract_name(address),
+    }
+}
+
+/// A received message, from `from`: neither std nor mio reports `MSG_TRUNC`.
+pub(super) fn received(len: usize, from: Option<SocketAddress>) -> Received {
+    Received {
+        len,
+        truncated: false,
+        from,
     }
 }

@@ -12,7 +12,7 @@ use ::mio::net::{UnixDatagram, UnixListener, UnixStream};
 use ::mio::Interest;
 
 use super::wait::call;
-use crate::adapters::unix_address::{reported, unix_address};
+use crate::adapters::unix_address::{received, reported, unix_address};
 use crate::mechanism::{
     Capability, Describe, Deviation, Received, Socket, SocketAddress, Unsupported,
 };
@@ -88,15 +88,6 @@ fn datagram_path(address: &SocketAddress) -> Result<&Path, Errno> {
         SocketAddress::Path(path) => Ok(path),
         SocketAddress::Abstract(_) => Err(Errno::UNSUPPORTED),
         SocketAddress::Inet(_) => Err(Errno(libc::EAFNOSUPPORT)),
-    }
-}
-
-/// A received message; mio reports no `MSG_TRUNC`.
-fn received(len: usize, from: Option<SocketAddress>) -> Received {
-    Received {
-        len,
-        truncated: false,
-        from,
     }
 }
 

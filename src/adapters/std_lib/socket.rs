@@ -8,7 +8,7 @@ use std::net::{Ipv4Addr, Shutdown, SocketAddrV4, TcpListener, TcpStream, UdpSock
 use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::net::{SocketAddr as UnixAddr, UnixDatagram, UnixListener, UnixStream};
 
-use crate::adapters::unix_address::{reported, unix_address};
+use crate::adapters::unix_address::{received, reported, unix_address};
 use crate::mechanism::{
     Capability, Describe, Deviation, Received, Socket, SocketAddress, Unsupported,
 };
@@ -121,15 +121,6 @@ fn sends_nosignal(made: &Made, to: Option<&SocketAddress>) -> bool {
         Made::UnixStream(_) | Made::TcpStream(_) | Made::Udp(_) => true,
         Made::UnixDatagram(_) => to.is_some(),
         _ => false,
-    }
-}
-
-/// A received message; std reports no `MSG_TRUNC`.
-fn received(len: usize, from: Option<SocketAddress>) -> Received {
-    Received {
-        len,
-        truncated: false,
-        from,
     }
 }
 
