@@ -89,6 +89,32 @@ impl Errno {
             .map(|&(n, _)| n)
     }
 
+    /// The errno an error of `kind` stands for, for a crate whose errors carry none
+    /// (`io::Error::new(kind, …)`, or an error type of its own that says what happened):
+    /// the one POSIX gives that condition, `UNSUPPORTED` for a call the crate does not
+    /// have, and EIO where no errno says it (`UnexpectedEof`, `Other`, …), so that the
+    /// step fails rather than passes.
+    pub fn of_kind(kind: std::io::ErrorKind) -> Errno {
+        use std::io::ErrorKind as K;
+        Errno(match kind {
+            K::WouldBlock => libc::EAGAIN,
+            K::BrokenPipe => libc::EPIPE,
+            K::NotFound => libc::ENOENT,
+            K::AlreadyExists => libc::EEXIST,
+            K::PermissionDenied => libc::EACCES,
+            K::Interrupted => libc::EINTR,
+            K::ConnectionRefused => libc::ECONNREFUSED,
+            K::ConnectionReset => libc::ECONNRESET,
+            K::NotConnected => libc::ENOTCONN,
+            K::AddrInUse => libc::EADDRINUSE,
+            K::AddrNotAvailable => libc::EADDRNOTAVAIL,
+            K::InvalidInput => libc::EINVAL,
+            K::TimedOut => libc::ETIMEDOUT,
+            K::Unsupported => return Errno::UNSUPPORTED,
+            _ => libc::EIO,
+        })
+    }
+
     /// Every name the parser accepts, for error messages.
     pub fn known_names() -> impl Iterator<Item = &'static str> {
         ERRNO_NAMES.iter().map(|(n, _)| *n)
@@ -102,10 +128,12 @@ impl From<nix::errno::Errno> for Errno {
 }
 
 /// An I/O error's errno; an error that carries none (a crate's own error turned into
-/// `io::Error`) becomes EIO, so it still fails the step rather than passing.
+/// `io::Error`) gets the errno its kind stands for ([`Errno::of_kind`]), else EIO, so it
+/// still fails the step rather than passing.
 impl From<std::io::Error> for Errno {
     fn from(e: std::io::Error) -> Self {
-        Errno(e.raw_os_error().unwrap_or(libc::EIO))
+        e.raw_os_error()
+            .map_or_else(|| Errno::of_kind(e.kind()), Errno)
     }
 }
 
@@ -149,6 +177,22 @@ impl fmt::Display for SignalName {
 mod tests {
     use super::*;
     use rstest::rstest;
+
+    #[rstest]
+    #[case(std::io::ErrorKind::WouldBlock, Errno(libc::EAGAIN))]
+    #[case(std::io::ErrorKind::BrokenPipe, Errno(libc::EPIPE))]
+    #[case(std::io::ErrorKind::Unsupported, Errno::UNSUPPORTED)]
+    #[case(std::io::ErrorKind::UnexpectedEof, Errno(libc::EIO))]
+    fn an_error_without_errno_gets_its_kinds(
+        #[case] kind: std::io::ErrorKind,
+        #[case] errno: Errno,
+    ) {
+        let e = std::io::Error::new(kind, "a crate's own error");
+        assert_eq!(Errno::from(e), errno);
+        // An errno the error carries wins over its kind.
+        let raw = std::io::Error::from_raw_os_error(libc::ENOSPC);
+        assert_eq!(Errno::from(raw), Errno(libc::ENOSPC));
+    }
 
     #[rstest]
     #[case("EAGAIN", libc::EAGAIN)]
