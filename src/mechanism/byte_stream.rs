@@ -1,6 +1,5 @@
 //! The byte-stream family: pipes and FIFOs.
 
-use std::fmt;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::path::Path;
 
@@ -34,7 +33,7 @@ use crate::scenario::{AccessMode, Errno, OpenFlag};
 /// [`Capability::Descriptor`]: super::Capability::Descriptor
 pub trait ByteStream: Describe {
     /// One end of the stream, as the implementation represents it.
-    type End: fmt::Debug;
+    type End;
 
     /// Make an anonymous pipe: `(read end, write end)`, with `pipe2()` flags if any
     /// (only those its capabilities declare).

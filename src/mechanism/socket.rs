@@ -1,7 +1,6 @@
 //! The socket family: `AF_UNIX` stream, datagram and seqpacket sockets, socketpairs, and
 //! TCP and UDP on the loopback interface.
 
-use std::fmt;
 use std::net::SocketAddrV4;
 use std::os::fd::{BorrowedFd, OwnedFd};
 use std::path::PathBuf;
@@ -45,7 +44,7 @@ pub struct Received {
 ///   `getsockopt()`, `dup()`, `close()`; XBD `<sys/socket.h>` for SCM_RIGHTS.
 pub trait Socket: Describe {
     /// One socket, as the implementation represents it.
-    type Handle: fmt::Debug;
+    type Handle;
 
     /// `socket()` of this domain and type, with `SOCK_NONBLOCK` / `SOCK_CLOEXEC` in the
     /// type when `flags` name them.
