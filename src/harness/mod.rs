@@ -56,19 +56,31 @@ use crate::scenario::{self, LoadError, Scenario};
 /// a process started as an actor of `iut` by exec, serve as that actor instead.)
 pub fn main<I: Implementation>(iut: I) -> ! {
     serve_exec_actor(&iut);
-    run_trials(&iut, scenario::catalogue())
+    run_trials(&iut, scenario::catalogue(), Fuzzers::Run)
 }
 
 /// Like [`main`], with the scenario files below `roots` (files or directories) instead
-/// of the built-in catalogue: a crate's own scenarios, or a checkout's. A malformed file
-/// stops everything before any trial runs, with a file:line:col error for each malformed
-/// file.
+/// of the built-in catalogue: a crate's own scenarios, or a checkout's, and nothing else
+/// (the fuzzers, which make scenarios of their own, run under [`main`]). A malformed
+/// file stops everything before any trial runs, with a file:line:col error for each
+/// malformed file.
 pub fn main_with_scenarios<I: Implementation>(iut: I, roots: &[&Path]) -> ! {
     serve_exec_actor(&iut);
-    run_trials(&iut, scenario::load_roots(roots))
+    run_trials(&iut, scenario::load_roots(roots), Fuzzers::Left)
 }
 
-fn run_trials<I: Implementation>(iut: &I, scenarios: Result<Vec<Scenario>, LoadError>) -> ! {
+/// Whether a run has the fuzzers' trials beside its scenarios'.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fuzzers {
+    Run,
+    Left,
+}
+
+fn run_trials<I: Implementation>(
+    iut: &I,
+    scenarios: Result<Vec<Scenario>, LoadError>,
+    fuzzers: Fuzzers,
+) -> ! {
     let started = scenarios.map_err(|e| e.to_string()).and_then(|scenarios| {
         let ids: Vec<&str> = scenarios.iter().map(|s| s.id.as_str()).collect();
         let unknown = unknown_declarations(iut.name(), &iut.deviations(), &iut.unsupported(), &ids);
@@ -81,7 +93,9 @@ fn run_trials<I: Implementation>(iut: &I, scenarios: Result<Vec<Scenario>, LoadE
         let server = Arc::new(server);
         let mut all = vec![platform_trial(&server)];
         all.extend(trials(&server, iut, &scenarios, &opts));
-        all.extend(Property::ALL.map(|property| fuzz_trial(&server, iut, property)));
+        if fuzzers == Fuzzers::Run {
+            all.extend(Property::ALL.map(|property| fuzz_trial(&server, iut, property)));
+        }
         Ok((all, skips))
     });
     match started {
