@@ -386,7 +386,9 @@ fn without_bystanders<P: PlanParts>(
 ) -> (P, String) {
     let mut found = (plan, failure);
     let mut i = found.0.process_count();
-    while i > 0 && found.0.process_count() > 2 {
+    // Down to one process: a bystander that never acts is left only where the failure
+    // needs it (an end it holds keeps a reader from end of file).
+    while i > 0 && found.0.process_count() > 1 {
         i -= 1;
         let candidate = found.0.without_process(i);
         keep_if_fails(&mut found, candidate, fails);
