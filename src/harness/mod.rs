@@ -56,7 +56,7 @@ use crate::scenario::{self, LoadError, Scenario};
 /// a process started as an actor of `iut` by exec, serve as that actor instead.)
 pub fn main<I: Implementation>(iut: I) -> ! {
     serve_exec_actor(&iut);
-    run_trials(&iut, scenario::catalogue(), Fuzzers::Run)
+    run_trials(&iut, scenario::catalogue(), Fuzzers::Included)
 }
 
 /// Like [`main`], with the scenario files below `roots` (files or directories) instead
@@ -65,15 +65,23 @@ pub fn main<I: Implementation>(iut: I) -> ! {
 /// file stops everything before any trial runs, with a file:line:col error for each
 /// malformed file.
 pub fn main_with_scenarios<I: Implementation>(iut: I, roots: &[&Path]) -> ! {
-    serve_exec_actor(&iut);
-    run_trials(&iut, scenario::load_roots(roots), Fuzzers::Left)
+    main_with(iut, roots, Fuzzers::Excluded)
 }
 
-/// Whether a run has the fuzzers' trials beside its scenarios'.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Fuzzers {
-    Run,
-    Left,
+/// Like [`main_with_scenarios`], with the fuzzers' trials too when `fuzzers` says so:
+/// a checkout's own catalogue with everything [`main`] runs.
+pub fn main_with<I: Implementation>(iut: I, roots: &[&Path], fuzzers: Fuzzers) -> ! {
+    serve_exec_actor(&iut);
+    run_trials(&iut, scenario::load_roots(roots), fuzzers)
+}
+
+/// Whether a run has the fuzzers' trials (`fuzz::pipe`, …) beside its scenarios'.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fuzzers {
+    /// One trial per fuzzer of a mechanism the implementation provides.
+    Included,
+    /// The scenarios' trials only.
+    Excluded,
 }
 
 fn run_trials<I: Implementation>(
@@ -93,7 +101,7 @@ fn run_trials<I: Implementation>(
         let server = Arc::new(server);
         let mut all = vec![platform_trial(&server)];
         all.extend(trials(&server, iut, &scenarios, &opts));
-        if fuzzers == Fuzzers::Run {
+        if fuzzers == Fuzzers::Included {
             all.extend(Property::ALL.map(|property| fuzz_trial(&server, iut, property)));
         }
         Ok((all, skips))
