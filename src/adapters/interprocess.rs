@@ -294,6 +294,12 @@ impl Describe for LocalSockets {
                 reason: "name reclamation (documented, on by default): dropping a Listener unlinks its socket file, so connect() finds no file (ENOENT)",
             },
             Deviation {
+                scenario: "unix-stream::inherited_listener_survives_child_close",
+                reason: "name reclamation (documented, on by default): a forked child's copy of \
+                         the parent's Listener reclaims the name too, so its drop unlinks the \
+                         socket file the other holder still listens on (connect: ENOENT)",
+            },
+            Deviation {
                 scenario: "unix-stream::send_to_closed_peer_sigpipe",
                 reason: "Stream writes through std's UnixStream, which sends with MSG_NOSIGNAL (std's design): EPIPE, and no SIGPIPE",
             },

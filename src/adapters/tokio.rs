@@ -451,6 +451,15 @@ impl Describe for TokioUnixStream {
             },
         ]
     }
+
+    fn unsupported(&self) -> &[Unsupported] {
+        &[Unsupported {
+            scenario: "unix-stream::inherited_listener_survives_child_close",
+            reason: "no socket crosses a fork: a tokio listener is registered with the runtime \
+                     that made it, which a forked child cannot drive (its accept waits on \
+                     readiness that never comes)",
+        }]
+    }
 }
 
 impl Socket for TokioUnixStream {

@@ -57,6 +57,9 @@ pub enum HarnessError {
     /// name to reach it by.
     #[error("this object can only be inherited, not reached by an exec'd actor")]
     NotReachableByName,
+    /// The parent's listener names an address the run cannot give it.
+    #[error("the parent's listener has no address: {0}")]
+    NoListenerAddress(String),
     /// An actor did not report itself ready.
     #[error("process {process} did not start: {reply}")]
     DidNotStart {

@@ -25,6 +25,7 @@ mod fds;
 mod finish;
 mod hosts;
 mod leaks;
+mod made_by_parent;
 mod observe;
 mod options;
 mod play;

@@ -44,6 +44,7 @@ impl ScenarioBuilder {
                 requires: Vec::new(),
                 create_flags: Vec::new(),
                 region: RegionSpec::default(),
+                listener: None,
                 processes: Vec::new(),
                 steps: Vec::new(),
                 step_timeout: Scenario::DEFAULT_STEP_TIMEOUT,

@@ -203,6 +203,10 @@ fn lower(raw: RawScenario, stem: String, path: Option<&Path>) -> Result<Scenario
         }
         None => RegionSpec::default(),
     };
+    let listener = raw.listener.map(|l| {
+        spans.listener = l.span();
+        l.into_inner().lower()
+    });
     // Before the steps, so that a step naming a process is never blamed for a bad
     // `[processes]` table.
     validate::check_setup(mechanism, &processes, &create_flags, &spans)?;
@@ -257,6 +261,7 @@ fn lower(raw: RawScenario, stem: String, path: Option<&Path>) -> Result<Scenario
         requires: raw.requires,
         create_flags,
         region,
+        listener,
         processes,
         steps,
         step_timeout: raw

@@ -31,6 +31,8 @@ pub(super) struct RawScenario {
     #[serde(default)]
     pub(super) region: Option<Spanned<RawRegion>>,
     #[serde(default)]
+    pub(super) listener: Option<Spanned<RawListener>>,
+    #[serde(default)]
     pub(super) step_timeout_ms: Option<u64>,
     pub(super) processes: Spanned<OrderedMap<Spanned<RawProcess>>>,
     #[serde(default)]
@@ -52,6 +54,25 @@ pub(super) struct RawRegion {
     pub(super) map: Option<Sharing>,
     #[serde(default)]
     pub(super) made_by: Option<MadeBy>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawListener {
+    #[serde(rename = "as")]
+    handle: Handle,
+    at: Address,
+    backlog: u32,
+}
+
+impl RawListener {
+    pub(super) fn lower(self) -> ParentListener {
+        ParentListener {
+            handle: self.handle,
+            at: self.at,
+            backlog: self.backlog,
+        }
+    }
 }
 
 impl RawRegion {

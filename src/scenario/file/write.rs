@@ -67,6 +67,15 @@ pub fn to_file_text(scenario: &Scenario, comment: &[String]) -> Result<String, S
             let _ = writeln!(out, "made_by = \"parent\"");
         }
     }
+    if let Some(listener) = &scenario.listener {
+        let _ = writeln!(
+            out,
+            "\n[listener]\nas = {}\nat = {}\nbacklog = {}",
+            quoted(&listener.handle.to_string()),
+            quoted(&listener.at.to_string()),
+            listener.backlog
+        );
+    }
     let _ = writeln!(out, "\n[processes]");
     for p in &scenario.processes {
         let mut keys = Vec::new();

@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::{Action, Expectation, Mechanism, OpenFlag, Process, ProcessIndex, RegionSpec};
+use super::{
+    Action, Expectation, Mechanism, OpenFlag, ParentListener, Process, ProcessIndex, RegionSpec,
+};
 use crate::platform::Feature;
 
 /// One step: the actions that start together and what each must do.
@@ -72,6 +74,9 @@ pub struct Scenario {
     pub create_flags: Vec<OpenFlag>,
     /// The region a shared-region scenario maps before the fork.
     pub region: RegionSpec,
+    /// The listening socket the parent makes before the fork (unix-stream,
+    /// unix-seqpacket), if the scenario has one.
+    pub listener: Option<ParentListener>,
     /// The actors.
     pub processes: Vec<Process>,
     /// The steps, run in order.

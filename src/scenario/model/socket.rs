@@ -42,6 +42,19 @@ pub struct Address {
     pub abstract_name: bool,
 }
 
+/// A listening socket the parent makes through the implementation before the fork
+/// (`[listener]`): `socket()`, `bind()` to `at` and `listen()`; every related process
+/// inherits it as `handle`, an unrelated one reaches it by its address alone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParentListener {
+    /// The handle related processes hold it by.
+    pub handle: Handle,
+    /// The address it is bound to.
+    pub at: Address,
+    /// Its `listen()` backlog.
+    pub backlog: u32,
+}
+
 impl fmt::Display for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.abstract_name {

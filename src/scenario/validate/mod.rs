@@ -40,6 +40,8 @@ pub(crate) struct Spans {
     pub create_flags: Range<usize>,
     /// The `[region]` table, when given.
     pub region: Range<usize>,
+    /// The `[listener]` table, when given.
+    pub listener: Range<usize>,
     /// The `macos_source` value, when given.
     pub macos_source: Range<usize>,
     /// Each slug of `behaviours`.
@@ -218,6 +220,20 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
             "`map = \"MAP_PRIVATE\"` cannot apply to sysv-shm: a System V attachment is always shared".to_owned(),
         ));
     }
+    if s.listener.is_some()
+        && !matches!(
+            s.mechanism,
+            Mechanism::UnixStream | Mechanism::UnixSeqpacket
+        )
+    {
+        return Err(Located::new(
+            spans.listener.clone(),
+            format!(
+                "`[listener]` applies to unix-stream and unix-seqpacket only: the parent makes a listening socket at a path for its children, which {} has no use for",
+                s.mechanism
+            ),
+        ));
+    }
     if s.region.made_by == MadeBy::Parent && s.mechanism != Mechanism::PosixShm {
         return Err(Located::new(
             spans.region.clone(),
@@ -253,8 +269,18 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
         .iter()
         .map(|p| inherited && p.relation == Relation::Related)
         .collect();
-    // The socket handles each process holds.
-    let mut sockets: Vec<Handles> = s.processes.iter().map(Handles::of).collect();
+    // The socket handles each process holds: related ones inherit the parent's listener.
+    let mut sockets: Vec<Handles> = s
+        .processes
+        .iter()
+        .map(|p| {
+            let inherited = s
+                .listener
+                .as_ref()
+                .filter(|_| p.relation == Relation::Related);
+            Handles::of(p, inherited.map(|l| &l.handle))
+        })
+        .collect();
     // What each process has started and not yet awaited: (step, action).
     let mut pending: Vec<Option<(usize, &Action)>> = vec![None; s.processes.len()];
     let mut life = vec![Life::Acting; s.processes.len()];

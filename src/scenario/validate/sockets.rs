@@ -115,9 +115,11 @@ pub(super) struct Handles {
 }
 
 impl Handles {
-    pub(super) fn of(p: &Process) -> Handles {
+    /// What `p` holds at its start: the socketpair's ends it keeps, and the handle of a
+    /// listener it `inherited` from the parent.
+    pub(super) fn of(p: &Process, inherited: Option<&Handle>) -> Handles {
         Handles {
-            held: p.keeps_pair.iter().cloned().collect(),
+            held: p.keeps_pair.iter().chain(inherited).cloned().collect(),
             plain: BTreeSet::new(),
         }
     }

@@ -8,7 +8,6 @@
 mod executor;
 
 use std::cell::RefCell;
-use std::os::fd::RawFd;
 use std::path::{Path, PathBuf};
 use std::ptr::NonNull;
 
@@ -16,7 +15,7 @@ use self::executor::RegionExecutor;
 use crate::driver::cleanup::{mark_sysv_maker, random_suffix};
 use crate::driver::error::{HarnessError, SetupError};
 use crate::driver::family::{failed_before_fork, ActorContext, Family};
-use crate::driver::fds::open_fds;
+use crate::driver::made_by_parent::MadeByParent;
 use crate::mechanism::{Describe, SharedRegion};
 use crate::platform::PlatformProfile;
 use crate::scenario::*;
@@ -65,19 +64,8 @@ pub(crate) struct RegionObject<R, S, O> {
     spec: RegionSpec,
 }
 
-/// An object the parent made through the implementation (`made_by = "parent"`): the
-/// implementation's handle, and the descriptors making it opened, which the handle may
-/// hide.
-pub(crate) struct MadeByParent<O> {
-    handle: O,
-    fds: Vec<RawFd>,
-}
-
-/// Let go of the object the parent made, and of its mapping, as an exiting process does:
-/// the descriptors are closed and the memory unmapped, and no destructor of the
-/// implementation runs (one may do more than an exit, such as unlink the name). What the
-/// parent does once its children are forked, and what an unrelated child does with the
-/// copy the fork gave it.
+/// Let go of the object the parent made (`made_by = "parent"`), and of its mapping, as
+/// an exiting process does: the memory is unmapped too.
 fn abandon<I: SharedRegion>(
     iut: &I,
     made: MadeByParent<I::Object>,
@@ -88,10 +76,7 @@ fn abandon<I: SharedRegion>(
         unmap_behind(iut.bytes(&region), page);
         std::mem::forget(region);
     }
-    std::mem::forget(made.handle);
-    for fd in made.fds {
-        let _ = nix::unistd::close(fd);
-    }
+    made.abandon();
 }
 
 /// Unmap the pages of `(base, len)` behind the back of the value that mapped them.
@@ -191,26 +176,25 @@ impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
                     }
                 }
                 if spec.made_by == MadeBy::Parent {
-                    let before = open_fds();
-                    let handle = iut
-                        .shm_open(
-                            &name,
-                            AccessMode::ReadWrite,
-                            &[OpenFlag::Creat, OpenFlag::Excl],
-                        )
-                        .map_err(|e| failed("shm_open", e))?;
-                    iut.ftruncate(&handle, len as u64)
-                        .map_err(|e| failed("ftruncate", e))?;
-                    let shared = spec.sharing == Sharing::Shared;
-                    object.region = Some(
-                        iut.mmap(&handle, len, shared, true)
-                            .map_err(|e| failed("mmap", e))?,
-                    );
-                    let fds = open_fds().into_iter().filter(|fd| !before.contains(fd));
-                    object.made = Some(MadeByParent {
-                        handle,
-                        fds: fds.collect(),
-                    });
+                    let mut region = None;
+                    object.made = Some(MadeByParent::make(|| {
+                        let handle = iut
+                            .shm_open(
+                                &name,
+                                AccessMode::ReadWrite,
+                                &[OpenFlag::Creat, OpenFlag::Excl],
+                            )
+                            .map_err(|e| failed("shm_open", e))?;
+                        iut.ftruncate(&handle, len as u64)
+                            .map_err(|e| failed("ftruncate", e))?;
+                        let shared = spec.sharing == Sharing::Shared;
+                        region = Some(
+                            iut.mmap(&handle, len, shared, true)
+                                .map_err(|e| failed("mmap", e))?,
+                        );
+                        Ok::<_, SetupError>(handle)
+                    })?);
+                    object.region = region;
                 }
                 object.named = Some(Named::Shm(name));
             }

@@ -1,18 +1,22 @@
 //! The socket family in the driver. Before the fork the driver makes the socketpair of a
-//! `socketpair` scenario (each related process keeps the ends it names); every other
-//! socket is made by the processes themselves. Addresses are names the executor turns
+//! `socketpair` scenario (each related process keeps the ends it names) and the parent's
+//! listener of a scenario with `[listener]` (each related process holds it; the others,
+//! and the driver once they are forked, let go of it as an exiting process does); every
+//! other socket is made by the processes themselves. Addresses are names the executor turns
 //! into paths in the run's private directory, abstract names carrying the directory's
 //! name, or loopback ports the kernel picks and the driver passes on.
 
 mod addresses;
 mod executor;
 
+use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
 use self::addresses::AddressBook;
 use self::executor::SocketExecutor;
 use crate::driver::error::{HarnessError, SetupError};
 use crate::driver::family::{failed_before_fork, ActorContext, BufferReading, Family};
+use crate::driver::made_by_parent::MadeByParent;
 use crate::driver::probe::in_child_all;
 use crate::mechanism::os::OsSocket;
 use crate::mechanism::{ActorStart, Describe, Socket};
@@ -36,6 +40,9 @@ pub(crate) struct SocketObject<H> {
     kind: SocketKind,
     /// The socketpair's ends, in the order of [`Handle::PAIR`] (socketpair only).
     pair: Vec<H>,
+    /// The listener the parent made (`[listener]`), with the name related processes
+    /// hold it by.
+    listener: Option<(Handle, MadeByParent<H>)>,
     /// The run's private directory, where paths live (the `AF_UNIX` mechanisms).
     dir: Option<PathBuf>,
 }
@@ -65,9 +72,14 @@ impl<'a, I: Socket> Family for SocketFamily<'a, I> {
         } else {
             Vec::new()
         };
+        let listener = match &scenario.listener {
+            Some(l) => Some((l.handle.clone(), self.listen(kind, l, dir)?)),
+            None => None,
+        };
         Ok(SocketObject {
             kind,
             pair,
+            listener,
             dir: dir.map(Path::to_path_buf),
         })
     }
@@ -91,6 +103,8 @@ impl<'a, I: Socket> Family for SocketFamily<'a, I> {
                 .socket_kind()
                 .expect("a socket scenario's mechanism has a socket kind"),
             pair: Vec::new(),
+            // An actor started by exec inherits nothing: it reaches a listener by name.
+            listener: None,
             dir: (!name.is_empty()).then(|| PathBuf::from(name)),
         }
     }
@@ -108,6 +122,13 @@ impl<'a, I: Socket> Family for SocketFamily<'a, I> {
             } else {
                 let _ = self.iut.close(end);
             }
+        }
+        match object.listener {
+            Some((name, made)) if process.relation == Relation::Related => {
+                ends.push((name, made.handle));
+            }
+            Some((_, made)) => made.abandon(),
+            None => {}
         }
         let actor_ip = actor.ip;
         SocketExecutor::new(
@@ -127,6 +148,39 @@ impl<'a, I: Socket> Family for SocketFamily<'a, I> {
         for end in object.pair {
             let _ = self.iut.close(end);
         }
+        if let Some((_, made)) = object.listener {
+            made.abandon();
+        }
+    }
+}
+
+impl<I: Socket> SocketFamily<'_, I> {
+    /// The parent's listener: `socket()`, `bind()` to its address in the run's private
+    /// directory (or abstract namespace) and `listen()`, through the implementation.
+    fn listen(
+        &self,
+        kind: SocketKind,
+        listener: &ParentListener,
+        dir: Option<&Path>,
+    ) -> Result<MadeByParent<I::Handle>, SetupError> {
+        let book = AddressBook::new(dir.map(Path::to_path_buf), Ipv4Addr::LOCALHOST);
+        let address = book
+            .resolve(&listener.at, kind.domain, true)
+            .map_err(|e| HarnessError::NoListenerAddress(e.to_string()))?;
+        let failed = |call, e| failed_before_fork(self.iut.name(), call, e);
+        MadeByParent::make(|| {
+            let socket = self
+                .iut
+                .socket(kind, &[])
+                .map_err(|e| failed("socket", e))?;
+            self.iut
+                .bind(&socket, &address)
+                .map_err(|e| failed("bind", e))?;
+            self.iut
+                .listen(&socket, listener.backlog)
+                .map_err(|e| failed("listen", e))?;
+            Ok(socket)
+        })
     }
 }
 
