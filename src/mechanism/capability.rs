@@ -6,8 +6,8 @@
 use std::fmt;
 
 use crate::scenario::{
-    Action, End, MechanismFamily, MsgFlag, OpenFlag, Scenario, Sharing, SocketCall, SocketFlag,
-    Step,
+    Action, End, Mechanism, MechanismFamily, MsgFlag, OpenFlag, Scenario, Sharing, SocketCall,
+    SocketFlag, Step,
 };
 
 /// One optional ability of an implementation under test.
@@ -153,6 +153,12 @@ pub fn required_capabilities(scenario: &Scenario) -> Vec<Capability> {
         && scenario.region.sharing == Sharing::Private
     {
         needs.push(Capability::PrivateMapping);
+    }
+    // The parent opens a FIFO's read end before any writer, which only O_NONBLOCK allows.
+    if scenario.mechanism == Mechanism::Fifo
+        && scenario.processes.iter().any(|p| !p.keeps.is_empty())
+    {
+        needs.push(Capability::NonBlocking);
     }
     if scenario.steps.iter().any(opens_wait_for_each_other) {
         needs.push(Capability::WaitingOpen);

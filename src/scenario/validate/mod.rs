@@ -138,11 +138,11 @@ pub(crate) fn check_setup(
             }
         }
         check_pair_ends(mechanism, p).map_err(|m| Located::new(spans.keeps(i), m))?;
-        if !p.keeps.is_empty() && mechanism != Mechanism::Pipe {
+        if !p.keeps.is_empty() && !matches!(mechanism, Mechanism::Pipe | Mechanism::Fifo) {
             return Err(Located::new(
                 spans.keeps(i),
                 format!(
-                    "`keeps` applies to pipes only; a {mechanism} is opened by name with `open`"
+                    "`keeps` applies to pipes and FIFOs only; a {mechanism} is opened by name with `open`"
                 ),
             ));
         }

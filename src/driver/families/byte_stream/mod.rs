@@ -1,6 +1,7 @@
 //! The byte-stream family in the driver: pipes and FIFOs. Before the fork the driver
-//! makes the pipe or the FIFO; each related process keeps the ends it names and closes
-//! the others; the driver closes its own copies.
+//! makes the pipe or the FIFO (and opens the FIFO's ends when a process keeps one); each
+//! related process keeps the ends it names and closes the others; the driver closes its
+//! own copies.
 
 mod executor;
 
@@ -34,8 +35,13 @@ pub(crate) enum StreamObject<E> {
         /// The write end.
         write: E,
     },
-    /// A FIFO: nothing is inherited but its path.
-    Fifo(PathBuf),
+    /// A FIFO: its path, and the ends the parent opened when a related process keeps one.
+    Fifo {
+        /// Where it was made.
+        path: PathBuf,
+        /// The read and the write end, in that order.
+        ends: Option<[E; 2]>,
+    },
 }
 
 impl<'a, I: ByteStream> Family for ByteStreamFamily<'a, I> {
@@ -69,7 +75,13 @@ impl<'a, I: ByteStream> Family for ByteStreamFamily<'a, I> {
                 } else {
                     OsByteStream.mkfifo(&path).map_err(HarnessError::OsMkfifo)?;
                 }
-                Ok(StreamObject::Fifo(path))
+                let kept = scenario.processes.iter().any(|p| !p.keeps.is_empty());
+                let ends = if kept {
+                    Some(self.open_both_ends(&path)?)
+                } else {
+                    None
+                };
+                Ok(StreamObject::Fifo { path, ends })
             }
             other => Err(HarnessError::WrongFamily {
                 mechanism: other,
@@ -81,13 +93,16 @@ impl<'a, I: ByteStream> Family for ByteStreamFamily<'a, I> {
 
     fn object_name(&self, object: &Self::Object) -> Option<String> {
         match object {
-            StreamObject::Fifo(path) => path.to_str().map(str::to_owned),
+            StreamObject::Fifo { path, .. } => path.to_str().map(str::to_owned),
             StreamObject::Pipe { .. } => None,
         }
     }
 
     fn reopen(&self, _scenario: &Scenario, name: &str) -> Self::Object {
-        StreamObject::Fifo(PathBuf::from(name))
+        StreamObject::Fifo {
+            path: PathBuf::from(name),
+            ends: None,
+        }
     }
 
     fn adopt(
@@ -97,21 +112,21 @@ impl<'a, I: ByteStream> Family for ByteStreamFamily<'a, I> {
         actor: ActorContext<'_>,
     ) -> Self::Executor {
         // Take this process's ends out of the inherited object.
+        let (inherited, fifo_path) = match object {
+            StreamObject::Pipe { read, write } => (Some([read, write]), PathBuf::new()),
+            StreamObject::Fifo { path, ends } => (ends, path),
+        };
         let mut ends = Vec::new();
-        let mut fifo_path = PathBuf::new();
-        match object {
-            StreamObject::Pipe { read, write } => {
-                let keeps =
-                    |e: End| process.relation == Relation::Related && process.keeps.contains(&e);
-                for (role, end) in [(End::Read, read), (End::Write, write)] {
-                    if keeps(role) {
-                        ends.push((role, end));
-                    } else {
-                        let _ = self.iut.close(end);
-                    }
-                }
+        let keeps = |e: End| process.relation == Relation::Related && process.keeps.contains(&e);
+        for (role, end) in [End::Read, End::Write]
+            .into_iter()
+            .zip(inherited.into_iter().flatten())
+        {
+            if keeps(role) {
+                ends.push((role, end));
+            } else {
+                let _ = self.iut.close(end);
             }
-            StreamObject::Fifo(path) => fifo_path = path,
         }
         StreamExecutor::new(self.iut, actor, fifo_path, ends)
     }
@@ -120,7 +135,7 @@ impl<'a, I: ByteStream> Family for ByteStreamFamily<'a, I> {
         let iut = self.iut;
         let mechanism = match object {
             StreamObject::Pipe { .. } => Mechanism::Pipe,
-            StreamObject::Fifo(_) => Mechanism::Fifo,
+            StreamObject::Fifo { .. } => Mechanism::Fifo,
         };
         if !iut
             .capabilities(mechanism)
@@ -142,7 +157,7 @@ impl<'a, I: ByteStream> Family for ByteStreamFamily<'a, I> {
             // the actors will, through the implementation, without waiting and without a
             // writer, and exits before any actor is forked (the buffer goes with the last
             // close, so the actors' opens find it as they would have).
-            StreamObject::Fifo(path) => in_child(|| {
+            StreamObject::Fifo { path, .. } => in_child(|| {
                 let end = iut
                     .open(path, AccessMode::ReadOnly, &[OpenFlag::NonBlock])
                     .ok()?;
@@ -155,9 +170,32 @@ impl<'a, I: ByteStream> Family for ByteStreamFamily<'a, I> {
     }
 
     fn release(&self, object: Self::Object) {
-        if let StreamObject::Pipe { read, write } = object {
-            let _ = self.iut.close(read);
-            let _ = self.iut.close(write);
+        let ends = match object {
+            StreamObject::Pipe { read, write } => Some([read, write]),
+            StreamObject::Fifo { ends, .. } => ends,
+        };
+        for end in ends.into_iter().flatten() {
+            let _ = self.iut.close(end);
         }
+    }
+}
+
+impl<I: ByteStream> ByteStreamFamily<'_, I> {
+    /// Open both ends of the FIFO at `path` through the implementation, for the related
+    /// processes to inherit, neither open waiting: the read end with O_NONBLOCK (it
+    /// needs no writer then), the write end once a reader exists, and the read end made
+    /// blocking again, as a reader that opened it without O_NONBLOCK has it.
+    fn open_both_ends(&self, path: &Path) -> Result<[I::End; 2], SetupError> {
+        let iut = self.iut;
+        let failed = |call, e| failed_before_fork(iut.name(), call, e);
+        let read = iut
+            .open(path, AccessMode::ReadOnly, &[OpenFlag::NonBlock])
+            .map_err(|e| failed("open(O_RDONLY | O_NONBLOCK)", e))?;
+        let write = iut
+            .open(path, AccessMode::WriteOnly, &[])
+            .map_err(|e| failed("open(O_WRONLY)", e))?;
+        iut.set_nonblocking(&read, false)
+            .map_err(|e| failed("fcntl(F_SETFL) clearing O_NONBLOCK", e))?;
+        Ok([read, write])
     }
 }
