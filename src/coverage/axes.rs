@@ -477,6 +477,13 @@ fn region_axes() -> Vec<Axis> {
         called("fstat_size"),
         called("shm_unlink"),
         called("unlink"),
+        axis(
+            "shmget",
+            "size",
+            &counted(&["0", "at most the segment's", "more than the segment's"]),
+        ),
+        flag("shmget", "IPC_CREAT"),
+        flag("shmget", "IPC_EXCL"),
         called("shmat"),
         called("shmdt"),
         called("shmctl_rmid"),

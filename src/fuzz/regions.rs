@@ -13,7 +13,7 @@ use crate::model::{ReferenceModel, RegionModel};
 use crate::platform::PlatformProfile;
 use crate::scenario::{
     AccessMode, Action, End, MadeBy, Mechanism, OpenFlag, Payload, Process, ProcessName, Prot,
-    RegionSpec, Relation, Scenario, Sharing, SigPipe, Size,
+    RegionSpec, Relation, Scenario, Sharing, SigPipe, Size, SysvKey,
 };
 
 /// Where in the region an access starts: near its start, near the end of its first
@@ -190,6 +190,7 @@ pub fn build_regions(
     let spec = RegionSpec {
         len: Size::Bytes(region),
         made_by: MadeBy::Processes,
+        key: SysvKey::Private,
         sharing: if private {
             Sharing::Private
         } else {

@@ -105,5 +105,5 @@ pub use describe::Describe;
 pub use implementation::{
     unknown_declarations, Implementation, Regions, Sockets, Streams, Unimplemented,
 };
-pub use shared_region::{Protection, SharedRegion};
+pub use shared_region::{IpcKey, Protection, SharedRegion};
 pub use socket::{Received, Socket, SocketAddress};

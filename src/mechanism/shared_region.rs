@@ -6,7 +6,16 @@ use std::path::Path;
 use std::ptr::NonNull;
 
 use super::Describe;
-use crate::scenario::{AccessMode, Errno, OpenFlag};
+use crate::scenario::{AccessMode, Errno, IpcFlag, OpenFlag};
+
+/// A System V IPC key, as `shmget()` takes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IpcKey(pub i32);
+
+impl IpcKey {
+    /// `IPC_PRIVATE` (0 on Linux and macOS): a new object no key reaches.
+    pub const PRIVATE: IpcKey = IpcKey(0);
+}
 
 /// Memory protection of a mapping, as `mmap()` and `mprotect()` take it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -55,8 +64,16 @@ pub trait SharedRegion: Describe {
         Err(Errno::UNSUPPORTED)
     }
 
-    /// `shmget(IPC_PRIVATE, len, IPC_CREAT | 0600)`: a new System V segment.
-    fn shmget(&self, _len: usize) -> Result<Self::Segment, Errno> {
+    /// `shmget(key, len, flags | 0600)`: the System V segment of `key`, made when
+    /// `flags` hold `IPC_CREAT` and the key has none (always, for [`IpcKey::PRIVATE`]).
+    /// `len` 0 asks for an existing segment of any size; the segment returned knows the
+    /// size it has.
+    fn shmget(
+        &self,
+        _key: IpcKey,
+        _len: usize,
+        _flags: &[IpcFlag],
+    ) -> Result<Self::Segment, Errno> {
         Err(Errno::UNSUPPORTED)
     }
 

@@ -1,11 +1,12 @@
 //! The cells a call on a shared region fills: offsets, lengths and extents against the
-//! page, rights, sharing, the flags of `shm_open` and `open`, and the caller's mapping.
+//! page, rights, sharing, the flags of `shm_open`, `open` and `shmget`, the size `shmget`
+//! asks for against the segment's, and the caller's mapping.
 
 use super::{access_mode, bytes, flag, Hit, PROFILE};
 use crate::coverage::axes::{ANY, CALLED};
 use crate::model::{CallState, MappingState};
 use crate::platform::Size;
-use crate::scenario::{AccessMode, Action, OpenFlag, Prot, Scenario, Sharing};
+use crate::scenario::{AccessMode, Action, IpcFlag, OpenFlag, Prot, Scenario, Sharing};
 
 /// The cells `action` fills, meeting `state`, in `scenario`.
 pub(super) fn hits(scenario: &Scenario, action: &Action, state: Option<&CallState>) -> Vec<Hit> {
@@ -143,6 +144,22 @@ pub(super) fn hits(scenario: &Scenario, action: &Action, state: Option<&CallStat
             Some(("mode", access_mode(*mode))),
             Some(flag("O_CREAT", flags.contains(&OpenFlag::Creat))),
             Some(flag("O_EXCL", flags.contains(&OpenFlag::Excl))),
+        ],
+        Action::Shmget { size, flags } => vec![
+            bytes(*size)
+                .zip(bytes(scenario.region.len))
+                .map(|(n, len)| {
+                    (
+                        "size",
+                        match n {
+                            0 => "0",
+                            n if n <= len => "at most the segment's",
+                            _ => "more than the segment's",
+                        },
+                    )
+                }),
+            Some(flag("IPC_CREAT", flags.contains(&IpcFlag::Creat))),
+            Some(flag("IPC_EXCL", flags.contains(&IpcFlag::Excl))),
         ],
         Action::Ftruncate { len, .. } => vec![bytes(*len).map(|n| {
             (

@@ -14,8 +14,8 @@ use nix::sys::mman::{mmap, mmap_anonymous, mprotect, msync, munmap, MapFlags, Ms
 use nix::sys::stat::Mode;
 
 use super::{access_mode, oflags};
-use crate::mechanism::{Capability, Describe, Protection, SharedRegion};
-use crate::scenario::{AccessMode, Errno, Mechanism, OpenFlag};
+use crate::mechanism::{Capability, Describe, IpcKey, Protection, SharedRegion};
+use crate::scenario::{AccessMode, Errno, IpcFlag, Mechanism, OpenFlag};
 
 /// The operating system's anonymous mappings.
 #[derive(Clone, Copy, Debug, Default)]
@@ -101,13 +101,29 @@ impl SharedRegion for OsSharedRegion {
         Ok(())
     }
 
-    fn shmget(&self, len: usize) -> Result<SysvSegment, Errno> {
+    fn shmget(&self, key: IpcKey, len: usize, flags: &[IpcFlag]) -> Result<SysvSegment, Errno> {
+        let flags = flags.iter().fold(0o600, |bits, flag| {
+            bits | match flag {
+                IpcFlag::Creat => libc::IPC_CREAT,
+                IpcFlag::Excl => libc::IPC_EXCL,
+            }
+        });
         // SAFETY: shmget takes plain values and touches no memory of ours.
-        let id = unsafe { libc::shmget(libc::IPC_PRIVATE, len, libc::IPC_CREAT | 0o600) };
+        let id = unsafe { libc::shmget(key.0, len, flags) };
         if id < 0 {
             return Err(last_errno());
         }
-        Ok(SysvSegment { id, len })
+        // An existing segment has its own size, which `len` only bounds from below.
+        // SAFETY: shmid_ds is plain data, valid when zeroed.
+        let mut stat: libc::shmid_ds = unsafe { std::mem::zeroed() };
+        // SAFETY: IPC_STAT writes one shmid_ds into `stat`, on our stack.
+        if unsafe { libc::shmctl(id, libc::IPC_STAT, &mut stat) } < 0 {
+            return Err(last_errno());
+        }
+        Ok(SysvSegment {
+            id,
+            len: stat.shm_segsz as usize,
+        })
     }
 
     fn shmat(&self, segment: &SysvSegment) -> Result<OsRegion, Errno> {

@@ -54,6 +54,8 @@ pub(super) struct RawRegion {
     pub(super) map: Option<Sharing>,
     #[serde(default)]
     pub(super) made_by: Option<MadeBy>,
+    #[serde(default)]
+    pub(super) key: Option<SysvKey>,
 }
 
 #[derive(Deserialize)]
@@ -82,6 +84,7 @@ impl RawRegion {
             len: self.size.unwrap_or(default.len),
             sharing: self.map.unwrap_or(default.sharing),
             made_by: self.made_by.unwrap_or(default.made_by),
+            key: self.key.unwrap_or(default.key),
         }
     }
 }

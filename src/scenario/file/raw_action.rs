@@ -50,6 +50,15 @@ pub(super) struct RawShmOpen {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+pub(super) struct RawShmget {
+    #[serde(default)]
+    size: Option<Size>,
+    #[serde(default)]
+    flags: Vec<IpcFlag>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct RawStore {
     at: Size,
     data: Payload,
@@ -180,6 +189,7 @@ tagged_enum! {
         ShmOpen(RawShmOpen) = "shm_open",
         ShmUnlink = "shm_unlink",
         FstatSize(End) = "fstat_size",
+        Shmget(RawShmget) = "shmget",
         Shmat = "shmat",
         Shmdt = "shmdt",
         ShmctlRmid = "shmctl_rmid",
@@ -305,6 +315,10 @@ impl RawAction {
             },
             RawAction::ShmUnlink => Action::ShmUnlink,
             RawAction::FstatSize(e) => Action::FstatSize(e),
+            RawAction::Shmget(r) => Action::Shmget {
+                size: r.size.unwrap_or(Size::Bytes(0)),
+                flags: r.flags,
+            },
             RawAction::Shmat => Action::Shmat,
             RawAction::Shmdt => Action::Shmdt,
             RawAction::ShmctlRmid => Action::ShmctlRmid,
@@ -370,7 +384,7 @@ fn applies(name: &str, mechanism: Mechanism) -> bool {
         "msync" => mechanism == FileMmap,
         "shm_open" | "shm_unlink" => mechanism == PosixShm,
         "fstat_size" => object,
-        "shmat" | "shmdt" | "shmctl_rmid" => mechanism == SysvShm,
+        "shmget" | "shmat" | "shmdt" | "shmctl_rmid" => mechanism == SysvShm,
         // The socket calls, `pipe` (a pipe's ends as handles) among them.
         _ => family == MechanismFamily::Socket,
     }

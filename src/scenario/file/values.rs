@@ -85,6 +85,8 @@ fn either(names: &[&str]) -> String {
 
 deserialize_names!(Mechanism, "mechanism", "a mechanism", ["pipe" => Pipe, "fifo" => Fifo, "anon-shared" => AnonShared, "sysv-shm" => SysvShm, "posix-shm" => PosixShm, "file-mmap" => FileMmap, "unix-stream" => UnixStream, "unix-dgram" => UnixDgram, "unix-seqpacket" => UnixSeqpacket, "socketpair" => Socketpair, "tcp" => Tcp, "udp" => Udp]);
 deserialize_names!(MadeBy, "maker", "who makes the object", ["processes" => Processes, "parent" => Parent]);
+deserialize_names!(SysvKey, "key", "a System V key", ["IPC_PRIVATE" => Private, "random" => Random]);
+deserialize_names!(IpcFlag, "flag", "a System V flag", ["IPC_CREAT" => Creat, "IPC_EXCL" => Excl]);
 deserialize_names!(Sharing, "mapping kind", "a mapping kind", ["MAP_SHARED" => Shared, "MAP_PRIVATE" => Private]);
 deserialize_names!(Prot, "protection", "a protection flag", ["PROT_READ" => Read, "PROT_WRITE" => Write]);
 deserialize_names!(Relation, "relation", "a relation", ["related" => Related, "unrelated" => Unrelated]);

@@ -12,9 +12,9 @@ use std::fmt::Write as _;
 
 use super::FORMAT_VERSION;
 use crate::scenario::{
-    AccessMode, Action, End, Expectation, FdFlag, MadeBy, MsgFlag, OpenFlag, Pattern, Payload,
-    PollEvent, Prot, RegionSpec, Relation, Scenario, Sharing, ShutdownHow, SigPipe, SockOpt,
-    SocketCall, SocketFlag,
+    AccessMode, Action, End, Expectation, FdFlag, IpcFlag, MadeBy, MsgFlag, OpenFlag, Pattern,
+    Payload, PollEvent, Prot, RegionSpec, Relation, Scenario, Sharing, ShutdownHow, SigPipe,
+    SockOpt, SocketCall, SocketFlag, SysvKey,
 };
 
 /// The scenario as file text, with `comment` lines (`# …`) on top (control characters,
@@ -65,6 +65,9 @@ pub fn to_file_text(scenario: &Scenario, comment: &[String]) -> Result<String, S
         );
         if scenario.region.made_by == MadeBy::Parent {
             let _ = writeln!(out, "made_by = \"parent\"");
+        }
+        if scenario.region.key == SysvKey::Random {
+            let _ = writeln!(out, "key = \"random\"");
         }
     }
     if let Some(listener) = &scenario.listener {
@@ -183,6 +186,17 @@ pub(crate) fn action_text(action: &Action) -> Result<String, String> {
                 "{{ {} = {{ mode = \"{mode}\", flags = [{}] }} }}",
                 action.name(),
                 flags.join(", ")
+            )
+        }
+        Action::Shmget { size: len, flags } => {
+            let flags = flags.iter().map(|f| match f {
+                IpcFlag::Creat => "IPC_CREAT",
+                IpcFlag::Excl => "IPC_EXCL",
+            });
+            format!(
+                "{{ shmget = {{ size = {}{} }} }}",
+                size(&len.to_string()),
+                flags_text(flags)
             )
         }
         Action::Mkfifo

@@ -1,6 +1,6 @@
 //! The actions a process performs, and their names as a scenario file spells them.
 
-use super::{AccessMode, End, FdFlag, OpenFlag, Payload, PollEvent, Prot, SocketCall};
+use super::{AccessMode, End, FdFlag, IpcFlag, OpenFlag, Payload, PollEvent, Prot, SocketCall};
 use crate::platform::Size;
 use crate::scenario::errno::SignalName;
 
@@ -177,6 +177,14 @@ pub enum Action {
     ShmUnlink,
     /// `fstat()` of one descriptor: returns `st_size`.
     FstatSize(End),
+    /// `shmget()` of the scenario's key (`[region] key = "random"`): the process then
+    /// holds the id it returns, for `shmat` and `shmctl_rmid`.
+    Shmget {
+        /// The size asked for: 0 for "whatever size the segment has".
+        size: Size,
+        /// `IPC_CREAT`, `IPC_EXCL`.
+        flags: Vec<IpcFlag>,
+    },
     /// `shmat()` of the scenario's System V segment, by its id.
     Shmat,
     /// `shmdt()` of the process's attachment.
@@ -248,6 +256,7 @@ impl Action {
             Action::ShmOpen { .. } => "shm_open",
             Action::ShmUnlink => "shm_unlink",
             Action::FstatSize(_) => "fstat_size",
+            Action::Shmget { .. } => "shmget",
             Action::Shmat => "shmat",
             Action::Shmdt => "shmdt",
             Action::ShmctlRmid => "shmctl_rmid",

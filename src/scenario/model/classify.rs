@@ -51,6 +51,7 @@ impl Action {
             | Action::Munmap
             | Action::Mmap
             | Action::Msync
+            | Action::Shmget { .. }
             | Action::Shmat
             | Action::Shmdt
             | Action::ShmctlRmid
@@ -116,6 +117,7 @@ impl Action {
             | Action::Munmap
             | Action::Mmap
             | Action::Msync
+            | Action::Shmget { .. }
             | Action::Shmat
             | Action::Shmdt
             | Action::ShmctlRmid

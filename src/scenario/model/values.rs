@@ -97,6 +97,27 @@ pub enum MadeBy {
     Parent,
 }
 
+/// The key a System V segment is made with.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SysvKey {
+    /// `IPC_PRIVATE`: the segment has no key; a process reaches it by its id only.
+    #[default]
+    Private,
+    /// A key the driver picks at random among those no segment has (made with
+    /// `IPC_CREAT | IPC_EXCL`, another key on EEXIST): any process reaches the segment
+    /// with `shmget` of that key.
+    Random,
+}
+
+/// A flag of `shmget()` (and the other System V `*get` calls).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IpcFlag {
+    /// `IPC_CREAT`: make the object when the key has none.
+    Creat,
+    /// `IPC_EXCL`: with `IPC_CREAT`, fail with EEXIST when the key has one.
+    Excl,
+}
+
 /// A protection flag, as `mmap()` and `mprotect()` take it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Prot {
@@ -115,6 +136,8 @@ pub struct RegionSpec {
     pub sharing: Sharing,
     /// Who makes the object, for mechanisms whose objects have names.
     pub made_by: MadeBy,
+    /// The key the parent makes a System V segment with (sysv-shm).
+    pub key: SysvKey,
 }
 
 impl Default for RegionSpec {
@@ -123,6 +146,7 @@ impl Default for RegionSpec {
             len: Size::of(SizeSymbol::PageSize),
             sharing: Sharing::Shared,
             made_by: MadeBy::Processes,
+            key: SysvKey::Private,
         }
     }
 }

@@ -23,6 +23,7 @@ pub(super) fn check_region_access(
             return Err(format!("process `{name}` has the region mapped already; `munmap` or `shmdt` it first"))
         }
         Action::Mmap
+        | Action::Shmget { .. }
         | Action::Shmat
         | Action::ShmctlRmid
         | Action::ShmOpen { .. }
@@ -91,7 +92,7 @@ pub(super) fn check_action_fits_mechanism(
     let only: &[Mechanism] = match action {
         Action::Mmap | Action::Munmap => &[AnonShared, PosixShm, FileMmap],
         Action::Msync => &[FileMmap],
-        Action::Shmat | Action::Shmdt | Action::ShmctlRmid => &[SysvShm],
+        Action::Shmget { .. } | Action::Shmat | Action::Shmdt | Action::ShmctlRmid => &[SysvShm],
         Action::ShmOpen { .. } | Action::ShmUnlink => &[PosixShm],
         Action::Mkfifo => &[Fifo],
         Action::Open { .. } | Action::Unlink => &[Fifo, FileMmap],

@@ -234,6 +234,15 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
             ),
         ));
     }
+    if s.region.key != SysvKey::Private && s.mechanism != Mechanism::SysvShm {
+        return Err(Located::new(
+            spans.region.clone(),
+            format!(
+                "`key` applies to sysv-shm only: {} has no System V segment",
+                s.mechanism
+            ),
+        ));
+    }
     if s.region.made_by == MadeBy::Parent && s.mechanism != Mechanism::PosixShm {
         return Err(Located::new(
             spans.region.clone(),
@@ -282,6 +291,13 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
         })
         .collect();
     // What each process has started and not yet awaited: (step, action).
+    // Whether each process knows the segment's id: an unrelated one of a segment with a
+    // key learns it from `shmget`.
+    let mut knows_segment: Vec<bool> = s
+        .processes
+        .iter()
+        .map(|p| p.relation == Relation::Related || s.region.key == SysvKey::Private)
+        .collect();
     let mut pending: Vec<Option<(usize, &Action)>> = vec![None; s.processes.len()];
     let mut life = vec![Life::Acting; s.processes.len()];
     // Whether a signal the process catches was sent to it while its pending call blocks.
@@ -399,7 +415,10 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
             check_expectation_fits(expect, effective, matches!(action, Action::Await))
                 .and_then(|()| sockets[p.0].check_datagram_eof(s.mechanism, effective, expect))
                 .map_err(|m| Located::new(spans.expectation(si, step, *p), m))?;
+            check_segment_known(s, action, knows_segment[p.0], name)
+                .map_err(|m| Located::new(at.clone(), m))?;
             match action {
+                Action::Shmget { .. } if may_succeed(expect) => knows_segment[p.0] = true,
                 Action::Munmap | Action::Shmdt => mapped[p.0] = false,
                 Action::Mmap | Action::Shmat if may_succeed(expect) => mapped[p.0] = true,
                 _ => {}
@@ -422,4 +441,23 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
         }
     }
     check_atomic_records(s).map_err(|(si, m)| Located::new(spans.expect(si), m))
+}
+
+/// `shmget` needs the segment's key, and `shmat` or `shmctl_rmid` its id, which an
+/// unrelated process of a segment with a key has once a `shmget` may have given it.
+fn check_segment_known(
+    s: &Scenario,
+    action: &Action,
+    knows: bool,
+    name: &ProcessName,
+) -> Result<(), String> {
+    match action {
+        Action::Shmget { .. } if s.region.key == SysvKey::Private => Err(
+            "`shmget` needs the segment's key, and this one is made with IPC_PRIVATE; `key = \"random\"` in `[region]` gives it one".to_owned(),
+        ),
+        Action::Shmat | Action::ShmctlRmid if !knows => Err(format!(
+            "process `{name}` is unrelated, so it knows the segment by its key alone; a `shmget` first gives it the id"
+        )),
+        _ => Ok(()),
+    }
 }

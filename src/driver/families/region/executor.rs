@@ -12,7 +12,7 @@ use crate::driver::event_log::CallKind;
 use crate::driver::family::{exposed_fds, ActorContext, Announcement, Executor};
 use crate::judge::payload_bytes;
 use crate::judge::Outcome;
-use crate::mechanism::{Protection, SharedRegion};
+use crate::mechanism::{IpcKey, Protection, SharedRegion};
 use crate::platform::PlatformProfile;
 use crate::scenario::*;
 
@@ -79,6 +79,15 @@ impl<'a, I: SharedRegion> RegionExecutor<'a, I> {
 
     fn object(&self) -> Result<&(I::Object, AccessMode), Outcome> {
         self.object.as_ref().ok_or(Outcome::NoSuchEnd(End::Object))
+    }
+
+    fn key(&self) -> Result<IpcKey, Outcome> {
+        match &self.named {
+            Some(Named::Key(key)) => Ok(*key),
+            _ => Err(Outcome::Unsupported(
+                "the scenario's segment has no key".to_owned(),
+            )),
+        }
     }
 
     fn segment(&self) -> Result<&I::Segment, Outcome> {
@@ -270,6 +279,11 @@ impl<'a, I: SharedRegion> RegionExecutor<'a, I> {
                         .map_anonymous(self.size(self.spec.len), shared)
                         .map_err(err)?,
                 );
+                Outcome::Done
+            }
+            Action::Shmget { size, flags } => {
+                let len = self.size(*size);
+                self.segment = Some(self.iut.shmget(self.key()?, len, flags).map_err(err)?);
                 Outcome::Done
             }
             Action::Shmat => {

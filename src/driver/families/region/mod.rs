@@ -12,11 +12,11 @@ use std::path::{Path, PathBuf};
 use std::ptr::NonNull;
 
 use self::executor::RegionExecutor;
-use crate::driver::cleanup::{mark_sysv_maker, random_suffix};
+use crate::driver::cleanup::{mark_sysv_maker, note_sysv_key, random_suffix, remove_sysv_key};
 use crate::driver::error::{HarnessError, SetupError};
 use crate::driver::family::{failed_before_fork, ActorContext, Family};
 use crate::driver::made_by_parent::MadeByParent;
-use crate::mechanism::{Describe, SharedRegion};
+use crate::mechanism::{Describe, IpcKey, SharedRegion};
 use crate::platform::PlatformProfile;
 use crate::scenario::*;
 
@@ -31,6 +31,8 @@ pub(crate) struct RegionFamily<'a, I: SharedRegion> {
     profile: &'static PlatformProfile,
     /// Segments made for this run, removed by `clean_up` (in the driver only).
     segments: RefCell<Vec<I::Segment>>,
+    /// Keys given out for this run: `clean_up` removes whatever segment has one.
+    keys: RefCell<Vec<IpcKey>>,
     /// POSIX shared memory names given out for this run, unlinked by `clean_up`.
     names: RefCell<Vec<String>>,
     /// Markers of the segments, for the sweep after a killed run; removed by `clean_up`.
@@ -47,6 +49,7 @@ impl<'a, I: SharedRegion> RegionFamily<'a, I> {
             iut,
             profile,
             segments: RefCell::new(Vec::new()),
+            keys: RefCell::new(Vec::new()),
             names: RefCell::new(Vec::new()),
             markers: RefCell::new(Vec::new()),
         }
@@ -99,6 +102,8 @@ pub(crate) enum Named {
     Shm(String),
     /// A regular file's path, in the run's private directory.
     File(PathBuf),
+    /// The key of a System V segment (`[region] key = "random"`).
+    Key(IpcKey),
 }
 
 /// `name` lengthened with `x` (or cut) to `len` characters, for probing name limits.
@@ -119,6 +124,33 @@ fn let_go<I: SharedRegion>(
     match segment {
         Some(_) => iut.shmdt(region),
         None => iut.unmap(region),
+    }
+}
+
+impl<I: SharedRegion> RegionFamily<'_, I> {
+    /// A new segment of `len` bytes with a key no segment has: a random one, made with
+    /// `IPC_CREAT | IPC_EXCL`, another on EEXIST. Each key is noted before it is tried,
+    /// so that a run killed at any point leaves nothing the sweep cannot find.
+    fn keyed_segment(&self, len: usize) -> Result<(IpcKey, I::Segment), SetupError> {
+        const TRIES: usize = 8;
+        let mut result = Err(Errno(libc::EEXIST));
+        for _ in 0..TRIES {
+            let random = random_suffix().map_err(HarnessError::Random)? as i32;
+            if random == IpcKey::PRIVATE.0 {
+                continue;
+            }
+            let key = IpcKey(random);
+            note_sysv_key(key.0);
+            self.keys.borrow_mut().push(key);
+            result = self
+                .iut
+                .shmget(key, len, &[IpcFlag::Creat, IpcFlag::Excl])
+                .map(|segment| (key, segment));
+            if !matches!(&result, Err(e) if *e == Errno(libc::EEXIST)) {
+                break;
+            }
+        }
+        result.map_err(|e| failed_before_fork(self.iut.name(), "shmget", e))
     }
 }
 
@@ -148,7 +180,16 @@ impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
         match scenario.mechanism {
             Mechanism::SysvShm => {
                 self.markers.borrow_mut().extend(mark_sysv_maker());
-                let segment = iut.shmget(len).map_err(|e| failed("shmget", e))?;
+                let segment = match spec.key {
+                    SysvKey::Private => iut
+                        .shmget(IpcKey::PRIVATE, len, &[IpcFlag::Creat])
+                        .map_err(|e| failed("shmget", e))?,
+                    SysvKey::Random => {
+                        let (key, segment) = self.keyed_segment(len)?;
+                        object.named = Some(Named::Key(key));
+                        segment
+                    }
+                };
                 self.segments.borrow_mut().push(segment.clone());
                 object.region = Some(iut.shmat(&segment).map_err(|e| failed("shmat", e))?);
                 object.segment = Some(segment);
@@ -217,7 +258,9 @@ impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
         match &object.named {
             Some(Named::Shm(name)) => Some(format!("shm:{name}")),
             Some(Named::File(path)) => path.to_str().map(|p| format!("file:{p}")),
-            None => None,
+            // A segment is reached through the attachment the fork gives, which an
+            // actor started by exec has not.
+            Some(Named::Key(_)) | None => None,
         }
     }
 
@@ -255,11 +298,15 @@ impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
             }
             (None, None) => (None, None),
         };
+        // A segment with a key is known to an unrelated process by its key alone, until
+        // its `shmget`.
+        let keyed = matches!(object.named, Some(Named::Key(_)));
+        let segment = object.segment.filter(|_| related || !keyed);
         RegionExecutor::new(
             self.iut,
             actor,
             object.spec,
-            object.segment,
+            segment,
             object.named,
             region,
             handle,
@@ -280,6 +327,10 @@ impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
         // The scenario may have removed them already (EINVAL, ENOENT): gone either way.
         for segment in self.segments.borrow_mut().drain(..) {
             let _ = self.iut.shmctl_rmid(&segment);
+        }
+        // A process may have made another segment with the key after the first went.
+        for key in self.keys.borrow_mut().drain(..) {
+            remove_sysv_key(key.0);
         }
         for marker in self.markers.borrow_mut().drain(..) {
             let _ = std::fs::remove_file(marker);
