@@ -4,7 +4,7 @@
 //! outcome.
 
 use std::ffi::CString;
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, RawFd};
 use std::os::unix::net::UnixStream;
 
 use super::clock::now_ns;
@@ -61,8 +61,10 @@ impl<'a, E: Executor> Actor<'a, E> {
     fn serve_commands(&mut self) -> i32 {
         // A descriptor held in reserve, given back just before the descriptors are
         // listed at the end: an implementation that used up RLIMIT_NOFILE would
-        // otherwise leave none to list them with, and its leaks would go unseen.
-        let mut spare = std::fs::File::open("/dev/null").ok();
+        // otherwise leave none to list them with, and its leaks would go unseen. A copy
+        // of standard output (on /dev/null), numbered 3 or above (F_DUPFD_CLOEXEC from 3),
+        // so that descriptor 0 stays free in a process whose standard input is closed.
+        let mut spare = std::io::stdout().as_fd().try_clone_to_owned().ok();
         if let Err(e) = Reply::Ready.send(&mut self.control) {
             return self.control_lost(0, &e);
         }

@@ -159,6 +159,7 @@ pub(super) fn set_up<'a, F: Family>(
             handles: &process.handles,
             keep: &keep,
             devnull: &devnull,
+            stdin: process.stdin,
         };
         let log_ref = &log;
         let object_ref = &mut object;

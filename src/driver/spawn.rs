@@ -10,7 +10,7 @@ use nix::unistd::{fork, setpgid, ForkResult, Pid};
 
 use super::error::HarnessError;
 use crate::platform::thread_count;
-use crate::scenario::{SigPipe, SignalName};
+use crate::scenario::{SigPipe, SignalName, Stdin};
 
 extern "C" fn do_nothing(_: libc::c_int) {}
 
@@ -53,6 +53,8 @@ pub struct ChildSetup<'a> {
     pub keep: &'a [RawFd],
     /// An open /dev/null for stdio.
     pub devnull: &'a OwnedFd,
+    /// Whether standard input stays open on /dev/null or is closed.
+    pub stdin: Stdin,
     /// The network namespace of the process's host, to enter before anything else.
     pub netns: Option<BorrowedFd<'a>>,
 }
@@ -92,14 +94,19 @@ fn prepare_child(setup: &ChildSetup<'_>) -> nix::Result<()> {
         enter_netns(netns)?;
     }
     set_dispositions(setup.sigpipe, setup.handles)?;
-    for fd in 0..3 {
+    let stdio = match setup.stdin {
+        Stdin::DevNull => vec![0, 1, 2],
+        // Not kept, so closed below.
+        Stdin::Closed => vec![1, 2],
+    };
+    for &fd in &stdio {
         // SAFETY: dup2 onto 0..3 replaces stdio; nothing in this process holds those as
         // OwnedFd, and the driver's copies are untouched.
         if unsafe { libc::dup2(setup.devnull.as_raw_fd(), fd) } < 0 {
             return Err(nix::errno::Errno::last());
         }
     }
-    let mut keep = vec![0, 1, 2];
+    let mut keep = stdio;
     keep.extend_from_slice(setup.keep);
     super::fds::close_all_but(&keep);
     Ok(())

@@ -17,7 +17,7 @@ use crate::mechanism::Capability;
 use crate::platform::PlatformProfile;
 use crate::scenario::{
     Action, Address, FdFlag, Feature, Handle, Mechanism, MsgFlag, Process, ProcessName, Relation,
-    Scenario, ShutdownHow, SigPipe, Size, SocketCall, SocketFlag,
+    Scenario, ShutdownHow, SigPipe, Size, SocketCall, SocketFlag, Stdin,
 };
 
 /// The addresses plans use: two names (paths, or loopback ports) and, where the
@@ -283,6 +283,7 @@ pub fn build_connections(
                 false => SigPipe::Default,
             },
             handles: Vec::new(),
+            stdin: Stdin::DevNull,
         })
         .collect();
     let abstract_names = mechanism != Mechanism::Tcp && profile.has(Feature::AbstractSockets);

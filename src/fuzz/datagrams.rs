@@ -12,7 +12,7 @@ use crate::mechanism::Capability;
 use crate::platform::PlatformProfile;
 use crate::scenario::{
     Action, Address, Handle, Mechanism, MsgFlag, PollEvent, Process, ProcessName, Relation,
-    Scenario, SigPipe, Size, SockOpt, SocketCall,
+    Scenario, SigPipe, Size, SockOpt, SocketCall, Stdin,
 };
 
 /// The addresses plans use: for Unix sockets two paths and a Linux abstract name (the
@@ -148,6 +148,7 @@ pub fn build_datagrams(
             keeps_pair: Vec::new(),
             sigpipe: SigPipe::Default,
             handles: Vec::new(),
+            stdin: Stdin::DevNull,
         })
         .collect();
     let mut recorder = Recorder::new(mechanism, &processes, profile, capabilities)?;

@@ -11,6 +11,7 @@ use crate::model::ReferenceModel;
 use crate::platform::PlatformProfile;
 use crate::scenario::{
     Action, End, Handle, Mechanism, OpenFlag, Process, ProcessName, Relation, Scenario, SigPipe,
+    Stdin,
 };
 
 /// The scenario a plan comes to on a pipe or FIFO under `profile`: each move the state
@@ -54,6 +55,7 @@ pub fn build(
                 SigPipe::Default
             },
             handles: Vec::new(),
+            stdin: Stdin::DevNull,
         })
         .collect();
     let mut recorder = Recorder::new(mechanism, &processes, profile, capabilities)?;

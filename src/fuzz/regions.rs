@@ -13,7 +13,7 @@ use crate::model::{ReferenceModel, RegionModel};
 use crate::platform::PlatformProfile;
 use crate::scenario::{
     AccessMode, Action, End, MadeBy, Mechanism, OpenFlag, Payload, Process, ProcessName, Prot,
-    RegionSpec, Relation, Scenario, Sharing, SigPipe, Size, SysvKey,
+    RegionSpec, Relation, Scenario, Sharing, SigPipe, Size, Stdin, SysvKey,
 };
 
 /// Where in the region an access starts: near its start, near the end of its first
@@ -213,6 +213,7 @@ pub fn build_regions(
             keeps_pair: Vec::new(),
             sigpipe: SigPipe::Default,
             handles: Vec::new(),
+            stdin: Stdin::DevNull,
         })
         .collect();
     let model = ReferenceModel::for_regions(mechanism, &processes, spec, profile).ok()?;

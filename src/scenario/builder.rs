@@ -108,6 +108,7 @@ impl ScenarioBuilder {
             host: None,
             sigpipe: SigPipe::Default,
             handles: Vec::new(),
+            stdin: Stdin::DevNull,
         })
     }
 
@@ -121,6 +122,7 @@ impl ScenarioBuilder {
             host: None,
             sigpipe: SigPipe::Default,
             handles: Vec::new(),
+            stdin: Stdin::DevNull,
         })
     }
 

@@ -35,6 +35,7 @@ fn model_on(mechanism: Mechanism, profile: &PlatformProfile) -> ConnectionModel 
         } else {
             Vec::new()
         },
+        stdin: crate::scenario::Stdin::DevNull,
     };
     let processes: Vec<Process> = (0..3).map(process).collect();
     ConnectionModel::for_processes(mechanism, &processes, profile)

@@ -24,6 +24,7 @@ fn model(domain: SocketDomain, profile: &PlatformProfile) -> DatagramModel {
         keeps_pair: Vec::new(),
         sigpipe: SigPipe::Default,
         handles: Vec::new(),
+        stdin: crate::scenario::Stdin::DevNull,
     };
     let processes: Vec<Process> = (0..3).map(process).collect();
     let mut m = DatagramModel::for_processes(&processes, domain, profile);

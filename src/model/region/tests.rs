@@ -28,6 +28,7 @@ fn model(mechanism: Mechanism, relations: &[Relation], len: u64, sharing: Sharin
             keeps_pair: Vec::new(),
             sigpipe: SigPipe::Default,
             handles: Vec::new(),
+            stdin: crate::scenario::Stdin::DevNull,
         })
         .collect();
     let len = Size::Bytes(len);

@@ -14,6 +14,7 @@ fn pair(first: &[usize]) -> SocketPairModel {
         keeps_pair: ends.iter().map(|&i| Handle::pair(i)).collect(),
         sigpipe: SigPipe::Ignore,
         handles: Vec::new(),
+        stdin: crate::scenario::Stdin::DevNull,
     };
     SocketPairModel::for_processes(
         &[holder("a", first), holder("b", &[1])],
@@ -63,6 +64,7 @@ fn unix_stream_rules(
         keeps_pair: vec![Handle::pair(end)],
         sigpipe: SigPipe::Ignore,
         handles: Vec::new(),
+        stdin: crate::scenario::Stdin::DevNull,
     };
     let mut m = SocketPairModel::for_processes(&[process("a", 0), process("b", 1)], profile)
         .expect("modelled");

@@ -182,6 +182,7 @@ fn lower(raw: RawScenario, stem: String, path: Option<&Path>) -> Result<Scenario
             host: spec.host.as_ref().map(|h| h.get_ref().0.clone()),
             sigpipe: spec.sigpipe,
             handles: spec.handles,
+            stdin: spec.stdin,
         });
         spans.processes.push(validate::ProcessSpans {
             name: name.span(),

@@ -101,6 +101,8 @@ pub(super) struct RawProcess {
     #[serde(default)]
     pub(super) handles: Vec<SignalName>,
     #[serde(default)]
+    pub(super) stdin: Stdin,
+    #[serde(default)]
     pub(super) host: Option<Spanned<Handle>>,
 }
 

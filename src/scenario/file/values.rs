@@ -91,6 +91,7 @@ deserialize_names!(Sharing, "mapping kind", "a mapping kind", ["MAP_SHARED" => S
 deserialize_names!(Prot, "protection", "a protection flag", ["PROT_READ" => Read, "PROT_WRITE" => Write]);
 deserialize_names!(Relation, "relation", "a relation", ["related" => Related, "unrelated" => Unrelated]);
 deserialize_names!(End, "end", "an end", ["read" => Read, "write" => Write, "object" => Object]);
+deserialize_names!(Stdin, "standard input", "a standard input", ["/dev/null" => DevNull, "closed" => Closed]);
 deserialize_names!(SigPipe, "sigpipe disposition", "a sigpipe disposition", ["default" => Default, "ignore" => Ignore]);
 deserialize_names!(Pattern, "pattern", "a pattern", ["seq" => Seq, "zero" => Zero]);
 deserialize_names!(OpenFlag, "flag", "a flag", ["O_NONBLOCK" => NonBlock, "O_CLOEXEC" => CloExec, "O_CREAT" => Creat, "O_EXCL" => Excl]);

@@ -14,7 +14,7 @@ use super::FORMAT_VERSION;
 use crate::scenario::{
     AccessMode, Action, End, Expectation, FdFlag, IpcFlag, MadeBy, MsgFlag, OpenFlag, Pattern,
     Payload, PollEvent, Prot, RegionSpec, Relation, Scenario, Sharing, ShutdownHow, SigPipe,
-    SockOpt, SocketCall, SocketFlag, SysvKey,
+    SockOpt, SocketCall, SocketFlag, Stdin, SysvKey,
 };
 
 /// The scenario as file text, with `comment` lines (`# …`) on top (control characters,
@@ -93,6 +93,9 @@ pub fn to_file_text(scenario: &Scenario, comment: &[String]) -> Result<String, S
             .collect();
         if !ends.is_empty() {
             keys.push(format!("keeps = [{}]", ends.join(", ")));
+        }
+        if p.stdin == Stdin::Closed {
+            keys.push("stdin = \"closed\"".to_owned());
         }
         if p.sigpipe == SigPipe::Ignore {
             keys.push("sigpipe = \"ignore\"".to_owned());

@@ -101,4 +101,17 @@ pub struct Process {
     /// Signals it catches with a handler that does nothing, installed without
     /// SA_RESTART: a blocked call such a signal interrupts fails with EINTR.
     pub handles: Vec<SignalName>,
+    /// What its standard input is.
+    pub stdin: Stdin,
+}
+
+/// A process's standard input (descriptor 0), as it starts acting.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Stdin {
+    /// Open on /dev/null, as its standard output and error are.
+    #[default]
+    DevNull,
+    /// Closed, as in a daemon or a program started with `0<&-`: the first descriptor
+    /// the process opens is 0.
+    Closed,
 }
