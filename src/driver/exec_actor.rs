@@ -23,7 +23,7 @@ use super::options::LOG_SLOTS;
 use super::spawn::{exit_now, set_dispositions};
 use crate::mechanism::{ActorStart, Implementation};
 use crate::platform::PlatformProfile;
-use crate::scenario::{self, Relation, Scenario};
+use crate::scenario::{self, Relation, Scenario, Stdin};
 
 /// The environment variable that carries an actor's role.
 const ROLE_VAR: &str = "IPC_CONFORMANCE_ACTOR";
@@ -158,6 +158,10 @@ fn serve_family<F: Family>(
     };
     if set_dispositions(process.sigpipe, &process.handles).is_err() {
         return NO_ROLE;
+    }
+    // Rust's runtime puts /dev/null on a closed standard input before `main`.
+    if process.stdin == Stdin::Closed {
+        let _ = nix::unistd::close(0);
     }
     // SAFETY: the driver's child left exactly these two descriptors open for this
     // program, and nothing else in it owns them.
