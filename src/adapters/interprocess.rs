@@ -69,6 +69,7 @@ impl Implementation for Interprocess {
     type Streams = Pipes;
     type Regions = Unimplemented;
     type Sockets = LocalSockets;
+    type Synchronizers = Unimplemented;
 
     fn name(&self) -> &str {
         "interprocess"
@@ -84,6 +85,10 @@ impl Implementation for Interprocess {
 
     fn sockets(&self) -> Option<&LocalSockets> {
         Some(&LocalSockets)
+    }
+
+    fn synchronizers(&self) -> Option<&Unimplemented> {
+        None
     }
 }
 

@@ -72,6 +72,7 @@ impl Implementation for Std {
     type Streams = StdPipe;
     type Regions = Unimplemented;
     type Sockets = StdSocket;
+    type Synchronizers = Unimplemented;
 
     fn name(&self) -> &str {
         "std"
@@ -87,6 +88,10 @@ impl Implementation for Std {
 
     fn sockets(&self) -> Option<&StdSocket> {
         Some(&StdSocket)
+    }
+
+    fn synchronizers(&self) -> Option<&Unimplemented> {
+        None
     }
 }
 

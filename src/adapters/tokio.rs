@@ -89,6 +89,7 @@ impl Implementation for Tokio {
     type Streams = TokioPipe;
     type Regions = Unimplemented;
     type Sockets = TokioUnixStream;
+    type Synchronizers = Unimplemented;
 
     fn name(&self) -> &str {
         "tokio"
@@ -104,6 +105,10 @@ impl Implementation for Tokio {
 
     fn sockets(&self) -> Option<&TokioUnixStream> {
         Some(&TokioUnixStream)
+    }
+
+    fn synchronizers(&self) -> Option<&Unimplemented> {
+        None
     }
 }
 

@@ -85,7 +85,38 @@ pub(super) fn axes(group: Group) -> Vec<Axis> {
         Group::ConnectionSockets => socket_axes(group),
         Group::DatagramSockets => socket_axes(group),
         Group::SharedMemory => region_axes(),
+        Group::Semaphores => semaphore_axes(),
     }
+}
+
+fn semaphore_axes() -> Vec<Axis> {
+    vec![
+        axis("semop", "operations", &counted(&["one", "several"])),
+        axis(
+            "semop",
+            "operation",
+            &counted(&["negative", "zero", "positive"]),
+        ),
+        flag("semop", "IPC_NOWAIT"),
+        flag("semop", "SEM_UNDO"),
+        axis("semtimedop", "operations", &counted(&["one", "several"])),
+        axis(
+            "semtimedop",
+            "operation",
+            &counted(&["negative", "zero", "positive"]),
+        ),
+        flag("semtimedop", "IPC_NOWAIT"),
+        flag("semtimedop", "SEM_UNDO"),
+        flag("semget", "IPC_CREAT"),
+        flag("semget", "IPC_EXCL"),
+        called("setval"),
+        called("getval"),
+        called("getncnt"),
+        called("getzcnt"),
+        called("semctl_rmid"),
+        called("exit"),
+        called("kill"),
+    ]
 }
 
 fn pipe_axes() -> Vec<Axis> {

@@ -39,15 +39,18 @@ pub enum Group {
     DatagramSockets,
     /// Memory several processes map: `anon-shared`, `sysv-shm`, `posix-shm`, `file-mmap`.
     SharedMemory,
+    /// Objects that make processes wait for each other: `sysv-sem`.
+    Semaphores,
 }
 
 impl Group {
     /// Every group, in the table's order.
-    pub const ALL: [Group; 4] = [
+    pub const ALL: [Group; 5] = [
         Group::PipesAndFifos,
         Group::ConnectionSockets,
         Group::DatagramSockets,
         Group::SharedMemory,
+        Group::Semaphores,
     ];
 
     /// The group of `mechanism`.
@@ -63,6 +66,7 @@ impl Group {
             | Mechanism::SysvShm
             | Mechanism::PosixShm
             | Mechanism::FileMmap => Group::SharedMemory,
+            Mechanism::SysvSem => Group::Semaphores,
         }
     }
 
@@ -83,6 +87,7 @@ impl fmt::Display for Group {
             Group::ConnectionSockets => "Connection sockets",
             Group::DatagramSockets => "Datagram sockets",
             Group::SharedMemory => "Shared memory",
+            Group::Semaphores => "Semaphores and locks",
         })
     }
 }

@@ -1,10 +1,11 @@
 //! The one place the driver turns a mechanism into the family that runs it: the
-//! implementation's byte streams, shared regions or sockets, wrapped as a [`Family`].
+//! implementation's byte streams, shared regions, sockets or semaphores and locks,
+//! wrapped as a [`Family`].
 //! Whatever the driver does with a family (run a scenario, say why it would be skipped,
 //! serve as an actor started by exec) is a [`FamilyVisitor`] handed to [`with_family`].
 
 use super::error::SkipReason;
-use super::families::{ByteStreamFamily, RegionFamily, SocketFamily};
+use super::families::{ByteStreamFamily, RegionFamily, SocketFamily, SynchronizerFamily};
 use super::family::Family;
 use crate::mechanism::Implementation;
 use crate::platform::PlatformProfile;
@@ -36,6 +37,9 @@ pub(crate) fn with_family<I: Implementation, V: FamilyVisitor>(
             .shared_regions()
             .map(|x| visitor.visit(&RegionFamily::new(x, profile))),
         MechanismFamily::Socket => iut.sockets().map(|x| visitor.visit(&SocketFamily::new(x))),
+        MechanismFamily::Synchronization => iut
+            .synchronizers()
+            .map(|x| visitor.visit(&SynchronizerFamily::new(x))),
     }
 }
 

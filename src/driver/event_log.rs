@@ -47,6 +47,8 @@ pub enum CallKind {
     Accept = 4,
     /// `connect()`.
     Connect = 5,
+    /// `semop()` / `semtimedop()`.
+    Semop = 6,
 }
 
 impl CallKind {
@@ -57,6 +59,7 @@ impl CallKind {
             Self::Open,
             Self::Accept,
             Self::Connect,
+            Self::Semop,
         ]
         .into_iter()
         .find(|k| *k as u32 == v)

@@ -37,6 +37,7 @@ mod stage;
 mod strays;
 mod sweep;
 mod sync;
+mod sysv_objects;
 mod verdict;
 mod wait;
 

@@ -3,15 +3,17 @@
 use std::ptr::NonNull;
 
 use super::{
-    ByteStream, Describe, Deviation, Received, SharedRegion, Socket, SocketAddress, Unsupported,
+    ByteStream, Describe, Deviation, Received, SharedRegion, Socket, SocketAddress, Synchronizer,
+    Unsupported,
 };
 use crate::scenario::{Errno, Mechanism, MechanismFamily, MsgFlag};
 
 /// An implementation under test: what it provides of each mechanism family. A family it
 /// does not provide is `None`, and that family's scenarios are skipped with the reason.
 ///
-/// One type usually implements one family; wrap it in [`Streams`], [`Regions`] or
-/// [`Sockets`]. The operating system ([`super::os::Os`]) provides them all.
+/// One type usually implements one family; wrap it in [`Streams`], [`Regions`],
+/// [`Sockets`] or [`Synchronizers`]. The operating system ([`super::os::Os`]) provides
+/// them all.
 pub trait Implementation {
     /// Its byte streams (pipes, FIFOs), or [`Unimplemented`].
     type Streams: ByteStream;
@@ -19,6 +21,8 @@ pub trait Implementation {
     type Regions: SharedRegion;
     /// Its sockets, or [`Unimplemented`].
     type Sockets: Socket;
+    /// Its semaphores and locks, or [`Unimplemented`].
+    type Synchronizers: Synchronizer;
 
     /// A short name for reports.
     fn name(&self) -> &str;
@@ -32,12 +36,16 @@ pub trait Implementation {
     /// Its sockets, if it has them.
     fn sockets(&self) -> Option<&Self::Sockets>;
 
+    /// Its semaphores and locks, if it has them.
+    fn synchronizers(&self) -> Option<&Self::Synchronizers>;
+
     /// How its implementation of `family` describes itself, if it has one.
     fn describe(&self, family: MechanismFamily) -> Option<&dyn Describe> {
         match family {
             MechanismFamily::ByteStream => self.byte_streams().map(|x| x as &dyn Describe),
             MechanismFamily::SharedRegion => self.shared_regions().map(|x| x as &dyn Describe),
             MechanismFamily::Socket => self.sockets().map(|x| x as &dyn Describe),
+            MechanismFamily::Synchronization => self.synchronizers().map(|x| x as &dyn Describe),
         }
     }
 
@@ -92,6 +100,7 @@ impl<I: ByteStream> Implementation for Streams<I> {
     type Streams = I;
     type Regions = Unimplemented;
     type Sockets = Unimplemented;
+    type Synchronizers = Unimplemented;
 
     fn name(&self) -> &str {
         self.0.name()
@@ -108,6 +117,10 @@ impl<I: ByteStream> Implementation for Streams<I> {
     fn sockets(&self) -> Option<&Unimplemented> {
         None
     }
+
+    fn synchronizers(&self) -> Option<&Unimplemented> {
+        None
+    }
 }
 
 /// A shared-region implementation and nothing else.
@@ -118,6 +131,7 @@ impl<I: SharedRegion> Implementation for Regions<I> {
     type Streams = Unimplemented;
     type Regions = I;
     type Sockets = Unimplemented;
+    type Synchronizers = Unimplemented;
 
     fn name(&self) -> &str {
         self.0.name()
@@ -134,6 +148,10 @@ impl<I: SharedRegion> Implementation for Regions<I> {
     fn sockets(&self) -> Option<&Unimplemented> {
         None
     }
+
+    fn synchronizers(&self) -> Option<&Unimplemented> {
+        None
+    }
 }
 
 /// A socket implementation and nothing else.
@@ -144,6 +162,7 @@ impl<I: Socket> Implementation for Sockets<I> {
     type Streams = Unimplemented;
     type Regions = Unimplemented;
     type Sockets = I;
+    type Synchronizers = Unimplemented;
 
     fn name(&self) -> &str {
         self.0.name()
@@ -158,6 +177,41 @@ impl<I: Socket> Implementation for Sockets<I> {
     }
 
     fn sockets(&self) -> Option<&I> {
+        Some(&self.0)
+    }
+
+    fn synchronizers(&self) -> Option<&Unimplemented> {
+        None
+    }
+}
+
+/// A semaphores-and-locks implementation and nothing else.
+#[derive(Clone, Copy, Debug)]
+pub struct Synchronizers<I>(pub I);
+
+impl<I: Synchronizer> Implementation for Synchronizers<I> {
+    type Streams = Unimplemented;
+    type Regions = Unimplemented;
+    type Sockets = Unimplemented;
+    type Synchronizers = I;
+
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+
+    fn byte_streams(&self) -> Option<&Unimplemented> {
+        None
+    }
+
+    fn shared_regions(&self) -> Option<&Unimplemented> {
+        None
+    }
+
+    fn sockets(&self) -> Option<&Unimplemented> {
+        None
+    }
+
+    fn synchronizers(&self) -> Option<&I> {
         Some(&self.0)
     }
 }
@@ -195,6 +249,10 @@ impl SharedRegion for Unimplemented {
     fn bytes(&self, _: &Self) -> (NonNull<u8>, usize) {
         match *self {}
     }
+}
+
+impl Synchronizer for Unimplemented {
+    type SemaphoreSet = Unimplemented;
 }
 
 impl Socket for Unimplemented {

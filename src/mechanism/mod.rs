@@ -95,6 +95,7 @@ mod implementation;
 pub mod os;
 mod shared_region;
 mod socket;
+mod synchronizer;
 
 pub use byte_stream::{ByteStream, PipeEnd};
 pub use capability::{
@@ -103,7 +104,8 @@ pub use capability::{
 };
 pub use describe::Describe;
 pub use implementation::{
-    unknown_declarations, Implementation, Regions, Sockets, Streams, Unimplemented,
+    unknown_declarations, Implementation, Regions, Sockets, Streams, Synchronizers, Unimplemented,
 };
 pub use shared_region::{IpcKey, Protection, SharedRegion};
 pub use socket::{Received, Socket, SocketAddress};
+pub use synchronizer::Synchronizer;

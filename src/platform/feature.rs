@@ -35,6 +35,8 @@ pub enum Feature {
     /// `net.unix.max_dgram_qlen` at 10, as read from `/proc`; macOS has no such count.
     /// What a scenario whose rule is how many datagrams a receiver queues needs.
     DefaultDgramQlen,
+    /// `semtimedop()`: a System V semaphore wait with a time-out.
+    Semtimedop,
 }
 
 impl Feature {
@@ -53,6 +55,7 @@ impl Feature {
             Feature::DefaultPipeCapacity => "default-pipe-capacity",
             Feature::DefaultSocketBuffers => "default-socket-buffers",
             Feature::DefaultDgramQlen => "default-dgram-qlen",
+            Feature::Semtimedop => "semtimedop",
         }
     }
 }

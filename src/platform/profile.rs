@@ -270,6 +270,8 @@ impl PlatformProfile {
             // `unix_sysctl_init` in net/unix/sysctl_net_unix.c: max_dgram_qlen 10,
             // unless the running system's differs (`PlatformProfile::host`).
             Feature::DefaultDgramQlen,
+            // ipc/sem.c: the semtimedop system call (`ksys_semtimedop`).
+            Feature::Semtimedop,
         ],
         listen: Some(ListenRules {
             backlog_slack: 1,
@@ -395,6 +397,7 @@ impl PlatformProfile {
             Feature::DefaultSocketBuffers,
             // No count of datagrams to tune: `uipc_send` is limited by bytes alone.
             Feature::DefaultDgramQlen,
+            // No Semtimedop: bsd/kern/sysv_sem.c has semop() alone.
         ],
         // Not claimed, since ListenRules cannot say it: a listener is full once its
         // queue holds exactly the backlog (sonewconn_internal in

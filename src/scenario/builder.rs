@@ -45,6 +45,7 @@ impl ScenarioBuilder {
                 create_flags: Vec::new(),
                 region: RegionSpec::default(),
                 listener: None,
+                semaphores: SemaphoreSet::default(),
                 processes: Vec::new(),
                 steps: Vec::new(),
                 step_timeout: Scenario::DEFAULT_STEP_TIMEOUT,

@@ -66,6 +66,7 @@ impl Implementation for Mio {
     type Streams = MioPipe;
     type Regions = Unimplemented;
     type Sockets = MioSocket;
+    type Synchronizers = Unimplemented;
 
     fn name(&self) -> &str {
         "mio"
@@ -81,5 +82,9 @@ impl Implementation for Mio {
 
     fn sockets(&self) -> Option<&MioSocket> {
         Some(&MioSocket)
+    }
+
+    fn synchronizers(&self) -> Option<&Unimplemented> {
+        None
     }
 }

@@ -49,7 +49,7 @@ pub use self::regions::{RustixRegion, RustixRegions};
 pub use self::sockets::RustixSockets;
 pub use self::streams::RustixStreams;
 use super::Adapter;
-use crate::mechanism::Implementation;
+use crate::mechanism::{Implementation, Unimplemented};
 use crate::scenario::{AccessMode, Errno, OpenFlag};
 
 /// Its name in reports and on the command line.
@@ -74,6 +74,7 @@ impl Implementation for Rustix {
     type Streams = RustixStreams;
     type Regions = RustixRegions;
     type Sockets = RustixSockets;
+    type Synchronizers = Unimplemented;
 
     fn name(&self) -> &str {
         NAME
@@ -89,6 +90,10 @@ impl Implementation for Rustix {
 
     fn sockets(&self) -> Option<&RustixSockets> {
         Some(&RustixSockets)
+    }
+
+    fn synchronizers(&self) -> Option<&Unimplemented> {
+        None
     }
 }
 

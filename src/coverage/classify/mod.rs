@@ -2,10 +2,11 @@
 //! its arguments and flags as the file gives them, and the state of the object it meets
 //! as the reference model gives it ([`CallState`]), never a guess from the file. Sizes
 //! are read by the Linux profile, whose numbers the models follow. One file per group
-//! of calls: `pipes.rs` (pipes and FIFOs), `sockets.rs`, `regions.rs`.
+//! of calls: `pipes.rs` (pipes and FIFOs), `sockets.rs`, `regions.rs`, `semaphores.rs`.
 
 mod pipes;
 mod regions;
+mod semaphores;
 mod sockets;
 
 use super::axes::{CLEAR, SET};
@@ -50,6 +51,7 @@ pub(super) fn hits(
         _ if Group::of(scenario.mechanism) == Group::SharedMemory => {
             regions::hits(scenario, action, state)
         }
+        _ if Group::of(scenario.mechanism) == Group::Semaphores => semaphores::hits(action),
         _ => pipes::hits(action, state),
     }
 }

@@ -3,7 +3,9 @@
 mod byte_stream;
 mod region;
 mod socket;
+mod synchronizer;
 
 pub(crate) use byte_stream::ByteStreamFamily;
 pub(crate) use region::{RegionFamily, SHM_PREFIX};
 pub(crate) use socket::{read_socket_buffers, SocketFamily};
+pub(crate) use synchronizer::SynchronizerFamily;

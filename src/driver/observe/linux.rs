@@ -29,6 +29,8 @@ pub fn calls(kind: CallKind) -> &'static [i64] {
         CallKind::Open => &[libc::SYS_openat],
         CallKind::Accept => &[libc::SYS_accept, libc::SYS_accept4],
         CallKind::Connect => &[libc::SYS_connect],
+        // glibc's semop() is semtimedop() with no time-out on some architectures.
+        CallKind::Semop => &[libc::SYS_semop, libc::SYS_semtimedop],
         CallKind::Other => &[],
     }
 }

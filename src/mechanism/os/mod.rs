@@ -3,10 +3,12 @@
 mod byte_stream;
 mod shared_region;
 mod socket;
+mod synchronizer;
 
 pub use byte_stream::OsByteStream;
 pub use shared_region::{OsRegion, OsSharedRegion, SysvSegment};
 pub use socket::OsSocket;
+pub use synchronizer::{OsSynchronizer, SysvSemaphoreSet};
 
 use std::os::fd::BorrowedFd;
 
@@ -52,6 +54,7 @@ impl Implementation for Os {
     type Streams = OsByteStream;
     type Regions = OsSharedRegion;
     type Sockets = OsSocket;
+    type Synchronizers = OsSynchronizer;
 
     fn name(&self) -> &str {
         "os"
@@ -67,5 +70,9 @@ impl Implementation for Os {
 
     fn sockets(&self) -> Option<&OsSocket> {
         Some(&OsSocket)
+    }
+
+    fn synchronizers(&self) -> Option<&OsSynchronizer> {
+        Some(&OsSynchronizer)
     }
 }

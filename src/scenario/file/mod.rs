@@ -208,6 +208,14 @@ fn lower(raw: RawScenario, stem: String, path: Option<&Path>) -> Result<Scenario
         spans.listener = l.span();
         l.into_inner().lower()
     });
+    let semaphores = match raw.semaphores {
+        Some(s) => {
+            spans.semaphores = s.span();
+            spans.semaphore_values = s.get_ref().values.span();
+            s.into_inner().lower()
+        }
+        None => SemaphoreSet::default(),
+    };
     // Before the steps, so that a step naming a process is never blamed for a bad
     // `[processes]` table.
     validate::check_setup(mechanism, &processes, &create_flags, &spans)?;
@@ -263,6 +271,7 @@ fn lower(raw: RawScenario, stem: String, path: Option<&Path>) -> Result<Scenario
         create_flags,
         region,
         listener,
+        semaphores,
         processes,
         steps,
         step_timeout: raw

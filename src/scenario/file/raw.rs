@@ -33,6 +33,8 @@ pub(super) struct RawScenario {
     #[serde(default)]
     pub(super) listener: Option<Spanned<RawListener>>,
     #[serde(default)]
+    pub(super) semaphores: Option<Spanned<RawSemaphores>>,
+    #[serde(default)]
     pub(super) step_timeout_ms: Option<u64>,
     pub(super) processes: Spanned<OrderedMap<Spanned<RawProcess>>>,
     #[serde(default)]
@@ -73,6 +75,23 @@ impl RawListener {
             handle: self.handle,
             at: self.at,
             backlog: self.backlog,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSemaphores {
+    pub(super) values: Spanned<Vec<i32>>,
+    #[serde(default)]
+    key: SysvKey,
+}
+
+impl RawSemaphores {
+    pub(super) fn lower(self) -> SemaphoreSet {
+        SemaphoreSet {
+            values: self.values.into_inner(),
+            key: self.key,
         }
     }
 }

@@ -59,6 +59,48 @@ pub(super) struct RawShmget {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+pub(super) struct RawSemOp {
+    num: u16,
+    op: i16,
+    #[serde(default)]
+    flags: Vec<SemFlag>,
+}
+
+impl RawSemOp {
+    fn lower(self) -> SemOp {
+        SemOp {
+            num: self.num,
+            op: self.op,
+            flags: self.flags,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSemtimedop {
+    ops: Vec<RawSemOp>,
+    timeout_ms: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSetVal {
+    num: u16,
+    value: i32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSemget {
+    #[serde(default)]
+    nsems: u16,
+    #[serde(default)]
+    flags: Vec<IpcFlag>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct RawStore {
     at: Size,
     data: Payload,
@@ -189,6 +231,14 @@ tagged_enum! {
         ShmOpen(RawShmOpen) = "shm_open",
         ShmUnlink = "shm_unlink",
         FstatSize(End) = "fstat_size",
+        Semop(Vec<RawSemOp>) = "semop",
+        Semtimedop(RawSemtimedop) = "semtimedop",
+        SetVal(RawSetVal) = "setval",
+        GetVal(u16) = "getval",
+        GetNcnt(u16) = "getncnt",
+        GetZcnt(u16) = "getzcnt",
+        SemctlRmid = "semctl_rmid",
+        Semget(RawSemget) = "semget",
         Shmget(RawShmget) = "shmget",
         Shmat = "shmat",
         Shmdt = "shmdt",
@@ -315,6 +365,35 @@ impl RawAction {
             },
             RawAction::ShmUnlink => Action::ShmUnlink,
             RawAction::FstatSize(e) => Action::FstatSize(e),
+            RawAction::Semop(ops) => Action::Semop(SemCall {
+                ops: ops.into_iter().map(RawSemOp::lower).collect(),
+                timeout: None,
+            }),
+            RawAction::Semtimedop(r) => Action::Semop(SemCall {
+                ops: r.ops.into_iter().map(RawSemOp::lower).collect(),
+                timeout: Some(std::time::Duration::from_millis(r.timeout_ms)),
+            }),
+            RawAction::SetVal(r) => Action::SetVal {
+                num: r.num,
+                value: r.value,
+            },
+            RawAction::GetVal(num) => Action::SemCount {
+                num,
+                what: SemCount::Value,
+            },
+            RawAction::GetNcnt(num) => Action::SemCount {
+                num,
+                what: SemCount::Waiting,
+            },
+            RawAction::GetZcnt(num) => Action::SemCount {
+                num,
+                what: SemCount::WaitingForZero,
+            },
+            RawAction::SemctlRmid => Action::SemctlRmid,
+            RawAction::Semget(r) => Action::Semget {
+                nsems: r.nsems,
+                flags: r.flags,
+            },
             RawAction::Shmget(r) => Action::Shmget {
                 size: r.size.unwrap_or(Size::Bytes(0)),
                 flags: r.flags,
@@ -385,6 +464,8 @@ fn applies(name: &str, mechanism: Mechanism) -> bool {
         "shm_open" | "shm_unlink" => mechanism == PosixShm,
         "fstat_size" => object,
         "shmget" | "shmat" | "shmdt" | "shmctl_rmid" => mechanism == SysvShm,
+        "semop" | "semtimedop" | "setval" | "getval" | "getncnt" | "getzcnt" | "semctl_rmid"
+        | "semget" => mechanism == SysvSem,
         // The socket calls, `pipe` (a pipe's ends as handles) among them.
         _ => family == MechanismFamily::Socket,
     }

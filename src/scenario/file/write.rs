@@ -13,8 +13,8 @@ use std::fmt::Write as _;
 use super::FORMAT_VERSION;
 use crate::scenario::{
     AccessMode, Action, End, Expectation, FdFlag, IpcFlag, MadeBy, MsgFlag, OpenFlag, Pattern,
-    Payload, PollEvent, Prot, RegionSpec, Relation, Scenario, Sharing, ShutdownHow, SigPipe,
-    SockOpt, SocketCall, SocketFlag, Stdin, SysvKey,
+    Payload, PollEvent, Prot, RegionSpec, Relation, Scenario, SemFlag, SemOp, SemaphoreSet,
+    Sharing, ShutdownHow, SigPipe, SockOpt, SocketCall, SocketFlag, Stdin, SysvKey,
 };
 
 /// The scenario as file text, with `comment` lines (`# …`) on top (control characters,
@@ -67,6 +67,18 @@ pub fn to_file_text(scenario: &Scenario, comment: &[String]) -> Result<String, S
             let _ = writeln!(out, "made_by = \"parent\"");
         }
         if scenario.region.key == SysvKey::Random {
+            let _ = writeln!(out, "key = \"random\"");
+        }
+    }
+    if scenario.semaphores != SemaphoreSet::default() {
+        let values: Vec<String> = scenario
+            .semaphores
+            .values
+            .iter()
+            .map(i32::to_string)
+            .collect();
+        let _ = writeln!(out, "\n[semaphores]\nvalues = [{}]", values.join(", "));
+        if scenario.semaphores.key == SysvKey::Random {
             let _ = writeln!(out, "key = \"random\"");
         }
     }
@@ -192,15 +204,31 @@ pub(crate) fn action_text(action: &Action) -> Result<String, String> {
             )
         }
         Action::Shmget { size: len, flags } => {
-            let flags = flags.iter().map(|f| match f {
-                IpcFlag::Creat => "IPC_CREAT",
-                IpcFlag::Excl => "IPC_EXCL",
-            });
+            let flags = flags.iter().copied().map(ipc_flag);
             format!(
                 "{{ shmget = {{ size = {}{} }} }}",
                 size(&len.to_string()),
                 flags_text(flags)
             )
+        }
+        Action::Semop(call) => {
+            let ops: Vec<String> = call.ops.iter().map(sem_op).collect();
+            let ops = format!("[{}]", ops.join(", "));
+            match call.timeout {
+                None => format!("{{ semop = {ops} }}"),
+                Some(t) => format!(
+                    "{{ semtimedop = {{ ops = {ops}, timeout_ms = {} }} }}",
+                    t.as_millis()
+                ),
+            }
+        }
+        Action::SetVal { num, value } => {
+            format!("{{ setval = {{ num = {num}, value = {value} }} }}")
+        }
+        Action::SemCount { num, .. } => format!("{{ {} = {num} }}", action.name()),
+        Action::Semget { nsems, flags } => {
+            let flags = flags.iter().copied().map(ipc_flag);
+            format!("{{ semget = {{ nsems = {nsems}{} }} }}", flags_text(flags))
         }
         Action::Mkfifo
         | Action::Unlink
@@ -210,7 +238,8 @@ pub(crate) fn action_text(action: &Action) -> Result<String, String> {
         | Action::ShmUnlink
         | Action::Shmat
         | Action::Shmdt
-        | Action::ShmctlRmid => quoted(action.name()),
+        | Action::ShmctlRmid
+        | Action::SemctlRmid => quoted(action.name()),
         Action::Store { at, data } => {
             format!(
                 "{{ store = {{ at = {}, data = {} }} }}",
@@ -458,6 +487,27 @@ fn flags_text<'a>(flags: impl Iterator<Item = &'a str>) -> String {
         true => String::new(),
         false => format!(", flags = [{}]", flags.join(", ")),
     }
+}
+
+fn ipc_flag(f: IpcFlag) -> &'static str {
+    match f {
+        IpcFlag::Creat => "IPC_CREAT",
+        IpcFlag::Excl => "IPC_EXCL",
+    }
+}
+
+/// `{ num = 0, op = -1, flags = ["SEM_UNDO"] }`.
+fn sem_op(op: &SemOp) -> String {
+    let flags = op.flags.iter().map(|f| match f {
+        SemFlag::NoWait => "IPC_NOWAIT",
+        SemFlag::Undo => "SEM_UNDO",
+    });
+    format!(
+        "{{ num = {}, op = {}{} }}",
+        op.num,
+        op.op,
+        flags_text(flags)
+    )
 }
 
 fn socket_flag(f: SocketFlag) -> &'static str {

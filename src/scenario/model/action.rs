@@ -1,6 +1,9 @@
 //! The actions a process performs, and their names as a scenario file spells them.
 
-use super::{AccessMode, End, FdFlag, IpcFlag, OpenFlag, Payload, PollEvent, Prot, SocketCall};
+use super::{
+    AccessMode, End, FdFlag, IpcFlag, OpenFlag, Payload, PollEvent, Prot, SemCall, SemCount,
+    SocketCall,
+};
 use crate::platform::Size;
 use crate::scenario::errno::SignalName;
 
@@ -192,6 +195,33 @@ pub enum Action {
     /// `shmctl(IPC_RMID)` of the scenario's segment: the id goes at once, the memory
     /// when the last attachment does.
     ShmctlRmid,
+    /// `semop()` (or, with a time-out, `semtimedop()`) on the scenario's semaphore set.
+    Semop(SemCall),
+    /// `semctl(SETVAL)`: set one semaphore's value.
+    SetVal {
+        /// The semaphore's number.
+        num: u16,
+        /// Its new value.
+        value: i32,
+    },
+    /// `semctl(GETVAL, GETNCNT or GETZCNT)` of one semaphore: returns the count.
+    SemCount {
+        /// The semaphore's number.
+        num: u16,
+        /// What to read.
+        what: SemCount,
+    },
+    /// `semctl(IPC_RMID)` of the set: it goes at once, and every process waiting on it
+    /// fails with EIDRM.
+    SemctlRmid,
+    /// `semget()` of the scenario's key (`[semaphores] key = "random"`): the process
+    /// then holds the id it returns.
+    Semget {
+        /// How many semaphores to ask for: 0 for "whatever the set has".
+        nsems: u16,
+        /// `IPC_CREAT`, `IPC_EXCL`.
+        flags: Vec<IpcFlag>,
+    },
     /// `dup()` of one end: the new descriptor serves the same role, after the ends the
     /// process already holds.
     Dup(End),
@@ -257,6 +287,25 @@ impl Action {
             Action::ShmUnlink => "shm_unlink",
             Action::FstatSize(_) => "fstat_size",
             Action::Shmget { .. } => "shmget",
+            Action::Semop(SemCall { timeout: None, .. }) => "semop",
+            Action::Semop(SemCall {
+                timeout: Some(_), ..
+            }) => "semtimedop",
+            Action::SetVal { .. } => "setval",
+            Action::SemCount {
+                what: SemCount::Value,
+                ..
+            } => "getval",
+            Action::SemCount {
+                what: SemCount::Waiting,
+                ..
+            } => "getncnt",
+            Action::SemCount {
+                what: SemCount::WaitingForZero,
+                ..
+            } => "getzcnt",
+            Action::SemctlRmid => "semctl_rmid",
+            Action::Semget { .. } => "semget",
             Action::Shmat => "shmat",
             Action::Shmdt => "shmdt",
             Action::ShmctlRmid => "shmctl_rmid",

@@ -58,6 +58,11 @@ impl Action {
             | Action::ShmOpen { .. }
             | Action::ShmUnlink
             | Action::FstatSize(_) => Some(MechanismFamily::SharedRegion),
+            Action::Semop(_)
+            | Action::SetVal { .. }
+            | Action::SemCount { .. }
+            | Action::SemctlRmid
+            | Action::Semget { .. } => Some(MechanismFamily::Synchronization),
             // A named object of either family: a FIFO, or a file to map.
             Action::Open { .. } | Action::Unlink => None,
             _ => Some(MechanismFamily::ByteStream),
@@ -99,7 +104,8 @@ impl Action {
             | Action::Poll { .. }
             | Action::LoadU64 { .. }
             | Action::FetchAddU64 { .. }
-            | Action::FstatSize(_) => ResultKind::Count,
+            | Action::FstatSize(_)
+            | Action::SemCount { .. } => ResultKind::Count,
             Action::Close(_)
             | Action::SetNonBlocking { .. }
             | Action::Mkfifo
@@ -122,7 +128,11 @@ impl Action {
             | Action::Shmdt
             | Action::ShmctlRmid
             | Action::ShmOpen { .. }
-            | Action::ShmUnlink => ResultKind::Unit,
+            | Action::ShmUnlink
+            | Action::Semop(_)
+            | Action::SetVal { .. }
+            | Action::SemctlRmid
+            | Action::Semget { .. } => ResultKind::Unit,
             Action::Socket(call) => call.result_kind(),
             Action::Await => ResultKind::Awaited,
         }

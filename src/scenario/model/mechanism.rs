@@ -36,6 +36,8 @@ pub enum Mechanism {
     Tcp,
     /// UDP on the loopback interface, ports picked by the kernel.
     Udp,
+    /// A System V semaphore set (`semget`), made before the fork.
+    SysvSem,
 }
 
 /// The mechanism families: mechanisms of one family share the actions that apply to
@@ -48,14 +50,17 @@ pub enum MechanismFamily {
     SharedRegion,
     /// Sockets: descriptors and addresses named by the scenario.
     Socket,
+    /// Semaphores and locks: objects that make processes wait for each other.
+    Synchronization,
 }
 
 impl MechanismFamily {
-    /// Every family: byte streams, shared regions, sockets.
-    pub const ALL: [MechanismFamily; 3] = [
+    /// Every family: byte streams, shared regions, sockets, semaphores and locks.
+    pub const ALL: [MechanismFamily; 4] = [
         MechanismFamily::ByteStream,
         MechanismFamily::SharedRegion,
         MechanismFamily::Socket,
+        MechanismFamily::Synchronization,
     ];
 }
 
@@ -65,13 +70,14 @@ impl fmt::Display for MechanismFamily {
             MechanismFamily::ByteStream => "byte streams",
             MechanismFamily::SharedRegion => "shared regions",
             MechanismFamily::Socket => "sockets",
+            MechanismFamily::Synchronization => "semaphores and locks",
         })
     }
 }
 
 impl Mechanism {
     /// Every mechanism, in catalogue order.
-    pub const ALL: [Mechanism; 12] = [
+    pub const ALL: [Mechanism; 13] = [
         Mechanism::Pipe,
         Mechanism::Fifo,
         Mechanism::AnonShared,
@@ -84,6 +90,7 @@ impl Mechanism {
         Mechanism::Socketpair,
         Mechanism::Tcp,
         Mechanism::Udp,
+        Mechanism::SysvSem,
     ];
 
     /// The name used in scenario files and test names.
@@ -101,6 +108,7 @@ impl Mechanism {
             Mechanism::Socketpair => "socketpair",
             Mechanism::Tcp => "tcp",
             Mechanism::Udp => "udp",
+            Mechanism::SysvSem => "sysv-sem",
         }
     }
 
@@ -130,6 +138,7 @@ impl Mechanism {
             | Mechanism::Socketpair
             | Mechanism::Tcp
             | Mechanism::Udp => MechanismFamily::Socket,
+            Mechanism::SysvSem => MechanismFamily::Synchronization,
         }
     }
 
@@ -157,7 +166,8 @@ impl Mechanism {
             | Mechanism::SysvShm
             | Mechanism::PosixShm
             | Mechanism::Tcp
-            | Mechanism::Udp => false,
+            | Mechanism::Udp
+            | Mechanism::SysvSem => false,
             // Unix sockets bind to paths; abstract names are made from the directory's.
             Mechanism::Fifo
             | Mechanism::FileMmap

@@ -6,6 +6,7 @@ mod expectation;
 mod mechanism;
 mod process;
 mod scenario;
+mod semaphore;
 mod socket;
 mod values;
 
@@ -15,6 +16,7 @@ pub use expectation::*;
 pub use mechanism::*;
 pub use process::*;
 pub use scenario::*;
+pub use semaphore::*;
 pub use socket::*;
 pub use values::*;
 // The sizes and features a scenario names are the platform's vocabulary.

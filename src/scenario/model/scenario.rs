@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::{
     Action, Expectation, Mechanism, OpenFlag, ParentListener, Process, ProcessIndex, RegionSpec,
+    SemaphoreSet,
 };
 use crate::platform::Feature;
 
@@ -77,6 +78,8 @@ pub struct Scenario {
     /// The listening socket the parent makes before the fork (unix-stream,
     /// unix-seqpacket), if the scenario has one.
     pub listener: Option<ParentListener>,
+    /// The semaphore set a sysv-sem scenario's parent makes before the fork.
+    pub semaphores: SemaphoreSet,
     /// The actors.
     pub processes: Vec<Process>,
     /// The steps, run in order.

@@ -42,6 +42,10 @@ pub(crate) struct Spans {
     pub region: Range<usize>,
     /// The `[listener]` table, when given.
     pub listener: Range<usize>,
+    /// The `[semaphores]` table, when given.
+    pub semaphores: Range<usize>,
+    /// Its `values`.
+    pub semaphore_values: Range<usize>,
     /// The `macos_source` value, when given.
     pub macos_source: Range<usize>,
     /// Each slug of `behaviours`.
@@ -234,6 +238,18 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
             ),
         ));
     }
+    if spans.semaphores != (0..0) && s.mechanism != Mechanism::SysvSem {
+        return Err(Located::new(
+            spans.semaphores.clone(),
+            format!(
+                "`[semaphores]` applies to sysv-sem only: {} has no semaphore set",
+                s.mechanism
+            ),
+        ));
+    }
+    if let Some(message) = semaphore_values_error(&s.semaphores) {
+        return Err(Located::new(spans.semaphore_values.clone(), message));
+    }
     if s.region.key != SysvKey::Private && s.mechanism != Mechanism::SysvShm {
         return Err(Located::new(
             spans.region.clone(),
@@ -290,14 +306,14 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
             Handles::of(p, inherited.map(|l| &l.handle))
         })
         .collect();
-    // What each process has started and not yet awaited: (step, action).
-    // Whether each process knows the segment's id: an unrelated one of a segment with a
-    // key learns it from `shmget`.
-    let mut knows_segment: Vec<bool> = s
+    // Whether each process knows the System V object's id: an unrelated one of an
+    // object with a key learns it from `shmget` or `semget`.
+    let mut knows_id: Vec<bool> = s
         .processes
         .iter()
-        .map(|p| p.relation == Relation::Related || s.region.key == SysvKey::Private)
+        .map(|p| p.relation == Relation::Related || sysv_key(s) == SysvKey::Private)
         .collect();
+    // What each process has started and not yet awaited: (step, action).
     let mut pending: Vec<Option<(usize, &Action)>> = vec![None; s.processes.len()];
     let mut life = vec![Life::Acting; s.processes.len()];
     // Whether a signal the process catches was sent to it while its pending call blocks.
@@ -415,10 +431,12 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
             check_expectation_fits(expect, effective, matches!(action, Action::Await))
                 .and_then(|()| sockets[p.0].check_datagram_eof(s.mechanism, effective, expect))
                 .map_err(|m| Located::new(spans.expectation(si, step, *p), m))?;
-            check_segment_known(s, action, knows_segment[p.0], name)
+            check_sysv_id_known(s, action, knows_id[p.0], name)
                 .map_err(|m| Located::new(at.clone(), m))?;
             match action {
-                Action::Shmget { .. } if may_succeed(expect) => knows_segment[p.0] = true,
+                Action::Shmget { .. } | Action::Semget { .. } if may_succeed(expect) => {
+                    knows_id[p.0] = true
+                }
                 Action::Munmap | Action::Shmdt => mapped[p.0] = false,
                 Action::Mmap | Action::Shmat if may_succeed(expect) => mapped[p.0] = true,
                 _ => {}
@@ -443,21 +461,65 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
     check_atomic_records(s).map_err(|(si, m)| Located::new(spans.expect(si), m))
 }
 
-/// `shmget` needs the segment's key, and `shmat` or `shmctl_rmid` its id, which an
-/// unrelated process of a segment with a key has once a `shmget` may have given it.
-fn check_segment_known(
+/// The System V key the scenario's object is made with (`IPC_PRIVATE` for mechanisms
+/// without one).
+fn sysv_key(s: &Scenario) -> SysvKey {
+    match s.mechanism {
+        Mechanism::SysvShm => s.region.key,
+        Mechanism::SysvSem => s.semaphores.key,
+        _ => SysvKey::Private,
+    }
+}
+
+/// `shmget` and `semget` need the object's key, and the other calls on a System V
+/// object its id, which an unrelated process of a keyed object has once a `*get` may
+/// have given it.
+fn check_sysv_id_known(
     s: &Scenario,
     action: &Action,
     knows: bool,
     name: &ProcessName,
 ) -> Result<(), String> {
+    let (object, get, table) = match s.mechanism {
+        Mechanism::SysvSem => ("semaphore set", "semget", "[semaphores]"),
+        _ => ("segment", "shmget", "[region]"),
+    };
     match action {
-        Action::Shmget { .. } if s.region.key == SysvKey::Private => Err(
-            "`shmget` needs the segment's key, and this one is made with IPC_PRIVATE; `key = \"random\"` in `[region]` gives it one".to_owned(),
-        ),
-        Action::Shmat | Action::ShmctlRmid if !knows => Err(format!(
-            "process `{name}` is unrelated, so it knows the segment by its key alone; a `shmget` first gives it the id"
+        Action::Shmget { .. } | Action::Semget { .. } if sysv_key(s) == SysvKey::Private => Err(format!(
+            "`{get}` needs the {object}'s key, and this one is made with IPC_PRIVATE; `key = \"random\"` in `{table}` gives it one"
         )),
+        Action::Shmat
+        | Action::ShmctlRmid
+        | Action::Semop(_)
+        | Action::SetVal { .. }
+        | Action::SemCount { .. }
+        | Action::SemctlRmid
+            if !knows =>
+        {
+            Err(format!(
+                "process `{name}` is unrelated, so it knows the {object} by its key alone; a `{get}` first gives it the id"
+            ))
+        }
         _ => Ok(()),
     }
+}
+
+/// What is wrong with the values of a `[semaphores]` table, if anything: a set has
+/// one semaphore at least, and few enough for any platform's per-set limit, and each
+/// starts between 0 and SEMVMX, the largest value POSIX guarantees (32767).
+fn semaphore_values_error(set: &SemaphoreSet) -> Option<String> {
+    // Far below any platform's per-set limit, SEMMSL (32000 on Linux since 3.19), and
+    // more than any rule needs.
+    const MOST: usize = 64;
+    const SEMVMX: i32 = 32767;
+    if set.values.is_empty() || set.values.len() > MOST {
+        return Some(format!(
+            "`values` gives the set 1 to {MOST} semaphores, not {}",
+            set.values.len()
+        ));
+    }
+    set.values
+        .iter()
+        .find(|v| !(0..=SEMVMX).contains(*v))
+        .map(|v| format!("a semaphore starts between 0 and {SEMVMX} (SEMVMX), not {v}"))
 }

@@ -58,6 +58,9 @@ fn action_needs(a: &Action) -> Vec<Feature> {
     let mut needs = Vec::new();
     match a {
         Action::GetPipeSize(_) | Action::SetPipeSize { .. } => needs.push(Feature::PipeSize),
+        Action::Semop(SemCall {
+            timeout: Some(_), ..
+        }) => needs.push(Feature::Semtimedop),
         Action::Socket(call) => {
             if call.address().is_some_and(|a| a.abstract_name) {
                 needs.push(Feature::AbstractSockets);

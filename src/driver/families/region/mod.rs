@@ -12,10 +12,13 @@ use std::path::{Path, PathBuf};
 use std::ptr::NonNull;
 
 use self::executor::RegionExecutor;
-use crate::driver::cleanup::{mark_sysv_maker, note_sysv_key, random_suffix, remove_sysv_key};
+use crate::driver::cleanup::random_suffix;
 use crate::driver::error::{HarnessError, SetupError};
 use crate::driver::family::{failed_before_fork, ActorContext, Family};
 use crate::driver::made_by_parent::MadeByParent;
+use crate::driver::sysv_objects::{
+    mark_sysv_maker, remove_segments_of_key, with_random_key, SysvNote,
+};
 use crate::mechanism::{Describe, IpcKey, SharedRegion};
 use crate::platform::PlatformProfile;
 use crate::scenario::*;
@@ -127,33 +130,6 @@ fn let_go<I: SharedRegion>(
     }
 }
 
-impl<I: SharedRegion> RegionFamily<'_, I> {
-    /// A new segment of `len` bytes with a key no segment has: a random one, made with
-    /// `IPC_CREAT | IPC_EXCL`, another on EEXIST. Each key is noted before it is tried,
-    /// so that a run killed at any point leaves nothing the sweep cannot find.
-    fn keyed_segment(&self, len: usize) -> Result<(IpcKey, I::Segment), SetupError> {
-        const TRIES: usize = 8;
-        let mut result = Err(Errno(libc::EEXIST));
-        for _ in 0..TRIES {
-            let random = random_suffix().map_err(HarnessError::Random)? as i32;
-            if random == IpcKey::PRIVATE.0 {
-                continue;
-            }
-            let key = IpcKey(random);
-            note_sysv_key(key.0);
-            self.keys.borrow_mut().push(key);
-            result = self
-                .iut
-                .shmget(key, len, &[IpcFlag::Creat, IpcFlag::Excl])
-                .map(|segment| (key, segment));
-            if !matches!(&result, Err(e) if *e == Errno(libc::EEXIST)) {
-                break;
-            }
-        }
-        result.map_err(|e| failed_before_fork(self.iut.name(), "shmget", e))
-    }
-}
-
 impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
     type Object = RegionObject<I::Region, I::Segment, I::Object>;
     type Executor = RegionExecutor<'a, I>;
@@ -185,7 +161,13 @@ impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
                         .shmget(IpcKey::PRIVATE, len, &[IpcFlag::Creat])
                         .map_err(|e| failed("shmget", e))?,
                     SysvKey::Random => {
-                        let (key, segment) = self.keyed_segment(len)?;
+                        let (key, segment) = with_random_key(
+                            iut.name(),
+                            "shmget",
+                            SysvNote::ShmKey,
+                            &mut self.keys.borrow_mut(),
+                            |key| iut.shmget(key, len, &[IpcFlag::Creat, IpcFlag::Excl]),
+                        )?;
                         object.named = Some(Named::Key(key));
                         segment
                     }
@@ -330,7 +312,7 @@ impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
         }
         // A process may have made another segment with the key after the first went.
         for key in self.keys.borrow_mut().drain(..) {
-            remove_sysv_key(key.0);
+            remove_segments_of_key(key.0);
         }
         for marker in self.markers.borrow_mut().drain(..) {
             let _ = std::fs::remove_file(marker);

@@ -1,0 +1,139 @@
+//! A semaphores-and-locks actor: the set it knows (by the id the fork gave it, or the
+//! one its `semget` returned), and the calls it makes on it.
+
+use std::os::fd::RawFd;
+
+use crate::driver::event_log::CallKind;
+use crate::driver::family::{Announcement, Executor};
+use crate::judge::Outcome;
+use crate::mechanism::{IpcKey, Synchronizer};
+use crate::scenario::*;
+
+/// One actor's view of the semaphore set.
+pub(crate) struct SemaphoreExecutor<'a, I: Synchronizer> {
+    iut: &'a I,
+    /// The set, once the process knows its id.
+    set: Option<I::SemaphoreSet>,
+    /// The scenario's key, when the set has one.
+    key: Option<IpcKey>,
+}
+
+impl<'a, I: Synchronizer> SemaphoreExecutor<'a, I> {
+    pub(super) fn new(iut: &'a I, set: Option<I::SemaphoreSet>, key: Option<IpcKey>) -> Self {
+        SemaphoreExecutor { iut, set, key }
+    }
+
+    fn set(&self) -> Result<&I::SemaphoreSet, Outcome> {
+        self.set.as_ref().ok_or_else(|| {
+            Outcome::Unsupported("the process knows no semaphore set's id".to_owned())
+        })
+    }
+
+    fn act(&mut self, action: &Action) -> Result<Outcome, Outcome> {
+        let err = Outcome::Error;
+        Ok(match action {
+            Action::Semop(call) => {
+                self.iut
+                    .semop(self.set()?, &call.ops, call.timeout)
+                    .map_err(err)?;
+                Outcome::Done
+            }
+            Action::SetVal { num, value } => {
+                self.iut
+                    .semctl_setval(self.set()?, *num, *value)
+                    .map_err(err)?;
+                Outcome::Done
+            }
+            Action::SemCount { num, what } => {
+                let count = self
+                    .iut
+                    .semctl_count(self.set()?, *num, *what)
+                    .map_err(err)?;
+                Outcome::Count(count as u64)
+            }
+            Action::SemctlRmid => {
+                self.iut.semctl_rmid(self.set()?).map_err(err)?;
+                Outcome::Done
+            }
+            Action::Semget { nsems, flags } => {
+                let key = self.key.ok_or_else(|| {
+                    Outcome::Unsupported("the scenario's semaphore set has no key".to_owned())
+                })?;
+                self.set = Some(
+                    self.iut
+                        .semget(key, usize::from(*nsems), flags)
+                        .map_err(err)?,
+                );
+                Outcome::Done
+            }
+            _ => unreachable!("validation keeps other actions out of semaphore sets"),
+        })
+    }
+}
+
+/// `semop(0: -1, 1: +1 undo)`: each operation by number, its change and its flags.
+fn describe_ops(call: &SemCall) -> String {
+    let ops: Vec<String> = call
+        .ops
+        .iter()
+        .map(|op| {
+            let flags: String = op
+                .flags
+                .iter()
+                .map(|f| match f {
+                    SemFlag::NoWait => " nowait",
+                    SemFlag::Undo => " undo",
+                })
+                .collect();
+            format!("{}: {:+}{flags}", op.num, op.op)
+        })
+        .collect();
+    ops.join(", ")
+}
+
+impl<I: Synchronizer> Executor for SemaphoreExecutor<'_, I> {
+    fn announce(&self, action: &Action) -> Announcement {
+        match action {
+            Action::Semop(call) => Announcement {
+                call: CallKind::Semop,
+                // The oracle matches the set's id, semop's first argument.
+                fd: self
+                    .set
+                    .as_ref()
+                    .and_then(|set| self.iut.semaphore_id(set))
+                    .unwrap_or(-1),
+                text: format!("{}({})", action.name(), describe_ops(call)),
+            },
+            Action::SetVal { num, value } => Announcement {
+                call: CallKind::Other,
+                fd: -1,
+                text: format!("setval({num} = {value})"),
+            },
+            Action::SemCount { num, .. } => Announcement {
+                call: CallKind::Other,
+                fd: -1,
+                text: format!("{}({num})", action.name()),
+            },
+            _ => Announcement {
+                call: CallKind::Other,
+                fd: -1,
+                text: action.name().to_owned(),
+            },
+        }
+    }
+
+    fn perform(&mut self, action: &Action, _expect: &Expectation) -> Outcome {
+        match self.act(action) {
+            Ok(o) | Err(o) => o,
+        }
+    }
+
+    /// A semaphore set is no descriptor: a process holds none on purpose.
+    fn held_fds(&self) -> Option<Vec<RawFd>> {
+        Some(Vec::new())
+    }
+
+    fn handles(&self) -> usize {
+        usize::from(self.set.is_some())
+    }
+}

@@ -1,0 +1,142 @@
+//! The semaphores-and-locks family in the driver. Before the fork the driver makes the
+//! scenario's System V semaphore set through the implementation (`semget`, with
+//! IPC_PRIVATE or a random key, then `semctl(SETVAL)` of each semaphore); related
+//! processes inherit its id, an unrelated one of a keyed set knows the key alone until
+//! its `semget`. The set outlives every process, so the driver removes it after the run,
+//! with any other set of its key, and notes both for the sweep of a killed run.
+
+mod executor;
+
+use std::cell::RefCell;
+use std::path::Path;
+
+use self::executor::SemaphoreExecutor;
+use crate::driver::error::{HarnessError, SetupError};
+use crate::driver::family::{failed_before_fork, ActorContext, Family};
+use crate::driver::sysv_objects::{
+    mark_sysv_maker, note, remove_semaphore_set, remove_semaphores_of_key, with_random_key,
+    SysvNote,
+};
+use crate::mechanism::{Describe, IpcKey, Synchronizer};
+use crate::scenario::*;
+
+/// A semaphores-and-locks implementation under test, as the driver runs it.
+pub(crate) struct SynchronizerFamily<'a, I: Synchronizer> {
+    iut: &'a I,
+    /// Sets made for this run, removed by `clean_up` (in the driver only).
+    sets: RefCell<Vec<I::SemaphoreSet>>,
+    /// Keys given out for this run: `clean_up` removes whatever set has one.
+    keys: RefCell<Vec<IpcKey>>,
+    /// Markers of the sets, for the sweep after a killed run; removed by `clean_up`.
+    markers: RefCell<Vec<std::path::PathBuf>>,
+}
+
+impl<'a, I: Synchronizer> SynchronizerFamily<'a, I> {
+    pub(crate) fn new(iut: &'a I) -> Self {
+        SynchronizerFamily {
+            iut,
+            sets: RefCell::new(Vec::new()),
+            keys: RefCell::new(Vec::new()),
+            markers: RefCell::new(Vec::new()),
+        }
+    }
+}
+
+/// What the driver makes before the fork: the set, and its key when it has one.
+pub(crate) struct SemaphoreObject<S> {
+    set: S,
+    key: Option<IpcKey>,
+}
+
+impl<'a, I: Synchronizer> Family for SynchronizerFamily<'a, I> {
+    type Object = SemaphoreObject<I::SemaphoreSet>;
+    type Executor = SemaphoreExecutor<'a, I>;
+
+    fn iut(&self) -> &dyn Describe {
+        self.iut
+    }
+
+    fn create(&self, scenario: &Scenario, _dir: Option<&Path>) -> Result<Self::Object, SetupError> {
+        if scenario.mechanism != Mechanism::SysvSem {
+            return Err(HarnessError::WrongFamily {
+                mechanism: scenario.mechanism,
+                family: "semaphores and locks",
+            }
+            .into());
+        }
+        let iut = self.iut;
+        let spec = &scenario.semaphores;
+        let count = spec.values.len();
+        self.markers.borrow_mut().extend(mark_sysv_maker());
+        let (set, key) = match spec.key {
+            SysvKey::Private => {
+                let set = iut
+                    .semget(IpcKey::PRIVATE, count, &[IpcFlag::Creat])
+                    .map_err(|e| failed_before_fork(iut.name(), "semget", e))?;
+                (set, None)
+            }
+            SysvKey::Random => {
+                let (key, set) = with_random_key(
+                    iut.name(),
+                    "semget",
+                    SysvNote::SemKey,
+                    &mut self.keys.borrow_mut(),
+                    |key| iut.semget(key, count, &[IpcFlag::Creat, IpcFlag::Excl]),
+                )?;
+                (set, Some(key))
+            }
+        };
+        // A set made with IPC_PRIVATE is found again by its id alone.
+        if let Some(id) = iut.semaphore_id(&set) {
+            note(SysvNote::SemId(id));
+        }
+        self.sets.borrow_mut().push(set.clone());
+        for (num, value) in spec.values.iter().enumerate() {
+            iut.semctl_setval(&set, num as u16, *value)
+                .map_err(|e| failed_before_fork(iut.name(), "semctl(SETVAL)", e))?;
+        }
+        Ok(SemaphoreObject { set, key })
+    }
+
+    /// A set is reached through the id the fork gives, which an actor started by exec
+    /// has not.
+    fn object_name(&self, _object: &Self::Object) -> Option<String> {
+        None
+    }
+
+    fn reopen(&self, _scenario: &Scenario, _name: &str) -> Self::Object {
+        unreachable!("a semaphore set has no name an actor started by exec could reopen")
+    }
+
+    fn adopt(
+        &self,
+        object: Self::Object,
+        process: &Process,
+        _actor: ActorContext<'_>,
+    ) -> Self::Executor {
+        // An unrelated process of a keyed set knows the key alone, until its `semget`.
+        let knows_id = process.relation == Relation::Related || object.key.is_none();
+        let set = knows_id.then_some(object.set);
+        SemaphoreExecutor::new(self.iut, set, object.key)
+    }
+
+    /// The driver holds nothing of a set but its id.
+    fn release(&self, _object: Self::Object) {}
+
+    fn clean_up(&self) {
+        // The scenario may have removed them already (EINVAL, EIDRM): gone either way.
+        for set in self.sets.borrow_mut().drain(..) {
+            let _ = self.iut.semctl_rmid(&set);
+            if let Some(id) = self.iut.semaphore_id(&set) {
+                remove_semaphore_set(id);
+            }
+        }
+        // A process may have made another set with the key after the first went.
+        for key in self.keys.borrow_mut().drain(..) {
+            remove_semaphores_of_key(key.0);
+        }
+        for marker in self.markers.borrow_mut().drain(..) {
+            let _ = std::fs::remove_file(marker);
+        }
+    }
+}
