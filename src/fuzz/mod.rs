@@ -12,6 +12,7 @@ mod pipes;
 mod plan;
 mod regions;
 mod run;
+mod semaphores;
 mod writers;
 
 pub use connections::{
@@ -24,4 +25,5 @@ pub use pipes::build;
 pub use plan::{plans, Op, Plan, PlanParts, ProcessPlan, SizeClass};
 pub use regions::{build_regions, region_plans, Length, RegionOp, RegionPlan, Spot};
 pub use run::{declared, fuzz, write_regression, Finding, FuzzOptions, FuzzReport, Property};
+pub use semaphores::{build_semaphores, semaphore_plans, GeneratedOp, SemaphoreOp, SemaphorePlan};
 pub use writers::{build_writers, writer_plans, WritersPlan};

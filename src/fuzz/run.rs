@@ -15,6 +15,7 @@ use super::pairs::pair_plans;
 use super::pipes::build;
 use super::plan::{plans, PlanParts};
 use super::regions::{build_regions, region_plans};
+use super::semaphores::{build_semaphores, semaphore_plans};
 use super::writers::{build_writers, writer_plans, WritersPlan};
 use crate::driver::Verdict;
 use crate::driver::{run_scenario, RunOptions};
@@ -110,11 +111,14 @@ pub enum Property {
     UnixSeqpacketConnections,
     /// The same on TCP sockets over loopback.
     TcpConnections,
+    /// Takes, gives, waits for zero, SETVAL, counts, IPC_RMID and exits on a System V
+    /// semaphore set, each outcome the reference model's.
+    SysvSemSequences,
 }
 
 impl Property {
     /// Every property, in the order the command line and the harness run them.
-    pub const ALL: [Property; 13] = [
+    pub const ALL: [Property; 14] = [
         Property::PipeSequences,
         Property::FifoSequences,
         Property::SocketpairSequences,
@@ -128,6 +132,7 @@ impl Property {
         Property::UnixStreamConnections,
         Property::UnixSeqpacketConnections,
         Property::TcpConnections,
+        Property::SysvSemSequences,
     ];
 
     /// Its name in reports and test names.
@@ -146,6 +151,7 @@ impl Property {
             Property::UnixStreamConnections => "unix_stream",
             Property::UnixSeqpacketConnections => "unix_seqpacket",
             Property::TcpConnections => "tcp",
+            Property::SysvSemSequences => "sysv_sem",
         }
     }
 
@@ -164,6 +170,7 @@ impl Property {
             Property::UnixStreamConnections => Mechanism::UnixStream,
             Property::UnixSeqpacketConnections => Mechanism::UnixSeqpacket,
             Property::TcpConnections => Mechanism::Tcp,
+            Property::SysvSemSequences => Mechanism::SysvSem,
         }
     }
 }
@@ -206,6 +213,9 @@ pub fn fuzz<I: Implementation>(
             connection_plans(max_processes, max_moves),
             build_connections,
         ),
+        Property::SysvSemSequences => {
+            hunt.plans(semaphore_plans(max_processes, max_moves), build_semaphores)
+        }
     }
 }
 

@@ -15,6 +15,7 @@ mod pipe;
 mod pipe_buffer;
 mod region;
 mod room;
+mod semaphore;
 mod socketpair;
 mod stream;
 
@@ -25,6 +26,7 @@ pub use datagram::{DatagramModel, BYTES_BOUND, DATAGRAMS_BOUND};
 pub use outcome::{Answer, ModelOutcome, Unmodelled};
 pub use pipe::PipeModel;
 pub use region::RegionModel;
+pub use semaphore::SemaphoreModel;
 pub use socketpair::SocketPairModel;
 pub use stream::{QUEUE_BOUND, RECORDS_BOUND};
 
@@ -33,7 +35,7 @@ use calls::{Callers, SocketCalls};
 use crate::platform::PlatformProfile;
 use crate::scenario::{
     Action, End, Handle, Mechanism, MechanismFamily, OpenFlag, Process, RegionSpec, Scenario,
-    SocketDomain,
+    SocketDomain, SysvKey,
 };
 
 /// The reference model of a scenario's mechanism: a pipe or FIFO, a socketpair,
@@ -51,11 +53,22 @@ pub enum ReferenceModel {
     Region(RegionModel),
     /// Connection-oriented sockets reached by address: Unix stream and seqpacket, TCP.
     Connection(ConnectionModel),
+    /// A System V semaphore set.
+    Semaphore(SemaphoreModel),
 }
 
 impl ReferenceModel {
     /// The model of `scenario`'s mechanism, as the scenario sets it up.
     pub fn new(scenario: &Scenario, profile: &PlatformProfile) -> Result<Self, Unmodelled> {
+        if scenario.mechanism == Mechanism::SysvSem {
+            if scenario.semaphores.key != SysvKey::Private {
+                return Err(Unmodelled::Action("a set with a key".to_owned()));
+            }
+            return Ok(Self::Semaphore(SemaphoreModel::for_processes(
+                &scenario.processes,
+                &scenario.semaphores,
+            )));
+        }
         if scenario.mechanism.family() == MechanismFamily::SharedRegion {
             return Self::for_regions(
                 scenario.mechanism,
@@ -121,6 +134,7 @@ impl ReferenceModel {
             Self::Datagram(m) => m.apply(p, action, profile),
             Self::Region(m) => m.apply(p, action, profile),
             Self::Connection(m) => m.apply(p, action, profile),
+            Self::Semaphore(m) => m.apply(p, action, profile),
         }
     }
 
@@ -132,6 +146,7 @@ impl ReferenceModel {
             Self::Datagram(m) => m.process_count(),
             Self::Region(m) => m.process_count(),
             Self::Connection(m) => m.process_count(),
+            Self::Semaphore(m) => m.process_count(),
         }
     }
 
@@ -142,7 +157,7 @@ impl ReferenceModel {
         match self {
             Self::Pipe(m) => m.holds(p, end),
             Self::Pair(m) => m.holds(p, usize::from(end == End::Write)),
-            Self::Datagram(_) | Self::Connection(_) => false,
+            Self::Datagram(_) | Self::Connection(_) | Self::Semaphore(_) => false,
             Self::Region(m) => end == End::Object && m.holds_object(p),
         }
     }
@@ -172,6 +187,7 @@ impl ReferenceModel {
             Self::Datagram(m) => m.idle(p),
             Self::Region(m) => m.idle(p),
             Self::Connection(m) => m.idle(p),
+            Self::Semaphore(m) => m.idle(p),
         }
     }
 
@@ -183,6 +199,7 @@ impl ReferenceModel {
             Self::Datagram(m) => m.blocked(p),
             Self::Region(m) => m.blocked(p),
             Self::Connection(m) => m.blocked(p),
+            Self::Semaphore(m) => m.blocked(p),
         }
     }
 
@@ -194,6 +211,7 @@ impl ReferenceModel {
             Self::Datagram(m) => m.finished(p),
             Self::Region(m) => m.finished(p),
             Self::Connection(m) => m.finished(p),
+            Self::Semaphore(m) => m.finished(p),
         }
     }
 }

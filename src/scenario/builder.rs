@@ -99,6 +99,12 @@ impl ScenarioBuilder {
         self
     }
 
+    /// The semaphore set a sysv-sem scenario's parent makes.
+    pub fn semaphores(mut self, set: SemaphoreSet) -> Self {
+        self.scenario.semaphores = set;
+        self
+    }
+
     /// A process that inherits the object and keeps these ends.
     pub fn related(self, name: &str, keeps: &[End]) -> Self {
         self.process(Process {
