@@ -12,6 +12,8 @@
 mod faulty;
 #[path = "../fixtures/faulty_regions.rs"]
 mod faulty_regions;
+#[path = "../fixtures/faulty_semaphores.rs"]
+mod faulty_semaphores;
 #[path = "../fixtures/faulty_sockets.rs"]
 mod faulty_sockets;
 
@@ -23,13 +25,14 @@ use std::time::{Duration, Instant};
 
 use faulty::{Fault, Faulty};
 use faulty_regions::{FaultyRegion, RegionFault};
+use faulty_semaphores::{FaultySemaphores, SemFault};
 use faulty_sockets::{FaultySocket, SocketFault};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 use ipc_conformance::driver::{run_scenario, RunOptions, Verdict};
 use ipc_conformance::fuzz::{fuzz, FuzzOptions, Property};
 use ipc_conformance::mechanism::os::Os;
-use ipc_conformance::mechanism::{Implementation, Regions, Sockets, Streams};
+use ipc_conformance::mechanism::{Implementation, Regions, Sockets, Streams, Synchronizers};
 use ipc_conformance::report::{group_causes, render_causes};
 use ipc_conformance::scenario::{self, Mechanism, Scenario};
 
@@ -57,6 +60,7 @@ enum AnyFault {
     Stream(Fault),
     Socket(SocketFault),
     Region(RegionFault),
+    Semaphore(SemFault),
 }
 
 impl AnyFault {
@@ -64,7 +68,13 @@ impl AnyFault {
         let streams = Fault::ALL.map(AnyFault::Stream);
         let sockets = SocketFault::ALL.map(AnyFault::Socket);
         let regions = RegionFault::ALL.map(AnyFault::Region);
-        streams.into_iter().chain(sockets).chain(regions).collect()
+        let semaphores = SemFault::ALL.map(AnyFault::Semaphore);
+        streams
+            .into_iter()
+            .chain(sockets)
+            .chain(regions)
+            .chain(semaphores)
+            .collect()
     }
 
     fn name(self) -> String {
@@ -72,6 +82,7 @@ impl AnyFault {
             AnyFault::Stream(f) => Streams(Faulty(f)).name().to_owned(),
             AnyFault::Socket(f) => Sockets(FaultySocket(f)).name().to_owned(),
             AnyFault::Region(f) => Regions(FaultyRegion(f)).name().to_owned(),
+            AnyFault::Semaphore(f) => Synchronizers(FaultySemaphores(f)).name().to_owned(),
         }
     }
 
@@ -80,6 +91,7 @@ impl AnyFault {
             AnyFault::Stream(f) => f.bug(),
             AnyFault::Socket(f) => f.bug(),
             AnyFault::Region(f) => f.bug(),
+            AnyFault::Semaphore(f) => f.bug(),
         }
     }
 
@@ -89,6 +101,7 @@ impl AnyFault {
             AnyFault::Stream(f) => hunt(&Streams(Faulty(f)), f.fuzzed_by()),
             AnyFault::Socket(f) => hunt(&Sockets(FaultySocket(f)), f.fuzzed_by()),
             AnyFault::Region(f) => hunt(&Regions(FaultyRegion(f)), f.fuzzed_by()),
+            AnyFault::Semaphore(f) => hunt(&Synchronizers(FaultySemaphores(f)), f.fuzzed_by()),
         }
     }
 }
