@@ -6,7 +6,10 @@
 //!
 //! Data flow is read off the steps: a process that receives (reads, loads) and is
 //! expected to get data someone sent (non-zero bytes, records, a positive count), at or
-//! after a step where another process sent (wrote, stored), received from it.
+//! after a step where another process sent (wrote, stored), received from it. On a
+//! semaphore what flows is a unit: a process whose wait (a take, or a wait for zero)
+//! succeeds at or after a step where another gave (a positive operation, SETVAL)
+//! received from it, and a wait that blocks until then synchronizes them.
 
 use std::fmt::Write;
 
@@ -96,20 +99,27 @@ fn sends(a: &Action) -> bool {
             | Action::StoreU64 { .. }
             | Action::FetchAddU64 { .. }
             | Action::Socket(SocketCall::Send { .. })
-    )
+            | Action::SetVal { .. }
+    ) || matches!(a, Action::Semop(call) if call.ops.iter().any(|op| op.op > 0))
+}
+
+/// A semaphore operation that waits (a take, or a wait for zero) unless it can apply.
+fn semaphore_wait(a: &Action) -> bool {
+    matches!(a, Action::Semop(call) if call.ops.iter().any(|op| op.op <= 0))
 }
 
 fn receives(a: &Action) -> bool {
-    matches!(
-        a,
-        Action::Read(_)
-            | Action::ReadExactly(_)
-            | Action::ReadToEnd
-            | Action::Load { .. }
-            | Action::LoadU64 { .. }
-            | Action::FetchAddU64 { .. }
-            | Action::Socket(SocketCall::Recv { .. })
-    )
+    semaphore_wait(a)
+        || matches!(
+            a,
+            Action::Read(_)
+                | Action::ReadExactly(_)
+                | Action::ReadToEnd
+                | Action::Load { .. }
+                | Action::LoadU64 { .. }
+                | Action::FetchAddU64 { .. }
+                | Action::Socket(SocketCall::Recv { .. })
+        )
 }
 
 /// Whether an expectation shows data that came from someone: bytes that are not all
@@ -150,7 +160,11 @@ fn flows(s: &Scenario) -> Vec<(usize, usize)> {
         let completes_receive =
             |p: usize, a: &Action| receives(a) || (*a == Action::Await && received_before(s, p));
         for (q, a) in &step.actions {
-            if completes_receive(q.0, a) && shows_data(step.expectation_of(*q)) {
+            let expect = step.expectation_of(*q);
+            // A semaphore wait shows what it received by succeeding.
+            let waited = semaphore_wait(a) || (*a == Action::Await && waited_on_semaphore(s, q.0));
+            let received = shows_data(expect) || (waited && *expect == Expectation::Succeeds);
+            if completes_receive(q.0, a) && received {
                 for &p in candidates.iter().filter(|&&p| p != q.0) {
                     if !flows.contains(&(p, q.0)) {
                         flows.push((p, q.0));
@@ -173,8 +187,8 @@ fn flows(s: &Scenario) -> Vec<(usize, usize)> {
     flows
 }
 
-/// Whether the call a process awaits is a receive (it started one that blocked).
-fn received_before(s: &Scenario, p: usize) -> bool {
+/// The call process `p` blocked in last, which a `completes` of it awaits.
+fn blocked_in(s: &Scenario, p: usize) -> Option<&Action> {
     s.steps
         .iter()
         .rev()
@@ -184,7 +198,17 @@ fn received_before(s: &Scenario, p: usize) -> bool {
                 .map(|(_, a, e)| (a, e))
         })
         .find(|(a, e)| **a != Action::Await && **e == Expectation::Blocks)
-        .is_some_and(|(a, _)| receives(a))
+        .map(|(a, _)| a)
+}
+
+/// Whether the call a process awaits is a receive (it started one that blocked).
+fn received_before(s: &Scenario, p: usize) -> bool {
+    blocked_in(s, p).is_some_and(receives)
+}
+
+/// Whether the call a process awaits is a semaphore wait.
+fn waited_on_semaphore(s: &Scenario, p: usize) -> bool {
+    blocked_in(s, p).is_some_and(semaphore_wait)
 }
 
 /// The matrix as a Markdown table: each cell says yes or no, with one proving scenario
@@ -247,6 +271,34 @@ mod tests {
         assert_eq!(pipe.related, ["pipe::t"]);
         assert_eq!(pipe.synchronizing, ["pipe::t"]);
         assert!(pipe.two_way.is_empty());
+    }
+
+    #[test]
+    fn a_semaphore_wait_released_by_a_give_is_a_flow_and_synchronizes() {
+        use crate::scenario::{SemCall, SemOp};
+        let semop = |op| {
+            Action::Semop(SemCall {
+                ops: vec![SemOp {
+                    num: 0,
+                    op,
+                    flags: Vec::new(),
+                }],
+                timeout: None,
+            })
+        };
+        let s = ScenarioBuilder::new("sysv-sem::t", Mechanism::SysvSem)
+            .related("waiter", &[])
+            .related("poster", &[])
+            .step(&[("waiter", semop(-1))], E::Blocks)
+            .step(&[("poster", semop(1))], E::Succeeds)
+            .step(&[("waiter", Action::Await)], E::Succeeds)
+            .build()
+            .unwrap();
+        assert_eq!(flows(&s), vec![(1, 0)]);
+        let rows = matrix([(&s, &Verdict::Pass)]);
+        let (_, row) = rows.iter().find(|(m, _)| *m == Mechanism::SysvSem).unwrap();
+        assert_eq!(row.synchronizing, ["sysv-sem::t"]);
+        assert_eq!(row.related, ["sysv-sem::t"]);
     }
 
     #[test]
