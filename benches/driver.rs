@@ -4,6 +4,8 @@
 //! - a bare fork+exit+waitpid of two children (the floor any forked driver pays);
 //! - the 2-process "read blocks until write" scenario, and its ratio to that floor;
 //! - the blocking-verdict latency (actor's start marker to the driver's verdict);
+//! - the same two for a semop that sleeps until another process gives
+//!   (`sysv-sem::semop_blocks_until_post`), read from the kernel as for a pipe;
 //! - the whole pipe+FIFO catalogue with the kernel oracle and with a 100 ms timeout
 //!   oracle (what sleep-based suites do), and their ratio;
 //! - the whole catalogue, every mechanism, but the scenarios across hosts;
@@ -53,6 +55,18 @@ fn ms(d: Duration) -> String {
     format!("{:.3} ms", d.as_secs_f64() * 1e3)
 }
 
+/// The median time of `rounds` runs of `s`, which must pass, and the median latency of
+/// its blocking verdicts.
+fn time_blocking(rounds: usize, s: &Scenario, opts: &RunOptions) -> (Duration, Duration) {
+    let mut latencies = Vec::new();
+    let scenario_time = time(rounds, || {
+        let report = run_scenario(s, &Os, opts);
+        assert_eq!(report.verdict, Verdict::Pass, "{}", s.id);
+        latencies.extend(report.blocking.iter().map(|b| b.latency));
+    });
+    (scenario_time, median(latencies))
+}
+
 fn run_all(scenarios: &[Scenario], opts: &RunOptions) -> Duration {
     let t = Instant::now();
     for s in scenarios {
@@ -71,18 +85,14 @@ fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let rounds = if quick { 50 } else { 500 };
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    let read_blocks =
-        scenario::load_file(&root.join("pipe/read_empty_blocks.toml")).expect("catalogue file");
+    let load = |file: &str| scenario::load_file(&root.join(file)).expect("catalogue file");
+    let read_blocks = load("pipe/read_empty_blocks.toml");
+    let semop_blocks = load("sysv-sem/semop_blocks_until_post.toml");
     let kernel = RunOptions::default();
 
     let floor = time(rounds, fork_exit_wait_two);
-    let mut latencies = Vec::new();
-    let scenario_time = time(rounds, || {
-        let report = run_scenario(&read_blocks, &Os, &kernel);
-        assert_eq!(report.verdict, Verdict::Pass);
-        latencies.extend(report.blocking.iter().map(|b| b.latency));
-    });
-    let latency = median(latencies);
+    let (scenario_time, latency) = time_blocking(rounds, &read_blocks, &kernel);
+    let (semop_time, semop_latency) = time_blocking(rounds, &semop_blocks, &kernel);
 
     let mut catalogue = scenario::load_all(&root.join("pipe")).expect("pipe catalogue");
     catalogue.extend(scenario::load_all(&root.join("fifo")).expect("fifo catalogue"));
@@ -122,6 +132,15 @@ fn main() {
     println!(
         "blocking verdict latency                median {}",
         ms(latency)
+    );
+    println!(
+        "sysv-sem::semop_blocks_until_post       median {}   ratio to floor {:.2}x",
+        ms(semop_time),
+        semop_time.as_secs_f64() / floor.as_secs_f64()
+    );
+    println!(
+        "blocking verdict latency, semop         median {}",
+        ms(semop_latency)
     );
     println!(
         "catalogue, {} files, kernel oracle     median {}",

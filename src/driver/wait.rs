@@ -15,7 +15,7 @@ use nix::unistd::Pid;
 
 use super::clock::now_ns;
 use super::control::Reply;
-use super::event_log::{Event, EventKind, SharedLog};
+use super::event_log::{CallKind, Event, EventKind, SharedLog};
 use super::observe::{self, Evidence};
 use super::options::BlockingOracle;
 use crate::judge::Observed;
@@ -216,6 +216,14 @@ impl Waiter<'_> {
             return Look::NoView;
         };
         match sample.asleep_in(marker.call, marker.fd) {
+            // A semop asleep on the set is counted by the kernel among its waiters: a
+            // second witness, read before the verdict.
+            Some(true) if marker.call == CallKind::Semop => {
+                match observe::semaphore_waiters(marker.fd) {
+                    Some(0) => Look::Awake,
+                    _ => Look::Asleep(Evidence::KernelCall),
+                }
+            }
             Some(true) => Look::Asleep(Evidence::KernelCall),
             Some(false) => Look::Awake,
             // The kernel does not say which call: past the marker and not yet answered,
@@ -231,11 +239,19 @@ impl Waiter<'_> {
         match self.watch(step, deadline) {
             Watch::Answered => BlockWait::Completed(self.answer()),
             Watch::Asleep(evidence, marker) => {
-                let wchan = observe::wait_channel(self.pid.as_raw());
-                let text = match &wchan {
-                    Some(w) => format!("{} [{evidence}; wchan {w}]", marker.text),
-                    None => format!("{} [{evidence}]", marker.text),
-                };
+                // The kernel's count of a semaphore set's waiters first: the event's
+                // text is short, and it is the witness the timeline would lose.
+                let counted = (marker.call == CallKind::Semop)
+                    .then(|| observe::semaphore_waiters(marker.fd))
+                    .flatten()
+                    .map(|n| format!("semncnt+semzcnt {n}"));
+                let wchan = observe::wait_channel(self.pid.as_raw()).map(|w| format!("wchan {w}"));
+                let witnesses: Vec<String> = counted
+                    .into_iter()
+                    .chain([evidence.to_string()])
+                    .chain(wchan)
+                    .collect();
+                let text = format!("{} [{}]", marker.text, witnesses.join("; "));
                 self.log.append(&Event {
                     kind: EventKind::Blocked,
                     text,

@@ -109,6 +109,28 @@ pub fn past_exec(pid: i32) -> Option<bool> {
     platform::past_exec(pid)
 }
 
+/// How many processes the kernel counts as waiting on System V semaphore set `id`: its
+/// semncnt and semzcnt, summed over its semaphores (`semctl` GETNCNT and GETZCNT), the
+/// second witness of a `semop` that sleeps; `None` when the set cannot be read.
+#[expect(unsafe_code, reason = "semctl has no safe wrapper")]
+pub fn semaphore_waiters(id: i32) -> Option<u32> {
+    // SAFETY: semid_ds is plain data, valid when zeroed.
+    let mut stat: libc::semid_ds = unsafe { std::mem::zeroed() };
+    // SAFETY: IPC_STAT writes one semid_ds into `stat`, on our stack.
+    if unsafe { libc::semctl(id, 0, libc::IPC_STAT, &mut stat as *mut libc::semid_ds) } < 0 {
+        return None;
+    }
+    let mut waiters = 0;
+    for num in 0..stat.sem_nsems as i32 {
+        for command in [libc::GETNCNT, libc::GETZCNT] {
+            // SAFETY: these commands read no argument beyond the semaphore's number.
+            let count = unsafe { libc::semctl(id, num, command) };
+            waiters += u32::try_from(count).ok()?;
+        }
+    }
+    Some(waiters)
+}
+
 /// The kernel function the process sleeps in, for the timeline only: its names change
 /// between kernels, so it is never the oracle.
 pub fn wait_channel(pid: i32) -> Option<String> {
