@@ -1,6 +1,7 @@
 //! A run killed with SIGKILL mid-way leaves nothing the next run does not sweep: runs of
 //! the command line are stopped while a scenario's objects are live (a FIFO, a Unix
-//! socket path, a POSIX shared memory object, a System V segment, network namespaces),
+//! socket path, a POSIX shared memory object, a System V segment, a System V semaphore
+//! set, network namespaces),
 //! killed, and a second run must remove everything they left.
 
 use std::os::unix::fs::FileTypeExt;
@@ -22,6 +23,7 @@ enum Kind {
     UnixSocket,
     PosixShm,
     SysvSegment,
+    SemaphoreSet,
     Namespace,
 }
 
@@ -33,6 +35,7 @@ impl Kind {
             Kind::UnixSocket => "unix-stream",
             Kind::PosixShm => "posix-shm",
             Kind::SysvSegment => "sysv-shm",
+            Kind::SemaphoreSet => "sysv-sem",
             Kind::Namespace => "tcp",
         }
     }
@@ -44,6 +47,7 @@ impl Kind {
             Kind::UnixSocket => private_entries(pid, |t| t.is_socket()),
             Kind::PosixShm => entries("/dev/shm", &format!("ipcc.{pid}.")),
             Kind::SysvSegment => sysv_segments_of(pid),
+            Kind::SemaphoreSet => semaphore_sets_of(pid),
             Kind::Namespace => entries("/run/netns", &format!("ipcc-{pid}-")),
         }
     }
@@ -90,6 +94,44 @@ fn sysv_segments_of(pid: u32) -> Vec<String> {
             let fields: Vec<&str> = line.split_whitespace().collect();
             (fields.get(4)? == &pid.to_string()).then(|| format!("shmid {}", fields[1]))
         })
+        .collect()
+}
+
+/// The System V semaphore sets the run of pid made, as `semid N`: a set records no
+/// creator pid, so they are found by the ids and keys its marker notes.
+fn semaphore_sets_of(pid: u32) -> Vec<String> {
+    let marker = std::env::temp_dir().join(format!("ipc-conformance.{pid}.sysv"));
+    let notes = std::fs::read_to_string(marker).unwrap_or_default();
+    let table = std::fs::read_to_string("/proc/sysvipc/sem").unwrap_or_default();
+    let noted = |key: &str, id: &str| {
+        notes
+            .lines()
+            .any(|n| n == format!("sem-id {id}") || (key != "0" && n == format!("sem-key {key}")))
+    };
+    table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let (key, id) = (*fields.first()?, *fields.get(1)?);
+            noted(key, id).then(|| format!("semid {id}"))
+        })
+        .collect()
+}
+
+/// Which of `held` (`semid N`) are still in the system's table.
+fn semaphore_sets_still_there(held: &[String]) -> Vec<String> {
+    let table = std::fs::read_to_string("/proc/sysvipc/sem").unwrap_or_default();
+    held.iter()
+        .filter(|h| {
+            table.lines().skip(1).any(|line| {
+                line.split_whitespace()
+                    .nth(1)
+                    .map(|id| format!("semid {id}"))
+                    == Some(h.to_string())
+            })
+        })
+        .cloned()
         .collect()
 }
 
@@ -164,6 +206,7 @@ pub fn killed_run_leaves_nothing_a_second_run_cannot_sweep() -> Result<(), Faile
         Kind::UnixSocket,
         Kind::PosixShm,
         Kind::SysvSegment,
+        Kind::SemaphoreSet,
     ];
     let root = nix::unistd::geteuid().is_root();
     let ip = Command::new("ip").arg("-V").output().is_ok();
@@ -185,7 +228,11 @@ pub fn killed_run_leaves_nothing_a_second_run_cannot_sweep() -> Result<(), Faile
         .status()?;
     check(status.success(), || format!("the second run: {status}"))?;
     for (kind, pid, held) in &killed {
-        let left = kind.left_by(*pid);
+        // The marker that finds a run's sets goes with the sweep: look for the sets seen.
+        let left = match kind {
+            Kind::SemaphoreSet => semaphore_sets_still_there(held),
+            _ => kind.left_by(*pid),
+        };
         check(left.is_empty(), || {
             format!(
                 "the run {pid} was killed holding {held:?}; after a second run, {left:?} is left"
