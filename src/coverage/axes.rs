@@ -114,6 +114,7 @@ fn semaphore_axes() -> Vec<Axis> {
         called("getncnt"),
         called("getzcnt"),
         called("semctl_rmid"),
+        called("exec"),
         called("exit"),
         called("kill"),
     ]

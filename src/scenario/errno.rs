@@ -62,6 +62,7 @@ errno_names!(
     EDESTADDRREQ,
     EIDRM,
     EBADMSG,
+    ERANGE,
 );
 
 impl Errno {
