@@ -162,6 +162,18 @@ pub(super) fn action_offset(a: &Action) -> Option<Size> {
 /// is made in an actor): its size, or `count` records of `len` bytes each, on the
 /// platform where a profile constant is largest.
 pub(super) fn check_amounts(action: &Action) -> Result<(), String> {
+    // XNU's SEMOPM (bsd/sys/sem_internal.h) allows 5 operations per call, Linux's 500:
+    // more would be a rule of one platform's limit, not of semop.
+    const SEMOPM: usize = 5;
+    if let Action::Semop(call) = action {
+        if !(1..=SEMOPM).contains(&call.ops.len()) {
+            return Err(format!(
+                "`{}` takes 1 to {SEMOPM} operations (SEMOPM on macOS), not {}",
+                action.name(),
+                call.ops.len()
+            ));
+        }
+    }
     let bytes = match action {
         Action::WriteRecords { len, count } => largest(*len).saturating_mul(u64::from(*count)),
         other => action_size(other).map_or(0, largest),
