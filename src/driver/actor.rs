@@ -153,14 +153,14 @@ impl<'a, E: Executor> Actor<'a, E> {
             .map_or(here, |s| s.expectation_of(me))
     }
 
-    fn mark(&self, kind: EventKind, step: u32, call: CallKind, fd: RawFd, text: &str) {
+    fn mark(&self, kind: EventKind, step: u32, call: CallKind, arg: i64, text: &str) {
         self.log.append(&Event {
             seq: 0,
             kind,
             actor: self.index as u32,
             step,
             call,
-            fd,
+            arg,
             time_ns: now_ns(),
             text: text.to_owned(),
         });
@@ -172,12 +172,12 @@ impl<'a, E: Executor> Actor<'a, E> {
             // The process itself acts, whatever the family: no object is involved.
             Action::Exec | Action::Exit => Announcement {
                 call: CallKind::Other,
-                fd: -1,
+                arg: -1,
                 text: action.name().to_owned(),
             },
             _ => self.executor.announce(action),
         };
-        self.mark(EventKind::Start, step, start.call, start.fd, &start.text);
+        self.mark(EventKind::Start, step, start.call, start.arg, &start.text);
         match action {
             Action::Exec => exec(),
             Action::Exit => Outcome::Done,

@@ -84,8 +84,9 @@ pub struct Event {
     pub step: u32,
     /// The call family (for Start).
     pub call: CallKind,
-    /// The descriptor the call uses, or -1.
-    pub fd: i32,
+    /// The call's first argument the oracle matches (a descriptor, a semaphore set's
+    /// id, a futex word's address), or -1.
+    pub arg: i64,
     /// CLOCK_MONOTONIC in nanoseconds.
     pub time_ns: u64,
     /// A short description.
@@ -105,7 +106,7 @@ pub(crate) struct Slot {
     actor: AtomicU32,
     step: AtomicU32,
     call: AtomicU32,
-    fd: AtomicU32,
+    arg: AtomicU64,
     time_ns: AtomicU64,
     text: [AtomicU64; TEXT_WORDS],
 }
@@ -133,7 +134,7 @@ impl<'a> LogView<'a> {
         slot.actor.store(e.actor, Ordering::Relaxed);
         slot.step.store(e.step, Ordering::Relaxed);
         slot.call.store(e.call as u32, Ordering::Relaxed);
-        slot.fd.store(e.fd as u32, Ordering::Relaxed);
+        slot.arg.store(e.arg as u64, Ordering::Relaxed);
         slot.time_ns.store(e.time_ns, Ordering::Relaxed);
         let mut bytes = [0u8; TEXT_LEN];
         let text = e.text.as_bytes();
@@ -167,7 +168,7 @@ impl<'a> LogView<'a> {
             actor: slot.actor.load(Ordering::Relaxed),
             step: slot.step.load(Ordering::Relaxed),
             call: CallKind::from_raw(slot.call.load(Ordering::Relaxed)),
-            fd: slot.fd.load(Ordering::Relaxed) as i32,
+            arg: slot.arg.load(Ordering::Relaxed) as i64,
             time_ns: slot.time_ns.load(Ordering::Relaxed),
             text: String::from_utf8_lossy(&bytes).into_owned(),
         })
@@ -337,7 +338,7 @@ mod tests {
             actor: 1,
             step: 2,
             call: CallKind::Read,
-            fd: 5,
+            arg: 5,
             time_ns: 42,
             text: seq_text.to_owned(),
         }
@@ -351,7 +352,7 @@ mod tests {
         let got = log.take_new();
         assert_eq!(got.len(), 2);
         assert_eq!(got[0].text, "read(fd 5, 5)");
-        assert_eq!(got[0].fd, 5);
+        assert_eq!(got[0].arg, 5);
         assert_eq!(got[1].seq, 1);
         assert_eq!(got[1].text.len(), TEXT_LEN);
         assert!(log.take_new().is_empty());
@@ -400,7 +401,7 @@ mod loom_tests {
             actor: AtomicU32::new(0),
             step: AtomicU32::new(0),
             call: AtomicU32::new(0),
-            fd: AtomicU32::new(0),
+            arg: AtomicU64::new(0),
             time_ns: AtomicU64::new(0),
             text: std::array::from_fn(|_| AtomicU64::new(0)),
         }
@@ -413,7 +414,7 @@ mod loom_tests {
             actor,
             step,
             call: CallKind::Read,
-            fd: actor as i32,
+            arg: i64::from(actor),
             time_ns: u64::from(actor * 100 + step),
             text: format!("actor {actor} step {step}"),
         }
@@ -421,7 +422,7 @@ mod loom_tests {
 
     /// Every field agrees with the actor and step it was written for.
     fn whole(e: &Event) -> bool {
-        e.fd == e.actor as i32
+        e.arg == i64::from(e.actor)
             && e.time_ns == u64::from(e.actor * 100 + e.step)
             && e.text == format!("actor {} step {}", e.actor, e.step)
     }

@@ -171,8 +171,10 @@ impl ActorContext<'_> {
 pub(crate) struct Announcement {
     /// The call family, so the blocking oracle can recognise it in the kernel.
     pub(crate) call: CallKind,
-    /// The descriptor the call uses, or -1 when there is none.
-    pub(crate) fd: RawFd,
+    /// The call's first argument, which the blocking oracle matches against the call
+    /// the kernel shows: the descriptor it uses, a semaphore set's id, a futex word's
+    /// address; -1 when there is none to match.
+    pub(crate) arg: i64,
     /// The text for the timeline.
     pub(crate) text: String,
 }

@@ -82,7 +82,7 @@ impl Stage<'_> {
             actor: p.0 as u32,
             step: step as u32,
             call: CallKind::Other,
-            fd: -1,
+            arg: -1,
             time_ns: now_ns(),
             text: text.to_owned(),
         });

@@ -190,7 +190,7 @@ impl Waiter<'_> {
             actor: self.actor as u32,
             step,
             call: super::event_log::CallKind::Other,
-            fd: -1,
+            arg: -1,
             time_ns: now_ns(),
             text: text.to_owned(),
         });
@@ -215,11 +215,11 @@ impl Waiter<'_> {
         let Some(sample) = observe::sample(self.pid.as_raw()) else {
             return Look::NoView;
         };
-        match sample.asleep_in(marker.call, marker.fd) {
+        match sample.asleep_in(marker.call, marker.arg) {
             // A semop asleep on the set is counted by the kernel among its waiters: a
             // second witness, read before the verdict.
             Some(true) if marker.call == CallKind::Semop => {
-                match observe::semaphore_waiters(marker.fd) {
+                match observe::semaphore_waiters(marker.arg) {
                     Some(0) => Look::Awake,
                     _ => Look::Asleep(Evidence::KernelCall),
                 }
@@ -242,7 +242,7 @@ impl Waiter<'_> {
                 // The kernel's count of a semaphore set's waiters first: the event's
                 // text is short, and it is the witness the timeline would lose.
                 let counted = (marker.call == CallKind::Semop)
-                    .then(|| observe::semaphore_waiters(marker.fd))
+                    .then(|| observe::semaphore_waiters(marker.arg))
                     .flatten()
                     .map(|n| format!("semncnt+semzcnt {n}"));
                 let wchan = observe::wait_channel(self.pid.as_raw()).map(|w| format!("wchan {w}"));

@@ -61,17 +61,18 @@ pub struct Sample {
 }
 
 impl Sample {
-    /// Whether this look shows the thread asleep in a call of `kind` on `fd`; `None`
-    /// when the platform cannot tell which call, or when the thread waits for readiness
-    /// (epoll, poll, select: an async runtime's reactor), which names no one descriptor.
-    pub fn asleep_in(&self, kind: CallKind, fd: i32) -> Option<bool> {
+    /// Whether this look shows the thread asleep in a call of `kind` whose first
+    /// argument is `arg` (any, when negative); `None` when the platform cannot tell which
+    /// call, or when the thread waits for readiness (epoll, poll, select: an async
+    /// runtime's reactor), which names no one descriptor.
+    pub fn asleep_in(&self, kind: CallKind, arg: i64) -> Option<bool> {
         let (nr, arg0) = self.call?;
         if platform_readiness_waits().contains(&nr) {
             return None;
         }
         let call_matches = platform_calls(kind).contains(&nr);
-        let fd_matches = fd < 0 || arg0 == fd as u64;
-        Some(self.asleep && call_matches && fd_matches)
+        let arg_matches = arg < 0 || arg0 == arg as u64;
+        Some(self.asleep && call_matches && arg_matches)
     }
 }
 
@@ -113,7 +114,8 @@ pub fn past_exec(pid: i32) -> Option<bool> {
 /// semncnt and semzcnt, summed over its semaphores (`semctl` GETNCNT and GETZCNT), the
 /// second witness of a `semop` that sleeps; `None` when the set cannot be read.
 #[expect(unsafe_code, reason = "semctl has no safe wrapper")]
-pub fn semaphore_waiters(id: i32) -> Option<u32> {
+pub fn semaphore_waiters(id: i64) -> Option<u32> {
+    let id = i32::try_from(id).ok()?;
     // SAFETY: semid_ds is plain data, valid when zeroed.
     let mut stat: libc::semid_ds = unsafe { std::mem::zeroed() };
     // SAFETY: IPC_STAT writes one semid_ds into `stat`, on our stack.

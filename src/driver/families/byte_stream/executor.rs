@@ -305,7 +305,11 @@ impl<I: ByteStream> Executor for StreamExecutor<'_, I> {
             -1 => action.name().to_owned(),
             fd => format!("{}(fd {fd})", action.name()),
         };
-        Announcement { call, fd, text }
+        Announcement {
+            call,
+            arg: fd.into(),
+            text,
+        }
     }
 
     /// Pipes are judged on each read as it is: POSIX lets a read of a pipe return fewer

@@ -313,7 +313,7 @@ impl<I: SharedRegion> Executor for RegionExecutor<'_, I> {
         };
         Announcement {
             call: CallKind::Other,
-            fd: -1,
+            arg: -1,
             text,
         }
     }

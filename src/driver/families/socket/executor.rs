@@ -380,7 +380,7 @@ impl<I: Socket> Executor for SocketExecutor<'_, I> {
         };
         Announcement {
             call: kind,
-            fd,
+            arg: fd.into(),
             text,
         }
     }

@@ -97,26 +97,26 @@ impl<I: Synchronizer> Executor for SemaphoreExecutor<'_, I> {
             Action::Semop(call) => Announcement {
                 call: CallKind::Semop,
                 // The oracle matches the set's id, semop's first argument.
-                fd: self
+                arg: self
                     .set
                     .as_ref()
                     .and_then(|set| self.iut.semaphore_id(set))
-                    .unwrap_or(-1),
+                    .map_or(-1, i64::from),
                 text: format!("{}({})", action.name(), describe_ops(call)),
             },
             Action::SetVal { num, value } => Announcement {
                 call: CallKind::Other,
-                fd: -1,
+                arg: -1,
                 text: format!("setval({num} = {value})"),
             },
             Action::SemCount { num, .. } => Announcement {
                 call: CallKind::Other,
-                fd: -1,
+                arg: -1,
                 text: format!("{}({num})", action.name()),
             },
             _ => Announcement {
                 call: CallKind::Other,
-                fd: -1,
+                arg: -1,
                 text: action.name().to_owned(),
             },
         }
