@@ -39,7 +39,7 @@ pub enum Group {
     DatagramSockets,
     /// Memory several processes map: `anon-shared`, `sysv-shm`, `posix-shm`, `file-mmap`.
     SharedMemory,
-    /// Objects that make processes wait for each other: `sysv-sem`.
+    /// Objects that make processes wait for each other: `sysv-sem`, `posix-sem`.
     Semaphores,
 }
 
@@ -66,7 +66,7 @@ impl Group {
             | Mechanism::SysvShm
             | Mechanism::PosixShm
             | Mechanism::FileMmap => Group::SharedMemory,
-            Mechanism::SysvSem => Group::Semaphores,
+            Mechanism::SysvSem | Mechanism::PosixSem => Group::Semaphores,
         }
     }
 

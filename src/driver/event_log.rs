@@ -49,6 +49,8 @@ pub enum CallKind {
     Connect = 5,
     /// `semop()` / `semtimedop()`.
     Semop = 6,
+    /// A wait on a futex word (`sem_wait()` and relatives, on Linux).
+    Futex = 7,
 }
 
 impl CallKind {
@@ -60,6 +62,7 @@ impl CallKind {
             Self::Accept,
             Self::Connect,
             Self::Semop,
+            Self::Futex,
         ]
         .into_iter()
         .find(|k| *k as u32 == v)

@@ -253,6 +253,7 @@ impl SharedRegion for Unimplemented {
 
 impl Synchronizer for Unimplemented {
     type SemaphoreSet = Unimplemented;
+    type NamedSemaphore = Unimplemented;
 }
 
 impl Socket for Unimplemented {

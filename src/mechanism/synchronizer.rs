@@ -1,10 +1,10 @@
 //! The semaphores-and-locks family: objects that make processes wait for each other.
-//! Today the System V semaphore set.
+//! Today the System V semaphore set and the POSIX named semaphore.
 
 use std::time::Duration;
 
 use super::{Describe, IpcKey};
-use crate::scenario::{Errno, IpcFlag, SemCount, SemOp};
+use crate::scenario::{Errno, IpcFlag, OpenFlag, SemCount, SemOp, SemWait};
 
 /// A semaphores-and-locks implementation under test.
 ///
@@ -18,10 +18,15 @@ use crate::scenario::{Errno, IpcFlag, SemCount, SemOp};
 ///   together or not at all; a process waits while any cannot be applied, unless
 ///   IPC_NOWAIT), `semctl()` (SETVAL, GETVAL, GETNCNT, GETZCNT, IPC_RMID), and
 ///   `semtimedop()` where the system has it (Linux; not XNU).
+/// - POSIX XSH `sem_open()` (O_CREAT, O_EXCL; processes that open one name share one
+///   semaphore), `sem_wait()`, `sem_trywait()` (EAGAIN), `sem_timedwait()` (ETIMEDOUT),
+///   `sem_post()`, `sem_getvalue()`, `sem_close()`, `sem_unlink()`.
 pub trait Synchronizer: Describe {
     /// A System V semaphore set, as the implementation represents it (copies refer to
     /// the one set).
     type SemaphoreSet: Clone;
+    /// A POSIX named semaphore a process has open.
+    type NamedSemaphore;
 
     /// `semget(key, nsems, flags | 0600)`: the set of `key`, made when `flags` hold
     /// IPC_CREAT and the key has none (always, for [`IpcKey::PRIVATE`]).
@@ -74,6 +79,49 @@ pub trait Synchronizer: Describe {
     /// blocking oracle matches against the call a process sleeps in; `None` when the
     /// implementation does not tell.
     fn semaphore_id(&self, _set: &Self::SemaphoreSet) -> Option<i32> {
+        None
+    }
+
+    /// `sem_open(name, flags, 0600, value)`: the named semaphore, made at `value` when
+    /// `flags` hold O_CREAT and the name has none.
+    fn sem_open(
+        &self,
+        _name: &str,
+        _flags: &[OpenFlag],
+        _value: u32,
+    ) -> Result<Self::NamedSemaphore, Errno> {
+        Err(Errno::UNSUPPORTED)
+    }
+
+    /// `sem_wait()`, `sem_trywait()` or `sem_timedwait()`, as `how` says.
+    fn sem_wait(&self, _sem: &Self::NamedSemaphore, _how: SemWait) -> Result<(), Errno> {
+        Err(Errno::UNSUPPORTED)
+    }
+
+    /// `sem_post()`.
+    fn sem_post(&self, _sem: &Self::NamedSemaphore) -> Result<(), Errno> {
+        Err(Errno::UNSUPPORTED)
+    }
+
+    /// `sem_getvalue()`.
+    fn sem_getvalue(&self, _sem: &Self::NamedSemaphore) -> Result<i32, Errno> {
+        Err(Errno::UNSUPPORTED)
+    }
+
+    /// `sem_close()`.
+    fn sem_close(&self, _sem: Self::NamedSemaphore) -> Result<(), Errno> {
+        Err(Errno::UNSUPPORTED)
+    }
+
+    /// `sem_unlink()`: the name goes; processes that have the semaphore open keep it.
+    fn sem_unlink(&self, _name: &str) -> Result<(), Errno> {
+        Err(Errno::UNSUPPORTED)
+    }
+
+    /// The address a process waiting on `sem` sleeps on (the futex word, on Linux),
+    /// which the blocking oracle matches against the call's first argument; `None`
+    /// when the implementation does not tell.
+    fn sem_address(&self, _sem: &Self::NamedSemaphore) -> Option<u64> {
         None
     }
 }

@@ -37,6 +37,10 @@ pub enum Feature {
     DefaultDgramQlen,
     /// `semtimedop()`: a System V semaphore wait with a time-out.
     Semtimedop,
+    /// `sem_timedwait()`: a POSIX semaphore wait with a time-out.
+    SemTimedwait,
+    /// `sem_getvalue()` that reads a POSIX semaphore's value.
+    SemGetvalue,
 }
 
 impl Feature {
@@ -56,6 +60,8 @@ impl Feature {
             Feature::DefaultSocketBuffers => "default-socket-buffers",
             Feature::DefaultDgramQlen => "default-dgram-qlen",
             Feature::Semtimedop => "semtimedop",
+            Feature::SemTimedwait => "sem_timedwait",
+            Feature::SemGetvalue => "sem_getvalue",
         }
     }
 }

@@ -272,6 +272,9 @@ impl PlatformProfile {
             Feature::DefaultDgramQlen,
             // ipc/sem.c: the semtimedop system call (`ksys_semtimedop`).
             Feature::Semtimedop,
+            // glibc nptl/sem_timedwait.c and nptl/sem_getvalue.c.
+            Feature::SemTimedwait,
+            Feature::SemGetvalue,
         ],
         listen: Some(ListenRules {
             backlog_slack: 1,
@@ -397,7 +400,10 @@ impl PlatformProfile {
             Feature::DefaultSocketBuffers,
             // No count of datagrams to tune: `uipc_send` is limited by bytes alone.
             Feature::DefaultDgramQlen,
-            // No Semtimedop: bsd/kern/sysv_sem.c has semop() alone.
+            // No Semtimedop: bsd/kern/sysv_sem.c has semop() alone. No SemTimedwait and
+            // no SemGetvalue: a named semaphore is a kernel object (bsd/kern/posix_sem.c)
+            // and bsd/kern/syscalls.master has sem_open, sem_close, sem_unlink, sem_wait,
+            // sem_trywait and sem_post only (sem_init and sem_destroy are enosys).
         ],
         // Not claimed, since ListenRules cannot say it: a listener is full once its
         // queue holds exactly the backlog (sonewconn_internal in

@@ -100,12 +100,14 @@ fn sends(a: &Action) -> bool {
             | Action::FetchAddU64 { .. }
             | Action::Socket(SocketCall::Send { .. })
             | Action::SetVal { .. }
+            | Action::SemPost
     ) || matches!(a, Action::Semop(call) if call.ops.iter().any(|op| op.op > 0))
 }
 
 /// A semaphore operation that waits (a take, or a wait for zero) unless it can apply.
 fn semaphore_wait(a: &Action) -> bool {
     matches!(a, Action::Semop(call) if call.ops.iter().any(|op| op.op <= 0))
+        || matches!(a, Action::SemWait(_))
 }
 
 fn receives(a: &Action) -> bool {

@@ -1,7 +1,7 @@
 //! A run killed with SIGKILL mid-way leaves nothing the next run does not sweep: runs of
 //! the command line are stopped while a scenario's objects are live (a FIFO, a Unix
 //! socket path, a POSIX shared memory object, a System V segment, a System V semaphore
-//! set, network namespaces),
+//! set, a POSIX named semaphore, network namespaces),
 //! killed, and a second run must remove everything they left.
 
 use std::os::unix::fs::FileTypeExt;
@@ -24,6 +24,7 @@ enum Kind {
     PosixShm,
     SysvSegment,
     SemaphoreSet,
+    NamedSemaphore,
     Namespace,
 }
 
@@ -36,6 +37,7 @@ impl Kind {
             Kind::PosixShm => "posix-shm",
             Kind::SysvSegment => "sysv-shm",
             Kind::SemaphoreSet => "sysv-sem",
+            Kind::NamedSemaphore => "posix-sem",
             Kind::Namespace => "tcp",
         }
     }
@@ -48,6 +50,7 @@ impl Kind {
             Kind::PosixShm => entries("/dev/shm", &format!("ipcc.{pid}.")),
             Kind::SysvSegment => sysv_segments_of(pid),
             Kind::SemaphoreSet => semaphore_sets_of(pid),
+            Kind::NamedSemaphore => entries("/dev/shm", &format!("sem.ipcc.{pid}.")),
             Kind::Namespace => entries("/run/netns", &format!("ipcc-{pid}-")),
         }
     }
@@ -207,6 +210,7 @@ pub fn killed_run_leaves_nothing_a_second_run_cannot_sweep() -> Result<(), Faile
         Kind::PosixShm,
         Kind::SysvSegment,
         Kind::SemaphoreSet,
+        Kind::NamedSemaphore,
     ];
     let root = nix::unistd::geteuid().is_root();
     let ip = Command::new("ip").arg("-V").output().is_ok();

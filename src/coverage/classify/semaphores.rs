@@ -1,10 +1,10 @@
-//! The cells a call on a semaphore set fills: each operation's sign and flags, how many
-//! operations one call applies, and what `semget` asks for.
+//! The cells a call on a semaphore fills: each operation's sign and flags, how many
+//! operations one call applies, and the flags of `semget` and `sem_open`.
 
 use super::flag;
 use super::Hit;
 use crate::coverage::axes::{ANY, CALLED};
-use crate::scenario::{Action, IpcFlag, SemFlag};
+use crate::scenario::{Action, IpcFlag, OpenFlag, SemFlag};
 
 /// The cells `action` fills.
 pub(super) fn hits(action: &Action) -> Vec<Hit> {
@@ -35,6 +35,10 @@ pub(super) fn hits(action: &Action) -> Vec<Hit> {
         Action::Semget { flags, .. } => vec![
             flag("IPC_CREAT", flags.contains(&IpcFlag::Creat)),
             flag("IPC_EXCL", flags.contains(&IpcFlag::Excl)),
+        ],
+        Action::SemOpen { flags, .. } => vec![
+            flag("O_CREAT", flags.contains(&OpenFlag::Creat)),
+            flag("O_EXCL", flags.contains(&OpenFlag::Excl)),
         ],
         // A call that takes nothing that changes what it does.
         _ => vec![(CALLED, ANY)],

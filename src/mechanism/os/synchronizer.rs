@@ -1,10 +1,13 @@
-//! System V semaphore sets through `semget()`, `semop()`, `semtimedop()` and `semctl()`
-//! (libc: nix has no wrapper for them).
+//! System V semaphore sets through `semget()`, `semop()`, `semtimedop()` and `semctl()`,
+//! and POSIX named semaphores through `sem_open()` and the calls on a `sem_t` (libc:
+//! nix has no wrapper for either).
 
+use std::ffi::CString;
+use std::ptr::NonNull;
 use std::time::Duration;
 
 use crate::mechanism::{Capability, Describe, IpcKey, Synchronizer};
-use crate::scenario::{Errno, IpcFlag, Mechanism, SemCount, SemFlag, SemOp};
+use crate::scenario::{Errno, IpcFlag, Mechanism, OpenFlag, SemCount, SemFlag, SemOp, SemWait};
 
 /// The operating system's semaphores and locks.
 #[derive(Clone, Copy, Debug, Default)]
@@ -16,7 +19,7 @@ impl Describe for OsSynchronizer {
     }
 
     fn mechanisms(&self) -> &[Mechanism] {
-        &[Mechanism::SysvSem]
+        &[Mechanism::SysvSem, Mechanism::PosixSem]
     }
 
     fn capabilities(&self, _mechanism: Mechanism) -> &[Capability] {
@@ -31,9 +34,18 @@ pub struct SysvSemaphoreSet {
     pub id: i32,
 }
 
-#[expect(unsafe_code, reason = "System V semaphores have no safe wrapper")]
+/// A POSIX named semaphore a process has open: what `sem_open()` returned, mapped in
+/// this process until `sem_close()` (or the process's end).
+#[derive(Debug)]
+pub struct OsNamedSemaphore(NonNull<libc::sem_t>);
+
+#[expect(
+    unsafe_code,
+    reason = "System V and POSIX semaphores have no safe wrapper"
+)]
 impl Synchronizer for OsSynchronizer {
     type SemaphoreSet = SysvSemaphoreSet;
+    type NamedSemaphore = OsNamedSemaphore;
 
     fn semget(
         &self,
@@ -108,6 +120,127 @@ impl Synchronizer for OsSynchronizer {
     fn semaphore_id(&self, set: &SysvSemaphoreSet) -> Option<i32> {
         Some(set.id)
     }
+
+    fn sem_open(
+        &self,
+        name: &str,
+        flags: &[OpenFlag],
+        value: u32,
+    ) -> Result<OsNamedSemaphore, Errno> {
+        let name = CString::new(name).map_err(|_| Errno(libc::EINVAL))?;
+        let oflag = flags.iter().fold(0, |bits, flag| {
+            bits | match flag {
+                OpenFlag::Creat => libc::O_CREAT,
+                OpenFlag::Excl => libc::O_EXCL,
+                OpenFlag::NonBlock | OpenFlag::CloExec => 0,
+            }
+        });
+        // SAFETY: `name` is a NUL-terminated string that outlives the call; the mode and
+        // the value are passed as the variadic ints sem_open reads with O_CREAT.
+        let sem = unsafe {
+            libc::sem_open(
+                name.as_ptr(),
+                oflag,
+                0o600 as libc::c_uint,
+                value as libc::c_uint,
+            )
+        };
+        if sem == libc::SEM_FAILED {
+            return Err(last_errno());
+        }
+        NonNull::new(sem)
+            .map(OsNamedSemaphore)
+            .ok_or(Errno(libc::EINVAL))
+    }
+
+    fn sem_wait(&self, sem: &OsNamedSemaphore, how: SemWait) -> Result<(), Errno> {
+        let sem = sem.0.as_ptr();
+        // SAFETY: `sem` is what sem_open returned, open until sem_close consumes it.
+        let done = match how {
+            SemWait::Wait => unsafe { libc::sem_wait(sem) },
+            SemWait::Try => unsafe { libc::sem_trywait(sem) },
+            SemWait::Timed(timeout) => timed_wait(sem, timeout)?,
+        };
+        if done < 0 {
+            return Err(last_errno());
+        }
+        Ok(())
+    }
+
+    fn sem_post(&self, sem: &OsNamedSemaphore) -> Result<(), Errno> {
+        // SAFETY: `sem` is what sem_open returned, open until sem_close consumes it.
+        if unsafe { libc::sem_post(sem.0.as_ptr()) } < 0 {
+            return Err(last_errno());
+        }
+        Ok(())
+    }
+
+    fn sem_getvalue(&self, sem: &OsNamedSemaphore) -> Result<i32, Errno> {
+        get_value(sem.0.as_ptr())
+    }
+
+    fn sem_close(&self, sem: OsNamedSemaphore) -> Result<(), Errno> {
+        // SAFETY: `sem` is open and consumed here, so it is not used again.
+        if unsafe { libc::sem_close(sem.0.as_ptr()) } < 0 {
+            return Err(last_errno());
+        }
+        Ok(())
+    }
+
+    fn sem_unlink(&self, name: &str) -> Result<(), Errno> {
+        let name = CString::new(name).map_err(|_| Errno(libc::EINVAL))?;
+        // SAFETY: `name` is a NUL-terminated string that outlives the call.
+        if unsafe { libc::sem_unlink(name.as_ptr()) } < 0 {
+            return Err(last_errno());
+        }
+        Ok(())
+    }
+
+    /// glibc's `sem_t` begins with the word its waiters sleep on (nptl's `struct
+    /// new_sem`, the value in the low half of `data` on a little-endian machine).
+    fn sem_address(&self, sem: &OsNamedSemaphore) -> Option<u64> {
+        Some(sem.0.as_ptr() as u64)
+    }
+}
+
+/// `sem_timedwait()` (Linux): the wait bounded by `timeout` from now, ETIMEDOUT once it
+/// passes.
+#[cfg(linux_like)]
+#[expect(unsafe_code, reason = "sem_timedwait has no safe wrapper")]
+fn timed_wait(sem: *mut libc::sem_t, timeout: Duration) -> Result<i32, Errno> {
+    let now = nix::time::clock_gettime(nix::time::ClockId::CLOCK_REALTIME)?;
+    let deadline = std::time::Duration::from(now) + timeout;
+    let deadline = libc::timespec {
+        tv_sec: deadline.as_secs() as libc::time_t,
+        tv_nsec: libc::c_long::from(deadline.subsec_nanos() as i32),
+    };
+    // SAFETY: `sem` is open (the caller's), and `deadline` one timespec it only reads.
+    Ok(unsafe { libc::sem_timedwait(sem, &deadline) })
+}
+
+/// `sem_getvalue()` (Linux).
+#[cfg(linux_like)]
+#[expect(unsafe_code, reason = "sem_getvalue has no safe wrapper")]
+fn get_value(sem: *mut libc::sem_t) -> Result<i32, Errno> {
+    let mut value = 0;
+    // SAFETY: `sem` is open (the caller's); `value` is one int on our stack.
+    if unsafe { libc::sem_getvalue(sem, &mut value) } < 0 {
+        return Err(last_errno());
+    }
+    Ok(value)
+}
+
+/// macOS reads no named semaphore's value (bsd/kern/syscalls.master has no
+/// sem_getvalue), and Rust's libc crate declares none there.
+#[cfg(not(linux_like))]
+fn get_value(_sem: *mut libc::sem_t) -> Result<i32, Errno> {
+    Err(Errno::UNSUPPORTED)
+}
+
+/// macOS has no `sem_timedwait()` (bsd/kern/syscalls.master has no such call).
+#[cfg(not(linux_like))]
+fn timed_wait(_sem: *mut libc::sem_t, _timeout: Duration) -> Result<i32, Errno> {
+    Err(Errno::UNSUPPORTED)
 }
 
 /// One operation as the kernel takes it.

@@ -101,6 +101,21 @@ pub(super) struct RawSemget {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+pub(super) struct RawSemOpen {
+    #[serde(default)]
+    flags: Vec<OpenFlag>,
+    #[serde(default)]
+    value: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTimeout {
+    timeout_ms: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct RawStore {
     at: Size,
     data: Payload,
@@ -239,6 +254,14 @@ tagged_enum! {
         GetZcnt(u16) = "getzcnt",
         SemctlRmid = "semctl_rmid",
         Semget(RawSemget) = "semget",
+        SemOpen(RawSemOpen) = "sem_open",
+        SemWait = "sem_wait",
+        SemTryWait = "sem_trywait",
+        SemTimedWait(RawTimeout) = "sem_timedwait",
+        SemPost = "sem_post",
+        SemGetValue = "sem_getvalue",
+        SemClose = "sem_close",
+        SemUnlink = "sem_unlink",
         Shmget(RawShmget) = "shmget",
         Shmat = "shmat",
         Shmdt = "shmdt",
@@ -394,6 +417,19 @@ impl RawAction {
                 nsems: r.nsems,
                 flags: r.flags,
             },
+            RawAction::SemOpen(r) => Action::SemOpen {
+                flags: r.flags,
+                value: r.value,
+            },
+            RawAction::SemWait => Action::SemWait(SemWait::Wait),
+            RawAction::SemTryWait => Action::SemWait(SemWait::Try),
+            RawAction::SemTimedWait(r) => Action::SemWait(SemWait::Timed(
+                std::time::Duration::from_millis(r.timeout_ms),
+            )),
+            RawAction::SemPost => Action::SemPost,
+            RawAction::SemGetValue => Action::SemGetValue,
+            RawAction::SemClose => Action::SemClose,
+            RawAction::SemUnlink => Action::SemUnlink,
             RawAction::Shmget(r) => Action::Shmget {
                 size: r.size.unwrap_or(Size::Bytes(0)),
                 flags: r.flags,
@@ -466,6 +502,8 @@ fn applies(name: &str, mechanism: Mechanism) -> bool {
         "shmget" | "shmat" | "shmdt" | "shmctl_rmid" => mechanism == SysvShm,
         "semop" | "semtimedop" | "setval" | "getval" | "getncnt" | "getzcnt" | "semctl_rmid"
         | "semget" => mechanism == SysvSem,
+        "sem_open" | "sem_wait" | "sem_trywait" | "sem_timedwait" | "sem_post" | "sem_getvalue"
+        | "sem_close" | "sem_unlink" => mechanism == PosixSem,
         // The socket calls, `pipe` (a pipe's ends as handles) among them.
         _ => family == MechanismFamily::Socket,
     }

@@ -13,8 +13,8 @@ use std::fmt::Write as _;
 use super::FORMAT_VERSION;
 use crate::scenario::{
     AccessMode, Action, End, Expectation, FdFlag, IpcFlag, MadeBy, MsgFlag, OpenFlag, Pattern,
-    Payload, PollEvent, Prot, RegionSpec, Relation, Scenario, SemFlag, SemOp, SemaphoreSet,
-    Sharing, ShutdownHow, SigPipe, SockOpt, SocketCall, SocketFlag, Stdin, SysvKey,
+    Payload, PollEvent, Prot, RegionSpec, Relation, Scenario, SemFlag, SemOp, SemWait,
+    SemaphoreSet, Sharing, ShutdownHow, SigPipe, SockOpt, SocketCall, SocketFlag, Stdin, SysvKey,
 };
 
 /// The scenario as file text, with `comment` lines (`# …`) on top (control characters,
@@ -230,6 +230,21 @@ pub(crate) fn action_text(action: &Action) -> Result<String, String> {
             let flags = flags.iter().copied().map(ipc_flag);
             format!("{{ semget = {{ nsems = {nsems}{} }} }}", flags_text(flags))
         }
+        Action::SemOpen { flags, value } => {
+            let flags = flags.iter().map(|f| open_flag(*f));
+            format!(
+                "{{ sem_open = {{ value = {value}{} }} }}",
+                flags_text(flags)
+            )
+        }
+        Action::SemWait(SemWait::Timed(t)) => {
+            format!("{{ sem_timedwait = {{ timeout_ms = {} }} }}", t.as_millis())
+        }
+        Action::SemWait(_)
+        | Action::SemPost
+        | Action::SemGetValue
+        | Action::SemClose
+        | Action::SemUnlink => quoted(action.name()),
         Action::Mkfifo
         | Action::Unlink
         | Action::Munmap

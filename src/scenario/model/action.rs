@@ -2,7 +2,7 @@
 
 use super::{
     AccessMode, End, FdFlag, IpcFlag, OpenFlag, Payload, PollEvent, Prot, SemCall, SemCount,
-    SocketCall,
+    SemWait, SocketCall,
 };
 use crate::platform::Size;
 use crate::scenario::errno::SignalName;
@@ -222,6 +222,24 @@ pub enum Action {
         /// `IPC_CREAT`, `IPC_EXCL`.
         flags: Vec<IpcFlag>,
     },
+    /// `sem_open()` of the scenario's POSIX named semaphore (mode 0600): the process
+    /// then holds it.
+    SemOpen {
+        /// `O_CREAT`, `O_EXCL`.
+        flags: Vec<OpenFlag>,
+        /// The value a semaphore it creates starts at.
+        value: u32,
+    },
+    /// `sem_wait()`, `sem_trywait()` or `sem_timedwait()` on the process's semaphore.
+    SemWait(SemWait),
+    /// `sem_post()` on the process's semaphore.
+    SemPost,
+    /// `sem_getvalue()` of the process's semaphore: returns the value.
+    SemGetValue,
+    /// `sem_close()` of the process's semaphore.
+    SemClose,
+    /// `sem_unlink()` of the scenario's name.
+    SemUnlink,
     /// `dup()` of one end: the new descriptor serves the same role, after the ends the
     /// process already holds.
     Dup(End),
@@ -306,6 +324,14 @@ impl Action {
             } => "getzcnt",
             Action::SemctlRmid => "semctl_rmid",
             Action::Semget { .. } => "semget",
+            Action::SemOpen { .. } => "sem_open",
+            Action::SemWait(SemWait::Wait) => "sem_wait",
+            Action::SemWait(SemWait::Try) => "sem_trywait",
+            Action::SemWait(SemWait::Timed(_)) => "sem_timedwait",
+            Action::SemPost => "sem_post",
+            Action::SemGetValue => "sem_getvalue",
+            Action::SemClose => "sem_close",
+            Action::SemUnlink => "sem_unlink",
             Action::Shmat => "shmat",
             Action::Shmdt => "shmdt",
             Action::ShmctlRmid => "shmctl_rmid",

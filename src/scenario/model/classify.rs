@@ -62,7 +62,13 @@ impl Action {
             | Action::SetVal { .. }
             | Action::SemCount { .. }
             | Action::SemctlRmid
-            | Action::Semget { .. } => Some(MechanismFamily::Synchronization),
+            | Action::Semget { .. }
+            | Action::SemOpen { .. }
+            | Action::SemWait(_)
+            | Action::SemPost
+            | Action::SemGetValue
+            | Action::SemClose
+            | Action::SemUnlink => Some(MechanismFamily::Synchronization),
             // A named object of either family: a FIFO, or a file to map.
             Action::Open { .. } | Action::Unlink => None,
             _ => Some(MechanismFamily::ByteStream),
@@ -105,7 +111,8 @@ impl Action {
             | Action::LoadU64 { .. }
             | Action::FetchAddU64 { .. }
             | Action::FstatSize(_)
-            | Action::SemCount { .. } => ResultKind::Count,
+            | Action::SemCount { .. }
+            | Action::SemGetValue => ResultKind::Count,
             Action::Close(_)
             | Action::SetNonBlocking { .. }
             | Action::Mkfifo
@@ -132,7 +139,12 @@ impl Action {
             | Action::Semop(_)
             | Action::SetVal { .. }
             | Action::SemctlRmid
-            | Action::Semget { .. } => ResultKind::Unit,
+            | Action::Semget { .. }
+            | Action::SemOpen { .. }
+            | Action::SemWait(_)
+            | Action::SemPost
+            | Action::SemClose
+            | Action::SemUnlink => ResultKind::Unit,
             Action::Socket(call) => call.result_kind(),
             Action::Await => ResultKind::Awaited,
         }

@@ -38,6 +38,8 @@ pub enum Mechanism {
     Udp,
     /// A System V semaphore set (`semget`), made before the fork.
     SysvSem,
+    /// A POSIX named semaphore (`sem_open`) with a name private to the run.
+    PosixSem,
 }
 
 /// The mechanism families: mechanisms of one family share the actions that apply to
@@ -77,7 +79,7 @@ impl fmt::Display for MechanismFamily {
 
 impl Mechanism {
     /// Every mechanism, in catalogue order.
-    pub const ALL: [Mechanism; 13] = [
+    pub const ALL: [Mechanism; 14] = [
         Mechanism::Pipe,
         Mechanism::Fifo,
         Mechanism::AnonShared,
@@ -91,6 +93,7 @@ impl Mechanism {
         Mechanism::Tcp,
         Mechanism::Udp,
         Mechanism::SysvSem,
+        Mechanism::PosixSem,
     ];
 
     /// The name used in scenario files and test names.
@@ -109,6 +112,7 @@ impl Mechanism {
             Mechanism::Tcp => "tcp",
             Mechanism::Udp => "udp",
             Mechanism::SysvSem => "sysv-sem",
+            Mechanism::PosixSem => "posix-sem",
         }
     }
 
@@ -138,7 +142,7 @@ impl Mechanism {
             | Mechanism::Socketpair
             | Mechanism::Tcp
             | Mechanism::Udp => MechanismFamily::Socket,
-            Mechanism::SysvSem => MechanismFamily::Synchronization,
+            Mechanism::SysvSem | Mechanism::PosixSem => MechanismFamily::Synchronization,
         }
     }
 
@@ -167,7 +171,8 @@ impl Mechanism {
             | Mechanism::PosixShm
             | Mechanism::Tcp
             | Mechanism::Udp
-            | Mechanism::SysvSem => false,
+            | Mechanism::SysvSem
+            | Mechanism::PosixSem => false,
             // Unix sockets bind to paths; abstract names are made from the directory's.
             Mechanism::Fifo
             | Mechanism::FileMmap

@@ -1,5 +1,6 @@
-//! Semaphores in a scenario: the System V set the parent makes before the fork, and the
-//! calls a process makes on it.
+//! Semaphores in a scenario: the System V set the parent makes before the fork, the
+//! POSIX named semaphore the processes open by the run's name, and the calls a process
+//! makes on them.
 
 use std::time::Duration;
 
@@ -64,4 +65,15 @@ pub enum SemCount {
     Waiting,
     /// `GETZCNT`: how many processes wait for its value to be 0.
     WaitingForZero,
+}
+
+/// How a `sem_wait` waits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SemWait {
+    /// `sem_wait()`: until the value is above 0.
+    Wait,
+    /// `sem_trywait()`: not at all (EAGAIN).
+    Try,
+    /// `sem_timedwait()`: at most this long (ETIMEDOUT).
+    Timed(Duration),
 }

@@ -93,6 +93,12 @@ pub(super) fn check_action_fits_mechanism(
         Action::Mmap | Action::Munmap => &[AnonShared, PosixShm, FileMmap],
         Action::Msync => &[FileMmap],
         Action::Shmget { .. } | Action::Shmat | Action::Shmdt | Action::ShmctlRmid => &[SysvShm],
+        Action::SemOpen { .. }
+        | Action::SemWait(_)
+        | Action::SemPost
+        | Action::SemGetValue
+        | Action::SemClose
+        | Action::SemUnlink => &[PosixSem],
         Action::ShmOpen { .. } | Action::ShmUnlink => &[PosixShm],
         Action::Mkfifo => &[Fifo],
         Action::Open { .. } | Action::Unlink => &[Fifo, FileMmap],

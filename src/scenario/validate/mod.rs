@@ -6,6 +6,7 @@ mod behaviours;
 mod expectations;
 mod overrides;
 mod platform;
+mod posix_sem;
 mod records;
 mod sockets;
 mod state;
@@ -22,6 +23,7 @@ use behaviours::check_behaviours;
 use expectations::check_expectation_fits;
 use overrides::check_overrides;
 pub use platform::skip_reason;
+use posix_sem::check_sem_held;
 use records::check_atomic_records;
 use sockets::{check_hosts, check_pair_ends, Handles};
 use state::{
@@ -315,6 +317,8 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
         .iter()
         .map(|p| p.relation == Relation::Related || sysv_key(s) == SysvKey::Private)
         .collect();
+    // Whether each process holds the POSIX named semaphore open.
+    let mut holds_sem = vec![false; s.processes.len()];
     // What each process has started and not yet awaited: (step, action).
     let mut pending: Vec<Option<(usize, &Action)>> = vec![None; s.processes.len()];
     let mut life = vec![Life::Acting; s.processes.len()];
@@ -433,12 +437,16 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
             check_expectation_fits(expect, effective, matches!(action, Action::Await))
                 .and_then(|()| sockets[p.0].check_datagram_eof(s.mechanism, effective, expect))
                 .map_err(|m| Located::new(spans.expectation(si, step, *p), m))?;
+            check_sem_held(action, holds_sem[p.0], name)
+                .map_err(|m| Located::new(at.clone(), m))?;
             check_sysv_id_known(s, action, knows_id[p.0], name)
                 .map_err(|m| Located::new(at.clone(), m))?;
             match action {
                 Action::Shmget { .. } | Action::Semget { .. } if may_succeed(expect) => {
                     knows_id[p.0] = true
                 }
+                Action::SemOpen { .. } if may_succeed(expect) => holds_sem[p.0] = true,
+                Action::SemClose => holds_sem[p.0] = false,
                 Action::Munmap | Action::Shmdt => mapped[p.0] = false,
                 Action::Mmap | Action::Shmat if may_succeed(expect) => mapped[p.0] = true,
                 _ => {}

@@ -61,6 +61,8 @@ fn action_needs(a: &Action) -> Vec<Feature> {
         Action::Semop(SemCall {
             timeout: Some(_), ..
         }) => needs.push(Feature::Semtimedop),
+        Action::SemWait(SemWait::Timed(_)) => needs.push(Feature::SemTimedwait),
+        Action::SemGetValue => needs.push(Feature::SemGetvalue),
         Action::Socket(call) => {
             if call.address().is_some_and(|a| a.abstract_name) {
                 needs.push(Feature::AbstractSockets);

@@ -1,5 +1,6 @@
-//! A semaphores-and-locks actor: the set it knows (by the id the fork gave it, or the
-//! one its `semget` returned), and the calls it makes on it.
+//! A semaphores-and-locks actor: the System V set it knows (by the id the fork gave it,
+//! or the one its `semget` returned), or the POSIX named semaphore it opened by the
+//! run's name, and the calls it makes on them.
 
 use std::os::fd::RawFd;
 
@@ -9,18 +10,52 @@ use crate::judge::Outcome;
 use crate::mechanism::{IpcKey, Synchronizer};
 use crate::scenario::*;
 
-/// One actor's view of the semaphore set.
+/// One actor's view of the scenario's semaphore.
 pub(crate) struct SemaphoreExecutor<'a, I: Synchronizer> {
     iut: &'a I,
     /// The set, once the process knows its id.
     set: Option<I::SemaphoreSet>,
     /// The scenario's key, when the set has one.
     key: Option<IpcKey>,
+    /// The run's name for a POSIX named semaphore.
+    name: Option<String>,
+    /// The named semaphore, while the process has it open.
+    named: Option<I::NamedSemaphore>,
 }
 
 impl<'a, I: Synchronizer> SemaphoreExecutor<'a, I> {
-    pub(super) fn new(iut: &'a I, set: Option<I::SemaphoreSet>, key: Option<IpcKey>) -> Self {
-        SemaphoreExecutor { iut, set, key }
+    /// An actor of a System V set: the set when it knows its id, and its key.
+    pub(super) fn for_set(iut: &'a I, set: Option<I::SemaphoreSet>, key: Option<IpcKey>) -> Self {
+        SemaphoreExecutor {
+            iut,
+            set,
+            key,
+            name: None,
+            named: None,
+        }
+    }
+
+    /// An actor of a POSIX named semaphore: its name, nothing open yet.
+    pub(super) fn for_name(iut: &'a I, name: String) -> Self {
+        SemaphoreExecutor {
+            iut,
+            set: None,
+            key: None,
+            name: Some(name),
+            named: None,
+        }
+    }
+
+    fn name(&self) -> Result<&str, Outcome> {
+        self.name.as_deref().ok_or_else(|| {
+            Outcome::Unsupported("the scenario has no POSIX named semaphore".to_owned())
+        })
+    }
+
+    fn named(&self) -> Result<&I::NamedSemaphore, Outcome> {
+        self.named
+            .as_ref()
+            .ok_or_else(|| Outcome::Unsupported("the process has no semaphore open".to_owned()))
     }
 
     fn set(&self) -> Result<&I::SemaphoreSet, Outcome> {
@@ -66,7 +101,38 @@ impl<'a, I: Synchronizer> SemaphoreExecutor<'a, I> {
                 );
                 Outcome::Done
             }
-            _ => unreachable!("validation keeps other actions out of semaphore sets"),
+            Action::SemOpen { flags, value } => {
+                let opened = self
+                    .iut
+                    .sem_open(self.name()?, flags, *value)
+                    .map_err(err)?;
+                self.named = Some(opened);
+                Outcome::Done
+            }
+            Action::SemWait(how) => {
+                self.iut.sem_wait(self.named()?, *how).map_err(err)?;
+                Outcome::Done
+            }
+            Action::SemPost => {
+                self.iut.sem_post(self.named()?).map_err(err)?;
+                Outcome::Done
+            }
+            Action::SemGetValue => {
+                let value = self.iut.sem_getvalue(self.named()?).map_err(err)?;
+                Outcome::Count(value as u64)
+            }
+            Action::SemClose => {
+                let sem = self.named.take().ok_or_else(|| {
+                    Outcome::Unsupported("the process has no semaphore open".to_owned())
+                })?;
+                self.iut.sem_close(sem).map_err(err)?;
+                Outcome::Done
+            }
+            Action::SemUnlink => {
+                self.iut.sem_unlink(self.name()?).map_err(err)?;
+                Outcome::Done
+            }
+            _ => unreachable!("validation keeps other actions out of semaphores"),
         })
     }
 }
@@ -104,6 +170,17 @@ impl<I: Synchronizer> Executor for SemaphoreExecutor<'_, I> {
                     .map_or(-1, i64::from),
                 text: format!("{}({})", action.name(), describe_ops(call)),
             },
+            Action::SemWait(_) => Announcement {
+                call: CallKind::Futex,
+                // The oracle matches the word the waiter sleeps on, the futex's first
+                // argument.
+                arg: self
+                    .named
+                    .as_ref()
+                    .and_then(|sem| self.iut.sem_address(sem))
+                    .map_or(-1, |address| address as i64),
+                text: action.name().to_owned(),
+            },
             Action::SetVal { num, value } => Announcement {
                 call: CallKind::Other,
                 arg: -1,
@@ -134,6 +211,6 @@ impl<I: Synchronizer> Executor for SemaphoreExecutor<'_, I> {
     }
 
     fn handles(&self) -> usize {
-        usize::from(self.set.is_some())
+        usize::from(self.set.is_some()) + usize::from(self.named.is_some())
     }
 }

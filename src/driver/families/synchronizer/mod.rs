@@ -3,7 +3,9 @@
 //! IPC_PRIVATE or a random key, then `semctl(SETVAL)` of each semaphore); related
 //! processes inherit its id, an unrelated one of a keyed set knows the key alone until
 //! its `semget`. The set outlives every process, so the driver removes it after the run,
-//! with any other set of its key, and notes both for the sweep of a killed run.
+//! with any other set of its key, and notes both for the sweep of a killed run. For a
+//! POSIX named semaphore the driver only picks a name private to the run
+//! (`/ipcc.PID.RANDOM`), which the processes `sem_open`, and unlinks it after the run.
 
 mod executor;
 
@@ -11,12 +13,15 @@ use std::cell::RefCell;
 use std::path::Path;
 
 use self::executor::SemaphoreExecutor;
+use crate::driver::cleanup::random_suffix;
 use crate::driver::error::{HarnessError, SetupError};
+use crate::driver::families::SHM_PREFIX;
 use crate::driver::family::{failed_before_fork, ActorContext, Family};
 use crate::driver::sysv_objects::{
     mark_sysv_maker, note, remove_semaphore_set, remove_semaphores_of_key, with_random_key,
     SysvNote,
 };
+use crate::mechanism::os::OsSynchronizer;
 use crate::mechanism::{Describe, IpcKey, Synchronizer};
 use crate::scenario::*;
 
@@ -29,6 +34,8 @@ pub(crate) struct SynchronizerFamily<'a, I: Synchronizer> {
     keys: RefCell<Vec<IpcKey>>,
     /// Markers of the sets, for the sweep after a killed run; removed by `clean_up`.
     markers: RefCell<Vec<std::path::PathBuf>>,
+    /// Semaphore names given out for this run, unlinked by `clean_up`.
+    names: RefCell<Vec<String>>,
 }
 
 impl<'a, I: Synchronizer> SynchronizerFamily<'a, I> {
@@ -38,14 +45,23 @@ impl<'a, I: Synchronizer> SynchronizerFamily<'a, I> {
             sets: RefCell::new(Vec::new()),
             keys: RefCell::new(Vec::new()),
             markers: RefCell::new(Vec::new()),
+            names: RefCell::new(Vec::new()),
         }
     }
 }
 
-/// What the driver makes before the fork: the set, and its key when it has one.
-pub(crate) struct SemaphoreObject<S> {
-    set: S,
-    key: Option<IpcKey>,
+/// What the driver makes before the fork: the System V set and its key when it has
+/// one; for a POSIX named semaphore, only its name.
+pub(crate) enum SemaphoreObject<S> {
+    /// A System V set.
+    Set {
+        /// The set.
+        set: S,
+        /// Its key, unless IPC_PRIVATE.
+        key: Option<IpcKey>,
+    },
+    /// The name of a POSIX named semaphore.
+    Named(String),
 }
 
 impl<'a, I: Synchronizer> Family for SynchronizerFamily<'a, I> {
@@ -57,15 +73,88 @@ impl<'a, I: Synchronizer> Family for SynchronizerFamily<'a, I> {
     }
 
     fn create(&self, scenario: &Scenario, _dir: Option<&Path>) -> Result<Self::Object, SetupError> {
-        if scenario.mechanism != Mechanism::SysvSem {
-            return Err(HarnessError::WrongFamily {
-                mechanism: scenario.mechanism,
+        match scenario.mechanism {
+            Mechanism::SysvSem => self.make_set(&scenario.semaphores),
+            Mechanism::PosixSem => {
+                let suffix = random_suffix().map_err(HarnessError::Random)?;
+                let name = format!("/{SHM_PREFIX}{}.{:08x}", std::process::id(), suffix as u32);
+                self.names.borrow_mut().push(name.clone());
+                Ok(SemaphoreObject::Named(name))
+            }
+            other => Err(HarnessError::WrongFamily {
+                mechanism: other,
                 family: "semaphores and locks",
             }
-            .into());
+            .into()),
         }
+    }
+
+    /// A POSIX named semaphore is reached by its name; a System V set through the id
+    /// the fork gives, which an actor started by exec has not.
+    fn object_name(&self, object: &Self::Object) -> Option<String> {
+        match object {
+            SemaphoreObject::Named(name) => Some(name.clone()),
+            SemaphoreObject::Set { .. } => None,
+        }
+    }
+
+    fn reopen(&self, _scenario: &Scenario, name: &str) -> Self::Object {
+        SemaphoreObject::Named(name.to_owned())
+    }
+
+    fn adopt(
+        &self,
+        object: Self::Object,
+        process: &Process,
+        _actor: ActorContext<'_>,
+    ) -> Self::Executor {
+        match object {
+            SemaphoreObject::Set { set, key } => {
+                // An unrelated process of a keyed set knows the key alone, until its
+                // `semget`.
+                let knows_id = process.relation == Relation::Related || key.is_none();
+                SemaphoreExecutor::for_set(self.iut, knows_id.then_some(set), key)
+            }
+            SemaphoreObject::Named(name) => SemaphoreExecutor::for_name(self.iut, name),
+        }
+    }
+
+    /// The driver holds nothing of a set but its id, nor of a named semaphore but its
+    /// name.
+    fn release(&self, _object: Self::Object) {}
+
+    fn clean_up(&self) {
+        // The scenario may have removed them already (EINVAL, EIDRM): gone either way.
+        for set in self.sets.borrow_mut().drain(..) {
+            let _ = self.iut.semctl_rmid(&set);
+            if let Some(id) = self.iut.semaphore_id(&set) {
+                remove_semaphore_set(id);
+            }
+        }
+        // A process may have made another set with the key after the first went.
+        for key in self.keys.borrow_mut().drain(..) {
+            remove_semaphores_of_key(key.0);
+        }
+        for marker in self.markers.borrow_mut().drain(..) {
+            let _ = std::fs::remove_file(marker);
+        }
+        for name in self.names.borrow_mut().drain(..) {
+            let _ = self.iut.sem_unlink(&name);
+            // An implementation whose unlink leaves the name must not leave ours behind;
+            // after one that removed it, this finds ENOENT.
+            let _ = OsSynchronizer.sem_unlink(&name);
+        }
+    }
+}
+
+impl<I: Synchronizer> SynchronizerFamily<'_, I> {
+    /// The scenario's System V set, made through the implementation: `semget`, then
+    /// SETVAL of each semaphore to its value.
+    fn make_set(
+        &self,
+        spec: &SemaphoreSet,
+    ) -> Result<SemaphoreObject<I::SemaphoreSet>, SetupError> {
         let iut = self.iut;
-        let spec = &scenario.semaphores;
         let count = spec.values.len();
         self.markers.borrow_mut().extend(mark_sysv_maker());
         let (set, key) = match spec.key {
@@ -95,48 +184,6 @@ impl<'a, I: Synchronizer> Family for SynchronizerFamily<'a, I> {
             iut.semctl_setval(&set, num as u16, *value)
                 .map_err(|e| failed_before_fork(iut.name(), "semctl(SETVAL)", e))?;
         }
-        Ok(SemaphoreObject { set, key })
-    }
-
-    /// A set is reached through the id the fork gives, which an actor started by exec
-    /// has not.
-    fn object_name(&self, _object: &Self::Object) -> Option<String> {
-        None
-    }
-
-    fn reopen(&self, _scenario: &Scenario, _name: &str) -> Self::Object {
-        unreachable!("a semaphore set has no name an actor started by exec could reopen")
-    }
-
-    fn adopt(
-        &self,
-        object: Self::Object,
-        process: &Process,
-        _actor: ActorContext<'_>,
-    ) -> Self::Executor {
-        // An unrelated process of a keyed set knows the key alone, until its `semget`.
-        let knows_id = process.relation == Relation::Related || object.key.is_none();
-        let set = knows_id.then_some(object.set);
-        SemaphoreExecutor::new(self.iut, set, object.key)
-    }
-
-    /// The driver holds nothing of a set but its id.
-    fn release(&self, _object: Self::Object) {}
-
-    fn clean_up(&self) {
-        // The scenario may have removed them already (EINVAL, EIDRM): gone either way.
-        for set in self.sets.borrow_mut().drain(..) {
-            let _ = self.iut.semctl_rmid(&set);
-            if let Some(id) = self.iut.semaphore_id(&set) {
-                remove_semaphore_set(id);
-            }
-        }
-        // A process may have made another set with the key after the first went.
-        for key in self.keys.borrow_mut().drain(..) {
-            remove_semaphores_of_key(key.0);
-        }
-        for marker in self.markers.borrow_mut().drain(..) {
-            let _ = std::fs::remove_file(marker);
-        }
+        Ok(SemaphoreObject::Set { set, key })
     }
 }

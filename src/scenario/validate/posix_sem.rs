@@ -1,0 +1,24 @@
+//! The checks of a POSIX named semaphore in a scenario: a process calls on the
+//! semaphore it opened, and holds one at a time.
+
+use crate::scenario::model::*;
+
+/// `sem_wait`, `sem_post`, `sem_getvalue` and `sem_close` need the semaphore open in the
+/// process (`holds`); a second `sem_open` while it is would leave the first unreachable.
+pub(super) fn check_sem_held(
+    action: &Action,
+    holds: bool,
+    name: &ProcessName,
+) -> Result<(), String> {
+    match action {
+        Action::SemWait(_) | Action::SemPost | Action::SemGetValue | Action::SemClose if !holds => {
+            Err(format!(
+                "process `{name}` holds no semaphore here; a `sem_open` that succeeds opens it"
+            ))
+        }
+        Action::SemOpen { .. } if holds => Err(format!(
+            "process `{name}` holds the semaphore already; `sem_close` it first"
+        )),
+        _ => Ok(()),
+    }
+}
