@@ -28,6 +28,17 @@ use crate::scenario::*;
 /// that was killed.
 pub(crate) const SHM_PREFIX: &str = "ipcc.";
 
+/// A POSIX IPC name private to this run, `/ipcc.PID.RANDOM` (22 characters at most,
+/// within macOS's 31): for a shared memory object or a named semaphore.
+pub(crate) fn private_ipc_name() -> Result<String, SetupError> {
+    let suffix = random_suffix().map_err(HarnessError::Random)?;
+    Ok(format!(
+        "/{SHM_PREFIX}{}.{:08x}",
+        std::process::id(),
+        suffix as u32
+    ))
+}
+
 /// A shared-region implementation under test, as the driver runs it.
 pub(crate) struct RegionFamily<'a, I: SharedRegion> {
     iut: &'a I,
@@ -177,8 +188,7 @@ impl<'a, I: SharedRegion> Family for RegionFamily<'a, I> {
                 object.segment = Some(segment);
             }
             Mechanism::PosixShm => {
-                let suffix = random_suffix().map_err(HarnessError::Random)?;
-                let name = format!("/{SHM_PREFIX}{}.{:08x}", std::process::id(), suffix as u32);
+                let name = private_ipc_name()?;
                 // The names the processes will open, lengthened ones included, so that
                 // `clean_up` removes every one of them.
                 let mut names = self.names.borrow_mut();

@@ -13,9 +13,8 @@ use std::cell::RefCell;
 use std::path::Path;
 
 use self::executor::SemaphoreExecutor;
-use crate::driver::cleanup::random_suffix;
 use crate::driver::error::{HarnessError, SetupError};
-use crate::driver::families::SHM_PREFIX;
+use crate::driver::families::private_ipc_name;
 use crate::driver::family::{failed_before_fork, ActorContext, Family};
 use crate::driver::sysv_objects::{
     mark_sysv_maker, note, remove_semaphore_set, remove_semaphores_of_key, with_random_key,
@@ -76,8 +75,7 @@ impl<'a, I: Synchronizer> Family for SynchronizerFamily<'a, I> {
         match scenario.mechanism {
             Mechanism::SysvSem => self.make_set(&scenario.semaphores),
             Mechanism::PosixSem => {
-                let suffix = random_suffix().map_err(HarnessError::Random)?;
-                let name = format!("/{SHM_PREFIX}{}.{:08x}", std::process::id(), suffix as u32);
+                let name = private_ipc_name()?;
                 self.names.borrow_mut().push(name.clone());
                 Ok(SemaphoreObject::Named(name))
             }
