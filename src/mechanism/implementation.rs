@@ -253,7 +253,7 @@ impl SharedRegion for Unimplemented {
 
 impl Synchronizer for Unimplemented {
     type SemaphoreSet = Unimplemented;
-    type NamedSemaphore = Unimplemented;
+    type PosixSemaphore = Unimplemented;
 }
 
 impl Socket for Unimplemented {

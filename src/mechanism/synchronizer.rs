@@ -19,14 +19,17 @@ use crate::scenario::{Errno, IpcFlag, OpenFlag, SemCount, SemOp, SemWait};
 ///   IPC_NOWAIT), `semctl()` (SETVAL, GETVAL, GETNCNT, GETZCNT, IPC_RMID), and
 ///   `semtimedop()` where the system has it (Linux; not XNU).
 /// - POSIX XSH `sem_open()` (O_CREAT, O_EXCL; processes that open one name share one
-///   semaphore), `sem_wait()`, `sem_trywait()` (EAGAIN), `sem_timedwait()` (ETIMEDOUT),
+///   semaphore), `sem_init()` (pshared non-zero: shared by the processes that can reach
+///   its memory), `sem_wait()`, `sem_trywait()` (EAGAIN), `sem_timedwait()` (ETIMEDOUT),
 ///   `sem_post()`, `sem_getvalue()`, `sem_close()`, `sem_unlink()`.
 pub trait Synchronizer: Describe {
     /// A System V semaphore set, as the implementation represents it (copies refer to
     /// the one set).
     type SemaphoreSet: Clone;
-    /// A POSIX named semaphore a process has open.
-    type NamedSemaphore;
+    /// A POSIX semaphore a process can use: a named one it has open, or an unnamed one
+    /// in memory it shares. Dropping it lets go of this process's use of it (an unnamed
+    /// one's mapping), never of the semaphore itself.
+    type PosixSemaphore;
 
     /// `semget(key, nsems, flags | 0600)`: the set of `key`, made when `flags` hold
     /// IPC_CREAT and the key has none (always, for [`IpcKey::PRIVATE`]).
@@ -89,27 +92,33 @@ pub trait Synchronizer: Describe {
         _name: &str,
         _flags: &[OpenFlag],
         _value: u32,
-    ) -> Result<Self::NamedSemaphore, Errno> {
+    ) -> Result<Self::PosixSemaphore, Errno> {
+        Err(Errno::UNSUPPORTED)
+    }
+
+    /// `sem_init(sem, 1, value)` in anonymous memory mapped MAP_SHARED: an unnamed
+    /// semaphore the processes forked afterwards share.
+    fn sem_init_shared(&self, _value: u32) -> Result<Self::PosixSemaphore, Errno> {
         Err(Errno::UNSUPPORTED)
     }
 
     /// `sem_wait()`, `sem_trywait()` or `sem_timedwait()`, as `how` says.
-    fn sem_wait(&self, _sem: &Self::NamedSemaphore, _how: SemWait) -> Result<(), Errno> {
+    fn sem_wait(&self, _sem: &Self::PosixSemaphore, _how: SemWait) -> Result<(), Errno> {
         Err(Errno::UNSUPPORTED)
     }
 
     /// `sem_post()`.
-    fn sem_post(&self, _sem: &Self::NamedSemaphore) -> Result<(), Errno> {
+    fn sem_post(&self, _sem: &Self::PosixSemaphore) -> Result<(), Errno> {
         Err(Errno::UNSUPPORTED)
     }
 
     /// `sem_getvalue()`.
-    fn sem_getvalue(&self, _sem: &Self::NamedSemaphore) -> Result<i32, Errno> {
+    fn sem_getvalue(&self, _sem: &Self::PosixSemaphore) -> Result<i32, Errno> {
         Err(Errno::UNSUPPORTED)
     }
 
     /// `sem_close()`.
-    fn sem_close(&self, _sem: Self::NamedSemaphore) -> Result<(), Errno> {
+    fn sem_close(&self, _sem: Self::PosixSemaphore) -> Result<(), Errno> {
         Err(Errno::UNSUPPORTED)
     }
 
@@ -121,7 +130,7 @@ pub trait Synchronizer: Describe {
     /// The address a process waiting on `sem` sleeps on (the futex word, on Linux),
     /// which the blocking oracle matches against the call's first argument; `None`
     /// when the implementation does not tell.
-    fn sem_address(&self, _sem: &Self::NamedSemaphore) -> Option<u64> {
+    fn sem_address(&self, _sem: &Self::PosixSemaphore) -> Option<u64> {
         None
     }
 }

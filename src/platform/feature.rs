@@ -41,6 +41,8 @@ pub enum Feature {
     SemTimedwait,
     /// `sem_getvalue()` that reads a POSIX semaphore's value.
     SemGetvalue,
+    /// `sem_init()` of a process-shared unnamed POSIX semaphore.
+    SemInit,
 }
 
 impl Feature {
@@ -62,6 +64,7 @@ impl Feature {
             Feature::Semtimedop => "semtimedop",
             Feature::SemTimedwait => "sem_timedwait",
             Feature::SemGetvalue => "sem_getvalue",
+            Feature::SemInit => "sem_init",
         }
     }
 }

@@ -275,6 +275,9 @@ impl PlatformProfile {
             // glibc nptl/sem_timedwait.c and nptl/sem_getvalue.c.
             Feature::SemTimedwait,
             Feature::SemGetvalue,
+            // glibc nptl/sem_init.c: a process-shared semaphore is a futex word in shared
+            // memory.
+            Feature::SemInit,
         ],
         listen: Some(ListenRules {
             backlog_slack: 1,
@@ -403,7 +406,8 @@ impl PlatformProfile {
             // No Semtimedop: bsd/kern/sysv_sem.c has semop() alone. No SemTimedwait and
             // no SemGetvalue: a named semaphore is a kernel object (bsd/kern/posix_sem.c)
             // and bsd/kern/syscalls.master has sem_open, sem_close, sem_unlink, sem_wait,
-            // sem_trywait and sem_post only (sem_init and sem_destroy are enosys).
+            // sem_trywait and sem_post only (sem_init and sem_destroy are enosys: no
+            // SemInit).
         ],
         // Not claimed, since ListenRules cannot say it: a listener is full once its
         // queue holds exactly the backlog (sonewconn_internal in

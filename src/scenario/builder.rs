@@ -46,6 +46,7 @@ impl ScenarioBuilder {
                 region: RegionSpec::default(),
                 listener: None,
                 semaphores: SemaphoreSet::default(),
+                unnamed_semaphore: None,
                 processes: Vec::new(),
                 steps: Vec::new(),
                 step_timeout: Scenario::DEFAULT_STEP_TIMEOUT,

@@ -24,7 +24,7 @@ enum Kind {
     PosixShm,
     SysvSegment,
     SemaphoreSet,
-    NamedSemaphore,
+    PosixSemaphore,
     Namespace,
 }
 
@@ -37,7 +37,7 @@ impl Kind {
             Kind::PosixShm => "posix-shm",
             Kind::SysvSegment => "sysv-shm",
             Kind::SemaphoreSet => "sysv-sem",
-            Kind::NamedSemaphore => "posix-sem",
+            Kind::PosixSemaphore => "posix-sem",
             Kind::Namespace => "tcp",
         }
     }
@@ -50,7 +50,7 @@ impl Kind {
             Kind::PosixShm => entries("/dev/shm", &format!("ipcc.{pid}.")),
             Kind::SysvSegment => sysv_segments_of(pid),
             Kind::SemaphoreSet => semaphore_sets_of(pid),
-            Kind::NamedSemaphore => entries("/dev/shm", &format!("sem.ipcc.{pid}.")),
+            Kind::PosixSemaphore => entries("/dev/shm", &format!("sem.ipcc.{pid}.")),
             Kind::Namespace => entries("/run/netns", &format!("ipcc-{pid}-")),
         }
     }
@@ -210,7 +210,7 @@ pub fn killed_run_leaves_nothing_a_second_run_cannot_sweep() -> Result<(), Faile
         Kind::PosixShm,
         Kind::SysvSegment,
         Kind::SemaphoreSet,
-        Kind::NamedSemaphore,
+        Kind::PosixSemaphore,
     ];
     let root = nix::unistd::geteuid().is_root();
     let ip = Command::new("ip").arg("-V").output().is_ok();

@@ -8,7 +8,7 @@ mod synchronizer;
 pub use byte_stream::OsByteStream;
 pub use shared_region::{OsRegion, OsSharedRegion, SysvSegment};
 pub use socket::OsSocket;
-pub use synchronizer::{OsNamedSemaphore, OsSynchronizer, SysvSemaphoreSet};
+pub use synchronizer::{OsPosixSemaphore, OsSynchronizer, SysvSemaphoreSet};
 
 use std::os::fd::BorrowedFd;
 

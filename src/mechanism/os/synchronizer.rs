@@ -34,10 +34,35 @@ pub struct SysvSemaphoreSet {
     pub id: i32,
 }
 
-/// A POSIX named semaphore a process has open: what `sem_open()` returned, mapped in
-/// this process until `sem_close()` (or the process's end).
+/// A POSIX semaphore a process can use: what `sem_open()` returned (mapped until
+/// `sem_close()` or the process's end), or an unnamed one `sem_init()` made in a page of
+/// anonymous shared memory, which dropping it unmaps from this process.
 #[derive(Debug)]
-pub struct OsNamedSemaphore(NonNull<libc::sem_t>);
+pub struct OsPosixSemaphore {
+    sem: NonNull<libc::sem_t>,
+    /// Whether this value maps the page of an unnamed semaphore.
+    unnamed: bool,
+}
+
+impl Drop for OsPosixSemaphore {
+    fn drop(&mut self) {
+        if self.unnamed {
+            let _ = unmap_page(self.sem);
+        }
+    }
+}
+
+/// The length of the page an unnamed semaphore lives in.
+fn sem_page() -> std::num::NonZeroUsize {
+    std::num::NonZeroUsize::new(std::mem::size_of::<libc::sem_t>()).expect("a sem_t has a size")
+}
+
+#[expect(unsafe_code, reason = "unmapping memory")]
+fn unmap_page(sem: NonNull<libc::sem_t>) -> nix::Result<()> {
+    // SAFETY: `sem` starts the mapping of `sem_page()` bytes its owner made, which no
+    // one uses once the owner is dropped.
+    unsafe { nix::sys::mman::munmap(sem.cast(), sem_page().get()) }
+}
 
 #[expect(
     unsafe_code,
@@ -45,7 +70,7 @@ pub struct OsNamedSemaphore(NonNull<libc::sem_t>);
 )]
 impl Synchronizer for OsSynchronizer {
     type SemaphoreSet = SysvSemaphoreSet;
-    type NamedSemaphore = OsNamedSemaphore;
+    type PosixSemaphore = OsPosixSemaphore;
 
     fn semget(
         &self,
@@ -126,7 +151,7 @@ impl Synchronizer for OsSynchronizer {
         name: &str,
         flags: &[OpenFlag],
         value: u32,
-    ) -> Result<OsNamedSemaphore, Errno> {
+    ) -> Result<OsPosixSemaphore, Errno> {
         let name = CString::new(name).map_err(|_| Errno(libc::EINVAL))?;
         let oflag = flags.iter().fold(0, |bits, flag| {
             bits | match flag {
@@ -148,13 +173,34 @@ impl Synchronizer for OsSynchronizer {
         if sem == libc::SEM_FAILED {
             return Err(last_errno());
         }
-        NonNull::new(sem)
-            .map(OsNamedSemaphore)
-            .ok_or(Errno(libc::EINVAL))
+        let sem = NonNull::new(sem).ok_or(Errno(libc::EINVAL))?;
+        Ok(OsPosixSemaphore {
+            sem,
+            unnamed: false,
+        })
     }
 
-    fn sem_wait(&self, sem: &OsNamedSemaphore, how: SemWait) -> Result<(), Errno> {
-        let sem = sem.0.as_ptr();
+    fn sem_init_shared(&self, value: u32) -> Result<OsPosixSemaphore, Errno> {
+        use nix::sys::mman::{mmap_anonymous, MapFlags, ProtFlags};
+        // SAFETY: a new anonymous mapping, aliasing nothing of ours.
+        let page = unsafe {
+            mmap_anonymous(
+                None,
+                sem_page(),
+                ProtFlags::PROT_READ | ProtFlags::PROT_WRITE,
+                MapFlags::MAP_SHARED,
+            )
+        }?;
+        let sem = OsPosixSemaphore {
+            sem: page.cast(),
+            unnamed: true,
+        };
+        init_shared(sem.sem.as_ptr(), value)?;
+        Ok(sem)
+    }
+
+    fn sem_wait(&self, sem: &OsPosixSemaphore, how: SemWait) -> Result<(), Errno> {
+        let sem = sem.sem.as_ptr();
         // SAFETY: `sem` is what sem_open returned, open until sem_close consumes it.
         let done = match how {
             SemWait::Wait => unsafe { libc::sem_wait(sem) },
@@ -167,21 +213,21 @@ impl Synchronizer for OsSynchronizer {
         Ok(())
     }
 
-    fn sem_post(&self, sem: &OsNamedSemaphore) -> Result<(), Errno> {
+    fn sem_post(&self, sem: &OsPosixSemaphore) -> Result<(), Errno> {
         // SAFETY: `sem` is what sem_open returned, open until sem_close consumes it.
-        if unsafe { libc::sem_post(sem.0.as_ptr()) } < 0 {
+        if unsafe { libc::sem_post(sem.sem.as_ptr()) } < 0 {
             return Err(last_errno());
         }
         Ok(())
     }
 
-    fn sem_getvalue(&self, sem: &OsNamedSemaphore) -> Result<i32, Errno> {
-        get_value(sem.0.as_ptr())
+    fn sem_getvalue(&self, sem: &OsPosixSemaphore) -> Result<i32, Errno> {
+        get_value(sem.sem.as_ptr())
     }
 
-    fn sem_close(&self, sem: OsNamedSemaphore) -> Result<(), Errno> {
+    fn sem_close(&self, sem: OsPosixSemaphore) -> Result<(), Errno> {
         // SAFETY: `sem` is open and consumed here, so it is not used again.
-        if unsafe { libc::sem_close(sem.0.as_ptr()) } < 0 {
+        if unsafe { libc::sem_close(sem.sem.as_ptr()) } < 0 {
             return Err(last_errno());
         }
         Ok(())
@@ -198,8 +244,8 @@ impl Synchronizer for OsSynchronizer {
 
     /// glibc's `sem_t` begins with the word its waiters sleep on (nptl's `struct
     /// new_sem`, the value in the low half of `data` on a little-endian machine).
-    fn sem_address(&self, sem: &OsNamedSemaphore) -> Option<u64> {
-        Some(sem.0.as_ptr() as u64)
+    fn sem_address(&self, sem: &OsPosixSemaphore) -> Option<u64> {
+        Some(sem.sem.as_ptr() as u64)
     }
 }
 
@@ -216,6 +262,23 @@ fn timed_wait(sem: *mut libc::sem_t, timeout: Duration) -> Result<i32, Errno> {
     };
     // SAFETY: `sem` is open (the caller's), and `deadline` one timespec it only reads.
     Ok(unsafe { libc::sem_timedwait(sem, &deadline) })
+}
+
+/// `sem_init(sem, 1, value)` (Linux).
+#[cfg(linux_like)]
+#[expect(unsafe_code, reason = "sem_init has no safe wrapper")]
+fn init_shared(sem: *mut libc::sem_t, value: u32) -> Result<(), Errno> {
+    // SAFETY: `sem` starts a fresh MAP_SHARED page with room for a sem_t.
+    if unsafe { libc::sem_init(sem, 1, value as libc::c_uint) } < 0 {
+        return Err(last_errno());
+    }
+    Ok(())
+}
+
+/// macOS has no unnamed semaphores: sem_init is enosys (bsd/kern/syscalls.master).
+#[cfg(not(linux_like))]
+fn init_shared(_sem: *mut libc::sem_t, _value: u32) -> Result<(), Errno> {
+    Err(Errno::UNSUPPORTED)
 }
 
 /// `sem_getvalue()` (Linux).

@@ -216,6 +216,10 @@ fn lower(raw: RawScenario, stem: String, path: Option<&Path>) -> Result<Scenario
         }
         None => SemaphoreSet::default(),
     };
+    let unnamed_semaphore = raw.unnamed_semaphore.map(|u| {
+        spans.unnamed_semaphore = u.span();
+        u.into_inner().value
+    });
     // Before the steps, so that a step naming a process is never blamed for a bad
     // `[processes]` table.
     validate::check_setup(mechanism, &processes, &create_flags, &spans)?;
@@ -272,6 +276,7 @@ fn lower(raw: RawScenario, stem: String, path: Option<&Path>) -> Result<Scenario
         region,
         listener,
         semaphores,
+        unnamed_semaphore,
         processes,
         steps,
         step_timeout: raw

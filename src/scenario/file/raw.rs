@@ -35,6 +35,8 @@ pub(super) struct RawScenario {
     #[serde(default)]
     pub(super) semaphores: Option<Spanned<RawSemaphores>>,
     #[serde(default)]
+    pub(super) unnamed_semaphore: Option<Spanned<RawUnnamedSemaphore>>,
+    #[serde(default)]
     pub(super) step_timeout_ms: Option<u64>,
     pub(super) processes: Spanned<OrderedMap<Spanned<RawProcess>>>,
     #[serde(default)]
@@ -85,6 +87,12 @@ pub(super) struct RawSemaphores {
     pub(super) values: Spanned<Vec<i32>>,
     #[serde(default)]
     key: SysvKey,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawUnnamedSemaphore {
+    pub(super) value: u32,
 }
 
 impl RawSemaphores {

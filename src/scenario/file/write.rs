@@ -82,6 +82,9 @@ pub fn to_file_text(scenario: &Scenario, comment: &[String]) -> Result<String, S
             let _ = writeln!(out, "key = \"random\"");
         }
     }
+    if let Some(value) = scenario.unnamed_semaphore {
+        let _ = writeln!(out, "\n[unnamed_semaphore]\nvalue = {value}");
+    }
     if let Some(listener) = &scenario.listener {
         let _ = writeln!(
             out,

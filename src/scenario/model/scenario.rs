@@ -80,6 +80,9 @@ pub struct Scenario {
     pub listener: Option<ParentListener>,
     /// The semaphore set a sysv-sem scenario's parent makes before the fork.
     pub semaphores: SemaphoreSet,
+    /// The value of the unnamed, process-shared semaphore a posix-sem scenario's parent
+    /// makes in shared memory before the fork (`sem_init`), if it has one.
+    pub unnamed_semaphore: Option<u32>,
     /// The actors.
     pub processes: Vec<Process>,
     /// The steps, run in order.

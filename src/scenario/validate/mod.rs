@@ -50,6 +50,8 @@ pub(crate) struct Spans {
     pub semaphores: Range<usize>,
     /// Its `values`.
     pub semaphore_values: Range<usize>,
+    /// The `[unnamed_semaphore]` table, when given.
+    pub unnamed_semaphore: Range<usize>,
     /// The `macos_source` value, when given.
     pub macos_source: Range<usize>,
     /// Each slug of `behaviours`.
@@ -251,6 +253,15 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
             ),
         ));
     }
+    if s.unnamed_semaphore.is_some() && s.mechanism != Mechanism::PosixSem {
+        return Err(Located::new(
+            spans.unnamed_semaphore.clone(),
+            format!(
+                "`[unnamed_semaphore]` applies to posix-sem only: {} has no POSIX semaphore",
+                s.mechanism
+            ),
+        ));
+    }
     if let Some(message) = semaphore_values_error(&s.semaphores) {
         return Err(Located::new(spans.semaphore_values.clone(), message));
     }
@@ -317,8 +328,13 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
         .iter()
         .map(|p| p.relation == Relation::Related || sysv_key(s) == SysvKey::Private)
         .collect();
-    // Whether each process holds the POSIX named semaphore open.
-    let mut holds_sem = vec![false; s.processes.len()];
+    // Whether each process holds a POSIX semaphore: one it opened, or the unnamed one a
+    // related process inherits.
+    let mut holds_sem: Vec<bool> = s
+        .processes
+        .iter()
+        .map(|p| s.unnamed_semaphore.is_some() && p.relation == Relation::Related)
+        .collect();
     // What each process has started and not yet awaited: (step, action).
     let mut pending: Vec<Option<(usize, &Action)>> = vec![None; s.processes.len()];
     let mut life = vec![Life::Acting; s.processes.len()];
@@ -437,7 +453,7 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
             check_expectation_fits(expect, effective, matches!(action, Action::Await))
                 .and_then(|()| sockets[p.0].check_datagram_eof(s.mechanism, effective, expect))
                 .map_err(|m| Located::new(spans.expectation(si, step, *p), m))?;
-            check_sem_held(action, holds_sem[p.0], name)
+            check_sem_held(action, holds_sem[p.0], s.unnamed_semaphore.is_some(), name)
                 .map_err(|m| Located::new(at.clone(), m))?;
             check_sysv_id_known(s, action, knows_id[p.0], name)
                 .map_err(|m| Located::new(at.clone(), m))?;

@@ -13,6 +13,9 @@ pub fn skip_reason(s: &Scenario, profile: &PlatformProfile) -> Option<String> {
     if s.mechanism == Mechanism::UnixSeqpacket {
         needs.push(Feature::SeqPacket);
     }
+    if s.unnamed_semaphore.is_some() {
+        needs.push(Feature::SemInit);
+    }
     if s.processes.iter().any(|p| p.host.is_some()) {
         needs.push(Feature::NetNamespaces);
     }

@@ -19,8 +19,8 @@ pub(crate) struct SemaphoreExecutor<'a, I: Synchronizer> {
     key: Option<IpcKey>,
     /// The run's name for a POSIX named semaphore.
     name: Option<String>,
-    /// The named semaphore, while the process has it open.
-    named: Option<I::NamedSemaphore>,
+    /// The POSIX semaphore, while the process has it: opened by name, or inherited.
+    named: Option<I::PosixSemaphore>,
 }
 
 impl<'a, I: Synchronizer> SemaphoreExecutor<'a, I> {
@@ -46,13 +46,24 @@ impl<'a, I: Synchronizer> SemaphoreExecutor<'a, I> {
         }
     }
 
+    /// An actor of an unnamed semaphore: the one it inherited, if related.
+    pub(super) fn for_unnamed(iut: &'a I, sem: Option<I::PosixSemaphore>) -> Self {
+        SemaphoreExecutor {
+            iut,
+            set: None,
+            key: None,
+            name: None,
+            named: sem,
+        }
+    }
+
     fn name(&self) -> Result<&str, Outcome> {
         self.name.as_deref().ok_or_else(|| {
             Outcome::Unsupported("the scenario has no POSIX named semaphore".to_owned())
         })
     }
 
-    fn named(&self) -> Result<&I::NamedSemaphore, Outcome> {
+    fn named(&self) -> Result<&I::PosixSemaphore, Outcome> {
         self.named
             .as_ref()
             .ok_or_else(|| Outcome::Unsupported("the process has no semaphore open".to_owned()))

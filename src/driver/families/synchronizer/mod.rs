@@ -5,7 +5,9 @@
 //! its `semget`. The set outlives every process, so the driver removes it after the run,
 //! with any other set of its key, and notes both for the sweep of a killed run. For a
 //! POSIX named semaphore the driver only picks a name private to the run
-//! (`/ipcc.PID.RANDOM`), which the processes `sem_open`, and unlinks it after the run.
+//! (`/ipcc.PID.RANDOM`), which the processes `sem_open`, and unlinks it after the run; an
+//! unnamed one it makes through the implementation in shared memory (`sem_init` with
+//! pshared 1), which related processes inherit and the others let go of.
 
 mod executor;
 
@@ -50,8 +52,8 @@ impl<'a, I: Synchronizer> SynchronizerFamily<'a, I> {
 }
 
 /// What the driver makes before the fork: the System V set and its key when it has
-/// one; for a POSIX named semaphore, only its name.
-pub(crate) enum SemaphoreObject<S> {
+/// one; for a POSIX named semaphore, only its name; an unnamed one, in shared memory.
+pub(crate) enum SemaphoreObject<S, P> {
     /// A System V set.
     Set {
         /// The set.
@@ -61,10 +63,12 @@ pub(crate) enum SemaphoreObject<S> {
     },
     /// The name of a POSIX named semaphore.
     Named(String),
+    /// An unnamed, process-shared POSIX semaphore.
+    Unnamed(P),
 }
 
 impl<'a, I: Synchronizer> Family for SynchronizerFamily<'a, I> {
-    type Object = SemaphoreObject<I::SemaphoreSet>;
+    type Object = SemaphoreObject<I::SemaphoreSet, I::PosixSemaphore>;
     type Executor = SemaphoreExecutor<'a, I>;
 
     fn iut(&self) -> &dyn Describe {
@@ -74,11 +78,20 @@ impl<'a, I: Synchronizer> Family for SynchronizerFamily<'a, I> {
     fn create(&self, scenario: &Scenario, _dir: Option<&Path>) -> Result<Self::Object, SetupError> {
         match scenario.mechanism {
             Mechanism::SysvSem => self.make_set(&scenario.semaphores),
-            Mechanism::PosixSem => {
-                let name = private_ipc_name()?;
-                self.names.borrow_mut().push(name.clone());
-                Ok(SemaphoreObject::Named(name))
-            }
+            Mechanism::PosixSem => match scenario.unnamed_semaphore {
+                Some(value) => {
+                    let sem = self
+                        .iut
+                        .sem_init_shared(value)
+                        .map_err(|e| failed_before_fork(self.iut.name(), "sem_init", e))?;
+                    Ok(SemaphoreObject::Unnamed(sem))
+                }
+                None => {
+                    let name = private_ipc_name()?;
+                    self.names.borrow_mut().push(name.clone());
+                    Ok(SemaphoreObject::Named(name))
+                }
+            },
             other => Err(HarnessError::WrongFamily {
                 mechanism: other,
                 family: "semaphores and locks",
@@ -92,7 +105,7 @@ impl<'a, I: Synchronizer> Family for SynchronizerFamily<'a, I> {
     fn object_name(&self, object: &Self::Object) -> Option<String> {
         match object {
             SemaphoreObject::Named(name) => Some(name.clone()),
-            SemaphoreObject::Set { .. } => None,
+            SemaphoreObject::Set { .. } | SemaphoreObject::Unnamed(_) => None,
         }
     }
 
@@ -114,12 +127,19 @@ impl<'a, I: Synchronizer> Family for SynchronizerFamily<'a, I> {
                 SemaphoreExecutor::for_set(self.iut, knows_id.then_some(set), key)
             }
             SemaphoreObject::Named(name) => SemaphoreExecutor::for_name(self.iut, name),
+            // An unrelated process inherits nothing: it lets go of the fork's copy.
+            SemaphoreObject::Unnamed(sem) => {
+                let related = process.relation == Relation::Related;
+                SemaphoreExecutor::for_unnamed(self.iut, related.then_some(sem))
+            }
         }
     }
 
     /// The driver holds nothing of a set but its id, nor of a named semaphore but its
-    /// name.
-    fn release(&self, _object: Self::Object) {}
+    /// name; of an unnamed one, its memory, which dropping lets go of.
+    fn release(&self, object: Self::Object) {
+        drop(object);
+    }
 
     fn clean_up(&self) {
         // The scenario may have removed them already (EINVAL, EIDRM): gone either way.
@@ -151,7 +171,7 @@ impl<I: Synchronizer> SynchronizerFamily<'_, I> {
     fn make_set(
         &self,
         spec: &SemaphoreSet,
-    ) -> Result<SemaphoreObject<I::SemaphoreSet>, SetupError> {
+    ) -> Result<SemaphoreObject<I::SemaphoreSet, I::PosixSemaphore>, SetupError> {
         let iut = self.iut;
         let count = spec.values.len();
         self.markers.borrow_mut().extend(mark_sysv_maker());
