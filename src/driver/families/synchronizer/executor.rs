@@ -1,6 +1,6 @@
 //! A semaphores-and-locks actor: the System V set it knows (by the id the fork gave it,
-//! or the one its `semget` returned), or the POSIX named semaphore it opened by the
-//! run's name, and the calls it makes on them.
+//! or the one its `semget` returned), or the POSIX semaphore it opened by the run's name
+//! or inherited unnamed, and the calls it makes on them.
 
 use std::os::fd::RawFd;
 
@@ -20,7 +20,7 @@ pub(crate) struct SemaphoreExecutor<'a, I: Synchronizer> {
     /// The run's name for a POSIX named semaphore.
     name: Option<String>,
     /// The POSIX semaphore, while the process has it: opened by name, or inherited.
-    named: Option<I::PosixSemaphore>,
+    posix: Option<I::PosixSemaphore>,
 }
 
 impl<'a, I: Synchronizer> SemaphoreExecutor<'a, I> {
@@ -31,7 +31,7 @@ impl<'a, I: Synchronizer> SemaphoreExecutor<'a, I> {
             set,
             key,
             name: None,
-            named: None,
+            posix: None,
         }
     }
 
@@ -42,7 +42,7 @@ impl<'a, I: Synchronizer> SemaphoreExecutor<'a, I> {
             set: None,
             key: None,
             name: Some(name),
-            named: None,
+            posix: None,
         }
     }
 
@@ -53,7 +53,7 @@ impl<'a, I: Synchronizer> SemaphoreExecutor<'a, I> {
             set: None,
             key: None,
             name: None,
-            named: sem,
+            posix: sem,
         }
     }
 
@@ -63,8 +63,8 @@ impl<'a, I: Synchronizer> SemaphoreExecutor<'a, I> {
         })
     }
 
-    fn named(&self) -> Result<&I::PosixSemaphore, Outcome> {
-        self.named
+    fn posix(&self) -> Result<&I::PosixSemaphore, Outcome> {
+        self.posix
             .as_ref()
             .ok_or_else(|| Outcome::Unsupported("the process has no semaphore open".to_owned()))
     }
@@ -117,23 +117,23 @@ impl<'a, I: Synchronizer> SemaphoreExecutor<'a, I> {
                     .iut
                     .sem_open(self.name()?, flags, *value)
                     .map_err(err)?;
-                self.named = Some(opened);
+                self.posix = Some(opened);
                 Outcome::Done
             }
             Action::SemWait(how) => {
-                self.iut.sem_wait(self.named()?, *how).map_err(err)?;
+                self.iut.sem_wait(self.posix()?, *how).map_err(err)?;
                 Outcome::Done
             }
             Action::SemPost => {
-                self.iut.sem_post(self.named()?).map_err(err)?;
+                self.iut.sem_post(self.posix()?).map_err(err)?;
                 Outcome::Done
             }
             Action::SemGetValue => {
-                let value = self.iut.sem_getvalue(self.named()?).map_err(err)?;
+                let value = self.iut.sem_getvalue(self.posix()?).map_err(err)?;
                 Outcome::Count(value as u64)
             }
             Action::SemClose => {
-                let sem = self.named.take().ok_or_else(|| {
+                let sem = self.posix.take().ok_or_else(|| {
                     Outcome::Unsupported("the process has no semaphore open".to_owned())
                 })?;
                 self.iut.sem_close(sem).map_err(err)?;
@@ -186,7 +186,7 @@ impl<I: Synchronizer> Executor for SemaphoreExecutor<'_, I> {
                 // The oracle matches the word the waiter sleeps on, the futex's first
                 // argument.
                 arg: self
-                    .named
+                    .posix
                     .as_ref()
                     .and_then(|sem| self.iut.sem_address(sem))
                     .map_or(-1, |address| address as i64),
@@ -222,6 +222,6 @@ impl<I: Synchronizer> Executor for SemaphoreExecutor<'_, I> {
     }
 
     fn handles(&self) -> usize {
-        usize::from(self.set.is_some()) + usize::from(self.named.is_some())
+        usize::from(self.set.is_some()) + usize::from(self.posix.is_some())
     }
 }
