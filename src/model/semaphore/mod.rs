@@ -120,11 +120,18 @@ impl SemaphoreModel {
         if self.removed {
             return Ok(ModelOutcome::Error(Errno(libc::EINVAL)));
         }
-        if call
+        if let Some(bad) = call
             .ops
             .iter()
-            .any(|op| usize::from(op.num) >= self.values.len())
+            .position(|op| usize::from(op.num) >= self.values.len())
         {
+            // XNU applies the operations before the bad one and keeps them
+            // (bsd/kern/sysv_sem.c semop); Linux checks first and applies none.
+            if call.ops[..bad].iter().any(|op| op.op != 0) {
+                return Err(Unmodelled::Action(
+                    "operations before a semaphore number outside the set".to_owned(),
+                ));
+            }
             return Ok(ModelOutcome::Error(Errno(libc::EFBIG)));
         }
         Ok(match apply_ops(&self.values, call) {
