@@ -125,9 +125,10 @@ impl SemaphoreModel {
             .iter()
             .position(|op| usize::from(op.num) >= self.values.len())
         {
-            // XNU applies the operations before the bad one and keeps them
-            // (bsd/kern/sysv_sem.c semop); Linux checks first and applies none.
-            if call.ops[..bad].iter().any(|op| op.op != 0) {
+            // XNU reaches the bad one only after the operations before it, which it
+            // applies and keeps, or waits on (bsd/kern/sysv_sem.c semop); Linux checks
+            // first and applies none.
+            if bad > 0 {
                 return Err(Unmodelled::Action(
                     "operations before a semaphore number outside the set".to_owned(),
                 ));
