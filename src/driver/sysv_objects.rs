@@ -12,7 +12,8 @@ use nix::unistd::Pid;
 use super::cleanup::{random_suffix, PREFIX};
 use super::error::{HarnessError, SetupError};
 use super::family::failed_before_fork;
-use crate::mechanism::IpcKey;
+use crate::mechanism::os::{OsSynchronizer, SysvSemaphoreSet};
+use crate::mechanism::{IpcKey, Synchronizer};
 use crate::scenario::Errno;
 
 /// The end of a marker's name: `PREFIX PID.sysv` in the temporary directory records that
@@ -189,24 +190,24 @@ pub(crate) fn remove_segments_of_key(key: i32) {
 }
 
 /// Remove the semaphore sets that have `key` (a set records no creator pid; the key is
-/// one of ours, picked at random, so whatever set has it is ours).
-#[expect(unsafe_code, reason = "semget has no safe wrapper")]
+/// one of ours, picked at random, so whatever set has it is ours), through the OS
+/// reference: never the implementation under test.
 pub(crate) fn remove_semaphores_of_key(key: i32) {
     const MOST: usize = 16;
     for _ in 0..MOST {
-        // SAFETY: semget takes plain values; without IPC_CREAT it only looks the key up.
-        let id = unsafe { libc::semget(key, 0, 0) };
-        if id < 0 || !remove_semaphore_set(id) {
+        // Without IPC_CREAT, semget only looks the key up.
+        let Ok(set) = OsSynchronizer.semget(IpcKey(key), 0, &[]) else {
+            return;
+        };
+        if !remove_semaphore_set(set.id) {
             return;
         }
     }
 }
 
 /// Remove semaphore set `id`; `false` when there was none to remove.
-#[expect(unsafe_code, reason = "semctl has no safe wrapper")]
 pub(crate) fn remove_semaphore_set(id: i32) -> bool {
-    // SAFETY: IPC_RMID reads no argument.
-    unsafe { libc::semctl(id, 0, libc::IPC_RMID) == 0 }
+    OsSynchronizer.semctl_rmid(&SysvSemaphoreSet { id }).is_ok()
 }
 
 #[cfg(test)]
