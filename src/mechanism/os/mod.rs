@@ -15,7 +15,7 @@ use std::os::fd::BorrowedFd;
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
 
 use super::Implementation;
-use crate::scenario::{AccessMode, Errno, OpenFlag};
+use crate::scenario::{AccessMode, Errno, IpcFlag, OpenFlag};
 
 /// Turn `O_NONBLOCK` on or off with `fcntl(F_SETFL)`, keeping the other status flags.
 pub(crate) fn set_nonblocking(fd: BorrowedFd<'_>, on: bool) -> Result<(), Errno> {
@@ -33,6 +33,16 @@ fn oflags(flags: &[OpenFlag]) -> OFlag {
             OpenFlag::CloExec => OFlag::O_CLOEXEC,
             OpenFlag::Creat => OFlag::O_CREAT,
             OpenFlag::Excl => OFlag::O_EXCL,
+        }
+    })
+}
+
+/// A System V `*get()` call's flags: the scenario's, and mode 0600.
+fn ipc_flags(flags: &[IpcFlag]) -> i32 {
+    flags.iter().fold(0o600, |bits, flag| {
+        bits | match flag {
+            IpcFlag::Creat => libc::IPC_CREAT,
+            IpcFlag::Excl => libc::IPC_EXCL,
         }
     })
 }

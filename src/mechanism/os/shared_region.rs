@@ -13,7 +13,7 @@ use std::ptr::NonNull;
 use nix::sys::mman::{mmap, mmap_anonymous, mprotect, msync, munmap, MapFlags, MsFlags, ProtFlags};
 use nix::sys::stat::Mode;
 
-use super::{access_mode, oflags};
+use super::{access_mode, ipc_flags, oflags};
 use crate::mechanism::{Capability, Describe, IpcKey, Protection, SharedRegion};
 use crate::scenario::{AccessMode, Errno, IpcFlag, Mechanism, OpenFlag};
 
@@ -102,12 +102,7 @@ impl SharedRegion for OsSharedRegion {
     }
 
     fn shmget(&self, key: IpcKey, len: usize, flags: &[IpcFlag]) -> Result<SysvSegment, Errno> {
-        let flags = flags.iter().fold(0o600, |bits, flag| {
-            bits | match flag {
-                IpcFlag::Creat => libc::IPC_CREAT,
-                IpcFlag::Excl => libc::IPC_EXCL,
-            }
-        });
+        let flags = ipc_flags(flags);
         // SAFETY: shmget takes plain values and touches no memory of ours.
         let id = unsafe { libc::shmget(key.0, len, flags) };
         if id < 0 {

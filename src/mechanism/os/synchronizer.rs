@@ -6,6 +6,7 @@ use std::ffi::CString;
 use std::ptr::NonNull;
 use std::time::Duration;
 
+use super::ipc_flags;
 use crate::mechanism::{Capability, Describe, IpcKey, Synchronizer};
 use crate::scenario::{Errno, IpcFlag, Mechanism, OpenFlag, SemCount, SemFlag, SemOp, SemWait};
 
@@ -79,12 +80,7 @@ impl Synchronizer for OsSynchronizer {
         flags: &[IpcFlag],
     ) -> Result<SysvSemaphoreSet, Errno> {
         let nsems = i32::try_from(nsems).map_err(|_| Errno(libc::EINVAL))?;
-        let flags = flags.iter().fold(0o600, |bits, flag| {
-            bits | match flag {
-                IpcFlag::Creat => libc::IPC_CREAT,
-                IpcFlag::Excl => libc::IPC_EXCL,
-            }
-        });
+        let flags = ipc_flags(flags);
         // SAFETY: semget takes plain values and touches no memory of ours.
         let id = unsafe { libc::semget(key.0, nsems, flags) };
         if id < 0 {
