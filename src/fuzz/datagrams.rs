@@ -11,8 +11,8 @@ use super::plan::{payload, PlanParts, Recorder};
 use crate::mechanism::Capability;
 use crate::platform::PlatformProfile;
 use crate::scenario::{
-    Action, Address, Handle, Mechanism, MsgFlag, PollEvent, Process, ProcessName, Relation,
-    Scenario, SigPipe, Size, SockOpt, SocketCall, Stdin,
+    Action, Address, Handle, Mechanism, MsgFlag, PollEvent, Process, Relation, Scenario, Size,
+    SockOpt, SocketCall,
 };
 
 /// The addresses plans use: for Unix sockets two paths and a Linux abstract name (the
@@ -140,16 +140,7 @@ pub fn build_datagrams(
     id: &str,
 ) -> Option<Scenario> {
     let processes: Vec<Process> = (0..plan.processes)
-        .map(|i| Process {
-            name: ProcessName(format!("p{i}")),
-            relation: Relation::Unrelated,
-            keeps: Vec::new(),
-            host: None,
-            keeps_pair: Vec::new(),
-            sigpipe: SigPipe::Default,
-            handles: Vec::new(),
-            stdin: Stdin::DevNull,
-        })
+        .map(|i| Process::plain(&format!("p{i}"), Relation::Unrelated))
         .collect();
     let mut recorder = Recorder::new(mechanism, &processes, profile, capabilities)?;
     let socket = Handle("s".to_owned());

@@ -12,8 +12,8 @@ use crate::mechanism::Capability;
 use crate::model::{ReferenceModel, RegionModel};
 use crate::platform::PlatformProfile;
 use crate::scenario::{
-    AccessMode, Action, End, MadeBy, Mechanism, OpenFlag, Payload, Process, ProcessName, Prot,
-    RegionSpec, Relation, Scenario, Sharing, SigPipe, Size, Stdin, SysvKey,
+    AccessMode, Action, End, MadeBy, Mechanism, OpenFlag, Payload, Process, Prot, RegionSpec,
+    Relation, Scenario, Sharing, Size, SysvKey,
 };
 
 /// Where in the region an access starts: near its start, near the end of its first
@@ -201,19 +201,13 @@ pub fn build_regions(
         .related
         .iter()
         .enumerate()
-        .map(|(i, related)| Process {
-            name: ProcessName(format!("p{i}")),
-            relation: if *related {
+        .map(|(i, related)| {
+            let relation = if *related {
                 Relation::Related
             } else {
                 Relation::Unrelated
-            },
-            keeps: Vec::new(),
-            host: None,
-            keeps_pair: Vec::new(),
-            sigpipe: SigPipe::Default,
-            handles: Vec::new(),
-            stdin: Stdin::DevNull,
+            };
+            Process::plain(&format!("p{i}"), relation)
         })
         .collect();
     let model = ReferenceModel::for_regions(mechanism, &processes, spec, profile).ok()?;

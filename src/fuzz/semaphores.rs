@@ -13,8 +13,8 @@ use crate::mechanism::Capability;
 use crate::model::{ReferenceModel, SemaphoreModel};
 use crate::platform::PlatformProfile;
 use crate::scenario::{
-    Action, Mechanism, Process, ProcessName, Relation, Scenario, SemCall, SemCount, SemFlag, SemOp,
-    SemaphoreSet, SigPipe, Stdin, SysvKey,
+    Action, Mechanism, Process, Relation, Scenario, SemCall, SemCount, SemFlag, SemOp,
+    SemaphoreSet, SysvKey,
 };
 
 /// One operation of a generated `semop`: the semaphore (0 or 1), what to add (-2 to 2),
@@ -137,16 +137,7 @@ pub fn build_semaphores(
     id: &str,
 ) -> Option<Scenario> {
     let processes: Vec<Process> = (0..plan.processes)
-        .map(|i| Process {
-            name: ProcessName(format!("p{i}")),
-            relation: Relation::Related,
-            keeps: Vec::new(),
-            host: None,
-            keeps_pair: Vec::new(),
-            sigpipe: SigPipe::Default,
-            handles: Vec::new(),
-            stdin: Stdin::DevNull,
-        })
+        .map(|i| Process::plain(&format!("p{i}"), Relation::Related))
         .collect();
     let set = SemaphoreSet {
         values: plan.values.clone(),

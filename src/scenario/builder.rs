@@ -109,29 +109,14 @@ impl ScenarioBuilder {
     /// A process that inherits the object and keeps these ends.
     pub fn related(self, name: &str, keeps: &[End]) -> Self {
         self.process(Process {
-            name: ProcessName(name.to_owned()),
-            relation: Relation::Related,
             keeps: keeps.to_vec(),
-            keeps_pair: Vec::new(),
-            host: None,
-            sigpipe: SigPipe::Default,
-            handles: Vec::new(),
-            stdin: Stdin::DevNull,
+            ..Process::plain(name, Relation::Related)
         })
     }
 
     /// A process that inherits nothing.
     pub fn unrelated(self, name: &str) -> Self {
-        self.process(Process {
-            name: ProcessName(name.to_owned()),
-            relation: Relation::Unrelated,
-            keeps: Vec::new(),
-            keeps_pair: Vec::new(),
-            host: None,
-            sigpipe: SigPipe::Default,
-            handles: Vec::new(),
-            stdin: Stdin::DevNull,
-        })
+        self.process(Process::plain(name, Relation::Unrelated))
     }
 
     /// Any process.

@@ -8,8 +8,8 @@ use crate::model::calls::Callers;
 use crate::model::outcome::{ModelOutcome, Unmodelled};
 use crate::platform::PlatformProfile;
 use crate::scenario::{
-    Action, Errno, Process, ProcessName, Relation, SemCall, SemCount, SemFlag, SemOp, SemaphoreSet,
-    SigPipe, SignalName, Stdin, SysvKey,
+    Action, Errno, Process, Relation, SemCall, SemCount, SemFlag, SemOp, SemaphoreSet, SignalName,
+    SysvKey,
 };
 
 const LINUX: &PlatformProfile = &PlatformProfile::LINUX;
@@ -17,16 +17,7 @@ const LINUX: &PlatformProfile = &PlatformProfile::LINUX;
 /// A set of `values` shared by `processes` related processes.
 fn model(values: &[i32], processes: usize) -> SemaphoreModel {
     let processes: Vec<Process> = (0..processes)
-        .map(|i| Process {
-            name: ProcessName(format!("p{i}")),
-            relation: Relation::Related,
-            keeps: Vec::new(),
-            host: None,
-            keeps_pair: Vec::new(),
-            sigpipe: SigPipe::Default,
-            handles: Vec::new(),
-            stdin: Stdin::DevNull,
-        })
+        .map(|i| Process::plain(&format!("p{i}"), Relation::Related))
         .collect();
     let set = SemaphoreSet {
         values: values.to_vec(),

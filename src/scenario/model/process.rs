@@ -105,6 +105,24 @@ pub struct Process {
     pub stdin: Stdin,
 }
 
+impl Process {
+    /// A process named `name` as most scenarios have them: it keeps nothing of the
+    /// object, runs on the driver's machine, takes SIGPIPE's default action, catches no
+    /// signal, and has its standard input on /dev/null.
+    pub fn plain(name: &str, relation: Relation) -> Process {
+        Process {
+            name: ProcessName(name.to_owned()),
+            relation,
+            keeps: Vec::new(),
+            host: None,
+            keeps_pair: Vec::new(),
+            sigpipe: SigPipe::Default,
+            handles: Vec::new(),
+            stdin: Stdin::DevNull,
+        }
+    }
+}
+
 /// A process's standard input (descriptor 0), as it starts acting.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Stdin {
