@@ -66,7 +66,7 @@ impl Group {
             | Mechanism::SysvShm
             | Mechanism::PosixShm
             | Mechanism::FileMmap => Group::SharedMemory,
-            Mechanism::SysvSem | Mechanism::PosixSem => Group::Semaphores,
+            Mechanism::SysvSem | Mechanism::PosixSem | Mechanism::PsharedMutex => Group::Semaphores,
         }
     }
 

@@ -51,6 +51,9 @@ pub enum CallKind {
     Semop = 6,
     /// A wait on a futex word (`sem_wait()` and relatives, on Linux).
     Futex = 7,
+    /// A wait on a futex word anywhere in one page (a process-shared lock's: the
+    /// mutex's word, or the condition variable's).
+    FutexInPage = 8,
 }
 
 impl CallKind {
@@ -63,6 +66,7 @@ impl CallKind {
             Self::Connect,
             Self::Semop,
             Self::Futex,
+            Self::FutexInPage,
         ]
         .into_iter()
         .find(|k| *k as u32 == v)

@@ -254,6 +254,7 @@ impl SharedRegion for Unimplemented {
 impl Synchronizer for Unimplemented {
     type SemaphoreSet = Unimplemented;
     type PosixSemaphore = Unimplemented;
+    type SharedLock = Unimplemented;
 }
 
 impl Socket for Unimplemented {

@@ -1,10 +1,12 @@
 //! The semaphores-and-locks family: objects that make processes wait for each other.
-//! Today the System V semaphore set and the POSIX named semaphore.
+//! The System V semaphore set, the POSIX semaphore (named or unnamed) and the
+//! process-shared mutex with its condition variable.
 
 use std::time::Duration;
 
+use super::os::SharedPage;
 use super::{Describe, IpcKey};
-use crate::scenario::{Errno, IpcFlag, OpenFlag, SemCount, SemOp, SemWait};
+use crate::scenario::{Errno, IpcFlag, LockWait, MutexSpec, OpenFlag, SemCount, SemOp, SemWait};
 
 /// A semaphores-and-locks implementation under test.
 ///
@@ -22,6 +24,12 @@ use crate::scenario::{Errno, IpcFlag, OpenFlag, SemCount, SemOp, SemWait};
 ///   semaphore), `sem_init()` (pshared non-zero: shared by the processes that can reach
 ///   its memory), `sem_wait()`, `sem_trywait()` (EAGAIN), `sem_timedwait()` (ETIMEDOUT),
 ///   `sem_post()`, `sem_getvalue()`, `sem_close()`, `sem_unlink()`.
+/// - POSIX XSH `pthread_mutexattr_setpshared()` and `pthread_condattr_setpshared()`
+///   (PTHREAD_PROCESS_SHARED: any process that can reach the memory may use the object),
+///   `pthread_mutex_lock()` (a locked mutex blocks the caller), `pthread_mutex_trylock()`
+///   (EBUSY), `pthread_mutexattr_setrobust()` and `pthread_mutex_consistent()`
+///   (EOWNERDEAD, ENOTRECOVERABLE), `pthread_cond_wait()`, `pthread_cond_signal()` and
+///   `pthread_cond_broadcast()`.
 pub trait Synchronizer: Describe {
     /// A System V semaphore set, as the implementation represents it (copies refer to
     /// the one set).
@@ -30,6 +38,9 @@ pub trait Synchronizer: Describe {
     /// in memory it shares. Dropping it lets go of this process's use of it (an unnamed
     /// one's mapping), never of the semaphore itself.
     type PosixSemaphore;
+    /// A process-shared mutex and its condition variable, as one process reaches them in
+    /// its mapping of a [`SharedPage`]. Dropping it never destroys them.
+    type SharedLock;
 
     /// `semget(key, nsems, flags | 0600)`: the set of `key`, made when `flags` hold
     /// IPC_CREAT and the key has none (always, for [`IpcKey::PRIVATE`]).
@@ -132,5 +143,50 @@ pub trait Synchronizer: Describe {
     /// when the implementation does not tell.
     fn sem_address(&self, _sem: &Self::PosixSemaphore) -> Option<u64> {
         None
+    }
+
+    /// A mutex of `spec`'s type and robustness and a condition variable, both
+    /// PTHREAD_PROCESS_SHARED, made in `page` (zeroed memory the driver maps MAP_SHARED
+    /// before the fork, which the processes forked afterwards share).
+    fn lock_init(&self, _page: &SharedPage, _spec: &MutexSpec) -> Result<Self::SharedLock, Errno> {
+        Err(Errno::UNSUPPORTED)
+    }
+
+    /// The lock [`Synchronizer::lock_init`] made in `page`, reached where this process
+    /// maps the page now (after [`SharedPage::remap`], at another address than the
+    /// other processes).
+    fn lock_attach(&self, _page: &SharedPage) -> Result<Self::SharedLock, Errno> {
+        Err(Errno::UNSUPPORTED)
+    }
+
+    /// `pthread_mutex_lock()` or `pthread_mutex_trylock()`, as `how` says.
+    fn mutex_lock(&self, _lock: &Self::SharedLock, _how: LockWait) -> Result<(), Errno> {
+        Err(Errno::UNSUPPORTED)
+    }
+
+    /// `pthread_mutex_unlock()`.
+    fn mutex_unlock(&self, _lock: &Self::SharedLock) -> Result<(), Errno> {
+        Err(Errno::UNSUPPORTED)
+    }
+
+    /// `pthread_mutex_consistent()` of a robust mutex whose owner died.
+    fn mutex_consistent(&self, _lock: &Self::SharedLock) -> Result<(), Errno> {
+        Err(Errno::UNSUPPORTED)
+    }
+
+    /// `pthread_cond_wait()` with the mutex, which the caller holds; with `timeout`,
+    /// `pthread_cond_timedwait()` bounded by it.
+    fn cond_wait(&self, _lock: &Self::SharedLock, _timeout: Option<Duration>) -> Result<(), Errno> {
+        Err(Errno::UNSUPPORTED)
+    }
+
+    /// `pthread_cond_signal()`.
+    fn cond_signal(&self, _lock: &Self::SharedLock) -> Result<(), Errno> {
+        Err(Errno::UNSUPPORTED)
+    }
+
+    /// `pthread_cond_broadcast()`.
+    fn cond_broadcast(&self, _lock: &Self::SharedLock) -> Result<(), Errno> {
+        Err(Errno::UNSUPPORTED)
     }
 }

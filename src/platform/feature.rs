@@ -43,6 +43,12 @@ pub enum Feature {
     SemGetvalue,
     /// `sem_init()` of a process-shared unnamed POSIX semaphore.
     SemInit,
+    /// Robust process-shared mutexes: `pthread_mutexattr_setrobust()`,
+    /// `pthread_mutex_consistent()`, EOWNERDEAD to the next locker after the owner died.
+    RobustMutex,
+    /// A process-shared condition variable whose concurrent waiters reach its mutex at
+    /// different addresses (each process maps the memory where it likes).
+    CondAnyAddress,
 }
 
 impl Feature {
@@ -65,6 +71,8 @@ impl Feature {
             Feature::SemTimedwait => "sem_timedwait",
             Feature::SemGetvalue => "sem_getvalue",
             Feature::SemInit => "sem_init",
+            Feature::RobustMutex => "robust-mutexes",
+            Feature::CondAnyAddress => "pshared-cond-any-address",
         }
     }
 }

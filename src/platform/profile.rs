@@ -278,6 +278,13 @@ impl PlatformProfile {
             // glibc nptl/sem_init.c: a process-shared semaphore is a futex word in shared
             // memory.
             Feature::SemInit,
+            // glibc nptl/pthread_mutex_lock.c (the robust path: the kernel marks the
+            // futex FUTEX_OWNER_DIED from the dead owner's robust list, kernel/futex,
+            // `handle_futex_death`) and nptl/pthread_mutex_consistent.c.
+            Feature::RobustMutex,
+            // glibc nptl/pthread_cond_wait.c keeps no mutex address in the condition
+            // variable: waiters sleep on its own words, wherever each maps them.
+            Feature::CondAnyAddress,
         ],
         listen: Some(ListenRules {
             backlog_slack: 1,
@@ -408,6 +415,11 @@ impl PlatformProfile {
             // and bsd/kern/syscalls.master has sem_open, sem_close, sem_unlink, sem_wait,
             // sem_trywait and sem_post only (sem_init and sem_destroy are enosys: no
             // SemInit).
+            // No RobustMutex: libpthread has no pthread_mutexattr_setrobust or
+            // pthread_mutex_consistent (include/pthread/pthread.h, src/pthread_mutex.c).
+            // No CondAnyAddress: _pthread_cond_wait (libpthread src/pthread_cond.c)
+            // fails a wait with EINVAL when the condition variable's waiters hold a
+            // mutex at another address (cond->busy), process-shared or not.
         ],
         // Not claimed, since ListenRules cannot say it: a listener is full once its
         // queue holds exactly the backlog (sonewconn_internal in

@@ -9,13 +9,17 @@
 //! after a step where another process sent (wrote, stored), received from it. On a
 //! semaphore what flows is a unit: a process whose wait (a take, or a wait for zero)
 //! succeeds at or after a step where another gave (a positive operation, SETVAL)
-//! received from it, and a wait that blocks until then synchronizes them.
+//! received from it, and a wait that blocks until then synchronizes them. On a
+//! process-shared lock what flows is the mutex, or a condition's signal: a lock or a
+//! condition wait that succeeds at or after a step where another process unlocked or
+//! signalled received from it.
 
 use std::fmt::Write;
 
 use crate::driver::Verdict;
 use crate::scenario::{
-    Action, Expectation, Mechanism, Pattern, Payload, Relation, Scenario, Size, SocketCall,
+    Action, Expectation, LockCall, Mechanism, Pattern, Payload, Relation, Scenario, Size,
+    SocketCall,
 };
 
 /// One mechanism's answers, each with the scenarios that prove it.
@@ -101,17 +105,22 @@ fn sends(a: &Action) -> bool {
             | Action::Socket(SocketCall::Send { .. })
             | Action::SetVal { .. }
             | Action::SemPost
+            | Action::Lock(LockCall::Unlock | LockCall::CondSignal | LockCall::CondBroadcast)
     ) || matches!(a, Action::Semop(call) if call.ops.iter().any(|op| op.op > 0))
 }
 
-/// A semaphore operation that waits (a take, or a wait for zero) unless it can apply.
-fn semaphore_wait(a: &Action) -> bool {
+/// A call on a semaphore or lock that waits unless it can go on: a semaphore take or
+/// wait for zero, a mutex lock, a condition wait.
+fn synchronizer_wait(a: &Action) -> bool {
     matches!(a, Action::Semop(call) if call.ops.iter().any(|op| op.op <= 0))
-        || matches!(a, Action::SemWait(_))
+        || matches!(
+            a,
+            Action::SemWait(_) | Action::Lock(LockCall::Lock(_) | LockCall::CondWait(_))
+        )
 }
 
 fn receives(a: &Action) -> bool {
-    semaphore_wait(a)
+    synchronizer_wait(a)
         || matches!(
             a,
             Action::Read(_)
@@ -164,7 +173,8 @@ fn flows(s: &Scenario) -> Vec<(usize, usize)> {
         for (q, a) in &step.actions {
             let expect = step.expectation_of(*q);
             // A semaphore wait shows what it received by succeeding.
-            let waited = semaphore_wait(a) || (*a == Action::Await && waited_on_semaphore(s, q.0));
+            let waited =
+                synchronizer_wait(a) || (*a == Action::Await && waited_on_synchronizer(s, q.0));
             let received = shows_data(expect) || (waited && *expect == Expectation::Succeeds);
             if completes_receive(q.0, a) && received {
                 for &p in candidates.iter().filter(|&&p| p != q.0) {
@@ -208,9 +218,9 @@ fn received_before(s: &Scenario, p: usize) -> bool {
     blocked_in(s, p).is_some_and(receives)
 }
 
-/// Whether the call a process awaits is a semaphore wait.
-fn waited_on_semaphore(s: &Scenario, p: usize) -> bool {
-    blocked_in(s, p).is_some_and(semaphore_wait)
+/// Whether the call a process awaits is a wait on a semaphore or lock.
+fn waited_on_synchronizer(s: &Scenario, p: usize) -> bool {
+    blocked_in(s, p).is_some_and(synchronizer_wait)
 }
 
 /// The matrix as a Markdown table: each cell says yes or no, with one proving scenario

@@ -47,6 +47,7 @@ impl ScenarioBuilder {
                 listener: None,
                 semaphores: SemaphoreSet::default(),
                 unnamed_semaphore: None,
+                mutex: MutexSpec::default(),
                 processes: Vec::new(),
                 steps: Vec::new(),
                 step_timeout: Scenario::DEFAULT_STEP_TIMEOUT,

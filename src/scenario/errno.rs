@@ -63,6 +63,8 @@ errno_names!(
     EIDRM,
     EBADMSG,
     ERANGE,
+    EOWNERDEAD,
+    ENOTRECOVERABLE,
 );
 
 impl Errno {

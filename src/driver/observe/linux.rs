@@ -31,7 +31,7 @@ pub fn calls(kind: CallKind) -> &'static [i64] {
         CallKind::Connect => &[libc::SYS_connect],
         // glibc's semop() is semtimedop() with no time-out on some architectures.
         CallKind::Semop => &[libc::SYS_semop, libc::SYS_semtimedop],
-        CallKind::Futex => &[libc::SYS_futex],
+        CallKind::Futex | CallKind::FutexInPage => &[libc::SYS_futex],
         CallKind::Other => &[],
     }
 }

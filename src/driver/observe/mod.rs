@@ -62,7 +62,8 @@ pub struct Sample {
 
 impl Sample {
     /// Whether this look shows the thread asleep in a call of `kind` whose first
-    /// argument is `arg` (any, when negative); `None` when the platform cannot tell which
+    /// argument is `arg` (any, when negative; for [`CallKind::FutexInPage`], any address
+    /// in the page that starts at `arg`); `None` when the platform cannot tell which
     /// call, or when the thread waits for readiness (epoll, poll, select: an async
     /// runtime's reactor), which names no one descriptor.
     pub fn asleep_in(&self, kind: CallKind, arg: i64) -> Option<bool> {
@@ -71,9 +72,21 @@ impl Sample {
             return None;
         }
         let call_matches = platform_calls(kind).contains(&nr);
-        let arg_matches = arg < 0 || arg0 == arg as u64;
+        let arg_matches = match kind {
+            _ if arg < 0 => true,
+            CallKind::FutexInPage => (arg as u64..arg as u64 + page_size()).contains(&arg0),
+            _ => arg0 == arg as u64,
+        };
         Some(self.asleep && call_matches && arg_matches)
     }
+}
+
+/// The page size, which bounds a [`CallKind::FutexInPage`] match.
+fn page_size() -> u64 {
+    nix::unistd::sysconf(nix::unistd::SysconfVar::PAGE_SIZE)
+        .ok()
+        .flatten()
+        .map_or(4096, |n| n as u64)
 }
 
 #[cfg(linux_like)]

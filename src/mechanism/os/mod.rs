@@ -1,11 +1,13 @@
 //! The reference implementation: the operating system through its C library (nix).
 
 mod byte_stream;
+mod shared_lock;
 mod shared_region;
 mod socket;
 mod synchronizer;
 
 pub use byte_stream::OsByteStream;
+pub use shared_lock::{OsSharedLock, SharedPage};
 pub use shared_region::{OsRegion, OsSharedRegion, SysvSegment};
 pub use socket::OsSocket;
 pub use synchronizer::{OsPosixSemaphore, OsSynchronizer, SysvSemaphoreSet};
@@ -44,6 +46,16 @@ fn ipc_flags(flags: &[IpcFlag]) -> i32 {
             IpcFlag::Creat => libc::IPC_CREAT,
             IpcFlag::Excl => libc::IPC_EXCL,
         }
+    })
+}
+
+/// The CLOCK_REALTIME time `timeout` from now, as the `*_timedwait()` calls take it.
+fn realtime_deadline(timeout: std::time::Duration) -> Result<libc::timespec, Errno> {
+    let now = nix::time::clock_gettime(nix::time::ClockId::CLOCK_REALTIME)?;
+    let deadline = std::time::Duration::from(now) + timeout;
+    Ok(libc::timespec {
+        tv_sec: deadline.as_secs() as libc::time_t,
+        tv_nsec: libc::c_long::from(deadline.subsec_nanos() as i32),
     })
 }
 

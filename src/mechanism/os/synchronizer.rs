@@ -7,8 +7,11 @@ use std::ptr::NonNull;
 use std::time::Duration;
 
 use super::ipc_flags;
+use super::shared_lock::{self, OsSharedLock, SharedPage};
 use crate::mechanism::{Capability, Describe, IpcKey, Synchronizer};
-use crate::scenario::{Errno, IpcFlag, Mechanism, OpenFlag, SemCount, SemFlag, SemOp, SemWait};
+use crate::scenario::{
+    Errno, IpcFlag, LockWait, Mechanism, MutexSpec, OpenFlag, SemCount, SemFlag, SemOp, SemWait,
+};
 
 /// The operating system's semaphores and locks.
 #[derive(Clone, Copy, Debug, Default)]
@@ -20,7 +23,11 @@ impl Describe for OsSynchronizer {
     }
 
     fn mechanisms(&self) -> &[Mechanism] {
-        &[Mechanism::SysvSem, Mechanism::PosixSem]
+        &[
+            Mechanism::SysvSem,
+            Mechanism::PosixSem,
+            Mechanism::PsharedMutex,
+        ]
     }
 
     fn capabilities(&self, _mechanism: Mechanism) -> &[Capability] {
@@ -72,6 +79,7 @@ fn unmap_page(sem: NonNull<libc::sem_t>) -> nix::Result<()> {
 impl Synchronizer for OsSynchronizer {
     type SemaphoreSet = SysvSemaphoreSet;
     type PosixSemaphore = OsPosixSemaphore;
+    type SharedLock = OsSharedLock;
 
     fn semget(
         &self,
@@ -243,6 +251,38 @@ impl Synchronizer for OsSynchronizer {
     fn sem_address(&self, sem: &OsPosixSemaphore) -> Option<u64> {
         Some(sem.sem.as_ptr() as u64)
     }
+
+    fn lock_init(&self, page: &SharedPage, spec: &MutexSpec) -> Result<OsSharedLock, Errno> {
+        shared_lock::init(page, spec)
+    }
+
+    fn lock_attach(&self, page: &SharedPage) -> Result<OsSharedLock, Errno> {
+        shared_lock::attach(page)
+    }
+
+    fn mutex_lock(&self, lock: &OsSharedLock, how: LockWait) -> Result<(), Errno> {
+        shared_lock::lock(lock, how)
+    }
+
+    fn mutex_unlock(&self, lock: &OsSharedLock) -> Result<(), Errno> {
+        shared_lock::unlock(lock)
+    }
+
+    fn mutex_consistent(&self, lock: &OsSharedLock) -> Result<(), Errno> {
+        shared_lock::make_consistent(lock)
+    }
+
+    fn cond_wait(&self, lock: &OsSharedLock, timeout: Option<Duration>) -> Result<(), Errno> {
+        shared_lock::cond_wait(lock, timeout)
+    }
+
+    fn cond_signal(&self, lock: &OsSharedLock) -> Result<(), Errno> {
+        shared_lock::cond_wake(lock, false)
+    }
+
+    fn cond_broadcast(&self, lock: &OsSharedLock) -> Result<(), Errno> {
+        shared_lock::cond_wake(lock, true)
+    }
 }
 
 /// `sem_timedwait()` (Linux): the wait bounded by `timeout` from now, ETIMEDOUT once it
@@ -250,12 +290,7 @@ impl Synchronizer for OsSynchronizer {
 #[cfg(linux_like)]
 #[expect(unsafe_code, reason = "sem_timedwait has no safe wrapper")]
 fn timed_wait(sem: *mut libc::sem_t, timeout: Duration) -> Result<i32, Errno> {
-    let now = nix::time::clock_gettime(nix::time::ClockId::CLOCK_REALTIME)?;
-    let deadline = std::time::Duration::from(now) + timeout;
-    let deadline = libc::timespec {
-        tv_sec: deadline.as_secs() as libc::time_t,
-        tv_nsec: libc::c_long::from(deadline.subsec_nanos() as i32),
-    };
+    let deadline = super::realtime_deadline(timeout)?;
     // SAFETY: `sem` is open (the caller's), and `deadline` one timespec it only reads.
     Ok(unsafe { libc::sem_timedwait(sem, &deadline) })
 }

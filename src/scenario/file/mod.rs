@@ -220,6 +220,13 @@ fn lower(raw: RawScenario, stem: String, path: Option<&Path>) -> Result<Scenario
         spans.unnamed_semaphore = u.span();
         u.into_inner().value
     });
+    let mutex = match raw.mutex {
+        Some(m) => {
+            spans.mutex = m.span();
+            m.into_inner().lower()
+        }
+        None => MutexSpec::default(),
+    };
     // Before the steps, so that a step naming a process is never blamed for a bad
     // `[processes]` table.
     validate::check_setup(mechanism, &processes, &create_flags, &spans)?;
@@ -277,6 +284,7 @@ fn lower(raw: RawScenario, stem: String, path: Option<&Path>) -> Result<Scenario
         listener,
         semaphores,
         unnamed_semaphore,
+        mutex,
         processes,
         steps,
         step_timeout: raw

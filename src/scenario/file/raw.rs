@@ -37,6 +37,8 @@ pub(super) struct RawScenario {
     #[serde(default)]
     pub(super) unnamed_semaphore: Option<Spanned<RawUnnamedSemaphore>>,
     #[serde(default)]
+    pub(super) mutex: Option<Spanned<RawMutex>>,
+    #[serde(default)]
     pub(super) step_timeout_ms: Option<u64>,
     pub(super) processes: Spanned<OrderedMap<Spanned<RawProcess>>>,
     #[serde(default)]
@@ -93,6 +95,24 @@ pub(super) struct RawSemaphores {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawUnnamedSemaphore {
     pub(super) value: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawMutex {
+    #[serde(default, rename = "type")]
+    kind: MutexKind,
+    #[serde(default)]
+    robust: bool,
+}
+
+impl RawMutex {
+    pub(super) fn lower(self) -> MutexSpec {
+        MutexSpec {
+            kind: self.kind,
+            robust: self.robust,
+        }
+    }
 }
 
 impl RawSemaphores {

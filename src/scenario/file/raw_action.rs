@@ -262,6 +262,15 @@ tagged_enum! {
         SemGetValue = "sem_getvalue",
         SemClose = "sem_close",
         SemUnlink = "sem_unlink",
+        MutexLock = "mutex_lock",
+        MutexTrylock = "mutex_trylock",
+        MutexUnlock = "mutex_unlock",
+        MutexConsistent = "mutex_consistent",
+        CondWait = "cond_wait",
+        CondTimedwait(RawTimeout) = "cond_timedwait",
+        CondSignal = "cond_signal",
+        CondBroadcast = "cond_broadcast",
+        Remap = "remap",
         Shmget(RawShmget) = "shmget",
         Shmat = "shmat",
         Shmdt = "shmdt",
@@ -430,6 +439,17 @@ impl RawAction {
             RawAction::SemGetValue => Action::SemGetValue,
             RawAction::SemClose => Action::SemClose,
             RawAction::SemUnlink => Action::SemUnlink,
+            RawAction::MutexLock => Action::Lock(LockCall::Lock(LockWait::Wait)),
+            RawAction::MutexTrylock => Action::Lock(LockCall::Lock(LockWait::Try)),
+            RawAction::MutexUnlock => Action::Lock(LockCall::Unlock),
+            RawAction::MutexConsistent => Action::Lock(LockCall::Consistent),
+            RawAction::CondWait => Action::Lock(LockCall::CondWait(None)),
+            RawAction::CondTimedwait(r) => Action::Lock(LockCall::CondWait(Some(
+                std::time::Duration::from_millis(r.timeout_ms),
+            ))),
+            RawAction::CondSignal => Action::Lock(LockCall::CondSignal),
+            RawAction::CondBroadcast => Action::Lock(LockCall::CondBroadcast),
+            RawAction::Remap => Action::Lock(LockCall::Remap),
             RawAction::Shmget(r) => Action::Shmget {
                 size: r.size.unwrap_or(Size::Bytes(0)),
                 flags: r.flags,
@@ -504,6 +524,10 @@ fn applies(name: &str, mechanism: Mechanism) -> bool {
         | "semget" => mechanism == SysvSem,
         "sem_open" | "sem_wait" | "sem_trywait" | "sem_timedwait" | "sem_post" | "sem_getvalue"
         | "sem_close" | "sem_unlink" => mechanism == PosixSem,
+        "mutex_lock" | "mutex_trylock" | "mutex_unlock" | "mutex_consistent" | "cond_wait"
+        | "cond_timedwait" | "cond_signal" | "cond_broadcast" | "remap" => {
+            mechanism == PsharedMutex
+        }
         // The socket calls, `pipe` (a pipe's ends as handles) among them.
         _ => family == MechanismFamily::Socket,
     }

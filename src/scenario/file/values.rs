@@ -83,13 +83,14 @@ fn either(names: &[&str]) -> String {
     }
 }
 
-deserialize_names!(Mechanism, "mechanism", "a mechanism", ["pipe" => Pipe, "fifo" => Fifo, "anon-shared" => AnonShared, "sysv-shm" => SysvShm, "posix-shm" => PosixShm, "file-mmap" => FileMmap, "unix-stream" => UnixStream, "unix-dgram" => UnixDgram, "unix-seqpacket" => UnixSeqpacket, "socketpair" => Socketpair, "tcp" => Tcp, "udp" => Udp, "sysv-sem" => SysvSem, "posix-sem" => PosixSem]);
+deserialize_names!(Mechanism, "mechanism", "a mechanism", ["pipe" => Pipe, "fifo" => Fifo, "anon-shared" => AnonShared, "sysv-shm" => SysvShm, "posix-shm" => PosixShm, "file-mmap" => FileMmap, "unix-stream" => UnixStream, "unix-dgram" => UnixDgram, "unix-seqpacket" => UnixSeqpacket, "socketpair" => Socketpair, "tcp" => Tcp, "udp" => Udp, "sysv-sem" => SysvSem, "posix-sem" => PosixSem, "pshared-mutex" => PsharedMutex]);
 deserialize_names!(MadeBy, "maker", "who makes the object", ["processes" => Processes, "parent" => Parent]);
 deserialize_names!(SysvKey, "key", "a System V key", ["IPC_PRIVATE" => Private, "random" => Random]);
 deserialize_names!(SemFlag, "flag", "a semaphore operation flag", ["IPC_NOWAIT" => NoWait, "SEM_UNDO" => Undo]);
 deserialize_names!(IpcFlag, "flag", "a System V flag", ["IPC_CREAT" => Creat, "IPC_EXCL" => Excl]);
 deserialize_names!(Sharing, "mapping kind", "a mapping kind", ["MAP_SHARED" => Shared, "MAP_PRIVATE" => Private]);
 deserialize_names!(Prot, "protection", "a protection flag", ["PROT_READ" => Read, "PROT_WRITE" => Write]);
+deserialize_names!(MutexKind, "mutex type", "a mutex type", ["PTHREAD_MUTEX_DEFAULT" => Default, "PTHREAD_MUTEX_NORMAL" => Normal, "PTHREAD_MUTEX_ERRORCHECK" => ErrorCheck, "PTHREAD_MUTEX_RECURSIVE" => Recursive]);
 deserialize_names!(Relation, "relation", "a relation", ["related" => Related, "unrelated" => Unrelated]);
 deserialize_names!(End, "end", "an end", ["read" => Read, "write" => Write, "object" => Object]);
 deserialize_names!(Stdin, "standard input", "a standard input", ["/dev/null" => DevNull, "closed" => Closed]);
@@ -99,7 +100,7 @@ deserialize_names!(OpenFlag, "flag", "a flag", ["O_NONBLOCK" => NonBlock, "O_CLO
 deserialize_names!(AccessMode, "access mode", "an access mode", ["O_RDONLY" => ReadOnly, "O_WRONLY" => WriteOnly, "O_RDWR" => ReadWrite]);
 deserialize_names!(FdFlag, "flag", "a flag", ["O_NONBLOCK" => NonBlock, "FD_CLOEXEC" => CloExec]);
 deserialize_names!(PollEvent, "poll event", "a poll event", ["POLLIN" => In, "POLLOUT" => Out]);
-deserialize_names!(Feature, "feature", "a feature", ["pipe2" => Pipe2, "F_SETPIPE_SZ" => PipeSize, "SOCK_SEQPACKET" => SeqPacket, "abstract-sockets" => AbstractSockets, "MSG_NOSIGNAL" => MsgNoSignal, "SO_NOSIGPIPE" => SoNoSigPipe, "SOCK_NONBLOCK" => SocketTypeFlags, "network-namespaces" => NetNamespaces, "accept4" => Accept4, "default-pipe-capacity" => DefaultPipeCapacity, "default-socket-buffers" => DefaultSocketBuffers, "default-dgram-qlen" => DefaultDgramQlen, "semtimedop" => Semtimedop, "sem_timedwait" => SemTimedwait, "sem_getvalue" => SemGetvalue, "sem_init" => SemInit]);
+deserialize_names!(Feature, "feature", "a feature", ["pipe2" => Pipe2, "F_SETPIPE_SZ" => PipeSize, "SOCK_SEQPACKET" => SeqPacket, "abstract-sockets" => AbstractSockets, "MSG_NOSIGNAL" => MsgNoSignal, "SO_NOSIGPIPE" => SoNoSigPipe, "SOCK_NONBLOCK" => SocketTypeFlags, "network-namespaces" => NetNamespaces, "accept4" => Accept4, "default-pipe-capacity" => DefaultPipeCapacity, "default-socket-buffers" => DefaultSocketBuffers, "default-dgram-qlen" => DefaultDgramQlen, "semtimedop" => Semtimedop, "sem_timedwait" => SemTimedwait, "sem_getvalue" => SemGetvalue, "sem_init" => SemInit, "robust-mutexes" => RobustMutex, "pshared-cond-any-address" => CondAnyAddress]);
 deserialize_names!(SocketFlag, "socket flag", "a socket flag", ["SOCK_NONBLOCK" => NonBlock, "SOCK_CLOEXEC" => CloExec]);
 deserialize_names!(MsgFlag, "message flag", "a message flag", ["MSG_DONTWAIT" => DontWait, "MSG_PEEK" => Peek, "MSG_WAITALL" => WaitAll, "MSG_NOSIGNAL" => NoSignal]);
 deserialize_names!(SockOpt, "socket option", "a socket option", ["SO_RCVBUF" => RcvBuf, "SO_SNDBUF" => SndBuf, "SO_NOSIGPIPE" => NoSigPipe, "SO_ERROR" => Error, "SO_TYPE" => Type]);

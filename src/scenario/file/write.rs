@@ -12,9 +12,10 @@ use std::fmt::Write as _;
 
 use super::FORMAT_VERSION;
 use crate::scenario::{
-    AccessMode, Action, End, Expectation, FdFlag, IpcFlag, MadeBy, MsgFlag, OpenFlag, Pattern,
-    Payload, PollEvent, Prot, RegionSpec, Relation, Scenario, SemFlag, SemOp, SemWait,
-    SemaphoreSet, Sharing, ShutdownHow, SigPipe, SockOpt, SocketCall, SocketFlag, Stdin, SysvKey,
+    AccessMode, Action, End, Expectation, FdFlag, IpcFlag, LockCall, MadeBy, MsgFlag, MutexKind,
+    MutexSpec, OpenFlag, Pattern, Payload, PollEvent, Prot, RegionSpec, Relation, Scenario,
+    SemFlag, SemOp, SemWait, SemaphoreSet, Sharing, ShutdownHow, SigPipe, SockOpt, SocketCall,
+    SocketFlag, Stdin, SysvKey,
 };
 
 /// The scenario as file text, with `comment` lines (`# …`) on top (control characters,
@@ -81,6 +82,14 @@ pub fn to_file_text(scenario: &Scenario, comment: &[String]) -> Result<String, S
         if scenario.semaphores.key == SysvKey::Random {
             let _ = writeln!(out, "key = \"random\"");
         }
+    }
+    if scenario.mutex != MutexSpec::default() {
+        let _ = writeln!(
+            out,
+            "\n[mutex]\ntype = {}\nrobust = {}",
+            quoted(mutex_kind(scenario.mutex.kind)),
+            scenario.mutex.robust
+        );
     }
     if let Some(value) = scenario.unnamed_semaphore {
         let _ = writeln!(out, "\n[unnamed_semaphore]\nvalue = {value}");
@@ -243,7 +252,14 @@ pub(crate) fn action_text(action: &Action) -> Result<String, String> {
         Action::SemWait(SemWait::Timed(t)) => {
             format!("{{ sem_timedwait = {{ timeout_ms = {} }} }}", t.as_millis())
         }
-        Action::SemWait(_)
+        Action::Lock(LockCall::CondWait(Some(t))) => {
+            format!(
+                "{{ cond_timedwait = {{ timeout_ms = {} }} }}",
+                t.as_millis()
+            )
+        }
+        Action::Lock(_)
+        | Action::SemWait(_)
         | Action::SemPost
         | Action::SemGetValue
         | Action::SemClose
@@ -526,6 +542,15 @@ fn sem_op(op: &SemOp) -> String {
         op.op,
         flags_text(flags)
     )
+}
+
+fn mutex_kind(kind: MutexKind) -> &'static str {
+    match kind {
+        MutexKind::Default => "PTHREAD_MUTEX_DEFAULT",
+        MutexKind::Normal => "PTHREAD_MUTEX_NORMAL",
+        MutexKind::ErrorCheck => "PTHREAD_MUTEX_ERRORCHECK",
+        MutexKind::Recursive => "PTHREAD_MUTEX_RECURSIVE",
+    }
 }
 
 fn socket_flag(f: SocketFlag) -> &'static str {

@@ -1,8 +1,8 @@
 //! The actions a process performs, and their names as a scenario file spells them.
 
 use super::{
-    AccessMode, End, FdFlag, IpcFlag, OpenFlag, Payload, PollEvent, Prot, SemCall, SemCount,
-    SemWait, SocketCall,
+    AccessMode, End, FdFlag, IpcFlag, LockCall, OpenFlag, Payload, PollEvent, Prot, SemCall,
+    SemCount, SemWait, SocketCall,
 };
 use crate::platform::Size;
 use crate::scenario::errno::SignalName;
@@ -240,6 +240,8 @@ pub enum Action {
     SemClose,
     /// `sem_unlink()` of the scenario's name.
     SemUnlink,
+    /// A call on the scenario's process-shared mutex or condition variable.
+    Lock(LockCall),
     /// `dup()` of one end: the new descriptor serves the same role, after the ends the
     /// process already holds.
     Dup(End),
@@ -332,6 +334,7 @@ impl Action {
             Action::SemGetValue => "sem_getvalue",
             Action::SemClose => "sem_close",
             Action::SemUnlink => "sem_unlink",
+            Action::Lock(call) => call.name(),
             Action::Shmat => "shmat",
             Action::Shmdt => "shmdt",
             Action::ShmctlRmid => "shmctl_rmid",

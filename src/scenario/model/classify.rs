@@ -68,7 +68,8 @@ impl Action {
             | Action::SemPost
             | Action::SemGetValue
             | Action::SemClose
-            | Action::SemUnlink => Some(MechanismFamily::Synchronization),
+            | Action::SemUnlink
+            | Action::Lock(_) => Some(MechanismFamily::Synchronization),
             // A named object of either family: a FIFO, or a file to map.
             Action::Open { .. } | Action::Unlink => None,
             _ => Some(MechanismFamily::ByteStream),
@@ -144,7 +145,8 @@ impl Action {
             | Action::SemWait(_)
             | Action::SemPost
             | Action::SemClose
-            | Action::SemUnlink => ResultKind::Unit,
+            | Action::SemUnlink
+            | Action::Lock(_) => ResultKind::Unit,
             Action::Socket(call) => call.result_kind(),
             Action::Await => ResultKind::Awaited,
         }

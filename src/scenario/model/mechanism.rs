@@ -40,6 +40,9 @@ pub enum Mechanism {
     SysvSem,
     /// A POSIX named semaphore (`sem_open`) with a name private to the run.
     PosixSem,
+    /// A PTHREAD_PROCESS_SHARED mutex and condition variable in shared memory, made
+    /// before the fork.
+    PsharedMutex,
 }
 
 /// The mechanism families: mechanisms of one family share the actions that apply to
@@ -79,7 +82,7 @@ impl fmt::Display for MechanismFamily {
 
 impl Mechanism {
     /// Every mechanism, in catalogue order.
-    pub const ALL: [Mechanism; 14] = [
+    pub const ALL: [Mechanism; 15] = [
         Mechanism::Pipe,
         Mechanism::Fifo,
         Mechanism::AnonShared,
@@ -94,6 +97,7 @@ impl Mechanism {
         Mechanism::Udp,
         Mechanism::SysvSem,
         Mechanism::PosixSem,
+        Mechanism::PsharedMutex,
     ];
 
     /// The name used in scenario files and test names.
@@ -113,6 +117,7 @@ impl Mechanism {
             Mechanism::Udp => "udp",
             Mechanism::SysvSem => "sysv-sem",
             Mechanism::PosixSem => "posix-sem",
+            Mechanism::PsharedMutex => "pshared-mutex",
         }
     }
 
@@ -142,7 +147,9 @@ impl Mechanism {
             | Mechanism::Socketpair
             | Mechanism::Tcp
             | Mechanism::Udp => MechanismFamily::Socket,
-            Mechanism::SysvSem | Mechanism::PosixSem => MechanismFamily::Synchronization,
+            Mechanism::SysvSem | Mechanism::PosixSem | Mechanism::PsharedMutex => {
+                MechanismFamily::Synchronization
+            }
         }
     }
 
@@ -172,7 +179,8 @@ impl Mechanism {
             | Mechanism::Tcp
             | Mechanism::Udp
             | Mechanism::SysvSem
-            | Mechanism::PosixSem => false,
+            | Mechanism::PosixSem
+            | Mechanism::PsharedMutex => false,
             // Unix sockets bind to paths; abstract names are made from the directory's.
             Mechanism::Fifo
             | Mechanism::FileMmap

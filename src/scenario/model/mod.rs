@@ -3,6 +3,7 @@
 mod action;
 mod classify;
 mod expectation;
+mod lock;
 mod mechanism;
 mod process;
 mod scenario;
@@ -13,6 +14,7 @@ mod values;
 pub use action::*;
 pub use classify::*;
 pub use expectation::*;
+pub use lock::*;
 pub use mechanism::*;
 pub use process::*;
 pub use scenario::*;

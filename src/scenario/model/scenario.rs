@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::{
-    Action, Expectation, Mechanism, OpenFlag, ParentListener, Process, ProcessIndex, RegionSpec,
-    SemaphoreSet,
+    Action, Expectation, Mechanism, MutexSpec, OpenFlag, ParentListener, Process, ProcessIndex,
+    RegionSpec, SemaphoreSet,
 };
 use crate::platform::Feature;
 
@@ -83,6 +83,8 @@ pub struct Scenario {
     /// The value of the unnamed, process-shared semaphore a posix-sem scenario's parent
     /// makes in shared memory before the fork (`sem_init`), if it has one.
     pub unnamed_semaphore: Option<u32>,
+    /// The process-shared mutex a pshared-mutex scenario's parent makes before the fork.
+    pub mutex: MutexSpec,
     /// The actors.
     pub processes: Vec<Process>,
     /// The steps, run in order.

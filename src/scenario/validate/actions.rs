@@ -99,6 +99,7 @@ pub(super) fn check_action_fits_mechanism(
         | Action::SemGetValue
         | Action::SemClose
         | Action::SemUnlink => &[PosixSem],
+        Action::Lock(_) => &[PsharedMutex],
         Action::ShmOpen { .. } | Action::ShmUnlink => &[PosixShm],
         Action::Mkfifo => &[Fifo],
         Action::Open { .. } | Action::Unlink => &[Fifo, FileMmap],

@@ -8,6 +8,7 @@ mod overrides;
 mod platform;
 mod posix_sem;
 mod records;
+mod shared_lock;
 mod sockets;
 mod state;
 mod sysv;
@@ -25,6 +26,7 @@ use overrides::check_overrides;
 pub use platform::skip_reason;
 use posix_sem::check_sem_held;
 use records::check_atomic_records;
+use shared_lock::check_lock_call;
 use sockets::{check_hosts, check_pair_ends, Handles};
 use state::{
     allows_error, certain_death, check_eintr, may_succeed, no_such_end, serves, track_ends, Life,
@@ -52,6 +54,8 @@ pub(crate) struct Spans {
     pub semaphore_values: Range<usize>,
     /// The `[unnamed_semaphore]` table, when given.
     pub unnamed_semaphore: Range<usize>,
+    /// The `[mutex]` table, when given.
+    pub mutex: Range<usize>,
     /// The `macos_source` value, when given.
     pub macos_source: Range<usize>,
     /// Each slug of `behaviours`.
@@ -262,6 +266,15 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
             ),
         ));
     }
+    if spans.mutex != (0..0) && s.mechanism != Mechanism::PsharedMutex {
+        return Err(Located::new(
+            spans.mutex.clone(),
+            format!(
+                "`[mutex]` applies to pshared-mutex only: {} has no process-shared mutex",
+                s.mechanism
+            ),
+        ));
+    }
     if let Some(message) = semaphore_values_error(&s.semaphores) {
         return Err(Located::new(spans.semaphore_values.clone(), message));
     }
@@ -454,6 +467,7 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
                 .and_then(|()| sockets[p.0].check_datagram_eof(s.mechanism, effective, expect))
                 .map_err(|m| Located::new(spans.expectation(si, step, *p), m))?;
             check_sem_held(action, holds_sem[p.0], s.unnamed_semaphore.is_some(), name)
+                .and_then(|()| check_lock_call(s, s.process(*p), action))
                 .map_err(|m| Located::new(at.clone(), m))?;
             check_sysv_id_known(s, action, knows_id[p.0], name)
                 .map_err(|m| Located::new(at.clone(), m))?;

@@ -16,6 +16,9 @@ pub fn skip_reason(s: &Scenario, profile: &PlatformProfile) -> Option<String> {
     if s.unnamed_semaphore.is_some() {
         needs.push(Feature::SemInit);
     }
+    if s.mutex.robust {
+        needs.push(Feature::RobustMutex);
+    }
     if s.processes.iter().any(|p| p.host.is_some()) {
         needs.push(Feature::NetNamespaces);
     }

@@ -1,9 +1,11 @@
 //! A semaphores-and-locks actor: the System V set it knows (by the id the fork gave it,
-//! or the one its `semget` returned), or the POSIX semaphore it opened by the run's name
-//! or inherited unnamed, and the calls it makes on them.
+//! or the one its `semget` returned), the POSIX semaphore it opened by the run's name
+//! or inherited unnamed, or the process-shared lock it inherited, and the calls it
+//! makes on them.
 
 use std::os::fd::RawFd;
 
+use super::SharedLock;
 use crate::driver::event_log::CallKind;
 use crate::driver::family::{Announcement, Executor};
 use crate::judge::Outcome;
@@ -21,6 +23,8 @@ pub(crate) struct SemaphoreExecutor<'a, I: Synchronizer> {
     name: Option<String>,
     /// The POSIX semaphore, while the process has it: opened by name, or inherited.
     posix: Option<I::PosixSemaphore>,
+    /// The process-shared lock, when the process inherited it.
+    lock: Option<SharedLock<I::SharedLock>>,
 }
 
 impl<'a, I: Synchronizer> SemaphoreExecutor<'a, I> {
@@ -32,6 +36,7 @@ impl<'a, I: Synchronizer> SemaphoreExecutor<'a, I> {
             key,
             name: None,
             posix: None,
+            lock: None,
         }
     }
 
@@ -43,6 +48,7 @@ impl<'a, I: Synchronizer> SemaphoreExecutor<'a, I> {
             key: None,
             name: Some(name),
             posix: None,
+            lock: None,
         }
     }
 
@@ -54,6 +60,19 @@ impl<'a, I: Synchronizer> SemaphoreExecutor<'a, I> {
             key: None,
             name: None,
             posix: sem,
+            lock: None,
+        }
+    }
+
+    /// An actor of a process-shared lock: the one it inherited, if related.
+    pub(super) fn for_lock(iut: &'a I, lock: Option<SharedLock<I::SharedLock>>) -> Self {
+        SemaphoreExecutor {
+            iut,
+            set: None,
+            key: None,
+            name: None,
+            posix: None,
+            lock,
         }
     }
 
@@ -67,6 +86,31 @@ impl<'a, I: Synchronizer> SemaphoreExecutor<'a, I> {
         self.posix
             .as_ref()
             .ok_or_else(|| Outcome::Unsupported("the process has no semaphore open".to_owned()))
+    }
+
+    /// A call on the process-shared mutex or condition variable.
+    fn call_lock(&mut self, call: LockCall) -> Result<(), Outcome> {
+        let iut = self.iut;
+        let held = self
+            .lock
+            .as_mut()
+            .ok_or_else(|| Outcome::Unsupported("the process has no lock".to_owned()))?;
+        let done = match call {
+            LockCall::Lock(how) => iut.mutex_lock(&held.lock, how),
+            LockCall::Unlock => iut.mutex_unlock(&held.lock),
+            LockCall::Consistent => iut.mutex_consistent(&held.lock),
+            LockCall::CondWait(timeout) => iut.cond_wait(&held.lock, timeout),
+            LockCall::CondSignal => iut.cond_signal(&held.lock),
+            LockCall::CondBroadcast => iut.cond_broadcast(&held.lock),
+            LockCall::Remap => {
+                // The implementation's view of the old mapping goes before the mapping.
+                let SharedLock { lock, mut page } = self.lock.take().expect("held above");
+                drop(lock);
+                let attached = page.remap().and_then(|()| iut.lock_attach(&page));
+                attached.map(|lock| self.lock = Some(SharedLock { lock, page }))
+            }
+        };
+        done.map_err(Outcome::Error)
     }
 
     fn set(&self) -> Result<&I::SemaphoreSet, Outcome> {
@@ -143,6 +187,10 @@ impl<'a, I: Synchronizer> SemaphoreExecutor<'a, I> {
                 self.iut.sem_unlink(self.name()?).map_err(err)?;
                 Outcome::Done
             }
+            Action::Lock(call) => {
+                self.call_lock(*call)?;
+                Outcome::Done
+            }
             _ => unreachable!("validation keeps other actions out of semaphores"),
         })
     }
@@ -192,6 +240,16 @@ impl<I: Synchronizer> Executor for SemaphoreExecutor<'_, I> {
                     .map_or(-1, |address| address as i64),
                 text: action.name().to_owned(),
             },
+            Action::Lock(LockCall::Lock(_) | LockCall::CondWait(_)) => Announcement {
+                call: CallKind::FutexInPage,
+                // The oracle matches a futex on any word of the lock's page: the mutex's,
+                // or the condition variable's a waiter sleeps on before it relocks.
+                arg: self
+                    .lock
+                    .as_ref()
+                    .map_or(-1, |held| held.page.as_ptr().as_ptr() as i64),
+                text: action.name().to_owned(),
+            },
             Action::SetVal { num, value } => Announcement {
                 call: CallKind::Other,
                 arg: -1,
@@ -216,12 +274,15 @@ impl<I: Synchronizer> Executor for SemaphoreExecutor<'_, I> {
         }
     }
 
-    /// A semaphore set is no descriptor: a process holds none on purpose.
+    /// A semaphore is no descriptor; a lock's page has one, which the process holds
+    /// while it has the lock.
     fn held_fds(&self) -> Option<Vec<RawFd>> {
-        Some(Vec::new())
+        Some(self.lock.iter().map(|held| held.page.fd()).collect())
     }
 
     fn handles(&self) -> usize {
-        usize::from(self.set.is_some()) + usize::from(self.posix.is_some())
+        usize::from(self.set.is_some())
+            + usize::from(self.posix.is_some())
+            + usize::from(self.lock.is_some())
     }
 }

@@ -7,7 +7,10 @@
 //! POSIX named semaphore the driver only picks a name private to the run
 //! (`/ipcc.PID.RANDOM`), which the processes `sem_open`, and unlinks it after the run; an
 //! unnamed one it makes through the implementation in shared memory (`sem_init` with
-//! pshared 1), which related processes inherit and the others let go of.
+//! pshared 1), which related processes inherit and the others let go of. A
+//! process-shared mutex and condition variable the implementation makes in a page of
+//! shared memory the driver maps (its name unlinked at once: nothing outlives the
+//! run), which related processes inherit.
 
 mod executor;
 
@@ -22,7 +25,7 @@ use crate::driver::sysv_objects::{
     mark_sysv_maker, note, remove_semaphore_set, remove_semaphores_of_key, with_random_key,
     SysvNote,
 };
-use crate::mechanism::os::OsSynchronizer;
+use crate::mechanism::os::{OsSynchronizer, SharedPage};
 use crate::mechanism::{Describe, IpcKey, Synchronizer};
 use crate::scenario::*;
 
@@ -52,8 +55,9 @@ impl<'a, I: Synchronizer> SynchronizerFamily<'a, I> {
 }
 
 /// What the driver makes before the fork: the System V set and its key when it has
-/// one; for a POSIX named semaphore, only its name; an unnamed one, in shared memory.
-pub(crate) enum SemaphoreObject<S, P> {
+/// one; for a POSIX named semaphore, only its name; an unnamed one, in shared memory;
+/// a process-shared lock, in a page of shared memory.
+pub(crate) enum SemaphoreObject<S, P, L> {
     /// A System V set.
     Set {
         /// The set.
@@ -65,10 +69,28 @@ pub(crate) enum SemaphoreObject<S, P> {
     Named(String),
     /// An unnamed, process-shared POSIX semaphore.
     Unnamed(P),
+    /// A process-shared mutex and condition variable.
+    Lock(SharedLock<L>),
+}
+
+/// The object the driver makes for an implementation `I`.
+type ObjectOf<I> = SemaphoreObject<
+    <I as Synchronizer>::SemaphoreSet,
+    <I as Synchronizer>::PosixSemaphore,
+    <I as Synchronizer>::SharedLock,
+>;
+
+/// A process-shared lock as one process holds it: the implementation's view of it and
+/// the page it lives in, let go of in that order.
+pub(crate) struct SharedLock<L> {
+    /// The implementation's lock, at the page's address in this process.
+    pub(crate) lock: L,
+    /// The memory.
+    pub(crate) page: SharedPage,
 }
 
 impl<'a, I: Synchronizer> Family for SynchronizerFamily<'a, I> {
-    type Object = SemaphoreObject<I::SemaphoreSet, I::PosixSemaphore>;
+    type Object = ObjectOf<I>;
     type Executor = SemaphoreExecutor<'a, I>;
 
     fn iut(&self) -> &dyn Describe {
@@ -92,6 +114,15 @@ impl<'a, I: Synchronizer> Family for SynchronizerFamily<'a, I> {
                     Ok(SemaphoreObject::Named(name))
                 }
             },
+            Mechanism::PsharedMutex => {
+                let page =
+                    SharedPage::create(&private_ipc_name()?).map_err(HarnessError::LockPage)?;
+                let lock = self
+                    .iut
+                    .lock_init(&page, &scenario.mutex)
+                    .map_err(|e| failed_before_fork(self.iut.name(), "pthread_mutex_init", e))?;
+                Ok(SemaphoreObject::Lock(SharedLock { lock, page }))
+            }
             other => Err(HarnessError::WrongFamily {
                 mechanism: other,
                 family: "semaphores and locks",
@@ -105,7 +136,9 @@ impl<'a, I: Synchronizer> Family for SynchronizerFamily<'a, I> {
     fn object_name(&self, object: &Self::Object) -> Option<String> {
         match object {
             SemaphoreObject::Named(name) => Some(name.clone()),
-            SemaphoreObject::Set { .. } | SemaphoreObject::Unnamed(_) => None,
+            SemaphoreObject::Set { .. }
+            | SemaphoreObject::Unnamed(_)
+            | SemaphoreObject::Lock(_) => None,
         }
     }
 
@@ -132,11 +165,15 @@ impl<'a, I: Synchronizer> Family for SynchronizerFamily<'a, I> {
                 let related = process.relation == Relation::Related;
                 SemaphoreExecutor::for_unnamed(self.iut, related.then_some(sem))
             }
+            SemaphoreObject::Lock(lock) => {
+                let related = process.relation == Relation::Related;
+                SemaphoreExecutor::for_lock(self.iut, related.then_some(lock))
+            }
         }
     }
 
     /// The driver holds nothing of a set but its id, nor of a named semaphore but its
-    /// name; of an unnamed one, its memory, which dropping lets go of.
+    /// name; of an unnamed one or a lock, its memory, which dropping lets go of.
     fn release(&self, object: Self::Object) {
         drop(object);
     }
@@ -168,10 +205,7 @@ impl<'a, I: Synchronizer> Family for SynchronizerFamily<'a, I> {
 impl<I: Synchronizer> SynchronizerFamily<'_, I> {
     /// The scenario's System V set, made through the implementation: `semget`, then
     /// SETVAL of each semaphore to its value.
-    fn make_set(
-        &self,
-        spec: &SemaphoreSet,
-    ) -> Result<SemaphoreObject<I::SemaphoreSet, I::PosixSemaphore>, SetupError> {
+    fn make_set(&self, spec: &SemaphoreSet) -> Result<ObjectOf<I>, SetupError> {
         let iut = self.iut;
         let count = spec.values.len();
         self.markers.borrow_mut().extend(mark_sysv_maker());
