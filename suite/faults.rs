@@ -10,6 +10,8 @@
 
 #[path = "../fixtures/faulty.rs"]
 mod faulty;
+#[path = "../fixtures/faulty_locks.rs"]
+mod faulty_locks;
 #[path = "../fixtures/faulty_regions.rs"]
 mod faulty_regions;
 #[path = "../fixtures/faulty_semaphores.rs"]
@@ -24,6 +26,7 @@ use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use faulty::{Fault, Faulty};
+use faulty_locks::{FaultyLocks, LockFault};
 use faulty_regions::{FaultyRegion, RegionFault};
 use faulty_semaphores::{FaultySemaphores, SemFault};
 use faulty_sockets::{FaultySocket, SocketFault};
@@ -61,6 +64,7 @@ enum AnyFault {
     Socket(SocketFault),
     Region(RegionFault),
     Semaphore(SemFault),
+    Lock(LockFault),
 }
 
 impl AnyFault {
@@ -69,11 +73,13 @@ impl AnyFault {
         let sockets = SocketFault::ALL.map(AnyFault::Socket);
         let regions = RegionFault::ALL.map(AnyFault::Region);
         let semaphores = SemFault::ALL.map(AnyFault::Semaphore);
+        let locks = LockFault::ALL.map(AnyFault::Lock);
         streams
             .into_iter()
             .chain(sockets)
             .chain(regions)
             .chain(semaphores)
+            .chain(locks)
             .collect()
     }
 
@@ -83,6 +89,7 @@ impl AnyFault {
             AnyFault::Socket(f) => Sockets(FaultySocket(f)).name().to_owned(),
             AnyFault::Region(f) => Regions(FaultyRegion(f)).name().to_owned(),
             AnyFault::Semaphore(f) => Synchronizers(FaultySemaphores(f)).name().to_owned(),
+            AnyFault::Lock(f) => Synchronizers(FaultyLocks(f)).name().to_owned(),
         }
     }
 
@@ -92,6 +99,7 @@ impl AnyFault {
             AnyFault::Socket(f) => f.bug(),
             AnyFault::Region(f) => f.bug(),
             AnyFault::Semaphore(f) => f.bug(),
+            AnyFault::Lock(f) => f.bug(),
         }
     }
 
@@ -102,6 +110,7 @@ impl AnyFault {
             AnyFault::Socket(f) => hunt(&Sockets(FaultySocket(f)), f.fuzzed_by()),
             AnyFault::Region(f) => hunt(&Regions(FaultyRegion(f)), f.fuzzed_by()),
             AnyFault::Semaphore(f) => hunt(&Synchronizers(FaultySemaphores(f)), f.fuzzed_by()),
+            AnyFault::Lock(f) => hunt(&Synchronizers(FaultyLocks(f)), f.fuzzed_by()),
         }
     }
 }

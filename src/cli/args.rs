@@ -204,7 +204,8 @@ pub(super) struct ListArgs {
 #[derive(Args)]
 pub(super) struct FuzzArgs {
     /// The mechanism: `pipe`, `fifo`, `socketpair`, `unix-dgram`, `udp`, `unix-stream`,
-    /// `unix-seqpacket`, `tcp`, `anon-shared`, `sysv-shm`, `posix-shm` or `file-mmap`.
+    /// `unix-seqpacket`, `tcp`, `anon-shared`, `sysv-shm`, `posix-shm`, `file-mmap`,
+    /// `sysv-sem` or `pshared-mutex`.
     #[arg(long, default_value = "pipe")]
     pub mechanism: String,
     /// How many cases to generate.

@@ -128,6 +128,7 @@ fn semaphore_axes() -> Vec<Axis> {
         called("mutex_unlock"),
         called("mutex_consistent"),
         called("cond_wait"),
+        called("cond_wait_then_unlock"),
         called("cond_timedwait"),
         called("cond_signal"),
         called("cond_broadcast"),

@@ -7,6 +7,7 @@
 
 mod connections;
 mod datagrams;
+mod locks;
 mod pairs;
 mod pipes;
 mod plan;
@@ -20,6 +21,7 @@ pub use connections::{
     NewSocket, Target,
 };
 pub use datagrams::{build_datagrams, datagram_plans, DatagramOp, DatagramPlan};
+pub use locks::{build_locks, lock_plans, LockOp, LockPlan};
 pub use pairs::pair_plans;
 pub use pipes::build;
 pub use plan::{plans, Op, Plan, PlanParts, ProcessPlan, SizeClass};

@@ -11,6 +11,7 @@ use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, Test
 
 use super::connections::{build_connections, connection_plans};
 use super::datagrams::{build_datagrams, datagram_plans};
+use super::locks::{build_locks, lock_plans};
 use super::pairs::pair_plans;
 use super::pipes::build;
 use super::plan::{plans, PlanParts};
@@ -114,11 +115,14 @@ pub enum Property {
     /// Takes, gives, waits for zero, SETVAL, counts, IPC_RMID and exits on a System V
     /// semaphore set, each outcome the reference model's.
     SysvSemSequences,
+    /// Locks, unlocks, condition waits, signals, broadcasts and exits on a
+    /// process-shared mutex and condition variable, each outcome the reference model's.
+    SharedLockSequences,
 }
 
 impl Property {
     /// Every property, in the order the command line and the harness run them.
-    pub const ALL: [Property; 14] = [
+    pub const ALL: [Property; 15] = [
         Property::PipeSequences,
         Property::FifoSequences,
         Property::SocketpairSequences,
@@ -133,6 +137,7 @@ impl Property {
         Property::UnixSeqpacketConnections,
         Property::TcpConnections,
         Property::SysvSemSequences,
+        Property::SharedLockSequences,
     ];
 
     /// Its name in reports and test names.
@@ -152,6 +157,7 @@ impl Property {
             Property::UnixSeqpacketConnections => "unix_seqpacket",
             Property::TcpConnections => "tcp",
             Property::SysvSemSequences => "sysv_sem",
+            Property::SharedLockSequences => "pshared_mutex",
         }
     }
 
@@ -171,6 +177,7 @@ impl Property {
             Property::UnixSeqpacketConnections => Mechanism::UnixSeqpacket,
             Property::TcpConnections => Mechanism::Tcp,
             Property::SysvSemSequences => Mechanism::SysvSem,
+            Property::SharedLockSequences => Mechanism::PsharedMutex,
         }
     }
 }
@@ -215,6 +222,9 @@ pub fn fuzz<I: Implementation>(
         ),
         Property::SysvSemSequences => {
             hunt.plans(semaphore_plans(max_processes, max_moves), build_semaphores)
+        }
+        Property::SharedLockSequences => {
+            hunt.plans(lock_plans(max_processes, max_moves), build_locks)
         }
     }
 }

@@ -69,8 +69,9 @@ impl ReferenceModel {
             Self::Datagram(m) => m.call_state(p, action),
             Self::Region(m) => m.call_state(p),
             Self::Connection(m) => m.call_state(p, action),
-            // The coverage table tells semaphore calls apart by their arguments alone.
-            Self::Semaphore(_) => CallState::default(),
+            // The coverage table tells semaphore and lock calls apart by their
+            // arguments alone.
+            Self::Semaphore(_) | Self::Lock(_) => CallState::default(),
         }
     }
 }

@@ -148,6 +148,11 @@ impl<P, S> Caller<P, S> {
         self.completed.take().unwrap_or(ModelOutcome::Blocks)
     }
 
+    /// Whether it catches `signal`.
+    pub(super) fn catches(&self, signal: SignalName) -> bool {
+        self.catches.contains(&signal)
+    }
+
     /// A signal from the driver: a caught one interrupts a blocked call (`interrupted`
     /// says with what), any other kills the process and ends its call with it. Returns
     /// whether the process died.

@@ -9,6 +9,7 @@ mod connection;
 mod cross_check;
 mod datagram;
 mod handles;
+mod lock;
 mod names;
 mod outcome;
 mod pipe;
@@ -23,6 +24,7 @@ pub use call_state::{CallState, MappingState, Peer, Queue};
 pub use connection::ConnectionModel;
 pub use cross_check::{cross_check, CrossCheck};
 pub use datagram::{DatagramModel, BYTES_BOUND, DATAGRAMS_BOUND};
+pub use lock::LockModel;
 pub use outcome::{Answer, ModelOutcome, Unmodelled};
 pub use pipe::PipeModel;
 pub use region::RegionModel;
@@ -55,6 +57,8 @@ pub enum ReferenceModel {
     Connection(ConnectionModel),
     /// A System V semaphore set.
     Semaphore(SemaphoreModel),
+    /// A process-shared mutex and condition variable.
+    Lock(LockModel),
 }
 
 impl ReferenceModel {
@@ -67,6 +71,12 @@ impl ReferenceModel {
             return Ok(Self::Semaphore(SemaphoreModel::for_processes(
                 &scenario.processes,
                 &scenario.semaphores,
+            )));
+        }
+        if scenario.mechanism == Mechanism::PsharedMutex {
+            return Ok(Self::Lock(LockModel::for_processes(
+                &scenario.processes,
+                scenario.mutex,
             )));
         }
         if scenario.mechanism.family() == MechanismFamily::SharedRegion {
@@ -135,6 +145,7 @@ impl ReferenceModel {
             Self::Region(m) => m.apply(p, action, profile),
             Self::Connection(m) => m.apply(p, action, profile),
             Self::Semaphore(m) => m.apply(p, action, profile),
+            Self::Lock(m) => m.apply(p, action, profile),
         }
     }
 
@@ -147,6 +158,7 @@ impl ReferenceModel {
             Self::Region(m) => m.process_count(),
             Self::Connection(m) => m.process_count(),
             Self::Semaphore(m) => m.process_count(),
+            Self::Lock(m) => m.process_count(),
         }
     }
 
@@ -157,7 +169,7 @@ impl ReferenceModel {
         match self {
             Self::Pipe(m) => m.holds(p, end),
             Self::Pair(m) => m.holds(p, usize::from(end == End::Write)),
-            Self::Datagram(_) | Self::Connection(_) | Self::Semaphore(_) => false,
+            Self::Datagram(_) | Self::Connection(_) | Self::Semaphore(_) | Self::Lock(_) => false,
             Self::Region(m) => end == End::Object && m.holds_object(p),
         }
     }
@@ -188,6 +200,7 @@ impl ReferenceModel {
             Self::Region(m) => m.idle(p),
             Self::Connection(m) => m.idle(p),
             Self::Semaphore(m) => m.idle(p),
+            Self::Lock(m) => m.idle(p),
         }
     }
 
@@ -200,6 +213,7 @@ impl ReferenceModel {
             Self::Region(m) => m.blocked(p),
             Self::Connection(m) => m.blocked(p),
             Self::Semaphore(m) => m.blocked(p),
+            Self::Lock(m) => m.blocked(p),
         }
     }
 
@@ -212,6 +226,7 @@ impl ReferenceModel {
             Self::Region(m) => m.finished(p),
             Self::Connection(m) => m.finished(p),
             Self::Semaphore(m) => m.finished(p),
+            Self::Lock(m) => m.finished(p),
         }
     }
 }

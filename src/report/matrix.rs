@@ -115,7 +115,10 @@ fn synchronizer_wait(a: &Action) -> bool {
     matches!(a, Action::Semop(call) if call.ops.iter().any(|op| op.op <= 0))
         || matches!(
             a,
-            Action::SemWait(_) | Action::Lock(LockCall::Lock(_) | LockCall::CondWait(_))
+            Action::SemWait(_)
+                | Action::Lock(
+                    LockCall::Lock(_) | LockCall::CondWait(_) | LockCall::CondWaitThenUnlock
+                )
         )
 }
 

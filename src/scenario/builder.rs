@@ -107,6 +107,12 @@ impl ScenarioBuilder {
         self
     }
 
+    /// The process-shared mutex a pshared-mutex scenario's parent makes.
+    pub fn mutex(mut self, spec: MutexSpec) -> Self {
+        self.scenario.mutex = spec;
+        self
+    }
+
     /// A process that inherits the object and keeps these ends.
     pub fn related(self, name: &str, keeps: &[End]) -> Self {
         self.process(Process {

@@ -267,6 +267,7 @@ tagged_enum! {
         MutexUnlock = "mutex_unlock",
         MutexConsistent = "mutex_consistent",
         CondWait = "cond_wait",
+        CondWaitThenUnlock = "cond_wait_then_unlock",
         CondTimedwait(RawTimeout) = "cond_timedwait",
         CondSignal = "cond_signal",
         CondBroadcast = "cond_broadcast",
@@ -444,6 +445,7 @@ impl RawAction {
             RawAction::MutexUnlock => Action::Lock(LockCall::Unlock),
             RawAction::MutexConsistent => Action::Lock(LockCall::Consistent),
             RawAction::CondWait => Action::Lock(LockCall::CondWait(None)),
+            RawAction::CondWaitThenUnlock => Action::Lock(LockCall::CondWaitThenUnlock),
             RawAction::CondTimedwait(r) => Action::Lock(LockCall::CondWait(Some(
                 std::time::Duration::from_millis(r.timeout_ms),
             ))),
@@ -524,10 +526,16 @@ fn applies(name: &str, mechanism: Mechanism) -> bool {
         | "semget" => mechanism == SysvSem,
         "sem_open" | "sem_wait" | "sem_trywait" | "sem_timedwait" | "sem_post" | "sem_getvalue"
         | "sem_close" | "sem_unlink" => mechanism == PosixSem,
-        "mutex_lock" | "mutex_trylock" | "mutex_unlock" | "mutex_consistent" | "cond_wait"
-        | "cond_timedwait" | "cond_signal" | "cond_broadcast" | "remap" => {
-            mechanism == PsharedMutex
-        }
+        "mutex_lock"
+        | "mutex_trylock"
+        | "mutex_unlock"
+        | "mutex_consistent"
+        | "cond_wait"
+        | "cond_wait_then_unlock"
+        | "cond_timedwait"
+        | "cond_signal"
+        | "cond_broadcast"
+        | "remap" => mechanism == PsharedMutex,
         // The socket calls, `pipe` (a pipe's ends as handles) among them.
         _ => family == MechanismFamily::Socket,
     }

@@ -52,6 +52,10 @@ pub enum LockCall {
     /// `pthread_cond_wait()`, or with a bound `pthread_cond_timedwait()` (ETIMEDOUT):
     /// unlock the mutex and wait for a signal, then lock it again.
     CondWait(Option<Duration>),
+    /// `pthread_cond_wait()` and, once it returns, `pthread_mutex_unlock()`: the
+    /// waiter that leaves the mutex free for the next, so that several woken waiters
+    /// all return whatever order they relock in.
+    CondWaitThenUnlock,
     /// `pthread_cond_signal()`: wake at least one waiter.
     CondSignal,
     /// `pthread_cond_broadcast()`: wake every waiter.
@@ -72,6 +76,7 @@ impl LockCall {
             LockCall::Consistent => "mutex_consistent",
             LockCall::CondWait(None) => "cond_wait",
             LockCall::CondWait(Some(_)) => "cond_timedwait",
+            LockCall::CondWaitThenUnlock => "cond_wait_then_unlock",
             LockCall::CondSignal => "cond_signal",
             LockCall::CondBroadcast => "cond_broadcast",
             LockCall::Remap => "remap",

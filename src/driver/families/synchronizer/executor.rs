@@ -100,6 +100,9 @@ impl<'a, I: Synchronizer> SemaphoreExecutor<'a, I> {
             LockCall::Unlock => iut.mutex_unlock(&held.lock),
             LockCall::Consistent => iut.mutex_consistent(&held.lock),
             LockCall::CondWait(timeout) => iut.cond_wait(&held.lock, timeout),
+            LockCall::CondWaitThenUnlock => iut
+                .cond_wait(&held.lock, None)
+                .and_then(|()| iut.mutex_unlock(&held.lock)),
             LockCall::CondSignal => iut.cond_signal(&held.lock),
             LockCall::CondBroadcast => iut.cond_broadcast(&held.lock),
             LockCall::Remap => {
@@ -240,7 +243,9 @@ impl<I: Synchronizer> Executor for SemaphoreExecutor<'_, I> {
                     .map_or(-1, |address| address as i64),
                 text: action.name().to_owned(),
             },
-            Action::Lock(LockCall::Lock(_) | LockCall::CondWait(_)) => Announcement {
+            Action::Lock(
+                LockCall::Lock(_) | LockCall::CondWait(_) | LockCall::CondWaitThenUnlock,
+            ) => Announcement {
                 call: CallKind::FutexInPage,
                 // The oracle matches a futex on any word of the lock's page: the mutex's,
                 // or the condition variable's a waiter sleeps on before it relocks.
