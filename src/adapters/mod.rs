@@ -18,6 +18,8 @@ pub mod memmap2;
 pub mod mio;
 #[cfg(feature = "adapter-os-pipe")]
 pub mod os_pipe;
+#[cfg(feature = "adapter-raw-sync")]
+pub mod raw_sync;
 #[cfg(feature = "adapter-rustix")]
 pub mod rustix;
 #[cfg(feature = "adapter-shared-memory")]
@@ -140,6 +142,8 @@ pub fn compiled_in() -> Vec<Adapter> {
         memmap2::ADAPTER,
         #[cfg(feature = "adapter-shared-memory")]
         shared_memory::ADAPTER,
+        #[cfg(feature = "adapter-raw-sync")]
+        raw_sync::ADAPTER,
         #[cfg(feature = "adapter-tokio")]
         tokio::ADAPTER,
         #[cfg(feature = "adapter-ipc-channel")]

@@ -361,6 +361,9 @@ impl Player<'_, '_> {
                 });
                 Ok(Ok(()))
             }
+            BlockWait::Completed(Observed::Outcome(Outcome::Unsupported(reason))) => {
+                Err(Box::new(Verdict::Skip(reason)))
+            }
             BlockWait::Completed(obs) => {
                 self.settle(p, &obs);
                 Ok(Err(self.mismatch(

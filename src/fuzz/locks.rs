@@ -1,8 +1,9 @@
-//! Plans for a process-shared mutex and condition variable: a mutex of a type whose
-//! relocks and strangers' unlocks are defined (error-checking or recursive; robust or
-//! not, where the platform has robust mutexes), 2 to 4 related processes, and moves that
-//! lock, try, unlock, make consistent, wait on the condition (unlocking at once after,
-//! or not), signal, broadcast, map the memory again elsewhere, and leave. Every
+//! Plans for a process-shared mutex and condition variable: a mutex of the default type
+//! (the model drops the relocks and strangers' unlocks it leaves undefined),
+//! error-checking or recursive, robust or not where the platform has robust mutexes;
+//! 2 to 4 related processes; and moves that lock, try, unlock, make consistent, wait on
+//! the condition (unlocking at once after, or not), signal, broadcast, map the memory
+//! again elsewhere, and leave. Every
 //! expectation is the reference model's (src/model/lock/); a move the model cannot
 //! answer (two lockers at one unlock: the system's choice) is dropped, and a process
 //! still blocked at the end is killed.
@@ -35,7 +36,7 @@ pub enum LockOp {
 /// A generated plan for a process-shared lock.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LockPlan {
-    /// The mutex: error-checking or recursive, robust or not.
+    /// The mutex: of the default type, error-checking or recursive; robust or not.
     pub spec: MutexSpec,
     /// How many processes (2 to 4), all related.
     pub processes: usize,
@@ -86,7 +87,11 @@ fn op() -> impl Strategy<Value = LockOp> {
 /// Plans of 2 to `max_processes` (at most 4) processes and up to `max_moves` moves.
 pub fn lock_plans(max_processes: usize, max_moves: usize) -> impl Strategy<Value = LockPlan> {
     let most = max_processes.clamp(2, 4);
-    let kind = prop_oneof![Just(MutexKind::ErrorCheck), Just(MutexKind::Recursive)];
+    let kind = prop_oneof![
+        Just(MutexKind::Default),
+        Just(MutexKind::ErrorCheck),
+        Just(MutexKind::Recursive),
+    ];
     (
         kind,
         prop::bool::weighted(0.5),

@@ -117,10 +117,10 @@ impl<'a, I: Synchronizer> Family for SynchronizerFamily<'a, I> {
             Mechanism::PsharedMutex => {
                 let page =
                     SharedPage::create(&private_ipc_name()?).map_err(HarnessError::LockPage)?;
-                let lock = self
-                    .iut
-                    .lock_init(&page, &scenario.mutex)
-                    .map_err(|e| failed_before_fork(self.iut.name(), "pthread_mutex_init", e))?;
+                let lock = self.iut.lock_init(&page, &scenario.mutex).map_err(|e| {
+                    let call = "pthread_mutex_init of the [mutex] type and robustness";
+                    failed_before_fork(self.iut.name(), call, e)
+                })?;
                 Ok(SemaphoreObject::Lock(SharedLock { lock, page }))
             }
             other => Err(HarnessError::WrongFamily {
