@@ -1,6 +1,8 @@
 //! Playing the steps in lockstep: start each step's actions, then judge each one, by the
 //! kernel's view for "blocks" and by the outcome for everything else.
 
+mod release;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddrV4;
 use std::time::Instant;
@@ -138,6 +140,9 @@ impl Player<'_, '_> {
     fn play_step(&mut self, si: usize, step: &Step) -> Result<(), Stop> {
         self.check_still_blocked(si)?;
         self.settle_blocked_calls();
+        if let Some(count) = step.released {
+            return self.play_released(si, step, count);
+        }
         let deadline = Instant::now() + self.stage.scenario.step_timeout;
         let signalled = self.start_actions(si, step)?;
         let mut mismatches = Vec::new();

@@ -105,6 +105,18 @@ impl Waiter<'_> {
         poll_in(control, PollTimeout::ZERO)
     }
 
+    /// Wait until one of the actors writes something (or hangs up), or the deadline.
+    pub fn wait_any<'c>(controls: impl Iterator<Item = &'c UnixStream>, deadline: Instant) {
+        let mut fds: Vec<PollFd<'_>> = controls
+            .map(|c| PollFd::new(std::os::fd::AsFd::as_fd(c), PollFlags::POLLIN))
+            .collect();
+        let left = deadline.saturating_duration_since(Instant::now());
+        let _ = nix::poll::poll(
+            &mut fds,
+            PollTimeout::try_from(left).unwrap_or(PollTimeout::MAX),
+        );
+    }
+
     /// Wait for the actor's own exit and say how it went; a process that does not go
     /// within a second is killed.
     pub fn reap(pid: Pid) -> Observed {

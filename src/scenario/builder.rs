@@ -154,6 +154,7 @@ impl ScenarioBuilder {
             expect,
             expect_for: Vec::new(),
             note: None,
+            released: None,
         });
         self
     }

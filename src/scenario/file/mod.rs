@@ -258,12 +258,14 @@ fn lower(raw: RawScenario, stem: String, path: Option<&Path>) -> Result<Scenario
             actions: action_spans,
             expect: expectations.expect_span,
             expect_for: expectations.spans,
+            released: step.released.as_ref().map_or(0..0, |r| r.span()),
         });
         steps.push(Step {
             actions,
             expect: expectations.expect,
             expect_for: expectations.expect_for,
             note: step.note,
+            released: step.released.map(toml::Spanned::into_inner),
         });
     }
     let scenario = Scenario {

@@ -211,6 +211,8 @@ pub(super) struct RawStep {
     /// Per process, what its action must do instead of `expect`.
     pub(super) expect_for: Option<Spanned<OrderedMap<Spanned<RawExpect>>>>,
     pub(super) note: Option<String>,
+    /// How many of the awaited calls return (`released = 1`).
+    pub(super) released: Option<Spanned<u32>>,
 }
 
 impl<'de> Deserialize<'de> for RawStep {
@@ -227,12 +229,14 @@ impl<'de> Deserialize<'de> for RawStep {
                     expect: None,
                     expect_for: None,
                     note: None,
+                    released: None,
                 };
                 while let Some(key) = map.next_key::<Spanned<String>>()? {
                     match key.get_ref().as_str() {
                         "expect" => step.expect = Some(map.next_value()?),
                         "expect_for" => step.expect_for = Some(map.next_value()?),
                         "note" => step.note = Some(map.next_value()?),
+                        "released" => step.released = Some(map.next_value()?),
                         _ => step.actions.push((key, map.next_value()?)),
                     }
                 }

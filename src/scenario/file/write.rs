@@ -135,6 +135,9 @@ pub fn to_file_text(scenario: &Scenario, comment: &[String]) -> Result<String, S
     }
     for step in &scenario.steps {
         let _ = writeln!(out, "\n[[step]]");
+        if let Some(released) = step.released {
+            let _ = writeln!(out, "released = {released}");
+        }
         if let Some(note) = &step.note {
             let _ = writeln!(out, "note = {}", quoted(note));
         }

@@ -21,6 +21,11 @@ pub struct Step {
     pub expect_for: Vec<(ProcessIndex, Expectation)>,
     /// A free-text remark shown in the timeline.
     pub note: Option<String>,
+    /// For a step whose every action is `completes`: how many of its processes' calls
+    /// must return (each as its expectation says), while the others stay blocked, the
+    /// system choosing which (`released = 1`: one post, one of several identical
+    /// waiters). Later steps of the same processes await the rest the same way.
+    pub released: Option<u32>,
 }
 
 impl Step {

@@ -8,6 +8,7 @@ mod overrides;
 mod platform;
 mod posix_sem;
 mod records;
+mod release;
 mod shared_lock;
 mod sockets;
 mod state;
@@ -26,6 +27,7 @@ use overrides::check_overrides;
 pub use platform::skip_reason;
 use posix_sem::check_sem_held;
 use records::check_atomic_records;
+use release::Releases;
 use shared_lock::check_lock_call;
 use sockets::{check_hosts, check_pair_ends, Handles};
 use state::{
@@ -78,6 +80,8 @@ pub(crate) struct StepSpans {
     pub expect: Range<usize>,
     /// The entries of `expect_for`, in the order of `Step::expect_for`.
     pub expect_for: Vec<OverrideSpans>,
+    /// Its `released` key, when given.
+    pub released: Range<usize>,
 }
 
 /// Where one entry of a step's `expect_for` stands.
@@ -100,6 +104,9 @@ impl Spans {
             .get(step)
             .and_then(|s| s.actions.get(i).cloned())
             .unwrap_or(0..0)
+    }
+    fn released(&self, step: usize) -> Range<usize> {
+        self.steps.get(step).map_or(0..0, |s| s.released.clone())
     }
     fn expect(&self, step: usize) -> Range<usize> {
         self.steps.get(step).map_or(0..0, |s| s.expect.clone())
@@ -368,8 +375,17 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
                 .collect()
         })
         .collect();
+    let mut releases = Releases::default();
     for (si, step) in s.steps.iter().enumerate() {
         check_overrides(s, si, step, spans)?;
+        // Whether the calls this step awaits have all returned once it is done: not
+        // while a `released` group still has some blocked.
+        let all_returned = match step.released {
+            Some(count) => releases
+                .check_step(si, step, count)
+                .map_err(|m| Located::new(spans.released(si), m))?,
+            None => true,
+        };
         let mut seen = Vec::new();
         for (ai, (p, action)) in step.actions.iter().enumerate() {
             let at = spans.action(si, ai);
@@ -382,6 +398,11 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
                 ));
             }
             seen.push(*p);
+            if step.released.is_none() {
+                releases
+                    .check_free(*p, name)
+                    .map_err(|m| Located::new(at.clone(), m))?;
+            }
             match (life[p.0], action) {
                 (Life::Exited, _) => {
                     return Err(Located::new(
@@ -422,7 +443,9 @@ pub(crate) fn check(s: &Scenario, spans: &Spans) -> Result<(), Located> {
                 // The driver signals the process; a call it is blocked in stays pending.
                 (Action::Kill(_), _) => action,
                 (Action::Await, Some((_, started))) => {
-                    pending[p.0] = None;
+                    if all_returned {
+                        pending[p.0] = None;
+                    }
                     started
                 }
                 (Action::Await, None) => {
