@@ -30,7 +30,13 @@ fn the_host_profile_agrees_with_this_system() {
     let (out, code) = platform(&[]);
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("profile agrees with this system"), "{out}");
-    for what in ["PIPE_BUF", "page size", "pipe capacity", "SHM_NAME_MAX"] {
+    for what in [
+        "PIPE_BUF",
+        "page size",
+        "pipe capacity",
+        "SHM_NAME_MAX",
+        "SEM_NAME_MAX",
+    ] {
         assert!(
             out.lines()
                 .any(|l| l.starts_with(what) && l.ends_with("yes")),

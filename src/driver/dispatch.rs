@@ -39,7 +39,7 @@ pub(crate) fn with_family<I: Implementation, V: FamilyVisitor>(
         MechanismFamily::Socket => iut.sockets().map(|x| visitor.visit(&SocketFamily::new(x))),
         MechanismFamily::Synchronization => iut
             .synchronizers()
-            .map(|x| visitor.visit(&SynchronizerFamily::new(x))),
+            .map(|x| visitor.visit(&SynchronizerFamily::new(x, profile))),
     }
 }
 

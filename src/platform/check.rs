@@ -63,6 +63,11 @@ impl PlatformCheck {
                 Some(profile.shm_name_max),
                 &measured.shm_name_max,
             ),
+            row(
+                "SEM_NAME_MAX",
+                Some(profile.sem_name_max),
+                &measured.sem_name_max,
+            ),
             row_as(
                 "listen(backlog 2) queue",
                 listen,
@@ -269,6 +274,7 @@ mod tests {
             so_nosigpipe: Measured::Known(false),
             abstract_sockets: Measured::Known(true),
             shm_name_max: Measured::Known(256),
+            sem_name_max: Measured::Known(252),
             protection_fault: Measured::Known(Signal::SIGSEGV),
         }
     }
@@ -309,6 +315,7 @@ mod tests {
                 "page size",
                 "pipe capacity",
                 "SHM_NAME_MAX",
+                "SEM_NAME_MAX",
                 "SOCK_SEQPACKET",
                 "SO_NOSIGPIPE",
                 "abstract-sockets",

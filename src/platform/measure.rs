@@ -111,6 +111,8 @@ pub struct Measurements {
     pub abstract_sockets: Measured<bool>,
     /// The longest name `shm_open` accepts, the leading `/` counted.
     pub shm_name_max: Measured<u64>,
+    /// The longest name `sem_open` accepts, the leading `/` counted.
+    pub sem_name_max: Measured<u64>,
     /// The signal a store to a read-only mapping raises.
     pub protection_fault: Measured<Signal>,
 }
@@ -134,6 +136,7 @@ impl Measurements {
             so_nosigpipe: so_nosigpipe().into(),
             abstract_sockets: abstract_sockets().into(),
             shm_name_max: shm_name_max().into(),
+            sem_name_max: sem_name_max().into(),
             protection_fault: protection_fault().into(),
         }
     }
@@ -409,37 +412,49 @@ fn abstract_sockets() -> Result<bool, String> {
 }
 
 /// Source: `shm_open(name, O_CREAT | O_EXCL | O_RDWR, 0600)` of names of growing length
-/// (each unlinked at once), by bisection between our prefix's length and 4096: the
-/// longest that is accepted (POSIX shm_open(); glibc `__shm_get_name`: NAME_MAX after
-/// the `/`, ENAMETOOLONG just past it and EINVAL once the name overflows its buffer; XNU
-/// `posix_shm.c`, PSHMNAMLEN). A refusal of a name that differs from an accepted one
-/// only in length is taken as "too long", whichever of the two errors it is.
+/// (each unlinked at once): the longest that is accepted (POSIX shm_open(); glibc
+/// `__shm_get_name`: NAME_MAX after the `/`, ENAMETOOLONG just past it and EINVAL once
+/// the name overflows its buffer; XNU `posix_shm.c`, PSHMNAMLEN).
 fn shm_name_max() -> Result<u64, String> {
     use nix::sys::mman::{shm_open, shm_unlink};
     use nix::sys::stat::Mode;
+    longest_name("shm_open()", |name| {
+        let flags = OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_RDWR;
+        shm_open(name, flags, Mode::S_IRUSR | Mode::S_IWUSR)?;
+        let _ = shm_unlink(name);
+        Ok(())
+    })
+}
+
+/// Source: `sem_open(name, O_CREAT | O_EXCL, 0600, 0)` of names of growing length
+/// (each closed and unlinked at once): the longest that is accepted (POSIX sem_open(); glibc `sem.` before the name in /dev/shm, so NAME_MAX
+/// less 4 after the `/`; XNU `posix_sem.c`, PSEMNAMLEN with the NUL counted).
+fn sem_name_max() -> Result<u64, String> {
+    longest_name("sem_open()", calls::make_named_semaphore)
+}
+
+/// The longest name `make` (which makes an object of that name and removes it) accepts,
+/// by bisection between our prefix's length and 4096. A refusal of a name that differs
+/// from an accepted one only in length, with ENAMETOOLONG or EINVAL, is taken as "too
+/// long".
+fn longest_name(call: &str, make: impl Fn(&str) -> Result<(), Errno>) -> Result<u64, String> {
     // Named as the driver's are (`/ipcc.PID.…`), so a killed run's are swept.
     let prefix = format!("/ipcc.{}.p{}", std::process::id(), unique());
     let accepted = |len: usize| -> Result<bool, String> {
         let mut name = prefix.clone();
         name.extend(std::iter::repeat_n('x', len.saturating_sub(prefix.len())));
-        let flags = OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_RDWR;
-        match shm_open(name.as_str(), flags, Mode::S_IRUSR | Mode::S_IWUSR) {
-            Ok(_) => {
-                let _ = shm_unlink(name.as_str());
-                Ok(true)
-            }
+        match make(&name) {
+            Ok(()) => Ok(true),
             Err(Errno::ENAMETOOLONG | Errno::EINVAL) if len > prefix.len() => Ok(false),
-            Err(e) => Err(failed("shm_open()")(e)),
+            Err(e) => Err(failed(call)(e)),
         }
     };
     let (mut good, mut bad) = (prefix.len(), 4096);
     if !accepted(good)? {
-        return Err(format!("shm_open() refuses even {good}-byte names"));
+        return Err(format!("{call} refuses even {good}-byte names"));
     }
     if accepted(bad)? {
-        return Err(format!(
-            "shm_open() takes names of {bad} bytes: no limit found"
-        ));
+        return Err(format!("{call} takes names of {bad} bytes: no limit found"));
     }
     while bad - good > 1 {
         let mid = good + (bad - good) / 2;

@@ -40,6 +40,8 @@ pub struct PlatformProfile {
     pub pipe_page: u64,
     /// The longest POSIX shared memory name `shm_open` accepts, the leading `/` counted.
     pub shm_name_max: u64,
+    /// The longest POSIX semaphore name `sem_open` accepts, the leading `/` counted.
+    pub sem_name_max: u64,
     /// The page size: a mapping's bytes past the end of its object are zeros up to the
     /// end of the object's last page, and whole pages past it raise SIGBUS. Scenarios
     /// name it `PAGE_SIZE`. The running system's is read (`sysconf(_SC_PAGESIZE)`,
@@ -196,6 +198,11 @@ impl PlatformProfile {
         pipe_capacity: Some(65536),
         pipe_page: 4096,
         shm_name_max: 256,
+        // glibc sem_open (nptl/sem_open.c, posix/shm-directory.c __shm_get_name) opens
+        // /dev/shm/sem.NAME: the 251 characters after the `/` that leave "sem." room in
+        // a file name of NAME_MAX (255); longer ones fail with ENAMETOOLONG from the
+        // kernel's open, and once they overflow glibc's buffer with EINVAL.
+        sem_name_max: 252,
         page_size: 4096, // nominal: the host's is read (`page_size` has the sources)
         sysv_id_outlives_rmid: true,
         shm_is_file: true,
@@ -313,6 +320,10 @@ impl PlatformProfile {
         // copies at most 31 characters and the NUL, the leading `/` counted; a longer
         // name fails with ENAMETOOLONG from copyinstr.
         shm_name_max: 31,
+        // bsd/kern/posix_sem.c sem_open: copyinstr counts the NUL in the length it
+        // returns, and a length above PSEMNAMLEN (31, bsd/sys/posix_sem.h) fails with
+        // ENAMETOOLONG: 30 characters, the leading `/` counted.
+        sem_name_max: 30,
         // osfmk/mach/arm/vm_param.h: PAGE_SHIFT is ARM_PGSHIFT, 14, in kernels built
         // with __ARM_16K_PG__, as Apple silicon's are: pages of 16 KiB.
         page_size: 16384, // nominal: the host's is read (`page_size` has the sources)
@@ -467,6 +478,7 @@ impl PlatformProfile {
                 .pipe_capacity
                 .ok_or_else(|| format!("{} has no fixed pipe capacity", self.platform))?,
             SizeSymbol::ShmNameMax => self.shm_name_max,
+            SizeSymbol::SemNameMax => self.sem_name_max,
             SizeSymbol::PageSize => self.page_size,
         };
         base.checked_mul(u64::from(times))

@@ -28,6 +28,8 @@ pub enum SizeSymbol {
     PipeCapacity,
     /// The longest POSIX shared memory name `shm_open` accepts, the leading `/` counted.
     ShmNameMax,
+    /// The longest POSIX semaphore name `sem_open` accepts, the leading `/` counted.
+    SemNameMax,
     /// `PAGE_SIZE`: the page size of the running system (`sysconf(_SC_PAGESIZE)`).
     PageSize,
 }
@@ -72,10 +74,11 @@ impl Size {
 
 impl SizeSymbol {
     /// Every constant, in the order the file format's guide lists them.
-    pub const ALL: [SizeSymbol; 4] = [
+    pub const ALL: [SizeSymbol; 5] = [
         SizeSymbol::PipeBuf,
         SizeSymbol::PipeCapacity,
         SizeSymbol::ShmNameMax,
+        SizeSymbol::SemNameMax,
         SizeSymbol::PageSize,
     ];
 
@@ -85,6 +88,7 @@ impl SizeSymbol {
             SizeSymbol::PipeBuf => "PIPE_BUF",
             SizeSymbol::PipeCapacity => "PIPE_CAPACITY",
             SizeSymbol::ShmNameMax => "SHM_NAME_MAX",
+            SizeSymbol::SemNameMax => "SEM_NAME_MAX",
             SizeSymbol::PageSize => "PAGE_SIZE",
         }
     }

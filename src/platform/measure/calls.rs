@@ -152,3 +152,31 @@ impl Drop for ReadOnlyPage {
         let _ = unsafe { munmap(self.at, self.len) };
     }
 }
+
+/// `sem_open(name, O_CREAT | O_EXCL, 0600, 0)`, then `sem_close` and `sem_unlink` of
+/// what it made.
+#[expect(unsafe_code, reason = "nix has no POSIX semaphores")]
+pub(super) fn make_named_semaphore(name: &str) -> Result<(), Errno> {
+    let name = std::ffi::CString::new(name).map_err(|_| Errno::EINVAL)?;
+    let mode: libc::c_uint = 0o600;
+    // SAFETY: `name` is a NUL-terminated string that outlives the calls; the variadic
+    // mode and value are passed as the C int types sem_open reads.
+    let sem = unsafe {
+        libc::sem_open(
+            name.as_ptr(),
+            libc::O_CREAT | libc::O_EXCL,
+            mode,
+            0 as libc::c_uint,
+        )
+    };
+    if sem == libc::SEM_FAILED {
+        return Err(Errno::last());
+    }
+    // SAFETY: `sem` is the semaphore sem_open just returned, closed once; the name is
+    // the one it was made with.
+    unsafe {
+        libc::sem_close(sem);
+        libc::sem_unlink(name.as_ptr());
+    }
+    Ok(())
+}

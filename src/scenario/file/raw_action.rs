@@ -106,6 +106,8 @@ pub(super) struct RawSemOpen {
     flags: Vec<OpenFlag>,
     #[serde(default)]
     value: u32,
+    #[serde(default)]
+    name_len: Option<Size>,
 }
 
 #[derive(Deserialize)]
@@ -430,6 +432,7 @@ impl RawAction {
             RawAction::SemOpen(r) => Action::SemOpen {
                 flags: r.flags,
                 value: r.value,
+                name_len: r.name_len,
             },
             RawAction::SemWait => Action::SemWait(SemWait::Wait),
             RawAction::SemTryWait => Action::SemWait(SemWait::Try),

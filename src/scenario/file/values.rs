@@ -191,7 +191,7 @@ impl<'de> Deserialize<'de> for Size {
         impl Visitor<'_> for SizeVisitor {
             type Value = Size;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a byte count: a non-negative integer, or PIPE_BUF / PIPE_CAPACITY / SHM_NAME_MAX / PAGE_SIZE with an optional N* before it and +N or -N after it, such as \"2*PAGE_SIZE-1\"")
+                f.write_str("a byte count: a non-negative integer, or PIPE_BUF / PIPE_CAPACITY / SHM_NAME_MAX / SEM_NAME_MAX / PAGE_SIZE with an optional N* before it and +N or -N after it, such as \"2*PAGE_SIZE-1\"")
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Size, E> {
                 u64::try_from(v)

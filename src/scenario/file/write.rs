@@ -245,10 +245,17 @@ pub(crate) fn action_text(action: &Action) -> Result<String, String> {
             let flags = flags.iter().copied().map(ipc_flag);
             format!("{{ semget = {{ nsems = {nsems}{} }} }}", flags_text(flags))
         }
-        Action::SemOpen { flags, value } => {
+        Action::SemOpen {
+            flags,
+            value,
+            name_len,
+        } => {
             let flags = flags.iter().map(|f| open_flag(*f));
+            let name_len = name_len
+                .map(|len| format!(", name_len = {}", size(&len.to_string())))
+                .unwrap_or_default();
             format!(
-                "{{ sem_open = {{ value = {value}{} }} }}",
+                "{{ sem_open = {{ value = {value}{}{name_len} }} }}",
                 flags_text(flags)
             )
         }

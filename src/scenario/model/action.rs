@@ -229,6 +229,9 @@ pub enum Action {
         flags: Vec<OpenFlag>,
         /// The value a semaphore it creates starts at.
         value: u32,
+        /// Open a name of this length instead (the scenario's name padded), to probe
+        /// the platform's limit.
+        name_len: Option<Size>,
     },
     /// `sem_wait()`, `sem_trywait()` or `sem_timedwait()` on the process's semaphore.
     SemWait(SemWait),

@@ -142,6 +142,9 @@ pub(super) fn action_size(a: &Action) -> Option<Size> {
         | Action::ShmOpen {
             name_len: Some(n), ..
         }
+        | Action::SemOpen {
+            name_len: Some(n), ..
+        }
         | Action::Socket(SocketCall::Recv { len: n, .. }) => Some(*n),
         Action::Socket(SocketCall::Send { data, .. }) => Some(data.len()),
         Action::Write(data)

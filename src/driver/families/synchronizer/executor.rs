@@ -21,6 +21,8 @@ pub(crate) struct SemaphoreExecutor<'a, I: Synchronizer> {
     key: Option<IpcKey>,
     /// The run's name for a POSIX named semaphore.
     name: Option<String>,
+    /// The names of other lengths the scenario opens, each with its length.
+    lengthened: Vec<(Size, String)>,
     /// The POSIX semaphore, while the process has it: opened by name, or inherited.
     posix: Option<I::PosixSemaphore>,
     /// The process-shared lock, when the process inherited it.
@@ -35,18 +37,20 @@ impl<'a, I: Synchronizer> SemaphoreExecutor<'a, I> {
             set,
             key,
             name: None,
+            lengthened: Vec::new(),
             posix: None,
             lock: None,
         }
     }
 
     /// An actor of a POSIX named semaphore: its name, nothing open yet.
-    pub(super) fn for_name(iut: &'a I, name: String) -> Self {
+    pub(super) fn for_name(iut: &'a I, name: String, lengthened: Vec<(Size, String)>) -> Self {
         SemaphoreExecutor {
             iut,
             set: None,
             key: None,
             name: Some(name),
+            lengthened,
             posix: None,
             lock: None,
         }
@@ -59,6 +63,7 @@ impl<'a, I: Synchronizer> SemaphoreExecutor<'a, I> {
             set: None,
             key: None,
             name: None,
+            lengthened: Vec::new(),
             posix: sem,
             lock: None,
         }
@@ -71,6 +76,7 @@ impl<'a, I: Synchronizer> SemaphoreExecutor<'a, I> {
             set: None,
             key: None,
             name: None,
+            lengthened: Vec::new(),
             posix: None,
             lock,
         }
@@ -80,6 +86,16 @@ impl<'a, I: Synchronizer> SemaphoreExecutor<'a, I> {
         self.name.as_deref().ok_or_else(|| {
             Outcome::Unsupported("the scenario has no POSIX named semaphore".to_owned())
         })
+    }
+
+    /// The run's name at the length `len` stands for.
+    fn lengthened(&self, len: Size) -> &str {
+        let (_, name) = self
+            .lengthened
+            .iter()
+            .find(|(l, _)| *l == len)
+            .expect("the family lengthens the name for every sem_open that asks");
+        name
     }
 
     fn posix(&self) -> Result<&I::PosixSemaphore, Outcome> {
@@ -159,11 +175,16 @@ impl<'a, I: Synchronizer> SemaphoreExecutor<'a, I> {
                 );
                 Outcome::Done
             }
-            Action::SemOpen { flags, value } => {
-                let opened = self
-                    .iut
-                    .sem_open(self.name()?, flags, *value)
-                    .map_err(err)?;
+            Action::SemOpen {
+                flags,
+                value,
+                name_len,
+            } => {
+                let name = match name_len {
+                    Some(len) => self.lengthened(*len),
+                    None => self.name()?,
+                };
+                let opened = self.iut.sem_open(name, flags, *value).map_err(err)?;
                 self.posix = Some(opened);
                 Outcome::Done
             }

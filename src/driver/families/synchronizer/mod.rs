@@ -19,7 +19,7 @@ use std::path::Path;
 
 use self::executor::SemaphoreExecutor;
 use crate::driver::error::{HarnessError, SetupError};
-use crate::driver::families::private_ipc_name;
+use crate::driver::families::{padded, private_ipc_name};
 use crate::driver::family::{failed_before_fork, ActorContext, Family};
 use crate::driver::sysv_objects::{
     mark_sysv_maker, note, remove_semaphore_set, remove_semaphores_of_key, with_random_key,
@@ -27,11 +27,14 @@ use crate::driver::sysv_objects::{
 };
 use crate::mechanism::os::{OsSynchronizer, SharedPage};
 use crate::mechanism::{Describe, IpcKey, Synchronizer};
+use crate::platform::PlatformProfile;
 use crate::scenario::*;
 
 /// A semaphores-and-locks implementation under test, as the driver runs it.
 pub(crate) struct SynchronizerFamily<'a, I: Synchronizer> {
     iut: &'a I,
+    /// Where a semaphore name's length limit comes from.
+    profile: &'static PlatformProfile,
     /// Sets made for this run, removed by `clean_up` (in the driver only).
     sets: RefCell<Vec<I::SemaphoreSet>>,
     /// Keys given out for this run: `clean_up` removes whatever set has one.
@@ -43,9 +46,10 @@ pub(crate) struct SynchronizerFamily<'a, I: Synchronizer> {
 }
 
 impl<'a, I: Synchronizer> SynchronizerFamily<'a, I> {
-    pub(crate) fn new(iut: &'a I) -> Self {
+    pub(crate) fn new(iut: &'a I, profile: &'static PlatformProfile) -> Self {
         SynchronizerFamily {
             iut,
+            profile,
             sets: RefCell::new(Vec::new()),
             keys: RefCell::new(Vec::new()),
             markers: RefCell::new(Vec::new()),
@@ -65,8 +69,9 @@ pub(crate) enum SemaphoreObject<S, P, L> {
         /// Its key, unless IPC_PRIVATE.
         key: Option<IpcKey>,
     },
-    /// The name of a POSIX named semaphore.
-    Named(String),
+    /// The name of a POSIX named semaphore, and the names of other lengths the
+    /// scenario opens (`sem_open` with `name_len`): each length and its name.
+    Named(String, Vec<(Size, String)>),
     /// An unnamed, process-shared POSIX semaphore.
     Unnamed(P),
     /// A process-shared mutex and condition variable.
@@ -110,8 +115,11 @@ impl<'a, I: Synchronizer> Family for SynchronizerFamily<'a, I> {
                 }
                 None => {
                     let name = private_ipc_name()?;
-                    self.names.borrow_mut().push(name.clone());
-                    Ok(SemaphoreObject::Named(name))
+                    let lengthened = self.lengthened(scenario, &name);
+                    let mut names = self.names.borrow_mut();
+                    names.push(name.clone());
+                    names.extend(lengthened.iter().map(|(_, n)| n.clone()));
+                    Ok(SemaphoreObject::Named(name, lengthened))
                 }
             },
             Mechanism::PsharedMutex => {
@@ -135,15 +143,15 @@ impl<'a, I: Synchronizer> Family for SynchronizerFamily<'a, I> {
     /// the fork gives, which an actor started by exec has not.
     fn object_name(&self, object: &Self::Object) -> Option<String> {
         match object {
-            SemaphoreObject::Named(name) => Some(name.clone()),
+            SemaphoreObject::Named(name, _) => Some(name.clone()),
             SemaphoreObject::Set { .. }
             | SemaphoreObject::Unnamed(_)
             | SemaphoreObject::Lock(_) => None,
         }
     }
 
-    fn reopen(&self, _scenario: &Scenario, name: &str) -> Self::Object {
-        SemaphoreObject::Named(name.to_owned())
+    fn reopen(&self, scenario: &Scenario, name: &str) -> Self::Object {
+        SemaphoreObject::Named(name.to_owned(), self.lengthened(scenario, name))
     }
 
     fn adopt(
@@ -159,7 +167,9 @@ impl<'a, I: Synchronizer> Family for SynchronizerFamily<'a, I> {
                 let knows_id = process.relation == Relation::Related || key.is_none();
                 SemaphoreExecutor::for_set(self.iut, knows_id.then_some(set), key)
             }
-            SemaphoreObject::Named(name) => SemaphoreExecutor::for_name(self.iut, name),
+            SemaphoreObject::Named(name, lengthened) => {
+                SemaphoreExecutor::for_name(self.iut, name, lengthened)
+            }
             // An unrelated process inherits nothing: it lets go of the fork's copy.
             SemaphoreObject::Unnamed(sem) => {
                 let related = process.relation == Relation::Related;
@@ -203,6 +213,28 @@ impl<'a, I: Synchronizer> Family for SynchronizerFamily<'a, I> {
 }
 
 impl<I: Synchronizer> SynchronizerFamily<'_, I> {
+    /// The names of other lengths than `name`'s the scenario's `sem_open`s ask for, each
+    /// with its length: `name` cut or padded to it.
+    fn lengthened(&self, scenario: &Scenario, name: &str) -> Vec<(Size, String)> {
+        let lengths = scenario.steps.iter().flat_map(|step| &step.actions);
+        lengths
+            .filter_map(|(_, action)| match action {
+                Action::SemOpen {
+                    name_len: Some(len),
+                    ..
+                } => Some(*len),
+                _ => None,
+            })
+            .map(|len| {
+                let bytes = self
+                    .profile
+                    .resolve(len)
+                    .expect("sizes are resolved before the run");
+                (len, padded(name, bytes as usize))
+            })
+            .collect()
+    }
+
     /// The scenario's System V set, made through the implementation: `semget`, then
     /// SETVAL of each semaphore to its value.
     fn make_set(&self, spec: &SemaphoreSet) -> Result<ObjectOf<I>, SetupError> {
