@@ -5,7 +5,9 @@
 //! - the 2-process "read blocks until write" scenario, and its ratio to that floor;
 //! - the blocking-verdict latency (actor's start marker to the driver's verdict);
 //! - the same two for a semop that sleeps until another process gives
-//!   (`sysv-sem::semop_blocks_until_post`), read from the kernel as for a pipe;
+//!   (`sysv-sem::semop_blocks_until_post`) and for a process-shared mutex's lock that
+//!   sleeps until the owner unlocks (`pshared-mutex::lock_blocks_until_unlock`), each
+//!   read from the kernel as for a pipe;
 //! - the whole pipe+FIFO catalogue with the kernel oracle and with a 100 ms timeout
 //!   oracle (what sleep-based suites do), and their ratio;
 //! - the whole catalogue, every mechanism, but the scenarios across hosts;
@@ -86,13 +88,22 @@ fn main() {
     let rounds = if quick { 50 } else { 500 };
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let load = |file: &str| scenario::load_file(&root.join(file)).expect("catalogue file");
-    let read_blocks = load("pipe/read_empty_blocks.toml");
-    let semop_blocks = load("sysv-sem/semop_blocks_until_post.toml");
     let kernel = RunOptions::default();
 
     let floor = time(rounds, fork_exit_wait_two);
-    let (scenario_time, latency) = time_blocking(rounds, &read_blocks, &kernel);
-    let (semop_time, semop_latency) = time_blocking(rounds, &semop_blocks, &kernel);
+    // Each scenario whose call blocks until another process acts, the call named.
+    let blocking: Vec<(Scenario, &str, Duration, Duration)> = [
+        ("pipe/read_empty_blocks.toml", "read"),
+        ("sysv-sem/semop_blocks_until_post.toml", "semop"),
+        ("pshared-mutex/lock_blocks_until_unlock.toml", "mutex lock"),
+    ]
+    .into_iter()
+    .map(|(file, call)| {
+        let s = load(file);
+        let (took, latency) = time_blocking(rounds, &s, &kernel);
+        (s, call, took, latency)
+    })
+    .collect();
 
     let mut catalogue = scenario::load_all(&root.join("pipe")).expect("pipe catalogue");
     catalogue.extend(scenario::load_all(&root.join("fifo")).expect("fifo catalogue"));
@@ -124,24 +135,19 @@ fn main() {
         "fork+exit+waitpid x2 (floor)            median {}",
         ms(floor)
     );
-    println!(
-        "pipe::read_empty_blocks (2 processes)   median {}   ratio to floor {:.2}x",
-        ms(scenario_time),
-        scenario_time.as_secs_f64() / floor.as_secs_f64()
-    );
-    println!(
-        "blocking verdict latency                median {}",
-        ms(latency)
-    );
-    println!(
-        "sysv-sem::semop_blocks_until_post       median {}   ratio to floor {:.2}x",
-        ms(semop_time),
-        semop_time.as_secs_f64() / floor.as_secs_f64()
-    );
-    println!(
-        "blocking verdict latency, semop         median {}",
-        ms(semop_latency)
-    );
+    for (s, call, took, latency) in &blocking {
+        println!(
+            "{:<56}median {}   ratio to floor {:.2}x",
+            format!("{} ({} processes)", s.id, s.processes.len()),
+            ms(*took),
+            took.as_secs_f64() / floor.as_secs_f64()
+        );
+        println!(
+            "{:<56}median {}",
+            format!("blocking verdict latency, {call}"),
+            ms(*latency)
+        );
+    }
     println!(
         "catalogue, {} files, kernel oracle     median {}",
         catalogue.len(),
