@@ -38,9 +38,9 @@ pub enum HarnessError {
     /// The event log could not be mapped.
     #[error("cannot map the event log")]
     EventLog(#[source] nix::Error),
-    /// The page of shared memory for a process-shared lock could not be made.
-    #[error("cannot map shared memory for the lock: {0}")]
-    LockPage(Errno),
+    /// The page of shared memory for a process-shared object could not be made.
+    #[error("cannot map shared memory for a process-shared object: {0}")]
+    SharedPage(Errno),
     /// /dev/null, for the actors' standard streams, could not be opened.
     #[error("cannot open /dev/null")]
     DevNull(#[source] io::Error),

@@ -3,7 +3,8 @@
 //! error-checking or recursive, robust or not where the platform has robust mutexes;
 //! 2 to 4 related processes; and moves that lock, try, unlock, make consistent, wait on
 //! the condition (unlocking at once after, or not), signal, broadcast, map the memory
-//! again elsewhere, and leave. Every
+//! again elsewhere (unless anonymous), and leave; the memory anonymous, a POSIX shared
+//! memory object or a file. Every
 //! expectation is the reference model's (src/model/lock/); a move the model cannot
 //! answer (two lockers at one unlock: the system's choice) is dropped, and a process
 //! still blocked at the end is killed.
@@ -16,6 +17,7 @@ use crate::model::{LockModel, ReferenceModel};
 use crate::platform::{Feature, PlatformProfile};
 use crate::scenario::{
     Action, LockCall, LockWait, Mechanism, MutexKind, MutexSpec, Process, Relation, Scenario,
+    SharedMemory,
 };
 
 /// One thing a process tries to do with the lock.
@@ -36,7 +38,8 @@ pub enum LockOp {
 /// A generated plan for a process-shared lock.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LockPlan {
-    /// The mutex: of the default type, error-checking or recursive; robust or not.
+    /// The mutex: of the default type, error-checking or recursive; robust or not; in
+    /// anonymous memory, a POSIX shared memory object or a file.
     pub spec: MutexSpec,
     /// How many processes (2 to 4), all related.
     pub processes: usize,
@@ -92,14 +95,22 @@ pub fn lock_plans(max_processes: usize, max_moves: usize) -> impl Strategy<Value
         Just(MutexKind::ErrorCheck),
         Just(MutexKind::Recursive),
     ];
+    let memory = prop_oneof![
+        Just(SharedMemory::Anonymous),
+        Just(SharedMemory::PosixShm),
+        Just(SharedMemory::File),
+    ];
     (
-        kind,
-        prop::bool::weighted(0.5),
+        (kind, prop::bool::weighted(0.5), memory),
         2..=most,
         prop::collection::vec((0..most, op()), 1..=max_moves.max(1)),
     )
-        .prop_map(|(kind, robust, processes, moves)| LockPlan {
-            spec: MutexSpec { kind, robust },
+        .prop_map(|((kind, robust, memory), processes, moves)| LockPlan {
+            spec: MutexSpec {
+                kind,
+                robust,
+                memory,
+            },
             processes,
             moves,
         })
@@ -130,7 +141,12 @@ pub fn build_locks(
     for &(p, op) in plan.moves.iter().filter(|(p, _)| *p < plan.processes) {
         let calls = match op {
             LockOp::Call(LockCall::Consistent) if !spec.robust => continue,
-            LockOp::Call(LockCall::Remap) if !profile.has(Feature::CondAnyAddress) => continue,
+            LockOp::Call(LockCall::Remap)
+                if !profile.has(Feature::CondAnyAddress)
+                    || spec.memory == SharedMemory::Anonymous =>
+            {
+                continue
+            }
             LockOp::Call(call) => vec![call],
             LockOp::LockThenWait { then_unlock } => vec![
                 LockCall::Lock(LockWait::Wait),

@@ -35,8 +35,7 @@ pub trait Synchronizer: Describe {
     /// the one set).
     type SemaphoreSet: Clone;
     /// A POSIX semaphore a process can use: a named one it has open, or an unnamed one
-    /// in memory it shares. Dropping it lets go of this process's use of it (an unnamed
-    /// one's mapping), never of the semaphore itself.
+    /// in memory it shares. Dropping it never closes or destroys the semaphore.
     type PosixSemaphore;
     /// A process-shared mutex and its condition variable, as one process reaches them in
     /// its mapping of a [`SharedPage`]. Dropping it never destroys them.
@@ -107,9 +106,14 @@ pub trait Synchronizer: Describe {
         Err(Errno::UNSUPPORTED)
     }
 
-    /// `sem_init(sem, 1, value)` in anonymous memory mapped MAP_SHARED: an unnamed
-    /// semaphore the processes forked afterwards share.
-    fn sem_init_shared(&self, _value: u32) -> Result<Self::PosixSemaphore, Errno> {
+    /// `sem_init(sem, 1, value)` at the start of `page` (zeroed memory the driver maps
+    /// MAP_SHARED before the fork): an unnamed semaphore the processes forked afterwards
+    /// share.
+    fn sem_init_shared(
+        &self,
+        _page: &SharedPage,
+        _value: u32,
+    ) -> Result<Self::PosixSemaphore, Errno> {
         Err(Errno::UNSUPPORTED)
     }
 

@@ -2,12 +2,14 @@
 
 mod byte_stream;
 mod shared_lock;
+mod shared_page;
 mod shared_region;
 mod socket;
 mod synchronizer;
 
 pub use byte_stream::OsByteStream;
-pub use shared_lock::{OsSharedLock, SharedPage};
+pub use shared_lock::OsSharedLock;
+pub use shared_page::{PageMemory, SharedPage};
 pub use shared_region::{OsRegion, OsSharedRegion, SysvSegment};
 pub use socket::OsSocket;
 pub use synchronizer::{OsPosixSemaphore, OsSynchronizer, SysvSemaphoreSet};

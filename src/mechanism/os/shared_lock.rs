@@ -1,107 +1,12 @@
 //! Process-shared mutexes and condition variables through the C library's pthread
-//! calls, and the page of shared memory they live in. Every `unsafe` block of the
-//! family's locks is here: the calls are FFI on memory other processes write too.
+//! calls, in a [`SharedPage`]. Every `unsafe` block of the family's locks is here: the
+//! calls are FFI on memory other processes write too.
 
-use std::num::NonZeroUsize;
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::ptr::NonNull;
 use std::time::Duration;
 
-use nix::fcntl::OFlag;
-use nix::sys::mman::{mmap, munmap, shm_open, shm_unlink, MapFlags, ProtFlags};
-use nix::sys::stat::Mode;
-
-use super::realtime_deadline;
+use super::{realtime_deadline, SharedPage};
 use crate::scenario::{Errno, LockWait, MutexKind, MutexSpec};
-
-/// A page of memory every process forked after it is made shares: a POSIX shared
-/// memory object whose name is unlinked as soon as it is open (nothing is left behind,
-/// whatever ends the run), mapped MAP_SHARED. Its descriptor is kept, so that a process
-/// can map the same memory again at another address ([`SharedPage::remap`]).
-#[derive(Debug)]
-pub struct SharedPage {
-    base: NonNull<u8>,
-    len: NonZeroUsize,
-    memory: OwnedFd,
-}
-
-impl SharedPage {
-    /// A new zeroed page, made through the (unique, private) `name`.
-    pub fn create(name: &str) -> Result<SharedPage, Errno> {
-        let len = nix::unistd::sysconf(nix::unistd::SysconfVar::PAGE_SIZE)?
-            .and_then(|n| NonZeroUsize::new(n as usize))
-            .ok_or(Errno(libc::EINVAL))?;
-        let memory = shm_open(
-            name,
-            OFlag::O_RDWR | OFlag::O_CREAT | OFlag::O_EXCL,
-            Mode::S_IRUSR | Mode::S_IWUSR,
-        )?;
-        shm_unlink(name)?;
-        nix::unistd::ftruncate(&memory, len.get() as libc::off_t)?;
-        let base = map(&memory, len)?;
-        Ok(SharedPage { base, len, memory })
-    }
-
-    /// Map the memory again, at an address the kernel picks while the old mapping still
-    /// stands (so another one), then unmap the old. Whatever pointed into the old
-    /// mapping must be let go of first.
-    pub fn remap(&mut self) -> Result<(), Errno> {
-        let base = map(&self.memory, self.len)?;
-        let old = std::mem::replace(&mut self.base, base);
-        unmap(old, self.len);
-        Ok(())
-    }
-
-    /// Where this process has the memory mapped.
-    pub fn as_ptr(&self) -> NonNull<u8> {
-        self.base
-    }
-
-    /// Its length in bytes.
-    pub fn len(&self) -> usize {
-        self.len.get()
-    }
-
-    /// Whether it is empty: never.
-    pub fn is_empty(&self) -> bool {
-        false
-    }
-
-    /// The descriptor of the memory, which the process holds while it has the page.
-    pub fn fd(&self) -> RawFd {
-        self.memory.as_raw_fd()
-    }
-}
-
-impl Drop for SharedPage {
-    fn drop(&mut self) {
-        unmap(self.base, self.len);
-    }
-}
-
-#[expect(unsafe_code, reason = "mapping shared memory")]
-fn map(memory: &OwnedFd, len: NonZeroUsize) -> Result<NonNull<u8>, Errno> {
-    // SAFETY: a fresh mapping at an address of the kernel's choosing overlaps nothing
-    // of ours.
-    let base = unsafe {
-        mmap(
-            None,
-            len,
-            ProtFlags::PROT_READ | ProtFlags::PROT_WRITE,
-            MapFlags::MAP_SHARED,
-            memory,
-            0,
-        )
-    }?;
-    Ok(base.cast())
-}
-
-#[expect(unsafe_code, reason = "unmapping shared memory")]
-fn unmap(base: NonNull<u8>, len: NonZeroUsize) {
-    // SAFETY: `base` starts a mapping of `len` bytes its page made, which no one uses
-    // once the page lets go of it.
-    let _ = unsafe { munmap(base.cast(), len.get()) };
-}
 
 /// The mutex and condition variable [`init`] made at the start of a [`SharedPage`]: the
 /// mutex first, the condition variable at [`COND_OFFSET`].
@@ -115,7 +20,7 @@ pub struct OsSharedLock {
 const COND_OFFSET: usize = std::mem::size_of::<libc::pthread_mutex_t>().next_multiple_of(64);
 
 /// The bytes the lock needs from its page.
-pub(super) const LOCK_LEN: usize = COND_OFFSET + std::mem::size_of::<libc::pthread_cond_t>();
+const LOCK_LEN: usize = COND_OFFSET + std::mem::size_of::<libc::pthread_cond_t>();
 
 /// The lock in `page`, as this process has it mapped.
 pub(super) fn attach(page: &SharedPage) -> Result<OsSharedLock, Errno> {

@@ -7,7 +7,8 @@ use std::ptr::NonNull;
 use std::time::Duration;
 
 use super::ipc_flags;
-use super::shared_lock::{self, OsSharedLock, SharedPage};
+use super::shared_lock::{self, OsSharedLock};
+use super::SharedPage;
 use crate::mechanism::{Capability, Describe, IpcKey, Synchronizer};
 use crate::scenario::{
     Errno, IpcFlag, LockWait, Mechanism, MutexSpec, OpenFlag, SemCount, SemFlag, SemOp, SemWait,
@@ -43,33 +44,11 @@ pub struct SysvSemaphoreSet {
 }
 
 /// A POSIX semaphore a process can use: what `sem_open()` returned (mapped until
-/// `sem_close()` or the process's end), or an unnamed one `sem_init()` made in a page of
-/// anonymous shared memory, which dropping it unmaps from this process.
+/// `sem_close()` or the process's end), or an unnamed one `sem_init()` made at the start
+/// of a [`SharedPage`] the driver keeps mapped.
 #[derive(Debug)]
 pub struct OsPosixSemaphore {
     sem: NonNull<libc::sem_t>,
-    /// Whether this value maps the page of an unnamed semaphore.
-    unnamed: bool,
-}
-
-impl Drop for OsPosixSemaphore {
-    fn drop(&mut self) {
-        if self.unnamed {
-            let _ = unmap_page(self.sem);
-        }
-    }
-}
-
-/// The length of the page an unnamed semaphore lives in.
-fn sem_page() -> std::num::NonZeroUsize {
-    std::num::NonZeroUsize::new(std::mem::size_of::<libc::sem_t>()).expect("a sem_t has a size")
-}
-
-#[expect(unsafe_code, reason = "unmapping memory")]
-fn unmap_page(sem: NonNull<libc::sem_t>) -> nix::Result<()> {
-    // SAFETY: `sem` starts the mapping of `sem_page()` bytes its owner made, which no
-    // one uses once the owner is dropped.
-    unsafe { nix::sys::mman::munmap(sem.cast(), sem_page().get()) }
 }
 
 #[expect(
@@ -178,26 +157,15 @@ impl Synchronizer for OsSynchronizer {
             return Err(last_errno());
         }
         let sem = NonNull::new(sem).ok_or(Errno(libc::EINVAL))?;
-        Ok(OsPosixSemaphore {
-            sem,
-            unnamed: false,
-        })
+        Ok(OsPosixSemaphore { sem })
     }
 
-    fn sem_init_shared(&self, value: u32) -> Result<OsPosixSemaphore, Errno> {
-        use nix::sys::mman::{mmap_anonymous, MapFlags, ProtFlags};
-        // SAFETY: a new anonymous mapping, aliasing nothing of ours.
-        let page = unsafe {
-            mmap_anonymous(
-                None,
-                sem_page(),
-                ProtFlags::PROT_READ | ProtFlags::PROT_WRITE,
-                MapFlags::MAP_SHARED,
-            )
-        }?;
+    fn sem_init_shared(&self, page: &SharedPage, value: u32) -> Result<OsPosixSemaphore, Errno> {
+        if page.len() < std::mem::size_of::<libc::sem_t>() {
+            return Err(Errno(libc::EINVAL));
+        }
         let sem = OsPosixSemaphore {
-            sem: page.cast(),
-            unnamed: true,
+            sem: page.as_ptr().cast(),
         };
         init_shared(sem.sem.as_ptr(), value)?;
         Ok(sem)

@@ -20,7 +20,12 @@ fn model(kind: MutexKind, robust: bool, processes: usize) -> LockModel {
     let processes: Vec<Process> = (0..processes)
         .map(|i| Process::plain(&format!("p{i}"), Relation::Related))
         .collect();
-    LockModel::for_processes(&processes, MutexSpec { kind, robust })
+    let spec = MutexSpec {
+        kind,
+        robust,
+        ..MutexSpec::default()
+    };
+    LockModel::for_processes(&processes, spec)
 }
 
 fn call(m: &mut LockModel, p: usize, call: LockCall) -> Result<ModelOutcome, Unmodelled> {

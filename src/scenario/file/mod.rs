@@ -218,7 +218,7 @@ fn lower(raw: RawScenario, stem: String, path: Option<&Path>) -> Result<Scenario
     };
     let unnamed_semaphore = raw.unnamed_semaphore.map(|u| {
         spans.unnamed_semaphore = u.span();
-        u.into_inner().value
+        u.into_inner().lower()
     });
     let mutex = match raw.mutex {
         Some(m) => {

@@ -94,7 +94,18 @@ pub(super) struct RawSemaphores {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawUnnamedSemaphore {
-    pub(super) value: u32,
+    value: u32,
+    #[serde(default)]
+    memory: Option<SharedMemory>,
+}
+
+impl RawUnnamedSemaphore {
+    pub(super) fn lower(self) -> UnnamedSemaphore {
+        UnnamedSemaphore {
+            value: self.value,
+            memory: self.memory.unwrap_or(SharedMemory::Anonymous),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -104,6 +115,8 @@ pub(super) struct RawMutex {
     kind: MutexKind,
     #[serde(default)]
     robust: bool,
+    #[serde(default)]
+    memory: Option<SharedMemory>,
 }
 
 impl RawMutex {
@@ -111,6 +124,7 @@ impl RawMutex {
         MutexSpec {
             kind: self.kind,
             robust: self.robust,
+            memory: self.memory.unwrap_or(MutexSpec::default().memory),
         }
     }
 }

@@ -91,6 +91,7 @@ deserialize_names!(IpcFlag, "flag", "a System V flag", ["IPC_CREAT" => Creat, "I
 deserialize_names!(Sharing, "mapping kind", "a mapping kind", ["MAP_SHARED" => Shared, "MAP_PRIVATE" => Private]);
 deserialize_names!(Prot, "protection", "a protection flag", ["PROT_READ" => Read, "PROT_WRITE" => Write]);
 deserialize_names!(MutexKind, "mutex type", "a mutex type", ["PTHREAD_MUTEX_DEFAULT" => Default, "PTHREAD_MUTEX_NORMAL" => Normal, "PTHREAD_MUTEX_ERRORCHECK" => ErrorCheck, "PTHREAD_MUTEX_RECURSIVE" => Recursive]);
+deserialize_names!(SharedMemory, "memory", "a kind of shared memory", ["anonymous" => Anonymous, "posix-shm" => PosixShm, "file" => File]);
 deserialize_names!(Relation, "relation", "a relation", ["related" => Related, "unrelated" => Unrelated]);
 deserialize_names!(End, "end", "an end", ["read" => Read, "write" => Write, "object" => Object]);
 deserialize_names!(Stdin, "standard input", "a standard input", ["/dev/null" => DevNull, "closed" => Closed]);

@@ -14,8 +14,8 @@ use super::FORMAT_VERSION;
 use crate::scenario::{
     AccessMode, Action, End, Expectation, FdFlag, IpcFlag, LockCall, MadeBy, MsgFlag, MutexKind,
     MutexSpec, OpenFlag, Pattern, Payload, PollEvent, Prot, RegionSpec, Relation, Scenario,
-    SemFlag, SemOp, SemWait, SemaphoreSet, Sharing, ShutdownHow, SigPipe, SockOpt, SocketCall,
-    SocketFlag, Stdin, SysvKey,
+    SemFlag, SemOp, SemWait, SemaphoreSet, SharedMemory, Sharing, ShutdownHow, SigPipe, SockOpt,
+    SocketCall, SocketFlag, Stdin, SysvKey,
 };
 
 /// The scenario as file text, with `comment` lines (`# …`) on top (control characters,
@@ -86,13 +86,19 @@ pub fn to_file_text(scenario: &Scenario, comment: &[String]) -> Result<String, S
     if scenario.mutex != MutexSpec::default() {
         let _ = writeln!(
             out,
-            "\n[mutex]\ntype = {}\nrobust = {}",
+            "\n[mutex]\ntype = {}\nrobust = {}\nmemory = {}",
             quoted(mutex_kind(scenario.mutex.kind)),
-            scenario.mutex.robust
+            scenario.mutex.robust,
+            quoted(memory(scenario.mutex.memory))
         );
     }
-    if let Some(value) = scenario.unnamed_semaphore {
-        let _ = writeln!(out, "\n[unnamed_semaphore]\nvalue = {value}");
+    if let Some(unnamed) = scenario.unnamed_semaphore {
+        let _ = writeln!(
+            out,
+            "\n[unnamed_semaphore]\nvalue = {}\nmemory = {}",
+            unnamed.value,
+            quoted(memory(unnamed.memory))
+        );
     }
     if let Some(listener) = &scenario.listener {
         let _ = writeln!(
@@ -560,6 +566,14 @@ fn mutex_kind(kind: MutexKind) -> &'static str {
         MutexKind::Normal => "PTHREAD_MUTEX_NORMAL",
         MutexKind::ErrorCheck => "PTHREAD_MUTEX_ERRORCHECK",
         MutexKind::Recursive => "PTHREAD_MUTEX_RECURSIVE",
+    }
+}
+
+fn memory(memory: SharedMemory) -> &'static str {
+    match memory {
+        SharedMemory::Anonymous => "anonymous",
+        SharedMemory::PosixShm => "posix-shm",
+        SharedMemory::File => "file",
     }
 }
 

@@ -4,15 +4,50 @@
 
 use std::time::Duration;
 
+/// The memory the parent maps before the fork for a process-shared object (a mutex, an
+/// unnamed semaphore), which the processes forked afterwards share.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SharedMemory {
+    /// MAP_SHARED | MAP_ANONYMOUS: no descriptor, so no second mapping of it.
+    Anonymous,
+    /// A POSIX shared memory object (`shm_open`), its name unlinked at once.
+    PosixShm,
+    /// A regular file in the temporary directory, unlinked at once.
+    File,
+}
+
+/// An unnamed, process-shared POSIX semaphore a `posix-sem` scenario's parent makes
+/// before the fork (`sem_init` with pshared 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnnamedSemaphore {
+    /// Its value.
+    pub value: u32,
+    /// The memory it lives in.
+    pub memory: SharedMemory,
+}
+
 /// The mutex (and its condition variable) a `pshared-mutex` scenario's parent makes in
 /// shared memory before the fork, both PTHREAD_PROCESS_SHARED.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MutexSpec {
     /// The mutex's type (`pthread_mutexattr_settype`).
     pub kind: MutexKind,
     /// PTHREAD_MUTEX_ROBUST: the next locker after an owner died gets EOWNERDEAD instead
     /// of waiting for ever (`pthread_mutexattr_setrobust`).
     pub robust: bool,
+    /// The memory it lives in.
+    pub memory: SharedMemory,
+}
+
+impl Default for MutexSpec {
+    /// Of the default type, not robust, in a POSIX shared memory object.
+    fn default() -> Self {
+        MutexSpec {
+            kind: MutexKind::Default,
+            robust: false,
+            memory: SharedMemory::PosixShm,
+        }
+    }
 }
 
 /// A mutex type.

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::{
     Action, Expectation, Mechanism, MutexSpec, OpenFlag, ParentListener, Process, ProcessIndex,
-    RegionSpec, SemaphoreSet,
+    RegionSpec, SemaphoreSet, UnnamedSemaphore,
 };
 use crate::platform::Feature;
 
@@ -87,7 +87,7 @@ pub struct Scenario {
     pub semaphores: SemaphoreSet,
     /// The value of the unnamed, process-shared semaphore a posix-sem scenario's parent
     /// makes in shared memory before the fork (`sem_init`), if it has one.
-    pub unnamed_semaphore: Option<u32>,
+    pub unnamed_semaphore: Option<UnnamedSemaphore>,
     /// The process-shared mutex a pshared-mutex scenario's parent makes before the fork.
     pub mutex: MutexSpec,
     /// The actors.

@@ -1,6 +1,6 @@
 //! The checks of a process-shared mutex in a scenario: only the related processes,
-//! which inherit the parent's mapping of it, can reach it, and only a robust one can be
-//! made consistent.
+//! which inherit the parent's mapping of it, can reach it, only a robust one can be
+//! made consistent, and only named memory can be mapped again.
 
 use crate::scenario::model::*;
 
@@ -22,6 +22,9 @@ pub(super) fn check_lock_call(
     }
     if *call == LockCall::Consistent && !s.mutex.robust {
         return Err("`mutex_consistent` needs a robust mutex: `[mutex] robust = true`".to_owned());
+    }
+    if *call == LockCall::Remap && s.mutex.memory == SharedMemory::Anonymous {
+        return Err("`remap` maps the lock's memory again from its descriptor, and anonymous memory has none: `[mutex] memory = \"posix-shm\"` or `\"file\"`".to_owned());
     }
     Ok(())
 }

@@ -5,10 +5,11 @@
 
 use std::os::fd::RawFd;
 
-use super::SharedLock;
+use super::InPage;
 use crate::driver::event_log::CallKind;
 use crate::driver::family::{Announcement, Executor};
 use crate::judge::Outcome;
+use crate::mechanism::os::SharedPage;
 use crate::mechanism::{IpcKey, Synchronizer};
 use crate::scenario::*;
 
@@ -26,59 +27,63 @@ pub(crate) struct SemaphoreExecutor<'a, I: Synchronizer> {
     /// The POSIX semaphore, while the process has it: opened by name, or inherited.
     posix: Option<I::PosixSemaphore>,
     /// The process-shared lock, when the process inherited it.
-    lock: Option<SharedLock<I::SharedLock>>,
+    lock: Option<I::SharedLock>,
+    /// The memory an inherited unnamed semaphore or lock lives in: declared last, so
+    /// that it goes after them.
+    page: Option<SharedPage>,
 }
 
 impl<'a, I: Synchronizer> SemaphoreExecutor<'a, I> {
-    /// An actor of a System V set: the set when it knows its id, and its key.
-    pub(super) fn for_set(iut: &'a I, set: Option<I::SemaphoreSet>, key: Option<IpcKey>) -> Self {
-        SemaphoreExecutor {
-            iut,
-            set,
-            key,
-            name: None,
-            lengthened: Vec::new(),
-            posix: None,
-            lock: None,
-        }
-    }
-
-    /// An actor of a POSIX named semaphore: its name, nothing open yet.
-    pub(super) fn for_name(iut: &'a I, name: String, lengthened: Vec<(Size, String)>) -> Self {
+    /// An actor that holds nothing yet.
+    fn holding_nothing(iut: &'a I) -> Self {
         SemaphoreExecutor {
             iut,
             set: None,
             key: None,
-            name: Some(name),
-            lengthened,
+            name: None,
+            lengthened: Vec::new(),
             posix: None,
             lock: None,
+            page: None,
+        }
+    }
+
+    /// An actor of a System V set: the set when it knows its id, and its key.
+    pub(super) fn for_set(iut: &'a I, set: Option<I::SemaphoreSet>, key: Option<IpcKey>) -> Self {
+        SemaphoreExecutor {
+            set,
+            key,
+            ..Self::holding_nothing(iut)
+        }
+    }
+
+    /// An actor of a POSIX named semaphore: its name (and the names of other lengths
+    /// the scenario opens), nothing open yet.
+    pub(super) fn for_name(iut: &'a I, name: String, lengthened: Vec<(Size, String)>) -> Self {
+        SemaphoreExecutor {
+            name: Some(name),
+            lengthened,
+            ..Self::holding_nothing(iut)
         }
     }
 
     /// An actor of an unnamed semaphore: the one it inherited, if related.
-    pub(super) fn for_unnamed(iut: &'a I, sem: Option<I::PosixSemaphore>) -> Self {
+    pub(super) fn for_unnamed(iut: &'a I, sem: Option<InPage<I::PosixSemaphore>>) -> Self {
+        let (posix, page) = sem.map(|held| (held.object, held.page)).unzip();
         SemaphoreExecutor {
-            iut,
-            set: None,
-            key: None,
-            name: None,
-            lengthened: Vec::new(),
-            posix: sem,
-            lock: None,
+            posix,
+            page,
+            ..Self::holding_nothing(iut)
         }
     }
 
     /// An actor of a process-shared lock: the one it inherited, if related.
-    pub(super) fn for_lock(iut: &'a I, lock: Option<SharedLock<I::SharedLock>>) -> Self {
+    pub(super) fn for_lock(iut: &'a I, lock: Option<InPage<I::SharedLock>>) -> Self {
+        let (lock, page) = lock.map(|held| (held.object, held.page)).unzip();
         SemaphoreExecutor {
-            iut,
-            set: None,
-            key: None,
-            name: None,
-            lengthened: Vec::new(),
-            posix: None,
             lock,
+            page,
+            ..Self::holding_nothing(iut)
         }
     }
 
@@ -107,26 +112,24 @@ impl<'a, I: Synchronizer> SemaphoreExecutor<'a, I> {
     /// A call on the process-shared mutex or condition variable.
     fn call_lock(&mut self, call: LockCall) -> Result<(), Outcome> {
         let iut = self.iut;
-        let held = self
-            .lock
-            .as_mut()
-            .ok_or_else(|| Outcome::Unsupported("the process has no lock".to_owned()))?;
+        let (Some(lock), Some(page)) = (self.lock.as_ref(), self.page.as_mut()) else {
+            return Err(Outcome::Unsupported("the process has no lock".to_owned()));
+        };
         let done = match call {
-            LockCall::Lock(how) => iut.mutex_lock(&held.lock, how),
-            LockCall::Unlock => iut.mutex_unlock(&held.lock),
-            LockCall::Consistent => iut.mutex_consistent(&held.lock),
-            LockCall::CondWait(timeout) => iut.cond_wait(&held.lock, timeout),
+            LockCall::Lock(how) => iut.mutex_lock(lock, how),
+            LockCall::Unlock => iut.mutex_unlock(lock),
+            LockCall::Consistent => iut.mutex_consistent(lock),
+            LockCall::CondWait(timeout) => iut.cond_wait(lock, timeout),
             LockCall::CondWaitThenUnlock => iut
-                .cond_wait(&held.lock, None)
-                .and_then(|()| iut.mutex_unlock(&held.lock)),
-            LockCall::CondSignal => iut.cond_signal(&held.lock),
-            LockCall::CondBroadcast => iut.cond_broadcast(&held.lock),
+                .cond_wait(lock, None)
+                .and_then(|()| iut.mutex_unlock(lock)),
+            LockCall::CondSignal => iut.cond_signal(lock),
+            LockCall::CondBroadcast => iut.cond_broadcast(lock),
             LockCall::Remap => {
                 // The implementation's view of the old mapping goes before the mapping.
-                let SharedLock { lock, mut page } = self.lock.take().expect("held above");
-                drop(lock);
-                let attached = page.remap().and_then(|()| iut.lock_attach(&page));
-                attached.map(|lock| self.lock = Some(SharedLock { lock, page }))
+                self.lock = None;
+                let attached = page.remap().and_then(|()| iut.lock_attach(page));
+                attached.map(|lock| self.lock = Some(lock))
             }
         };
         done.map_err(Outcome::Error)
@@ -271,9 +274,9 @@ impl<I: Synchronizer> Executor for SemaphoreExecutor<'_, I> {
                 // The oracle matches a futex on any word of the lock's page: the mutex's,
                 // or the condition variable's a waiter sleeps on before it relocks.
                 arg: self
-                    .lock
+                    .page
                     .as_ref()
-                    .map_or(-1, |held| held.page.as_ptr().as_ptr() as i64),
+                    .map_or(-1, |page| page.as_ptr().as_ptr() as i64),
                 text: action.name().to_owned(),
             },
             Action::SetVal { num, value } => Announcement {
@@ -300,15 +303,15 @@ impl<I: Synchronizer> Executor for SemaphoreExecutor<'_, I> {
         }
     }
 
-    /// A semaphore is no descriptor; a lock's page has one, which the process holds
-    /// while it has the lock.
+    /// A semaphore is no descriptor; the page of an unnamed one or a lock has one
+    /// unless it is anonymous memory, which the process holds while it has the page.
     fn held_fds(&self) -> Option<Vec<RawFd>> {
-        Some(self.lock.iter().map(|held| held.page.fd()).collect())
+        Some(self.page.iter().filter_map(SharedPage::fd).collect())
     }
 
     fn handles(&self) -> usize {
         usize::from(self.set.is_some())
             + usize::from(self.posix.is_some())
-            + usize::from(self.lock.is_some())
+            + usize::from(self.page.is_some())
     }
 }

@@ -25,7 +25,8 @@ use crate::driver::sysv_objects::{
     mark_sysv_maker, note, remove_semaphore_set, remove_semaphores_of_key, with_random_key,
     SysvNote,
 };
-use crate::mechanism::os::{OsSynchronizer, SharedPage};
+use crate::driver::cleanup::{random_suffix, PREFIX};
+use crate::mechanism::os::{OsSynchronizer, PageMemory, SharedPage};
 use crate::mechanism::{Describe, IpcKey, Synchronizer};
 use crate::platform::PlatformProfile;
 use crate::scenario::*;
@@ -73,9 +74,9 @@ pub(crate) enum SemaphoreObject<S, P, L> {
     /// scenario opens (`sem_open` with `name_len`): each length and its name.
     Named(String, Vec<(Size, String)>),
     /// An unnamed, process-shared POSIX semaphore.
-    Unnamed(P),
+    Unnamed(InPage<P>),
     /// A process-shared mutex and condition variable.
-    Lock(SharedLock<L>),
+    Lock(InPage<L>),
 }
 
 /// The object the driver makes for an implementation `I`.
@@ -85,13 +86,32 @@ type ObjectOf<I> = SemaphoreObject<
     <I as Synchronizer>::SharedLock,
 >;
 
-/// A process-shared lock as one process holds it: the implementation's view of it and
-/// the page it lives in, let go of in that order.
-pub(crate) struct SharedLock<L> {
-    /// The implementation's lock, at the page's address in this process.
-    pub(crate) lock: L,
+/// A process-shared object as one process holds it: the implementation's view of it and
+/// the page of shared memory it lives in, let go of in that order.
+pub(crate) struct InPage<T> {
+    /// The implementation's object, at the page's address in this process.
+    pub(crate) object: T,
     /// The memory.
     pub(crate) page: SharedPage,
+}
+
+/// A page of the memory `memory` names, its name (if it has one) private to the run and
+/// unlinked as soon as it is open.
+fn shared_page(memory: SharedMemory) -> Result<SharedPage, SetupError> {
+    let made = match memory {
+        SharedMemory::Anonymous => SharedPage::create(PageMemory::Anonymous),
+        SharedMemory::PosixShm => SharedPage::create(PageMemory::PosixShm(&private_ipc_name()?)),
+        SharedMemory::File => {
+            let suffix = random_suffix().map_err(HarnessError::Random)?;
+            let path = std::env::temp_dir().join(format!(
+                "{PREFIX}{}.{:08x}.page",
+                std::process::id(),
+                suffix as u32
+            ));
+            SharedPage::create(PageMemory::File(&path))
+        }
+    };
+    made.map_err(|e| HarnessError::SharedPage(e).into())
 }
 
 impl<'a, I: Synchronizer> Family for SynchronizerFamily<'a, I> {
@@ -106,12 +126,13 @@ impl<'a, I: Synchronizer> Family for SynchronizerFamily<'a, I> {
         match scenario.mechanism {
             Mechanism::SysvSem => self.make_set(&scenario.semaphores),
             Mechanism::PosixSem => match scenario.unnamed_semaphore {
-                Some(value) => {
+                Some(unnamed) => {
+                    let page = shared_page(unnamed.memory)?;
                     let sem = self
                         .iut
-                        .sem_init_shared(value)
+                        .sem_init_shared(&page, unnamed.value)
                         .map_err(|e| failed_before_fork(self.iut.name(), "sem_init", e))?;
-                    Ok(SemaphoreObject::Unnamed(sem))
+                    Ok(SemaphoreObject::Unnamed(InPage { object: sem, page }))
                 }
                 None => {
                     let name = private_ipc_name()?;
@@ -123,13 +144,12 @@ impl<'a, I: Synchronizer> Family for SynchronizerFamily<'a, I> {
                 }
             },
             Mechanism::PsharedMutex => {
-                let page =
-                    SharedPage::create(&private_ipc_name()?).map_err(HarnessError::LockPage)?;
+                let page = shared_page(scenario.mutex.memory)?;
                 let lock = self.iut.lock_init(&page, &scenario.mutex).map_err(|e| {
                     let call = "pthread_mutex_init of the [mutex] type and robustness";
                     failed_before_fork(self.iut.name(), call, e)
                 })?;
-                Ok(SemaphoreObject::Lock(SharedLock { lock, page }))
+                Ok(SemaphoreObject::Lock(InPage { object: lock, page }))
             }
             other => Err(HarnessError::WrongFamily {
                 mechanism: other,
