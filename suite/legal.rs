@@ -1,13 +1,17 @@
 //! Legal variants the suite must pass: each makes one choice POSIX leaves open (see
-//! fixtures/legal_streams.rs and fixtures/legal_sockets.rs), and the whole catalogue, and the fuzzers of the
-//! mechanisms it provides, must find nothing against it. A failure here is a false
+//! fixtures/legal_streams.rs, fixtures/legal_sockets.rs and fixtures/legal_locks.rs),
+//! and the whole catalogue, and the fuzzers of the mechanisms it provides, must find
+//! nothing against it. A failure here is a false
 //! alarm: fix the scenario or the model, never the variant into the OS's exact habits.
 
+#[path = "../fixtures/legal_locks.rs"]
+mod legal_locks;
 #[path = "../fixtures/legal_sockets.rs"]
 mod legal_sockets;
 #[path = "../fixtures/legal_streams.rs"]
 mod legal_streams;
 
+use legal_locks::{LegalLocks, LockChoice};
 use legal_sockets::{LegalSocket, SocketChoice, SMALL_BUFFER};
 use legal_streams::{Choice, Legal};
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -17,7 +21,7 @@ use ipc_conformance::fuzz::{
     build_connections, declared, fuzz, ConnectionOp, ConnectionPlan, ConnectionProcess,
     FuzzOptions, NewSocket, Property, Target,
 };
-use ipc_conformance::mechanism::{Implementation, Sockets, Streams};
+use ipc_conformance::mechanism::{Implementation, Sockets, Streams, Synchronizers};
 use ipc_conformance::scenario::{self, Mechanism, Scenario};
 
 /// The seed the fuzzers run with here.
@@ -263,5 +267,13 @@ fn main() {
         "legal::long_stream_receives_pass",
         long_stream_receives_pass,
     ));
+    for choice in LockChoice::ALL {
+        let iut = Synchronizers(LegalLocks(choice));
+        trials.extend(trials_of(
+            iut,
+            &scenarios,
+            vec![Property::SharedLockSequences],
+        ));
+    }
     libtest_mimic::run(&args, trials).exit()
 }

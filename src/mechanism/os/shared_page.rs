@@ -7,6 +7,7 @@ use std::num::NonZeroUsize;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::path::Path;
 use std::ptr::NonNull;
+use std::sync::atomic::AtomicU64;
 
 use nix::fcntl::{open, OFlag};
 use nix::sys::mman::{mmap, mmap_anonymous, munmap, shm_open, shm_unlink, MapFlags, ProtFlags};
@@ -93,6 +94,19 @@ impl SharedPage {
     /// Whether it is empty: never.
     pub fn is_empty(&self) -> bool {
         false
+    }
+
+    /// The page's last 8 bytes as an atomic word: where the driver's actors count the
+    /// signals and broadcasts of a condition variable in the page (its predicate).
+    pub fn last_word(&self) -> &AtomicU64 {
+        let offset = self.len.get() - std::mem::size_of::<AtomicU64>();
+        // SAFETY: a page is page-aligned and at least a page long, so the word is in it
+        // and 8-aligned; it stays mapped while `self` lives (a remap needs `&mut self`);
+        // every process only uses it atomically.
+        #[expect(unsafe_code, reason = "a word of memory other processes share")]
+        unsafe {
+            &*self.base.as_ptr().add(offset).cast::<AtomicU64>()
+        }
     }
 
     /// The descriptor of named memory, which the process holds while it has the page.

@@ -85,15 +85,18 @@ pub enum LockCall {
     /// `pthread_mutex_consistent()`: a robust mutex whose owner died usable again.
     Consistent,
     /// `pthread_cond_wait()`, or with a bound `pthread_cond_timedwait()` (ETIMEDOUT):
-    /// unlock the mutex and wait for a signal, then lock it again.
+    /// unlock the mutex and wait for a signal, then lock it again; in a loop, as
+    /// programs do, until a signal or broadcast made after the wait began (POSIX allows
+    /// spurious wakeups).
     CondWait(Option<Duration>),
     /// `pthread_cond_wait()` and, once it returns, `pthread_mutex_unlock()`: the
     /// waiter that leaves the mutex free for the next, so that several woken waiters
     /// all return whatever order they relock in.
     CondWaitThenUnlock,
-    /// `pthread_cond_signal()`: wake at least one waiter.
+    /// `pthread_cond_signal()`: wake at least one waiter (the signal counted first in
+    /// the predicate the waits check).
     CondSignal,
-    /// `pthread_cond_broadcast()`: wake every waiter.
+    /// `pthread_cond_broadcast()`: wake every waiter (counted likewise).
     CondBroadcast,
     /// Map the lock's memory again, at an address of the kernel's choosing, and let go
     /// of the old mapping: the process then uses the mutex at another address than the

@@ -4,6 +4,8 @@
 //! makes on them.
 
 use std::os::fd::RawFd;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use super::InPage;
 use crate::driver::event_log::CallKind;
@@ -115,16 +117,23 @@ impl<'a, I: Synchronizer> SemaphoreExecutor<'a, I> {
         let (Some(lock), Some(page)) = (self.lock.as_ref(), self.page.as_mut()) else {
             return Err(Outcome::Unsupported("the process has no lock".to_owned()));
         };
+        let signals = page.last_word();
         let done = match call {
             LockCall::Lock(how) => iut.mutex_lock(lock, how),
             LockCall::Unlock => iut.mutex_unlock(lock),
             LockCall::Consistent => iut.mutex_consistent(lock),
-            LockCall::CondWait(timeout) => iut.cond_wait(lock, timeout),
-            LockCall::CondWaitThenUnlock => iut
-                .cond_wait(lock, None)
-                .and_then(|()| iut.mutex_unlock(lock)),
-            LockCall::CondSignal => iut.cond_signal(lock),
-            LockCall::CondBroadcast => iut.cond_broadcast(lock),
+            LockCall::CondWait(timeout) => wait_for_signal(iut, lock, signals, timeout),
+            LockCall::CondWaitThenUnlock => {
+                wait_for_signal(iut, lock, signals, None).and_then(|()| iut.mutex_unlock(lock))
+            }
+            LockCall::CondSignal => {
+                signals.fetch_add(1, Ordering::SeqCst);
+                iut.cond_signal(lock)
+            }
+            LockCall::CondBroadcast => {
+                signals.fetch_add(1, Ordering::SeqCst);
+                iut.cond_broadcast(lock)
+            }
             LockCall::Remap => {
                 // The implementation's view of the old mapping goes before the mapping.
                 self.lock = None;
@@ -220,6 +229,27 @@ impl<'a, I: Synchronizer> SemaphoreExecutor<'a, I> {
             }
             _ => unreachable!("validation keeps other actions out of semaphores"),
         })
+    }
+}
+
+/// A condition wait as programs write it: `cond_wait` until a signal or broadcast made
+/// after the wait began has been counted in `signals` (the page's predicate word), so
+/// that a spurious wakeup, which POSIX allows, waits again. With `timeout`, the waits
+/// together take at most that long (ETIMEDOUT).
+fn wait_for_signal<I: Synchronizer>(
+    iut: &I,
+    lock: &I::SharedLock,
+    signals: &AtomicU64,
+    timeout: Option<Duration>,
+) -> Result<(), Errno> {
+    let seen = signals.load(Ordering::SeqCst);
+    let deadline = timeout.map(|t| Instant::now() + t);
+    loop {
+        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        iut.cond_wait(lock, left)?;
+        if signals.load(Ordering::SeqCst) != seen {
+            return Ok(());
+        }
     }
 }
 

@@ -18,6 +18,7 @@ use std::cell::RefCell;
 use std::path::Path;
 
 use self::executor::SemaphoreExecutor;
+use crate::driver::cleanup::{random_suffix, PREFIX};
 use crate::driver::error::{HarnessError, SetupError};
 use crate::driver::families::{padded, private_ipc_name};
 use crate::driver::family::{failed_before_fork, ActorContext, Family};
@@ -25,7 +26,6 @@ use crate::driver::sysv_objects::{
     mark_sysv_maker, note, remove_semaphore_set, remove_semaphores_of_key, with_random_key,
     SysvNote,
 };
-use crate::driver::cleanup::{random_suffix, PREFIX};
 use crate::mechanism::os::{OsSynchronizer, PageMemory, SharedPage};
 use crate::mechanism::{Describe, IpcKey, Synchronizer};
 use crate::platform::PlatformProfile;
