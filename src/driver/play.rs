@@ -5,7 +5,7 @@ mod release;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddrV4;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::cleanup::kill_group;
 use super::control::Command;
@@ -14,7 +14,7 @@ use super::event_log::EventKind;
 use super::options::RunOptions;
 use super::stage::Stage;
 use super::wait::{BlockWait, OutcomeWait, Waiter};
-use crate::driver::{BlockingVerdict, Failure, Verdict};
+use crate::driver::{BlockingVerdict, Evidence, Failure, Verdict};
 use crate::judge::{
     describe_expectation, describe_observed, meets, short_stream_peek, Cause, Observed, Outcome,
 };
@@ -358,12 +358,7 @@ impl Player<'_, '_> {
         let expected = describe_expectation(expect, self.opts.profile);
         match self.stage.waiter(p, self.opts.oracle).blocked(si, deadline) {
             BlockWait::Blocked { evidence, latency } => {
-                self.blocking.push(BlockingVerdict {
-                    step: StepIndex(si),
-                    process: self.stage.scenario.process(p).name.clone(),
-                    evidence,
-                    latency,
-                });
+                self.confirm_block(si, p, evidence, latency);
                 Ok(Ok(()))
             }
             BlockWait::Completed(Observed::Outcome(Outcome::Unsupported(reason))) => {
@@ -381,6 +376,16 @@ impl Player<'_, '_> {
             }
             BlockWait::TimedOut => Err(self.watchdog(si, p, expected)),
         }
+    }
+
+    /// Record a blocking claim of `p`'s call at step `si` that the oracle confirmed.
+    fn confirm_block(&mut self, si: usize, p: ProcessIndex, evidence: Evidence, latency: Duration) {
+        self.blocking.push(BlockingVerdict {
+            step: StepIndex(si),
+            process: self.stage.scenario.process(p).name.clone(),
+            evidence,
+            latency,
+        });
     }
 
     /// Everything but "blocks": wait for the outcome of the process's pending call.

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use super::{Player, Stop};
 use crate::driver::wait::{BlockWait, Waiter};
-use crate::driver::{BlockingVerdict, Failure, Verdict};
+use crate::driver::{Failure, Verdict};
 use crate::judge::Cause;
 use crate::scenario::*;
 
@@ -71,12 +71,7 @@ impl Player<'_, '_> {
             .blocked(from, deadline)
         {
             BlockWait::Blocked { evidence, latency } => {
-                self.blocking.push(BlockingVerdict {
-                    step: StepIndex(si),
-                    process: self.stage.scenario.process(p).name.clone(),
-                    evidence,
-                    latency,
-                });
+                self.confirm_block(si, p, evidence, latency);
                 Ok(())
             }
             BlockWait::Completed(_) => Err(Box::new(Verdict::Fail(self.too_many(si, p, count)))),
