@@ -81,12 +81,16 @@ impl Sample {
     }
 }
 
-/// The page size, which bounds a [`CallKind::FutexInPage`] match.
+/// The page size, which bounds a [`CallKind::FutexInPage`] match: read once, as the
+/// oracle looks many times a step.
 fn page_size() -> u64 {
-    nix::unistd::sysconf(nix::unistd::SysconfVar::PAGE_SIZE)
-        .ok()
-        .flatten()
-        .map_or(4096, |n| n as u64)
+    static PAGE_SIZE: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *PAGE_SIZE.get_or_init(|| {
+        nix::unistd::sysconf(nix::unistd::SysconfVar::PAGE_SIZE)
+            .ok()
+            .flatten()
+            .map_or(4096, |n| n as u64)
+    })
 }
 
 #[cfg(linux_like)]
