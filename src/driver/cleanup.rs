@@ -16,16 +16,22 @@ pub struct PrivateDir {
     path: PathBuf,
 }
 
+/// A new name of this run's in the system's temporary directory,
+/// `ipc-conformance.PID.RANDOM`, which the sweep after a killed run finds by its pid.
+/// Short, so that a socket path in a directory of that name fits sun_path (104 bytes on
+/// macOS, whose temporary directory alone takes about 50).
+pub fn private_temp_path() -> std::io::Result<PathBuf> {
+    Ok(std::env::temp_dir().join(format!(
+        "{PREFIX}{}.{:08x}",
+        std::process::id(),
+        random_suffix()? as u32
+    )))
+}
+
 impl PrivateDir {
     /// Make one under the system's temporary directory.
     pub fn create() -> std::io::Result<Self> {
-        // Short, so that a socket path in it fits sun_path (104 bytes on macOS, whose
-        // temporary directory alone takes about 50).
-        let path = std::env::temp_dir().join(format!(
-            "{PREFIX}{}.{:08x}",
-            std::process::id(),
-            random_suffix()? as u32
-        ));
+        let path = private_temp_path()?;
         use std::os::unix::fs::DirBuilderExt;
         std::fs::DirBuilder::new().mode(0o700).create(&path)?;
         Ok(PrivateDir { path })

@@ -18,7 +18,7 @@ use std::cell::RefCell;
 use std::path::Path;
 
 use self::executor::SemaphoreExecutor;
-use crate::driver::cleanup::{random_suffix, PREFIX};
+use crate::driver::cleanup::private_temp_path;
 use crate::driver::error::{HarnessError, SetupError};
 use crate::driver::families::{padded, private_ipc_name};
 use crate::driver::family::{failed_before_fork, ActorContext, Family};
@@ -102,12 +102,7 @@ fn shared_page(memory: SharedMemory) -> Result<SharedPage, SetupError> {
         SharedMemory::Anonymous => SharedPage::create(PageMemory::Anonymous),
         SharedMemory::PosixShm => SharedPage::create(PageMemory::PosixShm(&private_ipc_name()?)),
         SharedMemory::File => {
-            let suffix = random_suffix().map_err(HarnessError::Random)?;
-            let path = std::env::temp_dir().join(format!(
-                "{PREFIX}{}.{:08x}.page",
-                std::process::id(),
-                suffix as u32
-            ));
+            let path = private_temp_path().map_err(HarnessError::Random)?;
             SharedPage::create(PageMemory::File(&path))
         }
     };
