@@ -18,6 +18,8 @@ mod faulty_regions;
 mod faulty_semaphores;
 #[path = "../fixtures/faulty_sockets.rs"]
 mod faulty_sockets;
+#[path = "../fixtures/os_locks.rs"]
+mod os_locks;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -26,11 +28,12 @@ use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use faulty::{Fault, Faulty};
-use faulty_locks::{FaultyLocks, LockFault};
+use faulty_locks::LockFault;
 use faulty_regions::{FaultyRegion, RegionFault};
 use faulty_semaphores::{FaultySemaphores, SemFault};
 use faulty_sockets::{FaultySocket, SocketFault};
 use libtest_mimic::{Arguments, Failed, Trial};
+use os_locks::Twisted;
 
 use ipc_conformance::driver::{run_scenario, RunOptions, Verdict};
 use ipc_conformance::fuzz::{fuzz, FuzzOptions, Property};
@@ -90,7 +93,7 @@ impl AnyFault {
             AnyFault::Socket(f) => Sockets(FaultySocket(f)).name().to_owned(),
             AnyFault::Region(f) => Regions(FaultyRegion(f)).name().to_owned(),
             AnyFault::Semaphore(f) => Synchronizers(FaultySemaphores(f)).name().to_owned(),
-            AnyFault::Lock(f) => Synchronizers(FaultyLocks(f)).name().to_owned(),
+            AnyFault::Lock(f) => Synchronizers(Twisted(f)).name().to_owned(),
         }
     }
 
@@ -111,7 +114,7 @@ impl AnyFault {
             AnyFault::Socket(f) => hunt(&Sockets(FaultySocket(f)), f.fuzzed_by()),
             AnyFault::Region(f) => hunt(&Regions(FaultyRegion(f)), f.fuzzed_by()),
             AnyFault::Semaphore(f) => hunt(&Synchronizers(FaultySemaphores(f)), f.fuzzed_by()),
-            AnyFault::Lock(f) => hunt(&Synchronizers(FaultyLocks(f)), f.fuzzed_by()),
+            AnyFault::Lock(f) => hunt(&Synchronizers(Twisted(f)), f.fuzzed_by()),
         }
     }
 }

@@ -10,11 +10,14 @@ mod legal_locks;
 mod legal_sockets;
 #[path = "../fixtures/legal_streams.rs"]
 mod legal_streams;
+#[path = "../fixtures/os_locks.rs"]
+mod os_locks;
 
-use legal_locks::{LegalLocks, LockChoice};
+use legal_locks::LockChoice;
 use legal_sockets::{LegalSocket, SocketChoice, SMALL_BUFFER};
 use legal_streams::{Choice, Legal};
 use libtest_mimic::{Arguments, Failed, Trial};
+use os_locks::Twisted;
 
 use ipc_conformance::driver::{run_scenario, RunOptions, ScenarioReport, Verdict};
 use ipc_conformance::fuzz::{
@@ -268,7 +271,7 @@ fn main() {
         long_stream_receives_pass,
     ));
     for choice in LockChoice::ALL {
-        let iut = Synchronizers(LegalLocks(choice));
+        let iut = Synchronizers(Twisted(choice));
         trials.extend(trials_of(
             iut,
             &scenarios,
